@@ -1,9 +1,38 @@
 import { defineConfig } from "vitest/config";
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-export default defineConfig({
-  plugins: [cloudflareTest(async ({ inject }) => ({
-    wrangler: { configPath: "./wrangler.toml" },
-    miniflare: { bindings: { SIM_URL: inject("simUrl") } },
-  }))],
-  test: { globalSetup: ["./test/global-setup.ts"] },
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+
+export const TEST_OPERATOR_TOKEN = "test-operator-token-0123456789";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest(async ({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            SANDBOX_MODE: "true",
+            ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
+            PLATFORM_BASE_URL: inject("platformUrl"),
+            SELLERCLOUD_URL: inject("sellercloudUrl"),
+            // Short waits so retries, throttles and permits resolve within a test.
+            RETRY_BASE_SECONDS: "1",
+            RETRY_MAX_SECONDS: "2",
+            PERMIT_WAIT_SECONDS: "1",
+            THROTTLE_MAX_WAIT_SECONDS: "3",
+            WINDOW_SKEW_SECONDS: "60",
+            FETCH_TIMEOUT_MS: "3000",
+          },
+        },
+      })),
+    ],
+    test: {
+      globalSetup: ["./test/global-setup.ts"],
+      setupFiles: ["./test/apply-migrations.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
+  };
 });

@@ -1,15 +1,19 @@
-import { DurableObject } from "cloudflare:workers";
-export class TenantDurableObject extends DurableObject {
-  async ping() { return "pong"; }
-}
+import { buildApp } from "./http";
+import type { Env } from "./env";
+import { engineContext } from "./engine/context";
+import { handleQueueBatch } from "./engine/queue";
+import { runScheduler } from "./engine/scheduler";
+
+export { TenantDurableObject } from "./tenant/tenant-do";
+
+const app = buildApp();
+
 export default {
-  async fetch(req: Request) {
-    const u = new URL(req.url);
-    if (u.pathname === "/probe") {
-      const r = await fetch(u.searchParams.get("url")!);
-      return new Response(await r.text());
-    }
-    return new Response("ok");
+  fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduler(engineContext(env), controller.scheduledTime));
   },
-  async queue(batch: MessageBatch) { for (const m of batch.messages) { console.log("got", batch.queue, m.body); m.ack(); } },
-} satisfies ExportedHandler<any>;
+  async queue(batch, env) {
+    await handleQueueBatch(batch as MessageBatch<any>, env);
+  },
+} satisfies ExportedHandler<Env>;

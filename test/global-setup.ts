@@ -1,10 +1,17 @@
-import http from "node:http";
 import type { TestProject } from "vitest/node";
+import { startSandbox } from "../sandbox/harness";
+
+/** Runs in Node: the simulators live outside workerd and are reached by real fetch. */
 export default async function ({ provide }: TestProject) {
-  const server = http.createServer((req, res) => { res.end("hello from node " + req.url); });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as any).port;
-  provide("simUrl", `http://127.0.0.1:${port}`);
-  return () => new Promise<void>((r) => server.close(() => r()));
+  const sandbox = await startSandbox();
+  provide("sellercloudUrl", sandbox.sellercloudUrl);
+  provide("platformUrl", sandbox.platformUrl);
+  return () => sandbox.close();
 }
-declare module "vitest" { interface ProvidedContext { simUrl: string } }
+
+declare module "vitest" {
+  interface ProvidedContext {
+    sellercloudUrl: string;
+    platformUrl: string;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Starts the sandbox simulators on 127.0.0.1 for tests (vitest globalSetup), `npm start`
+ * and `npm run bench`. Every request reaching the SellerCloud simulator's API is checked
+ * against SellerCloud's own swagger file; problems are kept per account and served at
+ * `GET /__swagger-violations?account=<name>`.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createPlatformSimulator } from "./platform";
+import { createSellerCloudSimulator } from "./sellercloud";
+import { serve, type FetchHandler, type RunningServer } from "./serve";
+import { loadSwaggerChecker } from "./swagger-check";
+
+export interface Sandbox {
+  sellercloudUrl: string;
+  platformUrl: string;
+  close(): Promise<void>;
+}
+
+export interface SwaggerViolation {
+  account: string;
+  method: string;
+  path: string;
+  problems: string[];
+}
+
+function withSwaggerCheck(inner: FetchHandler): FetchHandler {
+  const swaggerPath = fileURLToPath(new URL("./sellercloud-swagger-2022.json", import.meta.url));
+  const check = loadSwaggerChecker(JSON.parse(readFileSync(swaggerPath, "utf8")));
+  const violations: SwaggerViolation[] = [];
+  return {
+    async fetch(req) {
+      const url = new URL(req.url);
+      if (url.pathname === "/__swagger-violations") {
+        const account = url.searchParams.get("account");
+        return Response.json(violations.filter((v) => !account || v.account === account));
+      }
+      const m = /^\/([^/]+)(\/rest\/api\/.*)$/i.exec(url.pathname);
+      if (m) {
+        const problems = check({ method: req.method, url: m[2] + url.search });
+        if (problems.length > 0) violations.push({ account: m[1], method: req.method, path: m[2] + url.search, problems });
+      }
+      return inner.fetch(req);
+    },
+  };
+}
+
+export async function startSandbox(ports: { sellercloud?: number; platform?: number } = {}): Promise<Sandbox> {
+  const servers: RunningServer[] = [];
+  const sellercloud = await serve(withSwaggerCheck(createSellerCloudSimulator()), ports.sellercloud ?? 0);
+  servers.push(sellercloud);
+  const platform = await serve(createPlatformSimulator(), ports.platform ?? 0);
+  servers.push(platform);
+  return {
+    sellercloudUrl: sellercloud.url,
+    platformUrl: platform.url,
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}

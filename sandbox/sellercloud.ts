@@ -1,0 +1,1078 @@
+/**
+ * SellerCloud REST API simulator: a plain fetch handler (no Node APIs) so it runs in Node
+ * behind `serve()` and inside workerd alike.
+ *
+ * URL layout, one isolated account per first path segment (created on first use):
+ *   /<account>/rest/api/...    the vendor API (reference: shared/reference/sellercloud-api.md)
+ *   /<account>/__control/...   test control API, JSON in/out, never counted or throttled
+ *
+ * Facts marked [I] in the reference are guesses; the knobs below let tests pick a behaviour.
+ */
+import { z } from "zod";
+
+export interface SellerCloudSimulator {
+  fetch(req: Request): Promise<Response>;
+}
+
+export function createSellerCloudSimulator(): SellerCloudSimulator {
+  const accounts = new Map<string, Account>();
+  const accountFor = (name: string): Account => {
+    let account = accounts.get(name);
+    if (!account) {
+      account = newAccount(name);
+      accounts.set(name, account);
+    }
+    return account;
+  };
+
+  return {
+    async fetch(req) {
+      const url = new URL(req.url);
+      const match = /^\/([^/]+)\/(rest|__control)(\/.*)?$/i.exec(url.pathname);
+      if (!match) return noResource();
+      const account = accountFor(match[1]);
+      try {
+        if (match[2].toLowerCase() === "rest") {
+          return await handleApi(account, req, url, match[3] ?? "/");
+        }
+        return await handleControl(account, req, (match[3] ?? "").replace(/^\//, ""));
+      } catch (error) {
+        return json({ Message: "An error has occurred.", ExceptionMessage: String(error) }, 500);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Configuration and account state
+
+const ThrottleSchema = z.strictObject({
+  limit: z.number().int().positive(),
+  windowMs: z.number().int().positive(),
+  // The vendor documents the body but not the status; 409 is what clients observe (§7).
+  status: z.union([z.literal(409), z.literal(429)]).optional(),
+});
+
+const ConfigSchema = z.strictObject({
+  username: z.string(),
+  password: z.string(),
+  latencyMs: z.number().int().min(0),
+  tokenLifetimeSec: z.number().positive(),
+  pageSizeClamp: z.number().int().positive(),
+  timeZone: z.string().refine(isValidTimeZone, "not a known IANA time zone"),
+  toInclusiveMinute: z.boolean(),
+  clockOffsetMs: z.number(),
+  throttle: ThrottleSchema.nullable(),
+  badLoginStatus: z.number().int().min(400).max(599),
+});
+
+type SimConfig = z.infer<typeof ConfigSchema>;
+
+const DEFAULT_CONFIG: SimConfig = {
+  username: "api@example.com",
+  password: "secret",
+  latencyMs: 0,
+  tokenLifetimeSec: 3600,
+  pageSizeClamp: 50,
+  timeZone: "America/New_York",
+  toInclusiveMinute: true,
+  clockOffsetMs: 0,
+  throttle: null,
+  badLoginStatus: 400,
+};
+
+const DEFAULT_COMPANY = { ID: 163, CompanyName: "Default Company" };
+
+interface Account {
+  name: string;
+  config: SimConfig;
+  /** Keyed by lower-cased ID: SKUs are unique case-insensitively. */
+  products: Map<string, ProductRow>;
+  /** Issued, unrevoked tokens → expiry (sim time, epoch ms). */
+  tokens: Map<string, number>;
+  /** Sim times of API requests admitted by the throttle, oldest first. */
+  throttleLog: number[];
+  faults: ActiveFault[];
+  hooks: PendingHook[];
+  stats: Stats;
+}
+
+interface Stats {
+  logins: number;
+  failedLogins: number;
+  calls: number;
+  byRoute: Record<string, number>;
+  requests: Array<{ method: string; path: string; query: Array<[string, string]>; at: string }>;
+}
+
+function newAccount(name: string): Account {
+  return {
+    name,
+    config: { ...DEFAULT_CONFIG },
+    products: new Map(),
+    tokens: new Map(),
+    throttleLog: [],
+    faults: [],
+    hooks: [],
+    stats: emptyStats(),
+  };
+}
+
+function emptyStats(): Stats {
+  return { logins: 0, failedLogins: 0, calls: 0, byRoute: {}, requests: [] };
+}
+
+/** The simulator's clock; tests shift it with `clockOffsetMs` instead of waiting. */
+function simNow(account: Account): number {
+  return Date.now() + account.config.clockOffsetMs;
+}
+
+/** Timestamps the simulator writes are whole seconds, so the rendered value is the stored value. */
+function stampNow(account: Account): Instant {
+  return new Instant(Math.floor(simNow(account) / 1000) * 1000);
+}
+
+// ---------------------------------------------------------------------------
+// Time zones. Product dates are tenant wall-clock times without an offset (§2, [I]).
+
+/** A stored point in time; rendered in the account's zone when a row is serialised. */
+class Instant {
+  constructor(readonly epochMs: number) {}
+}
+
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+type DateGranularity = "day" | "minute" | "second";
+
+interface ParsedDate {
+  epochMs: number;
+  granularity: DateGranularity;
+}
+
+function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function wallTimeIn(epochMs: number, timeZone: string): WallTime {
+  let formatter = zoneFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    zoneFormatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(epochMs));
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  return {
+    year: part("year"),
+    month: part("month"),
+    day: part("day"),
+    hour: part("hour"),
+    minute: part("minute"),
+    second: part("second"),
+  };
+}
+
+function wallTimeAsUtc(w: WallTime): number {
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+}
+
+/** Wall-clock time in `timeZone` → epoch ms. Ambiguous (DST fall-back) times take the earlier instant. */
+function wallTimeToEpoch(w: WallTime, timeZone: string): number {
+  const asUtc = wallTimeAsUtc(w);
+  const offsetAt = (epochMs: number) =>
+    wallTimeAsUtc(wallTimeIn(epochMs, timeZone)) - Math.floor(epochMs / 1000) * 1000;
+  const guess = asUtc - offsetAt(asUtc);
+  return asUtc - offsetAt(guess);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss`, no offset. */
+function formatLocal(epochMs: number, timeZone: string): string {
+  const w = wallTimeIn(epochMs, timeZone);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+// Query dates: doc says `mm/dd/yyyy hh:mm`; clients also send ISO and `yyyy/mm/dd` (§2).
+const TIME = String.raw`(?<hour>\d{1,2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.(?<fraction>\d{1,7}))?)?`;
+const DATE_PATTERNS = [
+  new RegExp(String.raw`^(?<month>\d{1,2})/(?<day>\d{1,2})/(?<year>\d{4})(?:\s+${TIME})?$`),
+  new RegExp(String.raw`^(?<year>\d{4})/(?<month>\d{1,2})/(?<day>\d{1,2})(?:\s+${TIME})?$`),
+  new RegExp(
+    String.raw`^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ]${TIME})?(?<zone>Z|[+-]\d{2}:?\d{2})?$`,
+    "i",
+  ),
+];
+
+/**
+ * Parses a vendor date string. Without an explicit offset it is a wall-clock time in
+ * `timeZone`; an ISO string ending in `Z` or `±hh:mm` is an absolute instant.
+ */
+function parseVendorDate(text: string, timeZone: string): ParsedDate | null {
+  const value = text.trim();
+  for (const pattern of DATE_PATTERNS) {
+    const groups = pattern.exec(value)?.groups;
+    if (groups) return fromDateParts(groups, timeZone);
+  }
+  return null;
+}
+
+function fromDateParts(parts: Record<string, string | undefined>, timeZone: string): ParsedDate | null {
+  const { hour, second, fraction, zone } = parts;
+  const w: WallTime = {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(hour ?? 0),
+    minute: Number(parts.minute ?? 0),
+    second: Number(second ?? 0),
+  };
+  const roundTrip = new Date(wallTimeAsUtc(w));
+  const valid =
+    roundTrip.getUTCFullYear() === w.year &&
+    roundTrip.getUTCMonth() === w.month - 1 &&
+    roundTrip.getUTCDate() === w.day &&
+    w.hour < 24 &&
+    w.minute < 60 &&
+    w.second < 60;
+  if (!valid) return null;
+
+  const granularity: DateGranularity = hour === undefined ? "day" : second === undefined ? "minute" : "second";
+  const millis = fraction ? Number(fraction.slice(0, 3).padEnd(3, "0")) : 0;
+  const epochMs = zone ? wallTimeAsUtc(w) - zoneOffsetMinutes(zone) * 60_000 : wallTimeToEpoch(w, timeZone);
+  return { epochMs: epochMs + millis, granularity };
+}
+
+function zoneOffsetMinutes(zone: string): number {
+  if (zone.toUpperCase() === "Z") return 0;
+  const digits = zone.replace(":", "");
+  const minutes = Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5));
+  return digits.startsWith("-") ? -minutes : minutes;
+}
+
+// ---------------------------------------------------------------------------
+// Products (ProductCatalogDto rows, §3)
+
+type ProductRow = Record<string, unknown>;
+
+const DATE_FIELDS = ["LastModifiedDate", "LastAggregateDate", "DateCreated"] as const;
+/** Quantity changes re-aggregate inventory, which is what `LastAggregateDate` tracks (§3). */
+const QTY_FIELDS = ["PhysicalQty", "InventoryAvailableQty", "ReservedQty"];
+
+function defaultProduct(id: string, now: Instant, companyId = DEFAULT_COMPANY.ID): ProductRow {
+  return {
+    ID: id,
+    ProductName: `Product ${id}`,
+    CompanyID: companyId,
+    CompanyName: companyId === DEFAULT_COMPANY.ID ? DEFAULT_COMPANY.CompanyName : `Company ${companyId}`,
+    ProductType: "General",
+    UPC: null,
+    ManufacturerSKU: null,
+    ASIN: null,
+    GTIN: null,
+    BrandID: 0,
+    BrandName: null,
+    Status: 1,
+    SitePrice: 0,
+    SiteCost: 0,
+    ListPrice: 0,
+    MAPPrice: 0,
+    Weight: 0,
+    WeightLbs: 0,
+    WeightOz: 0,
+    PhysicalQty: 0,
+    InventoryAvailableQty: 0,
+    ReservedQty: 0,
+    ShadowOf: "",
+    IsKit: false,
+    LastModifiedDate: now,
+    LastAggregateDate: now,
+    DateCreated: now,
+    CustomColumns: [],
+  };
+}
+
+/** Date fields that parse become Instants; anything else is kept verbatim (malformed rows are allowed). */
+function coerceFields(fields: Record<string, unknown>, timeZone: string): ProductRow {
+  const row: ProductRow = { ...fields };
+  for (const field of DATE_FIELDS) {
+    const value = row[field];
+    const parsed = typeof value === "string" ? parseVendorDate(value, timeZone) : null;
+    if (parsed) row[field] = new Instant(parsed.epochMs);
+  }
+  return row;
+}
+
+function renderProduct(row: ProductRow, timeZone: string): ProductRow {
+  const rendered: ProductRow = {};
+  for (const [key, value] of Object.entries(row)) {
+    rendered[key] = value instanceof Instant ? formatLocal(value.epochMs, timeZone) : value;
+  }
+  return rendered;
+}
+
+function sortedProducts(account: Account): ProductRow[] {
+  return [...account.products.values()].sort((a, b) => compareOrdinal(String(a.ID), String(b.ID)));
+}
+
+function compareOrdinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function upsertProduct(account: Account, fields: ProductRow, raw: boolean): void {
+  const key = String(fields.ID).toLowerCase();
+  const now = stampNow(account);
+  const given = coerceFields(fields, account.config.timeZone);
+  const companyId = typeof given.CompanyID === "number" ? given.CompanyID : undefined;
+  const base = raw ? {} : (account.products.get(key) ?? defaultProduct(String(fields.ID), now, companyId));
+  account.products.set(key, { ...base, LastModifiedDate: now, ...given });
+}
+
+/** Applies an edit the way a Delta user would: the row's LastModifiedDate moves to now. */
+function editProduct(account: Account, sku: string, fields: ProductRow): boolean {
+  const existing = account.products.get(sku.toLowerCase());
+  if (!existing) return false;
+  const now = stampNow(account);
+  const given = coerceFields(fields, account.config.timeZone);
+  const stamps: ProductRow = { LastModifiedDate: now };
+  if (QTY_FIELDS.some((field) => field in given)) stamps.LastAggregateDate = now;
+  // Explicitly given dates win over the automatic stamps.
+  account.products.set(sku.toLowerCase(), { ...existing, ...stamps, ...given });
+  return true;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Deterministic, plausible catalog data; dates are scattered over the 30 days before now, not in ID order. */
+function generatedProduct(index: number, prefix: string, inactive: boolean, nowMs: number): ProductRow {
+  const id = `${prefix}${String(index).padStart(6, "0")}`;
+  const scatter = (Math.imul(index, 2654435761) >>> 0) / 2 ** 32;
+  const modified = Math.floor((nowMs - scatter * 30 * DAY_MS) / 1000) * 1000;
+  const cost = 2 + ((index * 37) % 4800) / 100;
+  const brand = 1 + (index % 5);
+  const physical = (index * 13) % 200;
+  const reserved = index % 4;
+  const weightOz = (index * 7) % 64;
+  return {
+    ...defaultProduct(id, new Instant(modified)),
+    ProductName: `Sample Product ${index}`,
+    UPC: upcFor(index),
+    ManufacturerSKU: `MFR-${index}`,
+    ASIN: `B0${index.toString(36).toUpperCase().padStart(8, "0")}`,
+    BrandID: brand,
+    BrandName: `Brand ${brand}`,
+    Status: inactive ? 0 : 1,
+    SiteCost: cost,
+    SitePrice: round2(cost * 1.8),
+    ListPrice: round2(cost * 2.2),
+    MAPPrice: round2(cost * 1.5),
+    Weight: round2(weightOz / 16),
+    WeightLbs: Math.floor(weightOz / 16),
+    WeightOz: weightOz % 16,
+    PhysicalQty: physical,
+    InventoryAvailableQty: Math.max(physical - reserved, 0),
+    ReservedQty: reserved,
+    LastAggregateDate: new Instant(modified + 300_000),
+    DateCreated: new Instant(modified - 90 * DAY_MS),
+  };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** UPC-A: 11 digits plus the standard check digit. */
+function upcFor(index: number): string {
+  const body = `0${String(100_000_000 + index).padStart(10, "0")}`;
+  const sum = [...body].reduce((acc, digit, i) => acc + Number(digit) * (i % 2 === 0 ? 3 : 1), 0);
+  return body + ((10 - (sum % 10)) % 10);
+}
+
+function listCompanies(account: Account): Array<{ ID: number; CompanyName: string }> {
+  const byId = new Map<number, string>([[DEFAULT_COMPANY.ID, DEFAULT_COMPANY.CompanyName]]);
+  for (const row of account.products.values()) {
+    if (typeof row.CompanyID === "number" && typeof row.CompanyName === "string" && !byId.has(row.CompanyID)) {
+      byId.set(row.CompanyID, row.CompanyName);
+    }
+  }
+  return [...byId].sort(([a], [b]) => a - b).map(([ID, CompanyName]) => ({ ID, CompanyName }));
+}
+
+// ---------------------------------------------------------------------------
+// Responses
+
+const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8" };
+
+function json(body: unknown, status = 200, statusText?: string): Response {
+  return new Response(JSON.stringify(body), { status, statusText, headers: JSON_HEADERS });
+}
+
+function noResource(): Response {
+  return json({ Message: "No HTTP resource was found that matches the request URI" }, 404);
+}
+
+/** Clients detect expiry by status 401 plus "Invalid token" in the reason phrase (§1). */
+function invalidToken(): Response {
+  return json({ Message: "Invalid token" }, 401, "Invalid token");
+}
+
+/** Documented throttle body (§7); reset time is UTC with `Z`. */
+function tooManyRequests(status: number, resetAtMs: number): Response {
+  return json({ Error: "Too many requests.", RateLimitResetTime: new Date(resetAtMs).toISOString() }, status);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// API pipeline: record → latency → throttle → faults → route → auth → handler
+
+interface ApiContext {
+  account: Account;
+  req: Request;
+  query: QueryBinder;
+  params: Record<string, string>;
+}
+
+interface ApiRoute {
+  method: string;
+  /** Relative to `/rest`; `{name}` segments capture path parameters. */
+  path: string;
+  anonymous?: boolean;
+  handle(ctx: ApiContext): Response | Promise<Response>;
+}
+
+const API_ROUTES: ApiRoute[] = [
+  { method: "POST", path: "/api/token", anonymous: true, handle: handleToken },
+  { method: "GET", path: "/api/Catalog", handle: handleCatalog },
+  { method: "GET", path: "/api/Companies", handle: handleCompanies },
+];
+
+type RouteResolution =
+  | { kind: "found"; route: ApiRoute; params: Record<string, string> }
+  | { kind: "wrong-method"; path: string }
+  | { kind: "none" };
+
+/** IIS/ASP.NET routing is case-insensitive. */
+function resolveRoute(method: string, apiPath: string): RouteResolution {
+  const segments = apiPath.replace(/\/+$/, "").split("/");
+  let wrongMethodPath: string | undefined;
+  for (const route of API_ROUTES) {
+    const params = matchSegments(route.path.split("/"), segments);
+    if (!params) continue;
+    if (route.method === method) return { kind: "found", route, params };
+    wrongMethodPath = route.path;
+  }
+  return wrongMethodPath ? { kind: "wrong-method", path: wrongMethodPath } : { kind: "none" };
+}
+
+function matchSegments(template: string[], actual: string[]): Record<string, string> | null {
+  if (template.length !== actual.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < template.length; i++) {
+    const name = /^\{(\w+)\}$/.exec(template[i])?.[1];
+    if (name && actual[i]) params[name] = decodeURIComponent(actual[i]);
+    else if (template[i].toLowerCase() !== actual[i].toLowerCase()) return null;
+  }
+  return params;
+}
+
+async function handleApi(account: Account, req: Request, url: URL, apiPath: string): Promise<Response> {
+  const method = req.method.toUpperCase();
+  const resolution = resolveRoute(method, apiPath);
+  recordCall(account, method, url, apiPath, resolution);
+
+  await sleep(account.config.latencyMs, req.signal);
+  const throttled = admitThrottle(account);
+  if (throttled) return throttled;
+  const faulted = await applyFault(account, method, apiPath, req.signal);
+  if (faulted) return faulted;
+
+  if (resolution.kind === "none") return noResource();
+  if (resolution.kind === "wrong-method") {
+    return json({ Message: `The requested resource does not support http method '${method}'.` }, 405);
+  }
+  if (!resolution.route.anonymous && !isAuthorized(account, req)) return invalidToken();
+  const query = new QueryBinder(url.searchParams, account.config.timeZone);
+  return resolution.route.handle({ account, req, query, params: resolution.params });
+}
+
+function recordCall(account: Account, method: string, url: URL, apiPath: string, resolution: RouteResolution): void {
+  const routeKey = `${method} ${resolution.kind === "found" ? resolution.route.path : apiPath}`;
+  const stats = account.stats;
+  stats.calls++;
+  stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
+  stats.requests.push({
+    method,
+    path: url.pathname.slice(url.pathname.indexOf("/", 1)),
+    query: [...url.searchParams],
+    at: new Date(simNow(account)).toISOString(),
+  });
+}
+
+/** Sliding window over admitted requests; rejected ones don't extend the penalty. The token endpoint counts too (§7). */
+function admitThrottle(account: Account): Response | null {
+  const throttle = account.config.throttle;
+  if (!throttle) return null;
+  const now = simNow(account);
+  account.throttleLog = account.throttleLog.filter((at) => at > now - throttle.windowMs);
+  if (account.throttleLog.length >= throttle.limit) {
+    return tooManyRequests(throttle.status ?? 409, account.throttleLog[0] + throttle.windowMs);
+  }
+  account.throttleLog.push(now);
+  return null;
+}
+
+function isAuthorized(account: Account, req: Request): boolean {
+  const token = /^Bearer\s+(\S+)$/i.exec(req.headers.get("Authorization") ?? "")?.[1];
+  const expiresAt = token === undefined ? undefined : account.tokens.get(token);
+  return expiresAt !== undefined && expiresAt > simNow(account);
+}
+
+// ---------------------------------------------------------------------------
+// Query binding, emulating ASP.NET Web API [FromUri] on a `model` parameter (§2):
+// `model.x` or bare `x`, case-insensitive; arrays by repeated keys; unknown keys ignored.
+
+class QueryBinder {
+  readonly errors: Record<string, string[]> = {};
+  private readonly values = new Map<string, string[]>();
+
+  constructor(
+    params: URLSearchParams,
+    private readonly timeZone: string,
+  ) {
+    for (const [key, value] of params) {
+      const name = key.toLowerCase().replace(/^model\./, "");
+      this.values.set(name, [...(this.values.get(name) ?? []), value]);
+    }
+  }
+
+  /** Empty values bind as null, like ASP.NET. */
+  string(name: string): string | undefined {
+    const value = this.values.get(name.toLowerCase())?.[0];
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  int(name: string): number | undefined {
+    const value = this.string(name);
+    return value === undefined ? undefined : this.toInt(name, value);
+  }
+
+  intList(name: string): number[] | undefined {
+    const values = (this.values.get(name.toLowerCase()) ?? []).filter((v) => v !== "");
+    if (values.length === 0) return undefined;
+    const ints = values.map((v) => this.toInt(name, v));
+    return ints.every((n) => n !== undefined) ? (ints as number[]) : undefined;
+  }
+
+  date(name: string): ParsedDate | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const parsed = parseVendorDate(value, this.timeZone);
+    if (!parsed) this.reject(name, value);
+    return parsed ?? undefined;
+  }
+
+  /** ASP.NET-style 400 when a known parameter failed to bind ([I]: the real server may ignore it instead). */
+  invalidResponse(): Response | null {
+    if (Object.keys(this.errors).length === 0) return null;
+    return json({ Message: "The request is invalid.", ModelState: this.errors }, 400);
+  }
+
+  private toInt(name: string, value: string): number | undefined {
+    if (/^[+-]?\d+$/.test(value.trim())) return Number(value);
+    this.reject(name, value);
+    return undefined;
+  }
+
+  private reject(name: string, value: string): void {
+    const key = `model.${name}`;
+    (this.errors[key] ??= []).push(`The value '${value}' is not valid for ${name}.`);
+  }
+}
+
+interface Page {
+  number: number;
+  size: number;
+}
+
+/** Defaults 1/10; oversize pages are clamped silently, so `TotalResults` is the only stop signal (§2, §9.2). */
+function bindPage(query: QueryBinder, clamp: number): Page {
+  const number = query.int("pageNumber") ?? 1;
+  const size = query.int("pageSize") ?? 10;
+  return { number: Math.max(number, 1), size: Math.min(size < 1 ? 10 : size, clamp) };
+}
+
+function paged<T>(rows: T[], page: Page): { Items: T[]; TotalResults: number } {
+  const start = (page.number - 1) * page.size;
+  return { Items: rows.slice(start, start + page.size), TotalResults: rows.length };
+}
+
+// ---------------------------------------------------------------------------
+// API handlers
+
+async function handleToken({ account, req }: ApiContext): Promise<Response> {
+  const { config, stats } = account;
+  // Decoded by hand: workerd warns when `.text()` is called on a form-encoded body.
+  const body = new TextDecoder().decode(await req.arrayBuffer());
+  const credentials = readCredentials(body, req.headers.get("Content-Type") ?? "");
+  const valid =
+    credentials.username?.toLowerCase() === config.username.toLowerCase() && credentials.password === config.password;
+  if (!valid) {
+    stats.failedLogins++;
+    return json({ Message: "Invalid username or password" }, config.badLoginStatus);
+  }
+
+  stats.logins++;
+  const issuedAt = simNow(account);
+  const expiresAt = issuedAt + config.tokenLifetimeSec * 1000;
+  const accessToken = mintJwtLookalike(account.name, config.username, issuedAt, expiresAt);
+  account.tokens.set(accessToken, expiresAt);
+  return json({
+    access_token: accessToken,
+    token_type: "Bearer",
+    username: config.username,
+    expires_in: config.tokenLifetimeSec,
+    ".issued": formatLocal(issuedAt, config.timeZone),
+    ".expires": formatLocal(expiresAt, config.timeZone),
+  });
+}
+
+/** Swagger `consumes` JSON and form bodies; key casing varies between clients (§1). */
+function readCredentials(body: string, contentType: string): { username?: string; password?: string } {
+  let fields: Record<string, unknown> = {};
+  if (contentType.includes("application/x-www-form-urlencoded")) {
+    fields = Object.fromEntries(new URLSearchParams(body));
+  } else {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (parsed && typeof parsed === "object") fields = parsed as Record<string, unknown>;
+    } catch {
+      fields = {};
+    }
+  }
+  const field = (name: string) => {
+    const value = Object.entries(fields).find(([key]) => key.toLowerCase() === name)?.[1];
+    return typeof value === "string" ? value : undefined;
+  };
+  return { username: field("username"), password: field("password") };
+}
+
+/** Opaque to clients; shaped like a JWT (§1) with a random, unverifiable signature. */
+function mintJwtLookalike(accountName: string, username: string, issuedAt: number, expiresAt: number): string {
+  const encode = (value: unknown) => base64Url(new TextEncoder().encode(JSON.stringify(value)));
+  const header = encode({ alg: "HS256", typ: "JWT" });
+  const payload = encode({
+    unique_name: username,
+    tenant: accountName,
+    jti: crypto.randomUUID(),
+    iat: Math.floor(issuedAt / 1000),
+    nbf: Math.floor(issuedAt / 1000),
+    exp: Math.floor(expiresAt / 1000),
+  });
+  return `${header}.${payload}.${base64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+}
+
+function base64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/** Catalog date filters and the row field each one applies to (§3). */
+const CATALOG_DATE_FILTERS = [
+  { param: "lastUpdated", field: "LastModifiedDate" },
+  { param: "lastAggregate", field: "LastAggregateDate" },
+  { param: "dateCreated", field: "DateCreated" },
+] as const;
+
+function handleCatalog({ account, query }: ApiContext): Response {
+  const page = bindPage(query, account.config.pageSizeClamp);
+  const matches = bindCatalogFilter(query, account.config.toInclusiveMinute);
+  const invalid = query.invalidResponse();
+  if (invalid) return invalid;
+
+  const rows = sortedProducts(account).filter(matches);
+  const { Items, TotalResults } = paged(rows, page);
+  const response = json({ Items: Items.map((row) => renderProduct(row, account.config.timeZone)), TotalResults });
+  runPageHooks(account, page.number);
+  return response;
+}
+
+function bindCatalogFilter(query: QueryBinder, toInclusiveMinute: boolean): (row: ProductRow) => boolean {
+  const predicates: Array<(row: ProductRow) => boolean> = [];
+
+  // `model.sKU` is one comma-separated string of product IDs (§2).
+  const skus = query
+    .string("sKU")
+    ?.split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (skus) predicates.push((row) => skus.includes(String(row.ID).toLowerCase()));
+
+  // 0 = inactive, 1 = active, -1 (or absent) = all.
+  const activeStatus = query.int("activeStatus");
+  if (activeStatus === 0 || activeStatus === 1) predicates.push((row) => row.Status === activeStatus);
+
+  const companyIds = query.intList("companyID");
+  if (companyIds) predicates.push((row) => companyIds.includes(row.CompanyID as number));
+
+  const brandIds = query.intList("brandIds");
+  if (brandIds) predicates.push((row) => brandIds.includes(row.BrandID as number));
+
+  const upc = query.string("uPC")?.toLowerCase();
+  if (upc) predicates.push((row) => String(row.UPC ?? "").toLowerCase() === upc);
+
+  // Observed: keyword hits ID, name and ASIN but not ManufacturerSKU (§3, §9.12).
+  const keyword = query.string("keyword")?.toLowerCase();
+  if (keyword) {
+    predicates.push((row) =>
+      [row.ID, row.ProductName, row.ASIN].some((v) => typeof v === "string" && v.toLowerCase().includes(keyword)),
+    );
+  }
+
+  for (const { param, field } of CATALOG_DATE_FILTERS) {
+    const inRange = bindDateRange(query, param, toInclusiveMinute);
+    if (inRange) {
+      predicates.push((row) => {
+        const value = row[field];
+        return value instanceof Instant && inRange(value.epochMs);
+      });
+    }
+  }
+
+  return (row) => predicates.every((matches) => matches(row));
+}
+
+/**
+ * `<param>From` / `<param>To`, both inclusive. Inclusivity of a minute-granular To is unknown ([I], §11),
+ * so `toInclusiveMinute` picks: cover the whole minute, or stop at its first millisecond.
+ */
+function bindDateRange(
+  query: QueryBinder,
+  param: string,
+  toInclusiveMinute: boolean,
+): ((epochMs: number) => boolean) | null {
+  const from = query.date(`${param}From`);
+  const to = query.date(`${param}To`);
+  if (!from && !to) return null;
+  const upper = to && (to.granularity === "minute" && toInclusiveMinute ? to.epochMs + 59_999 : to.epochMs);
+  return (epochMs) => (!from || epochMs >= from.epochMs) && (upper === undefined || epochMs <= upper);
+}
+
+function handleCompanies({ account, query }: ApiContext): Response {
+  const page = bindPage(query, account.config.pageSizeClamp);
+  const ids = query.intList("companyID");
+  const keyword = query.string("keyword")?.toLowerCase();
+  const invalid = query.invalidResponse();
+  if (invalid) return invalid;
+
+  const companies = listCompanies(account)
+    .filter((c) => !ids || ids.includes(c.ID))
+    .filter((c) => !keyword || c.CompanyName.toLowerCase().includes(keyword))
+    .map((c) => ({
+      ...c,
+      IsDefaultCompany: c.ID === DEFAULT_COMPANY.ID,
+      IsDisabled: false,
+      AmazonMarketplace: null,
+      EnabledOnChannels: [],
+      ScheduledTasksCount: 0,
+      CustomColumns: [],
+    }));
+  return json(paged(companies, page));
+}
+
+// ---------------------------------------------------------------------------
+// Faults and hooks
+
+const FaultSchema = z
+  .strictObject({
+    match: z.string().regex(/^[A-Za-z]+ \/\S*$/, 'expected "METHOD /path-prefix"'),
+    status: z.number().int().min(100).max(599).optional(),
+    body: z.unknown().optional(),
+    times: z.number().int().positive().default(1),
+    after: z.number().int().min(0).default(0),
+    delayMs: z.number().int().min(0).optional(),
+  })
+  .refine((f) => f.status !== undefined || f.delayMs !== undefined, "a fault needs a status or a delayMs");
+
+interface ActiveFault {
+  method: string;
+  /** Lower-cased, relative to `/rest`. */
+  pathPrefix: string;
+  status?: number;
+  body?: unknown;
+  remaining: number;
+  after: number;
+  /** Matching calls seen so far, fired or not. */
+  seen: number;
+  delayMs?: number;
+}
+
+function toActiveFault(fault: z.infer<typeof FaultSchema>): ActiveFault {
+  const [method, path] = fault.match.split(" ");
+  return {
+    method: method.toUpperCase(),
+    pathPrefix: path.toLowerCase().replace(/^\/rest(?=\/)/, ""),
+    status: fault.status,
+    body: fault.body,
+    remaining: fault.times,
+    after: fault.after,
+    seen: 0,
+    delayMs: fault.delayMs,
+  };
+}
+
+/** Every matching fault counts the call towards its `after`; the first one past it fires. */
+function takeFault(account: Account, method: string, apiPath: string): ActiveFault | undefined {
+  const path = apiPath.toLowerCase();
+  let chosen: ActiveFault | undefined;
+  for (const fault of account.faults) {
+    if (fault.method !== method || !path.startsWith(fault.pathPrefix)) continue;
+    const index = fault.seen++;
+    if (!chosen && index >= fault.after) chosen = fault;
+  }
+  if (chosen && --chosen.remaining === 0) account.faults = account.faults.filter((f) => f !== chosen);
+  return chosen;
+}
+
+/** A fault with only `delayMs` slows the call down and then lets it through. */
+async function applyFault(
+  account: Account,
+  method: string,
+  apiPath: string,
+  signal: AbortSignal,
+): Promise<Response | null> {
+  const fault = takeFault(account, method, apiPath);
+  if (!fault) return null;
+  await sleep(fault.delayMs ?? 0, signal);
+  if (fault.status === undefined) return null;
+  // A 401 stands for "the token expired mid-run", so the client must log in again.
+  if (fault.status === 401) account.tokens.clear();
+  if (fault.body !== undefined) {
+    return typeof fault.body === "string"
+      ? new Response(fault.body, { status: fault.status, headers: { "Content-Type": "text/plain; charset=utf-8" } })
+      : json(fault.body, fault.status);
+  }
+  if (fault.status === 401) return invalidToken();
+  if (fault.status === 409 || fault.status === 429) return tooManyRequests(fault.status, simNow(account) + 1000);
+  return json({ Message: "An error has occurred." }, fault.status);
+}
+
+const HookSchema = z.strictObject({
+  afterPage: z.number().int().positive(),
+  edit: z.strictObject({ sku: z.string().min(1), fields: z.record(z.string(), z.unknown()) }),
+});
+
+type PendingHook = z.infer<typeof HookSchema>;
+
+/**
+ * Simulates a user editing the catalog while a client pages through it. Each hook fires once;
+ * an edit naming an unknown SKU creates that product (a row appearing mid-run).
+ */
+function runPageHooks(account: Account, servedPage: number): void {
+  const due = account.hooks.filter((hook) => hook.afterPage === servedPage);
+  account.hooks = account.hooks.filter((hook) => hook.afterPage !== servedPage);
+  for (const { edit } of due) {
+    if (!editProduct(account, edit.sku, edit.fields)) upsertProduct(account, { ...edit.fields, ID: edit.sku }, false);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Control API
+
+const ProductsBodySchema = z.strictObject({
+  products: z.array(z.looseObject({ ID: z.string().min(1) })),
+  /** Store rows exactly as given (no defaults), for deliberately malformed data. */
+  raw: z.boolean().optional(),
+});
+
+const GenerateSchema = z.strictObject({
+  count: z.number().int().min(0).max(100_000),
+  prefix: z.string().default("SKU-"),
+  inactiveEvery: z.number().int().positive().optional(),
+  start: z.number().int().min(0).default(1),
+});
+
+class ControlError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+interface ControlContext {
+  account: Account;
+  req: Request;
+  /** The `:name` segment (rest of the path), URL-decoded. */
+  param: string;
+}
+
+interface ControlRoute {
+  method: string;
+  path: string;
+  handle(ctx: ControlContext): Promise<unknown> | unknown;
+}
+
+const CONTROL_ROUTES: ControlRoute[] = [
+  { method: "GET", path: "config", handle: ({ account }) => account.config },
+  { method: "PUT", path: "config", handle: putConfig },
+  { method: "POST", path: "clock", handle: setClock },
+  { method: "GET", path: "stats", handle: ({ account }) => account.stats },
+  { method: "POST", path: "reset-stats", handle: resetStats },
+  { method: "GET", path: "products", handle: getProducts },
+  { method: "POST", path: "products", handle: postProducts },
+  { method: "POST", path: "products/generate", handle: generateProducts },
+  { method: "PATCH", path: "products/:sku", handle: patchProduct },
+  { method: "DELETE", path: "products/:sku", handle: deleteProduct },
+  { method: "POST", path: "faults", handle: addFaults },
+  { method: "POST", path: "hooks", handle: addHooks },
+  { method: "POST", path: "revoke-tokens", handle: revokeTokens },
+  { method: "POST", path: "reset", handle: resetAccount },
+];
+
+async function handleControl(account: Account, req: Request, subPath: string): Promise<Response> {
+  const method = req.method.toUpperCase();
+  for (const route of CONTROL_ROUTES) {
+    const param = matchControlPath(route.path, subPath);
+    if (route.method !== method || param === null) continue;
+    try {
+      return json(await route.handle({ account, req, param }));
+    } catch (error) {
+      if (error instanceof ControlError) return json({ error: error.message }, error.status);
+      throw error;
+    }
+  }
+  return json({ error: `no control route ${method} ${subPath}` }, 404);
+}
+
+/** Returns the decoded `:param` remainder ("" for literal paths), or null when the path does not match. */
+function matchControlPath(pattern: string, subPath: string): string | null {
+  const [literal, param] = pattern.split("/:");
+  if (param === undefined) return subPath === literal ? "" : null;
+  const prefix = `${literal}/`;
+  return subPath.startsWith(prefix) && subPath.length > prefix.length
+    ? decodeURIComponent(subPath.slice(prefix.length))
+    : null;
+}
+
+async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    throw new ControlError("body must be JSON");
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw new ControlError(z.prettifyError(result.error));
+  return result.data;
+}
+
+async function putConfig({ account, req }: ControlContext): Promise<SimConfig> {
+  const patch = await readBody(req, ConfigSchema.partial());
+  account.config = { ...account.config, ...patch };
+  return account.config;
+}
+
+async function setClock({ account, req }: ControlContext): Promise<{ offsetMs: number; now: string }> {
+  const { offsetMs } = await readBody(req, z.strictObject({ offsetMs: z.number() }));
+  account.config.clockOffsetMs = offsetMs;
+  return { offsetMs, now: new Date(simNow(account)).toISOString() };
+}
+
+function resetStats({ account }: ControlContext): { ok: true } {
+  account.stats = emptyStats();
+  return { ok: true };
+}
+
+function revokeTokens({ account }: ControlContext): { ok: true } {
+  account.tokens.clear();
+  return { ok: true };
+}
+
+function resetAccount({ account }: ControlContext): { ok: true } {
+  Object.assign(account, newAccount(account.name));
+  return { ok: true };
+}
+
+function getProducts({ account }: ControlContext): { products: ProductRow[] } {
+  return { products: sortedProducts(account).map((row) => renderProduct(row, account.config.timeZone)) };
+}
+
+async function postProducts({ account, req }: ControlContext): Promise<{ upserted: number }> {
+  const { products, raw } = await readBody(req, ProductsBodySchema);
+  for (const row of products) upsertProduct(account, row, raw ?? false);
+  return { upserted: products.length };
+}
+
+async function generateProducts({
+  account,
+  req,
+}: ControlContext): Promise<{ generated: number; first?: string; last?: string }> {
+  const { count, prefix, inactiveEvery, start } = await readBody(req, GenerateSchema);
+  const now = simNow(account);
+  const ids: string[] = [];
+  for (let index = start; index < start + count; index++) {
+    const inactive = inactiveEvery !== undefined && index % inactiveEvery === 0;
+    const row = generatedProduct(index, prefix, inactive, now);
+    account.products.set(String(row.ID).toLowerCase(), row);
+    ids.push(String(row.ID));
+  }
+  return { generated: count, first: ids[0], last: ids.at(-1) };
+}
+
+async function patchProduct({ account, req, param }: ControlContext): Promise<ProductRow> {
+  const fields = await readBody(req, z.record(z.string(), z.unknown()));
+  if (!editProduct(account, param, fields)) throw new ControlError(`no product ${param}`, 404);
+  return renderProduct(account.products.get(param.toLowerCase())!, account.config.timeZone);
+}
+
+function deleteProduct({ account, param }: ControlContext): { deleted: boolean } {
+  return { deleted: account.products.delete(param.toLowerCase()) };
+}
+
+async function addFaults({ account, req }: ControlContext): Promise<{ pending: number }> {
+  const { faults } = await readBody(req, z.strictObject({ faults: z.array(FaultSchema) }));
+  account.faults.push(...faults.map(toActiveFault));
+  return { pending: account.faults.length };
+}
+
+async function addHooks({ account, req }: ControlContext): Promise<{ pending: number }> {
+  const { hooks } = await readBody(req, z.strictObject({ hooks: z.array(HookSchema) }));
+  account.hooks.push(...hooks);
+  return { pending: account.hooks.length };
+}

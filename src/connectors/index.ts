@@ -1,0 +1,15 @@
+import type { Connector } from "../engine/connector";
+import { sellercloud } from "./sellercloud";
+
+/** Every vendor the hub speaks to. Adding a vendor = one folder + one line here. */
+export const connectors: Record<string, Connector> = {
+  sellercloud,
+};
+
+export const VENDORS = Object.keys(connectors) as [string, ...string[]];
+
+export function connectorFor(vendor: string): Connector {
+  const c = connectors[vendor];
+  if (!c) throw new Error(`no connector for vendor "${vendor}"`);
+  return c;
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { VendorError, type AccessToken, type LoginContext, type VendorHttp, type VendorRequest } from "../../engine/connector";
+
+/** SellerCloud REST client: `POST /api/token` for a JWT, `{Items, TotalResults}` lists. */
+
+export const credentialsSchema = z.object({
+  username: z.string().min(1, "username is required"),
+  password: z.string().min(1, "password is required"),
+});
+export type SellerCloudCredentials = z.infer<typeof credentialsSchema>;
+
+const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive().optional(),
+});
+
+/** No refresh token exists: a new login is the refresh. Lifetime comes from `expires_in`. */
+export async function login({ baseUrl, credentials, fetch }: LoginContext<SellerCloudCredentials>): Promise<AccessToken> {
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}/api/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ Username: credentials.username, Password: credentials.password }),
+    });
+  } catch (err) {
+    throw new VendorError("transient", `SellerCloud token endpoint unreachable: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw await errorFromResponse(res, "login");
+  const parsed = tokenResponse.safeParse(await res.json().catch(() => null));
+  if (!parsed.success) throw new VendorError("fatal", "SellerCloud token response has no access_token");
+  // Docs disagree on the lifetime (1800 vs 3600 s); trust the response, default to 30 min.
+  const lifetimeSec = parsed.data.expires_in ?? 1800;
+  return { accessToken: parsed.data.access_token, expiresAt: Date.now() + lifetimeSec * 1000 };
+}
+
+/**
+ * Maps a non-2xx answer to the engine's error kinds. SellerCloud throttles with 409
+ * `{"Error":"Too many requests.","RateLimitResetTime":…}`; some clients report 429 too.
+ */
+export async function errorFromResponse(res: Response, what: string): Promise<VendorError> {
+  const text = await res.text().catch(() => "");
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* plain-text error bodies are common */
+  }
+  const message = String(body.Message ?? body.Error ?? text ?? res.statusText).slice(0, 300);
+  if (res.status === 409 || res.status === 429) {
+    const reset = Date.parse(String(body.RateLimitResetTime ?? ""));
+    return new VendorError("throttle", `SellerCloud throttled ${what}: ${message}`, res.status, Number.isNaN(reset) ? Date.now() + 60_000 : reset);
+  }
+  if (res.status === 401) return new VendorError("auth", `SellerCloud rejected the token on ${what}: ${message || "Invalid token"}`, 401);
+  if (what === "login" && (res.status === 400 || res.status === 403)) {
+    return new VendorError("auth", `SellerCloud login failed: ${message || "invalid username or password"}`, res.status);
+  }
+  if (res.status >= 500 || res.status === 408) return new VendorError("transient", `SellerCloud ${what} failed with ${res.status}: ${message}`, res.status);
+  return new VendorError("fatal", `SellerCloud ${what} failed with ${res.status}: ${message}`, res.status);
+}
+
+export async function getJson<T>(http: VendorHttp, req: VendorRequest, what: string): Promise<T> {
+  const res = await http(req);
+  if (!res.ok) throw await errorFromResponse(res, what);
+  try {
+    return (await res.json()) as T;
+  } catch {
+    throw new VendorError("transient", `SellerCloud ${what} returned a body that is not JSON`);
+  }
+}
+
+export const listEnvelope = z.object({
+  Items: z.array(z.unknown()),
+  TotalResults: z.coerce.number().int().min(0),
+});

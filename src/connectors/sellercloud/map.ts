@@ -1,0 +1,71 @@
+import { z } from "zod";
+import type { MapResult } from "../../engine/connector";
+import type { PlatformProduct } from "../../platform/contract";
+
+/**
+ * Pure mapping of SellerCloud rows to platform records. Field names follow
+ * `ProductCatalogDto` (reference/sellercloud-api.md §3): `ID` is the SKU, `Status` is
+ * 0 Disabled / 1 Active, there is no EAN/MPN on the catalog row (ManufacturerSKU is the MPN).
+ */
+
+const optionalNumber = z.number().nullable().optional();
+const optionalString = z.string().nullable().optional();
+
+export const catalogRow = z.looseObject({
+  ID: z.string().trim().min(1, "ID (the SKU) is empty"),
+  ProductName: optionalString,
+  Status: z.union([z.literal(0), z.literal(1)]).optional(),
+  UPC: optionalString,
+  ManufacturerSKU: optionalString,
+  ASIN: optionalString,
+  GTIN: optionalString,
+  BrandName: optionalString,
+  SitePrice: optionalNumber,
+  SiteCost: optionalNumber,
+  ListPrice: optionalNumber,
+  MAPPrice: optionalNumber,
+  Weight: optionalNumber,
+  LastModifiedDate: optionalString,
+});
+export type CatalogRow = z.infer<typeof catalogRow>;
+
+type ProductFields = Omit<PlatformProduct, "system_id" | "reference_id">;
+
+const blankToNull = (v: string | null | undefined) => (v == null || v.trim() === "" ? null : v.trim());
+const money = (v: number | null | undefined) => (v == null || v < 0 ? null : Math.round(v * 100) / 100);
+
+export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
+  const parsed = catalogRow.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join(".") || "row";
+    return { ok: false, code: "invalid_vendor_record", reason: `${field}: ${issue.message} (fix the product in SellerCloud, then replay)` };
+  }
+  const row = parsed.data;
+  const name = blankToNull(row.ProductName);
+  if (!name) {
+    return { ok: false, code: "invalid_vendor_record", reason: `ProductName is empty for SKU ${row.ID} (give it a name in SellerCloud, then replay)` };
+  }
+  return {
+    ok: true,
+    record: {
+      sku: row.ID,
+      name,
+      // Inactive products still sync, but arrive deactivated (seed 000, FAQ 2).
+      status: row.Status === 0 ? "inactive" : "active",
+      barcodes: {
+        upc: blankToNull(row.UPC),
+        gtin: blankToNull(row.GTIN),
+        asin: blankToNull(row.ASIN),
+        mpn: blankToNull(row.ManufacturerSKU),
+      },
+      price: money(row.SitePrice),
+      cost: money(row.SiteCost),
+      list_price: money(row.ListPrice),
+      map_price: money(row.MAPPrice),
+      weight: row.Weight == null ? null : { value: row.Weight, unit: "lb" },
+      brand: blankToNull(row.BrandName),
+      source: { system: "sellercloud", id: row.ID, ...(row.LastModifiedDate ? { updated_at: row.LastModifiedDate } : {}) },
+    },
+  };
+}

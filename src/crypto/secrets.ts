@@ -1,0 +1,60 @@
+/**
+ * Credentials at rest: AES-GCM with a random 96-bit IV per write. The tenant and
+ * connection ids are bound in as additional data, so a ciphertext copied onto another
+ * row (or tenant) fails to decrypt instead of leaking.
+ */
+export interface SealedSecret {
+  v: 1;
+  kid: string;
+  iv: string;
+  ct: string;
+}
+
+const keyCache = new Map<string, CryptoKey>();
+
+async function importKey(rawBase64: string): Promise<CryptoKey> {
+  let key = keyCache.get(rawBase64);
+  if (!key) {
+    const raw = fromBase64(rawBase64);
+    if (raw.byteLength !== 32) throw new Error("ENCRYPTION_KEY must be 32 bytes, base64-encoded");
+    key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    keyCache.set(rawBase64, key);
+  }
+  return key;
+}
+
+export async function seal(plain: unknown, keyB64: string, keyId: string, aad: string): Promise<string> {
+  const key = await importKey(keyB64);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = new TextEncoder().encode(JSON.stringify(plain));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(aad) }, key, data);
+  const sealed: SealedSecret = { v: 1, kid: keyId, iv: toBase64(iv), ct: toBase64(new Uint8Array(ct)) };
+  return JSON.stringify(sealed);
+}
+
+export async function unseal<T>(sealedJson: string, keyB64: string, aad: string): Promise<T> {
+  const sealed = JSON.parse(sealedJson) as SealedSecret;
+  const key = await importKey(keyB64);
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(aad) },
+    key,
+    fromBase64(sealed.ct),
+  );
+  return JSON.parse(new TextDecoder().decode(plain)) as T;
+}
+
+export const connectionAad = (tenantId: string, connectionId: string) => `connection:${tenantId}:${connectionId}`;
+export const platformAad = (tenantId: string) => `platform:${tenantId}`;
+
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+export function fromBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,148 @@
+import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core";
+
+// Mirrors migrations/*.sql (the SQL files are the source of truth for indexes).
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  notificationEmail: text("notification_email"),
+  platformSecrets: text("platform_secrets"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const tenantKeys = sqliteTable("tenant_keys", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  prefix: text("prefix").notNull(),
+  keyHash: text("key_hash").notNull(),
+  label: text("label"),
+  createdAt: text("created_at").notNull(),
+  lastUsedAt: text("last_used_at"),
+  revokedAt: text("revoked_at"),
+});
+
+export const connections = sqliteTable("connections", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  vendor: text("vendor").notNull(),
+  name: text("name").notNull(),
+  baseUrl: text("base_url").notNull(),
+  settings: text("settings").notNull(),
+  secrets: text("secrets"),
+  status: text("status").notNull(),
+  lastError: text("last_error"),
+  lastErrorAt: text("last_error_at"),
+  lastOkAt: text("last_ok_at"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const cursors = sqliteTable(
+  "cursors",
+  {
+    connectionId: text("connection_id").notNull(),
+    entity: text("entity").notNull(),
+    position: text("position"),
+    nextRunAt: text("next_run_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.entity] })],
+);
+
+export const runs = sqliteTable("runs", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  connectionId: text("connection_id").notNull(),
+  entity: text("entity").notNull(),
+  kind: text("kind").notNull(),
+  trigger: text("trigger").notNull(),
+  status: text("status").notNull(),
+  windowFrom: text("window_from"),
+  windowTo: text("window_to"),
+  pass: integer("pass").notNull(),
+  total: integer("total"),
+  pagesTotal: integer("pages_total"),
+  pagesDone: integer("pages_done").notNull(),
+  recordsSeen: integer("records_seen").notNull(),
+  created: integer("created").notNull(),
+  updated: integer("updated").notNull(),
+  unchanged: integer("unchanged").notNull(),
+  failed: integer("failed").notNull(),
+  error: text("error"),
+  startedAt: text("started_at").notNull(),
+  finishedAt: text("finished_at"),
+});
+
+export const runPages = sqliteTable(
+  "run_pages",
+  {
+    runId: text("run_id").notNull(),
+    pass: integer("pass").notNull(),
+    page: integer("page").notNull(),
+    records: integer("records").notNull(),
+    committedAt: text("committed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.pass, t.page] })],
+);
+
+export const mappings = sqliteTable(
+  "mappings",
+  {
+    tenantId: text("tenant_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    entity: text("entity").notNull(),
+    externalId: text("external_id").notNull(),
+    systemId: text("system_id"),
+    referenceId: text("reference_id"),
+    hash: text("hash"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.entity, t.externalId] })],
+);
+
+export const recordErrors = sqliteTable("record_errors", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  connectionId: text("connection_id").notNull(),
+  runId: text("run_id"),
+  entity: text("entity").notNull(),
+  externalId: text("external_id").notNull(),
+  direction: text("direction").notNull(),
+  code: text("code").notNull(),
+  reason: text("reason").notNull(),
+  payload: text("payload"),
+  attempts: integer("attempts").notNull(),
+  status: text("status").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  resolvedAt: text("resolved_at"),
+});
+
+export const webhookReceipts = sqliteTable(
+  "webhook_receipts",
+  {
+    tenantId: text("tenant_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventId] })],
+);
+
+export const outbox = sqliteTable("outbox", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  recipient: text("recipient").notNull(),
+  subject: text("subject").notNull(),
+  body: text("body").notNull(),
+  status: text("status").notNull(),
+  error: text("error"),
+  createdAt: text("created_at").notNull(),
+  sentAt: text("sent_at"),
+});
+
+export type Tenant = typeof tenants.$inferSelect;
+export type Connection = typeof connections.$inferSelect;
+export type Run = typeof runs.$inferSelect;
+export type RecordError = typeof recordErrors.$inferSelect;

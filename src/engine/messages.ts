@@ -1,0 +1,20 @@
+/** Queue message bodies: ids and positions only, never page payloads (128 KB limit). */
+
+export type PullWindowMessage =
+  | { kind: "start"; runId: string }
+  /** Every page of `pass` is committed: re-check the total, then close or re-walk. */
+  | { kind: "verify"; runId: string; pass: number };
+
+export type PullPageMessage =
+  | { kind: "page"; runId: string; pass: number; page: number }
+  /** Re-pull one record by its external id (replay of a pull record error). */
+  | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string };
+
+export type PushRecordMessage = {
+  kind: "event";
+  tenantId: string;
+  eventId: string;
+  type: string;
+  systemId: string;
+  payload: unknown;
+};

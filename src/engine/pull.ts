@@ -1,0 +1,173 @@
+import { and, eq, sql } from "drizzle-orm";
+import { runPages, runs, type Run } from "../db/schema";
+import { log } from "../log";
+import type { PageResult, Window } from "./connector";
+import type { EngineContext } from "./context";
+import { loadConnection, type LoadedConnection } from "./connections";
+import type { PullPageMessage } from "./messages";
+import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
+import { closeRun, failRun, getRun } from "./runs";
+import { tenantStub, vendorHttp } from "./vendor-http";
+
+/** Re-walks of one window before the run gives up (and the next run retries it). */
+const MAX_PASSES = 5;
+
+/** The tenant DO had no free page permit in time; the message waits in the queue. */
+export class PermitUnavailable extends Error {
+  constructor() {
+    super("no free page permit for this connection");
+  }
+}
+
+async function withPermit<T>(ctx: EngineContext, conn: LoadedConnection, fn: () => Promise<T>): Promise<T> {
+  const stub = tenantStub(ctx.env, conn.row.tenantId);
+  const permit = await stub.acquirePermit(conn.row.id, conn.settings.max_parallel_pages);
+  if (!permit) throw new PermitUnavailable();
+  try {
+    return await fn();
+  } finally {
+    await stub.releasePermit(conn.row.id, permit);
+  }
+}
+
+interface RunContext {
+  run: Run;
+  conn: LoadedConnection;
+}
+
+/** Loads the run and its connection, or ends the run when it can no longer go on. */
+async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | null> {
+  const run = await getRun(ctx, runId);
+  if (!run || run.status !== "running") return null;
+  const conn = await loadConnection(ctx.db, run.connectionId);
+  if (!conn) {
+    await failRun(ctx, runId, "the connection was deleted");
+    return null;
+  }
+  if (conn.row.status === "disabled") {
+    await failRun(ctx, runId, "the connection was disabled");
+    return null;
+  }
+  return { run, conn };
+}
+
+function fetchPage(ctx: EngineContext, { run, conn }: RunContext, page: number): Promise<PageResult> {
+  const puller = conn.connector.pullers[run.entity];
+  const window: Window = { from: run.windowFrom, to: run.windowTo! };
+  return withPermit(ctx, conn, () => puller.fetchPage(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, window, page));
+}
+
+const pagesFor = (result: PageResult) => Math.max(1, Math.ceil(result.total / result.pageSize));
+
+/** Window job: fetch page 1, learn the total, commit page 1, fan out pages 2..N. */
+export async function handleWindowStart(ctx: EngineContext, runId: string): Promise<void> {
+  const rc = await openRun(ctx, runId);
+  if (!rc) return;
+  const first = await fetchPage(ctx, rc, 1);
+  // A redelivered start keeps the total it saw first; verification catches any change.
+  await ctx.db
+    .update(runs)
+    .set({ total: first.total, pagesTotal: pagesFor(first) })
+    .where(and(eq(runs.id, runId), eq(runs.pass, 1), sql`${runs.pagesTotal} IS NULL`));
+  const run = (await getRun(ctx, runId))!;
+  await commitPage(ctx, { run, conn: rc.conn }, 1, 1, first);
+  await enqueuePages(ctx, runId, 1, run.pagesTotal!);
+}
+
+async function enqueuePages(ctx: EngineContext, runId: string, pass: number, pagesTotal: number) {
+  const messages: Array<{ body: PullPageMessage }> = [];
+  for (let page = 2; page <= pagesTotal; page++) messages.push({ body: { kind: "page", runId, pass, page } });
+  for (const part of chunk(messages, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
+}
+
+export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessage, { kind: "page" }>): Promise<void> {
+  const rc = await openRun(ctx, msg.runId);
+  // A page of an earlier pass is covered by the re-walk that replaced it.
+  if (!rc || rc.run.pass !== msg.pass) return;
+  const result = await fetchPage(ctx, rc, msg.page);
+  await commitPage(ctx, rc, msg.pass, msg.page, result);
+}
+
+/**
+ * Commits one page: records, record errors, the page row and the run's counters in one
+ * D1 batch. Counters move only when the page row is new, so a redelivered page changes
+ * nothing. The page that completes the pass asks for verification.
+ */
+async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: number, page: number, result: PageResult): Promise<void> {
+  const puller = conn.connector.pullers[run.entity];
+  const scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
+  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`);
+  const now = new Date().toISOString();
+  const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${run.id} AND pass = ${pass} AND page = ${page})`;
+  const batchResult = await ctx.db.batch([
+    ctx.db
+      .update(runs)
+      .set({
+        recordsSeen: sql`${runs.recordsSeen} + ${counts.seen}`,
+        created: sql`${runs.created} + ${counts.created}`,
+        updated: sql`${runs.updated} + ${counts.updated}`,
+        unchanged: sql`${runs.unchanged} + ${counts.unchanged}`,
+        failed: sql`${runs.failed} + ${counts.failed}`,
+      })
+      .where(and(eq(runs.id, run.id), pageIsNew)),
+    ctx.db.insert(runPages).values({ runId: run.id, pass, page, records: result.records.length, committedAt: now }).onConflictDoNothing(),
+    ...statements,
+    ctx.db
+      .update(runs)
+      .set({ pagesDone: sql`(SELECT count(*) FROM run_pages WHERE run_id = ${run.id} AND pass = ${runs.pass})` })
+      .where(eq(runs.id, run.id))
+      .returning({ pass: runs.pass, pagesDone: runs.pagesDone, pagesTotal: runs.pagesTotal, status: runs.status }),
+  ]);
+  const after = (batchResult[batchResult.length - 1] as Array<{ pass: number; pagesDone: number; pagesTotal: number | null; status: string }>)[0];
+  log.info("page committed", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, pass, page, ...counts });
+  // Any page that sees the pass complete asks for verification; duplicates are harmless.
+  if (after && after.status === "running" && after.pass === pass && after.pagesTotal != null && after.pagesDone >= after.pagesTotal) {
+    await ctx.env.PULL_WINDOW.send({ kind: "verify", runId: run.id, pass });
+  }
+}
+
+/**
+ * All pages of a pass are committed. Offset paging over a set that changed can skip rows
+ * that were not edited (a row leaving the window shifts the rest up a page), so re-read the
+ * total: unchanged → the window is complete, move the cursor; changed → walk it again
+ * (unchanged records are skipped by their hash, so a re-walk writes only what is new).
+ */
+export async function handleVerify(ctx: EngineContext, runId: string, pass: number): Promise<void> {
+  const rc = await openRun(ctx, runId);
+  if (!rc || rc.run.pass !== pass) return;
+  const first = await fetchPage(ctx, rc, 1);
+  if (first.total === rc.run.total) {
+    await closeRun(ctx, rc.run);
+    return;
+  }
+  if (pass >= MAX_PASSES) {
+    await failRun(ctx, runId, `the window kept changing while it was read (${pass} passes); the cursor stays and the next run reads it again`);
+    return;
+  }
+  const next = await ctx.db
+    .update(runs)
+    .set({ pass: pass + 1, total: first.total, pagesTotal: pagesFor(first), pagesDone: 0 })
+    .where(and(eq(runs.id, runId), eq(runs.pass, pass), eq(runs.status, "running")))
+    .returning();
+  if (!next[0]) return; // another verifier won
+  log.info("window shifted, re-walking", { tenant_id: rc.run.tenantId, connection_id: rc.run.connectionId, run_id: runId, pass: pass + 1, total_before: rc.run.total, total_now: first.total });
+  await commitPage(ctx, { run: next[0], conn: rc.conn }, pass + 1, 1, first);
+  await enqueuePages(ctx, runId, pass + 1, next[0].pagesTotal!);
+}
+
+/** Replay of a pull record error: fetch that one record again and write it. */
+export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPageMessage, { kind: "record" }>): Promise<void> {
+  const conn = await loadConnection(ctx.db, msg.connectionId, msg.tenantId);
+  if (!conn) return;
+  const puller = conn.connector.pullers[msg.entity];
+  const scope = { tenantId: msg.tenantId, connectionId: msg.connectionId, entity: msg.entity, runId: null };
+  const pulled = await withPermit(ctx, conn, () => puller.fetchOne(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, msg.externalId));
+  const now = new Date().toISOString();
+  if (!pulled) {
+    const missing = { externalId: msg.externalId, code: "not_found_at_vendor", reason: `${msg.externalId} is no longer in ${conn.row.vendor}`, payload: null };
+    await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [missing], now) as [any]);
+    return;
+  }
+  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`);
+  if (statements.length > 0) await ctx.db.batch(statements as [any, ...any[]]);
+}

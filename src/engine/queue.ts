@@ -1,0 +1,157 @@
+import { PlatformError } from "../platform/client";
+import { log } from "../log";
+import { VendorError } from "./connector";
+import { engineContext, type EngineContext } from "./context";
+import type { PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
+import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, PermitUnavailable } from "./pull";
+import { handlePushEvent } from "./push";
+import { recordErrorStatements } from "./records";
+import { failRun, getRun, noteRunError } from "./runs";
+import { tenantStub } from "./vendor-http";
+
+type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage;
+type Lane = "pull-window" | "pull-page" | "push-record";
+
+/** Queue names carry a deployment prefix (`switchyard-pull-page`, `…-dlq`). */
+export function laneOf(queueName: string): { lane: Lane; dead: boolean } | null {
+  const dead = queueName.endsWith("-dlq");
+  const base = dead ? queueName.slice(0, -4) : queueName;
+  for (const lane of ["pull-window", "pull-page", "push-record"] as const) if (base.endsWith(lane)) return { lane, dead };
+  return null;
+}
+
+/**
+ * One consumer for every queue. Messages of a batch run concurrently (page permits in the
+ * tenant DO bound the parallelism per connection) and are acked one by one.
+ */
+export async function handleQueueBatch(batch: MessageBatch<AnyMessage>, env: import("../env").Env): Promise<void> {
+  const lane = laneOf(batch.queue);
+  if (!lane) {
+    log.error("message from an unknown queue", { queue: batch.queue });
+    batch.retryAll();
+    return;
+  }
+  const ctx = engineContext(env);
+  await Promise.all(
+    batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(ctx, lane.lane, msg))),
+  );
+}
+
+async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
+  switch (body.kind) {
+    case "start":
+      return handleWindowStart(ctx, body.runId);
+    case "verify":
+      return handleVerify(ctx, body.runId, body.pass);
+    case "page":
+      return handlePage(ctx, body);
+    case "record":
+      return handleRecordReplay(ctx, body);
+    case "event":
+      return handlePushEvent(ctx, body);
+  }
+}
+
+function producerFor(ctx: EngineContext, lane: Lane): Queue<any> {
+  return lane === "pull-window" ? ctx.env.PULL_WINDOW : lane === "pull-page" ? ctx.env.PULL_PAGE : ctx.env.PUSH_RECORD;
+}
+
+const runIdOf = (body: AnyMessage) => ("runId" in body ? body.runId : null);
+
+export function backoffSeconds(attempts: number, baseSeconds: number, maxSeconds: number): number {
+  return Math.min(maxSeconds, Math.round(baseSeconds * 2 ** Math.max(0, attempts - 1)));
+}
+
+async function handleLive(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage>): Promise<void> {
+  try {
+    await dispatch(ctx, msg.body);
+    msg.ack();
+  } catch (err) {
+    await onFailure(ctx, lane, msg, err);
+  }
+}
+
+/**
+ * Waiting (throttle, busy permits) re-sends a copy with a delay and acks the original, so
+ * it never spends one of the message's retries; real failures retry with backoff and end
+ * in the dead-letter queue.
+ */
+async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage>, err: unknown): Promise<void> {
+  const body = msg.body;
+  const runId = runIdOf(body);
+  const reason = err instanceof Error ? err.message : String(err);
+  const waitSeconds = await waitFor(ctx, body, err);
+  if (waitSeconds != null) {
+    await producerFor(ctx, lane).send(body, { delaySeconds: waitSeconds });
+    msg.ack();
+    return;
+  }
+  if (err instanceof VendorError && (err.kind === "auth" || err.kind === "fatal")) {
+    // Retrying cannot help (bad credentials, a request the vendor refuses): fail now, visibly.
+    if (runId) await failRun(ctx, runId, reason);
+    else await deadRecord(ctx, body, reason);
+    msg.ack();
+    return;
+  }
+  const delaySeconds = backoffSeconds(msg.attempts, ctx.config.retryBaseSeconds, ctx.config.retryMaxSeconds);
+  log.warn("message failed, retrying", { lane, kind: body.kind, run_id: runId, attempts: msg.attempts, delay_seconds: delaySeconds, error: reason });
+  if (runId) await noteRunError(ctx, runId, reason).catch(() => {});
+  msg.retry({ delaySeconds });
+}
+
+/** Seconds to wait without spending a retry, or null when the failure is a real one. */
+async function waitFor(ctx: EngineContext, body: AnyMessage, err: unknown): Promise<number | null> {
+  const cap = ctx.config.throttleMaxWaitSeconds;
+  if (err instanceof PermitUnavailable) return ctx.config.permitWaitSeconds;
+  if (err instanceof VendorError && err.kind === "throttle") {
+    const resetAt = err.resetAt ?? Date.now() + 60_000;
+    const tenantId = await tenantOf(ctx, body);
+    const connectionId = await connectionOf(ctx, body);
+    if (tenantId && connectionId) await tenantStub(ctx.env, tenantId).reportThrottle(connectionId, resetAt);
+    return Math.min(cap, Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)));
+  }
+  if (err instanceof PlatformError && err.status === 429) return Math.min(cap, Math.max(1, err.retryAfterSeconds ?? 5));
+  return null;
+}
+
+async function tenantOf(ctx: EngineContext, body: AnyMessage): Promise<string | null> {
+  if ("tenantId" in body) return body.tenantId;
+  const run = runIdOf(body) ? await getRun(ctx, runIdOf(body)!) : undefined;
+  return run?.tenantId ?? null;
+}
+
+async function connectionOf(ctx: EngineContext, body: AnyMessage): Promise<string | null> {
+  if ("connectionId" in body) return body.connectionId;
+  const run = runIdOf(body) ? await getRun(ctx, runIdOf(body)!) : undefined;
+  return run?.connectionId ?? null;
+}
+
+/** Out of retries: a window or page fails its run (cursor untouched); a record becomes a record error. */
+async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage>): Promise<void> {
+  const body = msg.body;
+  try {
+    const runId = runIdOf(body);
+    if (runId) {
+      const run = await getRun(ctx, runId);
+      const what = body.kind === "page" ? `page ${body.page}` : body.kind === "verify" ? "verification" : "the window job";
+      await failRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);
+    } else {
+      await deadRecord(ctx, body, "failed after all retries");
+    }
+    msg.ack();
+  } catch (err) {
+    log.error("dead-letter handling failed", { lane, error: (err as Error).message });
+    msg.retry({ delaySeconds: 30 });
+  }
+}
+
+async function deadRecord(ctx: EngineContext, body: AnyMessage, reason: string): Promise<void> {
+  const now = new Date().toISOString();
+  if (body.kind === "record") {
+    const scope = { tenantId: body.tenantId, connectionId: body.connectionId, entity: body.entity, runId: null };
+    await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [{ externalId: body.externalId, code: "replay_failed", reason, payload: null }], now) as [any]);
+  } else if (body.kind === "event") {
+    const scope = { tenantId: body.tenantId, connectionId: "", entity: body.type.split(".")[0], runId: null };
+    await ctx.db.batch(recordErrorStatements(ctx, scope, "push", [{ externalId: body.systemId, code: "push_failed", reason, payload: body }], now) as [any]);
+  }
+}

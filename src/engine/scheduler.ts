@@ -1,0 +1,47 @@
+import { eq } from "drizzle-orm";
+import { connections, cursors } from "../db/schema";
+import { log } from "../log";
+import { connectorFor } from "../connectors";
+import type { EngineContext } from "./context";
+import { parseSettings, intervalFor } from "./settings";
+import { failStalledRuns, startPullRun } from "./runs";
+
+/** A run older than this with status running has lost its messages. */
+const STALLED_RUN_MINUTES = 180;
+
+/**
+ * Cron: decide what is due and enqueue window jobs. No paging happens here, so the handler
+ * stays far inside the cron CPU limit whatever the number of tenants.
+ */
+export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Promise<{ started: number; skipped: number; stalled: number }> {
+  const stalled = await failStalledRuns(ctx, STALLED_RUN_MINUTES);
+  const active = await ctx.db.select().from(connections).where(eq(connections.status, "active"));
+  const due = await ctx.db.select().from(cursors);
+  const nextRun = new Map(due.map((c) => [`${c.connectionId}/${c.entity}`, c.nextRunAt]));
+  let started = 0;
+  let skipped = 0;
+  for (const row of active) {
+    let settings;
+    const connector = connectorFor(row.vendor);
+    try {
+      settings = parseSettings(connector, row.settings);
+    } catch (err) {
+      log.error("connection settings invalid; not scheduled", { tenant_id: row.tenantId, connection_id: row.id, error: (err as Error).message });
+      continue;
+    }
+    for (const entity of Object.keys(connector.pullers)) {
+      if (!intervalFor(connector, settings, entity).enabled) continue;
+      const next = nextRun.get(`${row.id}/${entity}`);
+      if (next && Date.parse(next) > nowMs) continue;
+      try {
+        const result = await startPullRun(ctx, { row, connector, settings }, entity, "cron", nowMs);
+        if (result.status === "started") started++;
+        else skipped++;
+      } catch (err) {
+        log.error("could not start a scheduled pull", { tenant_id: row.tenantId, connection_id: row.id, entity, error: (err as Error).message });
+      }
+    }
+  }
+  log.info("scheduler tick", { started, skipped, stalled });
+  return { started, skipped, stalled };
+}

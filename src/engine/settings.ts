@@ -1,0 +1,43 @@
+import { z } from "zod";
+import type { Connector } from "./connector";
+
+/** Engine-owned settings every connection has, beside its vendor's own. */
+export const scheduleSchema = z.object({
+  enabled: z.boolean().default(true),
+  interval_minutes: z.number().int().min(1).max(7 * 24 * 60),
+});
+
+export function engineSettingsSchema(connector: Connector) {
+  const entities = Object.keys(connector.pullers);
+  return z.object({
+    schedules: z
+      .record(z.string(), scheduleSchema)
+      .default({})
+      .superRefine((s, ctx) => {
+        for (const name of Object.keys(s)) {
+          if (!entities.includes(name)) ctx.addIssue({ code: "custom", path: [name], message: `unknown entity; this connection pulls ${entities.join(", ")}` });
+        }
+      }),
+    /** Pages of one connection fetched at once (permits held by the tenant Durable Object). */
+    max_parallel_pages: z.number().int().min(1).max(32).default(4),
+    requests_per_minute: z.number().int().min(1).max(100_000).default(connector.defaultRequestsPerMinute),
+    request_burst: z.number().int().min(1).max(1000).default(20),
+  });
+}
+
+export type EngineSettings = z.output<ReturnType<typeof engineSettingsSchema>>;
+
+/** Full settings = engine settings + the connector's own, validated together. */
+export function connectionSettingsSchema(connector: Connector) {
+  // strict: a misspelt setting is an error, not silently ignored.
+  return engineSettingsSchema(connector).extend(connector.settingsSchema.shape).strict();
+}
+
+export function parseSettings(connector: Connector, json: string): EngineSettings & Record<string, any> {
+  return connectionSettingsSchema(connector).parse(JSON.parse(json)) as EngineSettings & Record<string, any>;
+}
+
+export function intervalFor(connector: Connector, settings: EngineSettings, entity: string): { enabled: boolean; minutes: number } {
+  const s = settings.schedules[entity];
+  return { enabled: s?.enabled ?? true, minutes: s?.interval_minutes ?? connector.pullers[entity].defaultIntervalMinutes };
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/** Bindings and vars of the worker (see wrangler.toml; secrets via `wrangler secret put`). */
+export interface Env {
+  DB: D1Database;
+  DROP: R2Bucket;
+  TENANT: DurableObjectNamespace<import("./tenant/tenant-do").TenantDurableObject>;
+  EMAIL: SendEmail;
+  PULL_WINDOW: Queue<import("./engine/messages").PullWindowMessage>;
+  PULL_PAGE: Queue<import("./engine/messages").PullPageMessage>;
+  PUSH_RECORD: Queue<import("./engine/messages").PushRecordMessage>;
+  ENCRYPTION_KEY: string;
+  ENCRYPTION_KEY_ID: string;
+  OPERATOR_TOKEN: string;
+  PLATFORM_BASE_URL: string;
+  SANDBOX_MODE: string;
+  RETRY_BASE_SECONDS: string;
+  RETRY_MAX_SECONDS: string;
+  THROTTLE_MAX_WAIT_SECONDS: string;
+  PERMIT_WAIT_SECONDS: string;
+  WINDOW_SKEW_SECONDS: string;
+  FETCH_TIMEOUT_MS: string;
+}
+
+const configSchema = z.object({
+  encryptionKey: z.string().min(1, "ENCRYPTION_KEY secret is missing (wrangler secret put ENCRYPTION_KEY)"),
+  encryptionKeyId: z.string().min(1).default("k1"),
+  operatorToken: z.string().min(16, "OPERATOR_TOKEN secret must be at least 16 characters"),
+  platformBaseUrl: z.url(),
+  sandboxMode: z.boolean(),
+  retryBaseSeconds: z.number().positive(),
+  retryMaxSeconds: z.number().positive(),
+  throttleMaxWaitSeconds: z.number().positive(),
+  permitWaitSeconds: z.number().positive(),
+  windowSkewSeconds: z.number().min(0),
+  fetchTimeoutMs: z.number().positive(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const num = (v: string | undefined, fallback: number) => (v === undefined || v === "" ? fallback : Number(v));
+
+/** One validated view of the deployment's configuration; throws naming the bad setting. */
+export function loadConfig(env: Env): Config {
+  return configSchema.parse({
+    encryptionKey: env.ENCRYPTION_KEY,
+    encryptionKeyId: env.ENCRYPTION_KEY_ID || "k1",
+    operatorToken: env.OPERATOR_TOKEN,
+    platformBaseUrl: env.PLATFORM_BASE_URL,
+    sandboxMode: env.SANDBOX_MODE === "true",
+    retryBaseSeconds: num(env.RETRY_BASE_SECONDS, 5),
+    retryMaxSeconds: num(env.RETRY_MAX_SECONDS, 300),
+    throttleMaxWaitSeconds: num(env.THROTTLE_MAX_WAIT_SECONDS, 900),
+    permitWaitSeconds: num(env.PERMIT_WAIT_SECONDS, 2),
+    windowSkewSeconds: num(env.WINDOW_SKEW_SECONDS, 120),
+    fetchTimeoutMs: num(env.FETCH_TIMEOUT_MS, 30000),
+  });
+}

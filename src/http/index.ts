@@ -1,0 +1,23 @@
+import { createApp } from "./app";
+import { authenticate, requireTenantAccess } from "./auth";
+import { connectionRoutes } from "./routes/connections";
+import { registerDocs } from "./routes/docs";
+import { runRoutes } from "./routes/runs";
+import { tenantRoutes } from "./routes/tenants";
+import { webhookRoutes } from "./routes/webhooks";
+
+export function buildApp() {
+  const app = createApp();
+  app.get("/health", (c) => c.json({ ok: true }));
+  // Webhooks authenticate by signature, not by key.
+  app.route("/", webhookRoutes);
+  app.use("/v1/tenants", authenticate);
+  app.use("/v1/tenants/*", authenticate);
+  app.use("/v1/tenants/:tenantId", requireTenantAccess);
+  app.use("/v1/tenants/:tenantId/*", requireTenantAccess);
+  app.route("/", tenantRoutes);
+  app.route("/", connectionRoutes);
+  app.route("/", runRoutes);
+  registerDocs(app);
+  return app;
+}

@@ -1,0 +1,53 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { getRunForTenant, listRecordErrors, listRuns, replayAllOpen, replayError } from "../../services/runs";
+import { createRouter } from "../app";
+import { commonErrors } from "../errors";
+import { json, ListQuery, RecordError, Run, TenantParams } from "../schemas";
+
+const security = [{ Bearer: [] }];
+const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_before: z.string().nullable() });
+const Queued = z.object({ queued: z.number().int() }).openapi("Queued");
+
+export const runRoutes = createRouter();
+
+runRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/runs", tags: ["Runs"], summary: "List runs, newest first (counts, timings, status)", security, request: { params: TenantParams, query: ListQuery }, responses: { 200: json(Page(Run), "Runs"), ...commonErrors } }),
+  async (c) => c.json(await listRuns(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
+);
+
+runRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/runs/{runId}", tags: ["Runs"], summary: "Get one run", security, request: { params: TenantParams.extend({ runId: z.string() }) }, responses: { 200: json(Run, "Run"), ...commonErrors } }),
+  async (c) => {
+    const { tenantId, runId } = c.req.valid("param");
+    return c.json(await getRunForTenant(c.get("engine"), tenantId, runId), 200);
+  },
+);
+
+runRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/errors", tags: ["Record errors"], summary: "List record errors (reason, payload, attempts, status)", security, request: { params: TenantParams, query: ListQuery }, responses: { 200: json(Page(RecordError), "Record errors"), ...commonErrors } }),
+  async (c) => c.json(await listRecordErrors(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
+);
+
+runRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/errors/replay",
+    tags: ["Record errors"],
+    summary: "Replay every open record error (optionally of one connection or entity)",
+    security,
+    request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ connection_id: z.string().optional(), entity: z.string().optional() }) } }, required: false } },
+    responses: { 202: json(Queued, "Queued"), ...commonErrors },
+  }),
+  async (c) => {
+    const filter = (await c.req.json().catch(() => ({}))) as { connection_id?: string; entity?: string };
+    return c.json(await replayAllOpen(c.get("engine"), c.req.valid("param").tenantId, filter ?? {}), 202);
+  },
+);
+
+runRoutes.openapi(
+  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/errors/{errorId}/replay", tags: ["Record errors"], summary: "Replay one record error; it resolves when the record goes through", security, request: { params: TenantParams.extend({ errorId: z.string() }) }, responses: { 202: json(Queued, "Queued"), ...commonErrors } }),
+  async (c) => {
+    const { tenantId, errorId } = c.req.valid("param");
+    return c.json(await replayError(c.get("engine"), tenantId, errorId), 202);
+  },
+);

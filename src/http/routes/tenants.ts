@@ -1,0 +1,99 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../app";
+import { requireOperator } from "../auth";
+import { ApiError, commonErrors } from "../errors";
+import { body, json, Tenant, TenantKey, TenantParams } from "../schemas";
+import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
+import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
+
+const PlatformCredentials = z.object({
+  api_key: z.string().min(1).max(500),
+  webhook_secret: z.string().min(16, "at least 16 characters").max(500),
+});
+
+const CreateTenant = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes").optional(),
+    name: z.string().min(1).max(200),
+    notification_email: z.email().nullable().optional(),
+    platform: PlatformCredentials.optional().openapi({ description: "Write-only: encrypted at rest, never returned" }),
+  })
+  .openapi("CreateTenant");
+
+const UpdateTenant = z
+  .object({ name: z.string().min(1).max(200).optional(), notification_email: z.email().nullable().optional(), platform: PlatformCredentials.partial().optional() })
+  .openapi("UpdateTenant");
+
+const KeyParams = TenantParams.extend({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }) });
+const security = [{ Bearer: [] }];
+
+export const tenantRoutes = createRouter();
+tenantRoutes.use("/v1/tenants", requireOperator);
+tenantRoutes.use("/v1/tenants/:tenantId/keys", requireOperator);
+tenantRoutes.use("/v1/tenants/:tenantId/keys/*", requireOperator);
+
+tenantRoutes.openapi(
+  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security, request: body(CreateTenant), responses: { 201: json(Tenant, "Created"), ...commonErrors, 409: json(z.any(), "Id taken") } }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const engine = c.get("engine");
+    if (input.id && (await getTenant(engine, input.id))) throw new ApiError("conflict", `tenant ${input.id} exists`);
+    return c.json(await createTenant(engine, input), 201);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants", tags: ["Tenants"], summary: "List tenants (operator)", security, responses: { 200: json(z.object({ items: z.array(Tenant) }), "Tenants"), ...commonErrors } }),
+  async (c) => c.json({ items: await listTenants(c.get("engine")) }, 200),
+);
+
+tenantRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Get a tenant", security, request: { params: TenantParams }, responses: { 200: json(Tenant, "Tenant"), ...commonErrors } }),
+  async (c) => {
+    const tenant = await getTenant(c.get("engine"), c.req.valid("param").tenantId);
+    if (!tenant) throw new ApiError("not_found", "no such tenant");
+    return c.json(tenant, 200);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Update a tenant (name, notification email, platform credentials)", security, request: { params: TenantParams, ...body(UpdateTenant) }, responses: { 200: json(Tenant, "Updated"), ...commonErrors } }),
+  async (c) => {
+    const tenant = await updateTenant(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json"));
+    if (!tenant) throw new ApiError("not_found", "no such tenant");
+    return c.json(tenant, 200);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/keys",
+    tags: ["Tenant keys"],
+    summary: "Issue a tenant key (operator); the key is shown once",
+    security,
+    request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ label: z.string().max(100).optional() }) } }, required: false } },
+    responses: { 201: json(z.object({ key: z.string(), record: TenantKey }), "The key, shown only in this answer"), ...commonErrors },
+  }),
+  async (c) => {
+    const { tenantId } = c.req.valid("param");
+    const engine = c.get("engine");
+    if (!(await getTenant(engine, tenantId))) throw new ApiError("not_found", "no such tenant");
+    const label = (await c.req.json().catch(() => ({})))?.label ?? null;
+    return c.json(await issueTenantKey(engine, tenantId, label), 201);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/keys", tags: ["Tenant keys"], summary: "List a tenant's keys (operator)", security, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(TenantKey) }), "Keys"), ...commonErrors } }),
+  async (c) => c.json({ items: await listTenantKeys(c.get("engine"), c.req.valid("param").tenantId) }, 200),
+);
+
+tenantRoutes.openapi(
+  createRoute({ method: "delete", path: "/v1/tenants/{tenantId}/keys/{keyId}", tags: ["Tenant keys"], summary: "Revoke a tenant key (operator)", security, request: { params: KeyParams }, responses: { 204: { description: "Revoked" }, ...commonErrors } }),
+  async (c) => {
+    const { tenantId, keyId } = c.req.valid("param");
+    if (!(await revokeTenantKey(c.get("engine"), tenantId, keyId))) throw new ApiError("not_found", "no such active key");
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,89 @@
+import { z } from "@hono/zod-openapi";
+
+/** Shared OpenAPI schemas of the admin API's resources. */
+
+export const TenantParams = z.object({ tenantId: z.string().min(1).max(64).openapi({ param: { name: "tenantId", in: "path" } }) });
+export const ConnectionParams = TenantParams.extend({ connectionId: z.string().min(1).max(64).openapi({ param: { name: "connectionId", in: "path" } }) });
+
+export const Tenant = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    notification_email: z.string().nullable(),
+    platform_credentials_set: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Tenant");
+
+export const TenantKey = z
+  .object({ id: z.string(), tenant_id: z.string(), prefix: z.string(), label: z.string().nullable(), created_at: z.string(), revoked_at: z.string().nullable() })
+  .openapi("TenantKey");
+
+export const Connection = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    vendor: z.string(),
+    name: z.string(),
+    base_url: z.string(),
+    settings: z.record(z.string(), z.unknown()),
+    entities: z.array(z.string()),
+    credentials_set: z.boolean(),
+    status: z.string().openapi({ description: "active | auth_failed | disabled" }),
+    health: z.object({ last_ok_at: z.string().nullable(), last_error: z.string().nullable(), last_error_at: z.string().nullable() }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    cursors: z.array(z.object({ entity: z.string(), position: z.string().nullable(), next_run_at: z.string().nullable() })).optional(),
+  })
+  .openapi("Connection");
+
+export const Run = z
+  .object({
+    id: z.string(),
+    connection_id: z.string(),
+    entity: z.string(),
+    kind: z.string(),
+    trigger: z.string(),
+    status: z.string().openapi({ description: "running | succeeded | failed" }),
+    window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+    pass: z.number().int(),
+    total: z.number().int().nullable(),
+    pages: z.object({ done: z.number().int(), total: z.number().int().nullable() }),
+    counts: z.object({ seen: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int() }),
+    error: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    duration_ms: z.number(),
+  })
+  .openapi("Run");
+
+export const RecordError = z
+  .object({
+    id: z.string(),
+    connection_id: z.string().nullable(),
+    run_id: z.string().nullable(),
+    entity: z.string(),
+    external_id: z.string(),
+    direction: z.string(),
+    code: z.string(),
+    reason: z.string(),
+    payload: z.unknown(),
+    attempts: z.number().int(),
+    status: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    resolved_at: z.string().nullable(),
+  })
+  .openapi("RecordError");
+
+export const ListQuery = z.object({
+  connection_id: z.string().optional(),
+  entity: z.string().optional(),
+  status: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before" }),
+});
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
+export const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });

@@ -1,0 +1,158 @@
+import { and, eq } from "drizzle-orm";
+import type { z } from "zod";
+import { connections, cursors, type Connection } from "../db/schema";
+import { connectorFor } from "../connectors";
+import { VendorError } from "../engine/connector";
+import type { EngineContext } from "../engine/context";
+import { loadConnection, sealCredentials } from "../engine/connections";
+import { startPullRun } from "../engine/runs";
+import { connectionSettingsSchema } from "../engine/settings";
+import { tenantStub, vendorHttp } from "../engine/vendor-http";
+import { ApiError, invalid } from "../http/errors";
+import { checkBaseUrl, normaliseBaseUrl } from "./base-url";
+
+export interface ConnectionInput {
+  vendor: string;
+  name: string;
+  base_url: string;
+  credentials: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+}
+
+export interface ConnectionPatch {
+  name?: string;
+  base_url?: string;
+  credentials?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+  status?: "active" | "disabled";
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(parsed.error.issues, prefix);
+  return parsed.data;
+}
+
+function validBaseUrl(ctx: EngineContext, raw: string): string {
+  const problem = checkBaseUrl(raw, ctx.config.sandboxMode);
+  if (problem) throw new ApiError("bad_request", `base_url: ${problem}`, [{ path: "base_url", message: problem }]);
+  return normaliseBaseUrl(raw);
+}
+
+export async function createConnection(ctx: EngineContext, tenantId: string, input: ConnectionInput) {
+  const connector = connectorFor(input.vendor);
+  const baseUrl = validBaseUrl(ctx, input.base_url);
+  const credentials = parseWith(connector.credentialsSchema, input.credentials, "credentials");
+  const settings = parseWith(connectionSettingsSchema(connector), input.settings ?? {}, "settings");
+  const id = crypto.randomUUID();
+  const now = new Date().toISOString();
+  const row: Connection = {
+    id,
+    tenantId,
+    vendor: input.vendor,
+    name: input.name,
+    baseUrl,
+    settings: JSON.stringify(settings),
+    secrets: await sealCredentials(ctx.config, tenantId, id, credentials),
+    status: "active",
+    lastError: null,
+    lastErrorAt: null,
+    lastOkAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.db.insert(connections).values(row);
+  return publicConnection(row);
+}
+
+export async function listConnections(ctx: EngineContext, tenantId: string) {
+  const rows = await ctx.db.select().from(connections).where(eq(connections.tenantId, tenantId));
+  return rows.map(publicConnection);
+}
+
+async function mustLoad(ctx: EngineContext, tenantId: string, connectionId: string) {
+  const conn = await loadConnection(ctx.db, connectionId, tenantId);
+  if (!conn) throw new ApiError("not_found", "no such connection");
+  return conn;
+}
+
+export async function getConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  const positions = await ctx.db.select().from(cursors).where(eq(cursors.connectionId, connectionId));
+  return {
+    ...publicConnection(conn.row),
+    cursors: positions.map((p) => ({ entity: p.entity, position: p.position, next_run_at: p.nextRunAt })),
+  };
+}
+
+export async function updateConnection(ctx: EngineContext, tenantId: string, connectionId: string, patch: ConnectionPatch) {
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  const set: Partial<Connection> = { updatedAt: new Date().toISOString() };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.base_url !== undefined) set.baseUrl = validBaseUrl(ctx, patch.base_url);
+  if (patch.settings !== undefined) {
+    // Shallow merge: a PATCH names only the settings it changes.
+    const merged = { ...JSON.parse(conn.row.settings), ...patch.settings };
+    set.settings = JSON.stringify(parseWith(connectionSettingsSchema(conn.connector), merged, "settings"));
+  }
+  if (patch.credentials !== undefined) {
+    const credentials = parseWith(conn.connector.credentialsSchema, patch.credentials, "credentials");
+    set.secrets = await sealCredentials(ctx.config, tenantId, connectionId, credentials);
+    set.status = "active";
+    set.lastError = null;
+  }
+  if (patch.status !== undefined) set.status = patch.status;
+  await ctx.db.update(connections).set(set).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId)));
+  if (patch.credentials !== undefined || patch.base_url !== undefined) await tenantStub(ctx.env, tenantId).forget(connectionId);
+  return getConnection(ctx, tenantId, connectionId);
+}
+
+export async function deleteConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
+  await mustLoad(ctx, tenantId, connectionId);
+  await ctx.db.batch([
+    ctx.db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
+    ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
+  ]);
+  await tenantStub(ctx.env, tenantId).forget(connectionId);
+}
+
+/** Logs in and reads a little from the vendor; the answer says what worked and what did not. */
+export async function testConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  try {
+    const details = await conn.connector.testConnection(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings);
+    return { ok: true as const, details };
+  } catch (err) {
+    const kind = err instanceof VendorError ? err.kind : "error";
+    return { ok: false as const, error: { kind, message: (err as Error).message } };
+  }
+}
+
+export async function syncNow(ctx: EngineContext, tenantId: string, connectionId: string, entity: string) {
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  if (!conn.connector.pullers[entity]) {
+    const known = Object.keys(conn.connector.pullers).join(", ");
+    throw new ApiError("bad_request", `entity: ${conn.row.vendor} pulls ${known}`, [{ path: "entity", message: `one of ${known}` }]);
+  }
+  if (conn.row.status !== "active") throw new ApiError("conflict", `connection is ${conn.row.status}; fix its credentials or enable it first`);
+  return startPullRun(ctx, conn, entity, "manual");
+}
+
+/** What the API shows of a connection: settings and health, never credentials. */
+export function publicConnection(row: Connection) {
+  const connector = connectorFor(row.vendor);
+  return {
+    id: row.id,
+    tenant_id: row.tenantId,
+    vendor: row.vendor,
+    name: row.name,
+    base_url: row.baseUrl,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    entities: Object.keys(connector.pullers),
+    credentials_set: row.secrets != null,
+    status: row.status,
+    health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt },
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

@@ -1,0 +1,121 @@
+import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
+import type { EngineContext } from "../engine/context";
+import type { PullPageMessage, PushRecordMessage } from "../engine/messages";
+import { chunk } from "../engine/records";
+import { ApiError } from "../http/errors";
+
+export interface ListFilter {
+  connection_id?: string;
+  entity?: string;
+  status?: string;
+  limit: number;
+  /** Paging: items strictly older than this timestamp. */
+  before?: string;
+}
+
+export async function listRuns(ctx: EngineContext, tenantId: string, f: ListFilter) {
+  const where: SQL[] = [eq(runs.tenantId, tenantId)];
+  if (f.connection_id) where.push(eq(runs.connectionId, f.connection_id));
+  if (f.entity) where.push(eq(runs.entity, f.entity));
+  if (f.status) where.push(eq(runs.status, f.status));
+  if (f.before) where.push(lt(runs.startedAt, f.before));
+  const rows = await ctx.db.select().from(runs).where(and(...where)).orderBy(desc(runs.startedAt)).limit(f.limit);
+  return page(rows.map(publicRun), f.limit, (r) => r.started_at);
+}
+
+export async function getRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
+  const row = await ctx.db.query.runs.findFirst({ where: and(eq(runs.id, runId), eq(runs.tenantId, tenantId)) });
+  if (!row) throw new ApiError("not_found", "no such run");
+  return publicRun(row);
+}
+
+export function publicRun(r: Run) {
+  const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
+  return {
+    id: r.id,
+    connection_id: r.connectionId,
+    entity: r.entity,
+    kind: r.kind,
+    trigger: r.trigger,
+    status: r.status,
+    window: { from: r.windowFrom, to: r.windowTo },
+    pass: r.pass,
+    total: r.total,
+    pages: { done: r.pagesDone, total: r.pagesTotal },
+    counts: { seen: r.recordsSeen, created: r.created, updated: r.updated, unchanged: r.unchanged, failed: r.failed },
+    error: r.error,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    duration_ms: end - Date.parse(r.startedAt),
+  };
+}
+
+export async function listRecordErrors(ctx: EngineContext, tenantId: string, f: ListFilter) {
+  const where: SQL[] = [eq(recordErrors.tenantId, tenantId)];
+  if (f.connection_id) where.push(eq(recordErrors.connectionId, f.connection_id));
+  if (f.entity) where.push(eq(recordErrors.entity, f.entity));
+  if (f.status) where.push(eq(recordErrors.status, f.status));
+  if (f.before) where.push(lt(recordErrors.createdAt, f.before));
+  const rows = await ctx.db.select().from(recordErrors).where(and(...where)).orderBy(desc(recordErrors.createdAt)).limit(f.limit);
+  return page(rows.map(publicRecordError), f.limit, (e) => e.created_at);
+}
+
+export function publicRecordError(e: RecordError) {
+  return {
+    id: e.id,
+    connection_id: e.connectionId || null,
+    run_id: e.runId,
+    entity: e.entity,
+    external_id: e.externalId,
+    direction: e.direction,
+    code: e.code,
+    reason: e.reason,
+    payload: e.payload ? JSON.parse(e.payload) : null,
+    attempts: e.attempts,
+    status: e.status,
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+    resolved_at: e.resolvedAt,
+  };
+}
+
+function page<T>(items: T[], limit: number, key: (t: T) => string) {
+  return { items, next_before: items.length === limit ? key(items[items.length - 1]) : null };
+}
+
+/** Re-enqueues a record error's work; it resolves itself when the record then goes through. */
+export async function replayError(ctx: EngineContext, tenantId: string, errorId: string) {
+  const row = await ctx.db.query.recordErrors.findFirst({ where: and(eq(recordErrors.id, errorId), eq(recordErrors.tenantId, tenantId)) });
+  if (!row) throw new ApiError("not_found", "no such record error");
+  if (row.status !== "open") throw new ApiError("conflict", "this record error is already resolved");
+  await enqueueReplays(ctx, [row]);
+  return { queued: 1 };
+}
+
+export async function replayAllOpen(ctx: EngineContext, tenantId: string, f: { connection_id?: string; entity?: string }) {
+  const where: SQL[] = [eq(recordErrors.tenantId, tenantId), eq(recordErrors.status, "open")];
+  if (f.connection_id) where.push(eq(recordErrors.connectionId, f.connection_id));
+  if (f.entity) where.push(eq(recordErrors.entity, f.entity));
+  const rows = await ctx.db.select().from(recordErrors).where(and(...where)).limit(5000);
+  await enqueueReplays(ctx, rows);
+  return { queued: rows.length };
+}
+
+async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
+  const pulls: Array<{ body: PullPageMessage }> = [];
+  const pushes: Array<{ body: PushRecordMessage }> = [];
+  for (const e of rows) {
+    if (e.direction === "pull") {
+      pulls.push({ body: { kind: "record", tenantId: e.tenantId, connectionId: e.connectionId, entity: e.entity, externalId: e.externalId } });
+    } else if (e.payload) {
+      pushes.push({ body: JSON.parse(e.payload) as PushRecordMessage });
+    }
+  }
+  for (const part of chunk(pulls, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
+  for (const part of chunk(pushes, 100)) await ctx.env.PUSH_RECORD.sendBatch(part);
+  const now = new Date().toISOString();
+  for (const ids of chunk(rows.map((r) => r.id), 90)) {
+    await ctx.db.update(recordErrors).set({ updatedAt: now }).where(inArray(recordErrors.id, ids));
+  }
+}

@@ -1,0 +1,66 @@
+import { eq } from "drizzle-orm";
+import { tenants, type Tenant } from "../db/schema";
+import { platformAad, seal } from "../crypto/secrets";
+import type { EngineContext } from "../engine/context";
+import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
+
+export interface TenantInput {
+  name: string;
+  notification_email?: string | null;
+  platform?: PlatformSecrets;
+}
+
+export async function createTenant(ctx: EngineContext, input: TenantInput & { id?: string }) {
+  const now = new Date().toISOString();
+  const id = input.id ?? crypto.randomUUID();
+  const row: Tenant = {
+    id,
+    name: input.name,
+    notificationEmail: input.notification_email ?? null,
+    platformSecrets: input.platform ? await sealPlatform(ctx, id, input.platform) : null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.db.insert(tenants).values(row);
+  return publicTenant(row);
+}
+
+export async function getTenant(ctx: EngineContext, id: string) {
+  const row = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, id) });
+  return row ? publicTenant(row) : null;
+}
+
+export async function listTenants(ctx: EngineContext) {
+  return (await ctx.db.select().from(tenants)).map(publicTenant);
+}
+
+export async function updateTenant(ctx: EngineContext, id: string, patch: Omit<Partial<TenantInput>, "platform"> & { platform?: Partial<PlatformSecrets> }) {
+  const existing = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, id) });
+  if (!existing) return null;
+  const set: Partial<Tenant> = { updatedAt: new Date().toISOString() };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.notification_email !== undefined) set.notificationEmail = patch.notification_email;
+  if (patch.platform) {
+    // Either secret may be rotated alone; the other keeps its stored value.
+    const current = (await tenantPlatformSecrets(ctx, id)) ?? { api_key: "", webhook_secret: "" };
+    set.platformSecrets = await sealPlatform(ctx, id, { ...current, ...patch.platform });
+  }
+  await ctx.db.update(tenants).set(set).where(eq(tenants.id, id));
+  return getTenant(ctx, id);
+}
+
+function sealPlatform(ctx: EngineContext, tenantId: string, secrets: PlatformSecrets) {
+  return seal(secrets, ctx.config.encryptionKey, ctx.config.encryptionKeyId, platformAad(tenantId));
+}
+
+/** What the API shows of a tenant: never the platform secrets, only whether they are set. */
+function publicTenant(row: Tenant) {
+  return {
+    id: row.id,
+    name: row.name,
+    notification_email: row.notificationEmail,
+    platform_credentials_set: row.platformSecrets != null,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

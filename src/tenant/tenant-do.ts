@@ -1,0 +1,149 @@
+import { DurableObject } from "cloudflare:workers";
+import { openDb } from "../db/client";
+import { loadConfig, type Env } from "../env";
+import { VendorError, type AccessToken } from "../engine/connector";
+import { loadConnection, openCredentials, recordConnectionHealth } from "../engine/connections";
+import { timedFetch } from "../engine/vendor-http";
+import { log } from "../log";
+
+/** Refresh this long before the vendor's stated expiry, so a token never dies mid-request. */
+const EXPIRY_MARGIN_MS = 60_000;
+/** A permit whose holder vanished (crashed consumer) is reclaimed after this. */
+const PERMIT_LEASE_MS = 120_000;
+/** How long an acquire may wait for a free permit before the caller re-queues. */
+const PERMIT_MAX_WAIT_MS = 10_000;
+
+interface Limits {
+  maxParallel: number;
+  requestsPerMinute: number;
+  burst: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * One per tenant. Holds access tokens and request budgets only; it never runs a sync.
+ * Durable Object input gates do not cover `fetch()`, so token refresh is single-flight by
+ * an in-memory promise: every caller that arrives while a login is under way awaits the
+ * same promise, and a caller holding a token that was already replaced gets the new one.
+ */
+export class TenantDurableObject extends DurableObject<Env> {
+  private tokens = new Map<string, AccessToken>();
+  private logins = new Map<string, Promise<AccessToken>>();
+  private permits = new Map<string, Map<string, number>>(); // connection -> permitId -> lease expiry
+  private waiters = new Map<string, Array<() => void>>();
+  private buckets = new Map<string, Bucket>();
+  private pausedUntil = new Map<string, number>();
+
+  /** A valid access token; `stale` is a token the vendor just rejected (forces one refresh). */
+  async getAccessToken(connectionId: string, stale?: string): Promise<string> {
+    const current = this.tokens.get(connectionId);
+    if (current && current.accessToken !== stale && current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) {
+      return current.accessToken;
+    }
+    let pending = this.logins.get(connectionId);
+    if (!pending) {
+      pending = this.login(connectionId).finally(() => this.logins.delete(connectionId));
+      this.logins.set(connectionId, pending);
+    }
+    return (await pending).accessToken;
+  }
+
+  /** Forget a connection's token (credentials changed or connection deleted). */
+  async forget(connectionId: string): Promise<void> {
+    this.tokens.delete(connectionId);
+  }
+
+  private async login(connectionId: string): Promise<AccessToken> {
+    const config = loadConfig(this.env);
+    const db = openDb(this.env.DB);
+    const conn = await loadConnection(db, connectionId);
+    if (!conn) throw new VendorError("fatal", `connection ${connectionId} no longer exists`);
+    if (conn.row.status === "disabled") throw new VendorError("fatal", "connection is disabled");
+    try {
+      const credentials = await openCredentials(config, conn.row);
+      const token = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
+      this.tokens.set(connectionId, token);
+      await recordConnectionHealth(db, connectionId, { ok: true });
+      log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor });
+      return token;
+    } catch (err) {
+      const e = err instanceof VendorError ? err : new VendorError("transient", (err as Error).message);
+      await recordConnectionHealth(db, connectionId, { ok: false, error: e.message, ...(e.kind === "auth" ? { status: "auth_failed" as const } : {}) });
+      log.warn("vendor login failed", { tenant_id: conn.row.tenantId, connection_id: connectionId, kind: e.kind, error: e.message });
+      throw e;
+    }
+  }
+
+  /**
+   * A slot to fetch one page. Waits up to PERMIT_MAX_WAIT_MS for a slot to free; returns
+   * null when none did, so the caller re-queues without holding a consumer for long.
+   */
+  async acquirePermit(connectionId: string, maxParallel: number): Promise<string | null> {
+    const deadline = Date.now() + PERMIT_MAX_WAIT_MS;
+    for (;;) {
+      const held = this.heldPermits(connectionId);
+      if (held.size < maxParallel) {
+        const id = crypto.randomUUID();
+        held.set(id, Date.now() + PERMIT_LEASE_MS);
+        return id;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const list = this.waiters.get(connectionId) ?? [];
+        list.push(resolve);
+        this.waiters.set(connectionId, list);
+        setTimeout(resolve, Math.min(remaining, 1000)); // also re-checks expired leases
+      });
+    }
+  }
+
+  async releasePermit(connectionId: string, permitId: string): Promise<void> {
+    this.permits.get(connectionId)?.delete(permitId);
+    const next = this.waiters.get(connectionId)?.shift();
+    next?.();
+  }
+
+  private heldPermits(connectionId: string): Map<string, number> {
+    let held = this.permits.get(connectionId);
+    if (!held) {
+      held = new Map();
+      this.permits.set(connectionId, held);
+    }
+    const now = Date.now();
+    for (const [id, expiry] of held) if (expiry < now) held.delete(id);
+    return held;
+  }
+
+  /**
+   * Spends one request from the connection's token bucket. Returns how long the caller
+   * must wait before sending (0 = go now). A vendor throttle pauses the whole connection.
+   */
+  async takeRequest(connectionId: string, limits: Pick<Limits, "requestsPerMinute" | "burst">): Promise<number> {
+    const now = Date.now();
+    const paused = this.pausedUntil.get(connectionId) ?? 0;
+    if (paused > now) return paused - now;
+    const ratePerMs = limits.requestsPerMinute / 60_000;
+    const bucket = this.buckets.get(connectionId) ?? { tokens: limits.burst, updatedAt: now };
+    bucket.tokens = Math.min(limits.burst, bucket.tokens + (now - bucket.updatedAt) * ratePerMs);
+    bucket.updatedAt = now;
+    this.buckets.set(connectionId, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    // Reserve the next token now so concurrent callers queue up behind each other.
+    const wait = Math.ceil((1 - bucket.tokens) / ratePerMs);
+    bucket.tokens -= 1;
+    return wait;
+  }
+
+  /** The vendor said "too many requests until resetAt": every caller waits until then. */
+  async reportThrottle(connectionId: string, resetAt: number): Promise<void> {
+    this.pausedUntil.set(connectionId, Math.max(this.pausedUntil.get(connectionId) ?? 0, resetAt));
+  }
+}
