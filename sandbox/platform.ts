@@ -102,11 +102,6 @@ export function createPlatformSimulator(): { fetch(req: Request): Promise<Respon
 }
 
 function emptyStore(): Store {
-  const perEntity = <T>(make: () => T) =>
-    Object.fromEntries(PLATFORM_ENTITIES.map((entity) => [entity, make()])) as Record<
-      PlatformEntity,
-      T
-    >;
   return {
     records: perEntity(() => new Map<string, Row>()),
     idempotency: new Map(),
@@ -114,6 +109,11 @@ function emptyStore(): Store {
     faults: [],
     latencyMs: 0,
   };
+}
+
+function perEntity<T>(make: () => T): Record<PlatformEntity, T> {
+  const entries = PLATFORM_ENTITIES.map((entity) => [entity, make()]);
+  return Object.fromEntries(entries) as Record<PlatformEntity, T>;
 }
 
 function apiKey(req: Request): string | null {
@@ -442,17 +442,17 @@ async function control(
       const body = faultsBody.safeParse(await readJson(req));
       if (!body.success) return errorResponse(400, "invalid_request", z.prettifyError(body.error));
       store.faults = body.data.faults.map((fault) => ({ ...fault, seen: 0, fired: 0 }));
-      return new Response(null, { status: 204 });
+      return json(200, { ok: true });
     }
     case "POST config": {
       const body = configBody.safeParse(await readJson(req));
       if (!body.success) return errorResponse(400, "invalid_request", z.prettifyError(body.error));
       store.latencyMs = body.data.latencyMs;
-      return new Response(null, { status: 204 });
+      return json(200, { ok: true });
     }
     case "POST reset":
       reset();
-      return new Response(null, { status: 204 });
+      return json(200, { ok: true });
     default:
       return errorResponse(404, "route_not_found", `no control route ${route}`);
   }
