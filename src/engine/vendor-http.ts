@@ -44,14 +44,17 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
     return doFetch(url, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
   }
 
+  async function token(stale?: string): Promise<string> {
+    const result = await stub.getAccessToken(connectionId, stale);
+    if (!result.ok) throw new VendorError(result.kind, result.message);
+    return result.token;
+  }
+
   return async (req) => {
-    let token = await stub.getAccessToken(connectionId);
-    let res = await send(req, token);
-    if (res.status === 401) {
-      // One refresh per rejected token, shared by every concurrent caller (single-flight in the DO).
-      token = await stub.getAccessToken(connectionId, token);
-      res = await send(req, token);
-    }
-    return res;
+    const first = await token();
+    const res = await send(req, first);
+    if (res.status !== 401) return res;
+    // One refresh per rejected token, shared by every concurrent caller (single-flight in the DO).
+    return send(req, await token(first));
   };
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { openDb } from "../db/client";
 import { loadConfig, type Env } from "../env";
-import { VendorError, type AccessToken } from "../engine/connector";
+import { VendorError, type AccessToken, type VendorErrorKind } from "../engine/connector";
 import { loadConnection, openCredentials, recordConnectionHealth } from "../engine/connections";
 import { timedFetch } from "../engine/vendor-http";
 import { log } from "../log";
@@ -12,6 +12,8 @@ const EXPIRY_MARGIN_MS = 60_000;
 const PERMIT_LEASE_MS = 120_000;
 /** How long an acquire may wait for a free permit before the caller re-queues. */
 const PERMIT_MAX_WAIT_MS = 10_000;
+
+export type TokenResult = { ok: true; token: string } | { ok: false; kind: VendorErrorKind; message: string };
 
 interface Limits {
   maxParallel: number;
@@ -32,24 +34,28 @@ interface Bucket {
  */
 export class TenantDurableObject extends DurableObject<Env> {
   private tokens = new Map<string, AccessToken>();
-  private logins = new Map<string, Promise<AccessToken>>();
+  private logins = new Map<string, Promise<TokenResult>>();
   private permits = new Map<string, Map<string, number>>(); // connection -> permitId -> lease expiry
   private waiters = new Map<string, Array<() => void>>();
   private buckets = new Map<string, Bucket>();
   private pausedUntil = new Map<string, number>();
 
-  /** A valid access token; `stale` is a token the vendor just rejected (forces one refresh). */
-  async getAccessToken(connectionId: string, stale?: string): Promise<string> {
+  /**
+   * A valid access token; `stale` is a token the vendor just rejected (forces one refresh).
+   * Failures come back as values: custom error classes do not survive an RPC boundary, and
+   * the caller needs the kind (auth vs transient) to decide between failing and retrying.
+   */
+  async getAccessToken(connectionId: string, stale?: string): Promise<TokenResult> {
     const current = this.tokens.get(connectionId);
     if (current && current.accessToken !== stale && current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) {
-      return current.accessToken;
+      return { ok: true, token: current.accessToken };
     }
     let pending = this.logins.get(connectionId);
     if (!pending) {
       pending = this.login(connectionId).finally(() => this.logins.delete(connectionId));
       this.logins.set(connectionId, pending);
     }
-    return (await pending).accessToken;
+    return pending;
   }
 
   /** Forget a connection's token (credentials changed or connection deleted). */
@@ -57,24 +63,24 @@ export class TenantDurableObject extends DurableObject<Env> {
     this.tokens.delete(connectionId);
   }
 
-  private async login(connectionId: string): Promise<AccessToken> {
+  private async login(connectionId: string): Promise<TokenResult> {
     const config = loadConfig(this.env);
     const db = openDb(this.env.DB);
     const conn = await loadConnection(db, connectionId);
-    if (!conn) throw new VendorError("fatal", `connection ${connectionId} no longer exists`);
-    if (conn.row.status === "disabled") throw new VendorError("fatal", "connection is disabled");
+    if (!conn) return { ok: false, kind: "fatal", message: `connection ${connectionId} no longer exists` };
+    if (conn.row.status === "disabled") return { ok: false, kind: "fatal", message: "connection is disabled" };
     try {
       const credentials = await openCredentials(config, conn.row);
       const token = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
       this.tokens.set(connectionId, token);
       await recordConnectionHealth(db, connectionId, { ok: true });
       log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor });
-      return token;
+      return { ok: true, token: token.accessToken };
     } catch (err) {
       const e = err instanceof VendorError ? err : new VendorError("transient", (err as Error).message);
       await recordConnectionHealth(db, connectionId, { ok: false, error: e.message, ...(e.kind === "auth" ? { status: "auth_failed" as const } : {}) });
       log.warn("vendor login failed", { tenant_id: conn.row.tenantId, connection_id: connectionId, kind: e.kind, error: e.message });
-      throw e;
+      return { ok: false, kind: e.kind, message: e.message };
     }
   }
 
