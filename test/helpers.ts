@@ -69,6 +69,8 @@ export function sellercloudAccount(name = uniqueName("sc")) {
     configure: (config: Record<string, unknown>) => control("PUT", "config", config),
     generate: (count: number, extra: Record<string, unknown> = {}) => control("POST", "products/generate", { count, ...extra }),
     upsert: (products: Array<Record<string, unknown>>) => control("POST", "products", { products }),
+    /** Stored exactly as given: malformed vendor rows. */
+    upsertRaw: (products: Array<Record<string, unknown>>) => control("POST", "products", { products, raw: true }),
     edit: (sku: string, fields: Record<string, unknown>) => control("PATCH", `products/${encodeURIComponent(sku)}`, fields),
     remove: (sku: string) => control("DELETE", `products/${encodeURIComponent(sku)}`),
     products: async () => (await control("GET", "products")).products as Array<Record<string, any>>,

@@ -70,13 +70,9 @@ describe("SellerCloud products → platform (failures and retries)", () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
     await sc.generate(80);
-    await sc.upsert([{ ID: "POISON-1", ProductName: "Broken price", SitePrice: "abc", Status: 1, LastModifiedDate: "2024-01-01T00:00:00" }].map((p) => p));
+    // A price that is not a number (stored raw, as a malformed vendor row) and an empty name.
     await sc.upsert([{ ID: "POISON-2", ProductName: "", Status: 1, LastModifiedDate: "2024-01-01T00:00:00" }]);
-    await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/products`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ raw: true, products: [{ ID: "POISON-1", ProductName: "Broken price", SitePrice: "abc", Status: 1, LastModifiedDate: "2024-01-01T00:00:00" }] }),
-    });
+    await sc.upsertRaw([{ ID: "POISON-1", ProductName: "Broken price", SitePrice: "abc", Status: 1, LastModifiedDate: "2024-01-01T00:00:00" }]);
     await addSellerCloudConnection(tenant, sc);
     await runCron();
     const [run] = await settle(tenant);

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Env } from "../env";
 import { engineContext, type EngineContext } from "../engine/context";
 import { log } from "../log";
@@ -41,8 +42,9 @@ export function createApp() {
     if (err instanceof ApiError) {
       return c.json({ error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } }, err.status);
     }
-    if (err instanceof SyntaxError) {
-      return c.json({ error: { code: "bad_request", message: `body is not valid JSON: ${err.message}`, requestId } }, 400);
+    // Hono's own validators throw HTTPException(400) for bodies that are not JSON.
+    if (err instanceof HTTPException && err.status === 400) {
+      return c.json({ error: { code: "bad_request", message: err.message || "malformed request", requestId } }, 400);
     }
     log.error("unhandled error", { request_id: requestId, path: c.req.path, error: err.message });
     return c.json({ error: { code: "internal_error", message: "internal error; quote the requestId to the operator", requestId } }, 500);

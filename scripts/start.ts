@@ -1,0 +1,189 @@
+/**
+ * `npm start`: the whole hub on this machine. Starts the sandbox simulators, applies the
+ * D1 migrations locally, runs `wrangler dev` (local D1, R2, Queues, Durable Objects),
+ * seeds a sandbox tenant with a SellerCloud connection and a few hundred products, and
+ * then acts as the cron clock: every minute it edits a few products in the simulator and
+ * fires the scheduled handler, so incremental syncs keep happening where you can see them.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { startSandbox } from "../sandbox/harness";
+import { ensureDevVars } from "./dev-vars";
+
+const PORT = Number(process.env.PORT ?? 8787);
+const SC_PORT = Number(process.env.SELLERCLOUD_PORT ?? 8788);
+const PLATFORM_PORT = Number(process.env.PLATFORM_PORT ?? 8789);
+const HUB = `http://127.0.0.1:${PORT}`;
+const TICK_MS = 60_000;
+const keepState = process.argv.includes("--keep-state");
+
+const say = (msg: string) => console.log(`\x1b[36m[switchyard]\x1b[0m ${msg}`);
+
+async function main() {
+  const vars = ensureDevVars();
+  if (!keepState) rmSync(".wrangler/state", { recursive: true, force: true }); // the simulators start empty too
+
+  say("applying D1 migrations (local)…");
+  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env: { ...process.env, CI: "true" } });
+  if (migrate.status !== 0) throw new Error("migrations failed");
+
+  const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT });
+  say(`simulators: SellerCloud ${sandbox.sellercloudUrl}  platform ${sandbox.platformUrl}`);
+
+  const wrangler = spawn(
+    "npx",
+    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false",
+      "--var", "SANDBOX_MODE:true", "--var", `PLATFORM_BASE_URL:${sandbox.platformUrl}`,
+      "--var", "RETRY_BASE_SECONDS:2", "--var", "WINDOW_SKEW_SECONDS:60", "--var", "PERMIT_WAIT_SECONDS:1"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  pipeLogs(wrangler);
+  const stop = async () => {
+    wrangler.kill("SIGINT");
+    await sandbox.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  await waitForHealth();
+  const seeded = await seed(sandbox.sellercloudUrl, sandbox.platformUrl, vars.OPERATOR_TOKEN);
+  printBanner(sandbox, seeded, vars.OPERATOR_TOKEN);
+
+  await tick(seeded, 0);
+  let round = 1;
+  setInterval(() => void tick(seeded, round++).catch((e) => say(`tick failed: ${e.message}`)), TICK_MS);
+}
+
+interface Seeded {
+  tenantId: string;
+  key: string;
+  connectionId: string;
+  scControl: string;
+  platformKey: string;
+  platformUrl: string;
+}
+
+async function call(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${HUB}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json as any;
+}
+
+async function seed(sellercloudUrl: string, platformUrl: string, operator: string): Promise<Seeded> {
+  const account = "sandbox";
+  const scControl = `${sellercloudUrl}/${account}/__control`;
+  await fetch(`${scControl}/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
+  await fetch(`${scControl}/products/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 300, inactiveEvery: 12 }) });
+  const platformKey = "pk_sandbox";
+  const existing = await fetch(`${HUB}/v1/tenants/sandbox`, { headers: { authorization: `Bearer ${operator}` } });
+  if (existing.status === 404) {
+    await call("POST", "/v1/tenants", operator, { id: "sandbox", name: "Sandbox merchant", notification_email: "admin@sandbox.test", platform: { api_key: platformKey, webhook_secret: "whsec_sandbox_0123456789abcdef" } });
+  }
+  const { key } = await call("POST", "/v1/tenants/sandbox/keys", operator, { label: "npm start" });
+  const connections = await call("GET", "/v1/tenants/sandbox/connections", key);
+  const connection =
+    connections.items[0] ??
+    (await call("POST", "/v1/tenants/sandbox/connections", key, {
+      vendor: "sellercloud",
+      name: "SellerCloud (sandbox)",
+      base_url: `${sellercloudUrl}/${account}/rest`,
+      credentials: { username: "api@example.com", password: "secret" },
+      settings: { schedules: { products: { interval_minutes: 1 } }, time_zone: "America/New_York" },
+    }));
+  const test = await call("POST", `/v1/tenants/sandbox/connections/${connection.id}/test`, key);
+  say(`test connection: ${JSON.stringify(test)}`);
+  return { tenantId: "sandbox", key, connectionId: connection.id, scControl, platformKey, platformUrl };
+}
+
+/** One minute of the demo: a few edits in SellerCloud, a cron tick, the run's outcome. */
+async function tick(s: Seeded, round: number) {
+  if (round > 0) {
+    for (let i = 0; i < 3; i++) {
+      const sku = `SKU-${String(1 + Math.floor(Math.random() * 300)).padStart(6, "0")}`;
+      await fetch(`${s.scControl}/products/${sku}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ SitePrice: Math.round(Math.random() * 10000) / 100 }) });
+    }
+    say(`edited 3 products in SellerCloud; next window picks them up`);
+  }
+  await fetch(`${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
+  const deadline = Date.now() + 50_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const { items } = await call("GET", `/v1/tenants/${s.tenantId}/runs?limit=1`, s.key);
+    const run = items[0];
+    if (!run) continue;
+    const line = `run ${run.id.slice(0, 8)} ${run.status}: pages ${run.pages.done}/${run.pages.total ?? "?"}, seen ${run.counts.seen}, created ${run.counts.created}, updated ${run.counts.updated}, unchanged ${run.counts.unchanged}, failed ${run.counts.failed}`;
+    if (line !== last) say(line);
+    last = line;
+    if (run.status !== "running") break;
+  }
+  const products = await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`).then((r) => r.json() as Promise<{ data: unknown[] }>);
+  say(`platform now holds ${products.data.length} products`);
+}
+
+async function waitForHealth() {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${HUB}/health`)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("wrangler dev did not come up on port " + PORT);
+}
+
+/** Worker logs are JSON lines; show them compactly, pass everything else through. */
+function pipeLogs(child: ChildProcess) {
+  const show = (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) {
+      if (!line.trim()) continue;
+      const start = line.indexOf("{");
+      if (start >= 0) {
+        try {
+          const { level, msg, time: _t, ...rest } = JSON.parse(line.slice(start));
+          const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 12 && k.endsWith("_id") ? v.slice(0, 8) : JSON.stringify(v)}`).join(" ");
+          console.log(`  \x1b[2m${level}\x1b[0m ${msg} \x1b[2m${fields}\x1b[0m`);
+          continue;
+        } catch {
+          /* not one of ours */
+        }
+      }
+      if (/Ready on|error|warn/i.test(line)) console.log(`  ${line}`);
+    }
+  };
+  child.stdout?.on("data", show);
+  child.stderr?.on("data", show);
+  child.on("exit", (code) => {
+    say(`wrangler dev exited (${code})`);
+    process.exit(code ?? 1);
+  });
+}
+
+function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string }, s: Seeded, operator: string) {
+  console.log(`
+\x1b[1mSwitchyard is running\x1b[0m
+  hub (admin API)       ${HUB}
+  API docs              ${HUB}/docs      (OpenAPI: ${HUB}/openapi.json)
+  SellerCloud sandbox   ${sandbox.sellercloudUrl}/sandbox/rest   (control: /sandbox/__control/stats)
+  platform sandbox      ${sandbox.platformUrl}   (records: /__control/stores/${s.platformKey}/records/products)
+
+  sandbox tenant        ${s.tenantId}
+  tenant key            ${s.key}
+  operator token        in .dev.vars (OPERATOR_TOKEN)
+
+  runs:        curl -s -H "authorization: Bearer ${s.key}" ${HUB}/v1/tenants/${s.tenantId}/runs
+  errors:      curl -s -H "authorization: Bearer ${s.key}" ${HUB}/v1/tenants/${s.tenantId}/errors
+  sync now:    curl -s -X POST -H "authorization: Bearer ${s.key}" -H "content-type: application/json" -d '{"entity":"products"}' ${HUB}/v1/tenants/${s.tenantId}/connections/${s.connectionId}/sync
+  fire cron:   curl -s "${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*"
+  (this script fires the cron every minute and edits 3 products first; Ctrl-C stops everything)
+`);
+  void operator;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

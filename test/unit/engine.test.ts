@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { constantTimeEqual, stableJson } from "../../src/crypto/hash";
+import { seal, unseal } from "../../src/crypto/secrets";
+import { backoffSeconds, laneOf } from "../../src/engine/queue";
+import { windowEnd } from "../../src/engine/runs";
+import { checkBaseUrl } from "../../src/services/base-url";
+import { parseSignatureHeader, signPayload } from "../../src/services/webhooks";
+
+const KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+describe("secrets at rest", () => {
+  it("round-trips with a fresh IV each time and refuses other additional data", async () => {
+    const a = await seal({ password: "p" }, KEY, "k1", "connection:t:c");
+    const b = await seal({ password: "p" }, KEY, "k1", "connection:t:c");
+    expect(a).not.toBe(b);
+    expect(JSON.parse(a)).toMatchObject({ v: 1, kid: "k1" });
+    expect(await unseal(a, KEY, "connection:t:c")).toEqual({ password: "p" });
+    await expect(unseal(a, KEY, "connection:t:other")).rejects.toThrow();
+  });
+});
+
+describe("webhook signatures", () => {
+  it("parses the header and signs over timestamp.body", async () => {
+    const header = await signPayload("secret", 1700000000, '{"a":1}');
+    expect(parseSignatureHeader(header)).toMatchObject({ t: 1700000000 });
+    expect(parseSignatureHeader("v1=abc")).toBeNull();
+    expect(parseSignatureHeader(undefined)).toBeNull();
+    expect(constantTimeEqual("abc", "abc")).toBe(true);
+    expect(constantTimeEqual("abc", "abd")).toBe(false);
+    expect(constantTimeEqual("abc", "abcd")).toBe(false);
+  });
+});
+
+describe("base URLs", () => {
+  it("requires https to public hosts outside sandbox mode", () => {
+    expect(checkBaseUrl("https://acme.api.sellercloud.com/rest", false)).toBeNull();
+    expect(checkBaseUrl("http://acme.api.sellercloud.com/rest", false)).toContain("https");
+    for (const host of ["127.0.0.1", "localhost", "10.0.0.8", "192.168.1.1", "172.20.0.1", "169.254.169.254", "[::1]", "2130706433", "metadata.internal"]) {
+      expect(checkBaseUrl(`https://${host}/rest`, false), host).toContain("private");
+    }
+    expect(checkBaseUrl("https://user:pw@acme.example/rest", false)).toContain("credentials");
+    expect(checkBaseUrl("http://127.0.0.1:8788/acct/rest", true)).toBeNull();
+    expect(checkBaseUrl("file:///etc/passwd", true)).not.toBeNull();
+  });
+});
+
+describe("engine helpers", () => {
+  it("backs off exponentially up to the cap", () => {
+    expect([1, 2, 3, 4, 10].map((n) => backoffSeconds(n, 5, 60))).toEqual([5, 10, 20, 40, 60]);
+  });
+  it("knows each queue and its dead-letter queue", () => {
+    expect(laneOf("switchyard-pull-page")).toEqual({ lane: "pull-page", dead: false });
+    expect(laneOf("switchyard-push-record-dlq")).toEqual({ lane: "push-record", dead: true });
+    expect(laneOf("other")).toBeNull();
+  });
+  it("ends windows at now − skew, on the minute", () => {
+    expect(windowEnd(Date.parse("2024-01-01T10:05:42Z"), 120)).toBe("2024-01-01T10:03:00.000Z");
+  });
+  it("hashes records independent of key order", () => {
+    expect(stableJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } })).toBe(stableJson({ a: { d: [1, { x: 1, y: 2 }] }, b: 1 }));
+  });
+});
