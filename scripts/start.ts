@@ -34,7 +34,7 @@ async function main() {
     "npx",
     ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false",
       "--var", "SANDBOX_MODE:true", "--var", `PLATFORM_BASE_URL:${sandbox.platformUrl}`,
-      "--var", "RETRY_BASE_SECONDS:2", "--var", "WINDOW_SKEW_SECONDS:60", "--var", "PERMIT_WAIT_SECONDS:1"],
+      "--var", "RETRY_BASE_SECONDS:2", "--var", "WINDOW_SKEW_SECONDS:5", "--var", "PERMIT_WAIT_SECONDS:1"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   pipeLogs(wrangler);
@@ -43,6 +43,7 @@ async function main() {
     await sandbox.close();
     process.exit(0);
   };
+  process.on("exit", () => wrangler.kill("SIGINT"));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 

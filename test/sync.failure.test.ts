@@ -1,3 +1,4 @@
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addSellerCloudConnection, api, createTenant, platformStore, runCron, sellercloudAccount, settle, testEnv, waitFor } from "./helpers";
 
@@ -24,6 +25,18 @@ describe("SellerCloud products → platform (failures and retries)", () => {
     expect(values.size).toBe(1);
     expect(tokens[0]).toMatchObject({ ok: true });
     expect(tokens[0]).not.toEqual(first);
+  });
+
+  it("an evicted tenant object wakes up with its token, without a new login", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    const conn = await addSellerCloudConnection(tenant, sc);
+    const stub = tenantObject(tenant.id);
+    const before = await stub.getAccessToken(conn.id);
+    await evictDurableObject(stub);
+    const after = await tenantObject(tenant.id).getAccessToken(conn.id);
+    expect(after).toEqual(before);
+    expect((await sc.stats()).logins).toBe(1);
   });
 
   it("a token that dies mid-run (401) causes one re-login and the run finishes", async () => {

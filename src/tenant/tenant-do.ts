@@ -5,6 +5,7 @@ import { VendorError, type AccessToken, type VendorErrorKind } from "../engine/c
 import { loadConnection, openCredentials, recordConnectionHealth } from "../engine/connections";
 import { timedFetch } from "../engine/vendor-http";
 import { log } from "../log";
+import { seal, unseal } from "../crypto/secrets";
 
 /** Refresh this long before the vendor's stated expiry, so a token never dies mid-request. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -12,6 +13,10 @@ const EXPIRY_MARGIN_MS = 60_000;
 const PERMIT_LEASE_MS = 120_000;
 /** How long an acquire may wait for a free permit before the caller re-queues. */
 const PERMIT_MAX_WAIT_MS = 10_000;
+
+const usable = (t: AccessToken, stale?: string) => t.accessToken !== stale && t.expiresAt - EXPIRY_MARGIN_MS > Date.now();
+const tokenKey = (connectionId: string) => `token:${connectionId}`;
+const tokenAad = (connectionId: string) => `access-token:${connectionId}`;
 
 export type TokenResult = { ok: true; token: string } | { ok: false; kind: VendorErrorKind; message: string };
 
@@ -47,20 +52,37 @@ export class TenantDurableObject extends DurableObject<Env> {
    */
   async getAccessToken(connectionId: string, stale?: string): Promise<TokenResult> {
     const current = this.tokens.get(connectionId);
-    if (current && current.accessToken !== stale && current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) {
-      return { ok: true, token: current.accessToken };
-    }
+    if (current && usable(current, stale)) return { ok: true, token: current.accessToken };
     let pending = this.logins.get(connectionId);
     if (!pending) {
-      pending = this.login(connectionId).finally(() => this.logins.delete(connectionId));
+      pending = this.storedOrLogin(connectionId, stale).finally(() => this.logins.delete(connectionId));
       this.logins.set(connectionId, pending);
     }
     return pending;
   }
 
+  /**
+   * An idle object is evicted and loses its memory; the token is kept (sealed) in the
+   * object's storage too, so waking up does not cost a login (SellerCloud rate-limits its
+   * token endpoint).
+   */
+  private async storedOrLogin(connectionId: string, stale?: string): Promise<TokenResult> {
+    const sealed = await this.ctx.storage.get<string>(tokenKey(connectionId));
+    if (sealed) {
+      const config = loadConfig(this.env);
+      const stored = await unseal<AccessToken>(sealed, config.encryptionKey, tokenAad(connectionId)).catch(() => null);
+      if (stored && usable(stored, stale)) {
+        this.tokens.set(connectionId, stored);
+        return { ok: true, token: stored.accessToken };
+      }
+    }
+    return this.login(connectionId);
+  }
+
   /** Forget a connection's token (credentials changed or connection deleted). */
   async forget(connectionId: string): Promise<void> {
     this.tokens.delete(connectionId);
+    await this.ctx.storage.delete(tokenKey(connectionId));
   }
 
   private async login(connectionId: string): Promise<TokenResult> {
@@ -73,6 +95,7 @@ export class TenantDurableObject extends DurableObject<Env> {
       const credentials = await openCredentials(config, conn.row);
       const token = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
       this.tokens.set(connectionId, token);
+      await this.ctx.storage.put(tokenKey(connectionId), await seal(token, config.encryptionKey, config.encryptionKeyId, tokenAad(connectionId)));
       await recordConnectionHealth(db, connectionId, { ok: true });
       log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor });
       return { ok: true, token: token.accessToken };
