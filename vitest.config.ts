@@ -30,7 +30,7 @@ export default defineConfig(async () => {
     ],
     test: {
       globalSetup: ["./test/global-setup.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },

@@ -46,8 +46,14 @@ interface Stats {
 }
 
 interface Store {
-  /** rows by system_id; Map order is creation order, which list paging relies on */
+  /** rows by system_id; Map order is creation order. Write only through `putRow`. */
   records: Record<PlatformEntity, Map<string, Row>>;
+  /** the same rows in creation order, for O(page) list paging (rows are never deleted) */
+  ordered: Record<PlatformEntity, Row[]>;
+  /** system_id → index into `ordered` */
+  positions: Record<PlatformEntity, Map<string, number>>;
+  /** unique field value → system_id, for each field `uniqueFields(entity)` names */
+  indexes: Record<PlatformEntity, Record<string, Map<unknown, string>>>;
   /** Idempotency-Key → what the first request looked like and what it was answered */
   idempotency: Map<string, { fingerprint: string; response: BatchUpsertResult }>;
   stats: Stats;
@@ -104,6 +110,11 @@ export function createPlatformSimulator(): { fetch(req: Request): Promise<Respon
 function emptyStore(): Store {
   return {
     records: perEntity(() => new Map<string, Row>()),
+    ordered: perEntity((): Row[] => []),
+    positions: perEntity(() => new Map<string, number>()),
+    indexes: perEntity((entity) =>
+      Object.fromEntries(uniqueFields(entity).map((field) => [field, new Map<unknown, string>()])),
+    ),
     idempotency: new Map(),
     stats: { calls: 0, byRoute: {}, writes: perEntity(() => ({})), replays: 0 },
     faults: [],
@@ -111,8 +122,8 @@ function emptyStore(): Store {
   };
 }
 
-function perEntity<T>(make: () => T): Record<PlatformEntity, T> {
-  const entries = PLATFORM_ENTITIES.map((entity) => [entity, make()]);
+function perEntity<T>(make: (entity: PlatformEntity) => T): Record<PlatformEntity, T> {
+  const entries = PLATFORM_ENTITIES.map((entity) => [entity, make(entity)]);
   return Object.fromEntries(entries) as Record<PlatformEntity, T>;
 }
 
@@ -239,11 +250,22 @@ function handleList(url: URL, store: Store, entity: PlatformEntity): Response {
     return errorResponse(400, "invalid_request", "invalid query", details);
   }
   const { reference_id, sku, limit, cursor } = query.data;
-  const matching = [...store.records[entity].values()].filter(
-    (row) =>
-      (reference_id === undefined || row.reference_id === reference_id) &&
-      (sku === undefined || row.sku === sku),
-  );
+  const matches = (row: Row) =>
+    (reference_id === undefined || row.reference_id === reference_id) &&
+    (sku === undefined || row.sku === sku);
+  // A unique field narrows the candidates to at most one row; otherwise every row, in creation order.
+  const narrowed =
+    reference_id !== undefined
+      ? findBy(store, entity, "reference_id", reference_id)
+      : sku !== undefined && isUniqueField(entity, "sku")
+        ? findBy(store, entity, "sku", sku)
+        : null;
+  const matching =
+    narrowed !== null
+      ? [narrowed].filter((row): row is Row => row !== undefined && matches(row))
+      : sku !== undefined
+        ? store.ordered[entity].filter(matches)
+        : store.ordered[entity];
   const offset = cursor ? Number(cursor) : 0;
   const end = offset + limit;
   return json(200, {
@@ -315,11 +337,41 @@ function upsertRecord(
     // an update that omits reference_id keeps the one on file
     reference_id: record.reference_id ?? existing?.reference_id,
   });
-  if (existing && canonicalJson(existing) === canonicalJson(row)) {
+  if (existing && canonicalRow(existing) === canonicalRow(row)) {
     return { status: "unchanged", row: existing };
   }
-  store.records[entity].set(row.system_id, row);
+  putRow(store, entity, row, existing);
   return { status: existing ? "updated" : "created", row };
+}
+
+/** The only write path: keeps `records`, `ordered`, `positions` and the unique indexes in step. */
+function putRow(store: Store, entity: PlatformEntity, row: Row, existing: Row | undefined): void {
+  const indexes = store.indexes[entity];
+  for (const field in indexes) {
+    const index = indexes[field];
+    const old = existing?.[field];
+    if (old === row[field]) continue;
+    if (old != null && index.get(old) === row.system_id) index.delete(old);
+    if (row[field] != null) index.set(row[field], row.system_id);
+  }
+  store.records[entity].set(row.system_id, row);
+  const positions = store.positions[entity];
+  const position = positions.get(row.system_id);
+  if (position === undefined) {
+    positions.set(row.system_id, store.ordered[entity].length);
+    store.ordered[entity].push(row);
+  } else {
+    store.ordered[entity][position] = row;
+  }
+}
+
+/** Fields that hold at most one row per value (enforced by `checkUnique`), hence indexed. */
+function uniqueFields(entity: PlatformEntity): string[] {
+  return entity === "products" || entity === "inventory" ? ["reference_id", "sku"] : ["reference_id"];
+}
+
+function isUniqueField(entity: PlatformEntity, field: string): boolean {
+  return uniqueFields(entity).includes(field);
 }
 
 /** system_id wins; otherwise the natural key (sku for inventory, reference_id for the rest). */
@@ -391,8 +443,7 @@ function referencedSkus(entity: PlatformEntity, record: Fields): { field: string
 
 /** reference_id is unique per entity; so is sku for products and inventory. */
 function checkUnique(store: Store, entity: PlatformEntity, record: Fields, existing?: Row): void {
-  const keyed = entity === "products" || entity === "inventory";
-  for (const field of keyed ? ["reference_id", "sku"] : ["reference_id"]) {
+  for (const field of uniqueFields(entity)) {
     const holder = findBy(store, entity, field, record[field]);
     if (holder && holder.system_id !== existing?.system_id) {
       const message = `${field} ${String(record[field])} already belongs to ${holder.system_id}`;
@@ -401,8 +452,13 @@ function checkUnique(store: Store, entity: PlatformEntity, record: Fields, exist
   }
 }
 
-function findBy(store: Store, entity: PlatformEntity, field: string, value: unknown) {
+function findBy(store: Store, entity: PlatformEntity, field: string, value: unknown): Row | undefined {
   if (value == null) return undefined;
+  const index = store.indexes[entity][field];
+  if (index) {
+    const systemId = index.get(value);
+    return systemId === undefined ? undefined : store.records[entity].get(systemId);
+  }
   for (const row of store.records[entity].values()) if (row[field] === value) return row;
   return undefined;
 }
@@ -425,7 +481,7 @@ async function control(
   const [resource, entity] = segments;
   const route = `${req.method} ${resource ?? ""}`;
   if (resource === "records" && isEntity(entity) && segments.length === 2) {
-    if (req.method === "GET") return json(200, { data: [...store.records[entity].values()] });
+    if (req.method === "GET") return json(200, { data: store.ordered[entity] });
     if (req.method === "POST") {
       const body = seedBody.safeParse(await readJson(req));
       if (!body.success) return errorResponse(400, "invalid_request", z.prettifyError(body.error));
@@ -493,11 +549,29 @@ function fieldOf(issue: z.core.$ZodIssue): string {
 
 /** JSON with object keys sorted, so equal records compare equal whatever their key order. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isObject(v) && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  return JSON.stringify(withSortedKeys(value));
+}
+
+/**
+ * A copy with every plain object's keys in code-unit order (what a sorting replacer would give,
+ * without a replacer call per value). Null-prototype copies keep a `__proto__` key as data;
+ * objects with `toJSON` are left for JSON.stringify.
+ */
+function withSortedKeys(value: unknown): unknown {
+  if (!isObject(value) || typeof value.toJSON === "function") return value;
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  const sorted: Fields = Object.create(null) as Fields;
+  for (const key of Object.keys(value).sort()) sorted[key] = withSortedKeys(value[key]);
+  return sorted;
+}
+
+/** Stored rows are never mutated (writes replace them), so their canonical form is computed once. */
+const canonicalRows = new WeakMap<Row, string>();
+
+function canonicalRow(row: Row): string {
+  let canonical = canonicalRows.get(row);
+  if (canonical === undefined) canonicalRows.set(row, (canonical = canonicalJson(row)));
+  return canonical;
 }
 
 /** A deep copy without undefined fields: what the platform would store and return. */

@@ -5,49 +5,48 @@
  * then acts as the cron clock: every minute it edits a few products in the simulator and
  * fires the scheduled handler, so incremental syncs keep happening where you can see them.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { rmSync } from "node:fs";
 import { startSandbox } from "../sandbox/harness";
 import { ensureDevVars } from "./dev-vars";
+import { applyMigrations, startLocalHub } from "./local-hub";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const SC_PORT = Number(process.env.SELLERCLOUD_PORT ?? 8788);
 const PLATFORM_PORT = Number(process.env.PLATFORM_PORT ?? 8789);
 const HUB = `http://127.0.0.1:${PORT}`;
 const TICK_MS = 60_000;
-const keepState = process.argv.includes("--keep-state");
+const PERSIST_TO = ".wrangler/state";
 
 const say = (msg: string) => console.log(`\x1b[36m[switchyard]\x1b[0m ${msg}`);
 
 async function main() {
   const vars = ensureDevVars();
-  if (!keepState) rmSync(".wrangler/state", { recursive: true, force: true }); // the simulators start empty too
 
   say("applying D1 migrations (local)…");
-  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env: { ...process.env, CI: "true" } });
-  if (migrate.status !== 0) throw new Error("migrations failed");
+  // Fresh state each start: the simulators keep theirs in memory, so old mappings would point nowhere.
+  applyMigrations(PERSIST_TO, true);
 
   const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT });
   say(`simulators: SellerCloud ${sandbox.sellercloudUrl}  platform ${sandbox.platformUrl}`);
 
-  const wrangler = spawn(
-    "npx",
-    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false",
-      "--var", "SANDBOX_MODE:true", "--var", `PLATFORM_BASE_URL:${sandbox.platformUrl}`,
-      "--var", "RETRY_BASE_SECONDS:2", "--var", "WINDOW_SKEW_SECONDS:5", "--var", "PERMIT_WAIT_SECONDS:1"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  pipeLogs(wrangler);
+  say("starting wrangler dev…");
+  const hub = await startLocalHub({
+    port: PORT,
+    persistTo: PERSIST_TO,
+    vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, RETRY_BASE_SECONDS: "2", WINDOW_SKEW_SECONDS: "5", PERMIT_WAIT_SECONDS: "1" },
+    onLog: showLog,
+  });
+  hub.child.on("exit", (code) => {
+    say(`wrangler dev exited (${code})`);
+    process.exit(code ?? 1);
+  });
   const stop = async () => {
-    wrangler.kill("SIGINT");
+    hub.stop();
     await sandbox.close();
     process.exit(0);
   };
-  process.on("exit", () => wrangler.kill("SIGINT"));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
-  await waitForHealth();
   const seeded = await seed(sandbox.sellercloudUrl, sandbox.platformUrl, vars.OPERATOR_TOKEN);
   printBanner(sandbox, seeded, vars.OPERATOR_TOKEN);
 
@@ -124,43 +123,20 @@ async function tick(s: Seeded, round: number) {
   say(`platform now holds ${products.data.length} products`);
 }
 
-async function waitForHealth() {
-  for (let i = 0; i < 120; i++) {
+/** Worker logs are JSON lines; show them compactly, and wrangler's own lines that matter. */
+function showLog(line: string) {
+  const start = line.indexOf("{");
+  if (start >= 0) {
     try {
-      if ((await fetch(`${HUB}/health`)).ok) return;
+      const { level, msg, time: _t, ...rest } = JSON.parse(line.slice(start));
+      const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 12 && k.endsWith("_id") ? v.slice(0, 8) : JSON.stringify(v)}`).join(" ");
+      console.log(`  \x1b[2m${level}\x1b[0m ${msg} \x1b[2m${fields}\x1b[0m`);
+      return;
     } catch {
-      /* not up yet */
+      /* not one of ours */
     }
-    await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error("wrangler dev did not come up on port " + PORT);
-}
-
-/** Worker logs are JSON lines; show them compactly, pass everything else through. */
-function pipeLogs(child: ChildProcess) {
-  const show = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) {
-      if (!line.trim()) continue;
-      const start = line.indexOf("{");
-      if (start >= 0) {
-        try {
-          const { level, msg, time: _t, ...rest } = JSON.parse(line.slice(start));
-          const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 12 && k.endsWith("_id") ? v.slice(0, 8) : JSON.stringify(v)}`).join(" ");
-          console.log(`  \x1b[2m${level}\x1b[0m ${msg} \x1b[2m${fields}\x1b[0m`);
-          continue;
-        } catch {
-          /* not one of ours */
-        }
-      }
-      if (/Ready on|error|warn/i.test(line)) console.log(`  ${line}`);
-    }
-  };
-  child.stdout?.on("data", show);
-  child.stderr?.on("data", show);
-  child.on("exit", (code) => {
-    say(`wrangler dev exited (${code})`);
-    process.exit(code ?? 1);
-  });
+  if (/Ready on|error/i.test(line) && !/nodedir|Request\.cf|ENOTFOUND/.test(line)) console.log(`  ${line}`);
 }
 
 function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string }, s: Seeded, operator: string) {

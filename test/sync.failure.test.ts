@@ -54,7 +54,7 @@ describe("SellerCloud products → platform (failures and retries)", () => {
     expect(Object.values(writes).every((n) => n === 1)).toBe(true);
   });
 
-  it("5xx and 409 throttles mid-paging: the run finishes with every record written exactly once", async () => {
+  it("5xx, 409 throttles and timeouts mid-paging: the run finishes with every record written exactly once", async () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
     await sc.generate(300);
@@ -62,9 +62,14 @@ describe("SellerCloud products → platform (failures and retries)", () => {
       { match: "GET /api/Catalog", status: 500, after: 1, times: 2 },
       { match: "GET /api/Catalog", status: 503, after: 3, times: 1 },
       { match: "GET /api/Catalog", status: 409, after: 4, times: 2 },
+      { match: "GET /api/Catalog", delayMs: 3500, after: 6, times: 1 }, // longer than FETCH_TIMEOUT_MS
     ]);
     const store = platformStore(tenant.platformKey);
-    await store.faults([{ match: "POST /v1/products/batch", status: 503, after: 2, times: 1 }]);
+    await store.faults([
+      { match: "POST /v1/products/batch", status: 503, after: 2, times: 1 },
+      // The platform applies this batch but answers too late: the retry must not write twice.
+      { match: "POST /v1/products/batch", delayMs: 3500, after: 3, times: 1 },
+    ]);
     await addSellerCloudConnection(tenant, sc);
     await runCron();
     const [run] = await settle(tenant, 60_000);

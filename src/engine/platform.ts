@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { tenants } from "../db/schema";
 import { platformAad, unseal } from "../crypto/secrets";
 import { PlatformClient } from "../platform/client";
-import type { EngineContext } from "./context";
+import { memoize, type EngineContext } from "./context";
 
 export interface PlatformSecrets {
   api_key: string;
@@ -17,7 +17,7 @@ export async function tenantPlatformSecrets(ctx: EngineContext, tenantId: string
 
 /** The platform client acting for one tenant (its own API key). */
 export async function platformFor(ctx: EngineContext, tenantId: string): Promise<PlatformClient> {
-  const secrets = await tenantPlatformSecrets(ctx, tenantId);
+  const secrets = await memoize(ctx, `platform:${tenantId}`, () => tenantPlatformSecrets(ctx, tenantId));
   if (!secrets) throw new Error(`tenant ${tenantId} has no platform API key configured`);
   return new PlatformClient({ baseUrl: ctx.config.platformBaseUrl, apiKey: secrets.api_key, timeoutMs: ctx.config.fetchTimeoutMs });
 }

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { runPages, runs, type Run } from "../db/schema";
 import { log } from "../log";
 import type { PageResult, Window } from "./connector";
-import type { EngineContext } from "./context";
+import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
@@ -39,7 +39,7 @@ interface RunContext {
 async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | null> {
   const run = await getRun(ctx, runId);
   if (!run || run.status !== "running") return null;
-  const conn = await loadConnection(ctx.db, run.connectionId);
+  const conn = await memoize(ctx, `connection:${run.connectionId}`, () => loadConnection(ctx.db, run.connectionId));
   if (!conn) {
     await failRun(ctx, runId, "the connection was deleted");
     return null;

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { cursors, runs, type Run } from "../db/schema";
 import { log } from "../log";
 import type { EngineContext } from "./context";
@@ -127,16 +127,18 @@ export async function closeRun(ctx: EngineContext, run: Run): Promise<boolean> {
 }
 
 /** Runs that stopped moving (lost messages, a deleted queue) would block their entity forever. */
-export async function failStalledRuns(ctx: EngineContext, olderThanMinutes: number): Promise<number> {
-  const cutoff = new Date(Date.now() - olderThanMinutes * MINUTE).toISOString();
+export async function failStalledRuns(ctx: EngineContext, quietMinutes: number): Promise<number> {
+  const cutoff = new Date(Date.now() - quietMinutes * MINUTE).toISOString();
   const stalled = await ctx.db
     .update(runs)
-    .set({ status: "failed", error: `stalled: no progress for ${olderThanMinutes} minutes`, finishedAt: new Date().toISOString() })
-    .where(and(eq(runs.status, "running"), lt(runs.startedAt, cutoff)))
+    .set({ status: "failed", error: `stalled: no page committed for ${quietMinutes} minutes`, finishedAt: new Date().toISOString() })
+    .where(
+      and(
+        eq(runs.status, "running"),
+        lt(runs.startedAt, cutoff),
+        sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_pages.run_id = ${runs.id} AND run_pages.committed_at >= ${cutoff})`,
+      ),
+    )
     .returning({ id: runs.id });
   return stalled.length;
-}
-
-export async function latestRuns(ctx: EngineContext, tenantId: string, limit: number) {
-  return ctx.db.select().from(runs).where(eq(runs.tenantId, tenantId)).orderBy(desc(runs.startedAt)).limit(limit);
 }

@@ -6,7 +6,7 @@ import type { EngineContext } from "./context";
 import { parseSettings, intervalFor } from "./settings";
 import { failStalledRuns, startPullRun } from "./runs";
 
-/** A run older than this with status running has lost its messages. */
+/** A running run with no page committed for this long has lost its messages. */
 const STALLED_RUN_MINUTES = 180;
 
 /**

@@ -27,10 +27,21 @@ export function engineSettingsSchema(connector: Connector) {
 
 export type EngineSettings = z.output<ReturnType<typeof engineSettingsSchema>>;
 
-/** Full settings = engine settings + the connector's own, validated together. */
-export function connectionSettingsSchema(connector: Connector) {
+const schemaCache = new WeakMap<Connector, ReturnType<typeof buildSettingsSchema>>();
+
+function buildSettingsSchema(connector: Connector) {
   // strict: a misspelt setting is an error, not silently ignored.
   return engineSettingsSchema(connector).extend(connector.settingsSchema.shape).strict();
+}
+
+/** Full settings = engine settings + the connector's own, validated together (built once per connector). */
+export function connectionSettingsSchema(connector: Connector) {
+  let schema = schemaCache.get(connector);
+  if (!schema) {
+    schema = buildSettingsSchema(connector);
+    schemaCache.set(connector, schema);
+  }
+  return schema;
 }
 
 export function parseSettings(connector: Connector, json: string): EngineSettings & Record<string, any> {

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import type { PullPageMessage, PushRecordMessage } from "../engine/messages";
@@ -14,13 +15,27 @@ export interface ListFilter {
   before?: string;
 }
 
+/** The columns a tenant-scoped list filters on; runs and record errors share the filter. */
+interface ListColumns {
+  tenantId: SQLiteColumn;
+  connectionId: SQLiteColumn;
+  entity: SQLiteColumn;
+  status: SQLiteColumn;
+  time: SQLiteColumn;
+}
+
+function listWhere(cols: ListColumns, tenantId: string, f: Omit<ListFilter, "limit">): SQL | undefined {
+  const where: SQL[] = [eq(cols.tenantId, tenantId)];
+  if (f.connection_id) where.push(eq(cols.connectionId, f.connection_id));
+  if (f.entity) where.push(eq(cols.entity, f.entity));
+  if (f.status) where.push(eq(cols.status, f.status));
+  if (f.before) where.push(lt(cols.time, f.before));
+  return and(...where);
+}
+
 export async function listRuns(ctx: EngineContext, tenantId: string, f: ListFilter) {
-  const where: SQL[] = [eq(runs.tenantId, tenantId)];
-  if (f.connection_id) where.push(eq(runs.connectionId, f.connection_id));
-  if (f.entity) where.push(eq(runs.entity, f.entity));
-  if (f.status) where.push(eq(runs.status, f.status));
-  if (f.before) where.push(lt(runs.startedAt, f.before));
-  const rows = await ctx.db.select().from(runs).where(and(...where)).orderBy(desc(runs.startedAt)).limit(f.limit);
+  const where = listWhere({ ...runs, time: runs.startedAt }, tenantId, f);
+  const rows = await ctx.db.select().from(runs).where(where).orderBy(desc(runs.startedAt)).limit(f.limit);
   return page(rows.map(publicRun), f.limit, (r) => r.started_at);
 }
 
@@ -52,12 +67,8 @@ export function publicRun(r: Run) {
 }
 
 export async function listRecordErrors(ctx: EngineContext, tenantId: string, f: ListFilter) {
-  const where: SQL[] = [eq(recordErrors.tenantId, tenantId)];
-  if (f.connection_id) where.push(eq(recordErrors.connectionId, f.connection_id));
-  if (f.entity) where.push(eq(recordErrors.entity, f.entity));
-  if (f.status) where.push(eq(recordErrors.status, f.status));
-  if (f.before) where.push(lt(recordErrors.createdAt, f.before));
-  const rows = await ctx.db.select().from(recordErrors).where(and(...where)).orderBy(desc(recordErrors.createdAt)).limit(f.limit);
+  const where = listWhere({ ...recordErrors, time: recordErrors.createdAt }, tenantId, f);
+  const rows = await ctx.db.select().from(recordErrors).where(where).orderBy(desc(recordErrors.createdAt)).limit(f.limit);
   return page(rows.map(publicRecordError), f.limit, (e) => e.created_at);
 }
 
@@ -94,10 +105,8 @@ export async function replayError(ctx: EngineContext, tenantId: string, errorId:
 }
 
 export async function replayAllOpen(ctx: EngineContext, tenantId: string, f: { connection_id?: string; entity?: string }) {
-  const where: SQL[] = [eq(recordErrors.tenantId, tenantId), eq(recordErrors.status, "open")];
-  if (f.connection_id) where.push(eq(recordErrors.connectionId, f.connection_id));
-  if (f.entity) where.push(eq(recordErrors.entity, f.entity));
-  const rows = await ctx.db.select().from(recordErrors).where(and(...where)).limit(5000);
+  const where = listWhere({ ...recordErrors, time: recordErrors.createdAt }, tenantId, { ...f, status: "open" });
+  const rows = await ctx.db.select().from(recordErrors).where(where).limit(5000);
   await enqueueReplays(ctx, rows);
   return { queued: rows.length };
 }

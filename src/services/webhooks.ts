@@ -8,6 +8,7 @@ import { log } from "../log";
 
 /** Signatures older or newer than this are refused (replay protection). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
+const MAX_QUEUED_EVENT_BYTES = 100_000;
 
 export type WebhookOutcome =
   | { status: "accepted"; eventId: string }
@@ -65,7 +66,9 @@ export async function receivePlatformEvent(ctx: EngineContext, tenantId: string,
     .returning({ eventId: webhookReceipts.eventId });
   if (inserted.length === 0) return { status: "duplicate", eventId: event.id };
   try {
-    await ctx.env.PUSH_RECORD.send({ kind: "event", tenantId, eventId: event.id, type: event.type, systemId: event.data.system_id, payload: event });
+    // Queue messages are capped at 128 KB: a large embedded record is dropped, the consumer re-reads it by id.
+    const payload = rawBody.length > MAX_QUEUED_EVENT_BYTES ? { ...event, data: { ...event.data, record: undefined } } : event;
+    await ctx.env.PUSH_RECORD.send({ kind: "event", tenantId, eventId: event.id, type: event.type, systemId: event.data.system_id, payload });
   } catch (err) {
     await ctx.db.delete(webhookReceipts).where(and(eq(webhookReceipts.tenantId, tenantId), eq(webhookReceipts.eventId, event.id)));
     throw err;

@@ -124,17 +124,23 @@ export class TenantDurableObject extends DurableObject<Env> {
       if (remaining <= 0) return null;
       await new Promise<void>((resolve) => {
         const list = this.waiters.get(connectionId) ?? [];
-        list.push(resolve);
         this.waiters.set(connectionId, list);
-        setTimeout(resolve, Math.min(remaining, 1000)); // also re-checks expired leases
+        // A waiter leaves the list however it wakes, so a release never wakes a stale entry.
+        const wake = () => {
+          clearTimeout(timer);
+          const i = list.indexOf(wake);
+          if (i >= 0) list.splice(i, 1);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(remaining, 1000)); // also re-checks expired leases
+        list.push(wake);
       });
     }
   }
 
   async releasePermit(connectionId: string, permitId: string): Promise<void> {
     this.permits.get(connectionId)?.delete(permitId);
-    const next = this.waiters.get(connectionId)?.shift();
-    next?.();
+    this.waiters.get(connectionId)?.[0]?.();
   }
 
   private heldPermits(connectionId: string): Map<string, number> {

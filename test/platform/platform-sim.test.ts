@@ -278,6 +278,44 @@ describe("reads and control", () => {
     expect(bySku.data.map((r) => r.sku)).toEqual(["B"]);
   });
 
+  it("keeps key lookups in step when a record's reference_id and sku change", async () => {
+    const [a] = await batch("products", [product("A"), product("B")]);
+    const [moved] = await batch("products", [{ system_id: a.system_id, reference_id: "ref-A2", sku: "A2", name: "A", status: "active" }]);
+    expect(moved).toMatchObject({ status: "updated", system_id: a.system_id });
+
+    const find = async (query: string) =>
+      ((await (await call("GET", `/v1/products?${query}`)).json()) as { data: { system_id: string }[] }).data.map((r) => r.system_id);
+    expect(await find("reference_id=ref-A")).toEqual([]);
+    expect(await find("sku=A")).toEqual([]);
+    expect(await find("reference_id=ref-A2")).toEqual([a.system_id]);
+    expect(await find("sku=A2")).toEqual([a.system_id]);
+    expect(await find("reference_id=ref-A2&sku=A2")).toEqual([a.system_id]);
+    expect(await find("reference_id=ref-A2&sku=B")).toEqual([]);
+    expect(await find("sku=A2&cursor=1")).toEqual([]);
+
+    // The old keys are free again; the new ones are taken.
+    const [reused, clash] = await batch("products", [product("A"), product("C", { sku: "A2" })]);
+    expect(reused.status).toBe("created");
+    expect(reused.system_id).not.toBe(a.system_id);
+    expect(clash).toMatchObject({ status: "error", error: { code: "conflict", field: "sku" } });
+    const [byOldSku, byNewSku] = await batch("inventory", [{ sku: "A", available: 1 }, { sku: "A2", available: 2 }]);
+    expect([byOldSku.status, byNewSku.status]).toEqual(["created", "created"]);
+    expect(await find("sku=A")).toEqual([reused.system_id]);
+
+    // Lists keep creation order, updates included.
+    expect(await find("limit=10")).toEqual([a.system_id, expect.any(String), reused.system_id]);
+  });
+
+  it("forgets every key on reset", async () => {
+    const [before] = await batch("products", [product("A")]);
+    await control("POST", "/reset");
+    const [after] = await batch("products", [product("A")]);
+    expect(after.status).toBe("created");
+    expect(after.system_id).not.toBe(before.system_id);
+    const [stock] = await batch("inventory", [{ sku: "A", available: 1 }]);
+    expect(stock.status).toBe("created");
+  });
+
   it("seeds records through control without counting writes, and resets", async () => {
     const seeded = await control("POST", "/records/products", { records: [product("A")] });
     expect(((await seeded.json()) as BatchUpsertResult).results[0].status).toBe("created");

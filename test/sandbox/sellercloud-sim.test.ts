@@ -373,6 +373,55 @@ describe("hooks", () => {
   });
 });
 
+describe("Catalog after mutations", () => {
+  it("reflects every kind of product change in later pages, filtered or not", async () => {
+    const account = newAccount();
+    await control(account, "POST", "products/generate", { count: 4 });
+    const accessToken = await token(account);
+    const all = async () => ids(await catalog(account, accessToken, "model.activeStatus=-1&pageSize=50"));
+    const active = async () => ids(await catalog(account, accessToken, "model.activeStatus=1&pageSize=50"));
+    expect(await all()).toEqual(["SKU-000001", "SKU-000002", "SKU-000003", "SKU-000004"]);
+    expect(await active()).toEqual(["SKU-000001", "SKU-000002", "SKU-000003", "SKU-000004"]);
+
+    await control(account, "POST", "products", { products: [{ ID: "A-0" }] });
+    expect(await all()).toEqual(["A-0", "SKU-000001", "SKU-000002", "SKU-000003", "SKU-000004"]);
+
+    await control(account, "PATCH", "products/SKU-000002", { Status: 0 });
+    expect(await active()).toEqual(["A-0", "SKU-000001", "SKU-000003", "SKU-000004"]);
+
+    await control(account, "DELETE", "products/SKU-000003");
+    expect(await active()).toEqual(["A-0", "SKU-000001", "SKU-000004"]);
+
+    await control(account, "POST", "products/generate", { count: 1, start: 5 });
+    expect(await active()).toEqual(["A-0", "SKU-000001", "SKU-000004", "SKU-000005"]);
+
+    await control(account, "POST", "hooks", { hooks: [{ afterPage: 1, edit: { sku: "B-0", fields: { Status: 0 } } }] });
+    expect(await active()).toEqual(["A-0", "SKU-000001", "SKU-000004", "SKU-000005"]);
+    expect(await active()).toEqual(["A-0", "SKU-000001", "SKU-000004", "SKU-000005"]);
+    expect(await all()).toEqual(["A-0", "B-0", "SKU-000001", "SKU-000002", "SKU-000004", "SKU-000005"]);
+
+    await control(account, "POST", "reset");
+    const fresh = await token(account);
+    expect((await catalog(account, fresh, "model.activeStatus=-1")).TotalResults).toBe(0);
+    expect((await catalog(account, fresh, "model.activeStatus=1")).TotalResults).toBe(0);
+  });
+
+  it("renders an edited row's new values and dates", async () => {
+    const account = newAccount();
+    await control(account, "PUT", "config", { timeZone: "UTC" });
+    await control(account, "POST", "products", { products: [{ ID: "T-1", LastModifiedDate: "2024-03-05T15:00:00Z" }] });
+    const accessToken = await token(account);
+    expect((await catalog(account, accessToken, "sKU=T-1")).Items[0].LastModifiedDate).toBe("2024-03-05T15:00:00");
+    await control(account, "PATCH", "products/T-1", { ProductName: "New", LastModifiedDate: "2024-03-06T01:02:03Z" });
+    expect((await catalog(account, accessToken, "sKU=T-1")).Items[0]).toMatchObject({
+      ProductName: "New",
+      LastModifiedDate: "2024-03-06T01:02:03",
+    });
+    await control(account, "PUT", "config", { timeZone: "America/New_York" });
+    expect((await catalog(account, accessToken, "sKU=T-1")).Items[0].LastModifiedDate).toBe("2024-03-05T20:02:03");
+  });
+});
+
 describe("control API and routing", () => {
   it("stores malformed rows raw and returns them as is", async () => {
     const account = newAccount();

@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getRunForTenant, listRecordErrors, listRuns, replayAllOpen, replayError } from "../../services/runs";
 import { createRouter } from "../app";
-import { commonErrors } from "../errors";
+import { commonErrors, invalid } from "../errors";
 import { json, ListQuery, RecordError, Run, TenantParams } from "../schemas";
 
 const security = [{ Bearer: [] }];
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_before: z.string().nullable() });
 const Queued = z.object({ queued: z.number().int() }).openapi("Queued");
+const ReplayFilter = z.object({ connection_id: z.string().max(64).optional(), entity: z.string().max(64).optional() }).strict().openapi("ReplayFilter");
 
 export const runRoutes = createRouter();
 
@@ -35,12 +36,14 @@ runRoutes.openapi(
     tags: ["Record errors"],
     summary: "Replay every open record error (optionally of one connection or entity)",
     security,
-    request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ connection_id: z.string().optional(), entity: z.string().optional() }) } }, required: false } },
+    request: { params: TenantParams, body: { content: { "application/json": { schema: ReplayFilter } }, required: false } },
     responses: { 202: json(Queued, "Queued"), ...commonErrors },
   }),
   async (c) => {
-    const filter = (await c.req.json().catch(() => ({}))) as { connection_id?: string; entity?: string };
-    return c.json(await replayAllOpen(c.get("engine"), c.req.valid("param").tenantId, filter ?? {}), 202);
+    // The body is optional: no body means every open error of the tenant.
+    const filter = ReplayFilter.safeParse((await c.req.json().catch(() => null)) ?? {});
+    if (!filter.success) throw invalid(filter.error.issues);
+    return c.json(await replayAllOpen(c.get("engine"), c.req.valid("param").tenantId, filter.data), 202);
   },
 );
 

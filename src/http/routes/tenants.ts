@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app";
 import { requireOperator } from "../auth";
-import { ApiError, commonErrors } from "../errors";
+import { ApiError, commonErrors, invalid } from "../errors";
 import { body, json, Tenant, TenantKey, TenantParams } from "../schemas";
 import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
 import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
@@ -24,6 +24,7 @@ const UpdateTenant = z
   .object({ name: z.string().min(1).max(200).optional(), notification_email: z.email().nullable().optional(), platform: PlatformCredentials.partial().optional() })
   .openapi("UpdateTenant");
 
+const IssueKey = z.object({ label: z.string().max(100).optional() }).strict().openapi("IssueKey");
 const KeyParams = TenantParams.extend({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }) });
 const security = [{ Bearer: [] }];
 
@@ -72,15 +73,16 @@ tenantRoutes.openapi(
     tags: ["Tenant keys"],
     summary: "Issue a tenant key (operator); the key is shown once",
     security,
-    request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ label: z.string().max(100).optional() }) } }, required: false } },
+    request: { params: TenantParams, body: { content: { "application/json": { schema: IssueKey } }, required: false } },
     responses: { 201: json(z.object({ key: z.string(), record: TenantKey }), "The key, shown only in this answer"), ...commonErrors },
   }),
   async (c) => {
     const { tenantId } = c.req.valid("param");
     const engine = c.get("engine");
     if (!(await getTenant(engine, tenantId))) throw new ApiError("not_found", "no such tenant");
-    const label = (await c.req.json().catch(() => ({})))?.label ?? null;
-    return c.json(await issueTenantKey(engine, tenantId, label), 201);
+    const body = IssueKey.safeParse((await c.req.json().catch(() => null)) ?? {});
+    if (!body.success) throw invalid(body.error.issues);
+    return c.json(await issueTenantKey(engine, tenantId, body.data.label ?? null), 201);
   },
 );
 

@@ -1,0 +1,12 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterAll, expect, inject } from "vitest";
+
+await applyD1Migrations((env as any).DB, (env as any).TEST_MIGRATIONS);
+
+// Every request any test made the connector send to SellerCloud must match SellerCloud's
+// swagger file (path, method, parameter names).
+afterAll(async () => {
+  const violations = await (await fetch(`${inject("sellercloudUrl")}/__swagger-violations`)).json();
+  expect(violations).toEqual([]);
+});
