@@ -89,7 +89,7 @@ async function main() {
     port: PORT,
     persistTo: PERSIST_TO,
     vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, WINDOW_SKEW_SECONDS: "0", RETRY_BASE_SECONDS: "1", PERMIT_WAIT_SECONDS: "1" },
-    onLog: process.env.BENCH_LOG ? (l) => { if (l.includes("TIMING")) console.log(l); } : undefined,
+    onLog: process.env.BENCH_LOG ? (line) => console.log(line) : undefined,
   });
   try {
     await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
