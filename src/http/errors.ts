@@ -1,30 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { ERROR_STATUS, type ErrorCode } from "../errors";
 
-/** Stable error codes of the admin API; the HTTP status follows from the code. */
-export const ERROR_STATUS = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  vendor_error: 502,
-  internal_error: 500,
-} as const;
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: Array<{ path: string; message: string }>,
-  ) {
-    super(message);
-  }
-  get status() {
-    return ERROR_STATUS[this.code];
-  }
-}
+export { ApiError, invalid } from "../errors";
 
 export const errorBody = z
   .object({
@@ -46,12 +23,3 @@ export const commonErrors = {
   404: errorContent("No such resource for this caller"),
 } as const;
 
-/** Turns zod issues into `path: message` details, e.g. `settings.time_zone: not an IANA time zone`. */
-export function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, prefix = "") {
-  return issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(body)", message: i.message }));
-}
-
-export function invalid(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, prefix = ""): ApiError {
-  const details = zodDetails(issues, prefix);
-  return new ApiError("bad_request", details.map((d) => `${d.path}: ${d.message}`).join("; "), details);
-}

@@ -8,7 +8,7 @@ import { loadConnection, sealCredentials } from "../engine/connections";
 import { startPullRun } from "../engine/runs";
 import { connectionSettingsSchema } from "../engine/settings";
 import { tenantStub, vendorHttp } from "../engine/vendor-http";
-import { ApiError, invalid } from "../http/errors";
+import { ApiError, invalid } from "../errors";
 import { checkBaseUrl, normaliseBaseUrl } from "./base-url";
 
 export interface ConnectionInput {

@@ -4,7 +4,7 @@ import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import type { PullPageMessage, PushRecordMessage } from "../engine/messages";
 import { chunk } from "../engine/records";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../errors";
 
 export interface ListFilter {
   connection_id?: string;
