@@ -2,7 +2,8 @@
  * Starts the sandbox simulators on 127.0.0.1 for tests (vitest globalSetup), `npm start`
  * and `npm run bench`. Every request reaching the SellerCloud simulator's API is checked
  * against SellerCloud's own swagger file; problems are kept per account and served at
- * `GET /__swagger-violations?account=<name>`.
+ * `GET /__swagger-violations?account=<name>`. The most API calls an account had in flight at
+ * once is served at `GET /__max-in-flight?account=<name>` (to check page permits).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -24,13 +25,17 @@ export interface SwaggerViolation {
   problems: string[];
 }
 
-function withSwaggerCheck(inner: FetchHandler): FetchHandler {
+function instrumented(inner: FetchHandler): FetchHandler {
+  const inFlight = new Map<string, { now: number; max: number }>();
   const swaggerPath = fileURLToPath(new URL("./sellercloud-swagger-2022.json", import.meta.url));
   const check = loadSwaggerChecker(JSON.parse(readFileSync(swaggerPath, "utf8")));
   const violations: SwaggerViolation[] = [];
   return {
     async fetch(req) {
       const url = new URL(req.url);
+      if (url.pathname === "/__max-in-flight") {
+        return Response.json({ max: inFlight.get(url.searchParams.get("account") ?? "")?.max ?? 0 });
+      }
       if (url.pathname === "/__swagger-violations") {
         const account = url.searchParams.get("account");
         return Response.json(violations.filter((v) => !account || v.account === account));
@@ -39,6 +44,15 @@ function withSwaggerCheck(inner: FetchHandler): FetchHandler {
       if (m) {
         const problems = check({ method: req.method, url: m[2] + url.search });
         if (problems.length > 0) violations.push({ account: m[1], method: req.method, path: m[2] + url.search, problems });
+        const counter = inFlight.get(m[1]) ?? { now: 0, max: 0 };
+        inFlight.set(m[1], counter);
+        counter.now++;
+        counter.max = Math.max(counter.max, counter.now);
+        try {
+          return await inner.fetch(req);
+        } finally {
+          counter.now--;
+        }
       }
       return inner.fetch(req);
     },
@@ -47,7 +61,7 @@ function withSwaggerCheck(inner: FetchHandler): FetchHandler {
 
 export async function startSandbox(ports: { sellercloud?: number; platform?: number } = {}): Promise<Sandbox> {
   const servers: RunningServer[] = [];
-  const sellercloud = await serve(withSwaggerCheck(createSellerCloudSimulator()), ports.sellercloud ?? 0);
+  const sellercloud = await serve(instrumented(createSellerCloudSimulator()), ports.sellercloud ?? 0);
   servers.push(sellercloud);
   const platform = await serve(createPlatformSimulator(), ports.platform ?? 0);
   servers.push(platform);

@@ -79,6 +79,7 @@ export function sellercloudAccount(name = uniqueName("sc")) {
     revokeTokens: () => control("POST", "revoke-tokens"),
     stats: () => control("GET", "stats"),
     resetStats: () => control("POST", "reset-stats"),
+    maxInFlight: async () => ((await (await fetch(`${root}/__max-in-flight?account=${name}`)).json()) as { max: number }).max,
     swaggerViolations: async () => (await fetch(`${root}/__swagger-violations?account=${name}`)).json() as Promise<any[]>,
   };
 }

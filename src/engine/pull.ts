@@ -120,10 +120,14 @@ async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: n
   ]);
   const after = (batchResult[batchResult.length - 1] as Array<{ pass: number; pagesDone: number; pagesTotal: number | null; status: string }>)[0];
   log.info("page committed", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, pass, page, ...counts });
-  // Any page that sees the pass complete asks for verification; duplicates are harmless.
-  if (after && after.status === "running" && after.pass === pass && after.pagesTotal != null && after.pagesDone >= after.pagesTotal) {
-    await ctx.env.PULL_WINDOW.send({ kind: "verify", runId: run.id, pass });
+  if (!after || after.status !== "running" || after.pass !== pass || after.pagesTotal == null || after.pagesDone < after.pagesTotal) return;
+  // A window read in one request is a consistent snapshot: nothing can have shifted.
+  if (after.pagesTotal === 1) {
+    await closeRun(ctx, { ...run, pass });
+    return;
   }
+  // Any page that sees the pass complete asks for verification; duplicates are harmless.
+  await ctx.env.PULL_WINDOW.send({ kind: "verify", runId: run.id, pass });
 }
 
 /**
