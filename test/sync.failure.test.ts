@@ -157,6 +157,20 @@ describe("SellerCloud products → platform (failures and retries)", () => {
     expect(connection.body.cursors[0].position).toBeNull();
   });
 
+  it("a platform that refuses the tenant's API key fails the run at once, with the reason", async () => {
+    const tenant = await createTenant();
+    await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { api_key: "revoked-key" } } });
+    const sc = sellercloudAccount();
+    await sc.generate(10);
+    await addSellerCloudConnection(tenant, sc);
+    const started = Date.now();
+    await runCron();
+    const [run] = await settle(tenant);
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/401|unauthori/i);
+    expect(Date.now() - started).toBeLessThan(10_000); // no retry ladder for a refusal
+  });
+
   it("wrong credentials: the run fails at once, the connection shows auth_failed, fixing them heals it", async () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();

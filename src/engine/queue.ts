@@ -86,8 +86,8 @@ async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage
     msg.ack();
     return;
   }
-  if (err instanceof VendorError && (err.kind === "auth" || err.kind === "fatal")) {
-    // Retrying cannot help (bad credentials, a request the vendor refuses): fail now, visibly.
+  if ((err instanceof VendorError && (err.kind === "auth" || err.kind === "fatal")) || (err instanceof PlatformError && !err.retryable)) {
+    // Retrying cannot help (bad credentials, a request the vendor or platform refuses): fail now, visibly.
     if (runId) await failRun(ctx, runId, reason);
     else await deadRecord(ctx, body, reason);
     msg.ack();
