@@ -3,6 +3,19 @@ import { mapCatalogProduct } from "../../src/connectors/sellercloud/map";
 import { catalogQuery } from "../../src/connectors/sellercloud/products";
 import { settingsSchema } from "../../src/connectors/sellercloud/settings";
 import { formatVendorMinute } from "../../src/connectors/sellercloud/time";
+import { tokenExpiry } from "../../src/connectors/sellercloud/client";
+
+describe("tokenExpiry", () => {
+  const now = Date.parse("2024-01-01T00:00:00Z");
+  const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const jwt = (exp: number) => `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ exp })}.c2ln`;
+
+  it("prefers expires_in, then the JWT's exp, then 30 minutes", () => {
+    expect(tokenExpiry(jwt(now / 1000 + 600), 3600, now)).toBe(now + 3600_000);
+    expect(tokenExpiry(jwt(now / 1000 + 600), undefined, now)).toBe(now + 600_000);
+    expect(tokenExpiry("opaque-token", undefined, now)).toBe(now + 1800_000);
+  });
+});
 
 // A row as SellerCloud's GET /api/Catalog returns it (reference/sellercloud-api.md §3).
 const recorded = {

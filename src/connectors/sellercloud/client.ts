@@ -1,3 +1,4 @@
+import { decodeJwt } from "jose";
 import { z } from "zod";
 import { VendorError, type AccessToken, type LoginContext, type VendorHttp, type VendorRequest } from "../../engine/connector";
 
@@ -29,9 +30,22 @@ export async function login({ baseUrl, credentials, fetch }: LoginContext<Seller
   if (!res.ok) throw await errorFromResponse(res, "login");
   const parsed = tokenResponse.safeParse(await res.json().catch(() => null));
   if (!parsed.success) throw new VendorError("fatal", "SellerCloud token response has no access_token");
-  // Docs disagree on the lifetime (1800 vs 3600 s); trust the response, default to 30 min.
-  const lifetimeSec = parsed.data.expires_in ?? 1800;
-  return { accessToken: parsed.data.access_token, expiresAt: Date.now() + lifetimeSec * 1000 };
+  return { accessToken: parsed.data.access_token, expiresAt: tokenExpiry(parsed.data.access_token, parsed.data.expires_in) };
+}
+
+/**
+ * Docs disagree on the lifetime (1800 vs 3600 s): trust `expires_in`, else the JWT's own
+ * `exp`, else assume the shorter 30 minutes.
+ */
+export function tokenExpiry(accessToken: string, expiresInSec: number | undefined, now = Date.now()): number {
+  if (expiresInSec) return now + expiresInSec * 1000;
+  try {
+    const { exp } = decodeJwt(accessToken);
+    if (exp && exp * 1000 > now) return exp * 1000;
+  } catch {
+    /* not a JWT after all */
+  }
+  return now + 1800 * 1000;
 }
 
 /**
