@@ -11,6 +11,8 @@ export interface Env {
   PUSH_RECORD: Queue<import("./engine/messages").PushRecordMessage>;
   ENCRYPTION_KEY: string;
   ENCRYPTION_KEY_ID: string;
+  /** Retired keys still needed to open older ciphertexts: `k0=<base64>,k1=<base64>`. */
+  ENCRYPTION_KEYS_PREVIOUS?: string;
   OPERATOR_TOKEN: string;
   PLATFORM_BASE_URL: string;
   SANDBOX_MODE: string;
@@ -22,9 +24,13 @@ export interface Env {
   FETCH_TIMEOUT_MS: string;
 }
 
+const keyringSchema = z.object({
+  currentId: z.string().min(1),
+  keys: z.record(z.string(), z.string().min(1, "ENCRYPTION_KEY secret is missing (wrangler secret put ENCRYPTION_KEY)")),
+});
+
 const configSchema = z.object({
-  encryptionKey: z.string().min(1, "ENCRYPTION_KEY secret is missing (wrangler secret put ENCRYPTION_KEY)"),
-  encryptionKeyId: z.string().min(1).default("k1"),
+  keyring: keyringSchema,
   operatorToken: z.string().min(16, "OPERATOR_TOKEN secret must be at least 16 characters"),
   platformBaseUrl: z.url(),
   sandboxMode: z.boolean(),
@@ -41,10 +47,20 @@ export type Config = z.infer<typeof configSchema>;
 const num = (v: string | undefined, fallback: number) => (v === undefined || v === "" ? fallback : Number(v));
 
 /** One validated view of the deployment's configuration; throws naming the bad setting. */
+function keyringFrom(env: Env) {
+  const currentId = env.ENCRYPTION_KEY_ID || "k1";
+  const keys: Record<string, string> = {};
+  for (const entry of (env.ENCRYPTION_KEYS_PREVIOUS ?? "").split(",").filter((e) => e.trim())) {
+    const [id, key] = entry.split("=", 2).map((p) => p.trim());
+    if (id && key) keys[id] = key.length % 4 === 0 ? key : key + "=".repeat(4 - (key.length % 4));
+  }
+  keys[currentId] = env.ENCRYPTION_KEY ?? "";
+  return { currentId, keys };
+}
+
 export function loadConfig(env: Env): Config {
   return configSchema.parse({
-    encryptionKey: env.ENCRYPTION_KEY,
-    encryptionKeyId: env.ENCRYPTION_KEY_ID || "k1",
+    keyring: keyringFrom(env),
     operatorToken: env.OPERATOR_TOKEN,
     platformBaseUrl: env.PLATFORM_BASE_URL,
     sandboxMode: env.SANDBOX_MODE === "true",

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { unseal } from "../src/crypto/secrets";
+import { engineContext } from "../src/engine/context";
+import { resealSecrets } from "../src/services/keyring";
 import { addSellerCloudConnection, api, createTenant, OPERATOR, runCron, sellercloudAccount, settle, signedWebhook, testEnv, waitFor } from "./helpers";
 
 const event = (id: string, type = "order.confirmed") => ({ id, type, created_at: new Date().toISOString(), data: { system_id: crypto.randomUUID() } });
@@ -90,6 +93,23 @@ describe("tenant isolation", () => {
     expect((await api("GET", `/v1/tenants/${b.id}/connections/${bConn.id}`, { token: b.key })).body.name).toBe("SellerCloud");
   });
 
+  it("the operator deletes a tenant with all its data; its keys stop working", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    await sc.generate(3);
+    await addSellerCloudConnection(tenant, sc);
+    await runCron();
+    await settle(tenant);
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: tenant.key })).status).toBe(403);
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(204);
+    expect((await api("GET", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(404);
+    expect((await api("GET", `/v1/tenants/${tenant.id}/runs`, { token: tenant.key })).status).toBe(401);
+    for (const table of ["connections", "runs", "mappings", "tenant_keys"]) {
+      const row = await testEnv.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenant.id).first<{ n: number }>();
+      expect(row!.n, table).toBe(0);
+    }
+  });
+
   it("only the operator creates tenants and issues or revokes keys; revoked keys stop working", async () => {
     const a = await createTenant();
     expect((await api("POST", "/v1/tenants", { token: a.key, body: { name: "x" } })).status).toBe(403);
@@ -162,6 +182,30 @@ describe("secrets", () => {
     expect(JSON.parse(stored!.secrets)).toMatchObject({ v: 1, kid: "k1" });
     const tenantRow = await testEnv.DB.prepare("SELECT platform_secrets FROM tenants WHERE id = ?").bind(tenant.id).first<{ platform_secrets: string }>();
     expect(tenantRow!.platform_secrets).not.toContain(tenant.platformKey);
+  });
+
+  it("after a key rotation every stored secret is re-sealed with the new key and still opens", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    const conn = await addSellerCloudConnection(tenant, sc);
+    // the route is the operator's alone
+    expect((await api("POST", "/v1/operator/reseal-secrets", { token: tenant.key })).status).toBe(403);
+    const nothingToDo = await api("POST", "/v1/operator/reseal-secrets", { token: OPERATOR });
+    expect(nothingToDo.body).toMatchObject({ tenants: 0, connections: 0 });
+
+    const base = engineContext(testEnv);
+    const rotated = { ...base, config: { ...base.config, keyring: { currentId: "k2", keys: { ...base.config.keyring.keys, k2: "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" } } } };
+    const result = await resealSecrets(rotated);
+    expect(result.connections).toBeGreaterThanOrEqual(1);
+    expect(result.tenants).toBeGreaterThanOrEqual(1);
+    const row = await testEnv.DB.prepare("SELECT secrets FROM connections WHERE id = ?").bind(conn.id).first<{ secrets: string }>();
+    expect(JSON.parse(row!.secrets).kid).toBe("k2");
+    const onlyNewKey = { currentId: "k2", keys: { k2: rotated.config.keyring.keys.k2 } };
+    expect(await unseal(row!.secrets, onlyNewKey, `connection:${tenant.id}:${conn.id}`)).toEqual({ username: "api@example.com", password: "secret" });
+    expect(await resealSecrets(rotated)).toMatchObject({ tenants: 0, connections: 0 }); // idempotent
+    // A deployment without the new key says which rows it cannot open instead of failing.
+    const withoutNewKey = await resealSecrets(base);
+    expect(withoutNewKey.unreadable).toContainEqual({ kind: "connection", id: conn.id, reason: expect.stringContaining("ENCRYPTION_KEYS_PREVIOUS") });
   });
 
   it("a ciphertext moved to another connection does not decrypt (bound to tenant and connection)", async () => {

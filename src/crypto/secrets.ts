@@ -3,6 +3,12 @@
  * connection ids are bound in as additional data, so a ciphertext copied onto another
  * row (or tenant) fails to decrypt instead of leaking.
  */
+/** The key that seals new writes, and every key that may still open older ones (rotation). */
+export interface Keyring {
+  currentId: string;
+  keys: Record<string, string>; // key id -> base64 of 32 bytes
+}
+
 export interface SealedSecret {
   v: 1;
   kid: string;
@@ -23,8 +29,9 @@ async function importKey(rawBase64: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function seal(plain: unknown, keyB64: string, keyId: string, aad: string): Promise<string> {
-  const key = await importKey(keyB64);
+export async function seal(plain: unknown, keyring: Keyring, aad: string): Promise<string> {
+  const keyId = keyring.currentId;
+  const key = await importKey(keyring.keys[keyId]);
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const data = new TextEncoder().encode(JSON.stringify(plain));
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(aad) }, key, data);
@@ -32,8 +39,10 @@ export async function seal(plain: unknown, keyB64: string, keyId: string, aad: s
   return JSON.stringify(sealed);
 }
 
-export async function unseal<T>(sealedJson: string, keyB64: string, aad: string): Promise<T> {
+export async function unseal<T>(sealedJson: string, keyring: Keyring, aad: string): Promise<T> {
   const sealed = JSON.parse(sealedJson) as SealedSecret;
+  const keyB64 = keyring.keys[sealed.kid];
+  if (!keyB64) throw new Error(`sealed with key "${sealed.kid}", which this deployment no longer has (add it to ENCRYPTION_KEYS_PREVIOUS)`);
   const key = await importKey(keyB64);
   const plain = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(aad) },
@@ -42,6 +51,9 @@ export async function unseal<T>(sealedJson: string, keyB64: string, aad: string)
   );
   return JSON.parse(new TextDecoder().decode(plain)) as T;
 }
+
+/** Whether a ciphertext was sealed with an older key (re-seal it on the next write). */
+export const sealedWithOldKey = (sealedJson: string, keyring: Keyring) => (JSON.parse(sealedJson) as SealedSecret).kid !== keyring.currentId;
 
 export const connectionAad = (tenantId: string, connectionId: string) => `connection:${tenantId}:${connectionId}`;
 export const platformAad = (tenantId: string) => `platform:${tenantId}`;

@@ -23,12 +23,12 @@ export async function loadConnection(db: Db, connectionId: string, tenantId?: st
 }
 
 export function sealCredentials(config: Config, tenantId: string, connectionId: string, credentials: unknown): Promise<string> {
-  return seal(credentials, config.encryptionKey, config.encryptionKeyId, connectionAad(tenantId, connectionId));
+  return seal(credentials, config.keyring, connectionAad(tenantId, connectionId));
 }
 
 export function openCredentials<C>(config: Config, row: Connection): Promise<C> {
   if (!row.secrets) throw new Error("connection has no credentials");
-  return unseal<C>(row.secrets, config.encryptionKey, connectionAad(row.tenantId, row.id));
+  return unseal<C>(row.secrets, config.keyring, connectionAad(row.tenantId, row.id));
 }
 
 /** Health is written where the admin sees it: the connection row. */

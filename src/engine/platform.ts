@@ -12,7 +12,7 @@ export interface PlatformSecrets {
 export async function tenantPlatformSecrets(ctx: EngineContext, tenantId: string): Promise<PlatformSecrets | null> {
   const row = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, tenantId), columns: { platformSecrets: true } });
   if (!row?.platformSecrets) return null;
-  return unseal<PlatformSecrets>(row.platformSecrets, ctx.config.encryptionKey, platformAad(tenantId));
+  return unseal<PlatformSecrets>(row.platformSecrets, ctx.config.keyring, platformAad(tenantId));
 }
 
 /** The platform client acting for one tenant (its own API key). */

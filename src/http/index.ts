@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { authenticate, requireTenantAccess } from "./auth";
 import { connectionRoutes } from "./routes/connections";
 import { registerDocs } from "./routes/docs";
+import { operatorRoutes } from "./routes/operator";
 import { runRoutes } from "./routes/runs";
 import { tenantRoutes } from "./routes/tenants";
 import { webhookRoutes } from "./routes/webhooks";
@@ -11,6 +12,7 @@ export function buildApp() {
   app.get("/health", (c) => c.json({ ok: true }));
   // Webhooks authenticate by signature, not by key.
   app.route("/", webhookRoutes);
+  app.use("/v1/operator/*", authenticate);
   app.use("/v1/tenants", authenticate);
   app.use("/v1/tenants/*", authenticate);
   app.use("/v1/tenants/:tenantId", requireTenantAccess);
@@ -18,6 +20,7 @@ export function buildApp() {
   app.route("/", tenantRoutes);
   app.route("/", connectionRoutes);
   app.route("/", runRoutes);
+  app.route("/", operatorRoutes);
   registerDocs(app);
   return app;
 }

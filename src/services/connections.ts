@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { connections, cursors, type Connection } from "../db/schema";
+import { connections, cursors, mappings, recordErrors, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
@@ -107,10 +107,16 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
   return getConnection(ctx, tenantId, connectionId);
 }
 
+/**
+ * Removes the connection with its cursors, mappings and open record errors (they point at
+ * nothing once it is gone); finished runs stay as history. Open runs fail on their next step.
+ */
 export async function deleteConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
   await mustLoad(ctx, tenantId, connectionId);
   await ctx.db.batch([
     ctx.db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
+    ctx.db.delete(mappings).where(eq(mappings.connectionId, connectionId)),
+    ctx.db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
     ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
   ]);
   await tenantStub(ctx.env, tenantId).forget(connectionId);

@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
-import { tenants, type Tenant } from "../db/schema";
+import { eq, inArray } from "drizzle-orm";
+import { connections, cursors, mappings, outbox, recordErrors, runPages, runs, tenantKeys, tenants, webhookReceipts, type Tenant } from "../db/schema";
+import { tenantStub } from "../engine/vendor-http";
 import { platformAad, seal } from "../crypto/secrets";
 import type { EngineContext } from "../engine/context";
 import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
@@ -49,8 +50,32 @@ export async function updateTenant(ctx: EngineContext, id: string, patch: Omit<P
   return getTenant(ctx, id);
 }
 
+/**
+ * Offboarding: every row of the tenant goes (keys, connections, cursors, runs, mappings,
+ * record errors, receipts, outbox) in one D1 batch, and its Durable Object forgets its tokens.
+ */
+export async function deleteTenant(ctx: EngineContext, id: string): Promise<boolean> {
+  const existing = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, id) });
+  if (!existing) return false;
+  const connectionIds = ctx.db.select({ id: connections.id }).from(connections).where(eq(connections.tenantId, id));
+  await ctx.db.batch([
+    ctx.db.delete(cursors).where(inArray(cursors.connectionId, connectionIds)),
+    ctx.db.delete(runPages).where(inArray(runPages.runId, ctx.db.select({ id: runs.id }).from(runs).where(eq(runs.tenantId, id)))),
+    ctx.db.delete(runs).where(eq(runs.tenantId, id)),
+    ctx.db.delete(mappings).where(eq(mappings.tenantId, id)),
+    ctx.db.delete(recordErrors).where(eq(recordErrors.tenantId, id)),
+    ctx.db.delete(webhookReceipts).where(eq(webhookReceipts.tenantId, id)),
+    ctx.db.delete(outbox).where(eq(outbox.tenantId, id)),
+    ctx.db.delete(connections).where(eq(connections.tenantId, id)),
+    ctx.db.delete(tenantKeys).where(eq(tenantKeys.tenantId, id)),
+    ctx.db.delete(tenants).where(eq(tenants.id, id)),
+  ]);
+  await tenantStub(ctx.env, id).forgetAll();
+  return true;
+}
+
 function sealPlatform(ctx: EngineContext, tenantId: string, secrets: PlatformSecrets) {
-  return seal(secrets, ctx.config.encryptionKey, ctx.config.encryptionKeyId, platformAad(tenantId));
+  return seal(secrets, ctx.config.keyring, platformAad(tenantId));
 }
 
 /** What the API shows of a tenant: never the platform secrets, only whether they are set. */

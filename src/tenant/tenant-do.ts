@@ -70,7 +70,7 @@ export class TenantDurableObject extends DurableObject<Env> {
     const sealed = await this.ctx.storage.get<string>(tokenKey(connectionId));
     if (sealed) {
       const config = loadConfig(this.env);
-      const stored = await unseal<AccessToken>(sealed, config.encryptionKey, tokenAad(connectionId)).catch(() => null);
+      const stored = await unseal<AccessToken>(sealed, config.keyring, tokenAad(connectionId)).catch(() => null);
       if (stored && usable(stored, stale)) {
         this.tokens.set(connectionId, stored);
         return { ok: true, token: stored.accessToken };
@@ -85,6 +85,14 @@ export class TenantDurableObject extends DurableObject<Env> {
     await this.ctx.storage.delete(tokenKey(connectionId));
   }
 
+  /** The tenant was deleted: drop every token and budget it had. */
+  async forgetAll(): Promise<void> {
+    this.tokens.clear();
+    this.buckets.clear();
+    this.pausedUntil.clear();
+    await this.ctx.storage.deleteAll();
+  }
+
   private async login(connectionId: string): Promise<TokenResult> {
     const config = loadConfig(this.env);
     const db = openDb(this.env.DB);
@@ -95,7 +103,7 @@ export class TenantDurableObject extends DurableObject<Env> {
       const credentials = await openCredentials(config, conn.row);
       const token = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
       this.tokens.set(connectionId, token);
-      await this.ctx.storage.put(tokenKey(connectionId), await seal(token, config.encryptionKey, config.encryptionKeyId, tokenAad(connectionId)));
+      await this.ctx.storage.put(tokenKey(connectionId), await seal(token, config.keyring, tokenAad(connectionId)));
       await recordConnectionHealth(db, connectionId, { ok: true });
       log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor });
       return { ok: true, token: token.accessToken };

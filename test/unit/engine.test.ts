@@ -1,21 +1,32 @@
 import { describe, expect, it } from "vitest";
 import { constantTimeEqual, stableJson } from "../../src/crypto/hash";
-import { seal, unseal } from "../../src/crypto/secrets";
+import { seal, sealedWithOldKey, unseal } from "../../src/crypto/secrets";
 import { backoffSeconds, laneOf } from "../../src/engine/queue";
 import { windowEnd } from "../../src/engine/runs";
 import { checkBaseUrl } from "../../src/services/base-url";
 import { parseSignatureHeader, signPayload } from "../../src/services/webhooks";
 
 const KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const OTHER = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+const ring = { currentId: "k1", keys: { k1: KEY } };
 
 describe("secrets at rest", () => {
   it("round-trips with a fresh IV each time and refuses other additional data", async () => {
-    const a = await seal({ password: "p" }, KEY, "k1", "connection:t:c");
-    const b = await seal({ password: "p" }, KEY, "k1", "connection:t:c");
+    const a = await seal({ password: "p" }, ring, "connection:t:c");
+    const b = await seal({ password: "p" }, ring, "connection:t:c");
     expect(a).not.toBe(b);
     expect(JSON.parse(a)).toMatchObject({ v: 1, kid: "k1" });
-    expect(await unseal(a, KEY, "connection:t:c")).toEqual({ password: "p" });
-    await expect(unseal(a, KEY, "connection:t:other")).rejects.toThrow();
+    expect(await unseal(a, ring, "connection:t:c")).toEqual({ password: "p" });
+    await expect(unseal(a, ring, "connection:t:other")).rejects.toThrow();
+  });
+
+  it("opens ciphertexts of a retired key after rotation and seals new ones with the current key", async () => {
+    const old = await seal({ password: "p" }, ring, "aad");
+    const rotated = { currentId: "k2", keys: { k1: KEY, k2: OTHER } };
+    expect(await unseal(old, rotated, "aad")).toEqual({ password: "p" });
+    expect(sealedWithOldKey(old, rotated)).toBe(true);
+    expect(JSON.parse(await seal({ x: 1 }, rotated, "aad")).kid).toBe("k2");
+    await expect(unseal(old, { currentId: "k2", keys: { k2: OTHER } }, "aad")).rejects.toThrow(/ENCRYPTION_KEYS_PREVIOUS/);
   });
 });
 

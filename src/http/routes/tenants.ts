@@ -3,7 +3,7 @@ import { createRouter } from "../app";
 import { requireOperator } from "../auth";
 import { ApiError, commonErrors, invalid } from "../errors";
 import { body, json, Tenant, TenantKey, TenantParams } from "../schemas";
-import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
+import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
 import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
 
 const PlatformCredentials = z.object({
@@ -63,6 +63,24 @@ tenantRoutes.openapi(
     const tenant = await updateTenant(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json"));
     if (!tenant) throw new ApiError("not_found", "no such tenant");
     return c.json(tenant, 200);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/tenants/{tenantId}",
+    tags: ["Tenants"],
+    summary: "Delete a tenant and all its data (operator)",
+    description: "Keys, connections (with their encrypted credentials), cursors, runs, mappings, record errors and receipts are removed.",
+    security,
+    request: { params: TenantParams },
+    responses: { 204: { description: "Deleted" }, ...commonErrors },
+  }),
+  async (c) => {
+    if (c.get("principal")?.kind !== "operator") throw new ApiError("forbidden", "only the operator token may delete a tenant");
+    if (!(await deleteTenant(c.get("engine"), c.req.valid("param").tenantId))) throw new ApiError("not_found", "no such tenant");
+    return c.body(null, 204);
   },
 );
 

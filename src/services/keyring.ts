@@ -1,0 +1,42 @@
+import { eq } from "drizzle-orm";
+import { connections, tenants } from "../db/schema";
+import { connectionAad, platformAad, seal, sealedWithOldKey, unseal } from "../crypto/secrets";
+import type { EngineContext } from "../engine/context";
+
+/**
+ * After a key rotation (new ENCRYPTION_KEY / ENCRYPTION_KEY_ID, the old key moved to
+ * ENCRYPTION_KEYS_PREVIOUS) this re-seals every stored secret with the current key, so the
+ * old key can then be removed. Idempotent; rows already on the current key are left alone.
+ */
+export interface ResealReport {
+  tenants: number;
+  connections: number;
+  /** Rows sealed with a key this deployment does not hold: the operator must supply it. */
+  unreadable: Array<{ kind: "tenant" | "connection"; id: string; reason: string }>;
+}
+
+export async function resealSecrets(ctx: EngineContext): Promise<ResealReport> {
+  const { keyring } = ctx.config;
+  const report: ResealReport = { tenants: 0, connections: 0, unreadable: [] };
+  const reseal = async (sealed: string, aad: string) => seal(await unseal(sealed, keyring, aad), keyring, aad);
+
+  for (const t of await ctx.db.select({ id: tenants.id, sealed: tenants.platformSecrets }).from(tenants)) {
+    if (!t.sealed || !sealedWithOldKey(t.sealed, keyring)) continue;
+    try {
+      await ctx.db.update(tenants).set({ platformSecrets: await reseal(t.sealed, platformAad(t.id)) }).where(eq(tenants.id, t.id));
+      report.tenants++;
+    } catch (err) {
+      report.unreadable.push({ kind: "tenant", id: t.id, reason: (err as Error).message });
+    }
+  }
+  for (const c of await ctx.db.select({ id: connections.id, tenantId: connections.tenantId, sealed: connections.secrets }).from(connections)) {
+    if (!c.sealed || !sealedWithOldKey(c.sealed, keyring)) continue;
+    try {
+      await ctx.db.update(connections).set({ secrets: await reseal(c.sealed, connectionAad(c.tenantId, c.id)) }).where(eq(connections.id, c.id));
+      report.connections++;
+    } catch (err) {
+      report.unreadable.push({ kind: "connection", id: c.id, reason: (err as Error).message });
+    }
+  }
+  return report;
+}
