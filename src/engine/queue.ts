@@ -105,25 +105,20 @@ async function waitFor(ctx: EngineContext, body: AnyMessage, err: unknown): Prom
   if (err instanceof PermitUnavailable) return ctx.config.permitWaitSeconds;
   if (err instanceof VendorError && err.kind === "throttle") {
     const resetAt = err.resetAt ?? Date.now() + 60_000;
-    const tenantId = await tenantOf(ctx, body);
-    const connectionId = await connectionOf(ctx, body);
-    if (tenantId && connectionId) await tenantStub(ctx.env, tenantId).reportThrottle(connectionId, resetAt);
+    const owner = await ownerOf(ctx, body);
+    if (owner) await tenantStub(ctx.env, owner.tenantId).reportThrottle(owner.connectionId, resetAt);
     return Math.min(cap, Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)));
   }
   if (err instanceof PlatformError && err.status === 429) return Math.min(cap, Math.max(1, err.retryAfterSeconds ?? 5));
   return null;
 }
 
-async function tenantOf(ctx: EngineContext, body: AnyMessage): Promise<string | null> {
-  if ("tenantId" in body) return body.tenantId;
-  const run = runIdOf(body) ? await getRun(ctx, runIdOf(body)!) : undefined;
-  return run?.tenantId ?? null;
-}
-
-async function connectionOf(ctx: EngineContext, body: AnyMessage): Promise<string | null> {
-  if ("connectionId" in body) return body.connectionId;
-  const run = runIdOf(body) ? await getRun(ctx, runIdOf(body)!) : undefined;
-  return run?.connectionId ?? null;
+/** The tenant and connection a message works for (page messages carry only their run). */
+async function ownerOf(ctx: EngineContext, body: AnyMessage): Promise<{ tenantId: string; connectionId: string } | null> {
+  if ("connectionId" in body) return { tenantId: body.tenantId, connectionId: body.connectionId };
+  const runId = runIdOf(body);
+  const run = runId ? await getRun(ctx, runId) : undefined;
+  return run ? { tenantId: run.tenantId, connectionId: run.connectionId } : null;
 }
 
 /** Out of retries: a window or page fails its run (cursor untouched); a record becomes a record error. */
