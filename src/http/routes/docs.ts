@@ -28,6 +28,8 @@ interface OpenApiDoc {
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/** Escaped prose with `backtick` spans as code. */
+const prose = (s: string) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>");
 
 function renderDocs(doc: OpenApiDoc): string {
   const byTag = new Map<string, string[]>();
@@ -38,7 +40,7 @@ function renderDocs(doc: OpenApiDoc): string {
       const schema = op.requestBody?.content?.["application/json"]?.schema;
       const responses = Object.entries(op.responses ?? {}).map(([code, r]) => `<li><b>${esc(code)}</b> ${esc(r.description ?? "")}</li>`).join("");
       const html = `<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
-<p>${esc(op.summary ?? "")}</p>${op.description ? `<p class="d">${esc(op.description)}</p>` : ""}
+<p>${prose(op.summary ?? "")}</p>${op.description ? `<p class="d">${prose(op.description)}</p>` : ""}
 ${params ? `<p>Parameters: ${params}</p>` : ""}
 ${schema ? `<details><summary>Request body</summary><pre>${esc(JSON.stringify(schema, null, 2))}</pre></details>` : ""}
 <ul>${responses}</ul></section>`;
@@ -55,6 +57,6 @@ h1{margin-bottom:.2rem}h2{border-bottom:1px solid #dde;padding-bottom:.3rem;marg
 .op h3{margin:.2rem 0;font-size:1rem}.m{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;color:#fff;font-size:.8rem;padding:.1rem .3rem}
 .get{background:#2f7bd8}.post{background:#2e9e5b}.patch{background:#c98a12}.delete{background:#c63c3c}.put{background:#7a4fc9}
 pre{background:#f5f6fa;padding:.6rem;overflow:auto;font-size:.8rem}.d{color:#555}</style></head>
-<body><h1>${esc(doc.info.title)}</h1><p>${esc(doc.info.description ?? "")}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>
+<body><h1>${esc(doc.info.title)}</h1><p>${prose(doc.info.description ?? "")}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>
 ${sections}<h2>Schemas</h2>${schemas}</body></html>`;
 }
