@@ -88,6 +88,8 @@ interface Account {
   config: SimConfig;
   /** Keyed by lower-cased ID: SKUs are unique case-insensitively. */
   products: ProductTable;
+  /** Replaced whole on every change, never mutated (its identity versions rendered Inventory rows). */
+  warehouses: WarehouseSet;
   /** Issued, unrevoked tokens → expiry (sim time, epoch ms). */
   tokens: Map<string, number>;
   /** Sim times of API requests admitted by the throttle, oldest first. */
@@ -110,6 +112,7 @@ function newAccount(name: string): Account {
     name,
     config: { ...DEFAULT_CONFIG },
     products: new ProductTable(),
+    warehouses: new WarehouseSet(DEFAULT_WAREHOUSES),
     tokens: new Map(),
     throttleLog: [],
     faults: [],
@@ -314,7 +317,7 @@ type ProductRow = Record<string, unknown>;
 
 const DATE_FIELDS = ["LastModifiedDate", "LastAggregateDate", "DateCreated"] as const;
 /** Quantity changes re-aggregate inventory, which is what `LastAggregateDate` tracks (§3). */
-const QTY_FIELDS = ["PhysicalQty", "InventoryAvailableQty", "ReservedQty"];
+const QTY_FIELDS = ["PhysicalQty", "InventoryAvailableQty", "ReservedQty", "AggregateQty", "AggregatedQty"];
 
 function defaultProduct(id: string, now: Instant, companyId = DEFAULT_COMPANY.ID): ProductRow {
   return {
@@ -382,14 +385,17 @@ function renderRow(row: ProductRow, timeZone: string): ProductRow {
 }
 
 /**
- * The product map plus derived views of it (ID order, filtered Catalog results), rebuilt lazily
- * after any mutation. Rows are never changed in place (every write stores a new object), so a
- * mutation of the table is the only thing that can make a derived view stale.
+ * The product map, each product's per-warehouse stock, and derived views of them (ID order,
+ * filtered Catalog/Inventory results), rebuilt lazily after any mutation. Rows and stock records
+ * are never changed in place (every write stores a new object), so a mutation of the table is
+ * the only thing that can make a derived view stale.
  */
 class ProductTable extends Map<string, ProductRow> {
   private sortedRows: readonly ProductRow[] | null = null;
-  /** Catalog filter key → matching rows in ID order; a few entries, oldest evicted first. */
+  /** Filter key → matching rows in ID order; a few entries, oldest evicted first. */
   private readonly filtered = new Map<string, readonly ProductRow[]>();
+  /** Same keys as the rows; a product without an entry has no stock record at all. */
+  private readonly stock = new Map<string, StockRecord>();
 
   override set(key: string, row: ProductRow): this {
     this.invalidate();
@@ -398,12 +404,28 @@ class ProductTable extends Map<string, ProductRow> {
 
   override delete(key: string): boolean {
     this.invalidate();
+    this.stock.delete(key);
     return super.delete(key);
   }
 
   override clear(): void {
     this.invalidate();
+    this.stock?.clear();
     super.clear();
+  }
+
+  stockOf(key: string): StockRecord | undefined {
+    return this.stock.get(key);
+  }
+
+  /** Only for a stored product: a delete drops its stock with it. */
+  setStock(key: string, record: StockRecord): void {
+    this.invalidate();
+    this.stock.set(key, record);
+  }
+
+  stockEntries(): IterableIterator<[string, StockRecord]> {
+    return this.stock.entries();
   }
 
   /** All rows by ID, ordinal; ties keep insertion order. Shared: callers must not mutate it. */
@@ -412,8 +434,8 @@ class ProductTable extends Map<string, ProductRow> {
     return this.sortedRows;
   }
 
-  /** `sorted()` narrowed by a Catalog filter; `key` must identify the filter's behaviour exactly. */
-  matching(filter: CatalogFilter | null): readonly ProductRow[] {
+  /** `sorted()` narrowed by a filter; `key` must identify the filter's behaviour exactly. */
+  matching(filter: RowFilter | null): readonly ProductRow[] {
     if (!filter) return this.sorted();
     let rows = this.filtered.get(filter.key);
     if (!rows) {
@@ -463,15 +485,22 @@ function editProduct(account: Account, sku: string, fields: ProductRow): boolean
 
 const DAY_MS = 86_400_000;
 
-/** Deterministic, plausible catalog data; dates are scattered over the 30 days before now, not in ID order. */
-function generatedProduct(index: number, prefix: string, inactive: boolean, nowMs: number): ProductRow {
+/**
+ * Deterministic, plausible catalog data; dates are scattered over the 30 days before now, not in ID order.
+ * Quantities come from `generatedStock`, aggregated over the account's warehouses.
+ */
+function generatedProduct(
+  index: number,
+  prefix: string,
+  inactive: boolean,
+  nowMs: number,
+  quantities: AggregatedQuantities,
+): ProductRow {
   const id = `${prefix}${String(index).padStart(6, "0")}`;
   const scatter = (Math.imul(index, 2654435761) >>> 0) / 2 ** 32;
   const modified = Math.floor((nowMs - scatter * 30 * DAY_MS) / 1000) * 1000;
   const cost = 2 + ((index * 37) % 4800) / 100;
   const brand = 1 + (index % 5);
-  const physical = (index * 13) % 200;
-  const reserved = index % 4;
   const weightOz = (index * 7) % 64;
   return {
     ...defaultProduct(id, new Instant(modified)),
@@ -489,12 +518,28 @@ function generatedProduct(index: number, prefix: string, inactive: boolean, nowM
     Weight: round2(weightOz / 16),
     WeightLbs: Math.floor(weightOz / 16),
     WeightOz: weightOz % 16,
-    PhysicalQty: physical,
-    InventoryAvailableQty: Math.max(physical - reserved, 0),
-    ReservedQty: reserved,
+    ...quantities,
     LastAggregateDate: new Instant(modified + 300_000),
     DateCreated: new Instant(modified - 90 * DAY_MS),
   };
+}
+
+/**
+ * Every product has figures in the primary warehouse (208 by default): physical (n*7)%50, n%3 of it
+ * reserved; every fourth also a few units in the next warehouse (255, "Returns", by default).
+ */
+function generatedStock(index: number, warehouses: WarehouseSet): StockRecord {
+  const figures: Array<[number, WarehouseQty]> = [];
+  const [primary, secondary] = warehouses.generationTargets();
+  if (primary) {
+    const physical = (index * 7) % 50;
+    figures.push([primary.ID, { PhysicalQty: physical, AvailableQty: Math.max(physical - (index % 3), 0) }]);
+  }
+  if (secondary && index % 4 === 0) {
+    const physical = 1 + (index % 5);
+    figures.push([secondary.ID, { PhysicalQty: physical, AvailableQty: physical }]);
+  }
+  return { warehouses: byWarehouseId(figures), expectedDelivery: null };
 }
 
 function round2(n: number): number {
@@ -516,6 +561,255 @@ function listCompanies(account: Account): Array<{ ID: number; CompanyName: strin
     }
   }
   return [...byId].sort(([a], [b]) => a - b).map(([ID, CompanyName]) => ({ ID, CompanyName }));
+}
+
+// ---------------------------------------------------------------------------
+// Warehouses and per-warehouse stock (§4)
+
+/** `ManageWarehouseDto` (§4): these five fields plus whatever else the control API was given. */
+interface Warehouse {
+  ID: number;
+  Name: string;
+  IsDefault: boolean;
+  WarehouseType: number;
+  IsSellAble: boolean;
+  [field: string]: unknown;
+}
+
+const DEFAULT_WAREHOUSES: readonly Warehouse[] = [
+  { ID: 208, Name: "Main", IsDefault: true, WarehouseType: 0, IsSellAble: true },
+  { ID: 255, Name: "Returns", IsDefault: false, WarehouseType: 0, IsSellAble: false },
+];
+
+class WarehouseSet {
+  /** In ID order. */
+  readonly list: readonly Warehouse[];
+  private readonly byId: ReadonlyMap<number, Warehouse>;
+
+  constructor(warehouses: readonly Warehouse[]) {
+    this.list = [...warehouses].sort((a, b) => a.ID - b.ID);
+    this.byId = new Map(this.list.map((w) => [w.ID, w]));
+  }
+
+  get(id: number): Warehouse | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The default warehouse, else the first one. */
+  primary(): Warehouse | undefined {
+    return this.list.find((w) => w.IsDefault) ?? this.list[0];
+  }
+
+  /** Where generated stock goes: the primary warehouse, then the first other one. */
+  generationTargets(): [Warehouse | undefined, Warehouse | undefined] {
+    const primary = this.primary();
+    return [primary, this.list.find((w) => w !== primary)];
+  }
+}
+
+interface WarehouseQty {
+  PhysicalQty: number;
+  AvailableQty: number;
+}
+
+interface StockRecord {
+  /**
+   * Warehouse ID → figures, in ID order; only warehouses the product has a figure in. Null while the
+   * product never had per-warehouse figures: its product-level quantities then stand as stored.
+   */
+  warehouses: ReadonlyMap<number, WarehouseQty> | null;
+  /** Inventory-only: `ProductInventoryDto` has it, `ProductCatalogDto` does not. */
+  expectedDelivery: Instant | null;
+}
+
+function byWarehouseId(figures: Iterable<[number, WarehouseQty]>): ReadonlyMap<number, WarehouseQty> {
+  return new Map([...figures].sort(([a], [b]) => a - b));
+}
+
+interface AggregatedQuantities {
+  PhysicalQty: number;
+  ReservedQty: number;
+  InventoryAvailableQty: number;
+  AggregateQty: number;
+  AggregatedQty: number;
+}
+
+/**
+ * Product-level figures from per-warehouse ones: physical, reserved (physical − available) and
+ * available over every warehouse, as in §4's example; AggregateQty over sellable warehouses only
+ * ("sellable warehouses − reserved", SellerCloud help). AggregatedQty mirrors it ([I]).
+ */
+function aggregateQuantities(
+  figures: ReadonlyMap<number, WarehouseQty>,
+  warehouses: WarehouseSet,
+): AggregatedQuantities {
+  let physical = 0;
+  let available = 0;
+  let aggregate = 0;
+  for (const [id, qty] of figures) {
+    physical += qty.PhysicalQty;
+    available += qty.AvailableQty;
+    if (warehouses.get(id)?.IsSellAble) aggregate += qty.AvailableQty;
+  }
+  return {
+    PhysicalQty: physical,
+    ReservedQty: physical - available,
+    InventoryAvailableQty: available,
+    AggregateQty: aggregate,
+    AggregatedQty: aggregate,
+  };
+}
+
+/** Stores a product's stock record and row; with per-warehouse figures, the row's quantities are re-aggregated from them. */
+function writeStock(account: Account, key: string, base: ProductRow, record: StockRecord, fields: ProductRow): void {
+  const quantities = record.warehouses ? aggregateQuantities(record.warehouses, account.warehouses) : {};
+  account.products.set(key, { ...base, ...quantities, ...fields });
+  account.products.setStock(key, record);
+}
+
+/**
+ * Replaces the account's warehouses. Figures in warehouses that are gone are dropped and every
+ * product is re-aggregated; one whose quantities change (e.g. a warehouse became non-sellable)
+ * gets a new LastAggregateDate, as any re-aggregation does.
+ */
+function replaceWarehouses(account: Account, warehouses: readonly Warehouse[]): void {
+  account.warehouses = new WarehouseSet(warehouses);
+  const now = stampNow(account);
+  const changes: Array<[string, StockRecord, boolean]> = [];
+  for (const [key, record] of account.products.stockEntries()) {
+    if (!record.warehouses) continue;
+    const kept = [...record.warehouses].filter(([id]) => account.warehouses.get(id));
+    const next = kept.length === record.warehouses.size ? record : { ...record, warehouses: new Map(kept) };
+    const row = account.products.get(key)!;
+    const quantities = aggregateQuantities(next.warehouses!, account.warehouses);
+    const requantified = (Object.keys(quantities) as Array<keyof AggregatedQuantities>).some(
+      (field) => row[field] !== quantities[field],
+    );
+    if (requantified || next !== record) changes.push([key, next, requantified]);
+  }
+  for (const [key, record, requantified] of changes) {
+    writeStock(account, key, account.products.get(key)!, record, requantified ? { LastAggregateDate: now } : {});
+  }
+}
+
+/** `WarehouseInventoryInformationDto[]`: every figure the product has, or just `warehouseId`'s (zeros if it has none there). */
+function warehouseFigures(
+  account: Account,
+  key: string,
+  warehouseId?: number,
+): Array<{ ProductID: string; AvailableQty: number; PhysicalQty: number; WarehouseID: number }> {
+  const productId = String(account.products.get(key)!.ID);
+  const figures = account.products.stockOf(key)?.warehouses ?? new Map<number, WarehouseQty>();
+  const shown = (id: number, qty: WarehouseQty) => ({
+    ProductID: productId,
+    AvailableQty: qty.AvailableQty,
+    PhysicalQty: qty.PhysicalQty,
+    WarehouseID: id,
+  });
+  if (warehouseId === undefined) return [...figures].map(([id, qty]) => shown(id, qty));
+  const qty = figures.get(warehouseId);
+  if (qty) return [shown(warehouseId, qty)];
+  // [I]: a warehouse that exists but holds none of the product reads as zeros; an unknown one as nothing.
+  return account.warehouses.get(warehouseId) ? [shown(warehouseId, { PhysicalQty: 0, AvailableQty: 0 })] : [];
+}
+
+/**
+ * Which warehouses an Inventory row's `WarehousePhysicalQty`, `WarehouseName` and `IsSellAble`
+ * describe: the `model.warehouse` ones if given (physical summed, names joined), else the default
+ * warehouse ([I]: undocumented).
+ */
+interface WarehouseContext {
+  key: string;
+  ids: readonly number[];
+  name: string | null;
+  sellable: boolean;
+}
+
+function warehouseContext(warehouses: WarehouseSet, requested?: readonly number[]): WarehouseContext {
+  const primary = warehouses.primary();
+  const ids = requested ? [...new Set(requested)] : primary ? [primary.ID] : [];
+  const known = ids.map((id) => warehouses.get(id)).filter((w): w is Warehouse => w !== undefined);
+  return {
+    key: ids.join(","),
+    ids,
+    name: known.length > 0 ? known.map((w) => w.Name).join(", ") : null,
+    sellable: known.length > 0 && known.every((w) => w.IsSellAble),
+  };
+}
+
+/** Like `renderProduct`: cached per stored row, and valid while zone, context, stock record and warehouses are the same objects. */
+const renderedInventory = new WeakMap<
+  ProductRow,
+  { timeZone: string; context: string; stock: StockRecord | undefined; warehouses: WarehouseSet; rendered: ProductRow }
+>();
+
+function renderInventory(account: Account, row: ProductRow, context: WarehouseContext): ProductRow {
+  const { timeZone } = account.config;
+  const stock = account.products.stockOf(String(row.ID).toLowerCase());
+  const cached = renderedInventory.get(row);
+  if (
+    cached?.timeZone === timeZone &&
+    cached.context === context.key &&
+    cached.stock === stock &&
+    cached.warehouses === account.warehouses
+  ) {
+    return cached.rendered;
+  }
+  const rendered = inventoryRow(renderProduct(row, timeZone), stock, context, timeZone);
+  renderedInventory.set(row, { timeZone, context: context.key, stock, warehouses: account.warehouses, rendered });
+  return rendered;
+}
+
+/** `ProductInventoryDto` (§4) from a rendered product row. Missing fields (raw rows) read as null, inventory-only counters as 0. */
+function inventoryRow(
+  shown: ProductRow,
+  stock: StockRecord | undefined,
+  context: WarehouseContext,
+  timeZone: string,
+): ProductRow {
+  const figures = stock?.warehouses;
+  let warehousePhysical = 0;
+  for (const id of context.ids) warehousePhysical += figures?.get(id)?.PhysicalQty ?? 0;
+  const available = shown.InventoryAvailableQty ?? null;
+  const aggregate = shown.AggregateQty ?? available;
+  return {
+    ID: shown.ID,
+    ProductName: shown.ProductName ?? null,
+    CompanyID: shown.CompanyID ?? null,
+    UPC: shown.UPC ?? null,
+    EAN: shown.EAN ?? null,
+    ASIN: shown.ASIN ?? null,
+    ManufacturerSKU: shown.ManufacturerSKU ?? null,
+    PhysicalQty: shown.PhysicalQty ?? null,
+    ReservedQty: shown.ReservedQty ?? null,
+    InventoryAvailableQty: available,
+    AggregateQty: aggregate,
+    AggregatedQty: shown.AggregatedQty ?? aggregate,
+    WarehousePhysicalQty: warehousePhysical,
+    WarehouseName: context.name,
+    WarehouseCount: figures?.size ?? 0,
+    IsSellAble: context.sellable,
+    OnOrder: shown.OnOrder ?? 0,
+    OnBackOrder: shown.OnBackOrder ?? 0,
+    OrderReserveTotal: shown.OrderReserveTotal ?? shown.ReservedQty ?? 0,
+    SitePrice: shown.SitePrice ?? null,
+    SiteCost: shown.SiteCost ?? null,
+    Status: shown.Status ?? null,
+    CreationDate: shown.DateCreated ?? null,
+    LastModifiedDate: shown.LastModifiedDate ?? null,
+    LastAggregateDate: shown.LastAggregateDate ?? null,
+    ExpectedDeliveryDate: stock?.expectedDelivery ? formatLocal(stock.expectedDelivery.epochMs, timeZone) : null,
+    QtyPerCase: shown.QtyPerCase ?? 0,
+    UnitOfMeasure: shown.UnitOfMeasure ?? 0,
+    // The documented quirk (§9.10): numbers in the Catalog DTO, strings here.
+    Weight: weightText(shown.Weight),
+    ShippingWeight: weightText(shown.ShippingWeight ?? shown.Weight),
+  };
+}
+
+function weightText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "string" ? value : String(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -576,6 +870,9 @@ const API_ROUTES: ApiRoute[] = [
   { method: "POST", path: "/api/token", anonymous: true, handle: handleToken },
   { method: "GET", path: "/api/Catalog", handle: handleCatalog },
   { method: "GET", path: "/api/Companies", handle: handleCompanies },
+  { method: "GET", path: "/api/Inventory", handle: handleInventory },
+  { method: "GET", path: "/api/Inventory/Warehouses", handle: handleInventoryWarehouses },
+  { method: "GET", path: "/api/Warehouses", handle: handleWarehouses },
 ];
 
 type RouteResolution =
@@ -693,6 +990,14 @@ class QueryBinder {
     if (values.length === 0) return undefined;
     const ints = values.map((v) => this.toInt(name, v));
     return ints.every((n) => n !== undefined) ? (ints as number[]) : undefined;
+  }
+
+  /** An enum parameter: its integer value, or a member name (case-insensitive) as ASP.NET also binds those. */
+  enumValue(name: string, members: readonly string[]): number | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const index = members.findIndex((member) => member.toLowerCase() === value.trim().toLowerCase());
+    return index >= 0 ? index : this.toInt(name, value);
   }
 
   date(name: string): ParsedDate | undefined {
@@ -817,6 +1122,9 @@ const CATALOG_DATE_FILTERS = [
   { param: "dateCreated", field: "DateCreated" },
 ] as const;
 
+/** Inventory has no `dateCreated` filter in the 2022 swagger (§4). */
+const INVENTORY_DATE_FILTERS = CATALOG_DATE_FILTERS.filter(({ param }) => param !== "dateCreated");
+
 function handleCatalog({ account, query }: ApiContext): Response {
   const page = bindPage(query, account.config.pageSizeClamp);
   const filter = bindCatalogFilter(query, account.config.toInclusiveMinute);
@@ -826,85 +1134,192 @@ function handleCatalog({ account, query }: ApiContext): Response {
   const rows = account.products.matching(filter);
   const { Items, TotalResults } = paged(rows, page);
   const response = json({ Items: Items.map((row) => renderProduct(row, account.config.timeZone)), TotalResults });
-  runPageHooks(account, page.number);
+  runPageHooks(account, "catalog", page.number);
   return response;
 }
 
-interface CatalogFilter {
-  /** Identifies the filter's behaviour: equal keys ⇒ same rows match. */
+/** `ProductInventoryDto` rows (§4): the Catalog's product rows, reshaped, plus per-warehouse figures. */
+function handleInventory({ account, query }: ApiContext): Response {
+  const page = bindPage(query, account.config.pageSizeClamp);
+  const warehouseIds = query.intList("warehouse");
+  const filter = bindInventoryFilter(query, account, warehouseIds);
+  const invalid = query.invalidResponse();
+  if (invalid) return invalid;
+
+  const rows = account.products.matching(filter);
+  const { Items, TotalResults } = paged(rows, page);
+  const context = warehouseContext(account.warehouses, warehouseIds);
+  const response = json({ Items: Items.map((row) => renderInventory(account, row, context)), TotalResults });
+  runPageHooks(account, "inventory", page.number);
+  return response;
+}
+
+/** `WarehouseInventoryInformationDto[]` (§4). `productID` is a plain (not `model.`) parameter, required. */
+function handleInventoryWarehouses({ account, query }: ApiContext): Response {
+  const productId = query.string("productID");
+  const warehouseId = query.int("warehouseID");
+  const invalid = query.invalidResponse();
+  if (invalid) return invalid;
+  if (productId === undefined) {
+    return json({ Message: "The request is invalid.", ModelState: { productID: ["The productID field is required."] } }, 400);
+  }
+  const key = productId.toLowerCase();
+  if (!account.products.has(key)) return json({ Message: `Product '${productId}' does not exist.` }, 404);
+  return json(warehouseFigures(account, key, warehouseId));
+}
+
+/** `ManageWarehouseDto` rows in ID order. The tri-state filters are enums: 0 = All, 1 = Yes, 2 = No (swagger). */
+function handleWarehouses({ account, query }: ApiContext): Response {
+  const page = bindPage(query, account.config.pageSizeClamp);
+  const ids = query.intList("warehouseIds");
+  const type = query.int("warehouseType");
+  const name = query.string("name")?.toLowerCase();
+  const isDefault = query.enumValue("isDefault", TRI_STATE);
+  const isSellable = query.enumValue("isSellable", TRI_STATE);
+  const invalid = query.invalidResponse();
+  if (invalid) return invalid;
+
+  const warehouses = account.warehouses.list.filter(
+    (w) =>
+      (!ids || ids.includes(w.ID)) &&
+      (type === undefined || w.WarehouseType === type) &&
+      (!name || w.Name.toLowerCase().includes(name)) &&
+      triState(isDefault, w.IsDefault) &&
+      triState(isSellable, w.IsSellAble),
+  );
+  return json(paged(warehouses, page));
+}
+
+const TRI_STATE = ["All", "Yes", "No"] as const;
+
+/** Any value other than 1 (Yes) or 2 (No) means All, as 0 does. */
+function triState(choice: number | undefined, value: boolean): boolean {
+  return choice === 1 ? value : choice === 2 ? !value : true;
+}
+
+interface RowFilter {
+  /** Identifies the filter's behaviour: equal keys ⇒ same rows match (so Catalog and Inventory may share results). */
   key: string;
   matches(row: ProductRow): boolean;
 }
 
-/** The Catalog filter a query asks for; null when it matches every row. */
-function bindCatalogFilter(query: QueryBinder, toInclusiveMinute: boolean): CatalogFilter | null {
-  const predicates: Array<(row: ProductRow) => boolean> = [];
-  const keyParts: unknown[] = [];
+/** Collects a query's row predicates with key parts that identify their behaviour; parts are added in one fixed order. */
+class RowFilterBuilder {
+  private readonly predicates: Array<(row: ProductRow) => boolean> = [];
+  private readonly keyParts: unknown[] = [];
 
-  // `model.sKU` is one comma-separated string of product IDs (§2).
-  const skus = query
-    .string("sKU")
-    ?.split(",")
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  if (skus) {
-    const wanted = new Set(skus);
-    predicates.push((row) => wanted.has(String(row.ID).toLowerCase()));
-    keyParts.push(["sku", [...wanted].sort()]);
+  add(keyPart: unknown, predicate: (row: ProductRow) => boolean): void {
+    this.keyParts.push(keyPart);
+    this.predicates.push(predicate);
   }
+
+  /** Null when nothing narrows the rows. */
+  build(): RowFilter | null {
+    const predicates = this.predicates;
+    if (predicates.length === 0) return null;
+    return { key: JSON.stringify(this.keyParts), matches: (row) => predicates.every((matches) => matches(row)) };
+  }
+}
+
+/** The Catalog filter a query asks for; null when it matches every row. */
+function bindCatalogFilter(query: QueryBinder, toInclusiveMinute: boolean): RowFilter | null {
+  const filter = new RowFilterBuilder();
+  // `model.sKU` is one comma-separated string of product IDs (§2).
+  bindIdList(filter, query, "sKU");
 
   // 0 = inactive, 1 = active, -1 (or absent) = all.
   const activeStatus = query.int("activeStatus");
-  if (activeStatus === 0 || activeStatus === 1) {
-    predicates.push((row) => row.Status === activeStatus);
-    keyParts.push(["status", activeStatus]);
+  if (activeStatus === 0 || activeStatus === 1) filter.add(["status", activeStatus], (row) => row.Status === activeStatus);
+
+  bindIntField(filter, query.intList("companyID"), "company", "CompanyID");
+  bindIntField(filter, query.intList("brandIds"), "brand", "BrandID");
+  bindUpcAndKeyword(filter, query);
+  bindDateFilters(filter, query, CATALOG_DATE_FILTERS, toInclusiveMinute);
+  return filter.build();
+}
+
+/**
+ * The Inventory filter: the Catalog's shared parameters with the same semantics, plus
+ * `model.inventoryID` (comma list of product IDs, like `model.sKU`), `model.eAN` (comma list) and
+ * `model.warehouse[]` (products with a figure in any of those warehouses, [I]).
+ */
+function bindInventoryFilter(query: QueryBinder, account: Account, warehouseIds?: number[]): RowFilter | null {
+  const filter = new RowFilterBuilder();
+  bindIdList(filter, query, "inventoryID");
+
+  const eans = commaList(query, "eAN");
+  if (eans) {
+    const wanted = new Set(eans);
+    filter.add(["ean", [...wanted].sort()], (row) => typeof row.EAN === "string" && wanted.has(row.EAN.toLowerCase()));
   }
 
-  const companyIds = query.intList("companyID");
-  if (companyIds) {
-    predicates.push((row) => companyIds.includes(row.CompanyID as number));
-    keyParts.push(["company", companyIds]);
+  bindIntField(filter, query.intList("companyID"), "company", "CompanyID");
+
+  if (warehouseIds) {
+    const products = account.products;
+    filter.add(["warehouse", [...new Set(warehouseIds)].sort((a, b) => a - b)], (row) => {
+      const figures = products.stockOf(String(row.ID).toLowerCase())?.warehouses;
+      return !!figures && warehouseIds.some((id) => figures.has(id));
+    });
   }
 
-  const brandIds = query.intList("brandIds");
-  if (brandIds) {
-    predicates.push((row) => brandIds.includes(row.BrandID as number));
-    keyParts.push(["brand", brandIds]);
-  }
+  bindUpcAndKeyword(filter, query);
+  bindDateFilters(filter, query, INVENTORY_DATE_FILTERS, account.config.toInclusiveMinute);
+  return filter.build();
+}
 
+/** Lower-cased, trimmed, non-empty items of a comma-separated string parameter (§2); `,` alone gives [] (matches nothing). */
+function commaList(query: QueryBinder, param: string): string[] | undefined {
+  return query
+    .string(param)
+    ?.split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function bindIdList(filter: RowFilterBuilder, query: QueryBinder, param: string): void {
+  const ids = commaList(query, param);
+  if (!ids) return;
+  const wanted = new Set(ids);
+  filter.add(["sku", [...wanted].sort()], (row) => wanted.has(String(row.ID).toLowerCase()));
+}
+
+function bindIntField(filter: RowFilterBuilder, values: number[] | undefined, name: string, field: string): void {
+  if (values) filter.add([name, values], (row) => values.includes(row[field] as number));
+}
+
+function bindUpcAndKeyword(filter: RowFilterBuilder, query: QueryBinder): void {
   const upc = query.string("uPC")?.toLowerCase();
-  if (upc) {
-    predicates.push((row) => String(row.UPC ?? "").toLowerCase() === upc);
-    keyParts.push(["upc", upc]);
-  }
+  if (upc) filter.add(["upc", upc], (row) => String(row.UPC ?? "").toLowerCase() === upc);
 
   // Observed: keyword hits ID, name and ASIN but not ManufacturerSKU (§3, §9.12).
   const keyword = query.string("keyword")?.toLowerCase();
   if (keyword) {
-    predicates.push((row) =>
+    filter.add(["keyword", keyword], (row) =>
       [row.ID, row.ProductName, row.ASIN].some((v) => typeof v === "string" && v.toLowerCase().includes(keyword)),
     );
-    keyParts.push(["keyword", keyword]);
   }
+}
 
-  for (const { param, field } of CATALOG_DATE_FILTERS) {
+function bindDateFilters(
+  filter: RowFilterBuilder,
+  query: QueryBinder,
+  dateFilters: ReadonlyArray<{ param: string; field: string }>,
+  toInclusiveMinute: boolean,
+): void {
+  for (const { param, field } of dateFilters) {
     const range = bindDateRange(query, param, toInclusiveMinute);
-    if (range) {
-      const { from, upper } = range;
-      predicates.push((row) => {
-        const value = row[field];
-        return (
-          value instanceof Instant &&
-          (from === undefined || value.epochMs >= from) &&
-          (upper === undefined || value.epochMs <= upper)
-        );
-      });
-      keyParts.push([param, from ?? null, upper ?? null]);
-    }
+    if (!range) continue;
+    const { from, upper } = range;
+    filter.add([param, from ?? null, upper ?? null], (row) => {
+      const value = row[field];
+      return (
+        value instanceof Instant &&
+        (from === undefined || value.epochMs >= from) &&
+        (upper === undefined || value.epochMs <= upper)
+      );
+    });
   }
-
-  if (predicates.length === 0) return null;
-  return { key: JSON.stringify(keyParts), matches: (row) => predicates.every((matches) => matches(row)) };
 }
 
 /**
@@ -948,6 +1363,12 @@ function handleCompanies({ account, query }: ApiContext): Response {
 // ---------------------------------------------------------------------------
 // Faults and hooks
 
+/**
+ * `match` is "METHOD /path-prefix": a plain, case-insensitive prefix of the path (`/rest` optional),
+ * not a route. So "GET /api/Inventory" also hits `GET /api/Inventory/Warehouses` (and every other
+ * path starting so); name "GET /api/Inventory/Warehouses" to hit only the per-warehouse calls.
+ * There is no exact-path form: to fault only the Inventory list, count the Warehouses calls into `after`.
+ */
 const FaultSchema = z
   .strictObject({
     match: z.string().regex(/^[A-Za-z]+ \/\S*$/, 'expected "METHOD /path-prefix"'),
@@ -1024,18 +1445,22 @@ async function applyFault(
 
 const HookSchema = z.strictObject({
   afterPage: z.number().int().positive(),
+  /** Which list's pages count: `GET /api/Catalog` (the default) or `GET /api/Inventory`. */
+  route: z.enum(["catalog", "inventory"]).default("catalog"),
   edit: z.strictObject({ sku: z.string().min(1), fields: z.record(z.string(), z.unknown()) }),
 });
 
 type PendingHook = z.infer<typeof HookSchema>;
 
 /**
- * Simulates a user editing the catalog while a client pages through it. Each hook fires once;
- * an edit naming an unknown SKU creates that product (a row appearing mid-run).
+ * Simulates a user editing the catalog while a client pages through it. Each hook fires once,
+ * after page `afterPage` of its route was served; an edit naming an unknown SKU creates that
+ * product (a row appearing mid-run).
  */
-function runPageHooks(account: Account, servedPage: number): void {
-  const due = account.hooks.filter((hook) => hook.afterPage === servedPage);
-  account.hooks = account.hooks.filter((hook) => hook.afterPage !== servedPage);
+function runPageHooks(account: Account, route: PendingHook["route"], servedPage: number): void {
+  const isDue = (hook: PendingHook) => hook.route === route && hook.afterPage === servedPage;
+  const due = account.hooks.filter(isDue);
+  account.hooks = account.hooks.filter((hook) => !isDue(hook));
   for (const { edit } of due) {
     if (!editProduct(account, edit.sku, edit.fields)) upsertProduct(account, { ...edit.fields, ID: edit.sku }, false);
   }
@@ -1090,6 +1515,10 @@ const CONTROL_ROUTES: ControlRoute[] = [
   { method: "POST", path: "products/generate", handle: generateProducts },
   { method: "PATCH", path: "products/:sku", handle: patchProduct },
   { method: "DELETE", path: "products/:sku", handle: deleteProduct },
+  { method: "GET", path: "warehouses", handle: getWarehouses },
+  { method: "PUT", path: "warehouses", handle: putWarehouses },
+  { method: "GET", path: "inventory/:sku", handle: getInventory },
+  { method: "PUT", path: "inventory/:sku", handle: putInventory },
   { method: "POST", path: "faults", handle: addFaults },
   { method: "POST", path: "hooks", handle: addHooks },
   { method: "POST", path: "revoke-tokens", handle: revokeTokens },
@@ -1179,8 +1608,12 @@ async function generateProducts({
   const ids: string[] = [];
   for (let index = start; index < start + count; index++) {
     const inactive = inactiveEvery !== undefined && index % inactiveEvery === 0;
-    const row = generatedProduct(index, prefix, inactive, now);
-    account.products.set(String(row.ID).toLowerCase(), row);
+    const stock = generatedStock(index, account.warehouses);
+    const quantities = aggregateQuantities(stock.warehouses!, account.warehouses);
+    const row = generatedProduct(index, prefix, inactive, now, quantities);
+    const key = String(row.ID).toLowerCase();
+    account.products.set(key, row);
+    account.products.setStock(key, stock);
     // Rendering is pure; doing it now keeps the (Intl-bound) per-row cost out of later Catalog calls.
     renderProduct(row, account.config.timeZone);
     ids.push(String(row.ID));
@@ -1196,6 +1629,107 @@ async function patchProduct({ account, req, param }: ControlContext): Promise<Pr
 
 function deleteProduct({ account, param }: ControlContext): { deleted: boolean } {
   return { deleted: account.products.delete(param.toLowerCase()) };
+}
+
+const WarehousesBodySchema = z.strictObject({
+  warehouses: z
+    .array(
+      z.looseObject({
+        ID: z.number().int(),
+        /** Defaults to "Warehouse <ID>". */
+        Name: z.string().optional(),
+        IsDefault: z.boolean().default(false),
+        WarehouseType: z.number().int().min(0).max(7).default(0),
+        IsSellAble: z.boolean().default(true),
+      }),
+    )
+    .refine((list) => new Set(list.map((w) => w.ID)).size === list.length, "warehouse IDs must be unique")
+    .refine((list) => list.filter((w) => w.IsDefault).length <= 1, "at most one warehouse can be the default"),
+});
+
+function getWarehouses({ account }: ControlContext): { warehouses: readonly Warehouse[] } {
+  return { warehouses: account.warehouses.list };
+}
+
+async function putWarehouses({ account, req }: ControlContext): Promise<{ warehouses: readonly Warehouse[] }> {
+  const { warehouses } = await readBody(req, WarehousesBodySchema);
+  replaceWarehouses(
+    account,
+    warehouses.map(({ ID, Name, IsDefault, WarehouseType, IsSellAble, ...extra }) => ({
+      ID,
+      Name: Name ?? `Warehouse ${ID}`,
+      IsDefault,
+      WarehouseType,
+      IsSellAble,
+      ...extra,
+    })),
+  );
+  return getWarehouses({ account, req, param: "" });
+}
+
+const InventoryBodySchema = z.strictObject({
+  /** Warehouse ID → figures (AvailableQty defaults to PhysicalQty), merged into the product's; null removes one. */
+  warehouses: z
+    .record(
+      z.string().regex(/^\d+$/, "keys are warehouse IDs"),
+      z.strictObject({ PhysicalQty: z.number().int(), AvailableQty: z.number().int().optional() }).nullable(),
+    )
+    .optional(),
+  OnOrder: z.number().int().min(0).optional(),
+  OnBackOrder: z.number().int().min(0).optional(),
+  /** A vendor date (zone-less = account zone); null clears it. */
+  ExpectedDeliveryDate: z.string().nullable().optional(),
+});
+
+interface InventorySnapshot {
+  product: ProductRow;
+  warehouses: ReturnType<typeof warehouseFigures>;
+}
+
+function getInventory({ account, param }: ControlContext): InventorySnapshot {
+  const key = param.toLowerCase();
+  if (!account.products.has(key)) throw new ControlError(`no product ${param}`, 404);
+  return {
+    product: renderInventory(account, account.products.get(key)!, warehouseContext(account.warehouses)),
+    warehouses: warehouseFigures(account, key),
+  };
+}
+
+/**
+ * A stock change the way SellerCloud makes one: per-warehouse figures and the product-level
+ * quantities move together and LastAggregateDate (not LastModifiedDate) becomes now.
+ */
+async function putInventory({ account, req, param }: ControlContext): Promise<InventorySnapshot> {
+  const body = await readBody(req, InventoryBodySchema);
+  const key = param.toLowerCase();
+  const existing = account.products.get(key);
+  if (!existing) throw new ControlError(`no product ${param}`, 404);
+
+  const current = account.products.stockOf(key) ?? { warehouses: null, expectedDelivery: null };
+  let figures = current.warehouses;
+  if (body.warehouses) {
+    const merged = new Map(figures ?? []);
+    for (const [id, qty] of Object.entries(body.warehouses)) {
+      if (!account.warehouses.get(Number(id))) throw new ControlError(`no warehouse ${id}`);
+      if (qty === null) merged.delete(Number(id));
+      else merged.set(Number(id), { PhysicalQty: qty.PhysicalQty, AvailableQty: qty.AvailableQty ?? qty.PhysicalQty });
+    }
+    figures = byWarehouseId(merged);
+  }
+  let expectedDelivery = current.expectedDelivery;
+  if (body.ExpectedDeliveryDate !== undefined) {
+    const parsed = body.ExpectedDeliveryDate === null ? null : parseVendorDate(body.ExpectedDeliveryDate, account.config.timeZone);
+    if (parsed === null && body.ExpectedDeliveryDate !== null) {
+      throw new ControlError(`ExpectedDeliveryDate: not a date: ${body.ExpectedDeliveryDate}`);
+    }
+    expectedDelivery = parsed ? new Instant(parsed.epochMs) : null;
+  }
+
+  const fields: ProductRow = { LastAggregateDate: stampNow(account) };
+  if (body.OnOrder !== undefined) fields.OnOrder = body.OnOrder;
+  if (body.OnBackOrder !== undefined) fields.OnBackOrder = body.OnBackOrder;
+  writeStock(account, key, existing, { warehouses: figures, expectedDelivery }, fields);
+  return getInventory({ account, req, param });
 }
 
 async function addFaults({ account, req }: ControlContext): Promise<{ pending: number }> {

@@ -90,7 +90,7 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
       name: "SellerCloud (sandbox)",
       base_url: `${sellercloudUrl}/${account}/rest`,
       credentials: { username: "api@example.com", password: "secret" },
-      settings: { schedules: { products: { interval_minutes: 1 } }, time_zone: "America/New_York" },
+      settings: { schedules: { products: { interval_minutes: 1 }, inventory: { interval_minutes: 1 } }, time_zone: "America/New_York" },
     }));
   const test = await call("POST", `/v1/tenants/sandbox/connections/${connection.id}/test`, key);
   say(`test connection: ${JSON.stringify(test)}`);
@@ -100,27 +100,31 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
 /** One minute of the demo: a few edits in SellerCloud, a cron tick, the run's outcome. */
 async function tick(s: Seeded, round: number) {
   if (round > 0) {
-    for (let i = 0; i < 3; i++) {
-      const sku = `SKU-${String(1 + Math.floor(Math.random() * 300)).padStart(6, "0")}`;
-      await fetch(`${s.scControl}/products/${sku}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ SitePrice: Math.round(Math.random() * 10000) / 100 }) });
-    }
-    say(`edited 3 products in SellerCloud; next window picks them up`);
+    const sku = () => `SKU-${String(1 + Math.floor(Math.random() * 300)).padStart(6, "0")}`;
+    const send = (method: string, path: string, body: unknown) =>
+      fetch(`${s.scControl}/${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    for (let i = 0; i < 3; i++) await send("PATCH", `products/${sku()}`, { SitePrice: Math.round(Math.random() * 10000) / 100 });
+    for (let i = 0; i < 2; i++) await send("PUT", `inventory/${sku()}`, { warehouses: { "208": { PhysicalQty: Math.floor(Math.random() * 90), AvailableQty: Math.floor(Math.random() * 80) } } });
+    say(`edited 3 prices and 2 stock levels in SellerCloud; the next windows pick them up`);
   }
+  const firedAt = new Date(Date.now() - 1000).toISOString();
   await fetch(`${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
   const deadline = Date.now() + 50_000;
-  let last = "";
+  const shown = new Map<string, string>();
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1000));
-    const { items } = await call("GET", `/v1/tenants/${s.tenantId}/runs?limit=1`, s.key);
-    const run = items[0];
-    if (!run) continue;
-    const line = `run ${run.id.slice(0, 8)} ${run.status}: pages ${run.pages.done}/${run.pages.total ?? "?"}, seen ${run.counts.seen}, created ${run.counts.created}, updated ${run.counts.updated}, unchanged ${run.counts.unchanged}, failed ${run.counts.failed}`;
-    if (line !== last) say(line);
-    last = line;
-    if (run.status !== "running") break;
+    const { items } = await call("GET", `/v1/tenants/${s.tenantId}/runs?limit=10`, s.key);
+    const fresh = (items as any[]).filter((run) => run.started_at >= firedAt);
+    for (const run of fresh.reverse()) {
+      const line = `${run.entity} run ${run.id.slice(0, 8)} ${run.status}: pages ${run.pages.done}/${run.pages.total ?? "?"}, seen ${run.counts.seen}, created ${run.counts.created}, updated ${run.counts.updated}, unchanged ${run.counts.unchanged}, failed ${run.counts.failed}`;
+      if (shown.get(run.id) !== line) say(line);
+      shown.set(run.id, line);
+    }
+    if (fresh.length > 0 && fresh.every((run) => run.status !== "running")) break;
   }
-  const products = await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`).then((r) => r.json() as Promise<{ data: unknown[] }>);
-  say(`platform now holds ${products.data.length} products`);
+  const count = async (entity: string) =>
+    (await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/${entity}`).then((r) => r.json() as Promise<{ data: unknown[] }>)).data.length;
+  say(`platform now holds ${await count("products")} products and ${await count("inventory")} inventory rows`);
 }
 
 /** Worker logs are JSON lines; show them compactly, and wrangler's own lines that matter. */

@@ -100,10 +100,15 @@ export function platformStore(apiKey: string) {
   };
 }
 
+/**
+ * A SellerCloud connection for a test. Tests of products leave inventory unscheduled unless
+ * they name an inventory schedule themselves, so their run counts stay about products.
+ */
 export async function addSellerCloudConnection(tenant: TestTenant, account: SellerCloudAccount, settings: Record<string, unknown> = {}) {
+  const schedules = { inventory: { enabled: false, interval_minutes: 30 }, ...((settings.schedules as object) ?? {}) };
   const res = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
     token: tenant.key,
-    body: { vendor: "sellercloud", name: "SellerCloud", base_url: account.baseUrl, credentials: { username: "api@example.com", password: "secret" }, settings },
+    body: { vendor: "sellercloud", name: "SellerCloud", base_url: account.baseUrl, credentials: { username: "api@example.com", password: "secret" }, settings: { ...settings, schedules } },
   });
   if (res.status !== 201) throw new Error(`connection create failed: ${JSON.stringify(res.body)}`);
   return res.body as { id: string };

@@ -54,6 +54,12 @@ export type MapResult<T> = { ok: true; record: T } | { ok: false; code: string; 
 export interface EntityPuller<S> {
   platformEntity: PlatformEntity;
   defaultIntervalMinutes: number;
+  /**
+   * An entity whose records must be on the platform first (inventory needs its product).
+   * It is not scheduled before that entity's first window completes, and its failed
+   * records are replayed whenever that entity's run succeeds.
+   */
+  dependsOn?: string;
   fetchPage(http: VendorHttp, settings: S, window: Window, page: number): Promise<PageResult>;
   fetchOne(http: VendorHttp, settings: S, externalId: string): Promise<PulledRecord | null>;
   /** Pure: a vendor row to a platform record (without system_id / reference_id). */

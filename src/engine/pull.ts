@@ -6,6 +6,7 @@ import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
+import { replayDependents } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
 import { tenantStub, vendorHttp } from "./vendor-http";
 
@@ -123,7 +124,7 @@ async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: n
   if (!after || after.status !== "running" || after.pass !== pass || after.pagesTotal == null || after.pagesDone < after.pagesTotal) return;
   // A window read in one request is a consistent snapshot: nothing can have shifted.
   if (after.pagesTotal === 1) {
-    await closeRun(ctx, { ...run, pass });
+    await closeAndReplayDependents(ctx, { run: { ...run, pass }, conn });
     return;
   }
   // Any page that sees the pass complete asks for verification; duplicates are harmless.
@@ -141,7 +142,7 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
   if (!rc || rc.run.pass !== pass) return;
   const first = await fetchPage(ctx, rc, 1);
   if (first.total === rc.run.total) {
-    await closeRun(ctx, rc.run);
+    await closeAndReplayDependents(ctx, rc);
     return;
   }
   if (pass >= MAX_PASSES) {
@@ -157,6 +158,15 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
   log.info("window shifted, re-walking", { tenant_id: rc.run.tenantId, connection_id: rc.run.connectionId, run_id: runId, pass: pass + 1, total_before: rc.run.total, total_now: first.total });
   await commitPage(ctx, { run: next[0], conn: rc.conn }, pass + 1, 1, first);
   await enqueuePages(ctx, runId, pass + 1, next[0].pagesTotal!);
+}
+
+async function closeAndReplayDependents(ctx: EngineContext, { run, conn }: RunContext): Promise<void> {
+  if (!(await closeRun(ctx, run))) return;
+  const dependents = Object.entries(conn.connector.pullers)
+    .filter(([, puller]) => puller.dependsOn === run.entity)
+    .map(([entity]) => entity);
+  const replayed = await replayDependents(ctx, run.connectionId, dependents);
+  if (replayed > 0) log.info("replaying records that waited for this entity", { tenant_id: run.tenantId, connection_id: run.connectionId, entity: run.entity, replayed });
 }
 
 /** Replay of a pull record error: fetch that one record again and write it. */

@@ -18,6 +18,7 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
   const active = await ctx.db.select().from(connections).where(eq(connections.status, "active"));
   const due = await ctx.db.select().from(cursors);
   const nextRun = new Map(due.map((c) => [`${c.connectionId}/${c.entity}`, c.nextRunAt]));
+  const position = new Map(due.map((c) => [`${c.connectionId}/${c.entity}`, c.position]));
   let started = 0;
   let skipped = 0;
   for (const row of active) {
@@ -29,8 +30,10 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
       log.error("connection settings invalid; not scheduled", { tenant_id: row.tenantId, connection_id: row.id, error: (err as Error).message });
       continue;
     }
-    for (const entity of Object.keys(connector.pullers)) {
+    for (const [entity, puller] of Object.entries(connector.pullers)) {
       if (!intervalFor(connector, settings, entity).enabled) continue;
+      // Not before the entity it depends on has completed its first window.
+      if (puller.dependsOn && !position.get(`${row.id}/${puller.dependsOn}`)) continue;
       const next = nextRun.get(`${row.id}/${entity}`);
       if (next && Date.parse(next) > nowMs) continue;
       try {

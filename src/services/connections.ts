@@ -91,8 +91,12 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.base_url !== undefined) set.baseUrl = validBaseUrl(ctx, patch.base_url);
   if (patch.settings !== undefined) {
-    // Shallow merge: a PATCH names only the settings it changes.
-    const merged = { ...JSON.parse(conn.row.settings), ...patch.settings };
+    // A PATCH names only the settings it changes; schedules merge per entity.
+    const current = JSON.parse(conn.row.settings) as Record<string, unknown>;
+    const merged = { ...current, ...patch.settings };
+    if (patch.settings.schedules && typeof patch.settings.schedules === "object") {
+      merged.schedules = { ...(current.schedules as object), ...(patch.settings.schedules as object) };
+    }
     set.settings = JSON.stringify(parseWith(connectionSettingsSchema(conn.connector), merged, "settings"));
   }
   if (patch.credentials !== undefined) {

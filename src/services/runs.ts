@@ -2,8 +2,7 @@ import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
-import type { PullPageMessage, PushRecordMessage } from "../engine/messages";
-import { chunk } from "../engine/records";
+import { enqueueReplays } from "../engine/replay";
 import { ApiError } from "../errors";
 
 export interface ListFilter {
@@ -109,22 +108,4 @@ export async function replayAllOpen(ctx: EngineContext, tenantId: string, f: { c
   const rows = await ctx.db.select().from(recordErrors).where(where).limit(5000);
   await enqueueReplays(ctx, rows);
   return { queued: rows.length };
-}
-
-async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
-  const pulls: Array<{ body: PullPageMessage }> = [];
-  const pushes: Array<{ body: PushRecordMessage }> = [];
-  for (const e of rows) {
-    if (e.direction === "pull") {
-      pulls.push({ body: { kind: "record", tenantId: e.tenantId, connectionId: e.connectionId, entity: e.entity, externalId: e.externalId } });
-    } else if (e.payload) {
-      pushes.push({ body: JSON.parse(e.payload) as PushRecordMessage });
-    }
-  }
-  for (const part of chunk(pulls, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
-  for (const part of chunk(pushes, 100)) await ctx.env.PUSH_RECORD.sendBatch(part);
-  const now = new Date().toISOString();
-  for (const ids of chunk(rows.map((r) => r.id), 90)) {
-    await ctx.db.update(recordErrors).set({ updatedAt: now }).where(inArray(recordErrors.id, ids));
-  }
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { MapResult } from "../../engine/connector";
-import type { PlatformProduct } from "../../platform/contract";
+import type { PlatformInventory, PlatformProduct } from "../../platform/contract";
 
 /**
  * Pure mapping of SellerCloud rows to platform records. Field names follow
@@ -66,6 +66,62 @@ export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
       weight: row.Weight == null ? null : { value: row.Weight, unit: "lb" },
       brand: blankToNull(row.BrandName),
       source: { system: "sellercloud", id: row.ID, ...(row.LastModifiedDate ? { updated_at: row.LastModifiedDate } : {}) },
+    },
+  };
+}
+
+/** `ProductInventoryDto` (reference §4): quantities are numbers, Weight is a string here. */
+export const inventoryRow = z.looseObject({
+  ID: z.string().trim().min(1, "ID (the SKU) is empty"),
+  InventoryAvailableQty: z.number().nullable().optional(),
+  AggregateQty: z.number().nullable().optional(),
+  OnOrder: z.number().nullable().optional(),
+  ExpectedDeliveryDate: optionalString,
+  LastAggregateDate: optionalString,
+});
+
+export const warehouseQuantity = z.looseObject({
+  WarehouseID: z.number(),
+  AvailableQty: z.number(),
+  PhysicalQty: z.number().optional(),
+});
+
+/** What the inventory puller hands to the mapper: the row, and per-warehouse figures when asked. */
+export interface InventoryPull {
+  row: unknown;
+  /** Present with inventory_source "warehouses": the figures of the warehouses that count. */
+  warehouses?: Array<{ WarehouseID: number; AvailableQty: number; PhysicalQty?: number }>;
+  /** Label of what was counted, e.g. "sellable" or "208,255". */
+  counted?: string;
+}
+
+type InventoryFields = Omit<PlatformInventory, "system_id" | "reference_id">;
+
+const quantityOf = (n: number | null | undefined) => Math.max(0, Math.floor(n ?? 0));
+
+export function mapInventory(raw: unknown): MapResult<InventoryFields> {
+  const pull = raw as InventoryPull;
+  const parsed = inventoryRow.safeParse(pull?.row);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, code: "invalid_vendor_record", reason: `${issue.path.join(".") || "row"}: ${issue.message} (fix the product's inventory in SellerCloud, then replay)` };
+  }
+  const row = parsed.data;
+  // SellerCloud can report negative availability (oversold); the platform counts from zero.
+  const available = pull.warehouses
+    ? quantityOf(pull.warehouses.reduce((sum, w) => sum + Math.max(0, w.AvailableQty), 0))
+    : // AggregateQty sums sellable warehouses; InventoryAvailableQty counts every warehouse.
+      quantityOf(row.AggregateQty ?? row.InventoryAvailableQty);
+  const eta = row.ExpectedDeliveryDate?.slice(0, 10);
+  return {
+    ok: true,
+    record: {
+      sku: row.ID,
+      available,
+      on_order: quantityOf(row.OnOrder),
+      on_order_eta: eta && /^\d{4}-\d{2}-\d{2}$/.test(eta) && !eta.startsWith("0001") ? eta : null,
+      warehouse: pull.counted ?? "sellable",
+      source: { system: "sellercloud", id: row.ID, ...(row.LastAggregateDate ? { updated_at: row.LastAggregateDate } : {}) },
     },
   };
 }

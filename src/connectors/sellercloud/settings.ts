@@ -63,6 +63,14 @@ export const settingsSchema = z.object({
   /** Inactive products sync deactivated (seed 000 FAQ); set false to leave them out. */
   include_inactive: z.boolean().default(true),
   product_pull_filter: productPullFilter,
+  /**
+   * Where inventory quantities come from. "aggregate": the Inventory row's AggregateQty
+   * (SellerCloud's sum over sellable warehouses; no extra calls). "warehouses": one
+   * `Inventory/Warehouses` call per changed product, summed over `inventory_warehouses`.
+   */
+  inventory_source: z.enum(["aggregate", "warehouses"]).default("aggregate"),
+  /** With inventory_source "warehouses": "sellable" (default), "all", or warehouse IDs. */
+  inventory_warehouses: z.union([z.enum(["sellable", "all"]), z.array(z.number().int().positive()).min(1).max(100)]).default("sellable"),
 });
 
 export type SellerCloudSettings = z.output<typeof settingsSchema>;

@@ -26,7 +26,7 @@ const UpdateConnection = z
     name: z.string().min(1).max(200).optional(),
     base_url: z.string().min(1).max(500).optional(),
     credentials: z.record(z.string(), z.unknown()).optional(),
-    settings: z.record(z.string(), z.unknown()).optional().openapi({ description: "Merged into the current settings; only the named keys change" }),
+    settings: z.record(z.string(), z.unknown()).optional().openapi({ description: "Merged into the current settings: only the named keys change, and `schedules` merge per entity" }),
     status: z.enum(["active", "disabled"]).optional(),
   })
   .openapi("UpdateConnection");
