@@ -15,6 +15,7 @@ const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const PERMITS = Number(process.env.BENCH_PERMITS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
 const PERSIST_TO = ".wrangler/bench-state";
+const CHANGED = Number(process.env.BENCH_CHANGED ?? 100);
 
 const json = { "content-type": "application/json" };
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
@@ -26,10 +27,14 @@ async function prepareAccount(scUrl: string, platformUrl: string, account: strin
 }
 
 async function counts(scUrl: string, platformUrl: string, account: string, platformKey: string) {
-  const sc = (await (await fetch(`${scUrl}/${account}/__control/stats`)).json()) as { logins: number; byRoute: Record<string, number> };
+  const sc = await scStats(scUrl, account);
   const platform = (await (await fetch(`${platformUrl}/__control/stores/${platformKey}/stats`)).json()) as { calls: number; writes: { products: Record<string, number> } };
   const products = Object.keys(platform.writes.products).length;
   return { logins: sc.logins, catalog: sc.byRoute["GET /api/Catalog"] ?? 0, platformCalls: platform.calls, products };
+}
+
+async function scStats(scUrl: string, account: string) {
+  return (await (await fetch(`${scUrl}/${account}/__control/stats`)).json()) as { logins: number; byRoute: Record<string, number> };
 }
 
 /** The baseline: what a simple integration script does, one page after another. */
@@ -52,7 +57,8 @@ async function naiveBackfill(scUrl: string, platformUrl: string, account: string
   return performance.now() - start;
 }
 
-async function hubBackfill(hubUrl: string, operator: string, scUrl: string, account: string, platformKey: string) {
+/** A tenant and a SellerCloud connection on the hub, and a way to run one sync to its end. */
+async function hubTenant(hubUrl: string, operator: string, scUrl: string, account: string, platformKey: string) {
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -66,17 +72,53 @@ async function hubBackfill(hubUrl: string, operator: string, scUrl: string, acco
     base_url: `${scUrl}/${account}/rest`,
     credentials: { username: "api@example.com", password: "secret" },
     // SellerCloud's own budget (10,800/h) would dominate; the bench measures the hub.
-    settings: { max_parallel_pages: PERMITS, requests_per_minute: 60_000, request_burst: 200 },
+    settings: {
+      max_parallel_pages: PERMITS,
+      requests_per_minute: 60_000,
+      request_burst: 200,
+      schedules: { products: { enabled: false, interval_minutes: 60 }, inventory: { interval_minutes: 1 } },
+    },
   });
-  const start = performance.now();
-  const started = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, key, { entity: "products" });
-  for (;;) {
-    const run = await call("GET", `/v1/tenants/${tenant.id}/runs/${started.run.id}`, key);
-    if (run.status !== "running") {
-      if (run.status !== "succeeded") throw new Error(`hub run ${run.status}: ${run.error}`);
-      return { ms: performance.now() - start, run };
+
+  async function waitForRun(runId: string, start: number) {
+    for (;;) {
+      const run = await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key);
+      if (run.status !== "running") {
+        if (run.status !== "succeeded") throw new Error(`hub run ${run.status}: ${run.error}`);
+        return { ms: performance.now() - start, run };
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    /** "Sync now" for one entity, timed from the request to the run's end. */
+    async sync(entity: string) {
+      const start = performance.now();
+      const started = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, key, { entity });
+      return waitForRun(started.run.id, start);
+    },
+    /** Fires the cron as if it were `atMs` (wrangler dev's scheduled handler) and times the run it starts. */
+    async cron(atMs: number) {
+      const start = performance.now();
+      const before = new Date().toISOString();
+      await fetch(`${hubUrl}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*&time=${atMs}`);
+      for (;;) {
+        const { items } = await call("GET", `/v1/tenants/${tenant.id}/runs?limit=1`, key);
+        if (items[0] && items[0].started_at >= before) return waitForRun(items[0].id, start);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+/** Changes the stock of `count` SKUs, stamped two minutes ahead so they fall after the last window. */
+async function changeStock(scUrl: string, account: string, count: number) {
+  await post(`${scUrl}/${account}/__control/clock`, { offsetMs: 120_000 });
+  const step = Math.floor(N / count);
+  for (let i = 0; i < count; i++) {
+    const sku = `SKU-${String(1 + i * step).padStart(6, "0")}`;
+    await fetch(`${scUrl}/${account}/__control/inventory/${sku}`, { method: "PUT", headers: json, body: JSON.stringify({ warehouses: { "208": { PhysicalQty: 500 + i, AvailableQty: 400 + i } } }) });
   }
 }
 
@@ -95,10 +137,20 @@ async function main() {
     await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
     await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
 
-    const hubResult = await hubBackfill(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, "bench-hub", "pk_bench_hub");
+    const hubTenantApi = await hubTenant(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, "bench-hub", "pk_bench_hub");
+    const hubResult = await hubTenantApi.sync("products");
     const hubCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
     const naiveMs = await naiveBackfill(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
     const naiveCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
+
+    // Inventory: a backfill, then an incremental window in which CHANGED SKUs changed stock.
+    const inventoryBackfill = await hubTenantApi.sync("inventory");
+    await changeStock(sandbox.sellercloudUrl, "bench-hub", CHANGED);
+    const scBefore = await scStats(sandbox.sellercloudUrl, "bench-hub");
+    const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000);
+    const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
+    const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
+    const loginsDuring = scAfter.logins - scBefore.logins;
 
     const pages = Math.ceil(N / CATALOG_PAGE_SIZE);
     const floorMs = (pages * LATENCY_MS) / PERMITS;
@@ -115,6 +167,11 @@ async function main() {
       ["platform calls (hub / naive)", `${hubCounts.platformCalls} / ${naiveCounts.platformCalls}`],
       ["products on the platform (hub / naive)", `${hubCounts.products} / ${naiveCounts.products}`],
       ["run passes", String(hubResult.run.pass)],
+      ["inventory backfill (hub)", `${(inventoryBackfill.ms / 1000).toFixed(2)} s for ${inventoryBackfill.run.counts.seen} SKUs`],
+      ["incremental inventory: changed SKUs", String(CHANGED)],
+      ["incremental inventory: records pulled / written", `${incremental.run.counts.seen} / ${incremental.run.counts.created + incremental.run.counts.updated}`],
+      ["incremental inventory: SellerCloud calls", `${inventoryCalls} Inventory + ${loginsDuring} login (${(inventoryCalls / CHANGED).toFixed(2)} calls per changed SKU)`],
+      ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
       ["workerd peak memory (VmHWM)", `${hub.peakMemoryMiB()} MiB`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
