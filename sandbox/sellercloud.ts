@@ -90,6 +90,12 @@ interface Account {
   products: ProductTable;
   /** Replaced whole on every change, never mutated (its identity versions rendered Inventory rows). */
   warehouses: WarehouseSet;
+  /** Keyed by customer ID (§5). */
+  customers: CustomerTable;
+  /** Next ID `POST /api/Customers` (or a control create without ID) hands out; never reused. */
+  nextCustomerId: number;
+  /** Next ID for an address given without one; never reused. */
+  nextAddressId: number;
   /** Issued, unrevoked tokens → expiry (sim time, epoch ms). */
   tokens: Map<string, number>;
   /** Sim times of API requests admitted by the throttle, oldest first. */
@@ -113,6 +119,9 @@ function newAccount(name: string): Account {
     config: { ...DEFAULT_CONFIG },
     products: new ProductTable(),
     warehouses: new WarehouseSet(DEFAULT_WAREHOUSES),
+    customers: new CustomerTable(),
+    nextCustomerId: FIRST_CUSTOMER_ID,
+    nextAddressId: FIRST_ADDRESS_ID,
     tokens: new Map(),
     throttleLog: [],
     faults: [],
@@ -870,6 +879,9 @@ const API_ROUTES: ApiRoute[] = [
   { method: "POST", path: "/api/token", anonymous: true, handle: handleToken },
   { method: "GET", path: "/api/Catalog", handle: handleCatalog },
   { method: "GET", path: "/api/Companies", handle: handleCompanies },
+  { method: "GET", path: "/api/Customers", handle: handleCustomers },
+  { method: "POST", path: "/api/Customers", handle: handleCreateCustomer },
+  { method: "GET", path: "/api/Customers/{id}", handle: handleCustomer },
   { method: "GET", path: "/api/Inventory", handle: handleInventory },
   { method: "GET", path: "/api/Inventory/Warehouses", handle: handleInventoryWarehouses },
   { method: "GET", path: "/api/Warehouses", handle: handleWarehouses },
@@ -983,6 +995,16 @@ class QueryBinder {
   int(name: string): number | undefined {
     const value = this.string(name);
     return value === undefined ? undefined : this.toInt(name, value);
+  }
+
+  /**
+   * A `string[]` parameter (swagger `multi`: repeated keys); each value is also split on commas, as
+   * clients send either form. Trimmed, empties dropped; a lone `,` gives [] (matches nothing).
+   */
+  stringList(name: string): string[] | undefined {
+    const values = (this.values.get(name.toLowerCase()) ?? []).filter((v) => v !== "");
+    if (values.length === 0) return undefined;
+    return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
   }
 
   intList(name: string): number[] | undefined {
@@ -1197,24 +1219,24 @@ function triState(choice: number | undefined, value: boolean): boolean {
   return choice === 1 ? value : choice === 2 ? !value : true;
 }
 
-interface RowFilter {
+interface RowFilter<Row = ProductRow> {
   /** Identifies the filter's behaviour: equal keys ⇒ same rows match (so Catalog and Inventory may share results). */
   key: string;
-  matches(row: ProductRow): boolean;
+  matches(row: Row): boolean;
 }
 
 /** Collects a query's row predicates with key parts that identify their behaviour; parts are added in one fixed order. */
-class RowFilterBuilder {
-  private readonly predicates: Array<(row: ProductRow) => boolean> = [];
+class RowFilterBuilder<Row = ProductRow> {
+  private readonly predicates: Array<(row: Row) => boolean> = [];
   private readonly keyParts: unknown[] = [];
 
-  add(keyPart: unknown, predicate: (row: ProductRow) => boolean): void {
+  add(keyPart: unknown, predicate: (row: Row) => boolean): void {
     this.keyParts.push(keyPart);
     this.predicates.push(predicate);
   }
 
   /** Null when nothing narrows the rows. */
-  build(): RowFilter | null {
+  build(): RowFilter<Row> | null {
     const predicates = this.predicates;
     if (predicates.length === 0) return null;
     return { key: JSON.stringify(this.keyParts), matches: (row) => predicates.every((matches) => matches(row)) };
@@ -1443,25 +1465,38 @@ async function applyFault(
   return json({ Message: "An error has occurred." }, fault.status);
 }
 
-const HookSchema = z.strictObject({
-  afterPage: z.number().int().positive(),
-  /** Which list's pages count: `GET /api/Catalog` (the default) or `GET /api/Inventory`. */
-  route: z.enum(["catalog", "inventory"]).default("catalog"),
-  edit: z.strictObject({ sku: z.string().min(1), fields: z.record(z.string(), z.unknown()) }),
-});
+const HookSchema = z.union([
+  z.strictObject({
+    afterPage: z.number().int().positive(),
+    /** Which list's pages count: `GET /api/Catalog` (the default) or `GET /api/Inventory`. */
+    route: z.enum(["catalog", "inventory"]).default("catalog"),
+    edit: z.strictObject({ sku: z.string().min(1), fields: z.record(z.string(), z.unknown()) }),
+  }),
+  z.strictObject({
+    afterPage: z.number().int().positive(),
+    /** `GET /api/Customers` pages; `fields` is a control PATCH body. */
+    route: z.literal("customers"),
+    edit: z.strictObject({ id: z.number().int().positive(), fields: CustomerPatchSchema }),
+  }),
+]);
 
 type PendingHook = z.infer<typeof HookSchema>;
 
 /**
- * Simulates a user editing the catalog while a client pages through it. Each hook fires once,
- * after page `afterPage` of its route was served; an edit naming an unknown SKU creates that
- * product (a row appearing mid-run).
+ * Simulates a user editing the catalog (or customers) while a client pages through it. Each hook
+ * fires once, after page `afterPage` of its route was served; an edit naming an unknown SKU or
+ * customer ID creates that product or customer (a row appearing mid-run).
  */
 function runPageHooks(account: Account, route: PendingHook["route"], servedPage: number): void {
   const isDue = (hook: PendingHook) => hook.route === route && hook.afterPage === servedPage;
   const due = account.hooks.filter(isDue);
   account.hooks = account.hooks.filter((hook) => !isDue(hook));
-  for (const { edit } of due) {
+  for (const hook of due) {
+    if (hook.route === "customers") {
+      writeCustomer(account, hook.edit.id, hook.edit.fields);
+      continue;
+    }
+    const { edit } = hook;
     if (!editProduct(account, edit.sku, edit.fields)) upsertProduct(account, { ...edit.fields, ID: edit.sku }, false);
   }
 }
@@ -1518,6 +1553,11 @@ const CONTROL_ROUTES: ControlRoute[] = [
   { method: "GET", path: "warehouses", handle: getWarehouses },
   { method: "PUT", path: "warehouses", handle: putWarehouses },
   { method: "GET", path: "inventory/:sku", handle: getInventory },
+  { method: "GET", path: "customers", handle: getCustomers },
+  { method: "POST", path: "customers", handle: postCustomers },
+  { method: "POST", path: "customers/generate", handle: generateCustomers },
+  { method: "PATCH", path: "customers/:id", handle: patchCustomer },
+  { method: "DELETE", path: "customers/:id", handle: deleteCustomer },
   { method: "PUT", path: "inventory/:sku", handle: putInventory },
   { method: "POST", path: "faults", handle: addFaults },
   { method: "POST", path: "hooks", handle: addHooks },

@@ -49,7 +49,15 @@ export interface PageResult {
   pageSize: number;
 }
 
-export type MapResult<T> = { ok: true; record: T } | { ok: false; code: string; reason: string };
+/** A record that belongs to the mapped one (a customer's address), written right after it. */
+export interface ChildRecord {
+  entity: PlatformEntity;
+  externalId: string;
+  /** Without system_id / reference_id; links to the parent by its reference id. */
+  record: Record<string, unknown>;
+}
+
+export type MapResult<T> = { ok: true; record: T; children?: ChildRecord[] } | { ok: false; code: string; reason: string };
 
 export interface EntityPuller<S> {
   platformEntity: PlatformEntity;

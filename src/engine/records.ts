@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { mappings, recordErrors } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import type { PlatformEntity } from "../platform/contract";
-import type { EntityPuller, PulledRecord } from "./connector";
+import type { ChildRecord, EntityPuller, PulledRecord } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
 
@@ -54,74 +54,155 @@ export async function upsertPulledRecords(
 ): Promise<UpsertOutcome> {
   const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
   const failed: FailedRecord[] = [];
-  const existing = await loadMappings(ctx, scope, records.map((r) => r.externalId));
+  const existing = await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId));
 
-  const toPush: Array<{ externalId: string; hash: string; record: Record<string, unknown> }> = [];
+  const toPush: PushItem[] = [];
   for (const pulled of records) {
     const mapped = puller.map(pulled.raw, settings);
     if (!mapped.ok) {
       failed.push({ externalId: pulled.externalId, code: mapped.code, reason: mapped.reason, payload: pulled.raw });
       continue;
     }
-    const hash = await sha256Hex(stableJson(mapped.record));
+    // Children (a customer's addresses) are part of what the hash covers.
+    const hash = await sha256Hex(stableJson(mapped.children ? { record: mapped.record, children: mapped.children } : mapped.record));
     const known = existing.get(pulled.externalId);
     if (known?.hash === hash) {
       counts.unchanged++;
       continue;
     }
     const record = { ...mapped.record, reference_id: pulled.externalId, ...(known?.systemId ? { system_id: known.systemId } : {}) };
-    toPush.push({ externalId: pulled.externalId, hash, record });
+    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
   }
 
   const now = new Date().toISOString();
-  const written: Array<{ externalId: string; systemId: string; hash: string }> = [];
-  if (toPush.length > 0) {
-    const platform = await platformFor(ctx, scope.tenantId);
-    const body = toPush.map((p) => p.record);
-    const key = `${idempotencyScope}:${await sha256Hex(stableJson(body))}`;
-    const { results } = await platform.batchUpsert(puller.platformEntity as PlatformEntity, body, key);
-    for (const result of results) {
-      const item = toPush[result.index];
-      if (!item) continue;
-      if (result.status === "error" || !result.system_id) {
-        const reason = result.error ? `platform rejected it: ${result.error.message}${result.error.field ? ` (field ${result.error.field})` : ""}` : "platform returned no system_id";
-        failed.push({ externalId: item.externalId, code: result.error?.code ?? "platform_rejected", reason, payload: item.record });
-        continue;
-      }
-      if (result.status === "created") counts.created++;
-      else if (result.status === "updated") counts.updated++;
-      else counts.unchanged++;
-      written.push({ externalId: item.externalId, systemId: result.system_id, hash: item.hash });
-    }
+  const platformEntity = puller.platformEntity as PlatformEntity;
+  const parents = await pushBatch(ctx, scope, platformEntity, toPush, idempotencyScope);
+  failed.push(...parents.failed);
+  const statements: BatchItem<"sqlite">[] = [];
+  let written = parents.written;
+
+  const withChildren = written.filter((w) => w.item.children?.length);
+  if (withChildren.length > 0) {
+    const children = await pushChildren(ctx, scope, withChildren, idempotencyScope);
+    statements.push(...children.statements(now));
+    // A parent whose children did not all go through keeps no hash, so the next pull or a
+    // replay sends it (and its children) again; the error is filed under the parent.
+    failed.push(...children.failedParents);
+    const failedIds = new Set(children.failedParents.map((f) => f.externalId));
+    written = written.filter((w) => !failedIds.has(w.item.externalId));
   }
+  for (const w of written) counts[w.status]++;
   counts.failed = failed.length;
 
-  const statements: BatchItem<"sqlite">[] = [];
-  for (const rows of chunk(written, Math.floor(MAX_PARAMS / 8))) {
-    statements.push(
-      ctx.db
-        .insert(mappings)
-        .values(rows.map((w) => ({ tenantId: scope.tenantId, connectionId: scope.connectionId, entity: scope.entity, externalId: w.externalId, systemId: w.systemId, referenceId: w.externalId, hash: w.hash, updatedAt: now })))
-        .onConflictDoUpdate({
-          target: [mappings.connectionId, mappings.entity, mappings.externalId],
-          set: { systemId: sql`excluded.system_id`, referenceId: sql`excluded.reference_id`, hash: sql`excluded.hash`, updatedAt: sql`excluded.updated_at` },
-        }),
-    );
-  }
+  statements.unshift(...mappingStatements(ctx, scope, scope.entity, written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })), now));
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
-  for (const ids of chunk(written.map((w) => w.externalId), MAX_PARAMS - 10)) {
+  for (const ids of chunk(written.map((w) => w.item.externalId), MAX_PARAMS - 10)) {
     statements.push(resolveErrorsStatement(ctx, scope, "pull", ids, now));
   }
   return { statements, counts };
 }
 
-async function loadMappings(ctx: EngineContext, scope: RecordScope, externalIds: string[]) {
+interface PushItem {
+  externalId: string;
+  hash: string;
+  record: Record<string, unknown>;
+  children?: ChildRecord[];
+}
+
+interface Written {
+  item: PushItem;
+  systemId: string;
+  status: "created" | "updated" | "unchanged";
+}
+
+/** One platform batch upsert; per-record results become written items or failures. */
+async function pushBatch(ctx: EngineContext, scope: RecordScope, entity: PlatformEntity, items: PushItem[], idempotencyScope: string) {
+  const written: Written[] = [];
+  const failed: FailedRecord[] = [];
+  if (items.length === 0) return { written, failed };
+  const platform = await platformFor(ctx, scope.tenantId);
+  const body = items.map((p) => p.record);
+  const key = `${idempotencyScope}:${entity}:${await sha256Hex(stableJson(body))}`;
+  const { results } = await platform.batchUpsert(entity, body, key);
+  for (const result of results) {
+    const item = items[result.index];
+    if (!item) continue;
+    if (result.status === "error" || !result.system_id) {
+      const reason = result.error ? `platform rejected it: ${result.error.message}${result.error.field ? ` (field ${result.error.field})` : ""}` : "platform returned no system_id";
+      failed.push({ externalId: item.externalId, code: result.error?.code ?? "platform_rejected", reason, payload: item.record });
+      continue;
+    }
+    written.push({ item, systemId: result.system_id, status: result.status });
+  }
+  return { written, failed };
+}
+
+/**
+ * Child records (addresses of a customer) go after their parents, linked by the parent's
+ * reference id, one platform batch per child entity and 100 records.
+ */
+async function pushChildren(ctx: EngineContext, scope: RecordScope, parents: Written[], idempotencyScope: string) {
+  const parentOf = new Map<string, PushItem>();
+  const byEntity = new Map<PlatformEntity, PushItem[]>();
+  for (const parent of parents) {
+    for (const child of parent.item.children ?? []) {
+      parentOf.set(`${child.entity}/${child.externalId}`, parent.item);
+      const list = byEntity.get(child.entity) ?? [];
+      list.push({ externalId: child.externalId, hash: await sha256Hex(stableJson(child.record)), record: { ...child.record, reference_id: child.externalId } });
+      byEntity.set(child.entity, list);
+    }
+  }
+  const childWrites: Array<{ entity: string; rows: Array<{ externalId: string; systemId: string; hash: string }> }> = [];
+  const failedParents = new Map<string, FailedRecord>();
+  for (const [entity, items] of byEntity) {
+    const known = await loadMappings(ctx, scope, entity, items.map((i) => i.externalId));
+    for (const item of items) {
+      const systemId = known.get(item.externalId)?.systemId;
+      if (systemId) item.record.system_id = systemId;
+    }
+    const rows: Array<{ externalId: string; systemId: string; hash: string }> = [];
+    for (const part of chunk(items, 100)) {
+      const result = await pushBatch(ctx, scope, entity, part, idempotencyScope);
+      rows.push(...result.written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })));
+      for (const f of result.failed) {
+        const parent = parentOf.get(`${entity}/${f.externalId}`)!;
+        const earlier = failedParents.get(parent.externalId);
+        const reason = `${entity} ${f.externalId}: ${f.reason}`;
+        failedParents.set(parent.externalId, {
+          externalId: parent.externalId,
+          code: f.code,
+          reason: earlier ? `${earlier.reason}; ${reason}` : reason,
+          payload: { ...parent.record, children: parent.children },
+        });
+      }
+    }
+    childWrites.push({ entity, rows });
+  }
+  return {
+    failedParents: [...failedParents.values()],
+    statements: (now: string) => childWrites.flatMap(({ entity, rows }) => mappingStatements(ctx, scope, entity, rows, now)),
+  };
+}
+
+function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: string, rows: Array<{ externalId: string; systemId: string; hash: string }>, now: string) {
+  return chunk(rows, Math.floor(MAX_PARAMS / 8)).map((part) =>
+    ctx.db
+      .insert(mappings)
+      .values(part.map((w) => ({ tenantId: scope.tenantId, connectionId: scope.connectionId, entity, externalId: w.externalId, systemId: w.systemId, referenceId: w.externalId, hash: w.hash, updatedAt: now })))
+      .onConflictDoUpdate({
+        target: [mappings.connectionId, mappings.entity, mappings.externalId],
+        set: { systemId: sql`excluded.system_id`, referenceId: sql`excluded.reference_id`, hash: sql`excluded.hash`, updatedAt: sql`excluded.updated_at` },
+      }),
+  );
+}
+
+async function loadMappings(ctx: EngineContext, scope: RecordScope, entity: string, externalIds: string[]) {
   const out = new Map<string, { systemId: string | null; hash: string | null }>();
   for (const ids of chunk(externalIds, MAX_PARAMS - 10)) {
     const rows = await ctx.db
       .select({ externalId: mappings.externalId, systemId: mappings.systemId, hash: mappings.hash })
       .from(mappings)
-      .where(and(eq(mappings.connectionId, scope.connectionId), eq(mappings.entity, scope.entity), inArray(mappings.externalId, ids)));
+      .where(and(eq(mappings.connectionId, scope.connectionId), eq(mappings.entity, entity), inArray(mappings.externalId, ids)));
     for (const r of rows) out.set(r.externalId, r);
   }
   return out;
