@@ -822,6 +822,505 @@ function weightText(value: unknown): string | null {
 }
 
 // ---------------------------------------------------------------------------
+// Customers (§5): one record per customer, replaced whole on every write (never mutated), so the
+// rendered list row and details can be cached per record like product rows.
+
+const FIRST_CUSTOMER_ID = 10001;
+const FIRST_ADDRESS_ID = 70001;
+
+/** Validity of a vendor date does not depend on the zone; the zone is applied when it is stored. */
+const VendorDateSchema = z.string().refine((text) => parseVendorDate(text, "UTC") !== null, "not a date");
+const NullableString = z.string().nullable().optional();
+const NullableInt = z.number().int().nullable().optional();
+
+/** `UserAddressDto` (§5); missing fields take the defaults below, a missing ID a new one. */
+const AddressInputSchema = z.looseObject({
+  ID: z.number().int().positive().optional(),
+  CompanyName: NullableString,
+  AddressSource: z.number().int().optional(),
+  AddressStatus: z.number().int().min(0).max(3).optional(),
+  IsShippingAddress: z.boolean().optional(),
+  IsBillingAddress: z.boolean().optional(),
+  Address2: NullableString,
+  ContactName: NullableString,
+  Country: NullableString,
+  City: NullableString,
+  State: NullableString,
+  Region: NullableString,
+  ZipCode: NullableString,
+  Address: NullableString,
+  Phone: NullableString,
+  Fax: NullableString,
+});
+
+/**
+ * A control edit: nested `CustomerDetailsDto` sections (merged into the stored ones; `Addresses`,
+ * `CreditCards` and `CustomColumns` replace the lists) and/or flat shortcuts. `General.Name` splits
+ * into FirstName (first word) and LastName (the rest) unless those are given. Dates are vendor
+ * date strings (zone-less = account zone); without `ModifiedOn` the edit stamps the sim now.
+ */
+const CustomerPatchSchema = z.strictObject({
+  FirstName: NullableString,
+  LastName: NullableString,
+  Email: NullableString,
+  EmailCC: NullableString,
+  CorporateName: NullableString,
+  IsWholeSaleUser: z.boolean().optional(),
+  CompanyID: z.number().int().optional(),
+  ModifiedOn: VendorDateSchema.optional(),
+  CreatedOn: VendorDateSchema.optional(),
+  General: z
+    .looseObject({
+      ID: z.number().int().optional(),
+      Title: NullableString,
+      Name: NullableString,
+      Email: NullableString,
+      EmailCC: NullableString,
+      CorporateName: NullableString,
+      BusinessAliases: z.array(z.string()).nullable().optional(),
+      EBayUserID: NullableString,
+      SourceId: NullableString,
+      IsBlackListed: z.boolean().optional(),
+      IsWholeSaleUser: z.boolean().optional(),
+    })
+    .optional(),
+  Internal: z
+    .looseObject({
+      CompanyID: z.number().int().optional(),
+      AccountManagerId: NullableInt,
+      AccountManager2Id: NullableInt,
+      AccountManager3Id: NullableInt,
+      SalesMan: NullableString,
+      Comment: NullableString,
+      LocalRating: z.number().int().min(0).max(5).optional(),
+      CreatedOn: VendorDateSchema.optional(),
+    })
+    .optional(),
+  OrderOptions: z.looseObject({ TaxExempt: z.boolean().optional() }).optional(),
+  Personal: z
+    .looseObject({ Phone1: NullableString, Phone2: NullableString, Phone3: NullableString, Mobile: NullableString, Fax: NullableString })
+    .optional(),
+  Addresses: z.array(AddressInputSchema).optional(),
+  WholesaleOptions: z.looseObject({}).optional(),
+  CustomerGroups: z.looseObject({}).optional(),
+  CreditCards: z.array(z.unknown()).optional(),
+  CustomColumns: z.array(z.unknown()).optional(),
+  NotesCount: z.number().int().min(0).optional(),
+});
+
+type CustomerPatch = z.infer<typeof CustomerPatchSchema>;
+
+const CustomerUpsertSchema = CustomerPatchSchema.extend({ ID: z.number().int().positive().optional() });
+
+interface GeneralSection {
+  ID: number;
+  Title: string | null;
+  Name: string | null;
+  Email: string | null;
+  EmailCC: string | null;
+  CorporateName: string | null;
+  BusinessAliases: string[] | null;
+  EBayUserID: string | null;
+  SourceId: string | null;
+  IsBlackListed: boolean;
+  IsWholeSaleUser: boolean;
+  [extra: string]: unknown;
+}
+
+interface InternalSection {
+  CompanyID: number;
+  /** Employee IDs, the "sales reps" (§5); null when unassigned ([I]: maybe 0 on a real tenant). */
+  AccountManagerId: number | null;
+  AccountManager2Id: number | null;
+  AccountManager3Id: number | null;
+  SalesMan: string | null;
+  Comment: string | null;
+  LocalRating: number;
+  /** Always the record's `CreatedOn`. */
+  CreatedOn: Instant;
+  [extra: string]: unknown;
+}
+
+type Section = Readonly<Record<string, unknown>>;
+type AddressRecord = z.infer<typeof AddressInputSchema> & { ID: number };
+
+interface CustomerRecord {
+  readonly ID: number;
+  /** List rows have first/last name; the details only `General.Name`, kept as their join. */
+  readonly FirstName: string | null;
+  readonly LastName: string | null;
+  /** What `model.modifiedOnFrom/To` filters on; in neither DTO (the control view shows it). */
+  readonly ModifiedOn: Instant;
+  readonly CreatedOn: Instant;
+  readonly General: Readonly<GeneralSection>;
+  readonly Internal: Readonly<InternalSection>;
+  readonly OrderOptions: Section;
+  readonly Personal: Section;
+  readonly Addresses: readonly AddressRecord[];
+  readonly WholesaleOptions: Section;
+  readonly CustomerGroups: Section;
+  readonly CreditCards: readonly unknown[];
+  readonly CustomColumns: readonly unknown[];
+  readonly NotesCount: number;
+}
+
+/** Section defaults, in `CustomerDetailsDto` field order (2022 swagger). */
+const ORDER_OPTIONS_DEFAULTS: Section = {
+  TaxExempt: false,
+  TaxExemptType: null,
+  OrderHandlingFee: 0,
+  ApplyShippingChargesToOrderTotal: false,
+  ApplyShippingChargesToOrderTotalVisible: false,
+  AllowShippingUnPaidOrders: false,
+  AllowShippingUnPaidOrdersEditble: false,
+  DisableShipNotifications: false,
+  InvoiceNote: null,
+  OrderPDFInvoicePlugin: null,
+  SendInvoiceWithShipNotificationEmail: false,
+  WholesaleDiscount: 0,
+  SitePriceBasedDiscountVisible: false,
+  SitePriceBasedDiscountEnabled: false,
+  SitePriceBasedDiscountValue: 0,
+  CostPlusBasedWholeSalePriceVisible: false,
+  CostPlusBasedWholeSalePriceEnabled: false,
+  CostPlusBasedWholeSalePricePercent: 0,
+  CostPlusBasedWholeSalePriceUsingType: 0,
+  IsModified: false,
+};
+
+const PERSONAL_DEFAULTS: Section = { Phone1: null, Phone2: null, Phone3: null, Mobile: null, Fax: null, IsModified: false };
+
+const ADDRESS_DEFAULTS = {
+  CompanyName: null,
+  AddressSource: 0,
+  AddressStatus: 0,
+  IsShippingAddress: false,
+  IsBillingAddress: false,
+  Address2: null,
+  RowStatus: 0,
+  ContactName: null,
+  Country: null,
+  City: null,
+  State: null,
+  Region: null,
+  ZipCode: null,
+  Address: null,
+  Phone: null,
+  Fax: null,
+  IsModified: false,
+};
+
+function newCustomer(id: number, now: Instant, companyId = DEFAULT_COMPANY.ID): CustomerRecord {
+  return {
+    ID: id,
+    FirstName: null,
+    LastName: null,
+    ModifiedOn: now,
+    CreatedOn: now,
+    General: {
+      ID: id,
+      Title: null,
+      Name: null,
+      Email: null,
+      EmailCC: null,
+      CorporateName: null,
+      BusinessAliases: [],
+      EBayUserID: null,
+      SourceId: null,
+      IsBlackListed: false,
+      IsWholeSaleUser: false,
+      IsModified: false,
+    },
+    Internal: {
+      CompanyID: companyId,
+      AccountManagerId: null,
+      AccountManagerCommission: 0,
+      AccountManager2Id: null,
+      AccountManager2Commission: 0,
+      AccountManager3Id: null,
+      AccountManager3Commission: 0,
+      SalesMan: null,
+      Comment: null,
+      LocalRating: 0,
+      CreatedOn: now,
+      IsModified: false,
+    },
+    OrderOptions: ORDER_OPTIONS_DEFAULTS,
+    Personal: PERSONAL_DEFAULTS,
+    Addresses: [],
+    WholesaleOptions: { CreditTerm: 0, CreditLimit: 0, BillingCycleStartdate: null, IsModified: false },
+    CustomerGroups: { CustomerGroups: [], IsModified: false },
+    CreditCards: [],
+    CustomColumns: [],
+    NotesCount: 0,
+  };
+}
+
+function fullName(first: string | null, last: string | null): string | null {
+  const name = [first, last].filter((part) => part).join(" ");
+  return name === "" ? null : name;
+}
+
+/** Defined keys only: an explicit null clears a field, an absent one keeps it. */
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function instantOf(text: string | undefined, timeZone: string): Instant | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseVendorDate(text, timeZone);
+  if (!parsed) throw new ControlError(`not a date: ${text}`);
+  return new Instant(parsed.epochMs);
+}
+
+/** The record `patch` makes of `base`; flat shortcuts win over the same field in a nested section. */
+function patchedCustomer(account: Account, base: CustomerRecord, patch: CustomerPatch, now: Instant): CustomerRecord {
+  const { timeZone } = account.config;
+  const { ID: _generalId, Name: name, ...general } = patch.General ?? {};
+  const { CreatedOn: internalCreatedOn, ...internal } = patch.Internal ?? {};
+
+  let first = base.FirstName;
+  let last = base.LastName;
+  if (name !== undefined && patch.FirstName === undefined && patch.LastName === undefined) {
+    const words = name?.trim().split(/\s+/).filter(Boolean) ?? [];
+    first = words[0] ?? null;
+    last = words.length > 1 ? words.slice(1).join(" ") : null;
+  }
+  if (patch.FirstName !== undefined) first = patch.FirstName;
+  if (patch.LastName !== undefined) last = patch.LastName;
+
+  const createdOn = instantOf(patch.CreatedOn ?? internalCreatedOn, timeZone) ?? base.CreatedOn;
+  const flatGeneral = definedOnly({
+    Email: patch.Email,
+    EmailCC: patch.EmailCC,
+    CorporateName: patch.CorporateName,
+    IsWholeSaleUser: patch.IsWholeSaleUser,
+  });
+  return {
+    ...base,
+    FirstName: first,
+    LastName: last,
+    ModifiedOn: instantOf(patch.ModifiedOn, timeZone) ?? now,
+    CreatedOn: createdOn,
+    General: { ...base.General, ...definedOnly(general), ...flatGeneral, ID: base.ID, Name: fullName(first, last) },
+    Internal: {
+      ...base.Internal,
+      ...definedOnly(internal),
+      ...definedOnly({ CompanyID: patch.CompanyID }),
+      CreatedOn: createdOn,
+    },
+    OrderOptions: patch.OrderOptions ? { ...base.OrderOptions, ...definedOnly(patch.OrderOptions) } : base.OrderOptions,
+    Personal: patch.Personal ? { ...base.Personal, ...definedOnly(patch.Personal) } : base.Personal,
+    Addresses: patch.Addresses ? patch.Addresses.map((address) => newAddress(account, address)) : base.Addresses,
+    WholesaleOptions: patch.WholesaleOptions ? { ...base.WholesaleOptions, ...patch.WholesaleOptions } : base.WholesaleOptions,
+    CustomerGroups: patch.CustomerGroups ? { ...base.CustomerGroups, ...patch.CustomerGroups } : base.CustomerGroups,
+    CreditCards: patch.CreditCards ?? base.CreditCards,
+    CustomColumns: patch.CustomColumns ?? base.CustomColumns,
+    NotesCount: patch.NotesCount ?? base.NotesCount,
+  };
+}
+
+function newAddress(account: Account, address: z.infer<typeof AddressInputSchema>): AddressRecord {
+  const id = address.ID ?? account.nextAddressId;
+  account.nextAddressId = Math.max(account.nextAddressId, id + 1);
+  return { ID: id, ...ADDRESS_DEFAULTS, ...definedOnly(address) };
+}
+
+/**
+ * Edits customer `id` (creating it when unknown, with defaults) the way a Delta user would:
+ * ModifiedOn becomes the sim now unless the patch sets it. Returns the stored record.
+ */
+function writeCustomer(account: Account, id: number | undefined, patch: CustomerPatch): CustomerRecord {
+  const now = stampNow(account);
+  const customerId = id ?? account.nextCustomerId;
+  account.nextCustomerId = Math.max(account.nextCustomerId, customerId + 1);
+  const base = account.customers.get(customerId) ?? newCustomer(customerId, now, patch.CompanyID ?? patch.Internal?.CompanyID);
+  const record = patchedCustomer(account, base, patch, now);
+  account.customers.set(customerId, record);
+  return record;
+}
+
+/** Like `ProductTable`: rows in ID order and a few filtered views, dropped on any mutation. */
+class CustomerTable extends Map<number, CustomerRecord> {
+  private sortedRows: readonly CustomerRecord[] | null = null;
+  private readonly filtered = new Map<string, readonly CustomerRecord[]>();
+
+  override set(key: number, row: CustomerRecord): this {
+    this.invalidate();
+    return super.set(key, row);
+  }
+
+  override delete(key: number): boolean {
+    this.invalidate();
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.invalidate();
+    super.clear();
+  }
+
+  sorted(): readonly CustomerRecord[] {
+    this.sortedRows ??= [...this.values()].sort((a, b) => a.ID - b.ID);
+    return this.sortedRows;
+  }
+
+  matching(filter: RowFilter<CustomerRecord> | null): readonly CustomerRecord[] {
+    if (!filter) return this.sorted();
+    let rows = this.filtered.get(filter.key);
+    if (!rows) {
+      rows = this.sorted().filter(filter.matches);
+      if (this.filtered.size >= 16) this.filtered.delete(this.filtered.keys().next().value!);
+      this.filtered.set(filter.key, rows);
+    }
+    return rows;
+  }
+
+  private invalidate(): void {
+    this.sortedRows = null;
+    this.filtered?.clear();
+  }
+}
+
+/** `CustomerDto` (§5): `UserID`, not `ID`; no company, phone, address or dates. Zone-free, so cached per record. */
+const customerRows = new WeakMap<CustomerRecord, Record<string, unknown>>();
+
+function customerListRow(record: CustomerRecord): Record<string, unknown> {
+  let row = customerRows.get(record);
+  if (!row) {
+    const wholesale = record.General.IsWholeSaleUser;
+    row = {
+      UserID: record.ID,
+      Email: record.General.Email,
+      FirstName: record.FirstName,
+      LastName: record.LastName,
+      EmailCC: record.General.EmailCC,
+      Rating: record.Internal.LocalRating,
+      CorporateName: record.General.CorporateName,
+      IsWholeSaleUser: wholesale,
+      // [I]: the value format is undocumented.
+      IsWholesaleString: wholesale ? "Yes" : "No",
+      CustomColumns: record.CustomColumns,
+    };
+    customerRows.set(record, row);
+  }
+  return row;
+}
+
+const customerDetails = new WeakMap<CustomerRecord, { timeZone: string; rendered: Record<string, unknown> }>();
+
+/** `CustomerDetailsDto` (§5), dates as offset-less wall time in the account zone. Shared: callers must not mutate it. */
+function renderCustomerDetails(record: CustomerRecord, timeZone: string): Record<string, unknown> {
+  const cached = customerDetails.get(record);
+  if (cached?.timeZone === timeZone) return cached.rendered;
+  const rendered = {
+    General: record.General,
+    Internal: renderRow(record.Internal, timeZone),
+    OrderOptions: record.OrderOptions,
+    Personal: record.Personal,
+    Addresses: record.Addresses,
+    WholesaleOptions: record.WholesaleOptions,
+    CustomerGroups: record.CustomerGroups,
+    CreditCards: record.CreditCards,
+    CustomColumns: record.CustomColumns,
+    NotesCount: record.NotesCount,
+    IsModified: false,
+  };
+  customerDetails.set(record, { timeZone, rendered });
+  return rendered;
+}
+
+/** The control API's view: the details plus the fields only the list row or the filters see. */
+function customerControlView(record: CustomerRecord, timeZone: string): Record<string, unknown> {
+  return {
+    ID: record.ID,
+    FirstName: record.FirstName,
+    LastName: record.LastName,
+    ModifiedOn: formatLocal(record.ModifiedOn.epochMs, timeZone),
+    CreatedOn: formatLocal(record.CreatedOn.epochMs, timeZone),
+    ...renderCustomerDetails(record, timeZone),
+  };
+}
+
+const GENERATED_FIRST_NAMES = ["Jane", "John", "Maria", "Wei", "Aisha", "Carlos", "Olga", "Liam", "Priya", "Noah", "Sofia", "Kenji"];
+const GENERATED_LAST_NAMES = ["Doe", "Roe", "Garcia", "Chen", "Khan", "Silva", "Ivanova", "Murphy", "Patel", "Smith", "Rossi", "Tanaka"];
+const GENERATED_CITIES = [
+  { City: "Brooklyn", State: "NY", ZipCode: "11201" },
+  { City: "Austin", State: "TX", ZipCode: "78701" },
+  { City: "Portland", State: "OR", ZipCode: "97201" },
+  { City: "Miami", State: "FL", ZipCode: "33101" },
+  { City: "Denver", State: "CO", ZipCode: "80202" },
+];
+
+/**
+ * Deterministic, plausible customer `id` (seeded by the ID, so a fresh account always gets the same
+ * data): every 4th wholesale (tax exempt, with a corporate name), every 3rd with an account manager,
+ * one billing+shipping address and every 2nd also a shipping-only one; ModifiedOn scattered over the
+ * 30 days before now (not in ID order), CreatedOn 30–329 days before that.
+ */
+function generatedCustomer(account: Account, id: number, companyId: number, nowMs: number): CustomerRecord {
+  const first = GENERATED_FIRST_NAMES[id % GENERATED_FIRST_NAMES.length];
+  const last = GENERATED_LAST_NAMES[Math.floor(id / GENERATED_FIRST_NAMES.length) % GENERATED_LAST_NAMES.length];
+  const wholesale = id % 4 === 0;
+  const corporate = wholesale ? `${last} Wholesale LLC` : id % 5 === 0 ? `${last} & Co` : null;
+  const manager = id % 3 === 0 ? 500 + (id % 4) : null;
+  const phone = `555-${String(id % 10_000).padStart(4, "0")}`;
+  const scatter = (Math.imul(id, 2654435761) >>> 0) / 2 ** 32;
+  const modified = Math.floor((nowMs - scatter * 30 * DAY_MS) / 1000) * 1000;
+  const created = modified - (30 + (id % 300)) * DAY_MS;
+  const home = GENERATED_CITIES[id % GENERATED_CITIES.length];
+  const other = GENERATED_CITIES[(id + 2) % GENERATED_CITIES.length];
+  const addresses: Array<z.infer<typeof AddressInputSchema>> = [
+    {
+      CompanyName: corporate,
+      ContactName: `${first} ${last}`,
+      Address: `${100 + (id % 900)} Main St`,
+      ...home,
+      Country: "US",
+      Phone: phone,
+      IsShippingAddress: true,
+      IsBillingAddress: true,
+      AddressStatus: 2,
+    },
+  ];
+  if (id % 2 === 0) {
+    addresses.push({
+      CompanyName: corporate,
+      ContactName: `${first} ${last}`,
+      Address: `${10 + (id % 90)} Warehouse Rd`,
+      Address2: `Dock ${1 + (id % 4)}`,
+      ...other,
+      Country: "US",
+      IsShippingAddress: true,
+      IsBillingAddress: false,
+      AddressStatus: 3,
+    });
+  }
+  const base = newCustomer(id, new Instant(created), companyId);
+  return patchedCustomer(
+    account,
+    base,
+    {
+      FirstName: first,
+      LastName: last,
+      Email: `${first}.${last}.${id}@example.com`.toLowerCase(),
+      CorporateName: corporate,
+      IsWholeSaleUser: wholesale,
+      Internal: {
+        AccountManagerId: manager,
+        AccountManager2Id: id % 9 === 0 ? 600 + (id % 2) : null,
+        SalesMan: manager === null ? null : `Rep ${manager}`,
+        LocalRating: id % 6,
+      },
+      OrderOptions: { TaxExempt: wholesale },
+      Personal: { Phone1: phone, Mobile: id % 2 === 1 ? `555-9${String(id % 1000).padStart(3, "0")}` : null },
+      Addresses: addresses,
+    },
+    new Instant(modified),
+  );
+}
+
+// ---------------------------------------------------------------------------
 // Responses
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8" };
@@ -1382,6 +1881,171 @@ function handleCompanies({ account, query }: ApiContext): Response {
   return json(paged(companies, page));
 }
 
+/** `GET /api/Customers` (§5): `{Items: CustomerDto[], TotalResults}` in ID order. */
+function handleCustomers({ account, query }: ApiContext): Response {
+  const page = bindPage(query, account.config.pageSizeClamp);
+  const filter = bindCustomerFilter(query, account.config.toInclusiveMinute);
+  const invalid = query.invalidResponse();
+  if (invalid) return invalid;
+
+  const { Items, TotalResults } = paged(account.customers.matching(filter), page);
+  const response = json({ Items: Items.map(customerListRow), TotalResults });
+  runPageHooks(account, "customers", page.number);
+  return response;
+}
+
+const RATINGS = ["NotRated", "Very_Disatisfied", "Disatisfied", "Neutral", "Satisfied", "Very_Satisfied"] as const;
+/** The list filter's enum: 0 = Retail, 1 = Wholesale — inverted against the create body's (§9.5). */
+const LIST_CUSTOMER_TYPES = ["Retail", "Wholesale"] as const;
+
+/**
+ * Text filters ([I]: matching rules undocumented): email exact, names and corporate name contain,
+ * all case-insensitive; city/zipCode equal an address's; phoneNumber's digits occur in any phone;
+ * keyword contains-matches names, email and corporate name, or equals the ID. `subscribed`,
+ * `exported` and `channel` bind (so a bad value is a 400) but aren't modelled: they narrow nothing.
+ */
+function bindCustomerFilter(query: QueryBinder, toInclusiveMinute: boolean): RowFilter<CustomerRecord> | null {
+  const filter = new RowFilterBuilder<CustomerRecord>();
+  const lower = (value: unknown) => (typeof value === "string" ? value.toLowerCase() : "");
+
+  const ids = query.stringList("customerIds");
+  if (ids) {
+    const wanted = new Set(ids);
+    filter.add(["ids", [...wanted].sort()], (c) => wanted.has(String(c.ID)));
+  }
+  const companies = query.stringList("companyIds");
+  if (companies) {
+    const wanted = new Set(companies);
+    filter.add(["companies", [...wanted].sort()], (c) => wanted.has(String(c.Internal.CompanyID)));
+  }
+
+  const email = query.string("email")?.trim().toLowerCase();
+  if (email) filter.add(["email", email], (c) => lower(c.General.Email) === email);
+  for (const [param, read] of [
+    ["firstName", (c: CustomerRecord) => c.FirstName],
+    ["lastName", (c: CustomerRecord) => c.LastName],
+    ["corporateName", (c: CustomerRecord) => c.General.CorporateName],
+  ] as const) {
+    const text = query.string(param)?.trim().toLowerCase();
+    if (text) filter.add([param, text], (c) => lower(read(c)).includes(text));
+  }
+
+  const rating = query.enumValue("rating", RATINGS);
+  if (rating !== undefined) filter.add(["rating", rating], (c) => c.Internal.LocalRating === rating);
+
+  const type = query.enumValue("customerType", LIST_CUSTOMER_TYPES);
+  if (type === 0 || type === 1) filter.add(["type", type], (c) => c.General.IsWholeSaleUser === (type === 1));
+
+  for (const field of ["City", "ZipCode"] as const) {
+    const text = query.string(field)?.trim().toLowerCase();
+    if (text) filter.add([field, text], (c) => c.Addresses.some((a) => lower(a[field]) === text));
+  }
+  const phone = query.string("phoneNumber")?.replace(/\D/g, "");
+  if (phone) {
+    const digits = (value: unknown) => (typeof value === "string" ? value.replace(/\D/g, "") : "");
+    filter.add(["phone", phone], (c) =>
+      [...Object.values(c.Personal), ...c.Addresses.map((a) => a.Phone)].some((v) => digits(v).includes(phone)),
+    );
+  }
+
+  const keyword = query.string("keyword")?.trim().toLowerCase();
+  if (keyword) {
+    filter.add(["keyword", keyword], (c) =>
+      String(c.ID) === keyword ||
+      [c.General.Name, c.General.Email, c.General.CorporateName].some((v) => lower(v).includes(keyword)),
+    );
+  }
+
+  for (const ignored of ["subscribed", "exported", "channel"]) query.int(ignored);
+
+  for (const { param, field } of [
+    { param: "modifiedOn", field: "ModifiedOn" },
+    { param: "createdOn", field: "CreatedOn" },
+  ] as const) {
+    const range = bindDateRange(query, param, toInclusiveMinute);
+    if (!range) continue;
+    const { from, upper } = range;
+    filter.add([param, from ?? null, upper ?? null], (c) => {
+      const at = c[field].epochMs;
+      return (from === undefined || at >= from) && (upper === undefined || at <= upper);
+    });
+  }
+  return filter.build();
+}
+
+/** `GET /api/Customers/{id}` → `CustomerDetailsDto` (§5). */
+function handleCustomer({ account, params }: ApiContext): Response {
+  if (!/^\d+$/.test(params.id)) {
+    return json({ Message: "The request is invalid.", MessageDetail: `The value '${params.id}' is not valid for id.` }, 400);
+  }
+  const record = account.customers.get(Number(params.id));
+  if (!record) return json({ Message: `Customer with ID ${params.id} was not found.` }, 404);
+  return json(renderCustomerDetails(record, account.config.timeZone));
+}
+
+/** The create body's enum: 0 = WholeSale, 1 = Retail — inverted against the list filter's (§9.5). */
+const CREATE_CUSTOMER_TYPES = ["WholeSale", "Retail"] as const;
+
+/**
+ * `POST /api/Customers` (`CreateCustomerRequest`, §5) → the new ID as a bare int. Keys bind
+ * case-insensitively (Json.NET); enums as ints or names. Required per docs: CompanyID, FirstName,
+ * Email, CustomerType, and LastName for Retail; a miss is a 400 naming the field ([I]: wording).
+ */
+async function handleCreateCustomer({ account, req }: ApiContext): Promise<Response> {
+  let body: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(await req.arrayBuffer()));
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    body = null;
+  }
+  if (!body) return json({ Message: "The request is invalid." }, 400);
+  const fields = body;
+  const field = (name: string) => Object.entries(fields).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  const text = (name: string) => {
+    const value = field(name);
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+  };
+  const bad = (message: string) => json({ Message: message }, 400);
+
+  const companyValue = field("CompanyID");
+  const companyId = bodyInt(companyValue);
+  // Not nullable server-side: a missing CompanyID binds as 0, which then counts as missing.
+  if (companyId === null || companyId === 0) return bad("CompanyID is required.");
+  if (Number.isNaN(companyId) || companyId < 0) return bad(`The value '${String(companyValue)}' is not valid for CompanyID.`);
+  const firstName = text("FirstName");
+  if (firstName === null) return bad("FirstName is required.");
+  const email = text("Email");
+  if (email === null) return bad("Email is required.");
+
+  const typeValue = field("CustomerType");
+  const typeName = CREATE_CUSTOMER_TYPES.findIndex((name) => name.toLowerCase() === String(typeValue).trim().toLowerCase());
+  const customerType = typeName >= 0 ? typeName : bodyInt(typeValue);
+  if (customerType === null) return bad("CustomerType is required.");
+  if (customerType !== 0 && customerType !== 1) {
+    return bad(`The value '${String(typeValue)}' is not valid for CustomerType (0 = WholeSale, 1 = Retail).`);
+  }
+  const lastName = text("LastName");
+  if (customerType === 1 && lastName === null) return bad("LastName is required for Retail customers.");
+
+  const record = writeCustomer(account, undefined, {
+    CompanyID: companyId,
+    FirstName: firstName,
+    LastName: lastName,
+    Email: email,
+    CorporateName: text("BusinessName"),
+    IsWholeSaleUser: customerType === 0,
+  });
+  return json(record.ID);
+}
+
+/** A JSON body int as Json.NET reads one: a number or a numeric string; null when absent/empty, NaN when not an int. */
+function bodyInt(value: unknown): number | null {
+  if (value === undefined || value === null || value === "") return null;
+  if (typeof value === "number") return Number.isInteger(value) ? value : NaN;
+  return typeof value === "string" && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
+}
+
 // ---------------------------------------------------------------------------
 // Faults and hooks
 
@@ -1465,20 +2129,24 @@ async function applyFault(
   return json({ Message: "An error has occurred." }, fault.status);
 }
 
-const HookSchema = z.union([
-  z.strictObject({
-    afterPage: z.number().int().positive(),
-    /** Which list's pages count: `GET /api/Catalog` (the default) or `GET /api/Inventory`. */
-    route: z.enum(["catalog", "inventory"]).default("catalog"),
-    edit: z.strictObject({ sku: z.string().min(1), fields: z.record(z.string(), z.unknown()) }),
-  }),
-  z.strictObject({
-    afterPage: z.number().int().positive(),
-    /** `GET /api/Customers` pages; `fields` is a control PATCH body. */
-    route: z.literal("customers"),
-    edit: z.strictObject({ id: z.number().int().positive(), fields: CustomerPatchSchema }),
-  }),
-]);
+/** A hook without `route` is a Catalog hook; the route then picks the schema (so errors name the right fields). */
+const HookSchema = z.preprocess(
+  (hook) => (hook && typeof hook === "object" && !("route" in hook) ? { ...hook, route: "catalog" } : hook),
+  z.discriminatedUnion("route", [
+    z.strictObject({
+      afterPage: z.number().int().positive(),
+      /** Which list's pages count: `GET /api/Catalog` (the default) or `GET /api/Inventory`. */
+      route: z.enum(["catalog", "inventory"]),
+      edit: z.strictObject({ sku: z.string().min(1), fields: z.record(z.string(), z.unknown()) }),
+    }),
+    z.strictObject({
+      afterPage: z.number().int().positive(),
+      /** `GET /api/Customers` pages; `fields` is a control PATCH body. */
+      route: z.literal("customers"),
+      edit: z.strictObject({ id: z.number().int().positive(), fields: CustomerPatchSchema }),
+    }),
+  ]),
+);
 
 type PendingHook = z.infer<typeof HookSchema>;
 
@@ -1782,4 +2450,53 @@ async function addHooks({ account, req }: ControlContext): Promise<{ pending: nu
   const { hooks } = await readBody(req, z.strictObject({ hooks: z.array(HookSchema) }));
   account.hooks.push(...hooks);
   return { pending: account.hooks.length };
+}
+
+const CustomersBodySchema = z.strictObject({ customers: z.array(CustomerUpsertSchema) });
+
+const GenerateCustomersSchema = z.strictObject({
+  count: z.number().int().min(0).max(100_000),
+  companyId: z.number().int().positive().default(DEFAULT_COMPANY.ID),
+});
+
+function getCustomers({ account }: ControlContext): { customers: Array<Record<string, unknown>> } {
+  const { timeZone } = account.config;
+  return { customers: account.customers.sorted().map((record) => customerControlView(record, timeZone)) };
+}
+
+/** Upserts by ID (an unknown ID creates that customer); a customer without ID gets the next one. */
+async function postCustomers({ account, req }: ControlContext): Promise<{ upserted: number; ids: number[] }> {
+  const { customers } = await readBody(req, CustomersBodySchema);
+  const ids = customers.map(({ ID, ...patch }) => writeCustomer(account, ID, patch).ID);
+  return { upserted: ids.length, ids };
+}
+
+async function generateCustomers({
+  account,
+  req,
+}: ControlContext): Promise<{ generated: number; first?: number; last?: number }> {
+  const { count, companyId } = await readBody(req, GenerateCustomersSchema);
+  const now = simNow(account);
+  const first = account.nextCustomerId;
+  for (let id = first; id < first + count; id++) {
+    account.customers.set(id, generatedCustomer(account, id, companyId, now));
+  }
+  account.nextCustomerId = first + count;
+  return count === 0 ? { generated: 0 } : { generated: count, first, last: first + count - 1 };
+}
+
+function customerIdParam(param: string): number {
+  if (!/^\d+$/.test(param)) throw new ControlError(`no customer ${param}`, 404);
+  return Number(param);
+}
+
+async function patchCustomer({ account, req, param }: ControlContext): Promise<Record<string, unknown>> {
+  const patch = await readBody(req, CustomerPatchSchema);
+  const id = customerIdParam(param);
+  if (!account.customers.has(id)) throw new ControlError(`no customer ${param}`, 404);
+  return customerControlView(writeCustomer(account, id, patch), account.config.timeZone);
+}
+
+function deleteCustomer({ account, param }: ControlContext): { deleted: boolean } {
+  return { deleted: /^\d+$/.test(param) && account.customers.delete(Number(param)) };
 }
