@@ -69,6 +69,8 @@ export interface EntityPuller<S> {
    */
   dependsOn?: string;
   fetchPage(http: VendorHttp, settings: S, window: Window, page: number): Promise<PageResult>;
+  /** The window's current total, as cheaply as the vendor allows (verification reads only this). */
+  fetchTotal(http: VendorHttp, settings: S, window: Window): Promise<number>;
   fetchOne(http: VendorHttp, settings: S, externalId: string): Promise<PulledRecord | null>;
   /** Pure: a vendor row to a platform record (without system_id / reference_id). */
   map(raw: unknown, settings: S): MapResult<Record<string, unknown>>;

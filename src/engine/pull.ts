@@ -140,8 +140,11 @@ async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: n
 export async function handleVerify(ctx: EngineContext, runId: string, pass: number): Promise<void> {
   const rc = await openRun(ctx, runId);
   if (!rc || rc.run.pass !== pass) return;
-  const first = await fetchPage(ctx, rc, 1);
-  if (first.total === rc.run.total) {
+  const { conn, run } = rc;
+  const puller = conn.connector.pullers[run.entity];
+  const window: Window = { from: run.windowFrom, to: run.windowTo! };
+  const total = await withPermit(ctx, conn, () => puller.fetchTotal(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, window));
+  if (total === run.total) {
     await closeAndReplayDependents(ctx, rc);
     return;
   }
@@ -149,13 +152,14 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
     await failRun(ctx, runId, `the window kept changing while it was read (${pass} passes); the cursor stays and the next run reads it again`);
     return;
   }
+  const first = await fetchPage(ctx, rc, 1);
   const next = await ctx.db
     .update(runs)
     .set({ pass: pass + 1, total: first.total, pagesTotal: pagesFor(first), pagesDone: 0 })
     .where(and(eq(runs.id, runId), eq(runs.pass, pass), eq(runs.status, "running")))
     .returning();
   if (!next[0]) return; // another verifier won
-  log.info("window shifted, re-walking", { tenant_id: rc.run.tenantId, connection_id: rc.run.connectionId, run_id: runId, pass: pass + 1, total_before: rc.run.total, total_now: first.total });
+  log.info("window shifted, re-walking", { tenant_id: rc.run.tenantId, connection_id: rc.run.connectionId, run_id: runId, pass: pass + 1, total_before: run.total, total_now: first.total });
   await commitPage(ctx, { run: next[0], conn: rc.conn }, pass + 1, 1, first);
   await enqueuePages(ctx, runId, pass + 1, next[0].pagesTotal!);
 }

@@ -87,3 +87,14 @@ export const listEnvelope = z.object({
   Items: z.array(z.unknown()),
   TotalResults: z.coerce.number().int().min(0),
 });
+
+/** The same list query asking for one row: enough to read `TotalResults`. */
+export function totalOnly(query: Array<[string, string]>): Array<[string, string]> {
+  return query.map(([k, v]) => (k === "model.pageSize" ? [k, "1"] : k === "model.pageNumber" ? [k, "1"] : [k, v]));
+}
+
+export async function listTotal(http: VendorHttp, path: string, query: Array<[string, string]>, what: string): Promise<number> {
+  const parsed = listEnvelope.safeParse(await getJson<unknown>(http, { method: "GET", path, query: totalOnly(query) }, what));
+  if (!parsed.success) throw new VendorError("transient", `SellerCloud ${what} answer has no Items/TotalResults`);
+  return parsed.data.TotalResults;
+}

@@ -1,5 +1,6 @@
 import type { Connector } from "../../engine/connector";
 import { credentialsSchema, getJson, listEnvelope, login, type SellerCloudCredentials } from "./client";
+import { customersPuller } from "./customers";
 import { inventoryPuller } from "./inventory";
 import { productsPuller } from "./products";
 import { settingsSchema, type SellerCloudSettings } from "./settings";
@@ -35,5 +36,5 @@ export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials>
     return result;
   },
 
-  pullers: { products: productsPuller, inventory: inventoryPuller },
+  pullers: { products: productsPuller, inventory: inventoryPuller, customers: customersPuller },
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EntityPuller, PageResult, PulledRecord, VendorHttp, Window } from "../../engine/connector";
 import { VendorError } from "../../engine/connector";
-import { getJson, listEnvelope } from "./client";
+import { getJson, listEnvelope, listTotal } from "./client";
 import { mapInventory, warehouseQuantity, type InventoryPull } from "./map";
 import { CATALOG_PAGE_SIZE } from "./products";
 import type { SellerCloudSettings } from "./settings";
@@ -81,6 +81,8 @@ export const inventoryPuller: EntityPuller<SellerCloudSettings> = {
     const pageSize = Items.length > 0 && Items.length < TotalResults ? Items.length : CATALOG_PAGE_SIZE;
     return { records: toRecords(await withWarehouses(http, settings, Items)), total: TotalResults, pageSize };
   },
+
+  fetchTotal: (http, settings, window) => listTotal(http, "/api/Inventory", inventoryQuery(settings, window, 1), "Inventory total"),
 
   async fetchOne(http, settings, sku) {
     const { Items } = await inventoryPage(http, [["model.inventoryID", sku], ["model.pageSize", "1"]], `Inventory of ${sku}`);

@@ -1,4 +1,4 @@
-import { getJson, listEnvelope } from "./client";
+import { getJson, listEnvelope, listTotal } from "./client";
 import { mapCatalogProduct } from "./map";
 import { formatVendorMinute } from "./time";
 import type { SellerCloudSettings } from "./settings";
@@ -44,6 +44,8 @@ export const productsPuller: EntityPuller<SellerCloudSettings> = {
     const pageSize = Items.length > 0 && Items.length < TotalResults ? Items.length : CATALOG_PAGE_SIZE;
     return { records: toRecords(Items), total: TotalResults, pageSize };
   },
+
+  fetchTotal: (http, settings, window) => listTotal(http, "/api/Catalog", catalogQuery(settings, window, 1), "Catalog total"),
 
   async fetchOne(http, settings, sku) {
     const query: Array<[string, string]> = [

@@ -70,6 +70,8 @@ export const settingsSchema = z.object({
    */
   inventory_source: z.enum(["aggregate", "warehouses"]).default("aggregate"),
   /** With inventory_source "warehouses": "sellable" (default), "all", or warehouse IDs. */
+  /** SellerCloud employee id of a customer's account manager → the platform's sales rep. */
+  sales_rep_map: z.record(z.string().regex(/^\d+$/, "a SellerCloud employee id"), z.string().min(1).max(255)).default({}),
   inventory_warehouses: z.union([z.enum(["sellable", "all"]), z.array(z.number().int().positive()).min(1).max(100)]).default("sellable"),
 });
 
