@@ -76,6 +76,7 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
   const scControl = `${sellercloudUrl}/${account}/__control`;
   await fetch(`${scControl}/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
   await fetch(`${scControl}/products/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 300, inactiveEvery: 12 }) });
+  await fetch(`${scControl}/customers/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 40 }) });
   const platformKey = "pk_sandbox";
   const existing = await fetch(`${HUB}/v1/tenants/sandbox`, { headers: { authorization: `Bearer ${operator}` } });
   if (existing.status === 404) {
@@ -124,7 +125,7 @@ async function tick(s: Seeded, round: number) {
   }
   const count = async (entity: string) =>
     (await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/${entity}`).then((r) => r.json() as Promise<{ data: unknown[] }>)).data.length;
-  say(`platform now holds ${await count("products")} products and ${await count("inventory")} inventory rows`);
+  say(`platform now holds ${await count("products")} products, ${await count("inventory")} inventory rows, ${await count("customers")} customers with ${await count("addresses")} addresses`);
 }
 
 /** Worker logs are JSON lines; show them compactly, and wrangler's own lines that matter. */
