@@ -76,7 +76,7 @@ async function hubTenant(hubUrl: string, operator: string, scUrl: string, accoun
       max_parallel_pages: PERMITS,
       requests_per_minute: 60_000,
       request_burst: 200,
-      schedules: { products: { enabled: false, interval_minutes: 60 }, inventory: { interval_minutes: 1 } },
+      schedules: { products: { enabled: false, interval_minutes: 60 }, inventory: { interval_minutes: 1 }, customers: { enabled: false, interval_minutes: 60 } },
     },
   });
 
@@ -98,13 +98,13 @@ async function hubTenant(hubUrl: string, operator: string, scUrl: string, accoun
       const started = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, key, { entity });
       return waitForRun(started.run.id, start);
     },
-    /** Fires the cron as if it were `atMs` (wrangler dev's scheduled handler) and times the run it starts. */
-    async cron(atMs: number) {
+    /** Fires the cron as if it were `atMs` (wrangler dev's scheduled handler) and times the `entity` run it starts. */
+    async cron(atMs: number, entity: string) {
       const start = performance.now();
       const before = new Date().toISOString();
       await fetch(`${hubUrl}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*&time=${atMs}`);
       for (;;) {
-        const { items } = await call("GET", `/v1/tenants/${tenant.id}/runs?limit=1`, key);
+        const { items } = await call("GET", `/v1/tenants/${tenant.id}/runs?limit=1&entity=${entity}`, key);
         if (items[0] && items[0].started_at >= before) return waitForRun(items[0].id, start);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -147,7 +147,7 @@ async function main() {
     const inventoryBackfill = await hubTenantApi.sync("inventory");
     await changeStock(sandbox.sellercloudUrl, "bench-hub", CHANGED);
     const scBefore = await scStats(sandbox.sellercloudUrl, "bench-hub");
-    const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000);
+    const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000, "inventory");
     const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
     const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
     const loginsDuring = scAfter.logins - scBefore.logins;
