@@ -5,7 +5,7 @@
  * map, POST to the platform). Prints one table; the figures go into the README.
  */
 import { mapCatalogProduct } from "../src/connectors/sellercloud/map";
-import { CATALOG_PAGE_SIZE } from "../src/connectors/sellercloud/products";
+import { PAGE_SIZE } from "../src/connectors/sellercloud/client";
 import { startSandbox } from "../sandbox/harness";
 import { ensureDevVars } from "./dev-vars";
 import { applyMigrations, startLocalHub } from "./local-hub";
@@ -44,8 +44,8 @@ async function naiveBackfill(scUrl: string, platformUrl: string, account: string
   const login = (await (await post(`${base}/api/token`, { Username: "api@example.com", Password: "secret" })).json()) as { access_token: string };
   const auth = { authorization: `Bearer ${login.access_token}` };
   let total = Infinity;
-  for (let page = 1; (page - 1) * CATALOG_PAGE_SIZE < total; page++) {
-    const res = await fetch(`${base}/api/Catalog?model.pageNumber=${page}&model.pageSize=${CATALOG_PAGE_SIZE}&model.activeStatus=-1`, { headers: auth });
+  for (let page = 1; (page - 1) * PAGE_SIZE < total; page++) {
+    const res = await fetch(`${base}/api/Catalog?model.pageNumber=${page}&model.pageSize=${PAGE_SIZE}&model.activeStatus=-1`, { headers: auth });
     const body = (await res.json()) as { Items: Array<{ ID: string }>; TotalResults: number };
     total = body.TotalResults;
     const records = body.Items.map((row) => {
@@ -152,7 +152,7 @@ async function main() {
     const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
     const loginsDuring = scAfter.logins - scBefore.logins;
 
-    const pages = Math.ceil(N / CATALOG_PAGE_SIZE);
+    const pages = Math.ceil(N / PAGE_SIZE);
     const floorMs = (pages * LATENCY_MS) / PERMITS;
     const rows: Array<[string, string]> = [
       ["products", String(N)],

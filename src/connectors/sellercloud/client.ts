@@ -88,13 +88,48 @@ export const listEnvelope = z.object({
   TotalResults: z.coerce.number().int().min(0),
 });
 
+/** SellerCloud clamps list pages to 50 whatever is asked (reference §2). */
+export const PAGE_SIZE = 50;
+
+export interface ListPage {
+  items: unknown[];
+  total: number;
+  /** The page size the server really used. */
+  pageSize: number;
+}
+
+/** One page of a `{Items, TotalResults}` list. */
+export async function listPage(http: VendorHttp, path: string, query: Array<[string, string]>, what: string): Promise<ListPage> {
+  const parsed = listEnvelope.safeParse(await getJson<unknown>(http, { method: "GET", path, query }, what));
+  if (!parsed.success) throw new VendorError("transient", `SellerCloud ${what} answer has no Items/TotalResults`);
+  const { Items, TotalResults } = parsed.data;
+  // Stop on TotalResults, never on the size asked for: the server clamps silently.
+  const pageSize = Items.length > 0 && Items.length < TotalResults ? Items.length : PAGE_SIZE;
+  return { items: Items, total: TotalResults, pageSize };
+}
+
 /** The same list query asking for one row: enough to read `TotalResults`. */
 export function totalOnly(query: Array<[string, string]>): Array<[string, string]> {
   return query.map(([k, v]) => (k === "model.pageSize" ? [k, "1"] : k === "model.pageNumber" ? [k, "1"] : [k, v]));
 }
 
 export async function listTotal(http: VendorHttp, path: string, query: Array<[string, string]>, what: string): Promise<number> {
-  const parsed = listEnvelope.safeParse(await getJson<unknown>(http, { method: "GET", path, query: totalOnly(query) }, what));
-  if (!parsed.success) throw new VendorError("transient", `SellerCloud ${what} answer has no Items/TotalResults`);
-  return parsed.data.TotalResults;
+  return (await listPage(http, path, totalOnly(query), what)).total;
+}
+
+/** `fn` over `items`, at most `limit` calls at once, results in order (per-row detail calls). */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** A row's id as the record's external id; a row without one gets a readable stand-in (it fails mapping). */
+export function externalIdOf(row: unknown, field: string): string {
+  const id = (row as Record<string, unknown> | null)?.[field];
+  return (typeof id === "string" && id) || typeof id === "number" ? String(id) : `unknown:${JSON.stringify(row).slice(0, 60)}`;
 }

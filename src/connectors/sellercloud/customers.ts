@@ -1,8 +1,6 @@
 import type { EntityPuller, PageResult, PulledRecord, VendorHttp, Window } from "../../engine/connector";
-import { VendorError } from "../../engine/connector";
-import { errorFromResponse, getJson, listEnvelope, listTotal } from "./client";
+import { errorFromResponse, externalIdOf, listPage, listTotal, mapConcurrently, PAGE_SIZE } from "./client";
 import { mapCustomer, type CustomerPull } from "./customers-map";
-import { CATALOG_PAGE_SIZE } from "./products";
 import type { SellerCloudSettings } from "./settings";
 import { formatVendorMinute } from "./time";
 
@@ -13,7 +11,7 @@ const DETAIL_CALLS_AT_ONCE = 4;
 export function customersQuery(settings: SellerCloudSettings, window: Window, page: number): Array<[string, string]> {
   const q: Array<[string, string]> = [
     ["model.pageNumber", String(page)],
-    ["model.pageSize", String(CATALOG_PAGE_SIZE)],
+    ["model.pageSize", String(PAGE_SIZE)],
   ];
   if (window.from) q.push(["model.modifiedOnFrom", formatVendorMinute(window.from, settings.time_zone)]);
   q.push(["model.modifiedOnTo", formatVendorMinute(window.to, settings.time_zone)]);
@@ -28,19 +26,13 @@ async function customerDetail(http: VendorHttp, id: string): Promise<unknown | n
   return res.json();
 }
 
-async function withDetails(http: VendorHttp, rows: unknown[]): Promise<PulledRecord[]> {
-  const out: PulledRecord[] = new Array(rows.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < rows.length; i = next++) {
-      const row = rows[i] as { UserID?: unknown } & CustomerPull["row"];
-      const id = String(row?.UserID ?? "");
-      const detail = id ? await customerDetail(http, id) : null;
-      out[i] = { externalId: id || `unknown:${JSON.stringify(row).slice(0, 60)}`, raw: { row, detail } satisfies CustomerPull };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DETAIL_CALLS_AT_ONCE, rows.length) }, worker));
-  return out;
+/** The list row is too thin; each record carries the customer's details as well. */
+async function customerRecords(http: VendorHttp, rows: unknown[]): Promise<PulledRecord[]> {
+  return mapConcurrently(rows, DETAIL_CALLS_AT_ONCE, async (row) => {
+    const externalId = externalIdOf(row, "UserID");
+    const detail = externalId.startsWith("unknown:") ? null : await customerDetail(http, externalId);
+    return { externalId, raw: { row: row as CustomerPull["row"], detail } satisfies CustomerPull };
+  });
 }
 
 export const customersPuller: EntityPuller<SellerCloudSettings> = {
@@ -48,11 +40,8 @@ export const customersPuller: EntityPuller<SellerCloudSettings> = {
   defaultIntervalMinutes: 60,
 
   async fetchPage(http, settings, window, page): Promise<PageResult> {
-    const body = listEnvelope.safeParse(await getJson<unknown>(http, { method: "GET", path: "/api/Customers", query: customersQuery(settings, window, page) }, `Customers page ${page}`));
-    if (!body.success) throw new VendorError("transient", "SellerCloud Customers answer has no Items/TotalResults");
-    const { Items, TotalResults } = body.data;
-    const pageSize = Items.length > 0 && Items.length < TotalResults ? Items.length : CATALOG_PAGE_SIZE;
-    return { records: await withDetails(http, Items), total: TotalResults, pageSize };
+    const { items, total, pageSize } = await listPage(http, "/api/Customers", customersQuery(settings, window, page), `Customers page ${page}`);
+    return { records: await customerRecords(http, items), total, pageSize };
   },
 
   fetchTotal: (http, settings, window) => listTotal(http, "/api/Customers", customersQuery(settings, window, 1), "Customers total"),

@@ -1,9 +1,7 @@
 import { z } from "zod";
 import type { EntityPuller, PageResult, PulledRecord, VendorHttp, Window } from "../../engine/connector";
-import { VendorError } from "../../engine/connector";
-import { getJson, listEnvelope, listTotal } from "./client";
+import { externalIdOf, getJson, listEnvelope, listPage, listTotal, mapConcurrently, PAGE_SIZE } from "./client";
 import { mapInventory, warehouseQuantity, type InventoryPull } from "./map";
-import { CATALOG_PAGE_SIZE } from "./products";
 import type { SellerCloudSettings } from "./settings";
 import { formatVendorMinute } from "./time";
 
@@ -18,7 +16,7 @@ const WAREHOUSE_CALLS_AT_ONCE = 4;
 export function inventoryQuery(settings: SellerCloudSettings, window: Window, page: number): Array<[string, string]> {
   const q: Array<[string, string]> = [
     ["model.pageNumber", String(page)],
-    ["model.pageSize", String(CATALOG_PAGE_SIZE)],
+    ["model.pageSize", String(PAGE_SIZE)],
   ];
   if (window.from) q.push(["model.lastAggregateFrom", formatVendorMinute(window.from, settings.time_zone)]);
   q.push(["model.lastAggregateTo", formatVendorMinute(window.to, settings.time_zone)]);
@@ -41,34 +39,20 @@ async function countedWarehouses(http: VendorHttp, settings: SellerCloudSettings
   return { ids, label: "sellable" };
 }
 
-async function withWarehouses(http: VendorHttp, settings: SellerCloudSettings, rows: unknown[]): Promise<InventoryPull[]> {
-  if (settings.inventory_source === "aggregate") return rows.map((row) => ({ row }));
-  const counted = await countedWarehouses(http, settings);
-  const out: InventoryPull[] = new Array(rows.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < rows.length; i = next++) {
-      const sku = String((rows[i] as { ID?: unknown })?.ID ?? "");
+/** Rows as records; with inventory_source "warehouses" each carries its counted warehouses' figures. */
+async function inventoryRecords(http: VendorHttp, settings: SellerCloudSettings, rows: unknown[]): Promise<PulledRecord[]> {
+  let pulls: InventoryPull[] = rows.map((row) => ({ row }));
+  if (settings.inventory_source === "warehouses" && rows.length > 0) {
+    const counted = await countedWarehouses(http, settings);
+    pulls = await mapConcurrently(rows, WAREHOUSE_CALLS_AT_ONCE, async (row) => {
+      const sku = externalIdOf(row, "ID");
       const figures = warehouseList.parse(
         await getJson(http, { method: "GET", path: "/api/Inventory/Warehouses", query: [["productID", sku]] }, `Inventory/Warehouses of ${sku}`),
       );
-      out[i] = { row: rows[i], warehouses: figures.filter((w) => !counted.ids || counted.ids.has(w.WarehouseID)), counted: counted.label };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(WAREHOUSE_CALLS_AT_ONCE, rows.length) }, worker));
-  return out;
-}
-
-const toRecords = (pulls: InventoryPull[]): PulledRecord[] =>
-  pulls.map((pull) => {
-    const id = (pull.row as { ID?: unknown })?.ID;
-    return { externalId: typeof id === "string" && id ? id : `unknown:${JSON.stringify(pull.row).slice(0, 60)}`, raw: pull };
-  });
-
-async function inventoryPage(http: VendorHttp, query: Array<[string, string]>, what: string) {
-  const parsed = listEnvelope.safeParse(await getJson<unknown>(http, { method: "GET", path: "/api/Inventory", query }, what));
-  if (!parsed.success) throw new VendorError("transient", "SellerCloud Inventory answer has no Items/TotalResults");
-  return parsed.data;
+      return { row, warehouses: figures.filter((w) => !counted.ids || counted.ids.has(w.WarehouseID)), counted: counted.label };
+    });
+  }
+  return pulls.map((pull) => ({ externalId: externalIdOf(pull.row, "ID"), raw: pull }));
 }
 
 export const inventoryPuller: EntityPuller<SellerCloudSettings> = {
@@ -77,18 +61,16 @@ export const inventoryPuller: EntityPuller<SellerCloudSettings> = {
   dependsOn: "products",
 
   async fetchPage(http, settings, window, page): Promise<PageResult> {
-    const { Items, TotalResults } = await inventoryPage(http, inventoryQuery(settings, window, page), `Inventory page ${page}`);
-    const pageSize = Items.length > 0 && Items.length < TotalResults ? Items.length : CATALOG_PAGE_SIZE;
-    return { records: toRecords(await withWarehouses(http, settings, Items)), total: TotalResults, pageSize };
+    const { items, total, pageSize } = await listPage(http, "/api/Inventory", inventoryQuery(settings, window, page), `Inventory page ${page}`);
+    return { records: await inventoryRecords(http, settings, items), total, pageSize };
   },
 
   fetchTotal: (http, settings, window) => listTotal(http, "/api/Inventory", inventoryQuery(settings, window, 1), "Inventory total"),
 
   async fetchOne(http, settings, sku) {
-    const { Items } = await inventoryPage(http, [["model.inventoryID", sku], ["model.pageSize", "1"]], `Inventory of ${sku}`);
-    const row = Items.find((r) => (r as { ID?: unknown })?.ID === sku);
-    if (!row) return null;
-    return toRecords(await withWarehouses(http, settings, [row]))[0];
+    const { items } = await listPage(http, "/api/Inventory", [["model.inventoryID", sku], ["model.pageSize", "1"]], `Inventory of ${sku}`);
+    const row = items.find((r) => (r as { ID?: unknown })?.ID === sku);
+    return row ? (await inventoryRecords(http, settings, [row]))[0] : null;
   },
 
   map: (raw) => mapInventory(raw),
