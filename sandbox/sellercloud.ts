@@ -394,31 +394,79 @@ function renderRow(row: ProductRow, timeZone: string): ProductRow {
 }
 
 /**
- * The product map, each product's per-warehouse stock, and derived views of them (ID order,
- * filtered Catalog/Inventory results), rebuilt lazily after any mutation. Rows and stock records
- * are never changed in place (every write stores a new object), so a mutation of the table is
- * the only thing that can make a derived view stale.
+ * A map with derived views of its rows (all rows in one order, and a few filtered results),
+ * rebuilt lazily after any mutation. Rows are never changed in place (every write stores a new
+ * object), so a mutation of the table is the only thing that can make a derived view stale.
  */
-class ProductTable extends Map<string, ProductRow> {
-  private sortedRows: readonly ProductRow[] | null = null;
-  /** Filter key → matching rows in ID order; a few entries, oldest evicted first. */
-  private readonly filtered = new Map<string, readonly ProductRow[]>();
-  /** Same keys as the rows; a product without an entry has no stock record at all. */
-  private readonly stock = new Map<string, StockRecord>();
+class CachedTable<K, V> extends Map<K, V> {
+  private sortedRows: readonly V[] | null = null;
+  /** Filter key → matching rows in `sorted()` order; a few entries, oldest evicted first. */
+  private readonly filtered = new Map<string, readonly V[]>();
 
-  override set(key: string, row: ProductRow): this {
+  /** `compare` orders `sorted()`; ties keep insertion order. */
+  constructor(private readonly compare: (a: V, b: V) => number) {
+    super();
+  }
+
+  override set(key: K, row: V): this {
     this.invalidate();
     return super.set(key, row);
   }
 
-  override delete(key: string): boolean {
+  override delete(key: K): boolean {
     this.invalidate();
-    this.stock.delete(key);
     return super.delete(key);
   }
 
   override clear(): void {
     this.invalidate();
+    super.clear();
+  }
+
+  /** All rows in `compare` order. Shared: callers must not mutate it. */
+  sorted(): readonly V[] {
+    this.sortedRows ??= [...this.values()].sort(this.compare);
+    return this.sortedRows;
+  }
+
+  /** `sorted()` narrowed by a filter; `key` must identify the filter's behaviour exactly. */
+  matching(filter: RowFilter<V> | null): readonly V[] {
+    if (!filter) return this.sorted();
+    let rows = this.filtered.get(filter.key);
+    if (!rows) {
+      rows = this.sorted().filter(filter.matches);
+      if (this.filtered.size >= 16) this.filtered.delete(this.filtered.keys().next().value!);
+      this.filtered.set(filter.key, rows);
+    }
+    return rows;
+  }
+
+  /** Drops the derived views; a subclass calls it when it changes what they may depend on. */
+  protected invalidate(): void {
+    // `super()` runs before the fields are initialised; nothing to drop then.
+    this.sortedRows = null;
+    this.filtered?.clear();
+  }
+}
+
+/**
+ * The product map (rows by ID, ordinal) and each product's per-warehouse stock. Stock records,
+ * like rows, are never changed in place, and a stock change drops the derived views too.
+ */
+class ProductTable extends CachedTable<string, ProductRow> {
+  /** Same keys as the rows; a product without an entry has no stock record at all. */
+  private readonly stock = new Map<string, StockRecord>();
+
+  constructor() {
+    super((a, b) => compareOrdinal(String(a.ID), String(b.ID)));
+  }
+
+  override delete(key: string): boolean {
+    this.stock.delete(key);
+    return super.delete(key);
+  }
+
+  override clear(): void {
     this.stock?.clear();
     super.clear();
   }
@@ -435,30 +483,6 @@ class ProductTable extends Map<string, ProductRow> {
 
   stockEntries(): IterableIterator<[string, StockRecord]> {
     return this.stock.entries();
-  }
-
-  /** All rows by ID, ordinal; ties keep insertion order. Shared: callers must not mutate it. */
-  sorted(): readonly ProductRow[] {
-    this.sortedRows ??= [...this.values()].sort((a, b) => compareOrdinal(String(a.ID), String(b.ID)));
-    return this.sortedRows;
-  }
-
-  /** `sorted()` narrowed by a filter; `key` must identify the filter's behaviour exactly. */
-  matching(filter: RowFilter | null): readonly ProductRow[] {
-    if (!filter) return this.sorted();
-    let rows = this.filtered.get(filter.key);
-    if (!rows) {
-      rows = this.sorted().filter(filter.matches);
-      if (this.filtered.size >= 16) this.filtered.delete(this.filtered.keys().next().value!);
-      this.filtered.set(filter.key, rows);
-    }
-    return rows;
-  }
-
-  private invalidate(): void {
-    // `super()` runs before the fields are initialised; nothing to drop then.
-    this.sortedRows = null;
-    this.filtered?.clear();
   }
 }
 
@@ -1140,45 +1164,10 @@ function writeCustomer(account: Account, id: number | undefined, patch: Customer
   return record;
 }
 
-/** Like `ProductTable`: rows in ID order and a few filtered views, dropped on any mutation. */
-class CustomerTable extends Map<number, CustomerRecord> {
-  private sortedRows: readonly CustomerRecord[] | null = null;
-  private readonly filtered = new Map<string, readonly CustomerRecord[]>();
-
-  override set(key: number, row: CustomerRecord): this {
-    this.invalidate();
-    return super.set(key, row);
-  }
-
-  override delete(key: number): boolean {
-    this.invalidate();
-    return super.delete(key);
-  }
-
-  override clear(): void {
-    this.invalidate();
-    super.clear();
-  }
-
-  sorted(): readonly CustomerRecord[] {
-    this.sortedRows ??= [...this.values()].sort((a, b) => a.ID - b.ID);
-    return this.sortedRows;
-  }
-
-  matching(filter: RowFilter<CustomerRecord> | null): readonly CustomerRecord[] {
-    if (!filter) return this.sorted();
-    let rows = this.filtered.get(filter.key);
-    if (!rows) {
-      rows = this.sorted().filter(filter.matches);
-      if (this.filtered.size >= 16) this.filtered.delete(this.filtered.keys().next().value!);
-      this.filtered.set(filter.key, rows);
-    }
-    return rows;
-  }
-
-  private invalidate(): void {
-    this.sortedRows = null;
-    this.filtered?.clear();
+/** Customers by ID, in ID order. */
+class CustomerTable extends CachedTable<number, CustomerRecord> {
+  constructor() {
+    super((a, b) => a.ID - b.ID);
   }
 }
 

@@ -1,77 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { createSellerCloudSimulator } from "../../sandbox/sellercloud";
-import { loadSwaggerChecker } from "../../sandbox/swagger-check";
-import swagger from "../../../shared/reference/sellercloud-swagger-2022.json";
+import { createSimHarness, loadSellerCloudChecker, newAccount, type Page } from "./sim-helpers";
 
-const sim = createSellerCloudSimulator();
-const BASE = "http://sim.test";
-const check = loadSwaggerChecker(swagger);
-
-function newAccount(): string {
-  return `acct-${crypto.randomUUID()}`;
-}
-
-async function control<T = any>(account: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await controlRaw(account, method, path, body);
-  expect(res.status, `${method} ${path}`).toBe(200);
-  return res.json() as Promise<T>;
-}
-
-function controlRaw(account: string, method: string, path: string, body?: unknown): Promise<Response> {
-  return sim.fetch(
-    new Request(`${BASE}/${account}/__control/${path}`, {
-      method,
-      headers: { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-}
-
-async function token(account: string): Promise<string> {
-  const res = await sim.fetch(
-    new Request(`${BASE}/${account}/rest/api/token`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ Username: "api@example.com", Password: "secret" }),
-    }),
-  );
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-/** Every API request these tests make must be one the vendor swagger declares (names, not value types). */
-function api(account: string, accessToken: string, pathAndQuery: string, method = "GET", body?: unknown): Promise<Response> {
-  expect(check({ method, url: `/rest${pathAndQuery}` }), `${method} ${pathAndQuery}`).toEqual([]);
-  const headers: Record<string, string> = { Authorization: `Bearer ${accessToken}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  return sim.fetch(
-    new Request(`${BASE}/${account}/rest${pathAndQuery}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-}
-
-interface Page {
-  Items: Array<Record<string, any>>;
-  TotalResults: number;
-}
+const { control, controlRaw, token, api, seededAccount } = createSimHarness({ checkApiRequests: true });
+const check = loadSellerCloudChecker();
 
 async function customers(account: string, accessToken: string, query = ""): Promise<Page> {
-  const res = await api(account, accessToken, `/api/Customers?${query}`);
+  const res = await api(account, `/api/Customers?${query}`, accessToken);
   expect(res.status, query).toBe(200);
   return res.json() as Promise<Page>;
 }
 
 async function details(account: string, accessToken: string, id: number): Promise<Record<string, any>> {
-  const res = await api(account, accessToken, `/api/Customers/${id}`);
+  const res = await api(account, `/api/Customers/${id}`, accessToken);
   expect(res.status).toBe(200);
   return res.json() as Promise<Record<string, any>>;
 }
 
 function create(account: string, accessToken: string, body: unknown): Promise<Response> {
-  return api(account, accessToken, "/api/Customers", "POST", body);
+  return api(account, "/api/Customers", accessToken, "POST", body);
 }
 
 const userIds = (page: Page) => page.Items.map((row) => row.UserID);
@@ -182,12 +128,12 @@ describe("GET /api/Customers", () => {
     expect(userIds(await customers(account, accessToken, "model.customerType=0"))).toEqual([10001]);
     expect(userIds(await customers(account, accessToken, "model.customerType=1"))).toEqual([10002]);
     expect(userIds(await customers(account, accessToken, "customerType=Wholesale"))).toEqual([10002]);
-    expect((await api(account, accessToken, "/api/Customers?model.customerType=x")).status).toBe(400);
+    expect((await api(account, "/api/Customers?model.customerType=x", accessToken)).status).toBe(400);
   });
 
   it("answers 400 when a date does not bind", async () => {
     const account = newAccount();
-    const res = await api(account, await token(account), "/api/Customers?model.modifiedOnFrom=yesterday");
+    const res = await api(account, "/api/Customers?model.modifiedOnFrom=yesterday", await token(account));
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ ModelState: { "model.modifiedOnFrom": [expect.any(String)] } });
   });
@@ -201,12 +147,7 @@ describe("customer date windows", () => {
     { ID: 10003, FirstName: "C", ModifiedOn: "2024-03-05T15:01:00Z", CreatedOn: "2024-03-01T12:00:00Z" },
   ];
 
-  async function seeded(config: Record<string, unknown> = {}) {
-    const account = newAccount();
-    await control(account, "PUT", "config", config);
-    await control(account, "POST", "customers", { customers: seed });
-    return { account, accessToken: await token(account) };
-  }
+  const seeded = (config: Record<string, unknown> = {}) => seededAccount(config, "customers", { customers: seed });
 
   it("reads modifiedOnFrom/To in the account zone, To covering its whole minute by default", async () => {
     const { account, accessToken } = await seeded();
@@ -285,7 +226,7 @@ describe("GET /api/Customers/{id}", () => {
 
   it("answers 404 with a Message for an unknown ID", async () => {
     const account = newAccount();
-    const res = await api(account, await token(account), "/api/Customers/99999");
+    const res = await api(account, "/api/Customers/99999", await token(account));
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ Message: expect.stringContaining("99999") });
   });

@@ -1,52 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createSellerCloudSimulator } from "../../sandbox/sellercloud";
-import { loadSwaggerChecker } from "../../sandbox/swagger-check";
-import swagger from "../../../shared/reference/sellercloud-swagger-2022.json";
+import { BASE, createSimHarness, loadSellerCloudChecker, newAccount, type Page } from "./sim-helpers";
 
-const sim = createSellerCloudSimulator();
-const BASE = "http://sim.test";
-const check = loadSwaggerChecker(swagger);
-
-function newAccount(): string {
-  return `acct-${crypto.randomUUID()}`;
-}
-
-async function control<T = any>(account: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await sim.fetch(
-    new Request(`${BASE}/${account}/__control/${path}`, {
-      method,
-      headers: { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  expect(res.status, `${method} ${path}`).toBe(200);
-  return res.json() as Promise<T>;
-}
-
-async function token(account: string): Promise<string> {
-  const res = await sim.fetch(
-    new Request(`${BASE}/${account}/rest/api/token`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ Username: "api@example.com", Password: "secret" }),
-    }),
-  );
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-/** Every API request these tests make must be one the vendor swagger declares (names, not value types). */
-function api(account: string, pathAndQuery: string, accessToken: string): Promise<Response> {
-  expect(check({ method: "GET", url: `/rest${pathAndQuery}` }), pathAndQuery).toEqual([]);
-  return sim.fetch(
-    new Request(`${BASE}/${account}/rest${pathAndQuery}`, { headers: { Authorization: `Bearer ${accessToken}` } }),
-  );
-}
-
-interface Page {
-  Items: Array<Record<string, any>>;
-  TotalResults: number;
-}
+const { sim, control, token, api } = createSimHarness({ checkApiRequests: true });
+const check = loadSellerCloudChecker();
 
 async function getJson<T>(account: string, accessToken: string, pathAndQuery: string): Promise<T> {
   const res = await api(account, pathAndQuery, accessToken);

@@ -1,64 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { createSellerCloudSimulator } from "../../sandbox/sellercloud";
-import { loadSwaggerChecker } from "../../sandbox/swagger-check";
-import swagger from "../../../shared/reference/sellercloud-swagger-2022.json";
+import { BASE, createSimHarness, loadSellerCloudChecker, newAccount, type Page } from "./sim-helpers";
 
-const sim = createSellerCloudSimulator();
-const BASE = "http://sim.test";
+const { sim, control, login, token, api, seededAccount } = createSimHarness();
 
-/** Each test gets its own account, so tests never share state. */
-function newAccount(): string {
-  return `acct-${crypto.randomUUID()}`;
-}
-
-async function control<T = any>(account: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await sim.fetch(
-    new Request(`${BASE}/${account}/__control/${path}`, {
-      method,
-      headers: { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  expect(res.status, `${method} ${path}`).toBe(200);
-  return res.json() as Promise<T>;
-}
-
-function login(
-  account: string,
-  body: unknown = { Username: "api@example.com", Password: "secret" },
-): Promise<Response> {
-  return sim.fetch(
-    new Request(`${BASE}/${account}/rest/api/token`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
-}
-
-async function token(account: string): Promise<string> {
-  const res = await login(account);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-function api(account: string, pathAndQuery: string, accessToken?: string): Promise<Response> {
-  const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
-  return sim.fetch(new Request(`${BASE}/${account}/rest${pathAndQuery}`, { headers }));
-}
-
-interface CatalogPage {
-  Items: Array<Record<string, any>>;
-  TotalResults: number;
-}
-
-async function catalog(account: string, accessToken: string, query: string): Promise<CatalogPage> {
+async function catalog(account: string, accessToken: string, query: string): Promise<Page> {
   const res = await api(account, `/api/Catalog?${query}`, accessToken);
   expect(res.status).toBe(200);
-  return res.json() as Promise<CatalogPage>;
+  return res.json() as Promise<Page>;
 }
 
-const ids = (page: CatalogPage) => page.Items.map((row) => row.ID);
+const ids = (page: Page) => page.Items.map((row) => row.ID);
 
 describe("token endpoint", () => {
   it("issues a JWT-looking bearer token and counts the login", async () => {
@@ -214,12 +165,7 @@ describe("time zones and lastUpdated windows", () => {
     { ID: "T-3", LastModifiedDate: "2024-03-05T15:01:00Z" },
   ];
 
-  async function seeded(config: Record<string, unknown> = {}) {
-    const account = newAccount();
-    await control(account, "PUT", "config", config);
-    await control(account, "POST", "products", { products: rows });
-    return { account, accessToken: await token(account) };
-  }
+  const seeded = (config: Record<string, unknown> = {}) => seededAccount(config, "products", { products: rows });
 
   it("renders dates as offset-less wall time in the configured zone", async () => {
     const { account, accessToken } = await seeded();
@@ -469,7 +415,7 @@ describe("control API and routing", () => {
 });
 
 describe("swagger checker", () => {
-  const check = loadSwaggerChecker(swagger);
+  const check = loadSellerCloudChecker();
 
   it("accepts a well-formed Catalog request in either path form", () => {
     expect(

@@ -1,6 +1,7 @@
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { VendorError, type AccessToken, type LoginContext, type VendorHttp, type VendorRequest } from "../../engine/connector";
+import { VendorError, type AccessToken, type LoginContext, type VendorHttp, type VendorRequest, type Window } from "../../engine/connector";
+import { formatVendorMinute } from "./time";
 
 /** SellerCloud REST client: `POST /api/token` for a JWT, `{Items, TotalResults}` lists. */
 
@@ -106,6 +107,26 @@ export async function listPage(http: VendorHttp, path: string, query: Array<[str
   // Stop on TotalResults, never on the size asked for: the server clamps silently.
   const pageSize = Items.length > 0 && Items.length < TotalResults ? Items.length : PAGE_SIZE;
   return { items: Items, total: TotalResults, pageSize };
+}
+
+/**
+ * Paging plus a window on one of SellerCloud's `…From/…To` date filters (wall-clock minutes
+ * in the server's time zone) and the company scope. Each entity names its own filters.
+ */
+export function windowedQuery(
+  settings: { time_zone: string; company_id: number | null },
+  window: Window,
+  page: number,
+  names: { from: string; to: string; company: string },
+): Array<[string, string]> {
+  const q: Array<[string, string]> = [
+    ["model.pageNumber", String(page)],
+    ["model.pageSize", String(PAGE_SIZE)],
+  ];
+  if (window.from) q.push([names.from, formatVendorMinute(window.from, settings.time_zone)]);
+  q.push([names.to, formatVendorMinute(window.to, settings.time_zone)]);
+  if (settings.company_id != null) q.push([names.company, String(settings.company_id)]);
+  return q;
 }
 
 /** The same list query asking for one row: enough to read `TotalResults`. */

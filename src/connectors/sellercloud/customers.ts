@@ -1,22 +1,14 @@
 import type { EntityPuller, PageResult, PulledRecord, VendorHttp, Window } from "../../engine/connector";
-import { errorFromResponse, externalIdOf, listPage, listTotal, mapConcurrently, PAGE_SIZE } from "./client";
+import { errorFromResponse, externalIdOf, listPage, listTotal, mapConcurrently, windowedQuery } from "./client";
 import { mapCustomer, type CustomerPull } from "./customers-map";
 import type { SellerCloudSettings } from "./settings";
-import { formatVendorMinute } from "./time";
 
 /** Detail calls made at once within one page: the list row is too thin (no phone, addresses, manager). */
 const DETAIL_CALLS_AT_ONCE = 4;
 
 /** Query for one Customers page, windowed on `modifiedOn…` (reference §5). */
 export function customersQuery(settings: SellerCloudSettings, window: Window, page: number): Array<[string, string]> {
-  const q: Array<[string, string]> = [
-    ["model.pageNumber", String(page)],
-    ["model.pageSize", String(PAGE_SIZE)],
-  ];
-  if (window.from) q.push(["model.modifiedOnFrom", formatVendorMinute(window.from, settings.time_zone)]);
-  q.push(["model.modifiedOnTo", formatVendorMinute(window.to, settings.time_zone)]);
-  if (settings.company_id != null) q.push(["model.companyIds", String(settings.company_id)]);
-  return q;
+  return windowedQuery(settings, window, page, { from: "model.modifiedOnFrom", to: "model.modifiedOnTo", company: "model.companyIds" });
 }
 
 async function customerDetail(http: VendorHttp, id: string): Promise<unknown | null> {

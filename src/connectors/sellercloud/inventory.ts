@@ -1,9 +1,8 @@
 import { z } from "zod";
 import type { EntityPuller, PageResult, PulledRecord, VendorHttp, Window } from "../../engine/connector";
-import { externalIdOf, getJson, listEnvelope, listPage, listTotal, mapConcurrently, PAGE_SIZE } from "./client";
+import { externalIdOf, getJson, listEnvelope, listPage, listTotal, mapConcurrently, windowedQuery } from "./client";
 import { mapInventory, warehouseQuantity, type InventoryPull } from "./map";
 import type { SellerCloudSettings } from "./settings";
-import { formatVendorMinute } from "./time";
 
 /** Per-product warehouse calls made at once within one page. */
 const WAREHOUSE_CALLS_AT_ONCE = 4;
@@ -14,14 +13,7 @@ const WAREHOUSE_CALLS_AT_ONCE = 4;
  * about (a product edit that leaves quantities alone does not matter here).
  */
 export function inventoryQuery(settings: SellerCloudSettings, window: Window, page: number): Array<[string, string]> {
-  const q: Array<[string, string]> = [
-    ["model.pageNumber", String(page)],
-    ["model.pageSize", String(PAGE_SIZE)],
-  ];
-  if (window.from) q.push(["model.lastAggregateFrom", formatVendorMinute(window.from, settings.time_zone)]);
-  q.push(["model.lastAggregateTo", formatVendorMinute(window.to, settings.time_zone)]);
-  if (settings.company_id != null) q.push(["model.companyID", String(settings.company_id)]);
-  return q;
+  return windowedQuery(settings, window, page, { from: "model.lastAggregateFrom", to: "model.lastAggregateTo", company: "model.companyID" });
 }
 
 const warehouseList = z.array(warehouseQuantity);

@@ -1,19 +1,12 @@
-import { externalIdOf, listPage, listTotal, PAGE_SIZE } from "./client";
+import { externalIdOf, listPage, listTotal, windowedQuery } from "./client";
 import { mapCatalogProduct } from "./map";
-import { formatVendorMinute } from "./time";
 import type { SellerCloudSettings } from "./settings";
 import type { EntityPuller, PageResult, VendorHttp, Window } from "../../engine/connector";
 
 /** Query for one Catalog page of a window; the user's product_pull_filter is added as is. */
 export function catalogQuery(settings: SellerCloudSettings, window: Window, page: number): Array<[string, string]> {
-  const q: Array<[string, string]> = [
-    ["model.pageNumber", String(page)],
-    ["model.pageSize", String(PAGE_SIZE)],
-    ["model.activeStatus", settings.include_inactive ? "-1" : "1"],
-  ];
-  if (window.from) q.push(["model.lastUpdatedFrom", formatVendorMinute(window.from, settings.time_zone)]);
-  q.push(["model.lastUpdatedTo", formatVendorMinute(window.to, settings.time_zone)]);
-  if (settings.company_id != null) q.push(["model.companyID", String(settings.company_id)]);
+  const q = windowedQuery(settings, window, page, { from: "model.lastUpdatedFrom", to: "model.lastUpdatedTo", company: "model.companyID" });
+  q.splice(2, 0, ["model.activeStatus", settings.include_inactive ? "-1" : "1"]);
   for (const [name, value] of Object.entries(settings.product_pull_filter)) {
     for (const v of Array.isArray(value) ? value : [value]) q.push([name, String(v)]);
   }
