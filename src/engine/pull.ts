@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { runPages, runs, type Run } from "../db/schema";
 import { log } from "../log";
-import type { PageResult, Window } from "./connector";
+import type { PageResult, VendorHttp, Window } from "./connector";
 import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
@@ -52,10 +52,15 @@ async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | 
   return { run, conn };
 }
 
+/** One vendor read for a connection: under a page permit, with the authorised HTTP function. */
+function readVendor<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>): Promise<T> {
+  return withPermit(ctx, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs)));
+}
+
+const windowOf = (run: Run): Window => ({ from: run.windowFrom, to: run.windowTo! });
+
 function fetchPage(ctx: EngineContext, { run, conn }: RunContext, page: number): Promise<PageResult> {
-  const puller = conn.connector.pullers[run.entity];
-  const window: Window = { from: run.windowFrom, to: run.windowTo! };
-  return withPermit(ctx, conn, () => puller.fetchPage(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, window, page));
+  return readVendor(ctx, conn, (http) => conn.connector.pullers[run.entity].fetchPage(http, conn.settings, windowOf(run), page));
 }
 
 const pagesFor = (result: PageResult) => Math.max(1, Math.ceil(result.total / result.pageSize));
@@ -141,9 +146,7 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
   const rc = await openRun(ctx, runId);
   if (!rc || rc.run.pass !== pass) return;
   const { conn, run } = rc;
-  const puller = conn.connector.pullers[run.entity];
-  const window: Window = { from: run.windowFrom, to: run.windowTo! };
-  const total = await withPermit(ctx, conn, () => puller.fetchTotal(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, window));
+  const total = await readVendor(ctx, conn, (http) => conn.connector.pullers[run.entity].fetchTotal(http, conn.settings, windowOf(run)));
   if (total === run.total) {
     await closeAndReplayDependents(ctx, rc);
     return;
@@ -179,7 +182,7 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
   if (!conn) return;
   const puller = conn.connector.pullers[msg.entity];
   const scope = { tenantId: msg.tenantId, connectionId: msg.connectionId, entity: msg.entity, runId: null };
-  const pulled = await withPermit(ctx, conn, () => puller.fetchOne(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, msg.externalId));
+  const pulled = await readVendor(ctx, conn, (http) => puller.fetchOne(http, conn.settings, msg.externalId));
   const now = new Date().toISOString();
   if (!pulled) {
     const missing = { externalId: msg.externalId, code: "not_found_at_vendor", reason: `${msg.externalId} is no longer in ${conn.row.vendor}`, payload: null };

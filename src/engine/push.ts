@@ -14,6 +14,10 @@ export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage
     reason: `no connection of this tenant handles ${msg.type} yet; replay the error once one does`,
     payload: msg,
   };
-  const scope = { tenantId: msg.tenantId, connectionId: "", entity: msg.type.split(".")[0], runId: null };
-  await ctx.db.batch(recordErrorStatements(ctx, scope, "push", [failure], new Date().toISOString()) as [any]);
+  await ctx.db.batch(recordErrorStatements(ctx, eventScope(msg), "push", [failure], new Date().toISOString()) as [any]);
+}
+
+/** Errors of platform events belong to the tenant (no connection) and the event's entity. */
+export function eventScope(msg: PushRecordMessage) {
+  return { tenantId: msg.tenantId, connectionId: "", entity: msg.type.split(".")[0], runId: null };
 }

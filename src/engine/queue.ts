@@ -4,7 +4,7 @@ import { VendorError } from "./connector";
 import { engineContext, type EngineContext } from "./context";
 import type { PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
 import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, PermitUnavailable } from "./pull";
-import { handlePushEvent } from "./push";
+import { eventScope, handlePushEvent } from "./push";
 import { recordErrorStatements } from "./records";
 import { failRun, getRun, noteRunError } from "./runs";
 import { tenantStub } from "./vendor-http";
@@ -146,7 +146,6 @@ async function deadRecord(ctx: EngineContext, body: AnyMessage, reason: string):
     const scope = { tenantId: body.tenantId, connectionId: body.connectionId, entity: body.entity, runId: null };
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [{ externalId: body.externalId, code: "replay_failed", reason, payload: null }], now) as [any]);
   } else if (body.kind === "event") {
-    const scope = { tenantId: body.tenantId, connectionId: "", entity: body.type.split(".")[0], runId: null };
-    await ctx.db.batch(recordErrorStatements(ctx, scope, "push", [{ externalId: body.systemId, code: "push_failed", reason, payload: body }], now) as [any]);
+    await ctx.db.batch(recordErrorStatements(ctx, eventScope(body), "push", [{ externalId: body.systemId, code: "push_failed", reason, payload: body }], now) as [any]);
   }
 }
