@@ -118,6 +118,7 @@ describe("tenant isolation", () => {
     expect((await api("GET", `/v1/tenants/${a.id}`)).status).toBe(401);
     expect((await api("GET", `/v1/tenants/${a.id}`, { token: "sy_not-a-key" })).status).toBe(401);
 
+    expect((await api("POST", "/v1/tenants/no-such-tenant/keys", { token: OPERATOR })).status).toBe(404);
     const issued = await api("POST", `/v1/tenants/${a.id}/keys`, { token: OPERATOR, body: { label: "second" } });
     expect(issued.body.key).toMatch(/^sy_/);
     expect((await api("GET", `/v1/tenants/${a.id}`, { token: issued.body.key })).status).toBe(200);

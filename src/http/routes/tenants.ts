@@ -97,7 +97,7 @@ tenantRoutes.openapi(
   async (c) => {
     const { tenantId } = c.req.valid("param");
     const engine = c.get("engine");
-    if (!(await getTenant(engine, tenantId))) throw new ApiError("not_found", "no such tenant");
+    // The tenant's existence was checked by requireTenantAccess.
     const body = IssueKey.safeParse((await c.req.json().catch(() => null)) ?? {});
     if (!body.success) throw invalid(body.error.issues);
     return c.json(await issueTenantKey(engine, tenantId, body.data.label ?? null), 201);
