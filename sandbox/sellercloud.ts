@@ -7,8 +7,19 @@
  *   /<account>/__control/...   test control API, JSON in/out, never counted or throttled
  *
  * Facts marked [I] in the reference are guesses; the knobs below let tests pick a behaviour.
+ * Orders live in `sellercloud-orders.ts`; their routes are spread into the tables here.
  */
 import { z } from "zod";
+import {
+  ORDER_API_ROUTES,
+  ORDER_CONTROL_ROUTES,
+  OrderPatchSchema,
+  newOrderSequences,
+  newOrderTable,
+  writeOrderPatch,
+  type OrderSequences,
+  type OrderTable,
+} from "./sellercloud-orders";
 
 export interface SellerCloudSimulator {
   fetch(req: Request): Promise<Response>;
@@ -81,9 +92,9 @@ const DEFAULT_CONFIG: SimConfig = {
   badLoginStatus: 400,
 };
 
-const DEFAULT_COMPANY = { ID: 163, CompanyName: "Default Company" };
+export const DEFAULT_COMPANY = { ID: 163, CompanyName: "Default Company" };
 
-interface Account {
+export interface Account {
   name: string;
   config: SimConfig;
   /** Keyed by lower-cased ID: SKUs are unique case-insensitively. */
@@ -96,6 +107,10 @@ interface Account {
   nextCustomerId: number;
   /** Next ID for an address given without one; never reused. */
   nextAddressId: number;
+  /** Keyed by order ID (§6). */
+  orders: OrderTable;
+  /** Next order, item, package and order-address IDs; never reused. */
+  orderSeq: OrderSequences;
   /** Issued, unrevoked tokens → expiry (sim time, epoch ms). */
   tokens: Map<string, number>;
   /** Sim times of API requests admitted by the throttle, oldest first. */
@@ -122,6 +137,8 @@ function newAccount(name: string): Account {
     customers: new CustomerTable(),
     nextCustomerId: FIRST_CUSTOMER_ID,
     nextAddressId: FIRST_ADDRESS_ID,
+    orders: newOrderTable(),
+    orderSeq: newOrderSequences(),
     tokens: new Map(),
     throttleLog: [],
     faults: [],
@@ -135,12 +152,12 @@ function emptyStats(): Stats {
 }
 
 /** The simulator's clock; tests shift it with `clockOffsetMs` instead of waiting. */
-function simNow(account: Account): number {
+export function simNow(account: Account): number {
   return Date.now() + account.config.clockOffsetMs;
 }
 
 /** Timestamps the simulator writes are whole seconds, so the rendered value is the stored value. */
-function stampNow(account: Account): Instant {
+export function stampNow(account: Account): Instant {
   return new Instant(Math.floor(simNow(account) / 1000) * 1000);
 }
 
@@ -148,7 +165,7 @@ function stampNow(account: Account): Instant {
 // Time zones. Product dates are tenant wall-clock times without an offset (§2, [I]).
 
 /** A stored point in time; rendered in the account's zone when a row is serialised. */
-class Instant {
+export class Instant {
   constructor(readonly epochMs: number) {}
 }
 
@@ -163,7 +180,7 @@ interface WallTime {
 
 type DateGranularity = "day" | "minute" | "second";
 
-interface ParsedDate {
+export interface ParsedDate {
   epochMs: number;
   granularity: DateGranularity;
 }
@@ -256,7 +273,7 @@ function wallTimeToEpoch(w: WallTime, timeZone: string): number {
 }
 
 /** `YYYY-MM-DDTHH:mm:ss`, no offset. */
-function formatLocal(epochMs: number, timeZone: string): string {
+export function formatLocal(epochMs: number, timeZone: string): string {
   const w = wallTimeIn(epochMs, timeZone);
   const pad = (n: number, width = 2) => String(n).padStart(width, "0");
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
@@ -277,7 +294,7 @@ const DATE_PATTERNS = [
  * Parses a vendor date string. Without an explicit offset it is a wall-clock time in
  * `timeZone`; an ISO string ending in `Z` or `±hh:mm` is an absolute instant.
  */
-function parseVendorDate(text: string, timeZone: string): ParsedDate | null {
+export function parseVendorDate(text: string, timeZone: string): ParsedDate | null {
   const value = text.trim();
   for (const pattern of DATE_PATTERNS) {
     const groups = pattern.exec(value)?.groups;
@@ -398,7 +415,7 @@ function renderRow(row: ProductRow, timeZone: string): ProductRow {
  * rebuilt lazily after any mutation. Rows are never changed in place (every write stores a new
  * object), so a mutation of the table is the only thing that can make a derived view stale.
  */
-class CachedTable<K, V> extends Map<K, V> {
+export class CachedTable<K, V> extends Map<K, V> {
   private sortedRows: readonly V[] | null = null;
   /** Filter key → matching rows in `sorted()` order; a few entries, oldest evicted first. */
   private readonly filtered = new Map<string, readonly V[]>();
@@ -516,7 +533,7 @@ function editProduct(account: Account, sku: string, fields: ProductRow): boolean
   return true;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /**
  * Deterministic, plausible catalog data; dates are scattered over the 30 days before now, not in ID order.
@@ -575,7 +592,7 @@ function generatedStock(index: number, warehouses: WarehouseSet): StockRecord {
   return { warehouses: byWarehouseId(figures), expectedDelivery: null };
 }
 
-function round2(n: number): number {
+export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
@@ -586,7 +603,7 @@ function upcFor(index: number): string {
   return body + ((10 - (sum % 10)) % 10);
 }
 
-function listCompanies(account: Account): Array<{ ID: number; CompanyName: string }> {
+export function listCompanies(account: Account): Array<{ ID: number; CompanyName: string }> {
   const byId = new Map<number, string>([[DEFAULT_COMPANY.ID, DEFAULT_COMPANY.CompanyName]]);
   for (const row of account.products.values()) {
     if (typeof row.CompanyID === "number" && typeof row.CompanyName === "string" && !byId.has(row.CompanyID)) {
@@ -968,7 +985,7 @@ interface InternalSection {
 type Section = Readonly<Record<string, unknown>>;
 type AddressRecord = z.infer<typeof AddressInputSchema> & { ID: number };
 
-interface CustomerRecord {
+export interface CustomerRecord {
   readonly ID: number;
   /** List rows have first/last name; the details only `General.Name`, kept as their join. */
   readonly FirstName: string | null;
@@ -1086,7 +1103,7 @@ function fullName(first: string | null, last: string | null): string | null {
 }
 
 /** Defined keys only: an explicit null clears a field, an absent one keeps it. */
-function definedOnly<T extends object>(fields: T): Partial<T> {
+export function definedOnly<T extends object>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
@@ -1154,7 +1171,7 @@ function newAddress(account: Account, address: z.infer<typeof AddressInputSchema
  * Edits customer `id` (creating it when unknown, with defaults) the way a Delta user would:
  * ModifiedOn becomes the sim now unless the patch sets it. Returns the stored record.
  */
-function writeCustomer(account: Account, id: number | undefined, patch: CustomerPatch): CustomerRecord {
+export function writeCustomer(account: Account, id: number | undefined, patch: CustomerPatch): CustomerRecord {
   const now = stampNow(account);
   const customerId = id ?? account.nextCustomerId;
   account.nextCustomerId = Math.max(account.nextCustomerId, customerId + 1);
@@ -1314,7 +1331,7 @@ function generatedCustomer(account: Account, id: number, companyId: number, nowM
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8" };
 
-function json(body: unknown, status = 200, statusText?: string): Response {
+export function json(body: unknown, status = 200, statusText?: string): Response {
   return new Response(JSON.stringify(body), { status, statusText, headers: JSON_HEADERS });
 }
 
@@ -1348,14 +1365,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 // ---------------------------------------------------------------------------
 // API pipeline: record → latency → throttle → faults → route → auth → handler
 
-interface ApiContext {
+export interface ApiContext {
   account: Account;
   req: Request;
   query: QueryBinder;
   params: Record<string, string>;
 }
 
-interface ApiRoute {
+export interface ApiRoute {
   method: string;
   /** Relative to `/rest`; `{name}` segments capture path parameters. */
   path: string;
@@ -1370,9 +1387,11 @@ const API_ROUTES: ApiRoute[] = [
   { method: "GET", path: "/api/Customers", handle: handleCustomers },
   { method: "POST", path: "/api/Customers", handle: handleCreateCustomer },
   { method: "GET", path: "/api/Customers/{id}", handle: handleCustomer },
+  { method: "PUT", path: "/api/Customers/{id}", handle: handleUpdateCustomer },
   { method: "GET", path: "/api/Inventory", handle: handleInventory },
   { method: "GET", path: "/api/Inventory/Warehouses", handle: handleInventoryWarehouses },
   { method: "GET", path: "/api/Warehouses", handle: handleWarehouses },
+  ...ORDER_API_ROUTES,
 ];
 
 type RouteResolution =
@@ -1460,7 +1479,7 @@ function isAuthorized(account: Account, req: Request): boolean {
 // Query binding, emulating ASP.NET Web API [FromUri] on a `model` parameter (§2):
 // `model.x` or bare `x`, case-insensitive; arrays by repeated keys; unknown keys ignored.
 
-class QueryBinder {
+export class QueryBinder {
   readonly errors: Record<string, string[]> = {};
   private readonly values = new Map<string, string[]>();
 
@@ -1536,19 +1555,127 @@ class QueryBinder {
   }
 }
 
+/**
+ * A JSON request body read the way Json.NET binds one: keys case-insensitive, numeric and boolean
+ * strings bind to numbers and booleans, numbers and booleans to strings. Failures collect as
+ * ModelState entries keyed by the declared name's path (`model.Products[0].Qty`), like the query binder's.
+ */
+export class JsonBody {
+  private constructor(
+    private readonly fields: Record<string, unknown>,
+    private readonly path: string,
+    readonly errors: Record<string, string[]>,
+  ) {}
+
+  /** Null when the body is not a JSON object. */
+  static async read(req: Request): Promise<JsonBody | null> {
+    try {
+      const parsed: unknown = JSON.parse(new TextDecoder().decode(await req.arrayBuffer()));
+      return isJsonObject(parsed) ? new JsonBody(parsed, "model", {}) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  string(name: string): string | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) return value;
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    return this.reject(name, value);
+  }
+
+  int(name: string): number | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) return value;
+    const n = bodyInt(value);
+    return n === null || Number.isNaN(n) ? this.reject(name, value) : n;
+  }
+
+  number(name: string): number | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) return value;
+    const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+    return Number.isFinite(n) ? n : this.reject(name, value);
+  }
+
+  bool(name: string): boolean | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null || typeof value === "boolean") return value;
+    const text = typeof value === "string" ? value.trim().toLowerCase() : "";
+    return text === "true" ? true : text === "false" ? false : this.reject(name, value);
+  }
+
+  /** A vendor date string; zone-less ones are wall time in `timeZone`. */
+  date(name: string, timeZone: string): ParsedDate | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) return value;
+    return (typeof value === "string" ? parseVendorDate(value, timeZone) : null) ?? this.reject(name, value);
+  }
+
+  section(name: string): JsonBody | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) return value;
+    return isJsonObject(value) ? new JsonBody(value, this.key(name), this.errors) : this.reject(name, value);
+  }
+
+  list(name: string): JsonBody[] | null | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) return value;
+    if (!Array.isArray(value) || !value.every(isJsonObject)) return this.reject(name, value);
+    return value.map((item, i) => new JsonBody(item, `${this.key(name)}[${i}]`, this.errors));
+  }
+
+  /** Data-annotation `[Required]`: null, absent or blank is an error (once: not on top of a type error). */
+  required<T>(name: string, value: T | null | undefined): value is T {
+    const missing = value === null || value === undefined || (typeof value === "string" && value.trim() === "");
+    if (missing && !this.errors[this.key(name)]) this.fail(name, `The ${name} field is required.`);
+    return !missing;
+  }
+
+  fail(name: string, message: string): void {
+    (this.errors[this.key(name)] ??= []).push(message);
+  }
+
+  invalidResponse(): Response | null {
+    if (Object.keys(this.errors).length === 0) return null;
+    return json({ Message: "The request is invalid.", ModelState: this.errors }, 400);
+  }
+
+  private key(name: string): string {
+    return `${this.path}.${name}`;
+  }
+
+  private raw(name: string): unknown {
+    const lower = name.toLowerCase();
+    for (const key in this.fields) if (key.toLowerCase() === lower) return this.fields[key];
+    return undefined;
+  }
+
+  private reject(name: string, value: unknown): undefined {
+    const shown = typeof value === "object" ? JSON.stringify(value) : String(value);
+    this.fail(name, `The value '${shown}' is not valid for ${name}.`);
+    return undefined;
+  }
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 interface Page {
   number: number;
   size: number;
 }
 
 /** Defaults 1/10; oversize pages are clamped silently, so `TotalResults` is the only stop signal (§2, §9.2). */
-function bindPage(query: QueryBinder, clamp: number): Page {
+export function bindPage(query: QueryBinder, clamp: number): Page {
   const number = query.int("pageNumber") ?? 1;
   const size = query.int("pageSize") ?? 10;
   return { number: Math.max(number, 1), size: Math.min(size < 1 ? 10 : size, clamp) };
 }
 
-function paged<T>(rows: readonly T[], page: Page): { Items: T[]; TotalResults: number } {
+export function paged<T>(rows: readonly T[], page: Page): { Items: T[]; TotalResults: number } {
   const start = (page.number - 1) * page.size;
   return { Items: rows.slice(start, start + page.size), TotalResults: rows.length };
 }
@@ -1707,14 +1834,14 @@ function triState(choice: number | undefined, value: boolean): boolean {
   return choice === 1 ? value : choice === 2 ? !value : true;
 }
 
-interface RowFilter<Row = ProductRow> {
+export interface RowFilter<Row = ProductRow> {
   /** Identifies the filter's behaviour: equal keys ⇒ same rows match (so Catalog and Inventory may share results). */
   key: string;
   matches(row: Row): boolean;
 }
 
 /** Collects a query's row predicates with key parts that identify their behaviour; parts are added in one fixed order. */
-class RowFilterBuilder<Row = ProductRow> {
+export class RowFilterBuilder<Row = ProductRow> {
   private readonly predicates: Array<(row: Row) => boolean> = [];
   private readonly keyParts: unknown[] = [];
 
@@ -1836,13 +1963,23 @@ function bindDateFilters(
  * `<param>From` / `<param>To`, both inclusive. Inclusivity of a minute-granular To is unknown ([I], §11),
  * so `toInclusiveMinute` picks: cover the whole minute, or stop at its first millisecond.
  */
-function bindDateRange(
+export function bindDateRange(
   query: QueryBinder,
   param: string,
   toInclusiveMinute: boolean,
 ): { from?: number; upper?: number } | null {
-  const from = query.date(`${param}From`);
-  const to = query.date(`${param}To`);
+  return bindDateWindow(query, `${param}From`, `${param}To`, toInclusiveMinute);
+}
+
+/** `bindDateRange` for pairs not named `<param>From/To` (Orders' `orderFromDate`/`orderToDate`). */
+export function bindDateWindow(
+  query: QueryBinder,
+  fromParam: string,
+  toParam: string,
+  toInclusiveMinute: boolean,
+): { from?: number; upper?: number } | null {
+  const from = query.date(fromParam);
+  const to = query.date(toParam);
   if (!from && !to) return null;
   const upper = to && (to.granularity === "minute" && toInclusiveMinute ? to.epochMs + 59_999 : to.epochMs);
   return { from: from?.epochMs, upper };
@@ -2028,8 +2165,43 @@ async function handleCreateCustomer({ account, req }: ApiContext): Promise<Respo
   return json(record.ID);
 }
 
+/**
+ * `PUT /api/Customers/{id}` (§5; newer than the 2022 swagger): a partial update, null or absent
+ * meaning "no change"; bumps ModifiedOn. Body binding fails before the lookup, as in ASP.NET, so a
+ * bad type is a 400 even for an unknown ID. Answers 200 with an empty body ([I]: none documented).
+ */
+async function handleUpdateCustomer({ account, req, params }: ApiContext): Promise<Response> {
+  if (!/^\d+$/.test(params.id)) {
+    return json({ Message: "The request is invalid.", MessageDetail: `The value '${params.id}' is not valid for id.` }, 400);
+  }
+  const body = await JsonBody.read(req);
+  if (!body) return json({ Message: "The request is invalid." }, 400);
+  const given = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
+  const general = definedOnly({
+    Name: given(body.string("Name")),
+    Title: given(body.string("Title")),
+    SourceId: given(body.string("SourceId")),
+  });
+  const patch: CustomerPatch = {
+    Email: given(body.string("Email")),
+    EmailCC: given(body.string("EmailCC")),
+    CorporateName: given(body.string("BusinessName")),
+    IsWholeSaleUser: given(body.bool("IsWholesale")),
+    CompanyID: given(body.int("CompanyId")),
+    General: general,
+    Internal: definedOnly({ AccountManagerId: given(body.int("AccountManager1Id")) }),
+  };
+  const invalid = body.invalidResponse();
+  if (invalid) return invalid;
+
+  const id = Number(params.id);
+  if (!account.customers.has(id)) return json({ Message: `Customer with ID ${params.id} was not found.` }, 404);
+  writeCustomer(account, id, patch);
+  return new Response(null, { status: 200 });
+}
+
 /** A JSON body int as Json.NET reads one: a number or a numeric string; null when absent/empty, NaN when not an int. */
-function bodyInt(value: unknown): number | null {
+export function bodyInt(value: unknown): number | null {
   if (value === undefined || value === null || value === "") return null;
   if (typeof value === "number") return Number.isInteger(value) ? value : NaN;
   return typeof value === "string" && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
@@ -2134,23 +2306,33 @@ const HookSchema = z.preprocess(
       route: z.literal("customers"),
       edit: z.strictObject({ id: z.number().int().positive(), fields: CustomerPatchSchema }),
     }),
+    z.strictObject({
+      afterPage: z.number().int().positive(),
+      /** `GET /api/Orders` pages; `fields` is a control PATCH body. */
+      route: z.literal("orders"),
+      edit: z.strictObject({ id: z.number().int().positive(), fields: OrderPatchSchema }),
+    }),
   ]),
 );
 
 type PendingHook = z.infer<typeof HookSchema>;
 
 /**
- * Simulates a user editing the catalog (or customers) while a client pages through it. Each hook
- * fires once, after page `afterPage` of its route was served; an edit naming an unknown SKU or
- * customer ID creates that product or customer (a row appearing mid-run).
+ * Simulates a user editing the catalog (or customers, or orders) while a client pages through it.
+ * Each hook fires once, after page `afterPage` of its route was served; an edit naming an unknown
+ * SKU, customer or order ID creates that row (a row appearing mid-run).
  */
-function runPageHooks(account: Account, route: PendingHook["route"], servedPage: number): void {
+export function runPageHooks(account: Account, route: PendingHook["route"], servedPage: number): void {
   const isDue = (hook: PendingHook) => hook.route === route && hook.afterPage === servedPage;
   const due = account.hooks.filter(isDue);
   account.hooks = account.hooks.filter((hook) => !isDue(hook));
   for (const hook of due) {
     if (hook.route === "customers") {
       writeCustomer(account, hook.edit.id, hook.edit.fields);
+      continue;
+    }
+    if (hook.route === "orders") {
+      writeOrderPatch(account, hook.edit.id, hook.edit.fields);
       continue;
     }
     const { edit } = hook;
@@ -2174,7 +2356,7 @@ const GenerateSchema = z.strictObject({
   start: z.number().int().min(0).default(1),
 });
 
-class ControlError extends Error {
+export class ControlError extends Error {
   constructor(
     message: string,
     readonly status = 400,
@@ -2183,14 +2365,14 @@ class ControlError extends Error {
   }
 }
 
-interface ControlContext {
+export interface ControlContext {
   account: Account;
   req: Request;
   /** The `:name` segment (rest of the path), URL-decoded. */
   param: string;
 }
 
-interface ControlRoute {
+export interface ControlRoute {
   method: string;
   path: string;
   handle(ctx: ControlContext): Promise<unknown> | unknown;
@@ -2216,6 +2398,7 @@ const CONTROL_ROUTES: ControlRoute[] = [
   { method: "PATCH", path: "customers/:id", handle: patchCustomer },
   { method: "DELETE", path: "customers/:id", handle: deleteCustomer },
   { method: "PUT", path: "inventory/:sku", handle: putInventory },
+  ...ORDER_CONTROL_ROUTES,
   { method: "POST", path: "faults", handle: addFaults },
   { method: "POST", path: "hooks", handle: addHooks },
   { method: "POST", path: "revoke-tokens", handle: revokeTokens },
@@ -2247,7 +2430,7 @@ function matchControlPath(pattern: string, subPath: string): string | null {
     : null;
 }
 
-async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
+export async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   let body: unknown;
   try {
     body = await req.json();

@@ -5,6 +5,21 @@
 
 export type SwaggerChecker = (req: { method: string; url: string }) => string[];
 
+export interface NewerEndpoint {
+  method: string;
+  /** A path template as the swagger would write it, e.g. `/api/Customers/{id}`. */
+  path: string;
+}
+
+/**
+ * Endpoints SellerCloud added after the kept (2022) swagger, accepted as if it declared them, with
+ * no query parameters. Each needs a documented source.
+ */
+export const NEWER_ENDPOINTS: readonly NewerEndpoint[] = [
+  // shared/reference/sellercloud-api.md §5: "PUT /api/Customers/{id} (S26/newer docs): partial update … Not present in S22."
+  { method: "PUT", path: "/api/Customers/{id}" },
+];
+
 interface Operation {
   /** Lower-cased names a request may use (`model.x` declarations also admit bare `x`). */
   accepted: Set<string>;
@@ -21,8 +36,9 @@ interface PathEntry {
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
 
-export function loadSwaggerChecker(swaggerJson: unknown): SwaggerChecker {
+export function loadSwaggerChecker(swaggerJson: unknown, newer: readonly NewerEndpoint[] = NEWER_ENDPOINTS): SwaggerChecker {
   const entries = readPaths(swaggerJson);
+  for (const endpoint of newer) addEndpoint(entries, endpoint);
   return ({ method, url }) => checkRequest(entries, method.toUpperCase(), new URL(url, "http://localhost"));
 }
 
@@ -67,15 +83,33 @@ function checkQuery(operation: Operation, params: URLSearchParams, label: string
   return problems;
 }
 
+function addEndpoint(entries: PathEntry[], { method, path }: NewerEndpoint): void {
+  const segments = templateSegments(path);
+  const same = (entry: PathEntry) =>
+    entry.segments.length === segments.length && entry.segments.every((s, i) => s === segments[i]);
+  let entry = entries.find(same);
+  if (!entry) {
+    entry = { template: path, segments, operations: new Map() };
+    entries.push(entry);
+  }
+  if (!entry.operations.has(method.toUpperCase())) {
+    entry.operations.set(method.toUpperCase(), { accepted: new Set(), required: [] });
+  }
+}
+
+function templateSegments(template: string): Array<string | null> {
+  return template
+    .replace(/\/+$/, "")
+    .split("/")
+    .map((s) => (/^\{[^}]+\}$/.test(s) ? null : s.toLowerCase()));
+}
+
 function readPaths(swaggerJson: unknown): PathEntry[] {
   const paths = isRecord(swaggerJson) ? swaggerJson.paths : undefined;
   if (!isRecord(paths)) throw new Error("swagger: no `paths` object");
   return Object.entries(paths).map(([template, item]) => ({
     template,
-    segments: template
-      .replace(/\/+$/, "")
-      .split("/")
-      .map((s) => (/^\{[^}]+\}$/.test(s) ? null : s.toLowerCase())),
+    segments: templateSegments(template),
     operations: readOperations(isRecord(item) ? item : {}),
   }));
 }

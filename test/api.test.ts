@@ -15,7 +15,7 @@ describe("admin API input and errors", () => {
       [{ ...base, settings: { time_zone: "Mars/Olympus_Mons" } }, "settings.time_zone"],
       [{ ...base, settings: { product_pull_filter: { compnyID: 5 } } }, "settings.product_pull_filter.compnyID"],
       [{ ...base, settings: { include_inactve: false } }, "settings"],
-      [{ ...base, settings: { schedules: { orders: { interval_minutes: 5 } } } }, "settings.schedules.orders"],
+      [{ ...base, settings: { schedules: { invoices: { interval_minutes: 5 } } } }, "settings.schedules.invoices"],
       [{ ...base, settings: { max_parallel_pages: 0 } }, "settings.max_parallel_pages"],
     ];
     for (const [body, field] of cases) {

@@ -105,7 +105,12 @@ export function platformStore(apiKey: string) {
  * test names their schedules, so run counts stay about what the test is about.
  */
 export async function addSellerCloudConnection(tenant: TestTenant, account: SellerCloudAccount, settings: Record<string, unknown> = {}) {
-  const schedules = { inventory: { enabled: false, interval_minutes: 30 }, customers: { enabled: false, interval_minutes: 60 }, ...((settings.schedules as object) ?? {}) };
+  const schedules = {
+    inventory: { enabled: false, interval_minutes: 30 },
+    customers: { enabled: false, interval_minutes: 60 },
+    orders: { enabled: false, interval_minutes: 15 },
+    ...((settings.schedules as object) ?? {}),
+  };
   const res = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
     token: tenant.key,
     body: { vendor: "sellercloud", name: "SellerCloud", base_url: account.baseUrl, credentials: { username: "api@example.com", password: "secret" }, settings: { ...settings, schedules } },

@@ -72,6 +72,7 @@ export const runs = sqliteTable("runs", {
   error: text("error"),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
+  report: text("report"),
 });
 
 export const runPages = sqliteTable(
@@ -97,6 +98,7 @@ export const mappings = sqliteTable(
     referenceId: text("reference_id"),
     hash: text("hash"),
     updatedAt: text("updated_at").notNull(),
+    origin: text("origin").notNull().default("vendor"),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.entity, t.externalId] })],
 );
@@ -117,6 +119,7 @@ export const recordErrors = sqliteTable("record_errors", {
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
   resolvedAt: text("resolved_at"),
+  waitsFor: text("waits_for"),
 });
 
 export const webhookReceipts = sqliteTable(
@@ -141,6 +144,34 @@ export const outbox = sqliteTable("outbox", {
   createdAt: text("created_at").notNull(),
   sentAt: text("sent_at"),
 });
+
+export const pushLog = sqliteTable("push_log", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  connectionId: text("connection_id").notNull(),
+  eventId: text("event_id").notNull(),
+  eventType: text("event_type").notNull(),
+  entity: text("entity").notNull(),
+  systemId: text("system_id").notNull(),
+  externalId: text("external_id"),
+  action: text("action").notNull(),
+  detail: text("detail"),
+  warning: text("warning"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const shippedOrders = sqliteTable(
+  "shipped_orders",
+  {
+    tenantId: text("tenant_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    externalId: text("external_id").notNull(),
+    systemId: text("system_id"),
+    shippedAt: text("shipped_at").notNull(),
+    scrubbedAt: text("scrubbed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.externalId] })],
+);
 
 export type Tenant = typeof tenants.$inferSelect;
 export type Connection = typeof connections.$inferSelect;

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { PlatformEntity } from "../platform/contract";
+import type { PlatformEntity, PlatformEventType } from "../platform/contract";
 
 /**
  * The one interface between the engine and a vendor. A connector knows its vendor's HTTP
@@ -57,23 +57,118 @@ export interface ChildRecord {
   record: Record<string, unknown>;
 }
 
-export type MapResult<T> = { ok: true; record: T; children?: ChildRecord[] } | { ok: false; code: string; reason: string };
+export type MapResult<T> =
+  | {
+      ok: true;
+      record: T;
+      children?: ChildRecord[];
+      /** The record is a shipped order: personal-data retention counts from this instant. */
+      shippedAt?: string;
+    }
+  | { ok: false; code: string; reason: string };
 
 export interface EntityPuller<S> {
   platformEntity: PlatformEntity;
   defaultIntervalMinutes: number;
   /**
-   * An entity whose records must be on the platform first (inventory needs its product).
-   * It is not scheduled before that entity's first window completes, and its failed
-   * records are replayed whenever that entity's run succeeds.
+   * Entities whose records must be on the platform first (inventory needs its product, an
+   * order its customer). It is not scheduled before their first windows complete, and its
+   * failed records are replayed whenever one of their runs succeeds.
    */
-  dependsOn?: string;
+  dependsOn?: string[];
   fetchPage(http: VendorHttp, settings: S, window: Window, page: number): Promise<PageResult>;
   /** The window's current total, as cheaply as the vendor allows (verification reads only this). */
   fetchTotal(http: VendorHttp, settings: S, window: Window): Promise<number>;
   fetchOne(http: VendorHttp, settings: S, externalId: string): Promise<PulledRecord | null>;
   /** Pure: a vendor row to a platform record (without system_id / reference_id). */
   map(raw: unknown, settings: S): MapResult<Record<string, unknown>>;
+  /**
+   * Records the hub created in the vendor from the platform (orders it pushed) are not
+   * pulled back: the platform already has them and is their master.
+   */
+  skipPlatformOrigin?: boolean;
+  /**
+   * Fields the platform is master of for one record (field ownership): a pull keeps the
+   * platform's current values of these instead of overwriting them.
+   */
+  platformOwnedFields?(settings: S, origin: RecordOrigin): string[];
+}
+
+/** Which side created a linked pair of records. */
+export type RecordOrigin = "vendor" | "platform";
+
+/** What a pusher may ask of the engine while it pushes one platform record. */
+export interface PushContext<S> {
+  http: VendorHttp;
+  settings: S;
+  /** The vendor id linked to a platform record of one of `entities` (pulled, pushed or linked). */
+  externalIdOf(entities: string[], systemId: string): Promise<string | null>;
+  /** Who created a linked pair, or null when the record is not linked yet. */
+  originOf(entity: string, systemId: string): Promise<RecordOrigin | null>;
+  /** Reads a platform record by system_id (null when the platform has none). */
+  readPlatform(entity: PlatformEntity, systemId: string): Promise<Record<string, unknown> | null>;
+  /**
+   * Pushes a record this one needs first (an order's customer) unless it is linked already,
+   * and returns its vendor id. A dependency that cannot be pushed refuses this push.
+   */
+  ensurePushed(entity: string, systemId: string): Promise<string>;
+  now(): Date;
+}
+
+export type PushOutcome =
+  | {
+      action: "created" | "updated" | "linked";
+      externalId: string;
+      detail?: string;
+      /** Sent, but not quite as the platform meant it (a partial shipment): shown on the push. */
+      warning?: string;
+      /** Who created the pair when it is new: "platform" unless the vendor already had the record. */
+      origin?: RecordOrigin;
+      /** A vendor order this push marked shipped (personal-data retention counts from here). */
+      shippedOrder?: { externalId: string; systemId: string | null; shippedAt: string };
+    }
+  | { action: "skipped"; externalId?: string; detail: string };
+
+/**
+ * The vendor or the record refuses this push; retrying the same event cannot help. It
+ * becomes a record error; with `waitsFor` it is replayed by itself after the next
+ * successful run of that entity (an order line's product appears with the product sync).
+ */
+export class PushRefused extends Error {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+    readonly waitsFor?: string,
+  ) {
+    super(reason);
+  }
+}
+
+export interface EntityPusher<S> {
+  /** The mapping entity the pushed record is linked under (customers, orders, shipments). */
+  entity: string;
+  platformEntity: PlatformEntity;
+  events: readonly PlatformEventType[];
+  /** A connection setting can switch a push off. */
+  enabled(settings: S): boolean;
+  push(ctx: PushContext<S>, record: Record<string, unknown>, systemId: string): Promise<PushOutcome>;
+}
+
+/** What linking found: new or confirmed pairs, ties it would not guess, and products with no match. */
+export interface LinkResult {
+  links: Array<{ systemId: string; externalId: string; rule: string }>;
+  ambiguous: Array<{ systemId: string; sku: string; reason: string }>;
+  unmatched: number;
+}
+
+/**
+ * Links platform products to listings that already exist in the vendor (one-way: the
+ * vendor is only read). The engine pages the vendor's rows and the platform's products.
+ */
+export interface ListingLinker<S> {
+  fetchPage(http: VendorHttp, settings: S, page: number): Promise<{ rows: Array<Record<string, unknown>>; total: number; pageSize: number }>;
+  /** Pure. */
+  link(products: Array<Record<string, unknown>>, rows: Array<Record<string, unknown>>, settings: S): LinkResult;
 }
 
 export interface AccessToken {
@@ -100,4 +195,6 @@ export interface Connector<S = any, C = any> {
   /** Checks credentials and settings against the vendor; resolves with what it saw. */
   testConnection(http: VendorHttp, settings: S): Promise<Record<string, unknown>>;
   pullers: Record<string, EntityPuller<S>>;
+  pushers?: EntityPusher<S>[];
+  listings?: ListingLinker<S>;
 }

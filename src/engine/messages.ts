@@ -3,7 +3,9 @@
 export type PullWindowMessage =
   | { kind: "start"; runId: string }
   /** Every page of `pass` is committed: re-check the total, then close or re-walk. */
-  | { kind: "verify"; runId: string; pass: number };
+  | { kind: "verify"; runId: string; pass: number }
+  /** Link listings of the run's connection (one job: read both sides, match, write links). */
+  | { kind: "link"; runId: string };
 
 export type PullPageMessage =
   | { kind: "page"; runId: string; pass: number; page: number }
@@ -17,4 +19,6 @@ export type PushRecordMessage = {
   type: string;
   systemId: string;
   payload: unknown;
+  /** Set when the event is for one connection only (fanned out, or replaying its error). */
+  connectionId?: string;
 };

@@ -6,7 +6,8 @@ import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
-import { replayDependents } from "./replay";
+import { LISTINGS, startLinkRun } from "./link";
+import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
 import { tenantStub, vendorHttp } from "./vendor-http";
 
@@ -53,7 +54,7 @@ async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | 
 }
 
 /** One vendor read for a connection: under a page permit, with the authorised HTTP function. */
-function readVendor<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>): Promise<T> {
+export function readVendor<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>): Promise<T> {
   return withPermit(ctx, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs)));
 }
 
@@ -170,9 +171,9 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
 async function closeAndReplayDependents(ctx: EngineContext, { run, conn }: RunContext): Promise<void> {
   if (!(await closeRun(ctx, run))) return;
   const dependents = Object.entries(conn.connector.pullers)
-    .filter(([, puller]) => puller.dependsOn === run.entity)
+    .filter(([, puller]) => puller.dependsOn?.includes(run.entity))
     .map(([entity]) => entity);
-  const replayed = await replayDependents(ctx, run.connectionId, dependents);
+  const replayed = await replayWaiting(ctx, run.connectionId, run.entity, dependents);
   if (replayed > 0) log.info("replaying records that waited for this entity", { tenant_id: run.tenantId, connection_id: run.connectionId, entity: run.entity, replayed });
 }
 
@@ -181,6 +182,11 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
   const conn = await loadConnection(ctx.db, msg.connectionId, msg.tenantId);
   if (!conn) return;
   const puller = conn.connector.pullers[msg.entity];
+  if (!puller) {
+    // Listing links are not pulled one by one: replaying an ambiguous link runs linking again.
+    if (msg.entity === LISTINGS) await startLinkRun(ctx, conn, "manual");
+    return;
+  }
   const scope = { tenantId: msg.tenantId, connectionId: msg.connectionId, entity: msg.entity, runId: null };
   const pulled = await readVendor(ctx, conn, (http) => puller.fetchOne(http, conn.settings, msg.externalId));
   const now = new Date().toISOString();

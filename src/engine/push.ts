@@ -1,13 +1,63 @@
-import type { EngineContext } from "./context";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { connections, mappings, pushLog } from "../db/schema";
+import { log } from "../log";
+import type { PlatformEntity } from "../platform/contract";
+import { PushRefused, VendorError, type EntityPusher, type PushContext, type PushOutcome, type RecordOrigin } from "./connector";
+import { memoize, type EngineContext } from "./context";
+import { loadConnection, type LoadedConnection } from "./connections";
 import type { PushRecordMessage } from "./messages";
-import { recordErrorStatements } from "./records";
+import { PermitUnavailable } from "./pull";
+import { platformFor } from "./platform";
+import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
+import { tenantStub, vendorHttp } from "./vendor-http";
 
 /**
- * Platform events → vendor pushes. No connector pushes yet, so every event becomes a
- * visible record error (never a silent ack); it keeps the event and can be replayed once
- * a connection handles its type.
+ * Platform events → vendor pushes. Each connection whose connector pushes the event's type
+ * (and whose settings leave that push on) gets it; with several such connections the event
+ * is fanned out as one message per connection, so one vendor's outage never re-pushes to
+ * another. Pushes are idempotent in the pushers (they look the record up before creating),
+ * and one record of one connection is pushed by one consumer at a time (a lock in the
+ * tenant DO), so a redelivery racing a retry cannot create twice.
  */
 export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
+  const targets = await pushTargets(ctx, msg);
+  if (targets === "none") return noHandler(ctx, msg);
+  if (targets.length === 0) {
+    log.info("platform event not pushed: its push is switched off on every connection", { tenant_id: msg.tenantId, event_id: msg.eventId, event_type: msg.type });
+    return;
+  }
+  if (!msg.connectionId && targets.length > 1) {
+    await ctx.env.PUSH_RECORD.sendBatch(targets.map((t) => ({ body: { ...msg, connectionId: t.conn.row.id } })));
+    return;
+  }
+  await pushToConnection(ctx, targets[0].conn, targets[0].pusher, msg);
+}
+
+interface PushTarget {
+  conn: LoadedConnection;
+  pusher: EntityPusher<any>;
+}
+
+/** "none" when no connection of the tenant can push this event type at all. */
+async function pushTargets(ctx: EngineContext, msg: PushRecordMessage): Promise<PushTarget[] | "none"> {
+  const rows = await ctx.db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(and(eq(connections.tenantId, msg.tenantId), msg.connectionId ? eq(connections.id, msg.connectionId) : sql`1 = 1`));
+  let handled = false;
+  const targets: PushTarget[] = [];
+  for (const { id } of rows) {
+    const conn = await memoize(ctx, `connection:${id}`, () => loadConnection(ctx.db, id));
+    const pusher = conn?.connector.pushers?.find((p) => p.events.includes(msg.type as never));
+    if (!conn || !pusher) continue;
+    handled = true;
+    if (conn.row.status !== "disabled" && pusher.enabled(conn.settings)) targets.push({ conn, pusher });
+  }
+  return handled ? targets : "none";
+}
+
+/** Nothing pushes this type: a visible record error that can be replayed once a connection does. */
+async function noHandler(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
   const failure = {
     externalId: msg.systemId,
     code: "no_handler",
@@ -17,7 +67,152 @@ export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage
   await ctx.db.batch(recordErrorStatements(ctx, eventScope(msg), "push", [failure], new Date().toISOString()) as [any]);
 }
 
-/** Errors of platform events belong to the tenant (no connection) and the event's entity. */
+/** Errors of platform events no connection handles belong to the tenant and the event's entity. */
 export function eventScope(msg: PushRecordMessage) {
   return { tenantId: msg.tenantId, connectionId: "", entity: msg.type.split(".")[0], runId: null };
+}
+
+/**
+ * Where an event that ran out of retries is filed: under its connection and the pushed
+ * entity (so the next successful push of the record resolves it), or the tenant when
+ * the event was not yet bound to one connection.
+ */
+export async function failedPushScope(ctx: EngineContext, msg: PushRecordMessage) {
+  const targets = await pushTargets(ctx, msg);
+  if (targets === "none" || targets.length !== 1) return { scope: eventScope(msg), payload: msg };
+  const { conn, pusher } = targets[0];
+  return { scope: { tenantId: msg.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null }, payload: { ...msg, connectionId: conn.row.id } };
+}
+
+async function pushToConnection(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushRecordMessage): Promise<void> {
+  const stub = tenantStub(ctx.env, conn.row.tenantId);
+  const lockKey = `push:${conn.row.id}:${pusher.entity}:${msg.systemId}`;
+  const lock = await stub.acquirePermit(lockKey, 1);
+  if (!lock) throw new PermitUnavailable();
+  const scope = { tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null };
+  const message = { ...msg, connectionId: conn.row.id };
+  try {
+    const pctx = pushContext(ctx, conn, msg);
+    const record = await currentRecord(ctx, conn.row.tenantId, pusher.platformEntity, msg);
+    let outcome: PushOutcome;
+    try {
+      outcome = record ? await pusher.push(pctx, record, msg.systemId) : { action: "skipped", detail: "the record no longer exists on the platform" };
+    } catch (caught) {
+      // A vendor that refuses the request (a 400 naming a field) will refuse a retry too.
+      const err = caught instanceof VendorError && caught.kind === "fatal" ? new PushRefused("vendor_rejected", caught.message) : caught;
+      if (!(err instanceof PushRefused)) throw err;
+      const now = new Date().toISOString();
+      await commitStatements(ctx, [
+        ...recordErrorStatements(ctx, scope, "push", [{ externalId: msg.systemId, code: err.code, reason: err.reason, payload: message, waitsFor: err.waitsFor }], now),
+        logRow(ctx, conn, msg, pusher.entity, { action: "failed", detail: `${err.code}: ${err.reason}` }, now),
+      ]);
+      log.warn("push refused", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, code: err.code });
+      return;
+    }
+    const now = new Date().toISOString();
+    await commitStatements(ctx, [
+      ...outcomeStatements(ctx, conn, pusher.entity, msg.systemId, outcome, now),
+      resolveErrorsStatement(ctx, scope, "push", [msg.systemId], now),
+      logRow(ctx, conn, msg, pusher.entity, outcome, now),
+    ]);
+    log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
+  } finally {
+    await stub.releasePermit(lockKey, lock);
+  }
+}
+
+/** The record as the platform holds it now (events can arrive late and out of order); the event's copy if the platform has none. */
+async function currentRecord(ctx: EngineContext, tenantId: string, entity: PlatformEntity, msg: PushRecordMessage): Promise<Record<string, unknown> | null> {
+  const platform = await platformFor(ctx, tenantId);
+  const fresh = await platform.get(entity, msg.systemId);
+  if (fresh) return fresh as Record<string, unknown>;
+  const embedded = (msg.payload as { data?: { record?: unknown } } | null)?.data?.record;
+  return embedded && typeof embedded === "object" ? (embedded as Record<string, unknown>) : null;
+}
+
+function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecordMessage): PushContext<any> {
+  const pctx: PushContext<any> = {
+    http: vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs),
+    settings: conn.settings,
+    now: () => new Date(),
+    externalIdOf: (entities, systemId) => externalIdOf(ctx, conn.row.id, entities, systemId),
+    async originOf(entity, systemId) {
+      const row = await ctx.db
+        .select({ origin: mappings.origin })
+        .from(mappings)
+        .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, entity), eq(mappings.systemId, systemId)))
+        .get();
+      return (row?.origin as RecordOrigin | undefined) ?? null;
+    },
+    async readPlatform(entity, systemId) {
+      const platform = await platformFor(ctx, conn.row.tenantId);
+      return (await platform.get(entity, systemId)) as Record<string, unknown> | null;
+    },
+    async ensurePushed(entity, systemId) {
+      const known = await externalIdOf(ctx, conn.row.id, [entity], systemId);
+      if (known) return known;
+      const pusher = conn.connector.pushers?.find((p) => p.entity === entity);
+      const record = pusher ? await pctx.readPlatform(pusher.platformEntity, systemId) : null;
+      if (!pusher || !record) throw new PushRefused(`${entity}_missing`, `${entity} ${systemId} is neither in ${conn.row.vendor} nor on the platform`);
+      let outcome: PushOutcome;
+      try {
+        outcome = await pusher.push(pctx, record, systemId);
+      } catch (err) {
+        if (err instanceof PushRefused) throw new PushRefused(err.code, `${entity} ${systemId} must be pushed first and could not be: ${err.reason}`, err.waitsFor);
+        throw err;
+      }
+      if (!outcome.externalId) throw new PushRefused(`${entity}_not_pushed`, `${entity} ${systemId} must be pushed first but was skipped: ${outcome.detail}`);
+      const now = new Date().toISOString();
+      await commitStatements(ctx, [
+        ...outcomeStatements(ctx, conn, entity, systemId, outcome, now),
+        logRow(ctx, conn, { ...msg, systemId, type: `${msg.type} (dependency)` }, entity, outcome, now),
+      ]);
+      return outcome.externalId;
+    },
+  };
+  return pctx;
+}
+
+export async function externalIdOf(ctx: EngineContext, connectionId: string, entities: string[], systemId: string): Promise<string | null> {
+  const rows = await ctx.db
+    .select({ entity: mappings.entity, externalId: mappings.externalId })
+    .from(mappings)
+    .where(and(eq(mappings.connectionId, connectionId), inArray(mappings.entity, entities), eq(mappings.systemId, systemId)));
+  // The first entity named wins (a pulled product before a linked listing).
+  for (const entity of entities) {
+    const hit = rows.find((r) => r.entity === entity);
+    if (hit) return hit.externalId;
+  }
+  return null;
+}
+
+/** The mapping a push made (new pairs remember which side created them) and any order it shipped. */
+function outcomeStatements(ctx: EngineContext, conn: LoadedConnection, entity: string, systemId: string, outcome: PushOutcome, now: string) {
+  if (outcome.action === "skipped" || !outcome.externalId) return [];
+  const origin: RecordOrigin = outcome.origin ?? (outcome.action === "updated" ? "vendor" : "platform");
+  const statements = [
+    ctx.db
+      .insert(mappings)
+      .values({ tenantId: conn.row.tenantId, connectionId: conn.row.id, entity, externalId: outcome.externalId, systemId, referenceId: null, hash: null, origin, updatedAt: now })
+      .onConflictDoUpdate({ target: [mappings.connectionId, mappings.entity, mappings.externalId], set: { systemId, updatedAt: now } }),
+  ];
+  const shipped = outcome.shippedOrder ? [shippedOrderStatement(ctx, conn.row.tenantId, conn.row.id, outcome.shippedOrder)] : [];
+  return [...statements, ...shipped];
+}
+
+function logRow(ctx: EngineContext, conn: LoadedConnection, msg: Pick<PushRecordMessage, "eventId" | "type" | "systemId">, entity: string, outcome: PushOutcome | { action: "failed"; detail: string }, now: string) {
+  return ctx.db.insert(pushLog).values({
+    id: crypto.randomUUID(),
+    tenantId: conn.row.tenantId,
+    connectionId: conn.row.id,
+    eventId: msg.eventId,
+    eventType: msg.type,
+    entity,
+    systemId: msg.systemId,
+    externalId: "externalId" in outcome ? (outcome.externalId ?? null) : null,
+    action: outcome.action,
+    detail: outcome.detail?.slice(0, 1000) ?? null,
+    warning: "warning" in outcome ? (outcome.warning ?? null) : null,
+    createdAt: now,
+  });
 }

@@ -4,8 +4,9 @@ import { VendorError } from "./connector";
 import { engineContext, type EngineContext } from "./context";
 import type { PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
 import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, PermitUnavailable } from "./pull";
-import { eventScope, handlePushEvent } from "./push";
-import { recordErrorStatements } from "./records";
+import { handleLinkRun } from "./link";
+import { failedPushScope, handlePushEvent } from "./push";
+import { commitStatements, recordErrorStatements } from "./records";
 import { failRun, getRun, noteRunError } from "./runs";
 import { tenantStub } from "./vendor-http";
 
@@ -43,6 +44,8 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
       return handleWindowStart(ctx, body.runId);
     case "verify":
       return handleVerify(ctx, body.runId, body.pass);
+    case "link":
+      return handleLinkRun(ctx, body.runId);
     case "page":
       return handlePage(ctx, body);
     case "record":
@@ -115,7 +118,7 @@ async function waitFor(ctx: EngineContext, body: AnyMessage, err: unknown): Prom
 
 /** The tenant and connection a message works for (page messages carry only their run). */
 async function ownerOf(ctx: EngineContext, body: AnyMessage): Promise<{ tenantId: string; connectionId: string } | null> {
-  if ("connectionId" in body) return { tenantId: body.tenantId, connectionId: body.connectionId };
+  if ("connectionId" in body && body.connectionId) return { tenantId: body.tenantId, connectionId: body.connectionId };
   const runId = runIdOf(body);
   const run = runId ? await getRun(ctx, runId) : undefined;
   return run ? { tenantId: run.tenantId, connectionId: run.connectionId } : null;
@@ -128,7 +131,7 @@ async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
     const runId = runIdOf(body);
     if (runId) {
       const run = await getRun(ctx, runId);
-      const what = body.kind === "page" ? `page ${body.page}` : body.kind === "verify" ? "verification" : "the window job";
+      const what = body.kind === "page" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : "the window job";
       await failRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);
     } else {
       await deadRecord(ctx, body, "failed after all retries");
@@ -146,6 +149,7 @@ async function deadRecord(ctx: EngineContext, body: AnyMessage, reason: string):
     const scope = { tenantId: body.tenantId, connectionId: body.connectionId, entity: body.entity, runId: null };
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [{ externalId: body.externalId, code: "replay_failed", reason, payload: null }], now) as [any]);
   } else if (body.kind === "event") {
-    await ctx.db.batch(recordErrorStatements(ctx, eventScope(body), "push", [{ externalId: body.systemId, code: "push_failed", reason, payload: body }], now) as [any]);
+    const { scope, payload } = await failedPushScope(ctx, body);
+    await commitStatements(ctx, recordErrorStatements(ctx, scope, "push", [{ externalId: body.systemId, code: "push_failed", reason, payload }], now));
   }
 }

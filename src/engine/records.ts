@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { mappings, recordErrors } from "../db/schema";
+import { mappings, recordErrors, shippedOrders } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import type { PlatformEntity } from "../platform/contract";
 import type { ChildRecord, EntityPuller, PulledRecord } from "./connector";
@@ -16,6 +16,11 @@ export function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** One D1 batch (atomic); an empty list is a no-op. */
+export async function commitStatements(ctx: EngineContext, statements: BatchItem<"sqlite">[]): Promise<void> {
+  if (statements.length > 0) await ctx.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
 export interface RecordScope {
   tenantId: string;
   connectionId: string;
@@ -28,6 +33,8 @@ export interface FailedRecord {
   code: string;
   reason: string;
   payload: unknown;
+  /** An entity whose next successful run replays this error by itself. */
+  waitsFor?: string;
 }
 
 export interface UpsertOutcome {
@@ -70,9 +77,15 @@ export async function upsertPulledRecords(
       counts.unchanged++;
       continue;
     }
+    if (known?.origin === "platform" && puller.skipPlatformOrigin) {
+      // The hub created this record in the vendor from the platform: never echo it back.
+      counts.unchanged++;
+      continue;
+    }
     const record = { ...mapped.record, reference_id: pulled.externalId, ...(known?.systemId ? { system_id: known.systemId } : {}) };
-    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
+    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children, shippedAt: mapped.shippedAt });
   }
+  await keepPlatformOwnedFields(ctx, scope, puller, settings, toPush, existing);
 
   const now = new Date().toISOString();
   const platformEntity = puller.platformEntity as PlatformEntity;
@@ -95,6 +108,9 @@ export async function upsertPulledRecords(
   counts.failed = failed.length;
 
   statements.unshift(...mappingStatements(ctx, scope, scope.entity, written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })), now));
+  for (const w of written) {
+    if (w.item.shippedAt) statements.push(shippedOrderStatement(ctx, scope.tenantId, scope.connectionId, { externalId: w.item.externalId, systemId: w.systemId, shippedAt: w.item.shippedAt }));
+  }
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
   for (const ids of chunk(written.map((w) => w.item.externalId), MAX_PARAMS - 10)) {
     statements.push(resolveErrorsStatement(ctx, scope, "pull", ids, now));
@@ -102,11 +118,37 @@ export async function upsertPulledRecords(
   return { statements, counts };
 }
 
+/**
+ * Field ownership: for records whose platform side is master of some fields, the pull
+ * writes the platform's current values of those fields (an upsert replaces the record).
+ */
+async function keepPlatformOwnedFields(
+  ctx: EngineContext,
+  scope: RecordScope,
+  puller: EntityPuller<any>,
+  settings: unknown,
+  items: PushItem[],
+  existing: Map<string, { systemId: string | null; origin: string }>,
+) {
+  if (!puller.platformOwnedFields) return;
+  for (const item of items) {
+    const known = existing.get(item.externalId);
+    if (!known?.systemId) continue;
+    const fields = puller.platformOwnedFields(settings, known.origin === "platform" ? "platform" : "vendor");
+    if (fields.length === 0) continue;
+    const platform = await platformFor(ctx, scope.tenantId);
+    const current = (await platform.get(puller.platformEntity, known.systemId)) as Record<string, unknown> | null;
+    if (!current) continue;
+    for (const field of fields) item.record[field] = current[field] ?? null;
+  }
+}
+
 interface PushItem {
   externalId: string;
   hash: string;
   record: Record<string, unknown>;
   children?: ChildRecord[];
+  shippedAt?: string;
 }
 
 interface Written {
@@ -185,7 +227,7 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parents: Wri
 }
 
 function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: string, rows: Array<{ externalId: string; systemId: string; hash: string }>, now: string) {
-  return chunk(rows, Math.floor(MAX_PARAMS / 8)).map((part) =>
+  return chunk(rows, Math.floor(MAX_PARAMS / 9)).map((part) =>
     ctx.db
       .insert(mappings)
       .values(part.map((w) => ({ tenantId: scope.tenantId, connectionId: scope.connectionId, entity, externalId: w.externalId, systemId: w.systemId, referenceId: w.externalId, hash: w.hash, updatedAt: now })))
@@ -197,10 +239,10 @@ function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: strin
 }
 
 async function loadMappings(ctx: EngineContext, scope: RecordScope, entity: string, externalIds: string[]) {
-  const out = new Map<string, { systemId: string | null; hash: string | null }>();
+  const out = new Map<string, { systemId: string | null; hash: string | null; origin: string }>();
   for (const ids of chunk(externalIds, MAX_PARAMS - 10)) {
     const rows = await ctx.db
-      .select({ externalId: mappings.externalId, systemId: mappings.systemId, hash: mappings.hash })
+      .select({ externalId: mappings.externalId, systemId: mappings.systemId, hash: mappings.hash, origin: mappings.origin })
       .from(mappings)
       .where(and(eq(mappings.connectionId, scope.connectionId), eq(mappings.entity, entity), inArray(mappings.externalId, ids)));
     for (const r of rows) out.set(r.externalId, r);
@@ -210,7 +252,7 @@ async function loadMappings(ctx: EngineContext, scope: RecordScope, entity: stri
 
 /** A record that fails again updates its one open error (attempts + 1) instead of adding rows. */
 export function recordErrorStatements(ctx: EngineContext, scope: RecordScope, direction: "pull" | "push", failed: FailedRecord[], now: string): BatchItem<"sqlite">[] {
-  return chunk(failed, Math.floor(MAX_PARAMS / 14)).map((rows) =>
+  return chunk(failed, Math.floor(MAX_PARAMS / 15)).map((rows) =>
     ctx.db
       .insert(recordErrors)
       .values(
@@ -227,6 +269,7 @@ export function recordErrorStatements(ctx: EngineContext, scope: RecordScope, di
           payload: f.payload == null ? null : JSON.stringify(f.payload).slice(0, 100_000),
           attempts: 1,
           status: "open",
+          waitsFor: f.waitsFor ?? null,
           createdAt: now,
           updatedAt: now,
         })),
@@ -240,6 +283,7 @@ export function recordErrorStatements(ctx: EngineContext, scope: RecordScope, di
           reason: sql`excluded.reason`,
           payload: sql`coalesce(excluded.payload, ${recordErrors.payload})`,
           runId: sql`excluded.run_id`,
+          waitsFor: sql`excluded.waits_for`,
           updatedAt: sql`excluded.updated_at`,
         },
       }),
@@ -260,4 +304,12 @@ export function resolveErrorsStatement(ctx: EngineContext, scope: RecordScope, d
         inArray(recordErrors.externalId, externalIds),
       ),
     );
+}
+
+/** Remembers when an order shipped; the first ship date counts (SellerCloud freezes it too). */
+export function shippedOrderStatement(ctx: EngineContext, tenantId: string, connectionId: string, order: { externalId: string; systemId: string | null; shippedAt: string }) {
+  return ctx.db
+    .insert(shippedOrders)
+    .values({ tenantId, connectionId, externalId: order.externalId, systemId: order.systemId, shippedAt: order.shippedAt })
+    .onConflictDoUpdate({ target: [shippedOrders.connectionId, shippedOrders.externalId], set: { systemId: sql`coalesce(${shippedOrders.systemId}, excluded.system_id)` } });
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, or } from "drizzle-orm";
 import { recordErrors, type RecordError } from "../db/schema";
 import type { EngineContext } from "./context";
 import type { PullPageMessage, PushRecordMessage } from "./messages";
@@ -24,15 +24,17 @@ export async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
 }
 
 /**
- * A run of `entity` succeeded: records of entities that depend on it (inventory needs its
- * product on the platform) that failed earlier are tried again now.
+ * A run of `entity` succeeded: records that waited for it are tried again now — pulled
+ * records of entities that depend on it (inventory needs its product on the platform) and
+ * pushes that named it (an order line whose product had no mapping yet).
  */
-export async function replayDependents(ctx: EngineContext, connectionId: string, dependents: string[]): Promise<number> {
-  if (dependents.length === 0) return 0;
+export async function replayWaiting(ctx: EngineContext, connectionId: string, entity: string, dependents: string[]): Promise<number> {
+  const pulls = dependents.length > 0 ? and(eq(recordErrors.direction, "pull"), inArray(recordErrors.entity, dependents)) : undefined;
+  const waiting = eq(recordErrors.waitsFor, entity);
   const rows = await ctx.db
     .select()
     .from(recordErrors)
-    .where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"), eq(recordErrors.direction, "pull"), inArray(recordErrors.entity, dependents)))
+    .where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"), pulls ? or(pulls, waiting) : waiting))
     .limit(5000);
   await enqueueReplays(ctx, rows);
   return rows.length;

@@ -142,3 +142,60 @@ export async function failStalledRuns(ctx: EngineContext, quietMinutes: number):
     .returning({ id: runs.id });
   return stalled.length;
 }
+
+export interface RunCounts {
+  recordsSeen: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+/**
+ * Opens a run that is not a windowed pull (a link run): no cursor, no pages. Null when one
+ * of the same kind is already open for the connection and entity.
+ */
+export async function openJobRun(ctx: EngineContext, conn: LoadedConnection, entity: string, kind: string, trigger: "cron" | "manual"): Promise<Run | null> {
+  const inserted = await ctx.db
+    .insert(runs)
+    .values({ ...newJobRun(conn, entity, kind, trigger), status: "running" })
+    .onConflictDoNothing()
+    .returning();
+  return inserted[0] ?? null;
+}
+
+/** A run that did its work in one go (a retention scrub): written once, already finished. */
+export async function recordFinishedRun(ctx: EngineContext, conn: LoadedConnection, entity: string, kind: string, trigger: "cron" | "manual", counts: RunCounts, report: unknown): Promise<Run> {
+  const now = new Date().toISOString();
+  const [run] = await ctx.db
+    .insert(runs)
+    .values({ ...newJobRun(conn, entity, kind, trigger), status: "succeeded", ...counts, report: JSON.stringify(report), finishedAt: now })
+    .returning();
+  return run;
+}
+
+function newJobRun(conn: LoadedConnection, entity: string, kind: string, trigger: string) {
+  return {
+    id: crypto.randomUUID(),
+    tenantId: conn.row.tenantId,
+    connectionId: conn.row.id,
+    entity,
+    kind,
+    trigger,
+    pass: 1,
+    pagesDone: 0,
+    recordsSeen: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+export async function finishJobRun(ctx: EngineContext, runId: string, counts: RunCounts, report: unknown): Promise<void> {
+  await ctx.db
+    .update(runs)
+    .set({ status: "succeeded", ...counts, report: JSON.stringify(report), finishedAt: new Date().toISOString(), error: null })
+    .where(and(eq(runs.id, runId), eq(runs.status, "running")));
+}

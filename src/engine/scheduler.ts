@@ -4,6 +4,7 @@ import { log } from "../log";
 import { connectorFor } from "../connectors";
 import type { EngineContext } from "./context";
 import { parseSettings, intervalFor } from "./settings";
+import { runRetention } from "./retention";
 import { failStalledRuns, startPullRun } from "./runs";
 
 /** A running run with no page committed for this long has lost its messages. */
@@ -30,10 +31,16 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
       log.error("connection settings invalid; not scheduled", { tenant_id: row.tenantId, connection_id: row.id, error: (err as Error).message });
       continue;
     }
+    // Hourly: scrub personal data of orders shipped longer ago than the connection keeps it.
+    if (new Date(nowMs).getUTCMinutes() === 0 && settings.personal_data_retention !== "keep") {
+      await runRetention(ctx, { row, connector, settings }, "cron", nowMs).catch((err) =>
+        log.error("retention scrub failed", { tenant_id: row.tenantId, connection_id: row.id, error: (err as Error).message }),
+      );
+    }
     for (const [entity, puller] of Object.entries(connector.pullers)) {
       if (!intervalFor(connector, settings, entity).enabled) continue;
-      // Not before the entity it depends on has completed its first window.
-      if (puller.dependsOn && !position.get(`${row.id}/${puller.dependsOn}`)) continue;
+      // Not before the entities it depends on have completed their first windows.
+      if (puller.dependsOn?.some((dep) => !position.get(`${row.id}/${dep}`))) continue;
       const next = nextRun.get(`${row.id}/${entity}`);
       if (next && Date.parse(next) > nowMs) continue;
       try {

@@ -22,6 +22,11 @@ export function engineSettingsSchema(connector: Connector) {
     max_parallel_pages: z.number().int().min(1).max(32).default(4),
     requests_per_minute: z.number().int().min(1).max(100_000).default(connector.defaultRequestsPerMinute),
     request_burst: z.number().int().min(1).max(1000).default(20),
+    /**
+     * Personal data (names, addresses, phones, emails) of shipped orders is scrubbed from
+     * everything the hub keeps this many days after shipment; "keep" keeps it.
+     */
+    personal_data_retention: z.union([z.literal("keep"), z.literal(30), z.literal(60), z.literal(90)]).default("keep"),
   });
 }
 

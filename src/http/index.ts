@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { authenticate, requireTenantAccess } from "./auth";
+import { channelRoutes } from "./routes/channel";
 import { connectionRoutes } from "./routes/connections";
 import { registerDocs } from "./routes/docs";
 import { operatorRoutes } from "./routes/operator";
@@ -19,6 +20,7 @@ export function buildApp() {
   app.use("/v1/tenants/:tenantId/*", requireTenantAccess);
   app.route("/", tenantRoutes);
   app.route("/", connectionRoutes);
+  app.route("/", channelRoutes);
   app.route("/", runRoutes);
   app.route("/", operatorRoutes);
   registerDocs(app);

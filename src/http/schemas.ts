@@ -55,6 +55,7 @@ export const Run = z
     started_at: z.string(),
     finished_at: z.string().nullable(),
     duration_ms: z.number(),
+    report: z.record(z.string(), z.unknown()).nullable().openapi({ description: "What a link or retention run found (unmatched, ambiguous, scrubbed counts)" }),
   })
   .openapi("Run");
 

@@ -105,6 +105,15 @@ export class PlatformClient {
     }
   }
 
+  /** One page of an entity's records in creation order; pass `next_cursor` back until it is null. */
+  async list<E extends PlatformEntity>(entity: E, cursor: string | null, limit = 100): Promise<{ records: StoredRecord<E>[]; nextCursor: string | null }> {
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const body = await this.request("GET", `/v1/${entity}?${query}`);
+    const parsed = listPage.safeParse(body);
+    if (!parsed.success) throw invalidResponse(`list ${entity} answered an unexpected body`);
+    return { records: parsed.data.data as StoredRecord<E>[], nextCursor: parsed.data.next_cursor };
+  }
+
   /** The record whose reference_id (the partner's id) is `referenceId`, or null. */
   async findByReference<E extends PlatformEntity>(
     entity: E,

@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { connections, cursors, mappings, recordErrors, type Connection } from "../db/schema";
+import { connections, cursors, mappings, recordErrors, shippedOrders, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
 import { loadConnection, sealCredentials } from "../engine/connections";
+import { runRetention } from "../engine/retention";
 import { startPullRun } from "../engine/runs";
 import { connectionSettingsSchema } from "../engine/settings";
 import { tenantStub, vendorHttp } from "../engine/vendor-http";
@@ -70,7 +71,7 @@ export async function listConnections(ctx: EngineContext, tenantId: string) {
   return rows.map(publicConnection);
 }
 
-async function mustLoad(ctx: EngineContext, tenantId: string, connectionId: string) {
+export async function mustLoad(ctx: EngineContext, tenantId: string, connectionId: string) {
   const conn = await loadConnection(ctx.db, connectionId, tenantId);
   if (!conn) throw new ApiError("not_found", "no such connection");
   return conn;
@@ -120,6 +121,7 @@ export async function deleteConnection(ctx: EngineContext, tenantId: string, con
   await ctx.db.batch([
     ctx.db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
     ctx.db.delete(mappings).where(eq(mappings.connectionId, connectionId)),
+    ctx.db.delete(shippedOrders).where(eq(shippedOrders.connectionId, connectionId)),
     ctx.db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
     ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
   ]);
@@ -146,6 +148,15 @@ export async function syncNow(ctx: EngineContext, tenantId: string, connectionId
   }
   if (conn.row.status !== "active") throw new ApiError("conflict", `connection is ${conn.row.status}; fix its credentials or enable it first`);
   return startPullRun(ctx, conn, entity, "manual");
+}
+
+/** Scrubs personal data of shipped orders now, as the hourly job would; the report says what went. */
+export async function runRetentionNow(ctx: EngineContext, tenantId: string, connectionId: string) {
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  if (conn.settings.personal_data_retention === "keep") {
+    throw new ApiError("conflict", "personal_data_retention is \"keep\" on this connection; set it to 30, 60 or 90 days first");
+  }
+  return (await runRetention(ctx, conn, "manual"))!;
 }
 
 /** What the API shows of a connection: settings and health, never credentials. */

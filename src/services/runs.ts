@@ -58,6 +58,7 @@ export function publicRun(r: Run) {
     total: r.total,
     pages: { done: r.pagesDone, total: r.pagesTotal },
     counts: { seen: r.recordsSeen, created: r.created, updated: r.updated, unchanged: r.unchanged, failed: r.failed },
+    report: r.report ? (JSON.parse(r.report) as Record<string, unknown>) : null,
     error: r.error,
     started_at: r.startedAt,
     finished_at: r.finishedAt,

@@ -147,8 +147,15 @@ export class TenantDurableObject extends DurableObject<Env> {
   }
 
   async releasePermit(connectionId: string, permitId: string): Promise<void> {
-    this.permits.get(connectionId)?.delete(permitId);
-    this.waiters.get(connectionId)?.[0]?.();
+    const held = this.permits.get(connectionId);
+    held?.delete(permitId);
+    const waiting = this.waiters.get(connectionId);
+    if (waiting?.length) waiting[0]();
+    // Per-record push locks use one key each: drop them once idle so the maps stay small.
+    else if (held?.size === 0) {
+      this.permits.delete(connectionId);
+      this.waiters.delete(connectionId);
+    }
   }
 
   private heldPermits(connectionId: string): Map<string, number> {

@@ -75,12 +75,29 @@ export async function errorFromResponse(res: Response, what: string): Promise<Ve
 }
 
 export async function getJson<T>(http: VendorHttp, req: VendorRequest, what: string): Promise<T> {
-  const res = await http(req);
+  return jsonOf<T>(await http(req), what);
+}
+
+/** A response's JSON body, or the vendor error its status means. */
+export async function jsonOf<T>(res: Response, what: string): Promise<T> {
   if (!res.ok) throw await errorFromResponse(res, what);
   try {
     return (await res.json()) as T;
   } catch {
     throw new VendorError("transient", `SellerCloud ${what} returned a body that is not JSON`);
+  }
+}
+
+/** A write (POST/PUT): the parsed JSON answer, or null for an empty 200. */
+export async function sendJson<T>(http: VendorHttp, req: VendorRequest, what: string): Promise<T | null> {
+  const res = await http(req);
+  if (!res.ok) throw await errorFromResponse(res, what);
+  const text = await res.text();
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return text as unknown as T;
   }
 }
 

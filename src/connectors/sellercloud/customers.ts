@@ -1,6 +1,7 @@
 import type { EntityPuller, PageResult, PulledRecord, VendorHttp, Window } from "../../engine/connector";
-import { errorFromResponse, externalIdOf, listPage, listTotal, mapConcurrently, windowedQuery } from "./client";
+import { externalIdOf, jsonOf, listPage, listTotal, mapConcurrently, windowedQuery } from "./client";
 import { mapCustomer, type CustomerPull } from "./customers-map";
+import { platformOwnedCustomerFields } from "./push-map";
 import type { SellerCloudSettings } from "./settings";
 
 /** Detail calls made at once within one page: the list row is too thin (no phone, addresses, manager). */
@@ -11,11 +12,11 @@ export function customersQuery(settings: SellerCloudSettings, window: Window, pa
   return windowedQuery(settings, window, page, { from: "model.modifiedOnFrom", to: "model.modifiedOnTo", company: "model.companyIds" });
 }
 
-async function customerDetail(http: VendorHttp, id: string): Promise<unknown | null> {
+/** `CustomerDetailsDto`, or null for an unknown id. */
+export async function customerDetail(http: VendorHttp, id: string): Promise<unknown | null> {
   const res = await http({ method: "GET", path: `/api/Customers/${encodeURIComponent(id)}` });
   if (res.status === 404) return null;
-  if (!res.ok) throw await errorFromResponse(res, `Customers/${id}`);
-  return res.json();
+  return jsonOf(res, `Customers/${id}`);
 }
 
 /** The list row is too thin; each record carries the customer's details as well. */
@@ -44,4 +45,5 @@ export const customersPuller: EntityPuller<SellerCloudSettings> = {
   },
 
   map: (raw, settings) => mapCustomer(raw, settings),
+  platformOwnedFields: (settings, origin) => platformOwnedCustomerFields(settings, origin),
 };

@@ -2,7 +2,10 @@ import type { Connector } from "../../engine/connector";
 import { credentialsSchema, getJson, listEnvelope, login, type SellerCloudCredentials } from "./client";
 import { customersPuller } from "./customers";
 import { inventoryPuller } from "./inventory";
+import { sellercloudLinker } from "./listings";
+import { ordersPuller } from "./orders";
 import { productsPuller } from "./products";
+import { customersPusher, ordersPusher, shipmentsPusher } from "./pushers";
 import { settingsSchema, type SellerCloudSettings } from "./settings";
 
 export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials> = {
@@ -36,5 +39,7 @@ export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials>
     return result;
   },
 
-  pullers: { products: productsPuller, inventory: inventoryPuller, customers: customersPuller },
+  pullers: { products: productsPuller, inventory: inventoryPuller, customers: customersPuller, orders: ordersPuller },
+  pushers: [customersPusher, ordersPusher, shipmentsPusher],
+  listings: sellercloudLinker,
 };

@@ -50,7 +50,7 @@ async function inventoryRecords(http: VendorHttp, settings: SellerCloudSettings,
 export const inventoryPuller: EntityPuller<SellerCloudSettings> = {
   platformEntity: "inventory",
   defaultIntervalMinutes: 30,
-  dependsOn: "products",
+  dependsOn: ["products"],
 
   async fetchPage(http, settings, window, page): Promise<PageResult> {
     const { items, total, pageSize } = await listPage(http, "/api/Inventory", inventoryQuery(settings, window, page), `Inventory page ${page}`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { validateOrderTemplate, type OrderTemplate } from "../../mapping/order-template";
 import { isValidTimeZone } from "./time";
 
 /**
@@ -56,6 +57,30 @@ const productPullFilter = z
     return out;
   });
 
+/** Customer fields whose master can be chosen; unnamed fields belong to the side the customer came from. */
+export const OWNED_CUSTOMER_FIELDS = ["company_name", "email", "sales_rep"] as const;
+export type OwnedCustomerField = (typeof OWNED_CUSTOMER_FIELDS)[number];
+
+/** Order status names of the Get Orders filter (reference §6 enums). */
+export const ORDER_STATUS_CODES = { ShoppingCart: 1, InProcess: 2, Completed: 3, ProblemOrder: 100, OnHold: 200, Quote: 300, Void: 999, Canceled: -1 } as const;
+/** Dropship status names (`model.dropShipStatus` enum of the swagger; one value per query). */
+export const DROPSHIP_STATUS_CODES = { None: 0, Pending: 1, Requested: 2, Acknowledged: 3, Processed: 4, PartialProcessed: 5, Cancelled: 6, Invalid: 7 } as const;
+
+/** Platform product fields and SellerCloud inventory-row fields a listing can be linked by. */
+export const LINK_PLATFORM_FIELDS = ["sku", "upc", "ean", "mpn", "asin", "gtin"] as const;
+export const LINK_SELLERCLOUD_FIELDS = ["ID", "UPC", "ManufacturerSKU", "ASIN", "GTIN", "EAN"] as const;
+export const DEFAULT_LINKING_PRIORITY = [
+  { platform: "sku", sellercloud: "ID" },
+  { platform: "upc", sellercloud: "UPC" },
+  { platform: "ean", sellercloud: "EAN" },
+  { platform: "mpn", sellercloud: "ManufacturerSKU" },
+  { platform: "asin", sellercloud: "ASIN" },
+  { platform: "gtin", sellercloud: "GTIN" },
+] as const;
+
+const orderStatusName = z.enum(Object.keys(ORDER_STATUS_CODES) as [keyof typeof ORDER_STATUS_CODES]);
+const dropshipStatusName = z.enum(Object.keys(DROPSHIP_STATUS_CODES) as [keyof typeof DROPSHIP_STATUS_CODES]);
+
 export const settingsSchema = z.object({
   /** SellerCloud reads and writes filter dates in its server's wall-clock time. */
   time_zone: z.string().refine(isValidTimeZone, "not an IANA time zone, e.g. America/New_York").default("America/New_York"),
@@ -73,6 +98,42 @@ export const settingsSchema = z.object({
   /** SellerCloud employee id of a customer's account manager → the platform's sales rep. */
   sales_rep_map: z.record(z.string().regex(/^\d+$/, "a SellerCloud employee id"), z.string().min(1).max(255)).default({}),
   inventory_warehouses: z.union([z.enum(["sellable", "all"]), z.array(z.number().int().positive()).min(1).max(100)]).default("sellable"),
+
+  /** Real-time pushes from platform webhooks; each can be switched off. */
+  push_customers: z.boolean().default(true),
+  push_orders: z.boolean().default(true),
+  push_shipments: z.boolean().default(true),
+  /**
+   * Field ownership: which side is master of each customer field. A field not named here
+   * belongs to the side the customer came from. The hub only pushes platform-owned fields
+   * and a pull never overwrites them.
+   */
+  customer_field_owners: z.partialRecord(z.enum(OWNED_CUSTOMER_FIELDS), z.enum(["platform", "sellercloud"])).default({}),
+  /** `OrderDetails.Channel` of pushed orders: 21 Wholesale (default), 6 Website, 0 Local_Store. */
+  order_channel: z.number().int().min(0).default(21),
+
+  /** Get Orders: which SellerCloud orders are imported (besides the company and the window). */
+  order_statuses: z.array(orderStatusName).max(8).default(["InProcess"]),
+  dropship_status: dropshipStatusName.nullable().default(null),
+  /** Only orders placed in the last N days are imported. */
+  order_age_days: z.number().int().min(1).max(365).default(7),
+  /** Mapping template for imported orders (docs/mapping-templates.md), checked when saved. */
+  order_template: z
+    .unknown()
+    .optional()
+    .transform((value, ctx): OrderTemplate | null => {
+      if (value == null) return null;
+      const result = validateOrderTemplate(value);
+      if (result.ok) return result.template;
+      for (const issue of result.issues) ctx.addIssue({ code: "custom", path: issue.path.split(".").filter(Boolean), message: issue.message });
+      return z.NEVER;
+    }),
+  /** Link listings: field pairs tried top to bottom; the first unique match wins. */
+  linking_priority: z
+    .array(z.strictObject({ platform: z.enum(LINK_PLATFORM_FIELDS), sellercloud: z.enum(LINK_SELLERCLOUD_FIELDS) }))
+    .min(1)
+    .max(12)
+    .default(DEFAULT_LINKING_PRIORITY.map((p) => ({ ...p }))),
 });
 
 export type SellerCloudSettings = z.output<typeof settingsSchema>;
