@@ -77,6 +77,12 @@ export function sellercloudAccount(name = uniqueName("sc")) {
     faults: (faults: Array<Record<string, unknown>>) => control("POST", "faults", { faults }),
     hooks: (hooks: Array<Record<string, unknown>>) => control("POST", "hooks", { hooks }),
     revokeTokens: () => control("POST", "revoke-tokens"),
+    control,
+    customers: async () => (await control("GET", "customers")).customers as Array<Record<string, any>>,
+    upsertCustomers: (customers: Array<Record<string, unknown>>) => control("POST", "customers", { customers }),
+    orders: async () => (await control("GET", "orders")).orders as Array<Record<string, any>>,
+    upsertOrders: (orders: Array<Record<string, unknown>>) => control("POST", "orders", { orders }),
+    editOrder: (id: number, fields: Record<string, unknown>) => control("PATCH", `orders/${id}`, fields),
     stats: () => control("GET", "stats"),
     resetStats: () => control("POST", "reset-stats"),
     maxInFlight: async () => ((await (await fetch(`${root}/__max-in-flight?account=${name}`)).json()) as { max: number }).max,
@@ -95,6 +101,8 @@ export function platformStore(apiKey: string) {
   };
   return {
     records: async (entity: string) => (await control("GET", `records/${entity}`)).data as any[],
+    /** Seeds records through the platform's upsert rules; returns one result per record. */
+    seed: async (entity: string, records: Array<Record<string, unknown>>) => (await control("POST", `records/${entity}`, { records })).results as Array<{ status: string; system_id: string; error?: unknown }>,
     stats: () => control("GET", "stats"),
     faults: (faults: Array<Record<string, unknown>>) => control("POST", "faults", { faults }),
   };
@@ -157,4 +165,17 @@ export async function signedWebhook(tenant: TestTenant, event: Record<string, un
   const t = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = await signPayload(opts.secret ?? tenant.webhookSecret, t, raw);
   return api("POST", `/v1/webhooks/platform/${tenant.id}`, { raw, headers: { "platform-signature": signature, "content-type": "application/json" } });
+}
+
+/** A platform event as the platform would send it (a fresh id unless given). */
+export function platformEvent(type: string, systemId: string, record?: unknown, id = `evt_${uniqueName("e")}`) {
+  return { id, type, created_at: new Date().toISOString(), data: { system_id: systemId, reference_id: null, ...(record ? { record } : {}) } };
+}
+
+export async function listPushes(tenant: TestTenant, connectionId: string, query = "") {
+  return (await api("GET", `/v1/tenants/${tenant.id}/connections/${connectionId}/pushes${query}`, { token: tenant.key })).body.items as any[];
+}
+
+export async function listErrors(tenant: TestTenant, query = "") {
+  return (await api("GET", `/v1/tenants/${tenant.id}/errors${query}`, { token: tenant.key })).body.items as any[];
 }
