@@ -58,13 +58,7 @@ export interface ChildRecord {
 }
 
 export type MapResult<T> =
-  | {
-      ok: true;
-      record: T;
-      children?: ChildRecord[];
-      /** The record is a shipped order: personal-data retention counts from this instant. */
-      shippedAt?: string;
-    }
+  | { ok: true; record: T; children?: ChildRecord[] }
   | { ok: false; code: string; reason: string };
 
 export interface EntityPuller<S> {
@@ -92,6 +86,11 @@ export interface EntityPuller<S> {
    * platform's current values of these instead of overwriting them.
    */
   platformOwnedFields?(settings: S, origin: RecordOrigin): string[];
+  /**
+   * Pure: when a pulled order shipped (ISO UTC), or null. Personal-data retention counts
+   * from here — for records that failed to map too, since their errors hold the data.
+   */
+  shippedAt?(raw: unknown, settings: S): string | null;
 }
 
 /** Which side created a linked pair of records. */

@@ -83,7 +83,7 @@ export async function upsertPulledRecords(
       continue;
     }
     const record = { ...mapped.record, reference_id: pulled.externalId, ...(known?.systemId ? { system_id: known.systemId } : {}) };
-    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children, shippedAt: mapped.shippedAt });
+    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
   }
   await keepPlatformOwnedFields(ctx, scope, puller, settings, toPush, existing);
 
@@ -108,8 +108,14 @@ export async function upsertPulledRecords(
   counts.failed = failed.length;
 
   statements.unshift(...mappingStatements(ctx, scope, scope.entity, written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })), now));
-  for (const w of written) {
-    if (w.item.shippedAt) statements.push(shippedOrderStatement(ctx, scope.tenantId, scope.connectionId, { externalId: w.item.externalId, systemId: w.systemId, shippedAt: w.item.shippedAt }));
+  if (puller.shippedAt) {
+    const systemIds = new Map(written.map((w) => [w.item.externalId, w.systemId]));
+    for (const pulled of records) {
+      const shippedAt = puller.shippedAt(pulled.raw, settings);
+      if (!shippedAt) continue;
+      const systemId = systemIds.get(pulled.externalId) ?? existing.get(pulled.externalId)?.systemId ?? null;
+      statements.push(shippedOrderStatement(ctx, scope.tenantId, scope.connectionId, { externalId: pulled.externalId, systemId, shippedAt }));
+    }
   }
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
   for (const ids of chunk(written.map((w) => w.item.externalId), MAX_PARAMS - 10)) {
@@ -148,7 +154,6 @@ interface PushItem {
   hash: string;
   record: Record<string, unknown>;
   children?: ChildRecord[];
-  shippedAt?: string;
 }
 
 interface Written {

@@ -122,7 +122,6 @@ export function mapOrder(raw: unknown, timeZone: string): MapResult<OrderFields>
   }));
   const subtotal = row.Items.reduce((sum, item) => sum + (item.LineTotal ?? item.Qty * (item.AdjustedSitePrice ?? item.SitePrice ?? 0)), 0);
   const status = orderStatus(row.StatusCode, row.ShippingStatus);
-  const shippedAt = row.ShippingStatus === 3 ? parseVendorTime(row.ShipDate, timeZone) : null;
   return {
     ok: true,
     record: {
@@ -147,8 +146,14 @@ export function mapOrder(raw: unknown, timeZone: string): MapResult<OrderFields>
       read_only: row.ShippingStatus === 3,
       source: { system: "sellercloud", id, ...(row.LastUpdated ? { updated_at: row.LastUpdated } : {}) },
     },
-    ...(shippedAt ? { shippedAt } : {}),
   };
+}
+
+/** When SellerCloud shipped the order (ISO UTC), read from the raw row so unmappable orders count too. */
+export function orderShippedAt(raw: unknown, timeZone: string): string | null {
+  const row = raw as { ShippingStatus?: unknown; ShipDate?: unknown } | null;
+  if (row?.ShippingStatus !== 3 || typeof row.ShipDate !== "string") return null;
+  return parseVendorTime(row.ShipDate, timeZone);
 }
 
 /** The default mapping, then the connection's template over it (a template failure names the field). */

@@ -1,6 +1,6 @@
 import type { EntityPuller, PageResult, VendorHttp, Window } from "../../engine/connector";
 import { externalIdOf, listPage, listTotal, windowedQuery } from "./client";
-import { mapOrderWithTemplate } from "./orders-map";
+import { mapOrderWithTemplate, orderShippedAt } from "./orders-map";
 import { DROPSHIP_STATUS_CODES, ORDER_STATUS_CODES, type SellerCloudSettings } from "./settings";
 import { formatVendorMinute } from "./time";
 
@@ -48,4 +48,5 @@ export const ordersPuller: EntityPuller<SellerCloudSettings> = {
   },
 
   map: (raw, settings) => mapOrderWithTemplate(raw, settings.time_zone, settings.order_template),
+  shippedAt: (raw, settings) => orderShippedAt(raw, settings.time_zone),
 };
