@@ -2,11 +2,14 @@
  * `npm run bench`: a SellerCloud product backfill through the real hub (`wrangler dev`,
  * local D1/Queues/DO) against the simulators at 50 ms per call, and in the same run the
  * naive baseline: one plain client walking the same pages serially (login, GET page,
- * map, POST to the platform). Prints one table; the figures go into the README.
+ * map, POST to the platform). Then, on the same tenant and connection, order push latency:
+ * platform orders confirmed by signed webhooks, timed until SellerCloud holds each one.
+ * Prints one table; the figures go into the README.
  */
 import { mapCatalogProduct } from "../src/connectors/sellercloud/map";
 import { PAGE_SIZE } from "../src/connectors/sellercloud/client";
 import { startSandbox } from "../sandbox/harness";
+import { signPayload } from "../src/services/webhooks";
 import { ensureDevVars } from "./dev-vars";
 import { applyMigrations, startLocalHub } from "./local-hub";
 
@@ -16,6 +19,10 @@ const PERMITS = Number(process.env.BENCH_PERMITS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
 const PERSIST_TO = ".wrangler/bench-state";
 const CHANGED = Number(process.env.BENCH_CHANGED ?? 100);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 50);
+const ORDER_SPACING_MS = Number(process.env.BENCH_ORDER_SPACING_MS ?? 200);
+const ORDER_WAIT_MS = Number(process.env.BENCH_ORDER_WAIT_MS ?? 120_000);
+const WEBHOOK_SECRET = "whsec_bench_0123456789abcdef";
 
 const json = { "content-type": "application/json" };
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
@@ -64,7 +71,7 @@ async function hubTenant(hubUrl: string, operator: string, scUrl: string, accoun
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
-  const tenant = await call("POST", "/v1/tenants", operator, { name: "Bench merchant", platform: { api_key: platformKey, webhook_secret: "whsec_bench_0123456789abcdef" } });
+  const tenant = await call("POST", "/v1/tenants", operator, { name: "Bench merchant", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
   const { key } = await call("POST", `/v1/tenants/${tenant.id}/keys`, operator, {});
   const conn = await call("POST", `/v1/tenants/${tenant.id}/connections`, key, {
     vendor: "sellercloud",
@@ -92,6 +99,10 @@ async function hubTenant(hubUrl: string, operator: string, scUrl: string, accoun
   }
 
   return {
+    tenantId: tenant.id as string,
+    connectionId: conn.id as string,
+    /** The hub's API with the tenant's key. */
+    call: (method: string, path: string, body?: unknown) => call(method, path, key, body),
     /** "Sync now" for one entity, timed from the request to the run's end. */
     async sync(entity: string) {
       const start = performance.now();
@@ -122,9 +133,200 @@ async function changeStock(scUrl: string, account: string, count: number) {
   }
 }
 
+type HubTenant = Awaited<ReturnType<typeof hubTenant>>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const address = { first_name: "Jane", last_name: "Doe", company_name: "Acme Wholesale", line1: "1 Main St", city: "Austin", state: "TX", postal_code: "73301", country: "US", phone: "555-0100" };
+
+async function scControl(scUrl: string, account: string, method: string, path: string) {
+  const res = await fetch(`${scUrl}/${account}/__control/${path}`, { method });
+  if (!res.ok) throw new Error(`sellercloud control ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+}
+
+async function platformControl(platformUrl: string, platformKey: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${platformUrl}/__control/stores/${platformKey}/${path}`, { method, headers: json, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`platform control ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+}
+
+/** SellerCloud calls by route between two stats snapshots, e.g. "3 POST /api/Orders + 1 login". */
+function callDelta(before: { logins: number; byRoute: Record<string, number> }, after: { logins: number; byRoute: Record<string, number> }) {
+  const byRoute: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after.byRoute)) {
+    const d = n - (before.byRoute[route] ?? 0);
+    if (d > 0) byRoute[route] = d;
+  }
+  const total = Object.values(byRoute).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(byRoute)
+    .sort(([a], [b]) => (a.endsWith("/api/token") ? 1 : b.endsWith("/api/token") ? -1 : a < b ? -1 : 1))
+    .map(([route, n]) => `${n} ${route}`);
+  return { byRoute, total, logins: after.logins - before.logins, text: parts.length ? parts.join(" + ") : "none" };
+}
+
+/** Nearest-rank percentile of an ascending list. */
+const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+
+/** One platform event, signed with the tenant's webhook secret; returns the hub's answer and when it was sent. */
+async function sendWebhook(hubUrl: string, tenantId: string, id: string, type: string, systemId: string) {
+  const raw = JSON.stringify({ id, type, created_at: new Date().toISOString(), data: { system_id: systemId, reference_id: null } });
+  const signature = await signPayload(WEBHOOK_SECRET, Math.floor(Date.now() / 1000), raw);
+  const sentAtMs = Date.now();
+  const res = await fetch(`${hubUrl}/v1/webhooks/platform/${tenantId}`, { method: "POST", headers: { ...json, "platform-signature": signature }, body: raw });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`webhook ${type} ${id}: ${res.status} ${text}`);
+  return { status: res.status, body: JSON.parse(text) as { status: string; event_id: string }, sentAtMs };
+}
+
+async function allPushes(api: HubTenant) {
+  const items: any[] = [];
+  for (let before: string | null = null; ; ) {
+    const page: { items: any[]; next_before: string | null } = await api.call("GET", `/v1/tenants/${api.tenantId}/connections/${api.connectionId}/pushes?limit=200${before ? `&before=${encodeURIComponent(before)}` : ""}`);
+    items.push(...page.items);
+    if (!page.next_before) return items;
+    before = page.next_before;
+  }
+}
+
+async function pushErrors(api: HubTenant) {
+  const page: { items: any[] } = await api.call("GET", `/v1/tenants/${api.tenantId}/errors?limit=200`);
+  return page.items.filter((e) => e.direction === "push");
+}
+
+/**
+ * Order push latency on the tenant of the backfill (its products are synced and mapped):
+ * one platform customer and ORDERS confirmed orders, one signed `order.confirmed` webhook per
+ * order every ORDER_SPACING_MS, timed from the send to the SellerCloud simulator's
+ * `createdAtMs`; then a redelivery and an `order.updated`, which must create nothing.
+ */
+async function orderPushLatency(scUrl: string, platformUrl: string, hubUrl: string, api: HubTenant, account: string, platformKey: string): Promise<Array<[string, string]>> {
+  const products = (await platformControl(platformUrl, platformKey, "GET", "records/products")).data as Array<{ sku: string; status: string }>;
+  const skus = products.filter((p) => p.status === "active").map((p) => p.sku);
+  if (skus.length < 2) throw new Error(`the platform holds ${skus.length} active synced products; orders need 2`);
+  const [customer] = (await platformControl(platformUrl, platformKey, "POST", "records/customers", { records: [{ reference_id: "WEB-C-BENCH", company_name: "Acme Wholesale", email: "buyer@acme.test", status: "active" }] })).results;
+  if (customer.status !== "created") throw new Error(`customer seed failed: ${JSON.stringify(customer)}`);
+
+  const numbers = Array.from({ length: ORDERS }, (_, i) => `WEB-B-${String(i + 1).padStart(5, "0")}`);
+  const records = numbers.map((number, i) => {
+    const lines = [
+      { sku: skus[(2 * i) % skus.length], quantity: 1 + (i % 3), unit_price: 12.5 },
+      { sku: skus[(2 * i + 1) % skus.length], quantity: 2, unit_price: 12.5 },
+    ];
+    const subtotal = lines.reduce((sum, l) => sum + l.quantity * l.unit_price, 0);
+    return {
+      reference_id: number,
+      order_number: number,
+      status: "confirmed",
+      ordered_at: new Date(Date.now() - 3_600_000).toISOString(),
+      customer_system_id: customer.system_id,
+      lines,
+      billing_address: address,
+      shipping_address: address,
+      shipping_method: "UPS Ground",
+      totals: { subtotal, shipping: 5, total: subtotal + 5 },
+    };
+  });
+  const seeded = (await platformControl(platformUrl, platformKey, "POST", "records/orders", { records })).results as Array<{ status: string; system_id: string }>;
+  const badSeed = seeded.find((r) => r.status !== "created");
+  if (badSeed) throw new Error(`order seed failed: ${JSON.stringify(badSeed)}`);
+
+  // createdAtMs is the simulator's clock, which the inventory step moved ahead.
+  const { clockOffsetMs } = (await scControl(scUrl, account, "GET", "config")) as { clockOffsetMs: number };
+  const scBefore = await scStats(scUrl, account);
+  const platformBefore = (await platformControl(platformUrl, platformKey, "GET", "stats")).calls as number;
+  const customersBefore = ((await scControl(scUrl, account, "GET", "customers")).customers as unknown[]).length;
+
+  const run = Date.now().toString(36);
+  const eventIds = numbers.map((_, i) => `evt_bench_${run}_${i + 1}`);
+  const sentAt: number[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < ORDERS; i++) {
+    const wait = t0 + i * ORDER_SPACING_MS - Date.now();
+    if (wait > 0) await sleep(wait);
+    sentAt.push((await sendWebhook(hubUrl, api.tenantId, eventIds[i], "order.confirmed", seeded[i].system_id)).sentAtMs);
+  }
+  const sendSpanMs = Date.now() - t0;
+
+  // Until SellerCloud has every order (matched by OrderSourceOrderID = order_number) and the push log all N.
+  const wanted = new Map(numbers.map((n, i) => [n, i]));
+  type ScOrder = { ID: number; OrderSourceOrderID?: string | null; createdAtMs: number };
+  const ours = async () => ((await scControl(scUrl, account, "GET", "orders")).orders as ScOrder[]).filter((o) => wanted.has(o.OrderSourceOrderID ?? ""));
+  const deadline = Date.now() + ORDER_WAIT_MS;
+  let found: ScOrder[] = [];
+  let confirmedPushes: any[] = [];
+  for (;;) {
+    found = await ours();
+    if (new Set(found.map((o) => o.OrderSourceOrderID)).size === ORDERS) {
+      confirmedPushes = (await allPushes(api)).filter((p) => p.entity === "orders" && p.event_type === "order.confirmed");
+      if (confirmedPushes.length >= ORDERS) break;
+    }
+    if (Date.now() > deadline) break;
+    await sleep(250);
+  }
+  const scMid = await scStats(scUrl, account);
+  const platformMid = (await platformControl(platformUrl, platformKey, "GET", "stats")).calls as number;
+  const pushesMid = await allPushes(api);
+
+  const first = new Map<string, ScOrder>();
+  for (const o of found) if (!first.has(o.OrderSourceOrderID!) || o.ID < first.get(o.OrderSourceOrderID!)!.ID) first.set(o.OrderSourceOrderID!, o);
+  const latencies = [...first.entries()].map(([n, o]) => ({ i: wanted.get(n)!, ms: o.createdAtMs - clockOffsetMs - sentAt[wanted.get(n)!] }));
+  const sorted = latencies.map((l) => l.ms).sort((a, b) => a - b);
+  const firstOrder = latencies.find((l) => l.i === 0);
+  const doubled = found.length - first.size;
+  const missing = numbers.filter((n) => !first.has(n));
+  const pushCalls = callDelta(scBefore, scMid);
+  const scCustomersMid = ((await scControl(scUrl, account, "GET", "customers")).customers as unknown[]).length - customersBefore;
+
+  if (missing.length > 0 || doubled > 0) {
+    console.log(`\norder pushes: ${missing.length} missing (${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""}), ${doubled} doubled`);
+    console.log("failed or unusual pushes:", JSON.stringify(pushesMid.filter((p) => p.action === "failed" || p.warning), null, 1));
+    console.log("push errors:", JSON.stringify(await pushErrors(api), null, 1));
+  }
+
+  // The first order's event again (a redelivery, same id), then an order.updated: neither may create anything.
+  const ordersBeforeExtra = (await ours()).length;
+  const redelivered = await sendWebhook(hubUrl, api.tenantId, eventIds[0], "order.confirmed", seeded[0].system_id);
+  const updated = await sendWebhook(hubUrl, api.tenantId, `evt_bench_${run}_updated`, "order.updated", seeded[0].system_id);
+  let updatePush: any = null;
+  for (const until = Date.now() + 30_000; !updatePush && Date.now() < until; ) {
+    updatePush = (await allPushes(api)).find((p) => p.event_id === updated.body.event_id);
+    if (!updatePush) await sleep(250);
+  }
+  await sleep(1_500); // anything the redelivery might (wrongly) have queued
+  const extraPushes = (await allPushes(api)).filter((p) => !pushesMid.some((q) => q.id === p.id));
+  const scAfter = await scStats(scUrl, account);
+  const extraCalls = callDelta(scMid, scAfter);
+  const ordersAfterExtra = await ours();
+  const firstNumberOrders = ordersAfterExtra.filter((o) => o.OrderSourceOrderID === numbers[0]).length;
+
+  const actions = (list: any[]) => {
+    const counts = new Map<string, number>();
+    for (const p of list) counts.set(`${p.entity} ${p.action}`, (counts.get(`${p.entity} ${p.action}`) ?? 0) + 1);
+    return [...counts.entries()].map(([k, n]) => `${n} ${k}`).join(", ") || "none";
+  };
+  const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${Math.round(v)} ms`);
+  return [
+    ["order pushes: simulator latency", `${LATENCY_MS} ms per SellerCloud and platform call (as for the backfill)`],
+    ["order pushes: platform orders", `${ORDERS} × 2 lines, one customer; one signed order.confirmed every ${ORDER_SPACING_MS} ms (sent in ${(sendSpanMs / 1000).toFixed(2)} s)`],
+    ["order push latency p50 (webhook sent → created in SellerCloud)", ms(percentile(sorted, 50))],
+    ["order push latency p95", ms(percentile(sorted, 95))],
+    ["order push latency max", ms(sorted.at(-1))],
+    ["order push latency, first order (creates the customer too)", ms(firstOrder?.ms)],
+    ["SellerCloud orders created", `${found.length} for ${ORDERS} platform orders (${doubled} doubled, ${missing.length} missing)`],
+    ["SellerCloud customers created", `${scCustomersMid} for 1 platform customer`],
+    ["SellerCloud calls for the order pushes", `${pushCalls.text} (${(pushCalls.total / ORDERS).toFixed(2)} per order)`],
+    ["platform calls for the order pushes", String(platformMid - platformBefore)],
+    ["push log for the order pushes", actions(pushesMid)],
+    ["same order.confirmed again (same event id)", `HTTP ${redelivered.status} ${redelivered.body.status}`],
+    ["order.updated for the first order", updatePush ? `push ${updatePush.action}: ${updatePush.detail}` : "no push logged within 30 s"],
+    ["after both: new pushes / SellerCloud calls", `${actions(extraPushes)} / ${extraCalls.text}`],
+    ["after both: SellerCloud orders", `${ordersAfterExtra.length - ordersBeforeExtra} new; ${firstNumberOrders} for ${numbers[0]}`],
+  ];
+}
+
 async function main() {
   const vars = ensureDevVars();
-  console.log(`bench: ${N} products, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
+  console.log(`bench: ${N} products, ${ORDERS} orders, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
   applyMigrations(PERSIST_TO, true);
   const sandbox = await startSandbox();
   const hub = await startLocalHub({
@@ -151,6 +353,10 @@ async function main() {
     const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
     const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
     const loginsDuring = scAfter.logins - scBefore.logins;
+    const workerdPeakMiB = hub.peakMemoryMiB();
+
+    // Order pushes on the same tenant and connection.
+    const orderRows = ORDERS > 0 ? await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub") : [];
 
     const pages = Math.ceil(N / PAGE_SIZE);
     const floorMs = (pages * LATENCY_MS) / PERMITS;
@@ -172,7 +378,8 @@ async function main() {
       ["incremental inventory: records pulled / written", `${incremental.run.counts.seen} / ${incremental.run.counts.created + incremental.run.counts.updated}`],
       ["incremental inventory: SellerCloud calls", `${inventoryCalls} Inventory + ${loginsDuring} login (${(inventoryCalls / CHANGED).toFixed(2)} calls per changed SKU)`],
       ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
-      ["workerd peak memory (VmHWM)", `${hub.peakMemoryMiB()} MiB`],
+      ["workerd peak memory (VmHWM)", `${workerdPeakMiB} MiB`],
+      ...orderRows,
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`\n| ${"measure".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |`);

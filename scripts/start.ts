@@ -6,6 +6,7 @@
  * fires the scheduled handler, so incremental syncs keep happening where you can see them.
  */
 import { startSandbox } from "../sandbox/harness";
+import { signPayload } from "../src/services/webhooks";
 import { ensureDevVars } from "./dev-vars";
 import { applyMigrations, startLocalHub } from "./local-hub";
 
@@ -15,6 +16,7 @@ const PLATFORM_PORT = Number(process.env.PLATFORM_PORT ?? 8789);
 const HUB = `http://127.0.0.1:${PORT}`;
 const TICK_MS = 60_000;
 const PERSIST_TO = ".wrangler/state";
+const WEBHOOK_SECRET = "whsec_sandbox_0123456789abcdef";
 
 const say = (msg: string) => console.log(`\x1b[36m[switchyard]\x1b[0m ${msg}`);
 
@@ -77,10 +79,11 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
   await fetch(`${scControl}/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
   await fetch(`${scControl}/products/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 300, inactiveEvery: 12 }) });
   await fetch(`${scControl}/customers/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 40 }) });
+  await fetch(`${scControl}/orders/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 25 }) });
   const platformKey = "pk_sandbox";
   const existing = await fetch(`${HUB}/v1/tenants/sandbox`, { headers: { authorization: `Bearer ${operator}` } });
   if (existing.status === 404) {
-    await call("POST", "/v1/tenants", operator, { id: "sandbox", name: "Sandbox merchant", notification_email: "admin@sandbox.test", platform: { api_key: platformKey, webhook_secret: "whsec_sandbox_0123456789abcdef" } });
+    await call("POST", "/v1/tenants", operator, { id: "sandbox", name: "Sandbox merchant", notification_email: "admin@sandbox.test", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
   }
   const { key } = await call("POST", "/v1/tenants/sandbox/keys", operator, { label: "npm start" });
   const connections = await call("GET", "/v1/tenants/sandbox/connections", key);
@@ -91,7 +94,11 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
       name: "SellerCloud (sandbox)",
       base_url: `${sellercloudUrl}/${account}/rest`,
       credentials: { username: "api@example.com", password: "secret" },
-      settings: { schedules: { products: { interval_minutes: 1 }, inventory: { interval_minutes: 1 } }, time_zone: "America/New_York" },
+      settings: {
+        schedules: { products: { interval_minutes: 1 }, inventory: { interval_minutes: 1 }, customers: { interval_minutes: 1 }, orders: { interval_minutes: 1 } },
+        time_zone: "America/New_York",
+        order_age_days: 30,
+      },
     }));
   const test = await call("POST", `/v1/tenants/sandbox/connections/${connection.id}/test`, key);
   say(`test connection: ${JSON.stringify(test)}`);
@@ -108,6 +115,7 @@ async function tick(s: Seeded, round: number) {
     for (let i = 0; i < 2; i++) await send("PUT", `inventory/${sku()}`, { warehouses: { "208": { PhysicalQty: Math.floor(Math.random() * 90), AvailableQty: Math.floor(Math.random() * 80) } } });
     say(`edited 3 prices and 2 stock levels in SellerCloud; the next windows pick them up`);
   }
+  if (round > 1) await pushPlatformOrder(s, round);
   const firedAt = new Date(Date.now() - 1000).toISOString();
   await fetch(`${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
   const deadline = Date.now() + 50_000;
@@ -125,7 +133,45 @@ async function tick(s: Seeded, round: number) {
   }
   const count = async (entity: string) =>
     (await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/${entity}`).then((r) => r.json() as Promise<{ data: unknown[] }>)).data.length;
-  say(`platform now holds ${await count("products")} products, ${await count("inventory")} inventory rows, ${await count("customers")} customers with ${await count("addresses")} addresses`);
+  say(`platform now holds ${await count("products")} products, ${await count("inventory")} inventory rows, ${await count("customers")} customers with ${await count("addresses")} addresses, ${await count("orders")} orders`);
+}
+
+/**
+ * A wholesale buyer orders on the platform: the order is stored on the platform simulator and
+ * its signed `order.confirmed` webhook reaches the hub, which pushes it to SellerCloud.
+ */
+async function pushPlatformOrder(s: Seeded, round: number) {
+  const records = async (entity: string) =>
+    (await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/${entity}`).then((r) => r.json() as Promise<{ data: any[] }>)).data;
+  const [customer] = await records("customers");
+  const products = (await records("products")).filter((p) => p.status === "active");
+  if (!customer || products.length < 2) return;
+  const number = `WEB-${1000 + round}`;
+  const address = { first_name: "Sam", last_name: "Buyer", line1: "1 Main St", city: "Austin", state: "TX", postal_code: "73301", country: "US" };
+  const seeded = await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      records: [
+        {
+          reference_id: number,
+          order_number: number,
+          status: "confirmed",
+          customer_system_id: customer.system_id,
+          lines: products.slice(round % 50, (round % 50) + 2).map((p) => ({ sku: p.sku, quantity: 2, unit_price: 10 })),
+          shipping_address: address,
+          billing_address: address,
+          totals: { subtotal: 40, total: 40 },
+        },
+      ],
+    }),
+  }).then((r) => r.json() as Promise<{ results: Array<{ system_id: string }> }>);
+  const body = JSON.stringify({ id: `evt_${number}`, type: "order.confirmed", created_at: new Date().toISOString(), data: { system_id: seeded.results[0].system_id } });
+  const t = Math.floor(Date.now() / 1000);
+  await fetch(`${HUB}/v1/webhooks/platform/${s.tenantId}`, { method: "POST", headers: { "content-type": "application/json", "platform-signature": await signPayload(WEBHOOK_SECRET, t, body) }, body });
+  await new Promise((r) => setTimeout(r, 3000));
+  const { items } = await call("GET", `/v1/tenants/${s.tenantId}/connections/${s.connectionId}/pushes?limit=5`, s.key);
+  for (const push of (items as any[]).reverse()) say(`push: ${push.event_type} → ${push.entity} ${push.action} ${push.external_id ?? ""} ${push.detail ?? ""}`);
 }
 
 /** Worker logs are JSON lines; show them compactly, and wrangler's own lines that matter. */

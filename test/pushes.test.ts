@@ -102,6 +102,16 @@ describe("platform orders → SellerCloud", () => {
     expect(await s.sc.swaggerViolations()).toEqual([]);
   });
 
+  it("orders of one new customer arriving together create that customer once", async () => {
+    const s = await pushSetup();
+    const ids = await Promise.all([1, 2, 3, 4, 5].map((n) => seedOrder(s, `WEB-150${n}`, [{ sku: s.products[n % 3].sku, quantity: n }])));
+    await Promise.all(ids.map((id) => webhook(s.tenant, "order.confirmed", id)));
+    await waitFor(async () => (await s.sc.orders()).length === 5, 40_000, "five SellerCloud orders");
+    const created = (await s.sc.customers()).filter((c) => c.General?.Email === "buyer@acme.test");
+    expect(created).toHaveLength(1);
+    expect(new Set((await s.sc.orders()).map((o) => o.OrderDetails.CustomerID))).toEqual(new Set([created[0].General.ID]));
+  });
+
   it("a retry after a timed-out create finds the first order instead of making a second", async () => {
     const s = await pushSetup();
     const orderId = await seedOrder(s, "WEB-2001", [{ sku: s.products[1].sku, quantity: 1 }]);

@@ -111,6 +111,8 @@ export interface PushContext<S> {
    * and returns its vendor id. A dependency that cannot be pushed refuses this push.
    */
   ensurePushed(entity: string, systemId: string): Promise<string>;
+  /** A value of this connection kept for a while in the isolate (facts that rarely change, e.g. its company). */
+  cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
   now(): Date;
 }
 

@@ -84,41 +84,54 @@ export async function failedPushScope(ctx: EngineContext, msg: PushRecordMessage
   return { scope: { tenantId: msg.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null }, payload: { ...msg, connectionId: conn.row.id } };
 }
 
-async function pushToConnection(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushRecordMessage): Promise<void> {
+/**
+ * Runs `fn` holding the push lock of one record of one connection (a permit of 1 in the
+ * tenant DO). Locks nest shipment → order → customer, never the other way, so they cannot
+ * deadlock; a lock not granted in time makes the message wait in the queue.
+ */
+async function withRecordLock<T>(ctx: EngineContext, conn: LoadedConnection, entity: string, systemId: string, fn: () => Promise<T>): Promise<T> {
   const stub = tenantStub(ctx.env, conn.row.tenantId);
-  const lockKey = `push:${conn.row.id}:${pusher.entity}:${msg.systemId}`;
+  const lockKey = `push:${conn.row.id}:${entity}:${systemId}`;
   const lock = await stub.acquirePermit(lockKey, 1);
   if (!lock) throw new PermitUnavailable();
-  const scope = { tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null };
-  const message = { ...msg, connectionId: conn.row.id };
   try {
-    const pctx = pushContext(ctx, conn, msg);
-    const record = await currentRecord(ctx, conn.row.tenantId, pusher.platformEntity, msg);
-    let outcome: PushOutcome;
-    try {
-      outcome = record ? await pusher.push(pctx, record, msg.systemId) : { action: "skipped", detail: "the record no longer exists on the platform" };
-    } catch (caught) {
-      // A vendor that refuses the request (a 400 naming a field) will refuse a retry too.
-      const err = caught instanceof VendorError && caught.kind === "fatal" ? new PushRefused("vendor_rejected", caught.message) : caught;
-      if (!(err instanceof PushRefused)) throw err;
-      const now = new Date().toISOString();
-      await commitStatements(ctx, [
-        ...recordErrorStatements(ctx, scope, "push", [{ externalId: msg.systemId, code: err.code, reason: err.reason, payload: message, waitsFor: err.waitsFor }], now),
-        logRow(ctx, conn, msg, pusher.entity, { action: "failed", detail: `${err.code}: ${err.reason}` }, now),
-      ]);
-      log.warn("push refused", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, code: err.code });
-      return;
-    }
-    const now = new Date().toISOString();
-    await commitStatements(ctx, [
-      ...outcomeStatements(ctx, conn, pusher.entity, msg.systemId, outcome, now),
-      resolveErrorsStatement(ctx, scope, "push", [msg.systemId], now),
-      logRow(ctx, conn, msg, pusher.entity, outcome, now),
-    ]);
-    log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
+    return await fn();
   } finally {
     await stub.releasePermit(lockKey, lock);
   }
+}
+
+function pushToConnection(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushRecordMessage): Promise<void> {
+  return withRecordLock(ctx, conn, pusher.entity, msg.systemId, () => pushLocked(ctx, conn, pusher, msg));
+}
+
+async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushRecordMessage): Promise<void> {
+  const scope = { tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null };
+  const message = { ...msg, connectionId: conn.row.id };
+  const pctx = pushContext(ctx, conn, msg);
+  const record = await currentRecord(ctx, conn.row.tenantId, pusher.platformEntity, msg);
+  let outcome: PushOutcome;
+  try {
+    outcome = record ? await pusher.push(pctx, record, msg.systemId) : { action: "skipped", detail: "the record no longer exists on the platform" };
+  } catch (caught) {
+    // A vendor that refuses the request (a 400 naming a field) will refuse a retry too.
+    const err = caught instanceof VendorError && caught.kind === "fatal" ? new PushRefused("vendor_rejected", caught.message) : caught;
+    if (!(err instanceof PushRefused)) throw err;
+    const now = new Date().toISOString();
+    await commitStatements(ctx, [
+      ...recordErrorStatements(ctx, scope, "push", [{ externalId: msg.systemId, code: err.code, reason: err.reason, payload: message, waitsFor: err.waitsFor }], now),
+      logRow(ctx, conn, msg, pusher.entity, { action: "failed", detail: `${err.code}: ${err.reason}` }, now),
+    ]);
+    log.warn("push refused", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, code: err.code });
+    return;
+  }
+  const now = new Date().toISOString();
+  await commitStatements(ctx, [
+    ...outcomeStatements(ctx, conn, pusher.entity, msg.systemId, outcome, now),
+    resolveErrorsStatement(ctx, scope, "push", [msg.systemId], now),
+    logRow(ctx, conn, msg, pusher.entity, outcome, now),
+  ]);
+  log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
 }
 
 /** The record as the platform holds it now (events can arrive late and out of order); the event's copy if the platform has none. */
@@ -130,7 +143,49 @@ async function currentRecord(ctx: EngineContext, tenantId: string, entity: Platf
   return embedded && typeof embedded === "object" ? (embedded as Record<string, unknown>) : null;
 }
 
+/** Per-isolate cache of rarely changing vendor facts, per connection. */
+const connectionCache = new Map<string, { value: unknown; until: number }>();
+
+async function cachedFor<T>(connectionId: string, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+  const id = `${connectionId}:${key}`;
+  const hit = connectionCache.get(id);
+  if (hit && hit.until > Date.now()) return hit.value as T;
+  const value = await load();
+  if (connectionCache.size > 10_000) connectionCache.clear();
+  connectionCache.set(id, { value, until: Date.now() + ttlMs });
+  return value;
+}
+
 function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecordMessage): PushContext<any> {
+  const readPlatform = async (entity: PlatformEntity, systemId: string) => {
+    const platform = await platformFor(ctx, conn.row.tenantId);
+    return (await platform.get(entity, systemId)) as Record<string, unknown> | null;
+  };
+
+  /** A record this push needs first (an order's customer), pushed under its own lock. */
+  async function pushDependency(entity: string, systemId: string): Promise<string> {
+    // Re-read under the lock: an order of the same new customer may have created it meanwhile.
+    const known = await externalIdOf(ctx, conn.row.id, [entity], systemId);
+    if (known) return known;
+    const pusher = conn.connector.pushers?.find((p) => p.entity === entity);
+    const record = pusher ? await readPlatform(pusher.platformEntity, systemId) : null;
+    if (!pusher || !record) throw new PushRefused(`${entity}_missing`, `${entity} ${systemId} is neither in ${conn.row.vendor} nor on the platform`);
+    let outcome: PushOutcome;
+    try {
+      outcome = await pusher.push(pctx, record, systemId);
+    } catch (err) {
+      if (err instanceof PushRefused) throw new PushRefused(err.code, `${entity} ${systemId} must be pushed first and could not be: ${err.reason}`, err.waitsFor);
+      throw err;
+    }
+    if (!outcome.externalId) throw new PushRefused(`${entity}_not_pushed`, `${entity} ${systemId} must be pushed first but was skipped: ${outcome.detail}`);
+    const now = new Date().toISOString();
+    await commitStatements(ctx, [
+      ...outcomeStatements(ctx, conn, entity, systemId, outcome, now),
+      logRow(ctx, conn, { ...msg, systemId, type: `${msg.type} (dependency)` }, entity, outcome, now),
+    ]);
+    return outcome.externalId;
+  }
+
   const pctx: PushContext<any> = {
     http: vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs),
     settings: conn.settings,
@@ -144,30 +199,13 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
         .get();
       return (row?.origin as RecordOrigin | undefined) ?? null;
     },
-    async readPlatform(entity, systemId) {
-      const platform = await platformFor(ctx, conn.row.tenantId);
-      return (await platform.get(entity, systemId)) as Record<string, unknown> | null;
-    },
+    readPlatform,
+    cached: (key, ttlMs, load) => cachedFor(conn.row.id, key, ttlMs, load),
     async ensurePushed(entity, systemId) {
       const known = await externalIdOf(ctx, conn.row.id, [entity], systemId);
       if (known) return known;
-      const pusher = conn.connector.pushers?.find((p) => p.entity === entity);
-      const record = pusher ? await pctx.readPlatform(pusher.platformEntity, systemId) : null;
-      if (!pusher || !record) throw new PushRefused(`${entity}_missing`, `${entity} ${systemId} is neither in ${conn.row.vendor} nor on the platform`);
-      let outcome: PushOutcome;
-      try {
-        outcome = await pusher.push(pctx, record, systemId);
-      } catch (err) {
-        if (err instanceof PushRefused) throw new PushRefused(err.code, `${entity} ${systemId} must be pushed first and could not be: ${err.reason}`, err.waitsFor);
-        throw err;
-      }
-      if (!outcome.externalId) throw new PushRefused(`${entity}_not_pushed`, `${entity} ${systemId} must be pushed first but was skipped: ${outcome.detail}`);
-      const now = new Date().toISOString();
-      await commitStatements(ctx, [
-        ...outcomeStatements(ctx, conn, entity, systemId, outcome, now),
-        logRow(ctx, conn, { ...msg, systemId, type: `${msg.type} (dependency)` }, entity, outcome, now),
-      ]);
-      return outcome.externalId;
+      // Several orders of one new customer arrive together: one creates it, the others wait and find it.
+      return withRecordLock(ctx, conn, entity, systemId, () => pushDependency(entity, systemId));
     },
   };
   return pctx;

@@ -129,7 +129,8 @@ export function mapOrder(raw: unknown, timeZone: string): MapResult<OrderFields>
       status,
       ordered_at: parseVendorTime(row.TimeOfOrder, timeZone),
       customer_reference_id: String(row.UserID),
-      currency: CURRENCIES[row.OrderCurrencyCode ?? 0] ?? "USD",
+      // A code beyond the known ones is left out rather than guessed as USD.
+      ...(CURRENCIES[row.OrderCurrencyCode ?? 0] ? { currency: CURRENCIES[row.OrderCurrencyCode ?? 0] } : {}),
       lines,
       billing_address: address(row.BillingAddress),
       shipping_address: address(row.ShippingAddress),

@@ -189,8 +189,9 @@ export function shipmentPlan(
 
   const notes: string[] = [];
   let shipMs = shipment.shipped_at ? Date.parse(shipment.shipped_at) : now.getTime();
-  if (shipMs > now.getTime() + FUTURE_TOLERANCE_MS) {
-    notes.push(`ship date ${shipment.shipped_at} is in the future; sent as ${now.toISOString()}`);
+  if (shipMs > now.getTime()) {
+    // SellerCloud refuses any future ShipDate; only more than clock skew is worth a note.
+    if (shipMs > now.getTime() + FUTURE_TOLERANCE_MS) notes.push(`ship date ${shipment.shipped_at} is in the future; sent as ${now.toISOString()}`);
     shipMs = now.getTime();
   }
   const created = parseVendorTime(vendorOrder.OrderDetails?.CreatedOn ?? vendorOrder.OrderDetails?.OrderDate, timeZone);
@@ -206,24 +207,27 @@ export function shipmentPlan(
 
   const packages = vendorOrder.OrderPackages ?? [];
   const known = new Set(packages.map((p) => p.TrackingNumber?.trim()).filter(Boolean));
-  const tracking = [...new Set(shipment.tracking_numbers.map((t) => t.trim()))].filter((t) => !known.has(t));
+  const tracking = [...new Set(shipment.tracking_numbers.map((t) => t.trim()).filter(Boolean))].filter((t) => !known.has(t));
   const alreadyShipped = vendorOrder.Statuses?.ShippingStatus === 3;
   const calls: ShippingCall[] = [];
-  if (tracking.length <= 1 && !alreadyShipped && (tracking.length === 1 || known.size === 0)) {
-    // One package: the plain call sets carrier, service, date and the first package's tracking.
+  const singlePackage = (number: string, packageId?: number): ShippingCall => ({
+    path: "/api/Orders/ShippingStatus/SinglePackage",
+    body: { OrderID: orderId, ShipDate: vendorDate, TrackingNumber: number, CarrierName: carrier, ShippingMethod: service, ...(packageId ? { PackageID: packageId } : {}) },
+  });
+  if (!alreadyShipped && known.size === 0 && tracking.length <= 1) {
+    // Nothing shipped yet, one package: the plain call sets carrier, service, date and its tracking.
     calls.push({
       path: "/api/Orders/ShippingStatus",
       body: { OrderID: orderId, ShippingCarrier: carrier, ShippingService: service, ShipDate: vendorDate, ...(tracking[0] ? { TrackingNumber: tracking[0] } : {}) },
     });
-  } else {
-    // One call per package; free packages (no tracking yet) are filled first, then SellerCloud adds new ones.
+  } else if (tracking.length > 0) {
+    // One call per new package; free packages (no tracking yet) are filled first, then SellerCloud adds new ones.
     const free = packages.filter((p) => !p.TrackingNumber?.trim());
-    tracking.forEach((number, i) => {
-      calls.push({
-        path: "/api/Orders/ShippingStatus/SinglePackage",
-        body: { OrderID: orderId, ShipDate: vendorDate, TrackingNumber: number, CarrierName: carrier, ShippingMethod: service, ...(free[i] ? { PackageID: free[i].ID } : {}) },
-      });
-    });
+    tracking.forEach((number, i) => calls.push(singlePackage(number, free[i]?.ID)));
+  } else if (!alreadyShipped) {
+    // The tracking is there but the order is not marked shipped: re-send a known package to mark it.
+    const first = packages.find((p) => p.TrackingNumber?.trim())!;
+    calls.push(singlePackage(first.TrackingNumber!.trim(), first.ID));
   }
   return { ok: true, calls, shipDate, notes, warning: partialWarning(shipment, platformOrder) };
 }

@@ -16,10 +16,10 @@ function refuse(result: Refusal): never {
   throw new PushRefused(result.code, result.reason);
 }
 
-/** The company writes go to: the connection's, or the only one the user sees. */
-async function companyFor({ http, settings }: Ctx): Promise<number> {
+/** The company writes go to: the connection's, or the only one the user sees (looked up at most every 10 minutes). */
+async function companyFor({ http, settings, cached }: Ctx): Promise<number> {
   if (settings.company_id != null) return settings.company_id;
-  const companies = listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Companies" }, "Companies")).Items as Array<{ ID?: number }>;
+  const companies = await cached("companies", 10 * 60_000, async () => listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Companies" }, "Companies")).Items as Array<{ ID?: number }>);
   if (companies.length === 1 && companies[0].ID) return companies[0].ID;
   throw new PushRefused("company_required", `this SellerCloud user sees ${companies.length} companies; set company_id on the connection so the hub knows where to create records`);
 }
@@ -86,6 +86,19 @@ export const customersPusher: EntityPusher<SellerCloudSettings> = {
   },
 };
 
+/**
+ * The email and name `CustomerDetails` needs: the platform customer's (a platform read spares
+ * SellerCloud's tighter budget), else SellerCloud's own record of the customer.
+ */
+async function orderBuyer(ctx: Ctx, customerSystemId: string, customerId: string): Promise<{ customerEmail: string; customerName: string }> {
+  const platform = (await ctx.readPlatform("customers", customerSystemId)) as PlatformCustomer | null;
+  if (platform?.email) return { customerEmail: platform.email, customerName: platform.company_name };
+  const detail = (await customerDetail(ctx.http, customerId)) as CustomerView | null;
+  const email = detail?.General?.Email;
+  if (!email) throw new PushRefused("customer_without_email", `SellerCloud customer ${customerId} has no email, which an order needs; add one in SellerCloud or on the platform, then replay`);
+  return { customerEmail: email, customerName: detail.General?.CorporateName ?? detail.General?.Name ?? email };
+}
+
 /** SellerCloud order ids whose OrderSourceOrderID is this platform order number (it does not enforce uniqueness). */
 async function ordersBySourceId(http: VendorHttp, orderNumber: string, companyId: number | null): Promise<number[]> {
   const query: Array<[string, string]> = [["model.orderSourceOrderIDList", orderNumber], ["model.pageSize", "50"], ["model.pageNumber", "1"]];
@@ -144,14 +157,8 @@ export const ordersPusher: EntityPusher<SellerCloudSettings> = {
     if (!customerSystemId) throw new PushRefused("missing_customer", `order ${order.order_number} has no customer`);
     // Dependencies first: a customer SellerCloud does not have yet is created before the order.
     const customerId = await ctx.ensurePushed("customers", customerSystemId);
-    const customer = (await customerDetail(http, customerId)) as CustomerView | null;
-    const email = customer?.General?.Email;
-    if (!customer || !email) throw new PushRefused("customer_without_email", `SellerCloud customer ${customerId} has no email, which an order needs; add one in SellerCloud, then replay`);
-    const body = orderBody(
-      order,
-      { customerId: Number(customerId), customerEmail: email, customerName: customer.General?.CorporateName ?? customer.General?.Name ?? email, companyId: await companyFor(ctx), productIds },
-      settings,
-    );
+    const buyer = await orderBuyer(ctx, customerSystemId, customerId);
+    const body = orderBody(order, { customerId: Number(customerId), ...buyer, companyId: await companyFor(ctx), productIds }, settings);
     if (!body.ok) refuse(body);
     const id = await sendJson<number>(http, { method: "POST", path: "/api/Orders", body: body.body }, "create order");
     if (typeof id !== "number") throw new PushRefused("vendor_answer", `SellerCloud answered the order create with ${JSON.stringify(id)} instead of an id`);

@@ -57,7 +57,12 @@ export function parseVendorTime(text: string | null | undefined, timeZone: strin
     const ms = Date.parse(text.trim());
     return Number.isNaN(ms) ? null : new Date(ms).toISOString();
   }
-  const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  const fields = [+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0)] as const;
+  const asUtc = Date.UTC(...fields);
+  // Date.UTC rolls impossible dates over (Feb 30 → Mar 2): refuse them instead.
+  const check = new Date(asUtc);
+  const back = [check.getUTCFullYear(), check.getUTCMonth(), check.getUTCDate(), check.getUTCHours(), check.getUTCMinutes(), check.getUTCSeconds()];
+  if (back.some((v, i) => v !== fields[i])) return null;
   // The zone's offset at that instant, found by formatting the guess back (twice near a DST change).
   let guess = asUtc;
   for (let i = 0; i < 2; i++) {
@@ -65,5 +70,5 @@ export function parseVendorTime(text: string | null | undefined, timeZone: strin
     const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
     guess += asUtc - shown;
   }
-  return new Date(guess).toISOString();
+  return new Date(guess + Math.round(Number(m[7] ?? 0) * 1000)).toISOString();
 }
