@@ -32,13 +32,13 @@ export function openCredentials<C>(config: Config, row: Connection): Promise<C> 
 }
 
 /** Health is written where the admin sees it: the connection row. */
-export async function recordConnectionHealth(db: Db, connectionId: string, outcome: { ok: true } | { ok: false; status?: "auth_failed"; error: string }) {
+export async function recordConnectionHealth(db: Db, connectionId: string, outcome: { ok: true } | { ok: false; status?: "auth_failed" | "needs_reauthorisation"; error: string }) {
   const now = new Date().toISOString();
   if (outcome.ok) {
     // A good login heals an auth failure; a disabled connection stays disabled.
     await db
       .update(connections)
-      .set({ lastOkAt: now, status: sql`CASE WHEN ${connections.status} = 'auth_failed' THEN 'active' ELSE ${connections.status} END` })
+      .set({ lastOkAt: now, status: sql`CASE WHEN ${connections.status} IN ('auth_failed', 'needs_reauthorisation') THEN 'active' ELSE ${connections.status} END` })
       .where(eq(connections.id, connectionId));
   } else {
     await db

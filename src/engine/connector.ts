@@ -64,6 +64,8 @@ export type MapResult<T> =
 export interface EntityPuller<S> {
   platformEntity: PlatformEntity;
   defaultIntervalMinutes: number;
+  /** Pulls that are off until a connection turns them on (SOS product pull). */
+  enabledByDefault?: boolean;
   /**
    * Entities whose records must be on the platform first (inventory needs its product, an
    * order its customer). It is not scheduled before their first windows complete, and its
@@ -178,6 +180,21 @@ export interface AccessToken {
   expiresAt: number;
 }
 
+/**
+ * A login's result. OAuth vendors rotate refresh tokens: `credentials` are the connection's
+ * new long-lived credentials, which the tenant DO stores before the access token is used.
+ */
+export type LoginResult<C> = AccessToken & { credentials?: C };
+
+/** OAuth2 authorization-code connections: the admin consents at the vendor, the hub exchanges the code. */
+export interface OAuthFlow<C> {
+  /** Write-only app credentials given when the connection is created (client id and secret). */
+  appCredentialsSchema: z.ZodType<Partial<C>>;
+  authorizeUrl(baseUrl: string, credentials: Partial<C>, redirectUri: string, state: string): string;
+  /** Code → tokens; the returned credentials hold the refresh token. */
+  exchangeCode(ctx: LoginContext<Partial<C>>, code: string, redirectUri: string): Promise<LoginResult<C>>;
+}
+
 export interface LoginContext<C> {
   baseUrl: string;
   credentials: C;
@@ -192,7 +209,9 @@ export interface Connector<S = any, C = any> {
   credentialsSchema: z.ZodType<C>;
   /** Default request budget per connection (the vendor's published limit). */
   defaultRequestsPerMinute: number;
-  login(ctx: LoginContext<C>): Promise<AccessToken>;
+  /** Password vendors log in; OAuth vendors refresh (and may return rotated credentials). */
+  login(ctx: LoginContext<C>): Promise<LoginResult<C>>;
+  oauth?: OAuthFlow<C>;
   /** Checks credentials and settings against the vendor; resolves with what it saw. */
   testConnection(http: VendorHttp, settings: S): Promise<Record<string, unknown>>;
   pullers: Record<string, EntityPuller<S>>;

@@ -114,8 +114,7 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
   try {
     outcome = record ? await pusher.push(pctx, record, msg.systemId) : { action: "skipped", detail: "the record no longer exists on the platform" };
   } catch (caught) {
-    // A vendor that refuses the request (a 400 naming a field) will refuse a retry too.
-    const err = caught instanceof VendorError && caught.kind === "fatal" ? new PushRefused("vendor_rejected", caught.message) : caught;
+    const err = refusalOf(caught);
     if (!(err instanceof PushRefused)) throw err;
     const now = new Date().toISOString();
     await commitStatements(ctx, [
@@ -132,6 +131,19 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
     logRow(ctx, conn, msg, pusher.entity, outcome, now),
   ]);
   log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
+}
+
+/** Pushes that failed for want of a valid token wait for this; a new OAuth consent replays them. */
+export const AUTHORISATION = "authorisation";
+
+/** Vendor failures a retry cannot mend become refusals (a record error at once). */
+function refusalOf(err: unknown): unknown {
+  if (!(err instanceof VendorError)) return err;
+  // A vendor that refuses the request (a 400 naming a field) will refuse a retry too.
+  if (err.kind === "fatal") return new PushRefused("vendor_rejected", err.message);
+  // Bad credentials or a refresh token that is gone: the push waits for the admin to fix the connection.
+  if (err.kind === "auth") return new PushRefused("needs_reauthorisation", `${err.message}; the push is replayed by itself once the connection is authorised again`, AUTHORISATION);
+  return err;
 }
 
 /** The record as the platform holds it now (events can arrive late and out of order); the event's copy if the platform has none. */

@@ -3,6 +3,7 @@ import { cursors, runs, type Run } from "../db/schema";
 import { log } from "../log";
 import type { EngineContext } from "./context";
 import type { LoadedConnection } from "./connections";
+import { nextRunTime } from "./schedule";
 import { intervalFor } from "./settings";
 
 export type StartResult =
@@ -70,7 +71,7 @@ export async function startPullRun(
   }
 
   const interval = intervalFor(conn.connector, conn.settings, entity);
-  const nextRunAt = new Date(now + interval.minutes * MINUTE).toISOString();
+  const nextRunAt = new Date(nextRunTime(now, interval)).toISOString();
   await db
     .insert(cursors)
     .values({ connectionId: conn.row.id, entity, position: null, nextRunAt, updatedAt: nowIso })

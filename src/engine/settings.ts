@@ -1,10 +1,14 @@
 import { z } from "zod";
+import { isValidTimeZone } from "../time";
 import type { Connector } from "./connector";
 
 /** Engine-owned settings every connection has, beside its vendor's own. */
 export const scheduleSchema = z.object({
   enabled: z.boolean().default(true),
   interval_minutes: z.number().int().min(1).max(7 * 24 * 60),
+  /** Anchor the runs to a local time ("12:00" with 120 minutes: 12:00, 14:00, … in `time_zone`). */
+  start_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour, e.g. 12:00").optional(),
+  time_zone: z.string().refine(isValidTimeZone, "not an IANA time zone, e.g. America/Los_Angeles").optional(),
 });
 
 export function engineSettingsSchema(connector: Connector) {
@@ -53,7 +57,7 @@ export function parseSettings(connector: Connector, json: string): EngineSetting
   return connectionSettingsSchema(connector).parse(JSON.parse(json)) as EngineSettings & Record<string, any>;
 }
 
-export function intervalFor(connector: Connector, settings: EngineSettings, entity: string): { enabled: boolean; minutes: number } {
+export function intervalFor(connector: Connector, settings: EngineSettings, entity: string): { enabled: boolean; minutes: number; startTime?: string; timeZone?: string } {
   const s = settings.schedules[entity];
-  return { enabled: s?.enabled ?? true, minutes: s?.interval_minutes ?? connector.pullers[entity].defaultIntervalMinutes };
+  return { enabled: s?.enabled ?? connector.pullers[entity].enabledByDefault ?? true, minutes: s?.interval_minutes ?? connector.pullers[entity].defaultIntervalMinutes, startTime: s?.start_time, timeZone: s?.time_zone };
 }

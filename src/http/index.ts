@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { authenticate, requireTenantAccess } from "./auth";
 import { channelRoutes } from "./routes/channel";
+import { authorizeRoutes, oauthCallbackRoutes } from "./routes/oauth";
 import { connectionRoutes } from "./routes/connections";
 import { registerDocs } from "./routes/docs";
 import { operatorRoutes } from "./routes/operator";
@@ -13,6 +14,7 @@ export function buildApp() {
   app.get("/health", (c) => c.json({ ok: true }));
   // Webhooks authenticate by signature, not by key.
   app.route("/", webhookRoutes);
+  app.route("/", oauthCallbackRoutes);
   app.use("/v1/operator/*", authenticate);
   app.use("/v1/tenants", authenticate);
   app.use("/v1/tenants/*", authenticate);
@@ -21,6 +23,7 @@ export function buildApp() {
   app.route("/", tenantRoutes);
   app.route("/", connectionRoutes);
   app.route("/", channelRoutes);
+  app.route("/", authorizeRoutes);
   app.route("/", runRoutes);
   app.route("/", operatorRoutes);
   registerDocs(app);

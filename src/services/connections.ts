@@ -43,10 +43,12 @@ function validBaseUrl(ctx: EngineContext, raw: string): string {
 export async function createConnection(ctx: EngineContext, tenantId: string, input: ConnectionInput) {
   const connector = connectorFor(input.vendor);
   const baseUrl = validBaseUrl(ctx, input.base_url);
-  const credentials = parseWith(connector.credentialsSchema, input.credentials, "credentials");
+  // OAuth connections start with the app's client credentials and wait for the admin's consent.
+  const credentials = parseWith(connector.oauth?.appCredentialsSchema ?? connector.credentialsSchema, input.credentials, "credentials");
   const settings = parseWith(connectionSettingsSchema(connector), input.settings ?? {}, "settings");
   const id = crypto.randomUUID();
   const now = new Date().toISOString();
+  const awaitingConsent = connector.oauth ? { status: "needs_reauthorisation", lastError: "not authorised yet: POST …/authorize and open the URL it returns", lastErrorAt: now } : null;
   const row: Connection = {
     id,
     tenantId,
@@ -55,9 +57,9 @@ export async function createConnection(ctx: EngineContext, tenantId: string, inp
     baseUrl,
     settings: JSON.stringify(settings),
     secrets: await sealCredentials(ctx.config, tenantId, id, credentials),
-    status: "active",
-    lastError: null,
-    lastErrorAt: null,
+    status: awaitingConsent?.status ?? "active",
+    lastError: awaitingConsent?.lastError ?? null,
+    lastErrorAt: awaitingConsent?.lastErrorAt ?? null,
     lastOkAt: null,
     createdAt: now,
     updatedAt: now,
@@ -101,10 +103,18 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
     set.settings = JSON.stringify(parseWith(connectionSettingsSchema(conn.connector), merged, "settings"));
   }
   if (patch.credentials !== undefined) {
-    const credentials = parseWith(conn.connector.credentialsSchema, patch.credentials, "credentials");
-    set.secrets = await sealCredentials(ctx.config, tenantId, connectionId, credentials);
-    set.status = "active";
-    set.lastError = null;
+    if (conn.connector.oauth) {
+      // New app credentials invalidate the consent: the admin authorises again.
+      const app = parseWith(conn.connector.oauth.appCredentialsSchema, patch.credentials, "credentials");
+      set.secrets = await sealCredentials(ctx.config, tenantId, connectionId, app);
+      set.status = "needs_reauthorisation";
+      set.lastError = "app credentials changed: authorise again";
+    } else {
+      const credentials = parseWith(conn.connector.credentialsSchema, patch.credentials, "credentials");
+      set.secrets = await sealCredentials(ctx.config, tenantId, connectionId, credentials);
+      set.status = "active";
+      set.lastError = null;
+    }
   }
   if (patch.status !== undefined) set.status = patch.status;
   await ctx.db.update(connections).set(set).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId)));

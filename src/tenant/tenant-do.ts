@@ -2,7 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { openDb } from "../db/client";
 import { loadConfig, type Env } from "../env";
 import { VendorError, type AccessToken, type VendorErrorKind } from "../engine/connector";
-import { loadConnection, openCredentials, recordConnectionHealth } from "../engine/connections";
+import { eq } from "drizzle-orm";
+import { connections } from "../db/schema";
+import { loadConnection, openCredentials, recordConnectionHealth, sealCredentials } from "../engine/connections";
 import { timedFetch } from "../engine/vendor-http";
 import { log } from "../log";
 import { seal, unseal } from "../crypto/secrets";
@@ -17,6 +19,8 @@ const PERMIT_MAX_WAIT_MS = 10_000;
 const usable = (t: AccessToken, stale?: string) => t.accessToken !== stale && t.expiresAt - EXPIRY_MARGIN_MS > Date.now();
 const tokenKey = (connectionId: string) => `token:${connectionId}`;
 const tokenAad = (connectionId: string) => `access-token:${connectionId}`;
+const pendingKey = (connectionId: string) => `pending-credentials:${connectionId}`;
+const pendingAad = (connectionId: string) => `pending-credentials:${connectionId}`;
 
 export type TokenResult = { ok: true; token: string } | { ok: false; kind: VendorErrorKind; message: string };
 
@@ -82,7 +86,7 @@ export class TenantDurableObject extends DurableObject<Env> {
   /** Forget a connection's token (credentials changed or connection deleted). */
   async forget(connectionId: string): Promise<void> {
     this.tokens.delete(connectionId);
-    await this.ctx.storage.delete(tokenKey(connectionId));
+    await this.ctx.storage.delete([tokenKey(connectionId), pendingKey(connectionId)]);
   }
 
   /** The tenant was deleted: drop every token and budget it had. */
@@ -100,19 +104,68 @@ export class TenantDurableObject extends DurableObject<Env> {
     if (!conn) return { ok: false, kind: "fatal", message: `connection ${connectionId} no longer exists` };
     if (conn.row.status === "disabled") return { ok: false, kind: "fatal", message: "connection is disabled" };
     try {
-      const credentials = await openCredentials(config, conn.row);
-      const token = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
-      this.tokens.set(connectionId, token);
-      await this.ctx.storage.put(tokenKey(connectionId), await seal(token, config.keyring, tokenAad(connectionId)));
+      const credentials = (await this.pendingCredentials(connectionId, conn.row.secrets)) ?? (await openCredentials(config, conn.row));
+      const result = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
+      // A rotated refresh token is the only copy there is: store it before the access token is used.
+      if (result.credentials) await this.storeRotatedCredentials(conn.row.tenantId, connectionId, conn.row.secrets, result.credentials);
+      const token: AccessToken = { accessToken: result.accessToken, expiresAt: result.expiresAt };
+      await this.rememberToken(connectionId, token);
       await recordConnectionHealth(db, connectionId, { ok: true });
-      log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor });
+      log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor, rotated: Boolean(result.credentials) });
       return { ok: true, token: token.accessToken };
     } catch (err) {
       const e = err instanceof VendorError ? err : new VendorError("transient", (err as Error).message);
-      await recordConnectionHealth(db, connectionId, { ok: false, error: e.message, ...(e.kind === "auth" ? { status: "auth_failed" as const } : {}) });
+      const status = e.kind !== "auth" ? undefined : conn.connector.oauth ? ("needs_reauthorisation" as const) : ("auth_failed" as const);
+      await recordConnectionHealth(db, connectionId, { ok: false, error: e.message, ...(status ? { status } : {}) });
       log.warn("vendor login failed", { tenant_id: conn.row.tenantId, connection_id: connectionId, kind: e.kind, error: e.message });
       return { ok: false, kind: e.kind, message: e.message };
     }
+  }
+
+  private async rememberToken(connectionId: string, token: AccessToken): Promise<void> {
+    const config = loadConfig(this.env);
+    this.tokens.set(connectionId, token);
+    await this.ctx.storage.put(tokenKey(connectionId), await seal(token, config.keyring, tokenAad(connectionId)));
+  }
+
+  /** A fresh token from an OAuth code exchange: used from now on instead of a refresh. */
+  async primeToken(connectionId: string, token: AccessToken): Promise<void> {
+    this.logins.delete(connectionId);
+    await this.ctx.storage.delete(pendingKey(connectionId));
+    await this.rememberToken(connectionId, token);
+  }
+
+  /**
+   * Rotated credentials go first to this object's storage (a local, atomic write), then to
+   * D1 (re-sealed for the connection row). If the D1 write fails, the next login finds the
+   * pending copy and uses it, so a refresh token the vendor already rotated is never lost.
+   */
+  private async storeRotatedCredentials(tenantId: string, connectionId: string, before: string | null, credentials: unknown): Promise<void> {
+    const config = loadConfig(this.env);
+    await this.ctx.storage.put(pendingKey(connectionId), await seal({ credentials, before }, config.keyring, pendingAad(connectionId)));
+    await this.writeCredentials(tenantId, connectionId, credentials).catch((err) =>
+      log.error("rotated credentials kept in the tenant object; writing them to D1 failed", { connection_id: connectionId, error: (err as Error).message }),
+    );
+  }
+
+  private async writeCredentials(tenantId: string, connectionId: string, credentials: unknown): Promise<void> {
+    const config = loadConfig(this.env);
+    const sealed = await sealCredentials(config, tenantId, connectionId, credentials);
+    await openDb(this.env.DB).update(connections).set({ secrets: sealed, updatedAt: new Date().toISOString() }).where(eq(connections.id, connectionId));
+    await this.ctx.storage.delete(pendingKey(connectionId));
+  }
+
+  /** Credentials rotated but not yet in D1 (its write failed), unless D1 has changed since (new credentials were given). */
+  private async pendingCredentials(connectionId: string, current: string | null): Promise<unknown | null> {
+    const sealed = await this.ctx.storage.get<string>(pendingKey(connectionId));
+    if (!sealed) return null;
+    const config = loadConfig(this.env);
+    const pending = await unseal<{ credentials: unknown; before: string | null }>(sealed, config.keyring, pendingAad(connectionId)).catch(() => null);
+    if (!pending || pending.before !== current) {
+      await this.ctx.storage.delete(pendingKey(connectionId));
+      return null;
+    }
+    return pending.credentials;
   }
 
   /**

@@ -1,0 +1,48 @@
+/**
+ * Wall-clock time in IANA zones, with Intl only (no tz database to ship). Vendors write
+ * dates without offsets in their server's zone, and schedules are set in the merchant's.
+ */
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock fields of an instant in a zone, as zero-padded strings. */
+export function wallParts(epochMs: number, timeZone: string): Record<"year" | "month" | "day" | "hour" | "minute" | "second", string> {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(epochMs));
+  return Object.fromEntries(parts.map((p) => [p.type, p.value])) as Record<"year" | "month" | "day" | "hour" | "minute" | "second", string>;
+}
+
+/**
+ * Wall time (month 1-based) in `timeZone` → epoch ms; null for a date that does not exist
+ * (Feb 30). The zone's offset is found by formatting a guess back, twice near a DST change;
+ * a wall time in a fall-back hour takes its first occurrence.
+ */
+export function wallTimeToEpoch(w: { year: number; month: number; day: number; hour: number; minute: number; second?: number }, timeZone: string): number | null {
+  const fields = [w.year, w.month - 1, w.day, w.hour, w.minute, w.second ?? 0] as const;
+  const asUtc = Date.UTC(...fields);
+  const check = new Date(asUtc);
+  const back = [check.getUTCFullYear(), check.getUTCMonth(), check.getUTCDate(), check.getUTCHours(), check.getUTCMinutes(), check.getUTCSeconds()];
+  if (back.some((v, i) => v !== fields[i])) return null;
+  let guess = asUtc;
+  for (let i = 0; i < 2; i++) {
+    const p = wallParts(guess, timeZone);
+    const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    guess += asUtc - shown;
+  }
+  return guess;
+}
