@@ -40,28 +40,9 @@ export async function startPullRun(
     return { status: "skipped", reason: "up_to_date", nextWindowAt: new Date(Date.parse(from) + MINUTE + ctx.config.windowSkewSeconds * 1000).toISOString() };
   }
 
-  const runId = crypto.randomUUID();
   const inserted = await db
     .insert(runs)
-    .values({
-      id: runId,
-      tenantId: conn.row.tenantId,
-      connectionId: conn.row.id,
-      entity,
-      kind: "pull",
-      trigger,
-      status: "running",
-      windowFrom: from,
-      windowTo: to,
-      pass: 1,
-      pagesDone: 0,
-      recordsSeen: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      failed: 0,
-      startedAt: nowIso,
-    })
+    .values({ ...newRun(conn, entity, "pull", trigger), status: "running", windowFrom: from, windowTo: to, startedAt: nowIso })
     .onConflictDoNothing()
     .returning();
   if (inserted.length === 0) {
@@ -69,6 +50,7 @@ export async function startPullRun(
     log.info("pull skipped: a run is open", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity, run_id: open?.id, trigger });
     return { status: "skipped", reason: "run_open", run: open! };
   }
+  const runId = inserted[0].id;
 
   const interval = intervalFor(conn.connector, conn.settings, entity);
   const nextRunAt = new Date(nextRunTime(now, interval)).toISOString();
@@ -159,7 +141,7 @@ export interface RunCounts {
 export async function openJobRun(ctx: EngineContext, conn: LoadedConnection, entity: string, kind: string, trigger: "cron" | "manual"): Promise<Run | null> {
   const inserted = await ctx.db
     .insert(runs)
-    .values({ ...newJobRun(conn, entity, kind, trigger), status: "running" })
+    .values({ ...newRun(conn, entity, kind, trigger), status: "running" })
     .onConflictDoNothing()
     .returning();
   return inserted[0] ?? null;
@@ -170,12 +152,13 @@ export async function recordFinishedRun(ctx: EngineContext, conn: LoadedConnecti
   const now = new Date().toISOString();
   const [run] = await ctx.db
     .insert(runs)
-    .values({ ...newJobRun(conn, entity, kind, trigger), status: "succeeded", ...counts, report: JSON.stringify(report), finishedAt: now })
+    .values({ ...newRun(conn, entity, kind, trigger), status: "succeeded", ...counts, report: JSON.stringify(report), finishedAt: now })
     .returning();
   return run;
 }
 
-function newJobRun(conn: LoadedConnection, entity: string, kind: string, trigger: string) {
+/** A new run's row: no pages, no counts yet. */
+function newRun(conn: LoadedConnection, entity: string, kind: string, trigger: string) {
   return {
     id: crypto.randomUUID(),
     tenantId: conn.row.tenantId,
