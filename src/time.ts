@@ -46,3 +46,26 @@ export function wallTimeToEpoch(w: { year: number; month: number; day: number; h
   }
   return guess;
 }
+
+/** An instant as vendors write dates without an offset: `YYYY-MM-DDTHH:mm:ss`, wall time in the zone. */
+export function formatZonedTime(isoUtc: string, timeZone: string): string {
+  const p = wallParts(Date.parse(isoUtc), timeZone);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
+/**
+ * A vendor date to an ISO UTC instant. Without an offset it is wall time in `timeZone`; with
+ * `Z` or an offset it is taken as written. Null when unreadable or impossible (Feb 30).
+ */
+export function parseZonedTime(text: string | null | undefined, timeZone: string): string | null {
+  if (!text) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+  if (!m) return null;
+  const epoch = wallTimeToEpoch({ year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5], second: +(m[6] ?? 0) }, m[8] ? "UTC" : timeZone);
+  if (epoch === null) return null;
+  if (m[8]) {
+    const ms = Date.parse(text.trim());
+    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  }
+  return new Date(epoch + Math.round(Number(m[7] ?? 0) * 1000)).toISOString();
+}

@@ -69,6 +69,7 @@ export const runs = sqliteTable("runs", {
   updated: integer("updated").notNull(),
   unchanged: integer("unchanged").notNull(),
   failed: integer("failed").notNull(),
+  skipped: integer("skipped").notNull().default(0),
   error: text("error"),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),

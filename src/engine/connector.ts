@@ -59,7 +59,15 @@ export interface ChildRecord {
 
 export type MapResult<T> =
   | { ok: true; record: T; children?: ChildRecord[] }
-  | { ok: false; code: string; reason: string };
+  /** `skip`: not an error of the record but one it cannot go without yet (counted as skipped, still listed). */
+  | { ok: false; code: string; reason: string; skip?: boolean };
+
+/** Platform products by the ids a vendor knows them by, for connectors whose vendor has no SKU on its rows. */
+export interface ProductIndex {
+  /** The platform product whose reference_id is this (an SOS item id). */
+  byReference(referenceId: string): { sku: string; systemId: string } | null;
+  bySystemId(systemId: string): { sku: string; referenceId: string | null } | null;
+}
 
 export interface EntityPuller<S> {
   platformEntity: PlatformEntity;
@@ -77,7 +85,9 @@ export interface EntityPuller<S> {
   fetchTotal(http: VendorHttp, settings: S, window: Window): Promise<number>;
   fetchOne(http: VendorHttp, settings: S, externalId: string): Promise<PulledRecord | null>;
   /** Pure: a vendor row to a platform record (without system_id / reference_id). */
-  map(raw: unknown, settings: S): MapResult<Record<string, unknown>>;
+  map(raw: unknown, settings: S, lookups: PullLookups): MapResult<Record<string, unknown>>;
+  /** The map step needs the platform's products (loaded once a minute per isolate and tenant). */
+  needsProducts?: boolean;
   /**
    * Records the hub created in the vendor from the platform (orders it pushed) are not
    * pulled back: the platform already has them and is their master.
@@ -93,6 +103,11 @@ export interface EntityPuller<S> {
    * from here — for records that failed to map too, since their errors hold the data.
    */
   shippedAt?(raw: unknown, settings: S): string | null;
+}
+
+/** Read-only facts the engine hands to `map` (empty unless the puller asks for them). */
+export interface PullLookups {
+  products: ProductIndex;
 }
 
 /** Which side created a linked pair of records. */
@@ -113,6 +128,8 @@ export interface PushContext<S> {
    * and returns its vendor id. A dependency that cannot be pushed refuses this push.
    */
   ensurePushed(entity: string, systemId: string): Promise<string>;
+  /** The tenant's platform products by reference id and system id. */
+  products(): Promise<ProductIndex>;
   /** A value of this connection kept for a while in the isolate (facts that rarely change, e.g. its company). */
   cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
   now(): Date;

@@ -115,6 +115,7 @@ async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: n
         updated: sql`${runs.updated} + ${counts.updated}`,
         unchanged: sql`${runs.unchanged} + ${counts.unchanged}`,
         failed: sql`${runs.failed} + ${counts.failed}`,
+        skipped: sql`${runs.skipped} + ${counts.skipped}`,
       })
       .where(and(eq(runs.id, run.id), pageIsNew)),
     ctx.db.insert(runPages).values({ runId: run.id, pass, page, records: result.records.length, committedAt: now }).onConflictDoNothing(),

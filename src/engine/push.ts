@@ -8,6 +8,7 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
+import { productIndex } from "./products";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
 import { tenantStub, vendorHttp } from "./vendor-http";
 
@@ -212,6 +213,7 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
       return (row?.origin as RecordOrigin | undefined) ?? null;
     },
     readPlatform,
+    products: () => productIndex(ctx, conn.row.tenantId),
     cached: (key, ttlMs, load) => cachedFor(conn.row.id, key, ttlMs, load),
     async ensurePushed(entity, systemId) {
       const known = await externalIdOf(ctx, conn.row.id, [entity], systemId);

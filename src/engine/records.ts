@@ -6,6 +6,7 @@ import type { PlatformEntity } from "../platform/contract";
 import type { ChildRecord, EntityPuller, PulledRecord } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
+import { NO_PRODUCTS, productIndex } from "./products";
 
 /** D1 binds at most 100 parameters per statement. */
 const MAX_PARAMS = 100;
@@ -39,7 +40,7 @@ export interface FailedRecord {
 
 export interface UpsertOutcome {
   statements: BatchItem<"sqlite">[];
-  counts: { seen: number; created: number; updated: number; unchanged: number; failed: number };
+  counts: { seen: number; created: number; updated: number; unchanged: number; failed: number; skipped: number };
 }
 
 /**
@@ -59,14 +60,17 @@ export async function upsertPulledRecords(
   records: PulledRecord[],
   idempotencyScope: string,
 ): Promise<UpsertOutcome> {
-  const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
+  const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const failed: FailedRecord[] = [];
   const existing = await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId));
 
   const toPush: PushItem[] = [];
+  const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId) : NO_PRODUCTS };
+  let skipped = 0;
   for (const pulled of records) {
-    const mapped = puller.map(pulled.raw, settings);
+    const mapped = puller.map(pulled.raw, settings, lookups);
     if (!mapped.ok) {
+      if (mapped.skip) skipped++;
       failed.push({ externalId: pulled.externalId, code: mapped.code, reason: mapped.reason, payload: pulled.raw });
       continue;
     }
@@ -105,7 +109,9 @@ export async function upsertPulledRecords(
     written = written.filter((w) => !failedIds.has(w.item.externalId));
   }
   for (const w of written) counts[w.status]++;
-  counts.failed = failed.length;
+  // Skipped records are listed with the errors (code and reason) but counted apart.
+  counts.failed = failed.length - skipped;
+  counts.skipped = skipped;
 
   statements.unshift(...mappingStatements(ctx, scope, scope.entity, written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })), now));
   if (puller.shippedAt) {

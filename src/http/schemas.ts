@@ -50,7 +50,7 @@ export const Run = z
     pass: z.number().int(),
     total: z.number().int().nullable(),
     pages: z.object({ done: z.number().int(), total: z.number().int().nullable() }),
-    counts: z.object({ seen: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int() }),
+    counts: z.object({ seen: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int(), skipped: z.number().int() }),
     error: z.string().nullable(),
     started_at: z.string(),
     finished_at: z.string().nullable(),

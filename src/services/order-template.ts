@@ -1,5 +1,6 @@
 import type { EngineContext } from "../engine/context";
 import type { LoadedConnection } from "../engine/connections";
+import { NO_PRODUCTS, productIndex } from "../engine/products";
 import { vendorHttp } from "../engine/vendor-http";
 import { ApiError } from "../errors";
 import { mustLoad, updateConnection } from "./connections";
@@ -62,8 +63,9 @@ export async function previewOrderTemplate(ctx: EngineContext, tenantId: string,
     if (!pulled) throw new ApiError("not_found", `${conn.row.vendor} has no order ${id}`);
     raw = pulled.raw;
   }
-  const fallback = puller.map(raw, { ...settings, order_template: null });
-  const templated = puller.map(raw, settings);
+  const lookups = { products: puller.needsProducts ? await productIndex(ctx, tenantId) : NO_PRODUCTS };
+  const fallback = puller.map(raw, { ...settings, order_template: null }, lookups);
+  const templated = puller.map(raw, settings, lookups);
   if (!templated.ok) throw new ApiError("bad_request", templated.reason, [{ path: "order", message: templated.reason }]);
   return { order: templated.record, default: fallback.ok ? fallback.record : null };
 }

@@ -57,7 +57,7 @@ export function publicRun(r: Run) {
     pass: r.pass,
     total: r.total,
     pages: { done: r.pagesDone, total: r.pagesTotal },
-    counts: { seen: r.recordsSeen, created: r.created, updated: r.updated, unchanged: r.unchanged, failed: r.failed },
+    counts: { seen: r.recordsSeen, created: r.created, updated: r.updated, unchanged: r.unchanged, failed: r.failed, skipped: r.skipped },
     report: r.report ? (JSON.parse(r.report) as Record<string, unknown>) : null,
     error: r.error,
     started_at: r.startedAt,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countryCode, mapCustomer } from "../../src/connectors/sellercloud/customers-map";
+import { countryCode } from "../../src/countries";
+import { mapCustomer } from "../../src/connectors/sellercloud/customers-map";
 
 // A customer as GET /api/Customers/{id} returns it (CustomerDetailsDto, reference §5).
 const detail = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { countryCode } from "../../countries";
 import type { ChildRecord, MapResult } from "../../engine/connector";
 import type { PlatformCustomer } from "../../platform/contract";
 
@@ -51,27 +52,6 @@ export interface CustomerPull {
 export interface CustomerMapSettings {
   /** SellerCloud employee id (AccountManagerId) → the platform's sales rep. */
   sales_rep_map: Record<string, string>;
-}
-
-const COUNTRY_NAMES: Record<string, string> = {
-  "UNITED STATES": "US",
-  "UNITED STATES OF AMERICA": "US",
-  USA: "US",
-  CANADA: "CA",
-  MEXICO: "MX",
-  "UNITED KINGDOM": "GB",
-  UK: "GB",
-  "GREAT BRITAIN": "GB",
-  AUSTRALIA: "AU",
-  GERMANY: "DE",
-  FRANCE: "FR",
-};
-
-/** SellerCloud stores countries as codes or names; the platform wants ISO alpha-2. */
-export function countryCode(raw: string | null | undefined): string | null {
-  const value = (raw ?? "").trim().toUpperCase();
-  if (/^[A-Z]{2}$/.test(value)) return value;
-  return COUNTRY_NAMES[value] ?? null;
 }
 
 const blank = (v: string | null | undefined) => (v == null || v.trim() === "" ? null : v.trim());

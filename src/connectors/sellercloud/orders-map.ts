@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { MapResult } from "../../engine/connector";
 import type { PlatformOrder, PostalAddress } from "../../platform/contract";
 import { applyOrderTemplate, type OrderTemplate } from "../../mapping/order-template";
-import { countryCode } from "./customers-map";
+import { countryCode } from "../../countries";
 import { parseVendorTime } from "./time";
 
 /**
