@@ -30,7 +30,8 @@ export function wallParts(epochMs: number, timeZone: string): Record<"year" | "m
 /**
  * Wall time (month 1-based) in `timeZone` → epoch ms; null for a date that does not exist
  * (Feb 30). The zone's offset is found by formatting a guess back, twice near a DST change;
- * a wall time in a fall-back hour takes its first occurrence.
+ * a wall time in a fall-back hour takes its first occurrence, one in a spring-forward gap
+ * the first minute after it.
  */
 export function wallTimeToEpoch(w: { year: number; month: number; day: number; hour: number; minute: number; second?: number }, timeZone: string): number | null {
   const fields = [w.year, w.month - 1, w.day, w.hour, w.minute, w.second ?? 0] as const;
@@ -38,12 +39,15 @@ export function wallTimeToEpoch(w: { year: number; month: number; day: number; h
   const check = new Date(asUtc);
   const back = [check.getUTCFullYear(), check.getUTCMonth(), check.getUTCDate(), check.getUTCHours(), check.getUTCMinutes(), check.getUTCSeconds()];
   if (back.some((v, i) => v !== fields[i])) return null;
+  const shownAt = (t: number) => {
+    const p = wallParts(t, timeZone);
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+  };
   let guess = asUtc;
-  for (let i = 0; i < 2; i++) {
-    const p = wallParts(guess, timeZone);
-    const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
-    guess += asUtc - shown;
-  }
+  for (let i = 0; i < 2; i++) guess += asUtc - shownAt(guess);
+  if (shownAt(guess) === asUtc) return guess;
+  // A wall time in a spring-forward gap does not exist: take the first minute after the gap.
+  for (let t = Math.floor(guess / 60_000) * 60_000; t < guess + 3 * 3_600_000; t += 60_000) if (shownAt(t) >= asUtc) return t;
   return guess;
 }
 

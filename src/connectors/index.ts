@@ -1,9 +1,11 @@
 import type { Connector } from "../engine/connector";
 import { sellercloud } from "./sellercloud";
+import { sos } from "./sos";
 
 /** Every vendor the hub speaks to. Adding a vendor = one folder + one line here. */
 export const connectors: Record<string, Connector> = {
   sellercloud,
+  sos,
 };
 
 export const VENDORS = Object.keys(connectors) as [string, ...string[]];

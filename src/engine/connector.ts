@@ -128,6 +128,8 @@ export interface PushContext<S> {
    * and returns its vendor id. A dependency that cannot be pushed refuses this push.
    */
   ensurePushed(entity: string, systemId: string): Promise<string>;
+  /** Writes one platform record back (e.g. an order SOS has shipped becomes read-only there). */
+  writePlatform(entity: PlatformEntity, record: Record<string, unknown>): Promise<void>;
   /** The tenant's platform products by reference id and system id. */
   products(): Promise<ProductIndex>;
   /** A value of this connection kept for a while in the isolate (facts that rarely change, e.g. its company). */
@@ -226,6 +228,8 @@ export interface Connector<S = any, C = any> {
   credentialsSchema: z.ZodType<C>;
   /** Default request budget per connection (the vendor's published limit). */
   defaultRequestsPerMinute: number;
+  /** Requests allowed back to back before the per-minute pace applies (default 20). */
+  defaultRequestBurst?: number;
   /** Password vendors log in; OAuth vendors refresh (and may return rotated credentials). */
   login(ctx: LoginContext<C>): Promise<LoginResult<C>>;
   oauth?: OAuthFlow<C>;

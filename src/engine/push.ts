@@ -9,6 +9,7 @@ import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
 import { productIndex } from "./products";
+import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
 import { tenantStub, vendorHttp } from "./vendor-http";
 
@@ -214,6 +215,12 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
     },
     readPlatform,
     products: () => productIndex(ctx, conn.row.tenantId),
+    async writePlatform(entity, record) {
+      const platform = await platformFor(ctx, conn.row.tenantId);
+      const key = `push-writeback:${msg.eventId}:${entity}:${await sha256Hex(stableJson(record))}`;
+      const [result] = (await platform.batchUpsert(entity, [record], key)).results;
+      if (result?.status === "error") throw new PushRefused("platform_rejected", `the platform refused the ${entity} write-back: ${result.error?.message ?? "unknown error"}`);
+    },
     cached: (key, ttlMs, load) => cachedFor(conn.row.id, key, ttlMs, load),
     async ensurePushed(entity, systemId) {
       const known = await externalIdOf(ctx, conn.row.id, [entity], systemId);

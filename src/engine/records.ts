@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { mappings, recordErrors, shippedOrders } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
-import type { PlatformEntity } from "../platform/contract";
+import { recordLinks, type PlatformEntity } from "../platform/contract";
 import type { ChildRecord, EntityPuller, PulledRecord } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
@@ -90,6 +90,7 @@ export async function upsertPulledRecords(
     toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
   }
   await keepPlatformOwnedFields(ctx, scope, puller, settings, toPush, existing);
+  await resolveLinks(ctx, scope, puller.platformEntity as PlatformEntity, toPush);
 
   const now = new Date().toISOString();
   const platformEntity = puller.platformEntity as PlatformEntity;
@@ -152,6 +153,26 @@ async function keepPlatformOwnedFields(
     const current = (await platform.get(puller.platformEntity, known.systemId)) as Record<string, unknown> | null;
     if (!current) continue;
     for (const field of fields) item.record[field] = current[field] ?? null;
+  }
+}
+
+/**
+ * A pulled record links to another by the vendor's id (`order_reference_id` = the vendor's
+ * order id). When this connection already linked that record — it pushed it, so the
+ * platform knows it by system_id only — the link is made by system_id instead.
+ */
+async function resolveLinks(ctx: EngineContext, scope: RecordScope, entity: PlatformEntity, items: PushItem[]) {
+  for (const { field, target } of recordLinks[entity] ?? []) {
+    const refKey = `${field}_reference_id`;
+    const refs = [...new Set(items.map((i) => i.record[refKey]).filter((v): v is string => typeof v === "string" && v !== ""))];
+    if (refs.length === 0) continue;
+    const known = await loadMappings(ctx, scope, target, refs);
+    for (const item of items) {
+      const systemId = known.get(item.record[refKey] as string)?.systemId;
+      if (!systemId || item.record[`${field}_system_id`]) continue;
+      item.record[`${field}_system_id`] = systemId;
+      delete item.record[refKey];
+    }
   }
 }
 

@@ -25,7 +25,7 @@ export function engineSettingsSchema(connector: Connector) {
     /** Pages of one connection fetched at once (permits held by the tenant Durable Object). */
     max_parallel_pages: z.number().int().min(1).max(32).default(4),
     requests_per_minute: z.number().int().min(1).max(100_000).default(connector.defaultRequestsPerMinute),
-    request_burst: z.number().int().min(1).max(1000).default(20),
+    request_burst: z.number().int().min(1).max(1000).default(connector.defaultRequestBurst ?? 20),
     /**
      * Personal data (names, addresses, phones, emails) of shipped orders is scrubbed from
      * everything the hub keeps this many days after shipment; "keep" keeps it.

@@ -1,0 +1,26 @@
+import type { Connector } from "../../engine/connector";
+import { appCredentialsSchema, authorizeUrl, credentialsSchema, exchangeCode, login, sosCall, type SosCredentials } from "./client";
+import { sosPullers } from "./pullers";
+import { customersPusher, ordersPusher, paymentsPusher } from "./pushers";
+import { settingsSchema, type SosSettings } from "./settings";
+
+export const sos: Connector<SosSettings, SosCredentials> = {
+  vendor: "sos",
+  settingsSchema,
+  credentialsSchema,
+  // About 2 requests a second (reference §4); the tenant DO paces below it rather than waiting for throttles.
+  defaultRequestsPerMinute: 110,
+  defaultRequestBurst: 2,
+  login,
+  oauth: { appCredentialsSchema, authorizeUrl, exchangeCode },
+
+  /** Reads one item and one customer: proves the token and the account. */
+  async testConnection(http) {
+    const items = await sosCall(http, { method: "GET", path: "/item", query: [["maxresults", "1"]] }, "items");
+    const customers = await sosCall(http, { method: "GET", path: "/customer", query: [["maxresults", "1"]] }, "customers");
+    return { items_visible: items.totalCount ?? 0, customers_visible: customers.totalCount ?? 0 };
+  },
+
+  pullers: sosPullers,
+  pushers: [customersPusher, ordersPusher, paymentsPusher],
+};
