@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { mappings, recordErrors, shippedOrders } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
-import { recordLinks, type PlatformEntity } from "../platform/contract";
+import { MAX_BATCH_RECORDS, recordLinks, type PlatformEntity } from "../platform/contract";
 import type { ChildRecord, EntityPuller, PulledRecord } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
@@ -94,10 +94,14 @@ export async function upsertPulledRecords(
 
   const now = new Date().toISOString();
   const platformEntity = puller.platformEntity as PlatformEntity;
-  const parents = await pushBatch(ctx, scope, platformEntity, toPush, idempotencyScope);
-  failed.push(...parents.failed);
+  // Vendor pages can be larger than a platform batch (SOS: 200 rows; the platform takes 100).
+  let written: Written[] = [];
+  for (const part of chunk(toPush, MAX_BATCH_RECORDS)) {
+    const parents = await pushBatch(ctx, scope, platformEntity, part, idempotencyScope);
+    failed.push(...parents.failed);
+    written.push(...parents.written);
+  }
   const statements: BatchItem<"sqlite">[] = [];
-  let written = parents.written;
 
   const withChildren = written.filter((w) => w.item.children?.length);
   if (withChildren.length > 0) {
@@ -235,7 +239,7 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parents: Wri
       if (systemId) item.record.system_id = systemId;
     }
     const rows: Array<{ externalId: string; systemId: string; hash: string }> = [];
-    for (const part of chunk(items, 100)) {
+    for (const part of chunk(items, MAX_BATCH_RECORDS)) {
       const result = await pushBatch(ctx, scope, entity, part, idempotencyScope);
       rows.push(...result.written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })));
       for (const f of result.failed) {
