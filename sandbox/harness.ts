@@ -1,5 +1,5 @@
 /**
- * Starts the sandbox simulators on 127.0.0.1 for tests (vitest globalSetup), `npm start`
+ * Starts the sandbox simulators (SellerCloud, platform, SOS Inventory) on 127.0.0.1 for tests (vitest globalSetup), `npm start`
  * and `npm run bench`. Every request reaching the SellerCloud simulator's API is checked
  * against SellerCloud's own swagger file; problems are kept per account and served at
  * `GET /__swagger-violations?account=<name>`. The most API calls an account had in flight at
@@ -9,12 +9,14 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createPlatformSimulator } from "./platform";
 import { createSellerCloudSimulator } from "./sellercloud";
+import { createSosSimulator } from "./sos";
 import { serve, type FetchHandler, type RunningServer } from "./serve";
 import { loadSwaggerChecker } from "./swagger-check";
 
 export interface Sandbox {
   sellercloudUrl: string;
   platformUrl: string;
+  sosUrl: string;
   close(): Promise<void>;
 }
 
@@ -59,15 +61,19 @@ function instrumented(inner: FetchHandler): FetchHandler {
   };
 }
 
-export async function startSandbox(ports: { sellercloud?: number; platform?: number } = {}): Promise<Sandbox> {
+export async function startSandbox(ports: { sellercloud?: number; platform?: number; sos?: number } = {}): Promise<Sandbox> {
   const servers: RunningServer[] = [];
   const sellercloud = await serve(instrumented(createSellerCloudSimulator()), ports.sellercloud ?? 0);
   servers.push(sellercloud);
   const platform = await serve(createPlatformSimulator(), ports.platform ?? 0);
   servers.push(platform);
+  // SOS counts in-flight calls itself (stats.maxInFlight), so it needs no instrumentation here.
+  const sos = await serve(createSosSimulator(), ports.sos ?? 0);
+  servers.push(sos);
   return {
     sellercloudUrl: sellercloud.url,
     platformUrl: platform.url,
+    sosUrl: sos.url,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },

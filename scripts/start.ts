@@ -13,6 +13,7 @@ import { applyMigrations, startLocalHub } from "./local-hub";
 const PORT = Number(process.env.PORT ?? 8787);
 const SC_PORT = Number(process.env.SELLERCLOUD_PORT ?? 8788);
 const PLATFORM_PORT = Number(process.env.PLATFORM_PORT ?? 8789);
+const SOS_PORT = Number(process.env.SOS_PORT ?? 8790);
 const HUB = `http://127.0.0.1:${PORT}`;
 const TICK_MS = 60_000;
 const PERSIST_TO = ".wrangler/state";
@@ -27,8 +28,8 @@ async function main() {
   // Fresh state each start: the simulators keep theirs in memory, so old mappings would point nowhere.
   applyMigrations(PERSIST_TO, true);
 
-  const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT });
-  say(`simulators: SellerCloud ${sandbox.sellercloudUrl}  platform ${sandbox.platformUrl}`);
+  const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT, sos: SOS_PORT });
+  say(`simulators: SellerCloud ${sandbox.sellercloudUrl}  platform ${sandbox.platformUrl}  SOS ${sandbox.sosUrl}`);
 
   say("starting wrangler dev…");
   const hub = await startLocalHub({
@@ -190,13 +191,14 @@ function showLog(line: string) {
   if (/Ready on|error/i.test(line) && !/nodedir|Request\.cf|ENOTFOUND/.test(line)) console.log(`  ${line}`);
 }
 
-function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string }, s: Seeded, operator: string) {
+function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sosUrl: string }, s: Seeded, operator: string) {
   console.log(`
 \x1b[1mSwitchyard is running\x1b[0m
   hub (admin API)       ${HUB}
   API docs              ${HUB}/docs      (OpenAPI: ${HUB}/openapi.json)
   SellerCloud sandbox   ${sandbox.sellercloudUrl}/sandbox/rest   (control: /sandbox/__control/stats)
   platform sandbox      ${sandbox.platformUrl}   (records: /__control/stores/${s.platformKey}/records/products)
+  SOS sandbox           ${sandbox.sosUrl}/sandbox/api/v2   (OAuth: /sandbox/oauth2/authorize, control: /sandbox/__control/stats)
 
   sandbox tenant        ${s.tenantId}
   tenant key            ${s.key}

@@ -6,6 +6,7 @@ export default async function ({ provide }: TestProject) {
   const sandbox = await startSandbox();
   provide("sellercloudUrl", sandbox.sellercloudUrl);
   provide("platformUrl", sandbox.platformUrl);
+  provide("sosUrl", sandbox.sosUrl);
   return () => sandbox.close();
 }
 
@@ -13,5 +14,6 @@ declare module "vitest" {
   interface ProvidedContext {
     sellercloudUrl: string;
     platformUrl: string;
+    sosUrl: string;
   }
 }

@@ -179,3 +179,36 @@ export async function listPushes(tenant: TestTenant, connectionId: string, query
 export async function listErrors(tenant: TestTenant, query = "") {
   return (await api("GET", `/v1/tenants/${tenant.id}/errors${query}`, { token: tenant.key })).body.items as any[];
 }
+
+/** Control client for one simulated SOS Inventory account (its own path prefix). */
+export function sosAccount(name = uniqueName("sos")) {
+  const root = inject("sosUrl");
+  const control = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${root}/${name}/__control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`sos control ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+  return {
+    name,
+    /** Holds `/oauth2/authorize`, `/oauth2/token` and `/api/v2/<resource>`. */
+    baseUrl: `${root}/${name}`,
+    control,
+    configure: (config: Record<string, unknown>) => control("PUT", "config", config),
+    stats: () => control("GET", "stats"),
+    resetStats: () => control("POST", "reset-stats"),
+    /** Upserts by id; read-only fields, syncToken and createdAt/updatedAt may be given. */
+    seed: async (resource: string, records: Array<Record<string, unknown>>) => (await control("POST", resource, { records })).ids as number[],
+    records: async (resource: string) => (await control("GET", resource)).data as Array<Record<string, any>>,
+    /** An edit as a user makes it in SOS: new syncToken and updatedAt. */
+    patch: (resource: string, id: number, fields: Record<string, unknown>) => control("PATCH", `${resource}/${id}`, fields),
+    generateItems: (count: number, extra: Record<string, unknown> = {}) => control("POST", "items/generate", { count, ...extra }),
+    faults: (faults: Array<Record<string, unknown>>) => control("POST", "faults", { faults }),
+    hooks: (hooks: Array<Record<string, unknown>>) => control("POST", "hooks", { hooks }),
+    setClock: (offsetMs: number) => control("PUT", "clock", { offsetMs }),
+    /** A code as the authorize redirect would carry it, without the browser hop. */
+    authorizeCode: async (redirectUri: string) => (await control("POST", "authorize-code", { redirectUri })).code as string,
+    revokeRefreshTokens: () => control("POST", "revoke-refresh-tokens"),
+    expireAccessTokens: () => control("POST", "expire-access-tokens"),
+  };
+}
+export type SosAccount = ReturnType<typeof sosAccount>;
