@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, createTenant, listErrors, listPushes, listRuns, platformEvent, platformStore, settle, signedWebhook, sosAccount, testEnv, waitFor, type SosAccount, type TestTenant } from "./helpers";
+import { api, createTenant, listErrors, listPushes, listRuns, platformEvent, platformStore, runCron, settle, signedWebhook, sosAccount, testEnv, waitFor, type SosAccount, type TestTenant } from "./helpers";
 
 /**
  * SOS Inventory from the worker's entry points to the simulator: OAuth with rotating refresh
@@ -267,6 +267,64 @@ describe("platform → SOS orders, customers and payments", () => {
     const pulled = payments.find((p: any) => p.amount === 15);
     expect(pulled).toMatchObject({ order_system_id: orderId, method: "check", online: false });
     expect(payments.filter((p: any) => p.amount === 10)).toHaveLength(1); // the pushed one is not pulled back
+  });
+});
+
+describe("SOS → platform pulls", () => {
+  it("SOS customers with rep and price tier mapping, SOS orders, and their invoices and shipments as read-only records", async () => {
+    const s = await sosSetup({
+      sales_rep_map: { "Dana Reyes": "dana@merchant.test" },
+      fallback_sales_rep: "sales-team@merchant.test",
+      price_tier_map: { "PL-GOLD": "Gold" },
+      schedules: { customers: { enabled: true, interval_minutes: 120 } },
+    });
+    await s.store.seed("price_lists", [{ reference_id: "PL-GOLD", name: "Gold", currency: "USD", status: "active", prices: [] }]);
+    await s.sos.seed("item", [{ id: 21, name: "Bolt", sku: "B", available: 9, onPO: 0 }]);
+    await s.store.seed("products", [{ reference_id: "21", sku: "BOLT", name: "Bolt", status: "active" }]);
+    await s.sos.seed("pricetier", [{ id: 1, name: "Gold" }]);
+    await s.sos.seed("salesrep", [{ id: 1, firstName: "Dana", lastName: "Reyes" }, { id: 2, firstName: "Unmapped", lastName: "Rep" }]);
+    await s.sos.seed("customer", [
+      { id: 301, name: "Delta Hardware", companyName: "Delta Hardware", email: "ap@delta.test", salesRep: { id: 1, name: "Dana Reyes" }, priceTier: { id: 1, name: "Gold" }, billing: { company: "Delta Hardware", address: { line1: "9 Oak Ave", city: "Dallas", stateProvince: "TX", postalCode: "75201", country: "US" } } },
+      { id: 302, name: "Echo Supply", companyName: "Echo Supply", email: "buy@echo.test", salesRep: { id: 2, name: "Unmapped Rep" } },
+    ]);
+    await sync(s, "customers");
+    await settle(s.tenant);
+    const customers = await s.store.records("customers");
+    expect(customers.find((c: any) => c.reference_id === "301")).toMatchObject({ company_name: "Delta Hardware", sales_rep: "dana@merchant.test", price_list_reference_id: "PL-GOLD" });
+    expect(customers.find((c: any) => c.reference_id === "302").sales_rep).toBe("sales-team@merchant.test");
+    expect((await s.store.records("addresses")).find((a: any) => a.customer_reference_id === "301")).toMatchObject({ line1: "9 Oak Ave", city: "Dallas" });
+
+    const [soId] = await s.sos.seed("salesorder", [{ number: "7001", date: "2026-01-04T09:00:00", customer: { id: 301 }, lines: [{ lineNumber: 1, item: { id: 21 }, quantity: 4, unitprice: 2.5, amount: 10 }] }]);
+    await sync(s, "orders");
+    await settle(s.tenant, 45_000, 2);
+    const order = (await s.store.records("orders")).find((o: any) => o.reference_id === String(soId));
+    expect(order).toMatchObject({ order_number: "7001", lines: [expect.objectContaining({ sku: "BOLT", quantity: 4 })] });
+
+    await s.sos.seed("invoice", [{ number: "INV-1", date: "2026-01-05T09:00:00", customer: { id: 301 }, linkedTransaction: { id: soId, transactionType: "SalesOrder" }, total: 10, balance: 10, lines: [{ lineNumber: 1, item: { id: 21 }, quantity: 4, unitprice: 2.5, amount: 10 }] }]);
+    await s.sos.seed("shipment", [{ number: "SH-1", date: "2026-01-05T10:00:00", customer: { id: 301 }, linkedTransaction: { id: soId, transactionType: "SalesOrder" }, trackingNumber: "1ZAA, 1ZBB", shippingMethod: { name: "UPS" }, lines: [{ item: { id: 21 }, quantity: 4 }] }]);
+    await sync(s, "invoices");
+    await sync(s, "shipments");
+    await settle(s.tenant, 45_000, 4);
+    const [invoice] = await s.store.records("invoices");
+    expect(invoice).toMatchObject({ invoice_number: "INV-1", order_system_id: order.system_id, status: "open" });
+    const [shipment] = await s.store.records("shipments");
+    expect(shipment).toMatchObject({ order_system_id: order.system_id, carrier: "UPS", tracking_numbers: ["1ZAA", "1ZBB"] });
+    // Once SOS has shipped and invoiced it, the pulled order is read-only on the platform (next scheduled pull).
+    await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, { token: s.tenant.key, body: { settings: { schedules: { customers: OFF, orders: { enabled: true, interval_minutes: 120 } } } } });
+    await runCron(Date.now() + 3 * 3_600_000);
+    await settle(s.tenant, 45_000, 5);
+    expect((await s.store.records("orders")).find((o: any) => o.system_id === order.system_id).read_only).toBe(true);
+  });
+
+  it("product pull is off by default and works when switched on", async () => {
+    const s = await sosSetup();
+    expect((await sync(s, "products")).status).toBe(202); // "sync now" works even while the schedule is off
+    await s.sos.seed("item", [{ id: 41, name: "Nut", sku: "NUT-1", salesPrice: 0.4, available: 3, onPO: 0 }]);
+    await settle(s.tenant);
+    const conn = await connection(s);
+    expect(conn.cursors.find((c: any) => c.entity === "products")).toBeTruthy();
+    const scheduled = await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, { token: s.tenant.key });
+    expect(scheduled.body.settings.schedules.products).toBeUndefined(); // default: off (enabledByDefault)
   });
 });
 
