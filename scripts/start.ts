@@ -51,6 +51,7 @@ async function main() {
   process.on("SIGTERM", stop);
 
   const seeded = await seed(sandbox.sellercloudUrl, sandbox.platformUrl, vars.OPERATOR_TOKEN);
+  await connectSos(sandbox.sosUrl, seeded);
   printBanner(sandbox, seeded, vars.OPERATOR_TOKEN);
 
   await tick(seeded, 0);
@@ -106,6 +107,35 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
   return { tenantId: "sandbox", key, connectionId: connection.id, scControl, platformKey, platformUrl };
 }
 
+/**
+ * An SOS Inventory connection beside SellerCloud, authorised through the real OAuth redirect
+ * (the simulator consents at once): 100 SOS items whose ids are the Reference IDs of 100
+ * platform products, so the inventory pull (every minute here) maps every item.
+ */
+async function connectSos(sosUrl: string, s: Seeded) {
+  const base = `${sosUrl}/sandbox`;
+  const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  await fetch(`${base}/__control/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
+  await post(`${base}/__control/items/generate`, { count: 100, prefix: "SOS-" });
+  const items = ((await (await fetch(`${base}/__control/item`)).json()) as { data: Array<{ id: number; sku: string; name: string }> }).data;
+  await post(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`, { records: items.map((i) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })) });
+  const existing = (await call("GET", "/v1/tenants/sandbox/connections", s.key)).items.find((c: any) => c.vendor === "sos");
+  const conn =
+    existing ??
+    (await call("POST", "/v1/tenants/sandbox/connections", s.key, {
+      vendor: "sos",
+      name: "SOS Inventory (sandbox)",
+      base_url: base,
+      credentials: { client_id: "sos-client", client_secret: "sos-secret" },
+      settings: { schedules: { inventory: { interval_minutes: 1 }, customers: { interval_minutes: 1 }, orders: { enabled: false, interval_minutes: 120 }, invoices: { enabled: false, interval_minutes: 120 }, shipments: { enabled: false, interval_minutes: 120 }, payments: { enabled: false, interval_minutes: 120 } }, push_customers: false, push_orders: false, push_payments: false },
+    }));
+  const { authorize_url } = await call("POST", `/v1/tenants/sandbox/connections/${conn.id}/authorize`, s.key);
+  const consent = await fetch(authorize_url, { redirect: "manual" });
+  const back = new URL(consent.headers.get("location")!);
+  const done = await fetch(`${HUB}${back.pathname}${back.search}`);
+  say(`SOS Inventory connection authorised through OAuth (${done.status}); 100 items, inventory pulled every minute`);
+}
+
 /** One minute of the demo: a few edits in SellerCloud, a cron tick, the run's outcome. */
 async function tick(s: Seeded, round: number) {
   if (round > 0) {
@@ -145,7 +175,8 @@ async function pushPlatformOrder(s: Seeded, round: number) {
   const records = async (entity: string) =>
     (await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/${entity}`).then((r) => r.json() as Promise<{ data: any[] }>)).data;
   const [customer] = await records("customers");
-  const products = (await records("products")).filter((p) => p.status === "active");
+  // SellerCloud's products (the SOS ones have no SellerCloud product to order).
+  const products = (await records("products")).filter((p) => p.status === "active" && String(p.reference_id).startsWith("SKU-"));
   if (!customer || products.length < 2) return;
   const number = `WEB-${1000 + round}`;
   const address = { first_name: "Sam", last_name: "Buyer", line1: "1 Main St", city: "Austin", state: "TX", postal_code: "73301", country: "US" };
