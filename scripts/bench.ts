@@ -4,6 +4,8 @@
  * naive baseline: one plain client walking the same pages serially (login, GET page,
  * map, POST to the platform). Then, on the same tenant and connection, order push latency:
  * platform orders confirmed by signed webhooks, timed until SellerCloud holds each one.
+ * Last, on a tenant of its own, a full SOS Inventory inventory pull (BENCH_SOS_ITEMS items)
+ * at SOS's pace (2 requests/s), against the rate-limit floor.
  * Prints one table; the figures go into the README.
  */
 import { mapCatalogProduct } from "../src/connectors/sellercloud/map";
@@ -23,6 +25,10 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 50);
 const ORDER_SPACING_MS = Number(process.env.BENCH_ORDER_SPACING_MS ?? 200);
 const ORDER_WAIT_MS = Number(process.env.BENCH_ORDER_WAIT_MS ?? 120_000);
 const WEBHOOK_SECRET = "whsec_bench_0123456789abcdef";
+const SOS_ITEMS = Number(process.env.BENCH_SOS_ITEMS ?? 20_000);
+/** SOS's list page size (`maxresults` ≤ 200) and its throttle (about 2 requests/s). */
+const SOS_PAGE = 200;
+const SOS_RATE_PER_S = 2;
 
 const json = { "content-type": "application/json" };
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
@@ -324,6 +330,135 @@ async function orderPushLatency(scUrl: string, platformUrl: string, hubUrl: stri
   ];
 }
 
+type SosStats = { calls: number; byRoute: Record<string, number>; tokenGrants: number; refreshes: number; throttled: Record<string, number>; maxInFlight: number };
+
+/**
+ * SOS Inventory: a full inventory pull of SOS_ITEMS items at SOS's own pace. A tenant of its
+ * own with an SOS connection (authorised through the OAuth redirect), the simulated account
+ * throttled as SOS is (2 requests/s, burst 2, "200-message" throttle answers), every item mapped
+ * to a platform product by reference_id. The connection keeps SOS's default request budget;
+ * only its schedules are off. Timed from "sync now" to the run's end.
+ */
+async function sosInventoryPull(hubUrl: string, operator: string, sosUrl: string, platformUrl: string): Promise<Array<[string, string]>> {
+  const account = "bench-sos";
+  const platformKey = "pk_bench_sos";
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+  const sosControl = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${sosUrl}/${account}/__control/${path}`, { method, headers: json, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`sos control ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+
+  // The simulated account: SOS's real throttle, the bench's latency, SOS_ITEMS items.
+  await sosControl("PUT", "config", { latencyMs: LATENCY_MS, throttle: true, requestsPerSecond: SOS_RATE_PER_S, burst: 2, throttleMode: "200-message" });
+  const generated = (await sosControl("POST", "items/generate", { count: SOS_ITEMS, prefix: "BS-" })) as { generated: number; first: number; last: number };
+  if (generated.generated !== SOS_ITEMS) throw new Error(`SOS generated ${generated.generated} items, wanted ${SOS_ITEMS}`);
+
+  // One platform product per SOS item (reference_id = the SOS item id), so every item maps.
+  await platformControl(platformUrl, platformKey, "POST", "config", { latencyMs: LATENCY_MS });
+  const ids = Array.from({ length: generated.last - generated.first + 1 }, (_, i) => generated.first + i);
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const records = ids.slice(i, i + 5_000).map((id) => ({ reference_id: String(id), sku: `BS-P-${String(id).padStart(6, "0")}`, name: `Bench SOS product ${id}`, status: "active" }));
+    const results = (await platformControl(platformUrl, platformKey, "POST", "records/products", { records })).results as Array<{ status: string }>;
+    const bad = results.find((r) => r.status !== "created");
+    if (bad) throw new Error(`platform product seed failed: ${JSON.stringify(bad)}`);
+  }
+
+  // Tenant, SOS connection (default budget, every schedule off), OAuth consent.
+  const tenant = await call("POST", "/v1/tenants", operator, { name: "Bench SOS merchant", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
+  const { key } = await call("POST", `/v1/tenants/${tenant.id}/keys`, operator, {});
+  const off = { enabled: false, interval_minutes: 120 };
+  const conn = await call("POST", `/v1/tenants/${tenant.id}/connections`, key, {
+    vendor: "sos",
+    name: "bench SOS",
+    base_url: `${sosUrl}/${account}`,
+    credentials: { client_id: "sos-client", client_secret: "sos-secret" },
+    settings: { schedules: { inventory: off, customers: off, orders: off, invoices: off, shipments: off, payments: off, products: off } },
+  });
+  const { authorize_url } = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/authorize`, key);
+  const consent = await fetch(authorize_url, { redirect: "manual" });
+  const back = new URL(consent.headers.get("location") ?? "");
+  if (back.pathname !== "/v1/oauth/callback") throw new Error(`SOS authorize redirected to ${back.href} (HTTP ${consent.status})`);
+  const callback = await fetch(`${hubUrl}${back.pathname}${back.search}`);
+  if (!callback.ok) throw new Error(`OAuth callback: ${callback.status} ${await callback.text()}`);
+  const connection = await call("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}`, key);
+  if (connection.status !== "active") throw new Error(`SOS connection is ${connection.status} after consent: ${JSON.stringify(connection.health)}`);
+  const budget = { perMinute: connection.settings?.requests_per_minute as number | undefined, burst: connection.settings?.request_burst as number | undefined, permits: connection.settings?.max_parallel_pages as number | undefined };
+
+  const before = (await sosControl("GET", "stats")) as SosStats;
+  const writesBefore = Object.values(((await platformControl(platformUrl, platformKey, "GET", "stats")).writes.inventory ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+
+  // Sync now, then follow the run in the runs list until it ends.
+  const floorCalls = Math.ceil(SOS_ITEMS / SOS_PAGE) + 1;
+  const floorMs = (floorCalls / SOS_RATE_PER_S) * 1000;
+  const start = performance.now();
+  const started = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, key, { entity: "inventory" });
+  const runId = started.run.id as string;
+  const deadline = Date.now() + Math.max(300_000, floorMs * 5);
+  let run: any;
+  for (;;) {
+    const { items } = await call("GET", `/v1/tenants/${tenant.id}/runs?entity=inventory&limit=10`, key);
+    run = (items as any[]).find((r) => r.id === runId);
+    if (run && run.status !== "running") break;
+    if (Date.now() > deadline) break;
+    await sleep(100);
+  }
+  const wallMs = performance.now() - start;
+
+  const after = (await sosControl("GET", "stats")) as SosStats;
+  const platformStats = await platformControl(platformUrl, platformKey, "GET", "stats");
+  const inventoryWrites = (platformStats.writes.inventory ?? {}) as Record<string, number>;
+  const rowsWritten = Object.values(inventoryWrites).reduce((a, b) => a + b, 0) - writesBefore;
+  const skusWritten = Object.keys(inventoryWrites).length;
+
+  if (!run || run.status !== "succeeded") {
+    console.log(`
+SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.round(wallMs / 1000)} s`}`);
+    console.log("run:", JSON.stringify(run ?? (await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key)), null, 1));
+    console.log("errors:", JSON.stringify((await call("GET", `/v1/tenants/${tenant.id}/errors?limit=20`, key)).items, null, 1));
+  }
+
+  const routeDelta: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after.byRoute)) {
+    const d = n - (before.byRoute[route] ?? 0);
+    if (d > 0) routeDelta[route] = d;
+  }
+  const routes = Object.entries(routeDelta)
+    .sort(([a], [b]) => (a.includes("oauth2") ? 1 : b.includes("oauth2") ? -1 : a < b ? -1 : 1))
+    .map(([route, n]) => `${n} ${route}`)
+    .join(" + ") || "none";
+  const itemLists = routeDelta["GET /item"] ?? 0;
+  const tokenCalls = routeDelta["POST /oauth2/token"] ?? 0;
+  const apiCalls = after.calls - before.calls;
+  const throttled = Object.fromEntries(Object.entries(after.throttled).map(([k, v]) => [k, v - (before.throttled[k] ?? 0)]));
+  const throttledModes = Object.entries(throttled).filter(([k, v]) => k !== "total" && v > 0).map(([k, v]) => `${v} ${k}`).join(", ");
+  const budgetFloorMs = budget.perMinute ? (Math.max(0, floorCalls - (budget.burst ?? 0)) / (budget.perMinute / 60)) * 1000 : undefined;
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const counts = run?.counts ?? {};
+  return [
+    ["SOS: items (all mapped to platform products)", String(SOS_ITEMS)],
+    ["SOS: simulated account", `${LATENCY_MS} ms per call; throttle ${SOS_RATE_PER_S} requests/s, burst 2, "200-message" answers`],
+    ["SOS: connection request budget (defaults)", `${budget.perMinute ?? "?"} requests/min, burst ${budget.burst ?? "?"}, ${budget.permits ?? "?"} page permits`],
+    ["SOS: inventory pull run", `${run?.status ?? "unknown"}, ${run?.pages?.done ?? "?"} pages, pass ${run?.pass ?? "?"}${run?.error ? `: ${run.error}` : ""}`],
+    ["SOS: hub wall time (sync → run end)", s(wallMs)],
+    [`SOS: floor (${Math.ceil(SOS_ITEMS / SOS_PAGE)} pages + 1 verification = ${floorCalls} calls at ${SOS_RATE_PER_S}/s)`, s(floorMs)],
+    ["SOS: hub ÷ floor", `${(wallMs / floorMs).toFixed(2)}×`],
+    ...(budgetFloorMs !== undefined ? ([["SOS: same calls at the connection's own budget", `${s(budgetFloorMs)} (${floorCalls} calls at ${budget.perMinute}/min after a burst of ${budget.burst})`]] as Array<[string, string]>) : []),
+    ["SOS: calls by route", routes],
+    ["SOS: item list calls / token calls", `${itemLists} GET /item (expected ${floorCalls}) / ${tokenCalls} POST /oauth2/token`],
+    ["SOS: API calls (all /api/v2)", `${apiCalls} (${(SOS_ITEMS / Math.max(1, apiCalls)).toFixed(1)} items per call)`],
+    ["SOS: throttled answers", `${throttled.total ?? 0}${throttledModes ? ` (${throttledModes})` : ""}`],
+    ["SOS: most calls in flight at once", String(after.maxInFlight)],
+    ["SOS: run counts", `seen ${counts.seen ?? "?"}, created ${counts.created ?? "?"}, updated ${counts.updated ?? "?"}, unchanged ${counts.unchanged ?? "?"}, skipped ${counts.skipped ?? "?"}, failed ${counts.failed ?? "?"}`],
+    ["SOS: inventory rows written on the platform", `${rowsWritten} writes, ${skusWritten} SKUs`],
+    ["SOS: hub throughput", `${Math.round(SOS_ITEMS / (wallMs / 1000))} items/s`],
+  ];
+}
+
 async function main() {
   const vars = ensureDevVars();
   console.log(`bench: ${N} products, ${ORDERS} orders, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
@@ -358,6 +493,9 @@ async function main() {
     // Order pushes on the same tenant and connection.
     const orderRows = ORDERS > 0 ? await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub") : [];
 
+    // SOS Inventory: a full inventory pull at SOS's pace, on a tenant of its own.
+    const sosRows = SOS_ITEMS > 0 ? await sosInventoryPull(hub.url, vars.OPERATOR_TOKEN, sandbox.sosUrl, sandbox.platformUrl) : [];
+
     const pages = Math.ceil(N / PAGE_SIZE);
     const floorMs = (pages * LATENCY_MS) / PERMITS;
     const rows: Array<[string, string]> = [
@@ -380,6 +518,7 @@ async function main() {
       ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
       ["workerd peak memory (VmHWM)", `${workerdPeakMiB} MiB`],
       ...orderRows,
+      ...sosRows,
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`\n| ${"measure".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |`);

@@ -153,7 +153,7 @@ describe("SOS inventory → platform", () => {
   }
 
   it("with the connection's default budget the hub paces itself under SOS's rate: no throttle at all", async () => {
-    const throttled = await throttledPull({ requests_per_minute: 110, request_burst: 2, max_parallel_pages: 4 }, "429");
+    const throttled = await throttledPull({ requests_per_minute: 110, request_burst: 1, max_parallel_pages: 4 }, "429");
     expect(throttled.total).toBe(0);
   });
 });

@@ -2,8 +2,8 @@ import type { ProductIndex } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
 
-/** How long an isolate trusts its copy of a tenant's product list. */
-const TTL_MS = 60_000;
+/** How long an isolate trusts its copy of a tenant's product list (a long pull must not reload it mid-run). */
+const TTL_MS = 5 * 60_000;
 const indexes = new Map<string, { index: Promise<ProductIndex>; until: number }>();
 
 /**

@@ -10,7 +10,8 @@ export const sos: Connector<SosSettings, SosCredentials> = {
   credentialsSchema,
   // About 2 requests a second (reference §4); the tenant DO paces below it rather than waiting for throttles.
   defaultRequestsPerMinute: 110,
-  defaultRequestBurst: 2,
+  // No burst: two calls back to back leave SOS's own bucket empty, and the next one may be throttled.
+  defaultRequestBurst: 1,
   login,
   oauth: { appCredentialsSchema, authorizeUrl, exchangeCode },
 
