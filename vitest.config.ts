@@ -24,6 +24,8 @@ export default defineConfig(async () => {
             THROTTLE_MAX_WAIT_SECONDS: "3",
             WINDOW_SKEW_SECONDS: "60",
             FETCH_TIMEOUT_MS: "3000",
+            // Small slices, so a test file of a few thousand rows spans several import steps.
+            IMPORT_SLICE_BYTES: "65536",
           },
         },
       })),

@@ -9,6 +9,7 @@ export interface Env {
   PULL_WINDOW: Queue<import("./engine/messages").PullWindowMessage>;
   PULL_PAGE: Queue<import("./engine/messages").PullPageMessage>;
   PUSH_RECORD: Queue<import("./engine/messages").PushRecordMessage>;
+  IMPORT: Queue<import("./engine/messages").ImportMessage>;
   ENCRYPTION_KEY: string;
   ENCRYPTION_KEY_ID: string;
   /** Retired keys still needed to open older ciphertexts: `k0=<base64>,k1=<base64>`. */
@@ -22,6 +23,7 @@ export interface Env {
   PERMIT_WAIT_SECONDS: string;
   WINDOW_SKEW_SECONDS: string;
   FETCH_TIMEOUT_MS: string;
+  IMPORT_SLICE_BYTES?: string;
 }
 
 const keyringSchema = z.object({
@@ -40,6 +42,8 @@ const configSchema = z.object({
   permitWaitSeconds: z.number().positive(),
   windowSkewSeconds: z.number().min(0),
   fetchTimeoutMs: z.number().positive(),
+  /** Bytes of a dropped file read per import step (one queue message each). */
+  importSliceBytes: z.number().int().min(4096),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -70,5 +74,6 @@ export function loadConfig(env: Env): Config {
     permitWaitSeconds: num(env.PERMIT_WAIT_SECONDS, 2),
     windowSkewSeconds: num(env.WINDOW_SKEW_SECONDS, 120),
     fetchTimeoutMs: num(env.FETCH_TIMEOUT_MS, 30000),
+    importSliceBytes: num(env.IMPORT_SLICE_BYTES, 2 * 1024 * 1024),
   });
 }

@@ -174,6 +174,71 @@ export const shippedOrders = sqliteTable(
   (t) => [primaryKey({ columns: [t.connectionId, t.externalId] })],
 );
 
+export const imports = sqliteTable("imports", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  entity: text("entity").notNull(),
+  path: text("path").notNull(),
+  etag: text("etag").notNull(),
+  size: integer("size").notNull(),
+  dryRun: integer("dry_run").notNull(),
+  trigger: text("trigger").notNull(),
+  status: text("status").notNull(),
+  header: text("header"),
+  offset: integer("offset").notNull(),
+  rowsDone: integer("rows_done").notNull(),
+  created: integer("created").notNull(),
+  updated: integer("updated").notNull(),
+  unchanged: integer("unchanged").notNull(),
+  skipped: integer("skipped").notNull(),
+  failed: integer("failed").notNull(),
+  reportPath: text("report_path"),
+  errorReportPath: text("error_report_path"),
+  error: text("error"),
+  startedAt: text("started_at").notNull(),
+  finishedAt: text("finished_at"),
+});
+
+export const importKeys = sqliteTable(
+  "import_keys",
+  { importId: text("import_id").notNull(), key: text("key").notNull(), row: integer("row").notNull() },
+  (t) => [primaryKey({ columns: [t.importId, t.key] })],
+);
+
+export const importErrors = sqliteTable(
+  "import_errors",
+  {
+    importId: text("import_id").notNull(),
+    row: integer("row").notNull(),
+    columnName: text("column_name").notNull(),
+    value: text("value"),
+    message: text("message").notNull(),
+    outcome: text("outcome").notNull(),
+    cells: text("cells"),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.row, t.columnName] })],
+);
+
+export const dropSchedules = sqliteTable(
+  "drop_schedules",
+  {
+    tenantId: text("tenant_id").notNull(),
+    entity: text("entity").notNull(),
+    intervalMinutes: integer("interval_minutes").notNull(),
+    enabled: integer("enabled").notNull(),
+    nextRunAt: text("next_run_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.entity] })],
+);
+
+export const dropSettings = sqliteTable("drop_settings", {
+  tenantId: text("tenant_id").primaryKey(),
+  settings: text("settings").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export type Import = typeof imports.$inferSelect;
+
 export type Tenant = typeof tenants.$inferSelect;
 export type Connection = typeof connections.$inferSelect;
 export type Run = typeof runs.$inferSelect;

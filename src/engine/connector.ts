@@ -67,6 +67,7 @@ export interface ProductIndex {
   /** The platform product whose reference_id is this (an SOS item id). */
   byReference(referenceId: string): { sku: string; systemId: string } | null;
   bySystemId(systemId: string): { sku: string; referenceId: string | null } | null;
+  bySku(sku: string): { systemId: string; referenceId: string | null } | null;
 }
 
 export interface EntityPuller<S> {

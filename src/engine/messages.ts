@@ -22,3 +22,6 @@ export type PushRecordMessage = {
   /** Set when the event is for one connection only (fanned out, or replaying its error). */
   connectionId?: string;
 };
+
+/** Read and apply the next slice of one dropped file (its offset is on the import row). */
+export type ImportMessage = { kind: "import"; importId: string };

@@ -24,6 +24,7 @@ async function loadIndex(ctx: EngineContext, tenantId: string): Promise<ProductI
   const platform = await platformFor(ctx, tenantId);
   const byReference = new Map<string, { sku: string; systemId: string }>();
   const bySystemId = new Map<string, { sku: string; referenceId: string | null }>();
+  const bySku = new Map<string, { systemId: string; referenceId: string | null }>();
   let cursor: string | null = null;
   do {
     const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list("products", cursor);
@@ -33,11 +34,17 @@ async function loadIndex(ctx: EngineContext, tenantId: string): Promise<ProductI
       const referenceId = typeof p.reference_id === "string" && p.reference_id ? p.reference_id : null;
       if (referenceId) byReference.set(referenceId, { sku, systemId });
       bySystemId.set(systemId, { sku, referenceId });
+      bySku.set(sku.toLowerCase(), { systemId, referenceId });
     }
     cursor = page.nextCursor;
   } while (cursor);
-  return { byReference: (ref) => byReference.get(ref) ?? null, bySystemId: (id) => bySystemId.get(id) ?? null };
+  return { byReference: (ref) => byReference.get(ref) ?? null, bySystemId: (id) => bySystemId.get(id) ?? null, bySku: (sku) => bySku.get(sku.toLowerCase()) ?? null };
 }
 
 /** For pullers that do not ask for products. */
-export const NO_PRODUCTS: ProductIndex = { byReference: () => null, bySystemId: () => null };
+export const NO_PRODUCTS: ProductIndex = { byReference: () => null, bySystemId: () => null, bySku: () => null };
+
+/** Forget a tenant's cached products (an import just changed them). */
+export function forgetProducts(tenantId: string): void {
+  indexes.delete(tenantId);
+}

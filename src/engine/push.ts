@@ -9,6 +9,7 @@ import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
 import { productIndex } from "./products";
+import { exportWanted, writeExport, type ExportEvent } from "../files/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
 import { tenantStub, vendorHttp } from "./vendor-http";
@@ -22,8 +23,12 @@ import { tenantStub, vendorHttp } from "./vendor-http";
  * tenant DO), so a redelivery racing a retry cannot create twice.
  */
 export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
+  if (msg.connectionId === DROP_EXPORT) return exportToDrop(ctx, msg);
+  // The file drop's exports are one more target, on their own message so each retries alone.
+  const exporting = !msg.connectionId && (await exportWanted(ctx, msg.tenantId, msg.type));
+  if (exporting) await ctx.env.PUSH_RECORD.send({ ...msg, connectionId: DROP_EXPORT });
   const targets = await pushTargets(ctx, msg);
-  if (targets === "none") return noHandler(ctx, msg);
+  if (targets === "none") return exporting ? undefined : noHandler(ctx, msg);
   if (targets.length === 0) {
     log.info("platform event not pushed: its push is switched off on every connection", { tenant_id: msg.tenantId, event_id: msg.eventId, event_type: msg.type });
     return;
@@ -33,6 +38,15 @@ export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage
     return;
   }
   await pushToConnection(ctx, targets[0].conn, targets[0].pusher, msg);
+}
+
+/** The pseudo-connection of drop exports (export/Orders/…, export/Customers/…). */
+export const DROP_EXPORT = "drop-export";
+
+async function exportToDrop(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
+  const embedded = (msg.payload as { data?: { record?: unknown } } | null)?.data?.record;
+  const written = await writeExport(ctx, msg.tenantId, msg.type as ExportEvent, msg.systemId, embedded);
+  log.info("exported to the drop", { tenant_id: msg.tenantId, event_id: msg.eventId, files: written });
 }
 
 interface PushTarget {

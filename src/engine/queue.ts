@@ -2,7 +2,8 @@ import { PlatformError } from "../platform/client";
 import { log } from "../log";
 import { VendorError } from "./connector";
 import { engineContext, type EngineContext } from "./context";
-import type { PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
+import type { ImportMessage, PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
+import { failImport, handleImportSlice } from "../files/import";
 import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, PermitUnavailable } from "./pull";
 import { handleLinkRun } from "./link";
 import { failedPushScope, handlePushEvent } from "./push";
@@ -10,14 +11,14 @@ import { commitStatements, recordErrorStatements } from "./records";
 import { failRun, getRun, noteRunError } from "./runs";
 import { tenantStub } from "./vendor-http";
 
-type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage;
-type Lane = "pull-window" | "pull-page" | "push-record";
+type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage | ImportMessage;
+type Lane = "pull-window" | "pull-page" | "push-record" | "import";
 
 /** Queue names carry a deployment prefix (`switchyard-pull-page`, `…-dlq`). */
 export function laneOf(queueName: string): { lane: Lane; dead: boolean } | null {
   const dead = queueName.endsWith("-dlq");
   const base = dead ? queueName.slice(0, -4) : queueName;
-  for (const lane of ["pull-window", "pull-page", "push-record"] as const) if (base.endsWith(lane)) return { lane, dead };
+  for (const lane of ["pull-window", "pull-page", "push-record", "import"] as const) if (base.endsWith(lane)) return { lane, dead };
   return null;
 }
 
@@ -52,11 +53,13 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
       return handleRecordReplay(ctx, body);
     case "event":
       return handlePushEvent(ctx, body);
+    case "import":
+      return handleImportSlice(ctx, body.importId);
   }
 }
 
 function producerFor(ctx: EngineContext, lane: Lane): Queue<any> {
-  return lane === "pull-window" ? ctx.env.PULL_WINDOW : lane === "pull-page" ? ctx.env.PULL_PAGE : ctx.env.PUSH_RECORD;
+  return { "pull-window": ctx.env.PULL_WINDOW, "pull-page": ctx.env.PULL_PAGE, "push-record": ctx.env.PUSH_RECORD, import: ctx.env.IMPORT }[lane];
 }
 
 const runIdOf = (body: AnyMessage) => ("runId" in body ? body.runId : null);
@@ -129,7 +132,9 @@ async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
   const body = msg.body;
   try {
     const runId = runIdOf(body);
-    if (runId) {
+    if (body.kind === "import") {
+      await failImport(ctx, body.importId, "a slice of the file failed after all retries; the file stays in import/ and the next pick-up resumes it");
+    } else if (runId) {
       const run = await getRun(ctx, runId);
       const what = body.kind === "page" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : "the window job";
       await failRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);

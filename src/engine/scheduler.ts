@@ -5,6 +5,7 @@ import { connectorFor } from "../connectors";
 import type { EngineContext } from "./context";
 import { parseSettings, intervalFor } from "./settings";
 import { runRetention } from "./retention";
+import { runDropScheduler } from "../services/imports";
 import { failStalledRuns, startPullRun } from "./runs";
 
 /** A running run with no page committed for this long has lost its messages. */
@@ -52,6 +53,10 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
       }
     }
   }
-  log.info("scheduler tick", { started, skipped, stalled });
+  const picked = await runDropScheduler(ctx, nowMs).catch((err) => {
+    log.error("drop scheduler failed", { error: (err as Error).message });
+    return 0;
+  });
+  log.info("scheduler tick", { started, skipped, stalled, files_picked: picked });
   return { started, skipped, stalled };
 }

@@ -1,6 +1,8 @@
 import { createApp } from "./app";
 import { authenticate, requireTenantAccess } from "./auth";
 import { channelRoutes } from "./routes/channel";
+import { dropRoutes } from "./routes/drop";
+import { importRoutes } from "./routes/imports";
 import { authorizeRoutes, oauthCallbackRoutes } from "./routes/oauth";
 import { connectionRoutes } from "./routes/connections";
 import { registerDocs } from "./routes/docs";
@@ -24,6 +26,8 @@ export function buildApp() {
   app.route("/", connectionRoutes);
   app.route("/", channelRoutes);
   app.route("/", authorizeRoutes);
+  app.route("/", dropRoutes);
+  app.route("/", importRoutes);
   app.route("/", runRoutes);
   app.route("/", operatorRoutes);
   registerDocs(app);

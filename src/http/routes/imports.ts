@@ -1,0 +1,93 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { templateCsv } from "../../files/templates";
+import { DROP_ENTITIES, getDropSettings, getImport, importNow, listImports, putDropSettings, scanDrop } from "../../services/imports";
+import { createRouter } from "../app";
+import { commonErrors } from "../errors";
+import { body, json, TenantParams } from "../schemas";
+
+const security = [{ Bearer: [] }];
+const tags = ["File drop"];
+const Entity = z.enum(DROP_ENTITIES as unknown as [string, ...string[]]);
+
+const Import = z
+  .object({
+    id: z.string(),
+    file: z.string(),
+    entity: z.string(),
+    dry_run: z.boolean(),
+    status: z.string().openapi({ description: "running | done | failed" }),
+    progress: z.object({ rows_done: z.number(), bytes_done: z.number(), bytes_total: z.number(), percent: z.number() }),
+    counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), skipped: z.number(), failed: z.number() }),
+    report: z.string().nullable(),
+    error_report: z.string().nullable(),
+    error: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .openapi("Import");
+const ImportDetail = Import.extend({
+  errors: z.array(z.object({ row: z.number(), column: z.string(), value: z.string().nullable(), outcome: z.string(), message: z.string() })),
+  next_after_row: z.number().nullable(),
+}).openapi("ImportDetail");
+const StartImport = z.strictObject({ path: z.string().min(1).max(512).openapi({ example: "import/PRODUCT/PRODUCT_23_11_2026.csv" }), dry_run: z.boolean().default(false) }).openapi("StartImport");
+const ImportStarted = z.object({ status: z.string(), import_id: z.string().optional(), reason: z.string().optional() }).openapi("ImportStarted");
+const Settings = z
+  .object({
+    schedules: z.record(z.string(), z.object({ enabled: z.boolean().optional(), interval_minutes: z.number() })).optional(),
+    exports: z.object({ orders: z.boolean().optional(), customers: z.boolean().optional() }).optional(),
+  })
+  .openapi("DropSettings");
+
+export const importRoutes = createRouter();
+
+importRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/drop/settings", tags, summary: "File drop settings: pick-up schedule per entity, exports", security, request: { params: TenantParams }, responses: { 200: json(Settings, "Settings"), ...commonErrors } }),
+  async (c) => c.json(await getDropSettings(c.get("engine"), c.req.valid("param").tenantId), 200),
+);
+
+importRoutes.openapi(
+  createRoute({ method: "put", path: "/v1/tenants/{tenantId}/drop/settings", tags, summary: "Set the pick-up schedules (e.g. INVENTORY every 30 minutes) and the exports", security, request: { params: TenantParams, ...body(Settings) }, responses: { 200: json(Settings, "Saved"), ...commonErrors } }),
+  async (c) => c.json(await putDropSettings(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json")), 200),
+);
+
+importRoutes.openapi(
+  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Import one dropped file now, or dry-run it (report and counts, nothing applied)", security, request: { params: TenantParams, ...body(StartImport) }, responses: { 202: json(ImportStarted, "Started"), 200: json(ImportStarted, "Skipped or rejected"), ...commonErrors } }),
+  async (c) => {
+    const { path, dry_run } = c.req.valid("json");
+    const result = await importNow(c.get("engine"), c.req.valid("param").tenantId, path, dry_run);
+    const out = { status: result.status, ...("importId" in result ? { import_id: result.importId } : {}), ...("reason" in result ? { reason: result.reason } : {}) };
+    return c.json(out, result.status === "started" || result.status === "resumed" ? 202 : 200);
+  },
+);
+
+importRoutes.openapi(
+  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/drop/scan", tags, summary: "Pick up every waiting file now (all entities, or one)", security, request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ entity: Entity.optional() }).strict() } }, required: false } }, responses: { 200: json(z.object({ items: z.array(z.object({ path: z.string(), status: z.string(), import_id: z.string().optional(), reason: z.string().optional() })) }), "What was picked up"), ...commonErrors } }),
+  async (c) => {
+    const entity = (await c.req.json().catch(() => ({})))?.entity as string | undefined;
+    const entities = entity ? [Entity.parse(entity)] : DROP_ENTITIES;
+    const items = await scanDrop(c.get("engine"), c.req.valid("param").tenantId, entities as never, "manual");
+    return c.json({ items: items.map((i) => ({ path: i.path, status: i.status, ...("importId" in i ? { import_id: i.importId } : {}), ...("reason" in i ? { reason: i.reason } : {}) })) }, 200);
+  },
+);
+
+importRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Imports, newest first, with progress and counts", security, request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) }, responses: { 200: json(z.object({ items: z.array(Import), next_before: z.string().nullable() }), "Imports"), ...commonErrors } }),
+  async (c) => c.json(await listImports(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
+);
+
+importRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports/{importId}", tags, summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)", security, request: { params: TenantParams.extend({ importId: z.string().max(64) }), query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }) }, responses: { 200: json(ImportDetail, "Import"), ...commonErrors } }),
+  async (c) => {
+    const { tenantId, importId } = c.req.valid("param");
+    const q = c.req.valid("query");
+    return c.json(await getImport(c.get("engine"), tenantId, importId, { after: q.after_row, limit: q.limit }), 200);
+  },
+);
+
+importRoutes.openapi(
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/drop/templates/{entity}", tags, summary: "The header-only CSV template of an entity", security, request: { params: TenantParams.extend({ entity: Entity }) }, responses: { 200: { content: { "text/csv": { schema: z.string() } }, description: "Template" }, ...commonErrors } }),
+  async (c) => {
+    const { entity } = c.req.valid("param");
+    return c.body(templateCsv(entity as never), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${entity}_template.csv"` });
+  },
+);

@@ -1,0 +1,104 @@
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { dropSchedules, dropSettings, importErrors, imports } from "../db/schema";
+import type { EngineContext } from "../engine/context";
+import { ApiError, invalid } from "../errors";
+import { dropPrefix } from "../files/drop";
+import { importReport, startImport, type ImportStart } from "../files/import";
+import { ENTITIES, safeDropPath, type DropEntity } from "../files/names";
+import { dropSettingsSchema, loadDropSettings } from "../files/settings";
+import { log } from "../log";
+
+/** Imports a file of the drop now (or as a dry run: the report and counts, nothing applied). */
+export async function importNow(ctx: EngineContext, tenantId: string, path: string, dryRun: boolean): Promise<ImportStart> {
+  const safe = safeDropPath(path);
+  if (!safe.ok) throw new ApiError("bad_request", `path: ${safe.reason}`, [{ path: "path", message: safe.reason }]);
+  if (!safe.path.startsWith("import/")) throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
+  if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${safe.path}`))) throw new ApiError("not_found", "no such file in the drop");
+  return startImport(ctx, tenantId, safe.path, "manual", dryRun);
+}
+
+/** Picks up every file waiting in the entities' import folders, oldest name first. */
+export async function scanDrop(ctx: EngineContext, tenantId: string, entities: readonly DropEntity[], trigger: "cron" | "manual") {
+  const started: Array<{ path: string } & ImportStart> = [];
+  for (const entity of entities) {
+    const prefix = `${dropPrefix(tenantId)}import/${entity}/`;
+    let cursor: string | undefined;
+    do {
+      const listed = await ctx.env.DROP.list({ prefix, cursor });
+      for (const object of listed.objects.sort((a, b) => a.key.localeCompare(b.key))) {
+        const path = object.key.slice(dropPrefix(tenantId).length);
+        started.push({ path, ...(await startImport(ctx, tenantId, path, trigger)) });
+      }
+      cursor = listed.truncated ? listed.cursor : undefined;
+    } while (cursor);
+  }
+  return started;
+}
+
+/** Cron: each tenant's entities whose pick-up interval has come round. */
+export async function runDropScheduler(ctx: EngineContext, nowMs: number): Promise<number> {
+  const tenantsWithDrop = await ctx.db.select().from(dropSettings);
+  const due = new Map((await ctx.db.select().from(dropSchedules)).map((d) => [`${d.tenantId}/${d.entity}`, d.nextRunAt]));
+  let picked = 0;
+  for (const row of tenantsWithDrop) {
+    const settings = dropSettingsSchema.parse(JSON.parse(row.settings));
+    for (const [entity, schedule] of Object.entries(settings.schedules)) {
+      if (!schedule?.enabled) continue;
+      const next = due.get(`${row.tenantId}/${entity}`);
+      if (next && Date.parse(next) > nowMs) continue;
+      const nextRunAt = new Date(nowMs + schedule.interval_minutes * 60_000).toISOString();
+      await ctx.db
+        .insert(dropSchedules)
+        .values({ tenantId: row.tenantId, entity, intervalMinutes: schedule.interval_minutes, enabled: 1, nextRunAt })
+        .onConflictDoUpdate({ target: [dropSchedules.tenantId, dropSchedules.entity], set: { intervalMinutes: schedule.interval_minutes, nextRunAt } });
+      try {
+        picked += (await scanDrop(ctx, row.tenantId, [entity as DropEntity], "cron")).length;
+      } catch (err) {
+        log.error("drop pick-up failed", { tenant_id: row.tenantId, entity, error: (err as Error).message });
+      }
+    }
+  }
+  return picked;
+}
+
+export async function getDropSettings(ctx: EngineContext, tenantId: string) {
+  return loadDropSettings(ctx, tenantId);
+}
+
+export async function putDropSettings(ctx: EngineContext, tenantId: string, input: unknown) {
+  const parsed = dropSettingsSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  const now = new Date().toISOString();
+  await ctx.db
+    .insert(dropSettings)
+    .values({ tenantId, settings: JSON.stringify(parsed.data), updatedAt: now })
+    .onConflictDoUpdate({ target: dropSettings.tenantId, set: { settings: JSON.stringify(parsed.data), updatedAt: now } });
+  // A changed interval takes effect from now.
+  await ctx.db.delete(dropSchedules).where(eq(dropSchedules.tenantId, tenantId));
+  return parsed.data;
+}
+
+export async function listImports(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
+  const where = f.before ? and(eq(imports.tenantId, tenantId), lt(imports.startedAt, f.before)) : eq(imports.tenantId, tenantId);
+  const rows = await ctx.db.select().from(imports).where(where).orderBy(desc(imports.startedAt)).limit(f.limit);
+  return { items: rows.map(importReport), next_before: rows.length === f.limit ? rows[rows.length - 1].startedAt : null };
+}
+
+/** One import: progress while it runs, the report when it is done, and its row problems (paged by row). */
+export async function getImport(ctx: EngineContext, tenantId: string, importId: string, f: { after?: number; limit: number }) {
+  const job = await ctx.db.select().from(imports).where(and(eq(imports.id, importId), eq(imports.tenantId, tenantId))).get();
+  if (!job) throw new ApiError("not_found", "no such import");
+  const errors = await ctx.db
+    .select()
+    .from(importErrors)
+    .where(and(eq(importErrors.importId, importId), gt(importErrors.row, f.after ?? 0)))
+    .orderBy(asc(importErrors.row))
+    .limit(f.limit);
+  return {
+    ...importReport(job),
+    errors: errors.map((e) => ({ row: e.row, column: e.columnName, value: e.value, outcome: e.outcome, message: e.message })),
+    next_after_row: errors.length === f.limit ? errors[errors.length - 1].row : null,
+  };
+}
+
+export const DROP_ENTITIES = ENTITIES;
