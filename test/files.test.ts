@@ -179,6 +179,19 @@ describe("imports", () => {
     const byRef = Object.fromEntries(cats.map((c: any) => [c.reference_id, c]));
     expect(byRef["CAT-MP"].parent_system_id).toBe(byRef["CAT-EL"].system_id);
     expect(byRef["CAT-ACC"].parent_system_id).toBe(byRef["CAT-MP"].system_id);
+
+    // Products join categories by path; an unknown path is reported on the row, the product still saved.
+    const products = `import/PRODUCT/PRODUCT_${today()}.csv`;
+    await upload(tenant, products, csv(["SKU_ID", "Reference_ID", "Name", "Status", "Categories"], [["P-1", "R-P1", "Phone case", "active", "Electronics > Mobile Phones > Accessories"], ["P-2", "R-P2", "Rake", "active", "Garden"]]));
+    const joined = await importFile(tenant, products);
+    expect(joined.counts.created).toBe(2);
+    expect(joined.errors).toEqual([expect.objectContaining({ row: 3, column: "Categories" })]);
+    const after = await platformStore(tenant.platformKey).records("categories");
+    expect(after.find((c: any) => c.reference_id === "CAT-ACC").product_skus).toEqual(["P-1"]);
+    // Importing the categories again keeps their products.
+    await upload(tenant, `import/CATEGORY/CATEGORY_${today()}_2.csv`, csv(["System_ID", "Reference_ID", "Path", "Description"], [["", "CAT-ACC", "Electronics > Mobile Phones > Accessories", "Cases and more"], ["", "CAT-MP", "Electronics > Mobile Phones", ""], ["", "CAT-EL", "Electronics", ""]]));
+    await importFile(tenant, `import/CATEGORY/CATEGORY_${today()}_2.csv`);
+    expect((await platformStore(tenant.platformKey).records("categories")).find((c: any) => c.reference_id === "CAT-ACC")).toMatchObject({ description: "Cases and more", product_skus: ["P-1"] });
   });
 
   it("a dry run reports what would be created, updated and skipped and applies nothing", async () => {

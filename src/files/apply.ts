@@ -32,6 +32,9 @@ export interface ValidRow {
 interface Planned {
   row: ValidRow;
   record: Record<string, unknown>;
+  /** PRODUCT rows: the categories (paths) and collections (Reference_IDs) the product joins. */
+  categoryPaths?: string[][];
+  collections?: string[];
 }
 
 export interface ApplyResult {
@@ -79,13 +82,20 @@ export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[
   if (job.dryRun) return dryRunCounts(ctx, job, planned, result);
 
   const platform = await platformFor(ctx, job.tenantId);
+  const applied: Planned[] = [];
   for (const [i, part] of chunk(planned, MAX_BATCH_RECORDS).entries()) {
     const body = part.map((p) => p.record);
     const key = `import:${idempotencyScope}:${i}:${await sha256Hex(stableJson(body))}`;
     const { results } = await platform.batchUpsert(ENTITY[entity], body, key);
-    for (const r of results) countResult(r, part[r.index], entity, result, refuse);
+    for (const r of results) {
+      countResult(r, part[r.index], entity, result, refuse);
+      if (r.status !== "error" && part[r.index]) applied.push(part[r.index]);
+    }
   }
-  if (entity === "PRODUCT") forgetProducts(job.tenantId);
+  if (entity === "PRODUCT") {
+    forgetProducts(job.tenantId);
+    await applyMemberships(ctx, job, applied, refuse, idempotencyScope);
+  }
   return result;
 }
 
@@ -139,7 +149,8 @@ async function planProducts(ctx: EngineContext, job: Import, rows: ValidRow[], r
   const index = await productIndex(ctx, job.tenantId);
   const out: Planned[] = [];
   for (const row of rows) {
-    const record: Record<string, unknown> = { ...toPlatformRecord("PRODUCT", row.value).record };
+    const fields = toPlatformRecord("PRODUCT", row.value);
+    const record: Record<string, unknown> = { ...fields.record };
     const sku = String(record.sku);
     if (!record.system_id) {
       const bySku = index.bySku(sku);
@@ -154,9 +165,72 @@ async function planProducts(ctx: EngineContext, job: Import, rows: ValidRow[], r
         else record.reference_id = sku;
       }
     }
-    out.push({ row, record });
+    out.push({ row, record, categoryPaths: fields.categoryPaths, collections: fields.collectionReferenceIds });
   }
   return out;
+}
+
+/**
+ * A product row's Categories and Collections add the product's SKU to those records (which
+ * must exist: import CATEGORY and COLLECTION files first). Membership is added, never removed,
+ * so products listed by earlier files stay where they are.
+ */
+async function applyMemberships(ctx: EngineContext, job: Import, applied: Planned[], refuse: Refuse, idempotencyScope: string) {
+  const wanted = applied.filter((p) => p.categoryPaths?.length || p.collections?.length);
+  if (wanted.length === 0) return;
+  const platform = await platformFor(ctx, job.tenantId);
+  const categories = await listAll(ctx, job.tenantId, "categories");
+  const byId = new Map(categories.map((c) => [String(c.system_id), c]));
+  const pathOf = (c: Record<string, unknown>): string => {
+    const parent = c.parent_system_id ? byId.get(String(c.parent_system_id)) : undefined;
+    return (parent ? `${pathOf(parent)} > ${c.name}` : String(c.name)).toLowerCase();
+  };
+  const categoryByPath = new Map(categories.map((c) => [pathOf(c), c]));
+  const collections = new Map((await listAll(ctx, job.tenantId, "collections")).filter((c) => c.reference_id).map((c) => [String(c.reference_id), c]));
+  const adds = new Map<string, { entity: PlatformEntity; record: Record<string, unknown>; skus: Set<string> }>();
+  const add = (entity: PlatformEntity, record: Record<string, unknown>, sku: string) => {
+    const key = `${entity}:${record.system_id}`;
+    const entry = adds.get(key) ?? { entity, record, skus: new Set((record.product_skus as string[] | undefined) ?? []) };
+    entry.skus.add(sku);
+    adds.set(key, entry);
+  };
+  for (const p of wanted) {
+    const sku = String(p.record.sku);
+    for (const path of p.categoryPaths ?? []) {
+      const category = categoryByPath.get(path.join(" > ").toLowerCase());
+      if (category) add("categories", category, sku);
+      else refuse(p.row, "Categories", `category "${path.join(" > ")}" does not exist; import it in a CATEGORY file first (the product itself was saved)`);
+    }
+    for (const ref of p.collections ?? []) {
+      const collection = collections.get(ref);
+      if (collection) add("collections", collection, sku);
+      else refuse(p.row, "Collections", `collection "${ref}" does not exist; import it in a COLLECTION file first (the product itself was saved)`);
+    }
+  }
+  for (const entity of ["categories", "collections"] as const) {
+    const records = [...adds.values()].filter((a) => a.entity === entity).map((a) => ({ ...writable(a.record), product_skus: [...a.skus] }));
+    for (const [i, part] of chunk(records, MAX_BATCH_RECORDS).entries()) {
+      await platform.batchUpsert(entity, part as never, `import:${idempotencyScope}:members:${entity}:${i}:${await sha256Hex(stableJson(part))}`);
+    }
+  }
+}
+
+async function listAll(ctx: EngineContext, tenantId: string, entity: PlatformEntity): Promise<Array<Record<string, unknown>>> {
+  const platform = await platformFor(ctx, tenantId);
+  const all: Array<Record<string, unknown>> = [];
+  let cursor: string | null = null;
+  do {
+    const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list(entity, cursor);
+    all.push(...page.records);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+/** A stored category or collection as an upsert (its links by system id only). */
+function writable(record: Record<string, unknown>): Record<string, unknown> {
+  const { parent_reference_id: _parentRef, ...rest } = record;
+  return rest;
 }
 
 interface CustomerIndexEntry {
@@ -241,6 +315,9 @@ async function planCategories(ctx: EngineContext, job: Import, rows: ValidRow[],
   for (const item of [...items].sort((a, b) => a.names.length - b.names.length)) {
     const path = item.names.join(" > ");
     const record: Record<string, unknown> = { ...item.fields, name: item.names[item.names.length - 1] };
+    // An upsert replaces the record: the products already in an existing category stay in it.
+    const current = stored.find((c) => (record.system_id && c.system_id === record.system_id) || (record.reference_id && c.reference_id === record.reference_id) || pathOf(c).toLowerCase() === path.toLowerCase());
+    if (current?.product_skus) record.product_skus = current.product_skus;
     if (!record.system_id && !record.reference_id) {
       const known = existing.get(path.toLowerCase());
       if (known) record.system_id = known;
