@@ -194,6 +194,32 @@ describe("imports", () => {
     expect((await platformStore(tenant.platformKey).records("categories")).find((c: any) => c.reference_id === "CAT-ACC")).toMatchObject({ description: "Cases and more", product_skus: ["P-1"] });
   });
 
+  it("addresses and contacts attach to existing customers; collections list products; orders update by id, else create", async () => {
+    const tenant = await createTenant();
+    const store = platformStore(tenant.platformKey);
+    await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
+    const [customer] = await store.seed("customers", [{ reference_id: "C1", company_name: "Acme", status: "active" }]);
+    await upload(tenant, `import/ADDRESS/ADDRESS_${today()}.csv`, csv(["Address_Reference_ID", "Customer_System_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"], [["A1", customer.system_id, "", "billing", "1 Main St", "Austin", "us"], ["A2", "", "NOPE", "shipping", "2 Main St", "Austin", "US"]]));
+    const addresses = await importFile(tenant, `import/ADDRESS/ADDRESS_${today()}.csv`);
+    expect(addresses.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(addresses.errors[0].message).toMatch(/NOPE|customer/);
+    await upload(tenant, `import/CONTACT/CONTACT_${today()}.csv`, csv(["Contact_Reference_ID", "Customer_Reference_ID", "First_Name", "Email"], [["K1", "C1", "Ann", "ann@acme.test"]]));
+    expect((await importFile(tenant, `import/CONTACT/CONTACT_${today()}.csv`)).counts.created).toBe(1);
+    expect((await store.records("contacts"))[0]).toMatchObject({ customer_system_id: customer.system_id, first_name: "Ann" });
+    await upload(tenant, `import/COLLECTION/COLLECTION_${today()}.csv`, csv(["Reference_ID", "Name", "SKUs"], [["COL-1", "Summer", "S1"]]));
+    expect((await importFile(tenant, `import/COLLECTION/COLLECTION_${today()}.csv`)).counts.created).toBe(1);
+    expect((await store.records("collections"))[0]).toMatchObject({ name: "Summer", product_skus: ["S1"] });
+
+    const orderHeader = ["Order_ID", "Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"];
+    await upload(tenant, `import/ORDER/ORDER_${today()}.csv`, csv(orderHeader, [["", "ERP-1", "1001", "confirmed", "C1", "S1", "2", "5", "15", "15"], ["", "ERP-1", "1001", "confirmed", "C1", "S1", "1", "5", "15", "15"]]));
+    expect((await importFile(tenant, `import/ORDER/ORDER_${today()}.csv`)).counts.created).toBe(1);
+    const [order] = await store.records("orders");
+    expect(order.lines).toHaveLength(2);
+    await upload(tenant, `import/ORDER/ORDER_${today()}_2.csv`, csv(orderHeader, [[order.system_id, "ERP-1", "1001", "completed", "C1", "S1", "3", "5", "15", "15"]]));
+    expect((await importFile(tenant, `import/ORDER/ORDER_${today()}_2.csv`)).counts.updated).toBe(1);
+    expect(await store.records("orders")).toEqual([expect.objectContaining({ system_id: order.system_id, status: "completed" })]);
+  });
+
   it("a dry run reports what would be created, updated and skipped and applies nothing", async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);

@@ -5,7 +5,7 @@ import { connectorFor } from "../connectors";
 import type { EngineContext } from "./context";
 import { parseSettings, intervalFor } from "./settings";
 import { runRetention } from "./retention";
-import { runDropScheduler } from "../services/imports";
+import { runDropScheduler } from "../files/pickup";
 import { failStalledRuns, startPullRun } from "./runs";
 
 /** A running run with no page committed for this long has lost its messages. */

@@ -2,12 +2,9 @@ import Papa from "papaparse";
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { importErrors, importKeys, imports, outbox, tenants, type Import } from "../db/schema";
-import { sha256Hex, stableJson } from "../crypto/hash";
 import type { EngineContext } from "../engine/context";
-import { platformFor } from "../engine/platform";
 import { chunk, commitStatements } from "../engine/records";
 import { log } from "../log";
-import { MAX_BATCH_RECORDS, type PlatformEntity } from "../platform/contract";
 import { errorReportCsv } from "./csv";
 import { dropPrefix } from "./drop";
 import { checkImportKey, type DropEntity } from "./names";
@@ -31,16 +28,6 @@ const WHOLE_FILE_MAX_BYTES = 20 * 1024 * 1024;
 /** Error CSV rows kept at most (the JSON report always has the totals). */
 const ERROR_CSV_MAX_ROWS = 50_000;
 
-export const PLATFORM_ENTITY: Record<DropEntity, PlatformEntity> = {
-  PRODUCT: "products",
-  INVENTORY: "inventory",
-  CUSTOMER: "customers",
-  ADDRESS: "addresses",
-  CONTACT: "contacts",
-  CATEGORY: "categories",
-  COLLECTION: "collections",
-  ORDER: "orders",
-};
 
 export type ImportStart =
   | { status: "started" | "resumed"; importId: string }

@@ -4,9 +4,9 @@ import type { EngineContext } from "../engine/context";
 import { ApiError, invalid } from "../errors";
 import { dropPrefix } from "../files/drop";
 import { importReport, startImport, type ImportStart } from "../files/import";
-import { ENTITIES, safeDropPath, type DropEntity } from "../files/names";
+import { runDropScheduler, scanDrop } from "../files/pickup";
+import { ENTITIES, safeDropPath } from "../files/names";
 import { dropSettingsSchema, loadDropSettings } from "../files/settings";
-import { log } from "../log";
 
 /** Imports a file of the drop now (or as a dry run: the report and counts, nothing applied). */
 export async function importNow(ctx: EngineContext, tenantId: string, path: string, dryRun: boolean): Promise<ImportStart> {
@@ -15,50 +15,6 @@ export async function importNow(ctx: EngineContext, tenantId: string, path: stri
   if (!safe.path.startsWith("import/")) throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
   if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${safe.path}`))) throw new ApiError("not_found", "no such file in the drop");
   return startImport(ctx, tenantId, safe.path, "manual", dryRun);
-}
-
-/** Picks up every file waiting in the entities' import folders, oldest name first. */
-export async function scanDrop(ctx: EngineContext, tenantId: string, entities: readonly DropEntity[], trigger: "cron" | "manual") {
-  const started: Array<{ path: string } & ImportStart> = [];
-  for (const entity of entities) {
-    const prefix = `${dropPrefix(tenantId)}import/${entity}/`;
-    let cursor: string | undefined;
-    do {
-      const listed = await ctx.env.DROP.list({ prefix, cursor });
-      for (const object of listed.objects.sort((a, b) => a.key.localeCompare(b.key))) {
-        const path = object.key.slice(dropPrefix(tenantId).length);
-        started.push({ path, ...(await startImport(ctx, tenantId, path, trigger)) });
-      }
-      cursor = listed.truncated ? listed.cursor : undefined;
-    } while (cursor);
-  }
-  return started;
-}
-
-/** Cron: each tenant's entities whose pick-up interval has come round. */
-export async function runDropScheduler(ctx: EngineContext, nowMs: number): Promise<number> {
-  const tenantsWithDrop = await ctx.db.select().from(dropSettings);
-  const due = new Map((await ctx.db.select().from(dropSchedules)).map((d) => [`${d.tenantId}/${d.entity}`, d.nextRunAt]));
-  let picked = 0;
-  for (const row of tenantsWithDrop) {
-    const settings = dropSettingsSchema.parse(JSON.parse(row.settings));
-    for (const [entity, schedule] of Object.entries(settings.schedules)) {
-      if (!schedule?.enabled) continue;
-      const next = due.get(`${row.tenantId}/${entity}`);
-      if (next && Date.parse(next) > nowMs) continue;
-      const nextRunAt = new Date(nowMs + schedule.interval_minutes * 60_000).toISOString();
-      await ctx.db
-        .insert(dropSchedules)
-        .values({ tenantId: row.tenantId, entity, intervalMinutes: schedule.interval_minutes, enabled: 1, nextRunAt })
-        .onConflictDoUpdate({ target: [dropSchedules.tenantId, dropSchedules.entity], set: { intervalMinutes: schedule.interval_minutes, nextRunAt } });
-      try {
-        picked += (await scanDrop(ctx, row.tenantId, [entity as DropEntity], "cron")).length;
-      } catch (err) {
-        log.error("drop pick-up failed", { tenant_id: row.tenantId, entity, error: (err as Error).message });
-      }
-    }
-  }
-  return picked;
 }
 
 export async function getDropSettings(ctx: EngineContext, tenantId: string) {
@@ -102,3 +58,5 @@ export async function getImport(ctx: EngineContext, tenantId: string, importId: 
 }
 
 export const DROP_ENTITIES = ENTITIES;
+
+export { runDropScheduler, scanDrop };
