@@ -10,6 +10,7 @@
  * Orders live in `sellercloud-orders.ts`; their routes are spread into the tables here.
  */
 import { z } from "zod";
+import { FaultSchema, sleep, takeFault, toActiveFault, type ActiveFault } from "./faults";
 import {
   ORDER_API_ROUTES,
   ORDER_CONTROL_ROUTES,
@@ -1349,18 +1350,6 @@ function tooManyRequests(status: number, resetAtMs: number): Response {
   return json({ Error: "Too many requests.", RateLimitResetTime: new Date(resetAtMs).toISOString() }, status);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
 
 // ---------------------------------------------------------------------------
 // API pipeline: record → latency → throttle → faults → route → auth → handler
@@ -2211,63 +2200,10 @@ export function bodyInt(value: unknown): number | null {
 // Faults and hooks
 
 /**
- * `match` is "METHOD /path-prefix": a plain, case-insensitive prefix of the path (`/rest` optional),
- * not a route. So "GET /api/Inventory" also hits `GET /api/Inventory/Warehouses` (and every other
- * path starting so); name "GET /api/Inventory/Warehouses" to hit only the per-warehouse calls.
- * There is no exact-path form: to fault only the Inventory list, count the Warehouses calls into `after`.
+ * Faults (sandbox/faults.ts) match a path prefix (`/rest` optional), not a route: "GET /api/Inventory"
+ * also hits `GET /api/Inventory/Warehouses`; to fault only the list, count those calls into `after`.
+ * A fault with only `delayMs` slows the call down and then lets it through.
  */
-const FaultSchema = z
-  .strictObject({
-    match: z.string().regex(/^[A-Za-z]+ \/\S*$/, 'expected "METHOD /path-prefix"'),
-    status: z.number().int().min(100).max(599).optional(),
-    body: z.unknown().optional(),
-    times: z.number().int().positive().default(1),
-    after: z.number().int().min(0).default(0),
-    delayMs: z.number().int().min(0).optional(),
-  })
-  .refine((f) => f.status !== undefined || f.delayMs !== undefined, "a fault needs a status or a delayMs");
-
-interface ActiveFault {
-  method: string;
-  /** Lower-cased, relative to `/rest`. */
-  pathPrefix: string;
-  status?: number;
-  body?: unknown;
-  remaining: number;
-  after: number;
-  /** Matching calls seen so far, fired or not. */
-  seen: number;
-  delayMs?: number;
-}
-
-function toActiveFault(fault: z.infer<typeof FaultSchema>): ActiveFault {
-  const [method, path] = fault.match.split(" ");
-  return {
-    method: method.toUpperCase(),
-    pathPrefix: path.toLowerCase().replace(/^\/rest(?=\/)/, ""),
-    status: fault.status,
-    body: fault.body,
-    remaining: fault.times,
-    after: fault.after,
-    seen: 0,
-    delayMs: fault.delayMs,
-  };
-}
-
-/** Every matching fault counts the call towards its `after`; the first one past it fires. */
-function takeFault(account: Account, method: string, apiPath: string): ActiveFault | undefined {
-  const path = apiPath.toLowerCase();
-  let chosen: ActiveFault | undefined;
-  for (const fault of account.faults) {
-    if (fault.method !== method || !path.startsWith(fault.pathPrefix)) continue;
-    const index = fault.seen++;
-    if (!chosen && index >= fault.after) chosen = fault;
-  }
-  if (chosen && --chosen.remaining === 0) account.faults = account.faults.filter((f) => f !== chosen);
-  return chosen;
-}
-
-/** A fault with only `delayMs` slows the call down and then lets it through. */
 async function applyFault(
   account: Account,
   method: string,
@@ -2614,7 +2550,7 @@ async function putInventory({ account, req, param }: ControlContext): Promise<In
 
 async function addFaults({ account, req }: ControlContext): Promise<{ pending: number }> {
   const { faults } = await readBody(req, z.strictObject({ faults: z.array(FaultSchema) }));
-  account.faults.push(...faults.map(toActiveFault));
+  account.faults.push(...faults.map((f) => toActiveFault(f, /^\/rest(?=\/)/)));
   return { pending: account.faults.length };
 }
 

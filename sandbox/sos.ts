@@ -11,6 +11,7 @@
  * is a config knob, so tests can run the connector against every variant.
  */
 import { z } from "zod";
+import { FaultSchema, sleep, takeFault, toActiveFault, type ActiveFault } from "./faults";
 import { formatLocal, parseVendorDate } from "./sellercloud";
 
 export interface SosSimulator {
@@ -1632,18 +1633,6 @@ function throttleResponse(mode: SosConfig["throttleMode"], retryAfterSec: number
   return json({ count: 0, totalCount: 0, status: "error", message: "Throttle limit exceeded", data: null }, 200, headers);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
 
 // ---------------------------------------------------------------------------
 // Vendor pipeline: record → latency → faults → (OAuth | auth → throttle → API)
@@ -2116,40 +2105,6 @@ function filterRows(account: Account, resource: Resource, q: Map<string, string>
  * `POST /oauth2/token` reaches the token endpoint. Every matching fault counts the call towards
  * its `after`; the first one past it fires. A fault with only `delayMs` slows the call and lets it through.
  */
-const FaultSchema = z
-  .strictObject({
-    match: z.string().regex(/^[A-Za-z]+ \/\S*$/, 'expected "METHOD /path-prefix"'),
-    status: z.number().int().min(100).max(599).optional(),
-    body: z.unknown().optional(),
-    times: z.number().int().positive().default(1),
-    after: z.number().int().min(0).default(0),
-    delayMs: z.number().int().min(0).optional(),
-  })
-  .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, "a fault needs a status or a delayMs");
-
-interface ActiveFault {
-  method: string;
-  pathPrefix: string;
-  status?: number;
-  body?: unknown;
-  remaining: number;
-  after: number;
-  seen: number;
-  delayMs?: number;
-}
-
-function takeFault(account: Account, method: string, path: string): ActiveFault | undefined {
-  const lower = path.toLowerCase();
-  let chosen: ActiveFault | undefined;
-  for (const fault of account.faults) {
-    if (fault.method !== method || !lower.startsWith(fault.pathPrefix)) continue;
-    const index = fault.seen++;
-    if (!chosen && index >= fault.after) chosen = fault;
-  }
-  if (chosen && --chosen.remaining === 0) account.faults = account.faults.filter((x) => x !== chosen);
-  return chosen;
-}
-
 async function applyFault(account: Account, method: string, path: string, signal: AbortSignal): Promise<Response | null> {
   const fault = takeFault(account, method, path);
   if (!fault) return null;
@@ -2313,19 +2268,7 @@ async function setClock({ account, req }: ControlContext): Promise<{ offsetMs: n
 
 async function addFaults({ account, req }: ControlContext): Promise<{ pending: number }> {
   const { faults } = await readControlBody(req, z.strictObject({ faults: z.array(FaultSchema) }));
-  for (const fault of faults) {
-    const [method, path] = fault.match.split(" ");
-    account.faults.push({
-      method: method.toUpperCase(),
-      pathPrefix: path.toLowerCase().replace(/^\/api\/v2(?=\/|$)/, ""),
-      status: fault.status,
-      body: fault.body,
-      remaining: fault.times,
-      after: fault.after,
-      seen: 0,
-      delayMs: fault.delayMs,
-    });
-  }
+  account.faults.push(...faults.map((f) => toActiveFault(f, /^\/api\/v2(?=\/|$)/)));
   return { pending: account.faults.length };
 }
 
