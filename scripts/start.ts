@@ -147,6 +147,7 @@ async function tick(s: Seeded, round: number) {
     say(`edited 3 prices and 2 stock levels in SellerCloud; the next windows pick them up`);
   }
   if (round > 1) await pushPlatformOrder(s, round);
+  if (round > 0) await dropInventoryFile(s, round);
   const firedAt = new Date(Date.now() - 1000).toISOString();
   await fetch(`${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
   const deadline = Date.now() + 50_000;
@@ -204,6 +205,27 @@ async function pushPlatformOrder(s: Seeded, round: number) {
   await new Promise((r) => setTimeout(r, 3000));
   const { items } = await call("GET", `/v1/tenants/${s.tenantId}/connections/${s.connectionId}/pushes?limit=5`, s.key);
   for (const push of (items as any[]).reverse()) say(`push: ${push.event_type} → ${push.entity} ${push.action} ${push.external_id ?? ""} ${push.detail ?? ""}`);
+}
+
+/**
+ * A partner drops an inventory CSV into the file drop (here through the upload API); the
+ * import runs at once and its outcome is printed. One deliberately bad row shows a row error.
+ */
+async function dropInventoryFile(s: Seeded, round: number) {
+  const d = new Date();
+  const name = `INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}${round > 1 ? `_${round}` : ""}.csv`;
+  const rows = Array.from({ length: 20 }, (_, i) => `SKU-${String(1 + ((round * 20 + i) % 300)).padStart(6, "0")},${Math.floor(Math.random() * 50)},0,,N,`);
+  const body = ["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", ...rows, "SKU-000001,lots,0,,N,"].join("\r\n") + "\r\n";
+  const path = `import/INVENTORY/${name}`;
+  await fetch(`${HUB}/v1/tenants/${s.tenantId}/drop/files/${path}`, { method: "PUT", headers: { authorization: `Bearer ${s.key}`, "content-type": "text/csv" }, body });
+  const started = await call("POST", `/v1/tenants/${s.tenantId}/imports`, s.key, { path });
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const job = await call("GET", `/v1/tenants/${s.tenantId}/imports/${started.import_id}`, s.key);
+    if (job.status === "running") continue;
+    say(`file drop: ${path} ${job.status}: created ${job.counts.created}, updated ${job.counts.updated}, unchanged ${job.counts.unchanged}, failed ${job.counts.failed}${job.errors[0] ? ` (${job.errors[0].message})` : ""}; report ${job.report}`);
+    return;
+  }
 }
 
 /** Worker logs are JSON lines; show them compactly, and wrangler's own lines that matter. */
