@@ -62,6 +62,29 @@ describe("the drop: uploads and names", () => {
     expect(peek.status).toBe(404);
   });
 
+  it("takes a large file as a multipart upload", async () => {
+    const tenant = await createTenant();
+    const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
+    const start = await api("POST", `/v1/tenants/${tenant.id}/drop/uploads`, { token: tenant.key, body: { path } });
+    expect(start.status).toBe(201);
+    const part = await api("PUT", `/v1/tenants/${tenant.id}/drop/uploads/${start.body.upload_id}/parts/1?path=${encodeURIComponent(path)}`, { token: tenant.key, raw: "SKU_ID,Available\r\nS1,3\r\n" });
+    expect(part.status).toBe(200);
+    const done = await api("POST", `/v1/tenants/${tenant.id}/drop/uploads/${start.body.upload_id}/complete`, { token: tenant.key, body: { path, parts: [part.body] } });
+    expect(done.body).toMatchObject({ status: "stored", path });
+    expect(await dropText(tenant, path)).toContain("S1,3");
+  });
+
+  it("a file whose header does not match its template is rejected with the columns named", async () => {
+    const tenant = await createTenant();
+    const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
+    await upload(tenant, path, csv(["SKU", "Qty"], [["S1", "3"]]));
+    const started = await api("POST", `/v1/tenants/${tenant.id}/imports`, { token: tenant.key, body: { path } });
+    const failed = await waitForImport(tenant, started.body.import_id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/SKU_ID[\s\S]*Available|Available[\s\S]*SKU_ID/);
+    expect(await dropHas(tenant, `rejected/INVENTORY_${today()}.csv`)).toBe(true);
+  });
+
   it("serves a header-only template per entity", async () => {
     const tenant = await createTenant();
     const res = await api("GET", `/v1/tenants/${tenant.id}/drop/templates/INVENTORY`, { token: tenant.key });
