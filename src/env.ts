@@ -74,6 +74,6 @@ export function loadConfig(env: Env): Config {
     permitWaitSeconds: num(env.PERMIT_WAIT_SECONDS, 2),
     windowSkewSeconds: num(env.WINDOW_SKEW_SECONDS, 120),
     fetchTimeoutMs: num(env.FETCH_TIMEOUT_MS, 30000),
-    importSliceBytes: num(env.IMPORT_SLICE_BYTES, 2 * 1024 * 1024),
+    importSliceBytes: num(env.IMPORT_SLICE_BYTES, 512 * 1024),
   });
 }

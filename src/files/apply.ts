@@ -14,6 +14,9 @@ import { toPlatformRecord } from "./rows";
  * outcome; a row the platform refuses is reported with the field it named.
  */
 
+/** Platform batches of one slice in flight at once. */
+const BATCHES_AT_ONCE = 4;
+
 export interface RowOutcome {
   row: number;
   outcome: "failed" | "skipped" | "conflict";
@@ -83,13 +86,24 @@ export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[
 
   const platform = await platformFor(ctx, job.tenantId);
   const applied: Planned[] = [];
-  for (const [i, part] of chunk(planned, MAX_BATCH_RECORDS).entries()) {
-    const body = part.map((p) => p.record);
-    const key = `import:${idempotencyScope}:${i}:${await sha256Hex(stableJson(body))}`;
-    const { results } = await platform.batchUpsert(ENTITY[entity], body, key);
-    for (const r of results) {
-      countResult(r, part[r.index], entity, result, refuse);
-      if (r.status !== "error" && part[r.index]) applied.push(part[r.index]);
+  const batches = chunk(planned, MAX_BATCH_RECORDS);
+  // Rows of a slice are distinct records (duplicates were dropped), so batches may go at once —
+  // except categories, whose parents must exist before their children.
+  const concurrency = entity === "CATEGORY" ? 1 : BATCHES_AT_ONCE;
+  for (let start = 0; start < batches.length; start += concurrency) {
+    const wave = batches.slice(start, start + concurrency);
+    const answers = await Promise.all(
+      wave.map(async (part, j) => {
+        const body = part.map((p) => p.record);
+        const key = `import:${idempotencyScope}:${start + j}:${await sha256Hex(stableJson(body))}`;
+        return { part, results: (await platform.batchUpsert(ENTITY[entity], body, key)).results };
+      }),
+    );
+    for (const { part, results } of answers) {
+      for (const r of results) {
+        countResult(r, part[r.index], entity, result, refuse);
+        if (r.status !== "error" && part[r.index]) applied.push(part[r.index]);
+      }
     }
   }
   if (entity === "PRODUCT") {

@@ -13,7 +13,8 @@ import { checkHeader } from "./templates";
 import { applyRows, type RowOutcome } from "./apply";
 
 /**
- * Imports of dropped CSV files. A file is read in byte slices (2 MiB by default; an R2 range read
+ * Imports of dropped CSV files. A file is read in byte slices (512 KiB by default, some 30,000
+ * inventory rows — well inside an invocation's CPU time; an R2 range read
  * each, never the whole file in memory); a slice ends at the last complete row, is parsed with
  * papaparse, validated row by row (zod), checked for keys seen earlier in the file, applied to
  * the platform in batches of 100, and committed together with the new offset in one D1 batch.
