@@ -5,15 +5,24 @@
  * map, POST to the platform). Then, on the same tenant and connection, order push latency:
  * platform orders confirmed by signed webhooks, timed until SellerCloud holds each one.
  * Last, on a tenant of its own, a full SOS Inventory inventory pull (BENCH_SOS_ITEMS items)
- * at SOS's pace (2 requests/s), against the rate-limit floor.
+ * at SOS's pace (2 requests/s), against the rate-limit floor. Then the file drop: a generated
+ * INVENTORY file of BENCH_IMPORT_ROWS rows (default 1,000,000) streamed to a tenant's drop and
+ * imported end to end, against papaparse alone on the same file, with workerd's peak memory.
  * Prints one table; the figures go into the README.
  */
+import { createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { once } from "node:events";
+import Papa from "papaparse";
 import { mapCatalogProduct } from "../src/connectors/sellercloud/map";
 import { PAGE_SIZE } from "../src/connectors/sellercloud/client";
 import { startSandbox } from "../sandbox/harness";
 import { signPayload } from "../src/services/webhooks";
+import { loadConfig, type Env } from "../src/env";
 import { ensureDevVars } from "./dev-vars";
-import { applyMigrations, startLocalHub } from "./local-hub";
+import { applyMigrations, startLocalHub, type LocalHub } from "./local-hub";
 
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -29,6 +38,25 @@ const SOS_ITEMS = Number(process.env.BENCH_SOS_ITEMS ?? 20_000);
 /** SOS's list page size (`maxresults` ≤ 200) and its throttle (about 2 requests/s). */
 const SOS_PAGE = 200;
 const SOS_RATE_PER_S = 2;
+/** File drop: an INVENTORY file of IMPORT_ROWS rows, every SKU a product on the platform. */
+const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+/** Platform latency for the import's store: the bench's own unless BENCH_IMPORT_LATENCY_MS says otherwise. */
+const IMPORT_LATENCY_MS = Number(process.env.BENCH_IMPORT_LATENCY_MS ?? LATENCY_MS);
+const IMPORT_WAIT_MS = Number(process.env.BENCH_IMPORT_WAIT_MS ?? 45 * 60_000);
+/** An import whose offset has not moved for this long is reported as stalled, not waited for. */
+const IMPORT_STALL_MS = Number(process.env.BENCH_IMPORT_STALL_MS ?? 5 * 60_000);
+/**
+ * The worker's slice size: unset, the hub runs with its own default (IMPORT_SLICE_BYTES unset,
+ * read from the worker's config below); BENCH_IMPORT_SLICE_BYTES passes another size to
+ * wrangler dev as IMPORT_SLICE_BYTES.
+ */
+const IMPORT_SLICE_SET = process.env.BENCH_IMPORT_SLICE_BYTES !== undefined;
+/** The slice size the hub runs with, as the worker's own config reads it. */
+function importSliceBytes(devVars: Record<string, string>): number {
+  const env = { ...devVars, PLATFORM_BASE_URL: "http://127.0.0.1", SANDBOX_MODE: "true", ...(IMPORT_SLICE_SET ? { IMPORT_SLICE_BYTES: process.env.BENCH_IMPORT_SLICE_BYTES } : {}) };
+  return loadConfig(env as unknown as Env).importSliceBytes;
+}
+const IMPORT_SEED_CHUNK = 10_000;
 
 const json = { "content-type": "application/json" };
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
@@ -459,16 +487,330 @@ SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.rou
   ];
 }
 
+/** What the hub logged about imports (wrangler dev's output, line by line): slice commits and retried import messages. */
+const importLog = { commits: new Map<string, number[]>(), retries: 0, retryErrors: new Map<string, number>(), invocationsMs: [] as number[] };
+
+function watchHubLog(line: string) {
+  // wrangler dev's line per consumer invocation, e.g. "QUEUE switchyard-import 1/1 (5123ms)".
+  const invocation = /QUEUE switchyard-import \d+\/\d+ \((\d+)ms\)/.exec(line);
+  if (invocation) importLog.invocationsMs.push(Number(invocation[1]));
+  if (line.includes('"import slice committed"')) {
+    const id = /"import_id":"([^"]+)"/.exec(line)?.[1];
+    const at = Date.parse(/"time":"([^"]+)"/.exec(line)?.[1] ?? "");
+    if (id) importLog.commits.set(id, [...(importLog.commits.get(id) ?? []), at]);
+  } else if (line.includes('"message failed, retrying"') && line.includes('"kind":"import"')) {
+    importLog.retries++;
+    const error = /"error":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? "?";
+    importLog.retryErrors.set(error, (importLog.retryErrors.get(error) ?? 0) + 1);
+  }
+}
+
+/** A small deterministic PRNG (mulberry32), so every run writes the same file. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const importSku = (n: number) => `INV-${String(n).padStart(7, "0")}`;
+
+/**
+ * One INVENTORY row per SKU, a mix as a warehouse export has it: a tenth out of stock, most
+ * under 200 with a long tail; On_Order on about a third (with an ETA in either date format,
+ * sometimes none); Backorder_Allowed as Y/N/yes/no or empty, a limit on some of the Y rows.
+ */
+function inventoryRow(n: number, rand: () => number): { line: string; expected: Record<string, unknown> } {
+  const r = rand();
+  const available = r < 0.1 ? 0 : r < 0.85 ? Math.floor(rand() * 200) : Math.floor(rand() * 20_000);
+  const onOrder = rand() < 0.35 ? 1 + Math.floor(rand() * 500) : null;
+  let eta = "";
+  let etaIso: string | undefined;
+  if (onOrder !== null && rand() < 0.8) {
+    const month = 1 + Math.floor(rand() * 12);
+    const day = 1 + Math.floor(rand() * 28);
+    const mm = String(month).padStart(2, "0");
+    const dd = String(day).padStart(2, "0");
+    etaIso = `2027-${mm}-${dd}`;
+    eta = rand() < 0.5 ? etaIso : `${dd}/${mm}/2027`;
+  }
+  const b = rand();
+  const allowed = b < 0.3 ? "Y" : b < 0.4 ? "yes" : b < 0.75 ? "N" : b < 0.8 ? "no" : "";
+  const limit = (allowed === "Y" || allowed === "yes") && rand() < 0.5 ? String(10 * (1 + Math.floor(rand() * 50))) : "";
+  const line = [importSku(n), String(available), onOrder === null ? "" : String(onOrder), eta, allowed, limit].join(",");
+  const expected: Record<string, unknown> = { sku: importSku(n), available };
+  if (onOrder !== null) expected.on_order = onOrder;
+  if (etaIso) expected.on_order_eta = etaIso;
+  if (allowed) expected.backorder_allowed = allowed === "Y" || allowed === "yes";
+  if (limit) expected.backorder_limit = Number(limit);
+  return { line, expected };
+}
+
+/** Writes the file with back-pressure; keeps the expected platform record of a few sample rows. */
+async function writeInventoryFile(file: string, rows: number, samples: Set<number>) {
+  const out = createWriteStream(file);
+  const rand = prng(20260702);
+  const expected = new Map<number, Record<string, unknown>>();
+  out.write("SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit\r\n");
+  for (let i = 1; i <= rows; ) {
+    const lines: string[] = [];
+    for (const end = Math.min(rows, i + 9_999); i <= end; i++) {
+      const row = inventoryRow(i, rand);
+      if (samples.has(i)) expected.set(i, row.expected);
+      lines.push(row.line);
+    }
+    if (!out.write(lines.join("\r\n") + "\r\n")) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  return expected;
+}
+
+/** The slices the worker will cut: IMPORT_SLICE_BYTES from the offset, back to the last row end (the file has no quotes). */
+function expectedSlices(file: string, size: number, sliceBytes: number) {
+  const fd = openSync(file, "r");
+  const buf = Buffer.alloc(sliceBytes);
+  let slices = 0;
+  try {
+    for (let offset = 0; offset < size; slices++) {
+      const length = Math.min(sliceBytes, size - offset);
+      readSync(fd, buf, 0, length, offset);
+      const isLast = offset + length >= size;
+      offset += isLast ? length : buf.subarray(0, length).lastIndexOf(0x0a) + 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return slices;
+}
+
+/** papaparse alone, streaming the file from disk in Node, as the worker parses (no header object, greedy empty lines). */
+async function papaparseAlone(file: string, mode: "step" | "chunk") {
+  const start = performance.now();
+  let rows = 0;
+  await new Promise<void>((resolve, reject) => {
+    const config =
+      mode === "step"
+        ? { skipEmptyLines: "greedy" as const, step: () => void rows++, complete: () => resolve(), error: reject }
+        : { skipEmptyLines: "greedy" as const, chunk: (r: Papa.ParseResult<string[]>) => void (rows += r.data.length), complete: () => resolve(), error: reject };
+    Papa.parse<string[]>(createReadStream(file), config);
+  });
+  return { rows: rows - 1, ms: performance.now() - start };
+}
+
+/**
+ * The file drop: a tenant whose platform store holds IMPORT_ROWS products, a generated
+ * INVENTORY file of IMPORT_ROWS rows streamed to the drop through the API, then imported and
+ * timed from POST /imports to status done. In the same run: papaparse alone on the same file,
+ * the slices and platform calls the import took, writes per SKU, and workerd's peak memory.
+ */
+async function fileDropImport(hubUrl: string, operator: string, platformUrl: string, hub: LocalHub, sliceBytes: number): Promise<Array<[string, string]>> {
+  const platformKey = "pk_bench_import";
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString("en-US")} rows/s`;
+  const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+
+  // The platform store: one product per SKU of the file, seeded through the control API in chunks.
+  await platformControl(platformUrl, platformKey, "POST", "config", { latencyMs: IMPORT_LATENCY_MS });
+  const seedStart = performance.now();
+  let lastNote = seedStart;
+  for (let i = 0; i < IMPORT_ROWS; i += IMPORT_SEED_CHUNK) {
+    const records = Array.from({ length: Math.min(IMPORT_SEED_CHUNK, IMPORT_ROWS - i) }, (_, j) => {
+      const n = i + j + 1;
+      return { reference_id: `INV-R-${String(n).padStart(7, "0")}`, sku: importSku(n), name: `Bench import product ${n}`, status: "active" };
+    });
+    const results = (await platformControl(platformUrl, platformKey, "POST", "records/products", { records })).results as Array<{ status: string }>;
+    const bad = results.find((r) => r.status !== "created");
+    if (bad) throw new Error(`platform product seed failed: ${JSON.stringify(bad)}`);
+    if (performance.now() - lastNote > 10_000) {
+      lastNote = performance.now();
+      console.log(`file drop: seeded ${(i + records.length).toLocaleString("en-US")} / ${IMPORT_ROWS.toLocaleString("en-US")} products (${s(lastNote - seedStart)})`);
+    }
+  }
+  const seedMs = performance.now() - seedStart;
+  const heapAfterSeed = mib(process.memoryUsage().heapUsed);
+
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-"));
+  try {
+    const d = new Date();
+    const fileName = `INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}.csv`;
+    const file = join(dir, fileName);
+    const sampleRows = new Set([1, 2, 3, Math.ceil(IMPORT_ROWS / 3), Math.ceil(IMPORT_ROWS / 2), Math.ceil((2 * IMPORT_ROWS) / 3), IMPORT_ROWS - 1, IMPORT_ROWS].filter((n) => n >= 1 && n <= IMPORT_ROWS));
+    const genStart = performance.now();
+    const expected = await writeInventoryFile(file, IMPORT_ROWS, sampleRows);
+    const genMs = performance.now() - genStart;
+    const size = statSync(file).size;
+    const slicesExpected = expectedSlices(file, size, sliceBytes);
+
+    // papaparse alone on the same file (the hub is idle meanwhile), row by row and by chunks.
+    const papaStep = await papaparseAlone(file, "step");
+    const papaChunk = await papaparseAlone(file, "chunk");
+    if (papaStep.rows !== IMPORT_ROWS || papaChunk.rows !== IMPORT_ROWS) throw new Error(`papaparse read ${papaStep.rows} / ${papaChunk.rows} rows, wanted ${IMPORT_ROWS}`);
+
+    // Tenant and key, then the file streamed to the drop (R2 needs the length up front).
+    const tenant = await call("POST", "/v1/tenants", operator, { name: "Bench file-drop merchant", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
+    const { key } = await call("POST", `/v1/tenants/${tenant.id}/keys`, operator, {});
+    const path = `import/INVENTORY/${fileName}`;
+    const uploadStart = performance.now();
+    const uploadInit = {
+      method: "PUT",
+      headers: { authorization: `Bearer ${key}`, "content-type": "text/csv", "content-length": String(size) },
+      body: Readable.toWeb(createReadStream(file)),
+      duplex: "half",
+    };
+    const uploaded = await fetch(`${hubUrl}/v1/tenants/${tenant.id}/drop/files/${path}`, uploadInit as unknown as RequestInit);
+    const uploadBody = (await uploaded.json()) as { status: string; size: number };
+    const uploadMs = performance.now() - uploadStart;
+    if (uploaded.status !== 201 || uploadBody.status !== "stored" || uploadBody.size !== size) throw new Error(`upload: HTTP ${uploaded.status} ${JSON.stringify(uploadBody)} (file is ${size} bytes)`);
+
+    const statsBefore = await platformControl(platformUrl, platformKey, "GET", "stats");
+    const peakBefore = hub.peakMemoryMiB();
+
+    // The import, timed from the POST to the status leaving "running".
+    const invocationsBefore = importLog.invocationsMs.length;
+    const start = performance.now();
+    const started = await call("POST", `/v1/tenants/${tenant.id}/imports`, key, { path });
+    if (started.status !== "started") throw new Error(`import not started: ${JSON.stringify(started)}`);
+    const importId = started.import_id as string;
+    let job: any = { status: "running", progress: { rows_done: 0, bytes_done: 0 } };
+    let lastNoteAt = start;
+    let lastMoveAt = start;
+    let lastOffset = 0;
+    let stalled = false;
+    // Status polls are timed. While a slice is parsed and validated the worker answers nothing,
+    // and wrangler dev's proxy parks a GET that failed then until the next request arrives: so a
+    // poll gives up after 3 s and the next one is sent (which also releases the parked one).
+    let slowestPollMs = 0;
+    let abandonedPolls = 0;
+    for (;;) {
+      const pollStart = performance.now();
+      try {
+        const res = await fetch(`${hubUrl}/v1/tenants/${tenant.id}/imports/${importId}?limit=20`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(3_000) });
+        if (!res.ok) throw new Error(`GET import: ${res.status} ${await res.text()}`);
+        job = await res.json();
+        slowestPollMs = Math.max(slowestPollMs, performance.now() - pollStart);
+      } catch (err) {
+        if ((err as Error).name !== "TimeoutError") throw err;
+        abandonedPolls++;
+      }
+      const now = performance.now();
+      if (job.status !== "running") break;
+      if (job.progress.bytes_done !== lastOffset) {
+        lastOffset = job.progress.bytes_done;
+        lastMoveAt = now;
+      }
+      if (now - start > IMPORT_WAIT_MS) break;
+      if (now - lastMoveAt > IMPORT_STALL_MS) {
+        stalled = true;
+        break;
+      }
+      if (now - lastNoteAt > 60_000) {
+        lastNoteAt = now;
+        console.log(`file drop: import ${job.progress.rows_done.toLocaleString("en-US")} / ${IMPORT_ROWS.toLocaleString("en-US")} rows after ${s(now - start)} (${rate(job.progress.rows_done, now - start)})`);
+      }
+      await sleep(250);
+    }
+    const importMs = performance.now() - start;
+    const hubMs = job.finished_at && job.started_at ? Date.parse(job.finished_at) - Date.parse(job.started_at) : undefined;
+    const peakAfter = hub.peakMemoryMiB();
+    const finished = job.status === "done";
+    if (!finished) {
+      const why = stalled ? `stalled: offset ${lastOffset.toLocaleString("en-US")} unchanged for ${s(performance.now() - lastMoveAt)}` : job.status === "running" ? `still running after ${s(importMs)}` : job.status;
+      console.log(`\nfile drop import ${importId}: ${why}`);
+      console.log("import:", JSON.stringify({ ...job, errors: job.errors?.slice(0, 20) }, null, 1));
+      if (importLog.retryErrors.size) console.log("import messages retried:", JSON.stringify(Object.fromEntries(importLog.retryErrors), null, 1));
+    }
+
+    const statsAfter = await platformControl(platformUrl, platformKey, "GET", "stats");
+    const route = "POST /v1/inventory/batch";
+    const batchCalls = (statsAfter.byRoute[route] ?? 0) - (statsBefore.byRoute[route] ?? 0);
+    const otherCalls = statsAfter.calls - statsBefore.calls - batchCalls;
+    const replays = statsAfter.replays - statsBefore.replays;
+    const writes = Object.values((statsAfter.writes.inventory ?? {}) as Record<string, number>);
+    const once1 = writes.filter((w) => w === 1).length;
+    const maxWrites = writes.reduce((a, b) => Math.max(a, b), 0);
+
+    // A few rows read back from the platform's API (after the stats, so they count in no figure above).
+    let matching = 0;
+    for (const [n, want] of expected) {
+      const res = await fetch(`${platformUrl}/v1/inventory?sku=${encodeURIComponent(importSku(n))}`, { headers: { authorization: `Bearer ${platformKey}` } });
+      const row = ((await res.json()) as { data: Array<Record<string, unknown>> }).data[0];
+      if (row && Object.entries(want).every(([k, v]) => row[k] === v) && ["on_order", "on_order_eta", "backorder_allowed", "backorder_limit"].every((k) => k in want || row[k] == null)) matching++;
+      else console.log(`file drop: row ${n + 1} on the platform ${JSON.stringify(row)}, file says ${JSON.stringify(want)}`);
+    }
+
+    const commits = importLog.commits.get(importId) ?? [];
+    // The bench runs one import at a time, so every import-queue invocation since the POST is this import's.
+    const invocations = importLog.invocationsMs.slice(invocationsBefore);
+    const inHandlerMs = invocations.reduce((a, b) => a + b, 0);
+    const gaps = commits.slice(1).map((t, i) => t - commits[i]).filter((g) => Number.isFinite(g));
+    const sliceTimes = gaps.length ? `; between slice commits mean ${s(gaps.reduce((a, b) => a + b, 0) / gaps.length)}, max ${s(Math.max(...gaps))}` : "";
+    const rowsDone = job.progress?.rows_done ?? 0;
+    const counts = job.counts ?? {};
+    // The hub sends a slice's batches a few at a time (BATCHES_AT_ONCE in src/files/apply.ts).
+    const atOnce = Number(/const BATCHES_AT_ONCE = (\d+)/.exec(readFileSync("src/files/apply.ts", "utf8"))?.[1] ?? 1);
+    const platformFloorMs = (batchCalls * IMPORT_LATENCY_MS) / atOnce;
+    // A stalled import is rated up to its last progress, not the minutes spent waiting on it.
+    const throughputMs = finished ? importMs : lastMoveAt - start;
+    const hubRate = rowsDone / (throughputMs / 1000);
+    const stepRate = papaStep.rows / (papaStep.ms / 1000);
+    const chunkRate = papaChunk.rows / (papaChunk.ms / 1000);
+    return [
+      ["file drop: rows (INVENTORY file; every SKU a product on the platform)", IMPORT_ROWS.toLocaleString("en-US")],
+      ["file drop: file", `${(size / 1e6).toFixed(1)} MB (${size.toLocaleString("en-US")} bytes, ${(size / IMPORT_ROWS).toFixed(1)} bytes/row), written in ${s(genMs)}; SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit`],
+      ["file drop: value mix", "10% Available 0, most 0–199, 15% up to 19,999; On_Order on ~35% (ETA on 80% of those, half YYYY-MM-DD, half DD/MM/YYYY); Backorder_Allowed Y/yes/N/no/empty, a limit on half the Y rows"],
+      ["file drop: platform store", `${IMPORT_LATENCY_MS} ms per platform call (${process.env.BENCH_IMPORT_LATENCY_MS === undefined ? "the bench's latency" : "BENCH_IMPORT_LATENCY_MS"})`],
+      [`file drop: seeding ${IMPORT_ROWS.toLocaleString("en-US")} products (control API, ${IMPORT_SEED_CHUNK.toLocaleString("en-US")} per call; not part of the import)`, `${s(seedMs)} (${Math.round(IMPORT_ROWS / (seedMs / 1000)).toLocaleString("en-US")} products/s); bench process heap ${heapAfterSeed} MiB after seeding`],
+      ["file drop: upload (PUT …/drop/files/…, body streamed from disk)", `${s(uploadMs)} (${(size / 1e6 / (uploadMs / 1000)).toFixed(1)} MB/s), HTTP ${uploaded.status} ${uploadBody.status}, ${uploadBody.size.toLocaleString("en-US")} bytes`],
+      ["file drop: import (POST /imports → status done)", `${job.status}${stalled ? `, STALLED (no progress for ${s(IMPORT_STALL_MS)}; last progress ${s(lastMoveAt - start)} into the import)` : finished ? "" : ` after ${s(importMs)}`}, ${rowsDone.toLocaleString("en-US")} rows read, ${job.progress?.percent ?? "?"}% of the bytes${job.error ? `: ${job.error}` : ""}`],
+      ["file drop: import wall time", finished ? `${s(importMs)} (POST → done seen by the bench); ${hubMs !== undefined ? s(hubMs) : "?"} by the hub's started_at → finished_at` : `${s(importMs)} waited, ${s(lastMoveAt - start)} to the last progress`],
+      ["file drop: hub throughput (whole import)", `${Math.round(hubRate).toLocaleString("en-US")} rows/s${finished ? "" : " (rows read up to the last progress)"}`],
+      ["file drop: status polls (GET /imports/{id}, 250 ms apart, 3 s timeout)", `slowest answer ${s(slowestPollMs)}; ${abandonedPolls} given up (worker busy with a slice)`],
+      ["file drop: import counts", `created ${counts.created ?? "?"}, updated ${counts.updated ?? "?"}, unchanged ${counts.unchanged ?? "?"}, skipped ${counts.skipped ?? "?"}, failed ${counts.failed ?? "?"}`],
+      [`file drop: slices (queue messages, ${sliceBytes / 1024} KiB each${IMPORT_SLICE_SET ? ", BENCH_IMPORT_SLICE_BYTES" : ", the worker's default"})`, `${commits.length} committed (${slicesExpected} expected from the file), ${importLog.retries} import messages retried${importLog.retryErrors.size ? ` (${[...importLog.retryErrors].map(([e, n]) => `${n}× ${e}`).join("; ")})` : ""}${sliceTimes}`],
+      ["file drop: platform batch calls", `${batchCalls} ${route} (${(rowsDone / Math.max(1, batchCalls)).toFixed(1)} rows per call), ${replays} idempotent replays, ${otherCalls} other platform calls`],
+      ["file drop: time in the slice handler (wrangler's QUEUE lines)", invocations.length ? `${invocations.length} invocations, ${s(inHandlerMs)} in all (mean ${s(inHandlerMs / invocations.length)}, max ${s(Math.max(...invocations))}); the other ${s(Math.max(0, throughputMs - inHandlerMs))} of the import between invocations (queue hops: wrangler dev's queue hands the next slice over after the consumer's max_batch_timeout of 1 s)` : "no QUEUE lines seen"],
+      [`file drop: platform floor (batch calls × ${IMPORT_LATENCY_MS} ms ÷ ${atOnce} in flight)`, `${s(platformFloorMs)} (${platformFloorMs > 0 ? `${((platformFloorMs / throughputMs) * 100).toFixed(0)}% of the import${finished ? "" : " up to its last progress"}` : "no simulated latency"})`],
+      ["file drop: inventory rows written on the platform", `${writes.length.toLocaleString("en-US")} SKUs; ${once1 === writes.length && writes.length === IMPORT_ROWS ? "every SKU written exactly once" : `${once1.toLocaleString("en-US")} written once, most writes for one SKU ${maxWrites}`}`],
+      ["file drop: rows read back from the platform", `${matching} / ${expected.size} sample rows match the file`],
+      ["file drop: papaparse alone (Node, file streamed, step per row)", `${s(papaStep.ms)}, ${rate(papaStep.rows, papaStep.ms)}`],
+      ["file drop: papaparse alone (Node, file streamed, chunk callback)", `${s(papaChunk.ms)}, ${rate(papaChunk.rows, papaChunk.ms)}`],
+      ["file drop: whole import ÷ papaparse alone (throughput)", `${(hubRate / stepRate).toFixed(4)} of step, ${(hubRate / chunkRate).toFixed(4)} of chunk (papaparse alone ${Math.round(stepRate / hubRate)}× / ${Math.round(chunkRate / hubRate)}× faster)`],
+      ["file drop: workerd peak memory (VmHWM, whole workerd lifetime)", `${peakBefore} MiB before the upload, ${peakAfter} MiB after the import`],
+      ["file drop: bench process peak RSS (simulators incl. the platform store, papaparse)", `${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`],
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const vars = ensureDevVars();
-  console.log(`bench: ${N} products, ${ORDERS} orders, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
+  console.log(`bench: ${N} products, ${ORDERS} orders, ${SOS_ITEMS} SOS items, ${IMPORT_ROWS} import rows, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
   applyMigrations(PERSIST_TO, true);
   const sandbox = await startSandbox();
   const hub = await startLocalHub({
     port: PORT,
     persistTo: PERSIST_TO,
-    vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, WINDOW_SKEW_SECONDS: "0", RETRY_BASE_SECONDS: "1", PERMIT_WAIT_SECONDS: "1" },
-    onLog: process.env.BENCH_LOG ? (line) => console.log(line) : undefined,
+    vars: {
+      SANDBOX_MODE: "true",
+      PLATFORM_BASE_URL: sandbox.platformUrl,
+      WINDOW_SKEW_SECONDS: "0",
+      RETRY_BASE_SECONDS: "1",
+      PERMIT_WAIT_SECONDS: "1",
+      ...(IMPORT_SLICE_SET ? { IMPORT_SLICE_BYTES: String(process.env.BENCH_IMPORT_SLICE_BYTES) } : {}),
+    },
+    onLog: (line) => {
+      watchHubLog(line);
+      if (process.env.BENCH_LOG) console.log(line);
+    },
   });
   try {
     await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
@@ -496,6 +838,9 @@ async function main() {
     // SOS Inventory: a full inventory pull at SOS's pace, on a tenant of its own.
     const sosRows = SOS_ITEMS > 0 ? await sosInventoryPull(hub.url, vars.OPERATOR_TOKEN, sandbox.sosUrl, sandbox.platformUrl) : [];
 
+    // File drop: a generated INVENTORY file, uploaded and imported, on a tenant of its own.
+    const importRows = IMPORT_ROWS > 0 ? await fileDropImport(hub.url, vars.OPERATOR_TOKEN, sandbox.platformUrl, hub, importSliceBytes(vars)) : [];
+
     const pages = Math.ceil(N / PAGE_SIZE);
     const floorMs = (pages * LATENCY_MS) / PERMITS;
     const rows: Array<[string, string]> = [
@@ -519,6 +864,7 @@ async function main() {
       ["workerd peak memory (VmHWM)", `${workerdPeakMiB} MiB`],
       ...orderRows,
       ...sosRows,
+      ...importRows,
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`\n| ${"measure".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |`);
