@@ -37,13 +37,7 @@ export async function handleLinkRun(ctx: EngineContext, runId: string): Promise<
   if (!conn || !linker) return failRun(ctx, runId, "the connection was deleted or cannot link listings");
 
   const platform = await platformFor(ctx, run.tenantId);
-  const products: Array<Record<string, unknown>> = [];
-  let cursor: string | null = null;
-  do {
-    const page: { records: unknown[]; nextCursor: string | null } = await platform.list("products", cursor);
-    products.push(...(page.records as Array<Record<string, unknown>>));
-    cursor = page.nextCursor;
-  } while (cursor);
+  const products = await platform.listAll("products");
 
   const first = await readVendor(ctx, conn, (http) => linker.fetchPage(http, conn.settings, 1));
   const rows = [...first.rows];

@@ -25,19 +25,14 @@ async function loadIndex(ctx: EngineContext, tenantId: string): Promise<ProductI
   const byReference = new Map<string, { sku: string; systemId: string }>();
   const bySystemId = new Map<string, { sku: string; referenceId: string | null }>();
   const bySku = new Map<string, { systemId: string; referenceId: string | null }>();
-  let cursor: string | null = null;
-  do {
-    const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list("products", cursor);
-    for (const p of page.records) {
-      const sku = String(p.sku);
-      const systemId = String(p.system_id);
-      const referenceId = typeof p.reference_id === "string" && p.reference_id ? p.reference_id : null;
-      if (referenceId) byReference.set(referenceId, { sku, systemId });
-      bySystemId.set(systemId, { sku, referenceId });
-      bySku.set(sku.toLowerCase(), { systemId, referenceId });
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+  for (const p of await platform.listAll("products")) {
+    const sku = String(p.sku);
+    const systemId = String(p.system_id);
+    const referenceId = typeof p.reference_id === "string" && p.reference_id ? p.reference_id : null;
+    if (referenceId) byReference.set(referenceId, { sku, systemId });
+    bySystemId.set(systemId, { sku, referenceId });
+    bySku.set(sku.toLowerCase(), { systemId, referenceId });
+  }
   return { byReference: (ref) => byReference.get(ref) ?? null, bySystemId: (id) => bySystemId.get(id) ?? null, bySku: (sku) => bySku.get(sku.toLowerCase()) ?? null };
 }
 

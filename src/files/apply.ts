@@ -194,12 +194,8 @@ async function applyMemberships(ctx: EngineContext, job: Import, applied: Planne
   if (wanted.length === 0) return;
   const platform = await platformFor(ctx, job.tenantId);
   const categories = await listAll(ctx, job.tenantId, "categories");
-  const byId = new Map(categories.map((c) => [String(c.system_id), c]));
-  const pathOf = (c: Record<string, unknown>): string => {
-    const parent = c.parent_system_id ? byId.get(String(c.parent_system_id)) : undefined;
-    return (parent ? `${pathOf(parent)} > ${c.name}` : String(c.name)).toLowerCase();
-  };
-  const categoryByPath = new Map(categories.map((c) => [pathOf(c), c]));
+  const pathOf = categoryPathOf(categories);
+  const categoryByPath = new Map(categories.map((c) => [pathOf(c).toLowerCase(), c]));
   const collections = new Map((await listAll(ctx, job.tenantId, "collections")).filter((c) => c.reference_id).map((c) => [String(c.reference_id), c]));
   const adds = new Map<string, { entity: PlatformEntity; record: Record<string, unknown>; skus: Set<string> }>();
   const add = (entity: PlatformEntity, record: Record<string, unknown>, sku: string) => {
@@ -229,16 +225,18 @@ async function applyMemberships(ctx: EngineContext, job: Import, applied: Planne
   }
 }
 
+/** A stored category's `>` path, walking its parents among `categories`. */
+function categoryPathOf(categories: Array<Record<string, unknown>>): (c: Record<string, unknown>) => string {
+  const byId = new Map(categories.map((c) => [String(c.system_id), c]));
+  const pathOf = (c: Record<string, unknown>): string => {
+    const parent = c.parent_system_id ? byId.get(String(c.parent_system_id)) : undefined;
+    return parent ? `${pathOf(parent)} > ${c.name}` : String(c.name);
+  };
+  return pathOf;
+}
+
 async function listAll(ctx: EngineContext, tenantId: string, entity: PlatformEntity): Promise<Array<Record<string, unknown>>> {
-  const platform = await platformFor(ctx, tenantId);
-  const all: Array<Record<string, unknown>> = [];
-  let cursor: string | null = null;
-  do {
-    const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list(entity, cursor);
-    all.push(...page.records);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
+  return (await platformFor(ctx, tenantId)).listAll(entity);
 }
 
 /** A stored category or collection as an upsert (its links by system id only). */
@@ -254,14 +252,7 @@ interface CustomerIndexEntry {
 }
 
 async function customerIndex(ctx: EngineContext, tenantId: string) {
-  const platform = await platformFor(ctx, tenantId);
-  const all: CustomerIndexEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list("customers", cursor);
-    for (const c of page.records) all.push({ systemId: String(c.system_id), referenceId: (c.reference_id as string) ?? null, companyName: String(c.company_name ?? "") });
-    cursor = page.nextCursor;
-  } while (cursor);
+  const all: CustomerIndexEntry[] = (await listAll(ctx, tenantId, "customers")).map((c) => ({ systemId: String(c.system_id), referenceId: (c.reference_id as string) ?? null, companyName: String(c.company_name ?? "") }));
   const byReference = new Map(all.filter((c) => c.referenceId).map((c) => [c.referenceId!, c]));
   const byName = new Map<string, CustomerIndexEntry[]>();
   for (const c of all) {
@@ -304,20 +295,9 @@ async function planCustomers(ctx: EngineContext, job: Import, rows: ValidRow[], 
  * names its category; a row without one is known by its path.
  */
 async function planCategories(ctx: EngineContext, job: Import, rows: ValidRow[], refuse: Refuse): Promise<Planned[]> {
-  const platform = await platformFor(ctx, job.tenantId);
   const existing = new Map<string, string>(); // path (lower case) → system_id
-  const stored: Array<Record<string, unknown>> = [];
-  let cursor: string | null = null;
-  do {
-    const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list("categories", cursor);
-    stored.push(...page.records);
-    cursor = page.nextCursor;
-  } while (cursor);
-  const byId = new Map(stored.map((c) => [String(c.system_id), c]));
-  const pathOf = (c: Record<string, unknown>): string => {
-    const parent = c.parent_system_id ? byId.get(String(c.parent_system_id)) : undefined;
-    return parent ? `${pathOf(parent)} > ${c.name}` : String(c.name);
-  };
+  const stored = await listAll(ctx, job.tenantId, "categories");
+  const pathOf = categoryPathOf(stored);
   for (const c of stored) existing.set(pathOf(c).toLowerCase(), String(c.system_id));
 
   const items = rows.map((row) => {

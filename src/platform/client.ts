@@ -114,6 +114,18 @@ export class PlatformClient {
     return { records: parsed.data.data as StoredRecord<E>[], nextCursor: parsed.data.next_cursor };
   }
 
+  /** Every record of an entity, page after page (linking, indexes, imports that match by name). */
+  async listAll(entity: PlatformEntity): Promise<Array<Record<string, unknown>>> {
+    const all: Array<Record<string, unknown>> = [];
+    let cursor: string | null = null;
+    do {
+      const page: { records: unknown[]; nextCursor: string | null } = await this.list(entity, cursor);
+      all.push(...(page.records as Array<Record<string, unknown>>));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return all;
+  }
+
   /** The record whose reference_id (the partner's id) is `referenceId`, or null. */
   async findByReference<E extends PlatformEntity>(
     entity: E,
