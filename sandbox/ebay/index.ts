@@ -120,15 +120,16 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
 
   const match = matchRoute(apiName, method, sub);
   if (!match) return json({ errors: [GATEWAY.notFound()] }, 404);
+  // Every attempt counts, refused ones too: a client's retries show up in the counts.
+  const key = routeKey(method, baseOf(apiName) + match.route.pattern);
+  account.stats.calls++;
+  count(account, key);
   const denied = checkBearer(account, req, match.route.scopes);
   if (denied) return json({ errors: [denied.error] }, denied.status);
   const throttled = admit(account, apiName);
   if (throttled) return throttled;
   if (body.invalid) return json({ errors: [GATEWAY.badBody()] }, 400);
 
-  const key = routeKey(method, baseOf(apiName) + match.route.pattern);
-  account.stats.calls++;
-  count(account, key);
   const ctx: Ctx = { account, req, url, params: match.params, body: body.value, root };
   const res = await match.route.handle(ctx);
   if (ctx.servedPage !== undefined) runHooks(account, key, ctx.servedPage, root);

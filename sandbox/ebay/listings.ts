@@ -109,8 +109,9 @@ export function countRevision(account: Account, listings: Iterable<Listing>, cha
 // Publishing
 
 export function newListing(account: Account, fields: Partial<Listing> & Pick<Listing, "source">): Listing {
+  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Listing>;
   const listing: Listing = {
-    listingId: fields.listingId ?? nextId(account, "listing"),
+    listingId: given.listingId ?? nextId(account, "listing"),
     status: "ACTIVE",
     format: "FIXED_PRICE",
     marketplaceId: "EBAY_US",
@@ -122,7 +123,8 @@ export function newListing(account: Account, fields: Partial<Listing> & Pick<Lis
     hasLocation: true,
     revisions: {},
     onHold: false,
-    ...fields,
+    ...given,
+    source: fields.source,
   };
   if (account.listings.has(listing.listingId)) throw new ControlError(`listing ${listing.listingId} already exists`, 409);
   account.listings.set(listing.listingId, listing);
