@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createEbaySimulator } from "../../sandbox/ebay";
 import fulfillmentSpec from "../../sandbox/ebay/ebay-sell-fulfillment-openapi.json";
 import inventorySpec from "../../sandbox/ebay/ebay-sell-inventory-openapi.json";
@@ -537,5 +537,26 @@ describe("OpenAPI check", () => {
     const violations = (await res.json()) as Body[];
     expect(violations).toHaveLength(1);
     expect(violations[0]).toMatchObject({ account: s.account, method: "GET", path: `${INV}/inventory_item?limit=5&page=2`, problems: ['query parameter "page" is not declared for GET /inventory_item'] });
+  });
+});
+
+describe("served by the test harness", () => {
+  it("answers over HTTP, keeps raw brackets as sent, and serves its violations", async () => {
+    const root = inject("ebayUrl");
+    const account = newAccount();
+    const { code } = (await (await fetch(`${root}/${account}/__control/authorize-code`, { method: "POST", body: "{}" })).json()) as Body;
+    const tokenRes = await fetch(`${root}/${account}/identity/v1/oauth2/token`, {
+      method: "POST",
+      headers: { Authorization: BASIC, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: RU_NAME }),
+    });
+    const { access_token } = (await tokenRes.json()) as Body;
+    const since = new Date(Date.now() - DAY).toISOString();
+    const raw = await fetch(`${root}/${account}${FUL}/order?filter=lastmodifieddate:[${since}..]`, { headers: { Authorization: `Bearer ${access_token}` } });
+    expect(((await raw.json()) as Body).errors[0].errorId).toBe(30800);
+    const encoded = await fetch(`${root}/${account}${FUL}/order?filter=${enc(`lastmodifieddate:[${since}..]`)}&sort=asc`, { headers: { Authorization: `Bearer ${access_token}` } });
+    expect(encoded.status).toBe(200);
+    const violations = (await (await fetch(`${root}/__openapi-violations?account=${account}`)).json()) as Body[];
+    expect(violations.map((v) => v.problems)).toEqual([['query parameter "sort" is not declared for GET /order']]);
   });
 });
