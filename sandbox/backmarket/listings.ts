@@ -196,7 +196,7 @@ function batchUpdate(ctx: Ctx): Response {
   return json({ bodymessage: taskId, statuscode: 200 });
 }
 
-/** 0 (to do) for the first half of `taskDelayMs`, 2 (running) for the second, then 9 with a result per SKU. */
+/** 0 (to do) for the first half of `taskDelayMs`, 2 (running) for the second, then 9 with a result per SKU (or 8, config). */
 function getTask(ctx: Ctx): Response {
   const account = ctx.account;
   const task = /^\d+$/.test(ctx.params.taskId) ? account.tasks.get(Number(ctx.params.taskId)) : undefined;
@@ -204,6 +204,7 @@ function getTask(ctx: Ctx): Response {
   const age = simNow(account) - task.createdAt;
   const delay = account.config.taskDelayMs;
   if (age < delay) return json({ task_id: task.taskId, action_status: age < delay / 2 ? 0 : 2, last_action_error: null, result: {}, statuscode: 200 });
+  if (account.config.taskOutcome === "failed") return json({ task_id: task.taskId, action_status: 8, last_action_error: "Task has been interrupted.", result: {}, statuscode: 200 });
   task.result ??= runTask(account, task);
   return json({ task_id: task.taskId, action_status: 9, last_action_error: null, result: task.result, statuscode: 200 });
 }

@@ -4,8 +4,7 @@
  * package (`new_state: 3` + tracking number moves every accepted line to 3, the order to 9).
  */
 import { findBySku, setQuantity } from "./listings";
-import { errorV1, json, paginate, rfc3339, simNow, type Account, type Address, type Ctx, type Json, type Order, type OrderLine, type Route } from "./state";
-import { BmError } from "./state";
+import { BmError, errorV1, json, paginate, rfc3339, simNow, type Account, type Address, type Ctx, type Json, type Order, type OrderLine, type Route } from "./state";
 
 export const ORDER_ROUTES: Route[] = [
   { method: "GET", pattern: "/ws/orders", handle: listOrders },
@@ -119,7 +118,7 @@ function dateFilter(ctx: Ctx, name: string): number | undefined {
   return Date.parse(raw);
 }
 
-/** Without `state`, orders in 0 (payment check) and 8 (not paid) are left out [C]; date filters are lower bounds [3P]. */
+/** Without `state`, orders in 0 (payment check) and 8 (not paid) are left out [C] (config); date filters are lower bounds [3P]. */
 function listOrders(ctx: Ctx): Response {
   const account = ctx.account;
   const q = ctx.url.searchParams;
@@ -131,7 +130,7 @@ function listOrders(ctx: Ctx): Response {
   const modified = dateFilter(ctx, "date_modification");
   const all = [...account.orders.values()].filter((o) => {
     const state = orderState(account, o);
-    if (stateRaw === null ? state === 0 || state === 8 : state !== Number(stateRaw)) return false;
+    if (stateRaw === null ? account.config.defaultHiddenStates.includes(state) : state !== Number(stateRaw)) return false;
     if (country !== null && o.countryCode !== country) return false;
     if (created !== undefined && o.createdAt < created) return false;
     if (modified !== undefined && o.modifiedAt < modified) return false;

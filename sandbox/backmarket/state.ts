@@ -61,6 +61,8 @@ export const ConfigSchema = z.strictObject({
   pageOutOfRange: z.enum(["404", "empty"]),
   /** [I] `count` is the total number of results (DRF) or the number on this page. */
   countMeaning: z.enum(["total", "page"]),
+  /** [C] without `state` the list leaves out 0 and 8 (the method's text); the fact sheet's summary also names 10. */
+  defaultHiddenStates: z.array(z.number().int()),
   /** [I] order of /ws/orders. */
   ordersOrder: z.enum(["id-asc", "modified-desc"]),
   /** [C, conflicting] address keys: camelCase per the `Address` schema, or snake_case per the prose table. */
@@ -78,6 +80,8 @@ export const ConfigSchema = z.strictObject({
   publicationFollowsQuantity: z.boolean(),
   /** [C] batch tasks finish "after an average delay of 5 minutes". */
   taskDelayMs: z.number().int().min(0),
+  /** How batch tasks end: 9 (success, with a result per SKU) or 8 (failed, `last_action_error`) [C]. */
+  taskOutcome: z.enum(["success", "failed"]),
   /** [C] "The value needs to be a valid IMEI": 15 digits with a Luhn check, or 15 digits only [I]. */
   imeiCheck: z.enum(["luhn", "digits"]),
   latencyMs: z.number().int().min(0),
@@ -100,6 +104,7 @@ export const BACKMARKET_DEFAULT_CONFIG: BackMarketConfig = {
   pageSizeAboveMax: "clamp",
   pageOutOfRange: "404",
   countMeaning: "total",
+  defaultHiddenStates: [0, 8],
   ordersOrder: "id-asc",
   addressKeys: "schema",
   ordersErrorBody: "v1",
@@ -109,6 +114,7 @@ export const BACKMARKET_DEFAULT_CONFIG: BackMarketConfig = {
   restockOnPaymentFailure: true,
   publicationFollowsQuantity: true,
   taskDelayMs: 300_000,
+  taskOutcome: "success",
   imeiCheck: "luhn",
   latencyMs: 0,
   clockOffsetMs: 0,

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { FaultSchema, toActiveFault } from "../faults";
-import { replaceGroup } from "./inventory-items";
+import { renderItem, replaceGroup } from "./inventory-items";
 import {
   availableFor,
   editQuantity,
@@ -18,7 +18,6 @@ import {
 import { issueCode } from "./oauth";
 import { createOfferRecord, renderOffer } from "./offers";
 import { renderOrder } from "./orders";
-import { renderItem } from "./inventory-items";
 import {
   ConfigSchema,
   ControlError,

@@ -177,6 +177,9 @@ describe("listings", () => {
     const done = await s.api("GET", `/ws/tasks/${taskId}`);
     expect(done.body).toMatchObject({ task_id: taskId, action_status: 9, last_action_error: null, statuscode: 200, result: { A: { success: true }, GHOST: { success: false } } });
     expect((await s.api("GET", "/ws/listings/detail?sku=A")).body).toMatchObject({ quantity: 2, price: "99.00" });
+    await s.control("PUT", "config", { taskOutcome: "failed", taskDelayMs: 0 });
+    const failing = await s.api("POST", "/ws/listings", { catalog: "sku;quantity\nA;1", quotechar: '"', delimiter: ";", encoding: "utf-8" });
+    expect((await s.api("GET", `/ws/tasks/${failing.body.bodymessage}`)).body).toMatchObject({ action_status: 8, last_action_error: "Task has been interrupted." });
   });
 });
 
@@ -216,6 +219,9 @@ describe("orders", () => {
     ]);
     expect((await s.api("GET", "/ws/orders?state=0")).body.results.map((o: Body) => o.order_id)).toEqual([s.checking.order_id]);
     expect((await s.api("GET", "/ws/orders?state=2")).status).toBe(400);
+    await s.control("PUT", "config", { defaultHiddenStates: [0, 8, 10] });
+    expect((await s.api("GET", "/ws/orders")).body.results.map((o: Body) => o.order_id)).toEqual([s.paid.order_id]);
+    await s.control("PUT", "config", { defaultHiddenStates: [0, 8] });
     expect((await s.api("GET", "/ws/listings/detail?sku=A")).body.quantity).toBe(6);
 
     const order = all.body.results[1];
@@ -328,6 +334,26 @@ describe("OpenAPI check against Back Market's file", () => {
     expect((await s.api("GET", "/ws/orders")).status).toBe(200);
     const log = await s.control<Body[]>("GET", "requests");
     expect(log.map((r) => r.status)).toEqual([503, 200]);
+  });
+});
+
+describe("a connector's whole round, as Back Market documents it", () => {
+  it("imports listings, pushes stock, accepts, ships and sends an IMEI without a single OpenAPI violation", async () => {
+    const s = await seller();
+    const [l] = await s.control<Body[]>("POST", "listings", { listings: [{ sku: "PX7", quantity: 3, price: "250.00" }] });
+    expect((await s.api("GET", "/ws/listings?page=1&page-size=50&publication_state=2")).body.count).toBe(1);
+    expect((await s.api("GET", "/ws/listings/detail?sku=PX7")).status).toBe(200);
+    expect((await s.api("POST", `/ws/listings/${l.id}`, { quantity: 5, price: "249.00", currency: "EUR" })).status).toBe(200);
+    const order = await s.control("POST", "place-order", { sku: "PX7" });
+    const since = new Date(Date.now() - HOUR).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const page = await s.api("GET", `/ws/orders?state=1&date_modification=${since}&page=1&page-size=50`);
+    expect(page.body.results.map((o: Body) => o.order_id)).toEqual([order.order_id]);
+    await s.api("POST", `/ws/orders/${order.order_id}`, { order_id: order.order_id, new_state: 2, sku: "PX7" });
+    const shipped = await s.api("POST", `/ws/orders/${order.order_id}`, { order_id: order.order_id, new_state: 3, tracking_number: "1Z999AA10123456784", shipper: "UPS", tracking_url: "https://www.ups.com/track?tracknum=1Z999AA10123456784", date_shipping: new Date().toISOString() });
+    expect(shipped.body.state).toBe(9);
+    expect((await s.api("PATCH", `/ws/orderlines/${order.orderlines[0].id}`, { imei: "490154203237518" })).status).toBe(200);
+    expect((await s.api("GET", `/ws/orders/${order.order_id}`)).body.orderlines[0].imei).toBe("490154203237518");
+    expect(await s.control("GET", "violations")).toEqual([]);
   });
 });
 

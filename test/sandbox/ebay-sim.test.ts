@@ -540,6 +540,54 @@ describe("OpenAPI check", () => {
   });
 });
 
+describe("a connector's whole round, as eBay documents it", () => {
+  it("creates, publishes, revises and ships without a single OpenAPI violation", async () => {
+    const s = await seller();
+    const lang = { "Content-Language": "en-US" };
+    expect((await s.api("POST", `${INV}/location/wh1`, { location: { address: { postalCode: "10001", country: "US" } }, name: "Warehouse", merchantLocationStatus: "ENABLED", locationTypes: ["WAREHOUSE"] })).status).toBe(204);
+    const item = { product: { title: "Pixel 7", aspects: { Brand: ["Google"] } }, condition: "USED_EXCELLENT", availability: { shipToLocationAvailability: { quantity: 4 } } };
+    expect((await s.api("PUT", `${INV}/inventory_item/PX7`, item, lang)).status).toBe(204);
+    const offerBody = {
+      sku: "PX7",
+      marketplaceId: "EBAY_US",
+      format: "FIXED_PRICE",
+      availableQuantity: 4,
+      categoryId: "9355",
+      merchantLocationKey: "wh1",
+      pricingSummary: { price: { value: "299.00", currency: "USD" } },
+      listingPolicies: { fulfillmentPolicyId: "f1", paymentPolicyId: "p1", returnPolicyId: "r1" },
+    };
+    const created = await s.api("POST", `${INV}/offer`, offerBody, lang);
+    expect(created.status).toBe(201);
+    const published = await s.api("POST", `${INV}/offer/${created.body.offerId}/publish`);
+    expect(published.status).toBe(200);
+    const { sku: _sku, marketplaceId: _m, format: _f, ...update } = offerBody;
+    expect((await s.api("PUT", `${INV}/offer/${created.body.offerId}`, { ...update, availableQuantity: 3 }, lang)).status).toBe(204);
+    const bulkItems = await s.api("POST", `${INV}/bulk_create_or_replace_inventory_item`, bulk([{ sku: "PX7", locale: "en_US", ...item }, { sku: "PX8", locale: "en_US", product: { title: "Pixel 8" } }]), lang);
+    expect(bulkItems.body.responses.map((r: Body) => r.statusCode)).toEqual([200, 200]);
+    expect((await s.api("GET", `${INV}/offer?sku=PX7&limit=10&offset=0`)).body.offers[0].listing.listingId).toBe(published.body.listingId);
+    expect((await s.control("GET", `listing/${published.body.listingId}`)).revisionsToday).toBe(2);
+
+    await s.api("PUT", `${INV}/inventory_item/CASE-R`, { product: { title: "Case", aspects: { Color: ["Red"] } }, availability: { shipToLocationAvailability: { quantity: 2 } } }, lang);
+    await s.api("POST", `${INV}/offer`, { ...offerBody, sku: "CASE-R" }, lang);
+    const group = { title: "Case", variantSKUs: ["CASE-R"], variesBy: { specifications: [{ name: "Color", values: ["Red"] }], aspectsImageVariesBy: ["Color"] }, aspects: { Brand: ["Acme"] } };
+    expect((await s.api("PUT", `${INV}/inventory_item_group/CASE`, group, lang)).status).toBe(204);
+    const groupListing = await s.api("POST", `${INV}/offer/publish_by_inventory_item_group`, { inventoryItemGroupKey: "CASE", marketplaceId: "EBAY_US" });
+    expect(groupListing.status).toBe(200);
+
+    const order = await s.control("POST", "place-order", { sku: "PX7" });
+    const since = new Date(Date.now() - DAY).toISOString();
+    const orders = await s.api("GET", `${FUL}/order?filter=${enc(`lastmodifieddate:[${since}..],orderfulfillmentstatus:{NOT_STARTED|IN_PROGRESS}`)}&limit=200&offset=0`);
+    expect(orders.body.orders.map((o: Body) => o.orderId)).toEqual([order.orderId]);
+    const fulfillment = { lineItems: [{ lineItemId: order.lineItems[0].lineItemId, quantity: 1 }], shippedDate: new Date().toISOString(), shippingCarrierCode: "USPS", trackingNumber: "9400111202555842761023" };
+    expect((await s.api("POST", `${FUL}/order/${order.orderId}/shipping_fulfillment`, fulfillment)).status).toBe(201);
+    expect((await s.api("GET", `${FUL}/order/${order.orderId}/shipping_fulfillment/9400111202555842761023`)).status).toBe(200);
+    const withdrawn = await s.api("POST", `${INV}/offer/${created.body.offerId}/withdraw`);
+    expect(withdrawn.body.listingId).toBe(published.body.listingId);
+    expect(await s.control("GET", "violations")).toEqual([]);
+  });
+});
+
 describe("served by the test harness", () => {
   it("answers over HTTP, keeps raw brackets as sent, and serves its violations", async () => {
     const root = inject("ebayUrl");
