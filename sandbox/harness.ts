@@ -1,12 +1,17 @@
 /**
- * Starts the sandbox simulators (SellerCloud, platform, SOS Inventory) on 127.0.0.1 for tests (vitest globalSetup), `npm start`
- * and `npm run bench`. Every request reaching the SellerCloud simulator's API is checked
- * against SellerCloud's own swagger file; problems are kept per account and served at
- * `GET /__swagger-violations?account=<name>`. The most API calls an account had in flight at
+ * Starts the sandbox simulators (SellerCloud, platform, SOS Inventory, eBay, Back Market) on
+ * 127.0.0.1 for tests (vitest globalSetup), `npm start` and `npm run bench`. Every request reaching
+ * the SellerCloud simulator's API is checked against SellerCloud's own swagger file; problems are
+ * kept per account and served at `GET /__swagger-violations?account=<name>`. The eBay and Back
+ * Market simulators check requests against the vendors' OpenAPI files themselves and serve
+ * `GET /__openapi-violations?account=<name>`. The most API calls an account had in flight at
  * once is served at `GET /__max-in-flight?account=<name>` (to check page permits).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { createBackMarketSimulator } from "./backmarket";
+import { createEbaySimulator } from "./ebay";
 import { createPlatformSimulator } from "./platform";
 import { createSellerCloudSimulator } from "./sellercloud";
 import { createSosSimulator } from "./sos";
@@ -17,6 +22,8 @@ export interface Sandbox {
   sellercloudUrl: string;
   platformUrl: string;
   sosUrl: string;
+  ebayUrl: string;
+  backmarketUrl: string;
   close(): Promise<void>;
 }
 
@@ -61,7 +68,11 @@ function instrumented(inner: FetchHandler): FetchHandler {
   };
 }
 
-export async function startSandbox(ports: { sellercloud?: number; platform?: number; sos?: number } = {}): Promise<Sandbox> {
+function readSpec(relative: string): string {
+  return readFileSync(fileURLToPath(new URL(relative, import.meta.url)), "utf8");
+}
+
+export async function startSandbox(ports: { sellercloud?: number; platform?: number; sos?: number; ebay?: number; backmarket?: number } = {}): Promise<Sandbox> {
   const servers: RunningServer[] = [];
   const sellercloud = await serve(instrumented(createSellerCloudSimulator()), ports.sellercloud ?? 0);
   servers.push(sellercloud);
@@ -70,10 +81,20 @@ export async function startSandbox(ports: { sellercloud?: number; platform?: num
   // SOS counts in-flight calls itself (stats.maxInFlight), so it needs no instrumentation here.
   const sos = await serve(createSosSimulator(), ports.sos ?? 0);
   servers.push(sos);
+  const ebaySim = createEbaySimulator({
+    inventorySpec: JSON.parse(readSpec("./ebay/ebay-sell-inventory-openapi.json")),
+    fulfillmentSpec: JSON.parse(readSpec("./ebay/ebay-sell-fulfillment-openapi.json")),
+  });
+  const ebay = await serve(ebaySim, ports.ebay ?? 0);
+  servers.push(ebay);
+  const backmarket = await serve(createBackMarketSimulator({ spec: parseYaml(readSpec("./backmarket/backmarket-openapi.yml")) }), ports.backmarket ?? 0);
+  servers.push(backmarket);
   return {
     sellercloudUrl: sellercloud.url,
     platformUrl: platform.url,
     sosUrl: sos.url,
+    ebayUrl: ebay.url,
+    backmarketUrl: backmarket.url,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },
