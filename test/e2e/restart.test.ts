@@ -143,7 +143,7 @@ describe("npm start keeps its data and loses no work", () => {
       base_url: `${sellercloud()}/e2e/rest`,
       credentials: { username: "api@example.com", password: "secret" },
       settings: {
-        max_parallel_pages: 2,
+        max_parallel_pages: 1,
         schedules: { products: { interval_minutes: 240 }, inventory: { enabled: false, interval_minutes: 60 }, customers: { enabled: false, interval_minutes: 60 }, orders: { enabled: false, interval_minutes: 60 } },
       },
     });
