@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 
 export const TEST_OPERATOR_TOKEN = "test-operator-token-0123456789";
@@ -31,6 +31,8 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
+      // test/e2e runs in Node against the real `npm start` (vitest.e2e.config.ts).
+      exclude: [...configDefaults.exclude, "test/e2e/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,

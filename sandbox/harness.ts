@@ -7,14 +7,16 @@
  * `GET /__openapi-violations?account=<name>`. The most API calls an account had in flight at
  * once is served at `GET /__max-in-flight?account=<name>` (to check page permits).
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { createBackMarketSimulator } from "./backmarket";
 import { createEbaySimulator } from "./ebay";
+import { fileJournal, persistAccounts } from "./persist";
 import { createPlatformSimulator } from "./platform";
-import { createSellerCloudSimulator } from "./sellercloud";
-import { createSosSimulator } from "./sos";
+import { createSellerCloudSimulator, sellercloudPersistence } from "./sellercloud";
+import { createSosSimulator, sosPersistence } from "./sos";
 import { serve, type FetchHandler, type RunningServer } from "./serve";
 import { loadSwaggerChecker } from "./swagger-check";
 
@@ -72,14 +74,35 @@ function readSpec(relative: string): string {
   return readFileSync(fileURLToPath(new URL(relative, import.meta.url)), "utf8");
 }
 
-export async function startSandbox(ports: { sellercloud?: number; platform?: number; sos?: number; ebay?: number; backmarket?: number } = {}): Promise<Sandbox> {
+/**
+ * `dataDir` (the local hub's) keeps the simulators' accounts and stores across restarts
+ * (sandbox/persist.ts); without it they live in memory, as tests want.
+ */
+export async function startSandbox(ports: { sellercloud?: number; platform?: number; sos?: number; ebay?: number; backmarket?: number } = {}, dataDir?: string): Promise<Sandbox> {
   const servers: RunningServer[] = [];
-  const sellercloud = await serve(instrumented(createSellerCloudSimulator()), ports.sellercloud ?? 0);
+  const sellercloudSim = createSellerCloudSimulator();
+  const sosSim = createSosSimulator();
+  let platformSim: FetchHandler;
+  let sellercloudHandler: FetchHandler = sellercloudSim;
+  let sosHandler: FetchHandler = sosSim;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    sellercloudHandler = persistAccounts(sellercloudSim, sellercloudPersistence, join(dataDir, "sellercloud"));
+    sosHandler = persistAccounts(sosSim, sosPersistence, join(dataDir, "sos"));
+    const journal = fileJournal(join(dataDir, "platform.jsonl"));
+    const platform = createPlatformSimulator(journal);
+    // Compacted once at start: one entry per row, key and counter instead of every change.
+    journal.rewrite(platform.snapshot());
+    platformSim = platform;
+  } else {
+    platformSim = createPlatformSimulator();
+  }
+  const sellercloud = await serve(instrumented(sellercloudHandler), ports.sellercloud ?? 0);
   servers.push(sellercloud);
-  const platform = await serve(createPlatformSimulator(), ports.platform ?? 0);
+  const platform = await serve(platformSim, ports.platform ?? 0);
   servers.push(platform);
   // SOS counts in-flight calls itself (stats.maxInFlight), so it needs no instrumentation here.
-  const sos = await serve(createSosSimulator(), ports.sos ?? 0);
+  const sos = await serve(sosHandler, ports.sos ?? 0);
   servers.push(sos);
   const ebaySim = createEbaySimulator({
     inventorySpec: JSON.parse(readSpec("./ebay/ebay-sell-inventory-openapi.json")),

@@ -6,6 +6,10 @@
  * can make its own account. `/__control/stores/{key}/…` inspects and steers a store: records,
  * call and write counts, injected faults, latency, reset. The control API is unauthenticated —
  * it exists only in the sandbox.
+ *
+ * With a journal (the local hub's data folder), every change — a row written, an
+ * Idempotency-Key answered, a write counted — is appended to it before the response leaves, and
+ * replayed at start, so the stores outlive a restart or a crash exactly as far as they answered.
  */
 import { z } from "zod";
 import {
@@ -46,6 +50,10 @@ interface Stats {
 }
 
 interface Store {
+  /** The API key this store belongs to. */
+  key: string;
+  /** Changes not yet handed to the journal (null without one). */
+  log: JournalEntry[] | null;
   /** rows by system_id; Map order is creation order. Write only through `putRow`. */
   records: Record<PlatformEntity, Map<string, Row>>;
   /** the same rows in creation order, for O(page) list paging (rows are never deleted) */
@@ -78,37 +86,106 @@ const faultsBody = z.strictObject({
 const configBody = z.strictObject({ latencyMs: z.number().int().min(0) });
 const seedBody = z.strictObject({ records: z.array(z.unknown()) });
 
-export function createPlatformSimulator(): { fetch(req: Request): Promise<Response> } {
+/** One change to a store, as the journal keeps it. */
+export type JournalEntry =
+  | { t: "row"; store: string; entity: PlatformEntity; row: Row }
+  | { t: "idempotency"; store: string; key: string; fingerprint: string; response: BatchUpsertResult }
+  | { t: "write"; store: string; entity: PlatformEntity; key: string; count?: number }
+  | { t: "latency"; store: string; ms: number }
+  | { t: "reset"; store: string };
+
+/** Where the changes go: appended before each response, read back once at start. */
+export interface PlatformJournal {
+  load(): Iterable<JournalEntry>;
+  append(entries: JournalEntry[]): void;
+}
+
+export interface PlatformSimulator {
+  fetch(req: Request): Promise<Response>;
+  /** Every store as the fewest journal entries that rebuild it (to compact a journal). */
+  snapshot(): JournalEntry[];
+}
+
+export function createPlatformSimulator(journal?: PlatformJournal): PlatformSimulator {
   const stores = new Map<string, Store>();
+  const pending: JournalEntry[] | null = journal ? [] : null;
   const storeFor = (key: string): Store => {
     let store = stores.get(key);
-    if (!store) stores.set(key, (store = emptyStore()));
+    if (!store) stores.set(key, (store = emptyStore(key, pending)));
     return store;
+  };
+  if (journal) {
+    for (const entry of journal.load()) replay(entry, storeFor, () => stores.set(entry.store, emptyStore(entry.store, pending)));
+    pending!.length = 0;
+  }
+
+  const handle = async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (segments[0] === "__control" && segments[1] === "stores" && segments[2]) {
+      return control(req, storeFor(segments[2]), segments.slice(3), () => {
+        stores.set(segments[2], emptyStore(segments[2], pending));
+        pending?.push({ t: "reset", store: segments[2] });
+      });
+    }
+    if (segments[0] === "v1") {
+      const key = apiKey(req);
+      if (!key) {
+        return errorResponse(401, "unauthorized", "Bearer API key starting with pk_ required");
+      }
+      return api(req, url, storeFor(key), segments.slice(1));
+    }
+    return errorResponse(404, "route_not_found", `no route ${req.method} ${url.pathname}`);
   };
 
   return {
     async fetch(req) {
-      const url = new URL(req.url);
-      const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-      if (segments[0] === "__control" && segments[1] === "stores" && segments[2]) {
-        return control(req, storeFor(segments[2]), segments.slice(3), () => {
-          stores.set(segments[2], emptyStore());
-        });
-      }
-      if (segments[0] === "v1") {
-        const key = apiKey(req);
-        if (!key) {
-          return errorResponse(401, "unauthorized", "Bearer API key starting with pk_ required");
-        }
-        return api(req, url, storeFor(key), segments.slice(1));
-      }
-      return errorResponse(404, "route_not_found", `no route ${req.method} ${url.pathname}`);
+      const response = await handle(req);
+      // Journaled before the caller hears of the change: what it was told is what a restart sees.
+      if (pending && pending.length > 0) journal!.append(pending.splice(0));
+      return response;
     },
+    snapshot: () => [...stores.values()].flatMap(storeEntries),
   };
 }
 
-function emptyStore(): Store {
+function replay(entry: JournalEntry, storeFor: (key: string) => Store, reset: () => void): void {
+  const store = storeFor(entry.store);
+  switch (entry.t) {
+    case "row":
+      putRow(store, entry.entity, entry.row, store.records[entry.entity].get(entry.row.system_id));
+      return;
+    case "idempotency":
+      store.idempotency.set(entry.key, { fingerprint: entry.fingerprint, response: entry.response });
+      return;
+    case "write": {
+      const writes = store.stats.writes[entry.entity];
+      writes[entry.key] = (writes[entry.key] ?? 0) + (entry.count ?? 1);
+      return;
+    }
+    case "latency":
+      store.latencyMs = entry.ms;
+      return;
+    case "reset":
+      reset();
+  }
+}
+
+function storeEntries(store: Store): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  if (store.latencyMs) out.push({ t: "latency", store: store.key, ms: store.latencyMs });
+  for (const entity of PLATFORM_ENTITIES) {
+    for (const row of store.ordered[entity]) out.push({ t: "row", store: store.key, entity, row });
+    for (const [key, count] of Object.entries(store.stats.writes[entity])) out.push({ t: "write", store: store.key, entity, key, count });
+  }
+  for (const [key, { fingerprint, response }] of store.idempotency) out.push({ t: "idempotency", store: store.key, key, fingerprint, response });
+  return out;
+}
+
+function emptyStore(key: string, log: JournalEntry[] | null): Store {
   return {
+    key,
+    log,
     records: perEntity(() => new Map<string, Row>()),
     ordered: perEntity((): Row[] => []),
     positions: perEntity(() => new Map<string, number>()),
@@ -230,6 +307,7 @@ async function handleBatch(req: Request, store: Store, entity: PlatformEntity): 
   }
   const response = upsertBatch(store, entity, envelope.data.records, true);
   store.idempotency.set(idempotencyKey, { fingerprint, response });
+  store.log?.push({ t: "idempotency", store: store.key, key: idempotencyKey, fingerprint, response });
   return json(200, response);
 }
 
@@ -355,6 +433,7 @@ function putRow(store: Store, entity: PlatformEntity, row: Row, existing: Row | 
     if (row[field] != null) index.set(row[field], row.system_id);
   }
   store.records[entity].set(row.system_id, row);
+  store.log?.push({ t: "row", store: store.key, entity, row });
   const positions = store.positions[entity];
   const position = positions.get(row.system_id);
   if (position === undefined) {
@@ -468,6 +547,7 @@ function countWrite(store: Store, entity: PlatformEntity, row: Row): void {
   const key = String((entity === "inventory" ? row.sku : row.reference_id ?? row.sku) ?? row.system_id);
   const writes = store.stats.writes[entity];
   writes[key] = (writes[key] ?? 0) + 1;
+  store.log?.push({ t: "write", store: store.key, entity, key });
 }
 
 // ── control API ─────────────────────────────────────────────────────────────
@@ -504,6 +584,7 @@ async function control(
       const body = configBody.safeParse(await readJson(req));
       if (!body.success) return errorResponse(400, "invalid_request", z.prettifyError(body.error));
       store.latencyMs = body.data.latencyMs;
+      store.log?.push({ t: "latency", store: store.key, ms: store.latencyMs });
       return json(200, { ok: true });
     }
     case "POST reset":

@@ -24,6 +24,8 @@ import {
 
 export interface SellerCloudSimulator {
   fetch(req: Request): Promise<Response>;
+  /** Accounts by name (the local hub keeps them in its data folder, see persist.ts). */
+  accounts: Map<string, Account>;
 }
 
 export function createSellerCloudSimulator(): SellerCloudSimulator {
@@ -38,6 +40,7 @@ export function createSellerCloudSimulator(): SellerCloudSimulator {
   };
 
   return {
+    accounts,
     async fetch(req) {
       const url = new URL(req.url);
       const match = /^\/([^/]+)\/(rest|__control)(\/.*)?$/i.exec(url.pathname);
@@ -151,6 +154,7 @@ function newAccount(name: string): Account {
 function emptyStats(): Stats {
   return { logins: 0, failedLogins: 0, calls: 0, byRoute: {}, requests: [] };
 }
+
 
 /** The simulator's clock; tests shift it with `clockOffsetMs` instead of waiting. */
 export function simNow(account: Account): number {
@@ -2608,3 +2612,17 @@ async function patchCustomer({ account, req, param }: ControlContext): Promise<R
 function deleteCustomer({ account, param }: ControlContext): { deleted: boolean } {
   return { deleted: /^\d+$/.test(param) && account.customers.delete(Number(param)) };
 }
+
+/** How the local hub keeps accounts across restarts (sandbox/persist.ts): classes, and what is per process. */
+export const sellercloudPersistence = {
+  classes: [
+    { name: "Instant", type: Instant },
+    { name: "WarehouseSet", type: WarehouseSet },
+    { name: "ProductTable", type: ProductTable, make: () => new ProductTable(), skip: ["compare", "sortedRows", "filtered"] },
+    { name: "CustomerTable", type: CustomerTable, make: () => new CustomerTable(), skip: ["compare", "sortedRows", "filtered"] },
+    { name: "OrderTable", type: CachedTable, make: newOrderTable, skip: ["compare", "sortedRows", "filtered"] },
+  ],
+  fresh: newAccount,
+  transient: ["throttleLog", "stats"],
+  accountOf: (url: URL) => /^\/([^/]+)\/(rest|__control)(\/|$)/i.exec(url.pathname)?.[1] ?? null,
+};

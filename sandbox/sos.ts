@@ -16,6 +16,8 @@ import { formatLocal, parseVendorDate } from "./sellercloud";
 
 export interface SosSimulator {
   fetch(req: Request): Promise<Response>;
+  /** Accounts by name (the local hub keeps them in its data folder, see persist.ts). */
+  accounts: Map<string, Account>;
 }
 
 export function createSosSimulator(): SosSimulator {
@@ -30,6 +32,7 @@ export function createSosSimulator(): SosSimulator {
   };
 
   return {
+    accounts,
     async fetch(req) {
       const url = new URL(req.url);
       const match = /^\/([^/]+)\/(oauth2|api\/v2|__control)(\/.*)?$/i.exec(url.pathname);
@@ -310,6 +313,17 @@ function emptyStats(): Stats {
     requests: [],
   };
 }
+
+/** How the local hub keeps accounts across restarts (sandbox/persist.ts): classes, and what is per process. */
+export const sosPersistence = {
+  classes: [{ name: "Table", type: Table }],
+  fresh: newAccount,
+  transient: ["stats", "inFlight", "buckets"],
+  accountOf: (url: URL) => {
+    const name = /^\/([^/]+)\/(oauth2|api\/v2|__control)(\/|$)/i.exec(url.pathname)?.[1];
+    return name === undefined ? null : decodeURIComponent(name);
+  },
+};
 
 function newAccount(name: string): Account {
   const tables = Object.fromEntries(RESOURCES.map((r) => [r, new Table()])) as Record<Resource, Table>;

@@ -870,7 +870,7 @@ async function main() {
     console.log(`\n| ${"measure".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |`);
     for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
   } finally {
-    hub.stop();
+    await hub.stop();
     await sandbox.close();
   }
 }

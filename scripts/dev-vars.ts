@@ -2,13 +2,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 
 /**
- * Local secrets for `wrangler dev`: created once with random values and kept in .dev.vars
- * (git-ignored). Production secrets come from `wrangler secret put`.
+ * Local secrets for `wrangler dev`: created once with random values and kept (in the data
+ * folder for `npm start`, in .dev.vars for `npm run bench`; both git-ignored). Production
+ * secrets come from `wrangler secret put`.
  */
 export function ensureDevVars(path = ".dev.vars"): Record<string, string> {
   if (!existsSync(path)) {
     const lines = [
-      "# Local development secrets (created by npm start; never commit)",
+      "# Local secrets of the hub (created once; never commit, never regenerate under existing data)",
       `ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
       `OPERATOR_TOKEN=op_${randomBytes(24).toString("hex")}`,
     ];

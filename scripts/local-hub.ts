@@ -5,7 +5,8 @@ import { readFileSync, rmSync } from "node:fs";
 export interface LocalHub {
   url: string;
   child: ChildProcess;
-  stop(): void;
+  /** Ends wrangler and every process it started, even those orphaned by its death; resolves when they are gone. */
+  stop(): Promise<void>;
   /** Peak resident memory (VmHWM) of the workerd processes under this wrangler, in MiB. */
   peakMemoryMiB(): number;
 }
@@ -19,8 +20,18 @@ export function applyMigrations(persistTo: string, fresh: boolean) {
   if (res.status !== 0) throw new Error(`migrations failed:\n${res.stdout}`);
 }
 
-export async function startLocalHub(opts: { port: number; persistTo: string; vars: Record<string, string>; onLog?: (line: string) => void }): Promise<LocalHub> {
+export async function startLocalHub(opts: {
+  port: number;
+  persistTo: string;
+  vars: Record<string, string>;
+  /** Secrets file (instead of .dev.vars): kept out of the process list, unlike `--var`. */
+  envFile?: string;
+  inspectorPort?: number;
+  onLog?: (line: string) => void;
+}): Promise<LocalHub> {
   const args = ["wrangler", "dev", "--port", String(opts.port), "--ip", "127.0.0.1", "--persist-to", opts.persistTo, "--show-interactive-dev-session=false"];
+  if (opts.envFile) args.push("--env-file", opts.envFile);
+  if (opts.inspectorPort) args.push("--inspector-port", String(opts.inspectorPort));
   for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: false });
   const forward = (chunk: Buffer) => {
@@ -39,18 +50,25 @@ export async function startLocalHub(opts: { port: number; persistTo: string; var
     if (i > 240) throw new Error(`wrangler dev did not come up on port ${opts.port}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+  // Remembered while they run: if wrangler dies, its workerd is reparented and would keep the port.
+  const started = new Set<number>();
+  const remember = () => {
+    for (const pid of descendants(child.pid!)) started.add(pid);
+  };
+  remember();
+  const watch = setInterval(remember, 2000);
+  watch.unref();
   return {
     url,
     child,
-    stop: () => {
-      for (const pid of descendants(child.pid!)) {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          /* already gone */
-        }
-      }
+    stop: async () => {
+      clearInterval(watch);
+      remember();
+      const ours = () => [...started].filter(isOurs);
+      for (const pid of ours()) signal(pid, "SIGTERM");
       child.kill("SIGTERM");
+      for (let i = 0; i < 30 && ours().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      for (const pid of ours()) signal(pid, "SIGKILL");
     },
     peakMemoryMiB: () => {
       let peakKb = 0;
@@ -66,6 +84,24 @@ export async function startLocalHub(opts: { port: number; persistTo: string; var
       return Math.round(peakKb / 1024);
     },
   };
+}
+
+function signal(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Still alive (not a zombie) and still one of wrangler's processes, not a reused pid. */
+function isOurs(pid: number): boolean {
+  try {
+    if (/^State:\s*Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) return false;
+    return /workerd|esbuild|wrangler/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 function descendants(pid: number): number[] {

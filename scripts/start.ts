@@ -1,62 +1,128 @@
 /**
- * `npm start`: the whole hub on this machine. Starts the sandbox simulators, applies the
- * D1 migrations locally, runs `wrangler dev` (local D1, R2, Queues, Durable Objects),
- * seeds a sandbox tenant with a SellerCloud connection and a few hundred products, and
- * then acts as the cron clock: every minute it edits a few products in the simulator and
- * fires the scheduled handler, so incremental syncs keep happening where you can see them.
+ * `npm start`: the whole hub on this machine, as the deployment it stands for. Starts the
+ * sandbox simulators, applies new D1 migrations, runs `wrangler dev` (local D1, R2, Queues,
+ * Durable Objects), seeds a sandbox tenant with a SellerCloud and an SOS connection when it is
+ * not there yet, and then acts as the cron clock: every minute it edits a few products in the
+ * simulator and fires the scheduled handler, so incremental syncs keep happening where you can
+ * see them.
+ *
+ * Everything it keeps lives in one data folder (`--data <dir>`, `SWITCHYARD_DATA`, default
+ * `.switchyard`; see scripts/data-dir.ts), so a restart or a crash loses nothing: the local queue
+ * starts empty, so what was running is resumed from what it committed as soon as the hub is up.
+ * `--fresh` (or `npm run reset`) deletes the folder first.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startSandbox } from "../sandbox/harness";
 import { signPayload } from "../src/services/webhooks";
-import { ensureDevVars } from "./dev-vars";
-import { applyMigrations, startLocalHub } from "./local-hub";
+import { dataDirFromArgs, ensureSecrets, lockDataDir, resetDataDir, type DataDir } from "./data-dir";
+import { applyMigrations, startLocalHub, type LocalHub } from "./local-hub";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const SC_PORT = Number(process.env.SELLERCLOUD_PORT ?? 8788);
 const PLATFORM_PORT = Number(process.env.PLATFORM_PORT ?? 8789);
 const SOS_PORT = Number(process.env.SOS_PORT ?? 8790);
+const INSPECTOR_PORT = process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : undefined;
 const HUB = `http://127.0.0.1:${PORT}`;
 const TICK_MS = 60_000;
-const PERSIST_TO = ".wrangler/state";
 const WEBHOOK_SECRET = "whsec_sandbox_0123456789abcdef";
+/** The worker must answer /health within this many consecutive checks (10 s apart), or the hub stops. */
+const HEALTH_FAILURES_ALLOWED = 6;
+/** Hub settings a local run may override from the environment. */
+const OVERRIDABLE = ["RECOVERY_QUIET_SECONDS", "RECOVERY_MAX_RESUMES", "IMPORT_SLICE_BYTES", "RETRY_BASE_SECONDS"];
 
 const say = (msg: string) => console.log(`\x1b[36m[switchyard]\x1b[0m ${msg}`);
 
 async function main() {
-  const vars = ensureDevVars();
+  const args = process.argv.slice(2);
+  const data = dataDirFromArgs(args);
+  if (args.includes("--fresh")) resetDataDir(data, say);
+  const unlock = lockDataDir(data);
+  const firstStart = !existsSync(data.wrangler);
+  const vars = ensureSecrets(data);
+  say(`${firstStart ? "new" : "existing"} data folder ${data.root}`);
 
   say("applying D1 migrations (local)…");
-  // Fresh state each start: the simulators keep theirs in memory, so old mappings would point nowhere.
-  applyMigrations(PERSIST_TO, true);
+  applyMigrations(data.wrangler, false);
 
-  const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT, sos: SOS_PORT });
+  const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT, sos: SOS_PORT }, data.sandbox);
   say(`simulators: SellerCloud ${sandbox.sellercloudUrl}  platform ${sandbox.platformUrl}  SOS ${sandbox.sosUrl}`);
 
   say("starting wrangler dev…");
-  const hub = await startLocalHub({
-    port: PORT,
-    persistTo: PERSIST_TO,
-    vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, RETRY_BASE_SECONDS: "2", WINDOW_SKEW_SECONDS: "5", PERMIT_WAIT_SECONDS: "1" },
-    onLog: showLog,
-  });
-  hub.child.on("exit", (code) => {
-    say(`wrangler dev exited (${code})`);
-    process.exit(code ?? 1);
-  });
-  const stop = async () => {
-    hub.stop();
+  const recent: string[] = [];
+  const overrides = Object.fromEntries(OVERRIDABLE.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  let hub: LocalHub;
+  try {
+    hub = await startLocalHub({
+      port: PORT,
+      persistTo: data.wrangler,
+      envFile: data.secrets,
+      inspectorPort: INSPECTOR_PORT,
+      vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, RETRY_BASE_SECONDS: "2", WINDOW_SKEW_SECONDS: "5", PERMIT_WAIT_SECONDS: "1", RECOVERY_QUIET_SECONDS: "120", ...overrides },
+      onLog: (line) => {
+        recent.push(line);
+        if (recent.length > 15) recent.shift();
+        showLog(line);
+      },
+    });
+  } catch (err) {
     await sandbox.close();
-    process.exit(0);
+    unlock();
+    throw new Error(`${(err as Error).message}\n${recent.join("\n")}`);
+  }
+
+  let stopping = false;
+  /** Nothing is left running against a worker that is gone: simulators, lock and process go with it. */
+  const shutdown = async (code: number, why?: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (why) {
+      console.error(`\x1b[31m[switchyard] ${why}\x1b[0m`);
+      if (recent.length > 0) console.error(`last lines from wrangler dev:\n  ${recent.join("\n  ")}`);
+    }
+    await hub.stop();
+    await sandbox.close().catch(() => {});
+    unlock();
+    process.exit(code);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  hub.child.on("exit", (code, signal) => {
+    // Ctrl-C reaches wrangler and this process together: let our own signal handler speak first.
+    setTimeout(() => void shutdown(1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping the simulators too. Your data is kept in ${data.root}; npm start again resumes it.`), 500);
+  });
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  watchHealth((why) => void shutdown(1, why));
 
-  const seeded = await seed(sandbox.sellercloudUrl, sandbox.platformUrl, vars.OPERATOR_TOKEN);
-  await connectSos(sandbox.sosUrl, seeded);
-  printBanner(sandbox, seeded, vars.OPERATOR_TOKEN);
+  let seeded: Seeded;
+  try {
+    // The local queue started empty: whatever was running when the hub last stopped lost its messages.
+    const recovered = await call("POST", "/v1/operator/recover", vars.OPERATOR_TOKEN, { quiet_seconds: 0 });
+    const resumed = recovered.runs.resumed + recovered.imports.resumed;
+    if (resumed > 0) say(`resumed ${recovered.runs.resumed} run(s) and ${recovered.imports.resumed} import(s) left running when the hub last stopped`);
 
-  await tick(seeded, 0);
+    seeded = await seed(data, sandbox.sellercloudUrl, sandbox.platformUrl, vars.OPERATOR_TOKEN);
+    await connectSos(sandbox.sosUrl, seeded);
+  } catch (err) {
+    return shutdown(1, `could not finish starting: ${(err as Error).message}`);
+  }
+  printBanner(sandbox, seeded, data);
+
+  await tick(seeded, 0).catch((e) => say(`tick failed: ${e.message}`));
   let round = 1;
   setInterval(() => void tick(seeded, round++).catch((e) => say(`tick failed: ${e.message}`)), TICK_MS);
+}
+
+/** Checks the worker every 10 s; `onDead` when it has stopped answering. */
+function watchHealth(onDead: (why: string) => void) {
+  let failures = 0;
+  setInterval(async () => {
+    try {
+      const res = await fetch(`${HUB}/health`, { signal: AbortSignal.timeout(10_000) });
+      failures = res.ok ? 0 : failures + 1;
+    } catch {
+      failures++;
+    }
+    if (failures >= HEALTH_FAILURES_ALLOWED) onDead(`the worker has not answered ${HUB}/health for ${failures} checks in a row; stopping`);
+  }, 10_000).unref();
 }
 
 interface Seeded {
@@ -75,22 +141,41 @@ async function call(method: string, path: string, token: string, body?: unknown)
   return json as any;
 }
 
-async function seed(sellercloudUrl: string, platformUrl: string, operator: string): Promise<Seeded> {
+/** What `npm start` seeded, kept in the data folder so a restart reuses it (and its key). */
+interface HubFile {
+  tenant_id: string;
+  key: string;
+}
+
+/** Creates what is missing only: a restart finds the tenant, its key and its connections as they were. */
+async function seed(data: DataDir, sellercloudUrl: string, platformUrl: string, operator: string): Promise<Seeded> {
   const account = "sandbox";
   const scControl = `${sellercloudUrl}/${account}/__control`;
-  await fetch(`${scControl}/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
-  await fetch(`${scControl}/products/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 300, inactiveEvery: 12 }) });
-  await fetch(`${scControl}/customers/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 40 }) });
-  await fetch(`${scControl}/orders/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 25 }) });
+  const control = (method: string, path: string, body?: unknown) =>
+    fetch(`${scControl}/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+  if ((await control("GET", "products")).products.length === 0) {
+    await control("PUT", "config", { latencyMs: 40 });
+    await control("POST", "products/generate", { count: 300, inactiveEvery: 12 });
+    await control("POST", "customers/generate", { count: 40 });
+    await control("POST", "orders/generate", { count: 25 });
+    say("SellerCloud sandbox account: 300 products, 40 customers, 25 orders");
+  }
   const platformKey = "pk_sandbox";
   const existing = await fetch(`${HUB}/v1/tenants/sandbox`, { headers: { authorization: `Bearer ${operator}` } });
   if (existing.status === 404) {
     await call("POST", "/v1/tenants", operator, { id: "sandbox", name: "Sandbox merchant", notification_email: "admin@sandbox.test", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
+    say("created the sandbox tenant");
   }
-  const { key } = await call("POST", "/v1/tenants/sandbox/keys", operator, { label: "npm start" });
+  const kept: HubFile | null = existsSync(data.hubFile) ? JSON.parse(readFileSync(data.hubFile, "utf8")) : null;
+  let key = kept?.tenant_id === "sandbox" ? kept.key : null;
+  if (key && (await fetch(`${HUB}/v1/tenants/sandbox/connections`, { headers: { authorization: `Bearer ${key}` } })).status !== 200) key = null;
+  if (!key) {
+    key = (await call("POST", "/v1/tenants/sandbox/keys", operator, { label: "npm start" })).key as string;
+    writeFileSync(data.hubFile, JSON.stringify({ tenant_id: "sandbox", key } satisfies HubFile, null, 2) + "\n", { mode: 0o600 });
+  }
   const connections = await call("GET", "/v1/tenants/sandbox/connections", key);
   const connection =
-    connections.items[0] ??
+    connections.items.find((c: any) => c.vendor === "sellercloud") ??
     (await call("POST", "/v1/tenants/sandbox/connections", key, {
       vendor: "sellercloud",
       name: "SellerCloud (sandbox)",
@@ -102,6 +187,7 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
         order_age_days: 30,
       },
     }));
+  // Opens the sealed credentials: proves the kept sealing key still fits the data.
   const test = await call("POST", `/v1/tenants/sandbox/connections/${connection.id}/test`, key);
   say(`test connection: ${JSON.stringify(test)}`);
   return { tenantId: "sandbox", key, connectionId: connection.id, scControl, platformKey, platformUrl };
@@ -115,11 +201,15 @@ async function seed(sellercloudUrl: string, platformUrl: string, operator: strin
 async function connectSos(sosUrl: string, s: Seeded) {
   const base = `${sosUrl}/sandbox`;
   const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  await fetch(`${base}/__control/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
-  await post(`${base}/__control/items/generate`, { count: 100, prefix: "SOS-" });
-  const items = ((await (await fetch(`${base}/__control/item`)).json()) as { data: Array<{ id: number; sku: string; name: string }> }).data;
-  await post(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`, { records: items.map((i) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })) });
+  let items = ((await (await fetch(`${base}/__control/item`)).json()) as { data: Array<{ id: number; sku: string; name: string }> }).data;
+  if (items.length === 0) {
+    await fetch(`${base}/__control/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
+    await post(`${base}/__control/items/generate`, { count: 100, prefix: "SOS-" });
+    items = ((await (await fetch(`${base}/__control/item`)).json()) as { data: Array<{ id: number; sku: string; name: string }> }).data;
+    await post(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`, { records: items.map((i) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })) });
+  }
   const existing = (await call("GET", "/v1/tenants/sandbox/connections", s.key)).items.find((c: any) => c.vendor === "sos");
+  if (existing?.status === "active") return; // authorised before; its refresh token is in D1 and the simulator kept it
   const conn =
     existing ??
     (await call("POST", "/v1/tenants/sandbox/connections", s.key, {
@@ -244,7 +334,7 @@ function showLog(line: string) {
   if (/Ready on|error/i.test(line) && !/nodedir|Request\.cf|ENOTFOUND/.test(line)) console.log(`  ${line}`);
 }
 
-function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sosUrl: string }, s: Seeded, operator: string) {
+function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sosUrl: string }, s: Seeded, data: DataDir) {
   console.log(`
 \x1b[1mSwitchyard is running\x1b[0m
   hub (admin API)       ${HUB}
@@ -253,9 +343,10 @@ function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sos
   platform sandbox      ${sandbox.platformUrl}   (records: /__control/stores/${s.platformKey}/records/products)
   SOS sandbox           ${sandbox.sosUrl}/sandbox/api/v2   (OAuth: /sandbox/oauth2/authorize, control: /sandbox/__control/stats)
 
+  data folder           ${data.root}   (kept across restarts; npm run reset deletes it)
   sandbox tenant        ${s.tenantId}
-  tenant key            ${s.key}
-  operator token        in .dev.vars (OPERATOR_TOKEN)
+  tenant key            ${s.key}   (also in ${data.hubFile})
+  operator token        in ${data.secrets} (OPERATOR_TOKEN)
 
   runs:        curl -s -H "authorization: Bearer ${s.key}" ${HUB}/v1/tenants/${s.tenantId}/runs
   errors:      curl -s -H "authorization: Bearer ${s.key}" ${HUB}/v1/tenants/${s.tenantId}/errors
@@ -263,10 +354,9 @@ function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sos
   fire cron:   curl -s "${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*"
   (this script fires the cron every minute and edits 3 products first; Ctrl-C stops everything)
 `);
-  void operator;
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(`\x1b[31m[switchyard] ${(err as Error).message ?? err}\x1b[0m`);
   process.exit(1);
 });

@@ -24,6 +24,8 @@ export interface Env {
   WINDOW_SKEW_SECONDS: string;
   FETCH_TIMEOUT_MS: string;
   IMPORT_SLICE_BYTES?: string;
+  RECOVERY_QUIET_SECONDS?: string;
+  RECOVERY_MAX_RESUMES?: string;
 }
 
 const keyringSchema = z.object({
@@ -44,6 +46,10 @@ const configSchema = z.object({
   fetchTimeoutMs: z.number().positive(),
   /** Bytes of a dropped file read per import step (one queue message each). */
   importSliceBytes: z.number().int().min(4096),
+  /** A running run or import with no sign of life for this long has lost its messages and is resumed. */
+  recoveryQuietSeconds: z.number().positive(),
+  /** Resumes without progress before such a run or import fails visibly. */
+  recoveryMaxResumes: z.number().int().min(1),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -75,5 +81,7 @@ export function loadConfig(env: Env): Config {
     windowSkewSeconds: num(env.WINDOW_SKEW_SECONDS, 120),
     fetchTimeoutMs: num(env.FETCH_TIMEOUT_MS, 30000),
     importSliceBytes: num(env.IMPORT_SLICE_BYTES, 512 * 1024),
+    recoveryQuietSeconds: num(env.RECOVERY_QUIET_SECONDS, 300),
+    recoveryMaxResumes: num(env.RECOVERY_MAX_RESUMES, 3),
   });
 }

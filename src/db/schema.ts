@@ -74,6 +74,10 @@ export const runs = sqliteTable("runs", {
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
   report: text("report"),
+  /** Latest sign of life: a committed page, or a waiting message's due time (see engine/recovery.ts). */
+  heartbeatAt: text("heartbeat_at"),
+  /** Recoveries since the run last made progress. */
+  resumes: integer("resumes").notNull().default(0),
 });
 
 export const runPages = sqliteTable(
@@ -197,6 +201,10 @@ export const imports = sqliteTable("imports", {
   error: text("error"),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
+  /** Latest sign of life: a committed slice, or a waiting message's due time (see engine/recovery.ts). */
+  heartbeatAt: text("heartbeat_at"),
+  /** Recoveries since the import last made progress. */
+  resumes: integer("resumes").notNull().default(0),
 });
 
 export const importKeys = sqliteTable(

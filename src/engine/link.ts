@@ -7,6 +7,7 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import { readVendor } from "./pull";
 import { platformFor } from "./platform";
 import { chunk, commitStatements, recordErrorStatements, resolveErrorsStatement } from "./records";
+import { noteAlive } from "./recovery";
 import { replayWaiting } from "./replay";
 import { failRun, finishJobRun, getRun, openJobRun } from "./runs";
 
@@ -44,6 +45,8 @@ export async function handleLinkRun(ctx: EngineContext, runId: string): Promise<
   const pages = Math.max(1, Math.ceil(first.total / first.pageSize));
   for (let page = 2; page <= pages; page++) {
     rows.push(...(await readVendor(ctx, conn, (http) => linker.fetchPage(http, conn.settings, page))).rows);
+    // One long job: each page read shows the recovery sweep it is still going.
+    await noteAlive(ctx, { runId }, Date.now());
   }
 
   const result = linker.link(products, rows, conn.settings);

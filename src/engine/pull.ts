@@ -116,6 +116,9 @@ async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: n
         unchanged: sql`${runs.unchanged} + ${counts.unchanged}`,
         failed: sql`${runs.failed} + ${counts.failed}`,
         skipped: sql`${runs.skipped} + ${counts.skipped}`,
+        // A new page is progress: the recovery sweep leaves the run alone and its resumes start over.
+        heartbeatAt: now,
+        resumes: 0,
       })
       .where(and(eq(runs.id, run.id), pageIsNew)),
     ctx.db.insert(runPages).values({ runId: run.id, pass, page, records: result.records.length, committedAt: now }).onConflictDoNothing(),
@@ -160,7 +163,7 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
   const first = await fetchPage(ctx, rc, 1);
   const next = await ctx.db
     .update(runs)
-    .set({ pass: pass + 1, total: first.total, pagesTotal: pagesFor(first), pagesDone: 0 })
+    .set({ pass: pass + 1, total: first.total, pagesTotal: pagesFor(first), pagesDone: 0, heartbeatAt: new Date().toISOString() })
     .where(and(eq(runs.id, runId), eq(runs.pass, pass), eq(runs.status, "running")))
     .returning();
   if (!next[0]) return; // another verifier won

@@ -8,6 +8,7 @@ import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, Permit
 import { handleLinkRun } from "./link";
 import { failedPushScope, handlePushEvent } from "./push";
 import { commitStatements, recordErrorStatements } from "./records";
+import { noteAlive } from "./recovery";
 import { failRun, getRun, noteRunError } from "./runs";
 import { tenantStub } from "./vendor-http";
 
@@ -90,6 +91,7 @@ async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage
   if (waitSeconds != null) {
     await producerFor(ctx, lane).send(body, { delaySeconds: waitSeconds });
     msg.ack();
+    await stillAlive(ctx, body, waitSeconds);
     return;
   }
   if ((err instanceof VendorError && (err.kind === "auth" || err.kind === "fatal")) || (err instanceof PlatformError && !err.retryable)) {
@@ -103,6 +105,13 @@ async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage
   log.warn("message failed, retrying", { lane, kind: body.kind, run_id: runId, attempts: msg.attempts, delay_seconds: delaySeconds, error: reason });
   if (runId) await noteRunError(ctx, runId, reason).catch(() => {});
   msg.retry({ delaySeconds });
+  await stillAlive(ctx, body, delaySeconds);
+}
+
+/** A waiting or retried message keeps its run or import from looking abandoned (engine/recovery.ts). */
+async function stillAlive(ctx: EngineContext, body: AnyMessage, delaySeconds: number): Promise<void> {
+  const target = body.kind === "import" ? { importId: body.importId } : runIdOf(body) ? { runId: runIdOf(body)! } : null;
+  if (target) await noteAlive(ctx, target, Date.now() + delaySeconds * 1000).catch(() => {});
 }
 
 /** Seconds to wait without spending a retry, or null when the failure is a real one. */

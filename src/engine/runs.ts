@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { cursors, runs, type Run } from "../db/schema";
 import { log } from "../log";
 import type { EngineContext } from "./context";
@@ -109,23 +109,6 @@ export async function closeRun(ctx: EngineContext, run: Run): Promise<boolean> {
   return closed.length > 0;
 }
 
-/** Runs that stopped moving (lost messages, a deleted queue) would block their entity forever. */
-export async function failStalledRuns(ctx: EngineContext, quietMinutes: number): Promise<number> {
-  const cutoff = new Date(Date.now() - quietMinutes * MINUTE).toISOString();
-  const stalled = await ctx.db
-    .update(runs)
-    .set({ status: "failed", error: `stalled: no page committed for ${quietMinutes} minutes`, finishedAt: new Date().toISOString() })
-    .where(
-      and(
-        eq(runs.status, "running"),
-        lt(runs.startedAt, cutoff),
-        sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_pages.run_id = ${runs.id} AND run_pages.committed_at >= ${cutoff})`,
-      ),
-    )
-    .returning({ id: runs.id });
-  return stalled.length;
-}
-
 export interface RunCounts {
   recordsSeen: number;
   created: number;
@@ -174,6 +157,9 @@ function newRun(conn: LoadedConnection, entity: string, kind: string, trigger: s
     unchanged: 0,
     failed: 0,
     startedAt: new Date().toISOString(),
+    // Real time even when a cron's scheduled time dates the run: recovery measures quiet in real time.
+    heartbeatAt: new Date().toISOString(),
+    resumes: 0,
   };
 }
 

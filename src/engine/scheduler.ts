@@ -6,17 +6,20 @@ import type { EngineContext } from "./context";
 import { parseSettings, intervalFor } from "./settings";
 import { runRetention } from "./retention";
 import { runDropScheduler } from "../files/pickup";
-import { failStalledRuns, startPullRun } from "./runs";
-
-/** A running run with no page committed for this long has lost its messages. */
-const STALLED_RUN_MINUTES = 180;
+import { recoverStalledWork } from "./recovery";
+import { startPullRun } from "./runs";
 
 /**
  * Cron: decide what is due and enqueue window jobs. No paging happens here, so the handler
  * stays far inside the cron CPU limit whatever the number of tenants.
  */
-export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Promise<{ started: number; skipped: number; stalled: number }> {
-  const stalled = await failStalledRuns(ctx, STALLED_RUN_MINUTES);
+export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Promise<{ started: number; skipped: number; resumed: number }> {
+  // First, so a run resumed here is not skipped-over as "open" and then left alone.
+  const recovered = await recoverStalledWork(ctx).catch((err) => {
+    log.error("recovery sweep failed", { error: (err as Error).message });
+    return { runs: { resumed: 0, failed: 0 }, imports: { resumed: 0, failed: 0 } };
+  });
+  const resumed = recovered.runs.resumed + recovered.imports.resumed;
   const active = await ctx.db.select().from(connections).where(eq(connections.status, "active"));
   const due = await ctx.db.select().from(cursors);
   const nextRun = new Map(due.map((c) => [`${c.connectionId}/${c.entity}`, c.nextRunAt]));
@@ -57,6 +60,6 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
     log.error("drop scheduler failed", { error: (err as Error).message });
     return 0;
   });
-  log.info("scheduler tick", { started, skipped, stalled, files_picked: picked });
-  return { started, skipped, stalled };
+  log.info("scheduler tick", { started, skipped, resumed, files_picked: picked });
+  return { started, skipped, resumed };
 }

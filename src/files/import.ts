@@ -32,7 +32,7 @@ const ERROR_CSV_MAX_ROWS = 50_000;
 
 export type ImportStart =
   | { status: "started" | "resumed"; importId: string }
-  | { status: "skipped"; importId: string; reason: "import_open" | "already_imported" }
+  | { status: "skipped"; importId: string; reason: "import_open" | "already_imported" | "cancelled" }
   | { status: "rejected"; reason: string };
 
 /** Starts (or resumes) the import of one file in `import/<ENTITY>/`; one import per file version. */
@@ -49,21 +49,28 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
   const now = new Date().toISOString();
   const inserted = await ctx.db
     .insert(imports)
-    .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now })
+    .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now, heartbeatAt: now })
     .onConflictDoNothing()
     .returning();
   if (inserted.length === 0) {
     const existing = (await ctx.db.select().from(imports).where(and(eq(imports.tenantId, tenantId), eq(imports.path, path), eq(imports.etag, head.etag), eq(imports.dryRun, dryRun ? 1 : 0))).get())!;
     if (existing.status === "running") return { status: "skipped", importId: existing.id, reason: "import_open" };
     if (existing.status === "done") return { status: "skipped", importId: existing.id, reason: "already_imported" };
+    // Someone cancelled it: the schedule leaves it be; an explicit import or upload resumes it.
+    if (existing.status === "cancelled" && trigger === "cron") return { status: "skipped", importId: existing.id, reason: "cancelled" };
     // A failed import of this very file resumes from its last committed slice.
-    await ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null }).where(eq(imports.id, existing.id));
+    await ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null, heartbeatAt: now, resumes: 0 }).where(eq(imports.id, existing.id));
     await ctx.env.IMPORT.send({ kind: "import", importId: existing.id });
     return { status: "resumed", importId: existing.id };
   }
   await ctx.env.IMPORT.send({ kind: "import", importId: id });
   log.info("import started", { tenant_id: tenantId, import_id: id, path, dry_run: dryRun, trigger });
   return { status: "started", importId: id };
+}
+
+/** Sends the next slice of a running import (the offset is on its row); a duplicate is harmless. */
+export async function sendNextSlice(ctx: EngineContext, importId: string): Promise<void> {
+  await ctx.env.IMPORT.send({ kind: "import", importId });
 }
 
 /** Index just past the last row end (a newline outside quotes) in `bytes`; 0 when there is none. */
@@ -145,6 +152,9 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
         unchanged: sql`${imports.unchanged} + ${counts.unchanged}`,
         skipped: sql`${imports.skipped} + ${skippedRows}`,
         failed: sql`${imports.failed} + ${failedRows}`,
+        // Progress: the recovery sweep leaves the import alone and its resumes start over.
+        heartbeatAt: new Date().toISOString(),
+        resumes: 0,
       })
       .where(and(eq(imports.id, importId), eq(imports.offset, job.offset), eq(imports.status, "running")))
       .returning({ id: imports.id }),

@@ -45,7 +45,7 @@ export const Run = z
     entity: z.string(),
     kind: z.string(),
     trigger: z.string(),
-    status: z.string().openapi({ description: "running | succeeded | failed" }),
+    status: z.string().openapi({ description: "running | succeeded | failed | cancelled" }),
     window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
     pass: z.number().int(),
     total: z.number().int().nullable(),

@@ -6,6 +6,7 @@ import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
 import { loadConnection, sealCredentials } from "../engine/connections";
 import { runRetention } from "../engine/retention";
+import { isQuiet, resumeRun } from "../engine/recovery";
 import { startPullRun } from "../engine/runs";
 import { connectionSettingsSchema } from "../engine/settings";
 import { tenantStub, vendorHttp } from "../engine/vendor-http";
@@ -157,7 +158,13 @@ export async function syncNow(ctx: EngineContext, tenantId: string, connectionId
     throw new ApiError("bad_request", `entity: ${conn.row.vendor} pulls ${known}`, [{ path: "entity", message: `one of ${known}` }]);
   }
   if (conn.row.status !== "active") throw new ApiError("conflict", `connection is ${conn.row.status}; fix its credentials or enable it first`);
-  return startPullRun(ctx, conn, entity, "manual");
+  const result = await startPullRun(ctx, conn, entity, "manual");
+  // The open run has shown no sign of life for the recovery time: resume it now rather than
+  // leave the user waiting for the sweep.
+  if (result.status === "skipped" && result.reason === "run_open" && result.run && isQuiet(result.run, ctx.config.recoveryQuietSeconds)) {
+    await resumeRun(ctx, result.run, { cutoff: new Date(Date.now() - ctx.config.recoveryQuietSeconds * 1000).toISOString() });
+  }
+  return result;
 }
 
 /** Scrubs personal data of shipped orders now, as the hourly job would; the report says what went. */

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { dropSchedules, dropSettings, importErrors, imports } from "../db/schema";
 import type { EngineContext } from "../engine/context";
+import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
 import { ApiError, invalid } from "../errors";
 import { dropPrefix } from "../files/drop";
 import { importReport, startImport, type ImportStart } from "../files/import";
@@ -55,6 +56,29 @@ export async function getImport(ctx: EngineContext, tenantId: string, importId: 
     errors: errors.map((e) => ({ row: e.row, column: e.columnName, value: e.value, outcome: e.outcome, message: e.message })),
     next_after_row: errors.length === f.limit ? errors[errors.length - 1].row : null,
   };
+}
+
+async function tenantImport(ctx: EngineContext, tenantId: string, importId: string) {
+  const job = await ctx.db.select().from(imports).where(and(eq(imports.id, importId), eq(imports.tenantId, tenantId))).get();
+  if (!job) throw new ApiError("not_found", "no such import");
+  return job;
+}
+
+/** Stops a running import after the slice in hand; the file stays in import/ and the schedule leaves it be. */
+export async function cancelImportForTenant(ctx: EngineContext, tenantId: string, importId: string) {
+  const job = await tenantImport(ctx, tenantId, importId);
+  const cancelled = await cancelImport(ctx, job.id);
+  if (!cancelled) throw new ApiError("conflict", `this import is ${job.status}; only a running import can be cancelled`);
+  return importReport(cancelled);
+}
+
+/** Goes on from the committed offset: now for a running import, again for a failed or cancelled one. */
+export async function resumeImportForTenant(ctx: EngineContext, tenantId: string, importId: string) {
+  const job = await tenantImport(ctx, tenantId, importId);
+  if (job.status === "running") await resumeImport(ctx, job);
+  else if (job.status === "done") throw new ApiError("conflict", "this import is done; there is nothing to resume");
+  else if (!(await reopenImport(ctx, job))) throw new ApiError("conflict", `this import is ${job.status} and cannot be resumed`);
+  return importReport(await tenantImport(ctx, tenantId, importId));
 }
 
 export const DROP_ENTITIES = ENTITIES;

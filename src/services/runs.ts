@@ -2,6 +2,7 @@ import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
+import { cancelRun, reopenRun, resumeRun } from "../engine/recovery";
 import { enqueueReplays } from "../engine/replay";
 import { ApiError } from "../errors";
 
@@ -42,6 +43,45 @@ export async function getRunForTenant(ctx: EngineContext, tenantId: string, runI
   const row = await ctx.db.query.runs.findFirst({ where: and(eq(runs.id, runId), eq(runs.tenantId, tenantId)) });
   if (!row) throw new ApiError("not_found", "no such run");
   return publicRun(row);
+}
+
+async function tenantRun(ctx: EngineContext, tenantId: string, runId: string): Promise<Run> {
+  const row = await ctx.db.query.runs.findFirst({ where: and(eq(runs.id, runId), eq(runs.tenantId, tenantId)) });
+  if (!row) throw new ApiError("not_found", "no such run");
+  return row;
+}
+
+/** Stops a running run; its cursor stays, so "sync now" (or the schedule) reads the window again. */
+export async function cancelRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
+  const row = await tenantRun(ctx, tenantId, runId);
+  const cancelled = await cancelRun(ctx, row.id);
+  if (!cancelled) throw new ApiError("conflict", `this run is ${row.status === "running" ? "finishing" : row.status}; only a running run can be cancelled`);
+  return publicRun(cancelled);
+}
+
+/**
+ * Resumes a run from what it committed: a running one has its missing pages sent again now
+ * (without waiting for the recovery sweep); a failed or cancelled one runs again if it is the
+ * newest run of its entity.
+ */
+export async function resumeRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
+  const row = await tenantRun(ctx, tenantId, runId);
+  if (row.status === "running") {
+    await resumeRun(ctx, row);
+    return publicRun((await tenantRun(ctx, tenantId, runId)));
+  }
+  if (row.status === "succeeded") throw new ApiError("conflict", "this run has succeeded; there is nothing to resume");
+  const result = await reopenRun(ctx, row);
+  switch (result.status) {
+    case "resumed":
+      return publicRun(result.run);
+    case "newer_run":
+      throw new ApiError("conflict", `a newer ${row.entity} run has started since this one and reads its window again; start a sync instead`);
+    case "run_open":
+      throw new ApiError("conflict", `another ${row.entity} run is open${result.run ? ` (${result.run.id})` : ""}; cancel it first`);
+    case "not_resumable":
+      throw new ApiError("conflict", `a ${row.kind} run finishes in one go and cannot be resumed; start it again`);
+  }
 }
 
 export function publicRun(r: Run) {

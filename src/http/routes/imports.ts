@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { templateCsv } from "../../files/templates";
-import { DROP_ENTITIES, getDropSettings, getImport, importNow, listImports, putDropSettings, scanDrop } from "../../services/imports";
+import { cancelImportForTenant, DROP_ENTITIES, getDropSettings, getImport, importNow, listImports, putDropSettings, resumeImportForTenant, scanDrop } from "../../services/imports";
 import { createRouter } from "../app";
 import { commonErrors } from "../errors";
 import { body, json, TenantParams } from "../schemas";
@@ -15,7 +15,7 @@ const Import = z
     file: z.string(),
     entity: z.string(),
     dry_run: z.boolean(),
-    status: z.string().openapi({ description: "running | done | failed" }),
+    status: z.string().openapi({ description: "running | done | failed | cancelled" }),
     progress: z.object({ rows_done: z.number(), bytes_done: z.number(), bytes_total: z.number(), percent: z.number() }),
     counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), skipped: z.number(), failed: z.number() }),
     report: z.string().nullable(),
@@ -81,6 +81,40 @@ importRoutes.openapi(
     const { tenantId, importId } = c.req.valid("param");
     const q = c.req.valid("query");
     return c.json(await getImport(c.get("engine"), tenantId, importId, { after: q.after_row, limit: q.limit }), 200);
+  },
+);
+
+importRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/imports/{importId}/cancel",
+    tags,
+    summary: "Cancel a running import",
+    description: "It stops after the slice in hand; rows already applied stay applied. The file stays in import/ and scheduled pick-ups leave it alone; resume the import, import the file again (it goes on from where it stopped) or delete it.",
+    security,
+    request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
+    responses: { 200: json(Import, "Cancelled"), ...commonErrors },
+  }),
+  async (c) => {
+    const { tenantId, importId } = c.req.valid("param");
+    return c.json(await cancelImportForTenant(c.get("engine"), tenantId, importId), 200);
+  },
+);
+
+importRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/imports/{importId}/resume",
+    tags,
+    summary: "Resume an import from its committed offset",
+    description: "A running import has its next slice sent again now (without waiting for the recovery sweep); a failed or cancelled one goes on from the last committed slice. A done import answers 409.",
+    security,
+    request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
+    responses: { 202: json(Import, "Resumed"), ...commonErrors },
+  }),
+  async (c) => {
+    const { tenantId, importId } = c.req.valid("param");
+    return c.json(await resumeImportForTenant(c.get("engine"), tenantId, importId), 202);
   },
 );
 
