@@ -197,6 +197,16 @@ export const imports = sqliteTable("imports", {
   error: text("error"),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
+  format: text("format"),
+  nextRow: integer("next_row").notNull().default(1),
+  movedTo: text("moved_to"),
+});
+
+export const dropUploads = sqliteTable("drop_uploads", {
+  uploadId: text("upload_id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  path: text("path").notNull(),
+  createdAt: text("created_at").notNull(),
 });
 
 export const importKeys = sqliteTable(
