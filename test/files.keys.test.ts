@@ -159,6 +159,28 @@ describe("a row never re-keys a record", () => {
   });
 });
 
+describe("an order is applied whole", () => {
+  it("a line with a problem holds back its order's other lines, and lines that disagree on the order's columns are reported", async () => {
+    const tenant = await createTenant();
+    const store = platformStore(tenant.platformKey);
+    await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
+    await store.seed("customers", [{ reference_id: "C-1", company_name: "Acme", status: "active" }]);
+    const done = await dropAndImport(tenant, "ORDER", csv(["Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"], [
+      ["ERP-1", "1001", "confirmed", "C-1", "S1", "2", "5", "15", "15"],
+      ["ERP-1", "1001", "confirmed", "C-1", "S1", "x", "5", "15", "15"], // a bad line: the whole order waits
+      ["ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
+      ["ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "6"], // another Total for the same order
+      ["ERP-3", "1003", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
+    ]));
+    expect(done.counts).toMatchObject({ created: 1, failed: 4 });
+    const problems = problemsByRow(done);
+    expect(problems[2]).toMatch(/row 3/);
+    expect(problems[3]).toMatch(/Quantity/);
+    expect(problems[4]).toMatch(/Total.*row 5|row 5.*Total/);
+    expect((await store.records("orders")).map((o: any) => o.reference_id)).toEqual(["ERP-3"]);
+  });
+});
+
 /** Seeds the platform, then dry-runs and imports one file: both must count the same. */
 async function dryRunThenImport(tenant: TestTenant, entity: string, content: string) {
   const path = `import/${entity}/${entity}_${today()}.csv`;
