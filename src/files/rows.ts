@@ -62,7 +62,7 @@ function uuid(instead: string) {
     const lower = v.toLowerCase();
     return uuidSchema.safeParse(lower).success
       ? ok(lower)
-      : fail(`is not a platform id (a UUID such as 0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b); copy it from an export, or leave it empty and use ${instead}`);
+      : fail(`is not a System ID (the 36-character id of letters, digits and dashes in an export); copy it from an export, or leave it empty and use ${instead}`);
   });
 }
 

@@ -279,7 +279,7 @@ describe("PRODUCT rows", () => {
         6,
       ),
     );
-    expect(errors.System_ID).toBe('row 6, System_ID: "123" is not a platform id (a UUID such as 0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b); copy it from an export, or leave it empty and use Reference_ID');
+    expect(errors.System_ID).toBe('row 6, System_ID: "123" is not a System ID (the 36-character id of letters, digits and dashes in an export); copy it from an export, or leave it empty and use Reference_ID');
     expect(errors.Name).toMatch(/^row 6, Name: "x+" is 501 characters long; shorten it to 500 or fewer$/);
     expect(errors.Status).toBe('row 6, Status: "live" is not active or inactive; write active or inactive');
     expect(errors.UPC).toBe('row 6, UPC: "1.23457E+11" is in scientific notation (a spreadsheet turned the UPC into a number); format the column as Text and type the full UPC');
