@@ -59,6 +59,23 @@ describe("a failed file does not fail again", () => {
   });
 });
 
+describe("files outside the entity folders", () => {
+  it("a file written directly outside every entity folder is moved to rejected/ at the next pick-up, saying where it belongs, and emailed", async () => {
+    const tenant = await createTenant();
+    await notifyTo(tenant);
+    await testEnv.DROP.put(`tenants/${tenant.id}/import/PRODUCT_${today()}.csv`, csv(PRODUCT, [["S1", "R1", "One", "active"]]));
+    await testEnv.DROP.put(`tenants/${tenant.id}/import/products/PRODUCT_${today()}.csv`, csv(PRODUCT, [["S1", "R1", "One", "active"]]));
+    const scan = await api("POST", `/v1/tenants/${tenant.id}/drop/scan`, { token: tenant.key, body: {} });
+    expect(scan.body.items).toEqual([
+      expect.objectContaining({ path: `import/PRODUCT_${today()}.csv`, status: "rejected", reason: expect.stringContaining("import/PRODUCT/") }),
+      expect.objectContaining({ path: `import/products/PRODUCT_${today()}.csv`, status: "rejected", reason: expect.stringContaining("import/PRODUCT/") }),
+    ]);
+    expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/import/` })).objects).toEqual([]);
+    expect(await outboxOf(tenant)).toHaveLength(2);
+    expect((await api("POST", `/v1/tenants/${tenant.id}/drop/scan`, { token: tenant.key, body: {} })).body.items).toEqual([]);
+  });
+});
+
 describe("defaults a partner expects", () => {
   it("a new tenant's drop picks inventory up every 30 minutes and the rest daily, with exports on, all changeable", async () => {
     const tenant = await createTenant();

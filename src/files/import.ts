@@ -81,7 +81,7 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
     }
     if (existing.status === "done") {
       const when = (existing.finishedAt ?? existing.startedAt).slice(0, 16).replace("T", " ");
-      const reason = `this file was already imported on ${when} UTC (import ${existing.id}) and is the same, byte for byte; nothing was applied again. To import it again, change it or upload it under the next name of the day (e.g. ${name.entity}_DD_MM_YYYY_2.csv)`;
+      const reason = `this file was already imported on ${when} UTC and is the same, byte for byte; nothing was applied again. To import it again, change it or upload it under the next name of the day (e.g. ${name.entity}_DD_MM_YYYY_2.csv)`;
       const movedTo = await rejectFile(ctx, tenantId, path, reason, { notify: true });
       return { status: "already_imported", previousImportId: existing.id, reason, movedTo };
     }
@@ -92,7 +92,7 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
       return { status: "rejected", reason, movedTo };
     }
     if (!options.resume) {
-      return { status: "held", importId: existing.id, reason: `its import failed (${existing.error ?? "see its report"}); it is held until the file changes, or until its import is resumed (POST /v1/tenants/{t}/imports {path})` };
+      return { status: "held", importId: existing.id, reason: `its import failed (${existing.error ?? "see its report"}); it is held until the file changes, or until its import is resumed (POST /v1/tenants/${tenantId}/imports {"path": "${path}"})` };
     }
     // A failed import of this very file resumes from its last committed slice.
     await ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null }).where(eq(imports.id, existing.id));

@@ -27,7 +27,30 @@ export async function scanDrop(ctx: EngineContext, tenantId: string, entities: r
       cursor = listed.truncated ? listed.cursor : undefined;
     } while (cursor);
   }
+  for (const path of await strayFiles(ctx, tenantId)) started.push({ path, ...(await startImport(ctx, tenantId, path, trigger)) });
   return started;
+}
+
+/**
+ * Files under `import/` but outside every entity folder (written there directly, e.g. by an FTP
+ * client): no schedule would ever read them, so each pick-up moves them to `rejected/`, saying
+ * where they belong.
+ */
+async function strayFiles(ctx: EngineContext, tenantId: string): Promise<string[]> {
+  const base = `${dropPrefix(tenantId)}import/`;
+  const folders = new Set(ENTITIES.map((e) => `${base}${e}/`));
+  const stray: string[] = [];
+  const walk = async (prefix: string, delimiter?: string) => {
+    let cursor: string | undefined;
+    do {
+      const listed = await ctx.env.DROP.list({ prefix, cursor, ...(delimiter ? { delimiter } : {}) });
+      stray.push(...listed.objects.map((o) => o.key.slice(dropPrefix(tenantId).length)));
+      for (const folder of listed.delimitedPrefixes ?? []) if (!folders.has(folder)) await walk(folder);
+      cursor = listed.truncated ? listed.cursor : undefined;
+    } while (cursor);
+  };
+  await walk(base, "/");
+  return stray;
 }
 
 /**

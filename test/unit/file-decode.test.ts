@@ -90,7 +90,7 @@ function readInSlices(bytes: Uint8Array, size: number): CsvRecord[] {
     for (;;) {
       const final = offset + length >= bytes.length;
       const decoded = decodeSlice(bytes.subarray(offset, offset + length), offset === 0 ? null : encoding, final);
-      const fmt = format ?? detectFormat(decoded.text, "PRODUCT");
+      const fmt: ReturnType<typeof detectFormat> = format ?? detectFormat(decoded.text, "PRODUCT");
       const read = readRecords(decoded.text, fmt, nextRow, final);
       if (!final && read.records.length === 0) {
         length = Math.min(length * 2, bytes.length - offset);
