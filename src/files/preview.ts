@@ -37,6 +37,8 @@ class Refused extends Error {
 }
 
 const UNIQUE_SKU: ReadonlySet<PlatformEntity> = new Set(["products", "inventory"]);
+const NAMES_SKUS: ReadonlySet<PlatformEntity> = new Set(["inventory", "orders", "price_lists", "categories", "collections"]);
+const EMPTY: Table = { rows: new Map(), byReference: new Map(), bySku: new Map() };
 
 export class PlatformPreview {
   private readonly tables = new Map<PlatformEntity, Promise<Table>>();
@@ -50,11 +52,10 @@ export class PlatformPreview {
 
   async upsert(entity: PlatformEntity, records: Array<Record<string, unknown>>): Promise<RecordResult[]> {
     const table = await this.table(entity);
-    for (const { target } of recordLinks[entity]) await this.table(target);
-    if (entity !== "products") await this.table("products");
     const linked = new Map<PlatformEntity, Table>();
     for (const { target } of recordLinks[entity]) linked.set(target, await this.table(target));
-    const products = await this.table("products");
+    // Only records that name skus need the products.
+    const products = NAMES_SKUS.has(entity) ? await this.table("products") : EMPTY;
     return records.map((raw, index): RecordResult => {
       try {
         const { status, row } = this.upsertOne(entity, table, linked, products, raw);
