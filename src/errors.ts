@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  length_required: 411,
   payload_too_large: 413,
   internal_error: 500,
 } as const;

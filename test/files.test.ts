@@ -1,36 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { api, createTenant, platformEvent, platformStore, runCron, signedWebhook, testEnv, waitFor, type TestTenant } from "./helpers";
+import { api, createTenant, platformEvent, platformStore, runCron, signedWebhook, testEnv, waitFor } from "./helpers";
+import { csv, dropHas, dropText, importFile, notifyTo, outboxOf, today, upload, waitForImport } from "./drop-helpers";
 
 /**
  * The file drop in R2, from the worker's entry points: uploads, names and traversal, imports
  * with the seed's rules, reports, the email, crash-and-resume, the dry run, and exports.
  */
-
-const csv = (header: string[], rows: string[][]) => [header.join(","), ...rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(","))].join("\r\n") + "\r\n";
-const today = () => {
-  const d = new Date();
-  return `${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}`;
-};
-
-async function upload(tenant: TestTenant, path: string, content: string) {
-  return api("PUT", `/v1/tenants/${tenant.id}/drop/files/${path}`, { token: tenant.key, raw: content, headers: { "content-type": "text/csv" } });
-}
-
-async function importFile(tenant: TestTenant, path: string, dryRun = false) {
-  const started = await api("POST", `/v1/tenants/${tenant.id}/imports`, { token: tenant.key, body: { path, dry_run: dryRun } });
-  expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return waitForImport(tenant, started.body.import_id);
-}
-
-async function waitForImport(tenant: TestTenant, id: string, timeoutMs = 40_000) {
-  return waitFor(async () => {
-    const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${id}?limit=1000`, { token: tenant.key });
-    return res.body.status !== "running" ? res.body : null;
-  }, timeoutMs, "the import to end");
-}
-
-const dropHas = async (tenant: TestTenant, path: string) => (await testEnv.DROP.head(`tenants/${tenant.id}/${path}`)) !== null;
-const dropText = async (tenant: TestTenant, path: string) => (await (await testEnv.DROP.get(`tenants/${tenant.id}/${path}`))!.text());
 
 const PRODUCT_HEADER = ["System_ID", "SKU_ID", "Reference_ID", "Name", "Status", "Price"];
 
@@ -120,7 +95,7 @@ describe("imports", () => {
     const messages = done.errors.map((e: any) => `${e.row} ${e.column} ${e.outcome} ${e.message}`);
     expect(messages.find((m: string) => m.startsWith("3 Price"))).toContain("abc");
     expect(messages.find((m: string) => m.startsWith("4 SKU_ID"))).toContain("also on row 2");
-    expect(messages.find((m: string) => m.startsWith("5 Reference_ID"))).toMatch(/conflict.*SKU-C.*REF-B/);
+    expect(messages.find((m: string) => m.startsWith("5 Reference_ID"))).toMatch(/conflict.*(SKU-C.*REF-B|REF-B.*SKU-C)/);
     const products = await store.records("products");
     expect(products.find((p: any) => p.system_id === a.system_id)).toMatchObject({ reference_id: "REF-A2", name: "A renamed" });
     expect(products.find((p: any) => p.system_id === b.system_id).name).toBe("B");
@@ -255,8 +230,9 @@ describe("imports", () => {
     expect(await dropHas(tenant, path)).toBe(true); // still waiting for the real import
   });
 
-  it("a crash mid-file resumes where it stopped: every row applied once, none skipped", async () => {
+  it("a crash mid-file resumes where it stopped: every row applied once, none skipped; pick-ups hold the failed file", async () => {
     const tenant = await createTenant();
+    await notifyTo(tenant);
     const store = platformStore(tenant.platformKey);
     const n = 8_000; // about 180 KB: three slices of 64 KiB in tests
     await store.seed("products", [{ reference_id: "R0", sku: "S0", name: "Zero", status: "active" }]);
@@ -271,6 +247,12 @@ describe("imports", () => {
     expect(first.progress.rows_done).toBeGreaterThan(0);
     expect(first.progress.rows_done).toBeLessThan(n);
     expect(await dropHas(tenant, path)).toBe(true);
+    // Held: pick-ups leave the unchanged file alone (no second run, no second email) until it is resumed by hand or replaced.
+    for (let i = 0; i < 2; i++) {
+      const scan = await api("POST", `/v1/tenants/${tenant.id}/drop/scan`, { token: tenant.key, body: {} });
+      expect(scan.body.items).toEqual([expect.objectContaining({ path, status: "held", import_id: first.id })]);
+    }
+    expect(await outboxOf(tenant)).toHaveLength(1);
 
     await store.faults([]);
     const again = await api("POST", `/v1/tenants/${tenant.id}/imports`, { token: tenant.key, body: { path } });
@@ -280,6 +262,7 @@ describe("imports", () => {
     const writes = (await store.stats()).writes.inventory as Record<string, number>;
     expect(Object.keys(writes)).toHaveLength(n);
     expect(Object.values(writes).every((w) => w === 1)).toBe(true);
+    expect((await outboxOf(tenant)).map((m) => m.subject)).toEqual([expect.stringMatching(/failed/), expect.stringMatching(/done/)]);
   }, 180_000);
 
   it("the scheduler picks a folder up on the tenant's interval", async () => {
@@ -298,7 +281,7 @@ describe("imports", () => {
 describe("exports", () => {
   it("writes a confirmed order's and a new customer's CSVs, neutralising formula cells, idempotently", async () => {
     const tenant = await createTenant();
-    await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: true, customers: true } } });
+    await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: true, customers: true, order_event: "order.confirmed" } } });
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
     const [customer] = await store.seed("customers", [{ reference_id: "C1", company_name: "=HYPERLINK(\"http://evil\")", status: "active" }]);

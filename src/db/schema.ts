@@ -205,6 +205,16 @@ export const imports = sqliteTable("imports", {
   heartbeatAt: text("heartbeat_at"),
   /** Recoveries since the import last made progress. */
   resumes: integer("resumes").notNull().default(0),
+  format: text("format"),
+  nextRow: integer("next_row").notNull().default(1),
+  movedTo: text("moved_to"),
+});
+
+export const dropUploads = sqliteTable("drop_uploads", {
+  uploadId: text("upload_id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  path: text("path").notNull(),
+  createdAt: text("created_at").notNull(),
 });
 
 export const importKeys = sqliteTable(

@@ -142,7 +142,7 @@ async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
   try {
     const runId = runIdOf(body);
     if (body.kind === "import") {
-      await failImport(ctx, body.importId, "a slice of the file failed after all retries; the file stays in import/ and the next pick-up resumes it");
+      await failImport(ctx, body.importId, "a slice of the file failed after all retries; the file stays in import/, held until it changes or the import is resumed (POST …/imports {path})");
     } else if (runId) {
       const run = await getRun(ctx, runId);
       const what = body.kind === "page" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : "the window job";

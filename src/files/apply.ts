@@ -2,43 +2,27 @@ import type { Import } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import type { EngineContext } from "../engine/context";
 import { platformFor } from "../engine/platform";
-import { forgetProducts, productIndex } from "../engine/products";
+import { forgetProducts } from "../engine/products";
 import { chunk } from "../engine/records";
 import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../platform/contract";
 import type { DropEntity } from "./names";
+import { categoryPathOf, planCategories, planCollections, planCustomerChildren, planCustomers, planOrders, planProducts, type Planned, type PlatformView, type Refuse, type RowOutcome, type ValidRow } from "./plan";
+import { PlatformPreview } from "./preview";
 import { toPlatformRecord } from "./rows";
+import { TEMPLATES } from "./templates";
+
+export type { RowOutcome, ValidRow } from "./plan";
 
 /**
- * The seed's rules for applying validated rows to the platform (seed 004): how each entity
- * finds the record a row means, what is a conflict, what is skipped. Every row ends with one
- * outcome; a row the platform refuses is reported with the field it named.
+ * Applies validated rows to the platform (seed 004): plans which record each row means (plan.ts),
+ * sends the records in batches of 100, and turns every platform answer into an outcome the
+ * partner can act on — the file's column, the partner's own value, a fix — never a platform field
+ * name or id. A dry run does exactly this against a model of the platform (preview.ts), so its
+ * counts are the real import's.
  */
 
 /** Platform batches of one slice in flight at once. */
 const BATCHES_AT_ONCE = 4;
-
-export interface RowOutcome {
-  row: number;
-  outcome: "failed" | "skipped" | "conflict";
-  column: string;
-  value?: string;
-  message: string;
-  cells: Record<string, string>;
-}
-
-export interface ValidRow {
-  number: number;
-  cells: Record<string, string>;
-  value: any;
-}
-
-interface Planned {
-  row: ValidRow;
-  record: Record<string, unknown>;
-  /** PRODUCT rows: the categories (paths) and collections (Reference_IDs) the product joins. */
-  categoryPaths?: string[][];
-  collections?: string[];
-}
 
 export interface ApplyResult {
   created: number;
@@ -47,7 +31,7 @@ export interface ApplyResult {
   outcomes: RowOutcome[];
 }
 
-const ENTITY: Record<DropEntity, PlatformEntity> = {
+export const PLATFORM_ENTITY: Record<DropEntity, PlatformEntity> = {
   PRODUCT: "products",
   INVENTORY: "inventory",
   CUSTOMER: "customers",
@@ -58,33 +42,40 @@ const ENTITY: Record<DropEntity, PlatformEntity> = {
   ORDER: "orders",
 };
 
-export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[], idempotencyScope: string): Promise<ApplyResult> {
+const NOUN: Record<DropEntity, string> = { PRODUCT: "product", INVENTORY: "stock row", CUSTOMER: "customer", ADDRESS: "address", CONTACT: "contact", CATEGORY: "category", COLLECTION: "collection", ORDER: "order" };
+
+export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[], invalid: Array<{ number: number; cells: Record<string, string> }>, idempotencyScope: string): Promise<ApplyResult> {
   const entity = job.entity as DropEntity;
   const outcomes: RowOutcome[] = [];
-  const refuse = (row: ValidRow, column: string, message: string, outcome: RowOutcome["outcome"] = "failed") =>
+  const refuse: Refuse = (row, column, message, outcome = "failed") =>
     outcomes.push({ row: row.number, outcome, column, value: row.cells[column], message: `row ${row.number}, ${column}: ${message}`, cells: row.cells });
+  const view = job.dryRun ? previewView(ctx, job) : await platformView(ctx, job.tenantId);
 
   let planned: Planned[];
   switch (entity) {
     case "PRODUCT":
-      planned = await planProducts(ctx, job, rows, refuse);
+      planned = await planProducts(view, rows, refuse);
       break;
     case "CUSTOMER":
-      planned = await planCustomers(ctx, job, rows, refuse);
+      planned = await planCustomers(view, rows, refuse);
+      break;
+    case "ADDRESS":
+    case "CONTACT":
+      planned = await planCustomerChildren(view, entity, rows, refuse);
       break;
     case "CATEGORY":
-      planned = await planCategories(ctx, job, rows, refuse);
+      planned = await planCategories(view, rows, refuse);
+      break;
+    case "COLLECTION":
+      planned = await planCollections(view, rows, refuse);
       break;
     case "ORDER":
-      planned = planOrders(rows, refuse);
+      planned = await planOrders(view, rows, invalid, refuse);
       break;
     default:
       planned = rows.map((row) => ({ row, record: { ...(toPlatformRecord(entity, row.value) as { record: Record<string, unknown> }).record } }));
   }
   const result: ApplyResult = { created: 0, updated: 0, unchanged: 0, outcomes };
-  if (job.dryRun) return dryRunCounts(ctx, job, planned, result);
-
-  const platform = await platformFor(ctx, job.tenantId);
   const applied: Planned[] = [];
   const batches = chunk(planned, MAX_BATCH_RECORDS);
   // Rows of a slice are distinct records (duplicates were dropped), so batches may go at once —
@@ -96,107 +87,190 @@ export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[
       wave.map(async (part, j) => {
         const body = part.map((p) => p.record);
         const key = `import:${idempotencyScope}:${start + j}:${await sha256Hex(stableJson(body))}`;
-        return { part, results: (await platform.batchUpsert(ENTITY[entity], body, key)).results };
+        return { part, results: await view.upsert(PLATFORM_ENTITY[entity], body, key) };
       }),
     );
     for (const { part, results } of answers) {
       for (const r of results) {
-        countResult(r, part[r.index], entity, result, refuse);
-        if (r.status !== "error" && part[r.index]) applied.push(part[r.index]);
+        const p = part[r.index];
+        if (!p) continue;
+        if (r.status === "error") explainRefusal(r, p, entity, refuse);
+        else {
+          result[r.status]++;
+          applied.push(p);
+        }
       }
     }
   }
   if (entity === "PRODUCT") {
-    forgetProducts(job.tenantId);
-    await applyMemberships(ctx, job, applied, refuse, idempotencyScope);
+    if (!job.dryRun) forgetProducts(job.tenantId);
+    await applyMemberships(view, applied, refuse, idempotencyScope);
   }
   return result;
 }
 
-type Refuse = (row: ValidRow, column: string, message: string, outcome?: RowOutcome["outcome"]) => void;
+// ── views ───────────────────────────────────────────────────────────────────
 
-function countResult(r: RecordResult, planned: Planned | undefined, entity: DropEntity, result: ApplyResult, refuse: Refuse) {
-  if (!planned) return;
-  if (r.status !== "error") {
-    result[r.status]++;
-    return;
-  }
-  const field = r.error?.field ?? "";
-  const code = r.error?.code ?? "invalid_record";
-  if (code === "unknown_sku") {
-    // Inventory (and collection members) need existing products: skipped, the rest goes on.
-    refuse(planned.row, "SKU_ID", `SKU_ID "${planned.row.cells.SKU_ID ?? field}" is not in the catalog; import the product first, then this row again`, "skipped");
-  } else if (code === "conflict") {
-    refuse(planned.row, columnOf(entity, field), `conflicts with another record: ${r.error?.message}; make SKU_ID and Reference_ID point at the same product (or send its System_ID)`, "conflict");
-  } else if (code === "unknown_reference") {
-    refuse(planned.row, columnOf(entity, field), `${r.error?.message}; import or create that record first`);
-  } else if (code === "not_found") {
-    refuse(planned.row, columnOf(entity, "system_id"), `no record has this System_ID; leave System_ID empty to create one`);
-  } else {
-    refuse(planned.row, columnOf(entity, field), `the platform refused it: ${r.error?.message}`);
-  }
+/** The real platform; lists are read once per slice. */
+async function platformView(ctx: EngineContext, tenantId: string): Promise<PlatformView> {
+  const platform = await platformFor(ctx, tenantId);
+  const lists = new Map<PlatformEntity, Promise<Array<Record<string, unknown>>>>();
+  return {
+    dryRun: false,
+    list: (entity) => {
+      if (!lists.has(entity)) lists.set(entity, platform.listAll(entity));
+      return lists.get(entity)!;
+    },
+    upsert: async (entity, records, key) => (await platform.batchUpsert(entity, records as never, key)).results,
+  };
 }
 
-/** The file column a platform field came from (for the report). */
-function columnOf(entity: DropEntity, field: string): string {
-  const f = field.split(".")[0];
-  const map: Record<string, string> = {
-    system_id: entity === "ADDRESS" ? "Address_System_ID" : entity === "CONTACT" ? "Contact_System_ID" : entity === "ORDER" ? "Order_ID" : "System_ID",
-    reference_id: entity === "ADDRESS" ? "Address_Reference_ID" : entity === "CONTACT" ? "Contact_Reference_ID" : "Reference_ID",
-    sku: "SKU_ID",
+/** A dry run's model of the platform, kept for the import's next slices (what earlier slices "wrote" stays visible). */
+const previews = new Map<string, { preview: PlatformPreview; until: number }>();
+const PREVIEW_TTL_MS = 10 * 60_000;
+
+function previewView(ctx: EngineContext, job: Import): PlatformView {
+  const now = Date.now();
+  for (const [id, p] of previews) if (p.until < now) previews.delete(id);
+  let entry = previews.get(job.id);
+  if (!entry) {
+    entry = { preview: new PlatformPreview(async (entity) => (await platformFor(ctx, job.tenantId)).listAll(entity)), until: 0 };
+    previews.set(job.id, entry);
+  }
+  entry.until = now + PREVIEW_TTL_MS;
+  const { preview } = entry;
+  return { dryRun: true, list: (entity) => preview.list(entity), upsert: (entity, records) => preview.upsert(entity, records) };
+}
+
+/** A finished dry run's model is dropped. */
+export function forgetPreview(importId: string): void {
+  previews.delete(importId);
+}
+
+// ── what the platform said, in the file's words ─────────────────────────────
+
+/** The file column each platform field comes from (numeric path segments left out). */
+const FIELD_COLUMNS: Record<DropEntity, Record<string, string>> = {
+  PRODUCT: { system_id: "System_ID", reference_id: "Reference_ID", sku: "SKU_ID", name: "Name", description: "Description", status: "Status", price: "Price", cost: "Cost", list_price: "List_Price", "barcodes.upc": "UPC", "barcodes.ean": "EAN", "barcodes.gtin": "GTIN", "barcodes.mpn": "MPN", brand: "Brand", weight: "Weight", "weight.value": "Weight", "weight.unit": "Weight_Unit" },
+  INVENTORY: { sku: "SKU_ID", available: "Available", on_order: "On_Order", on_order_eta: "On_Order_ETA", backorder_allowed: "Backorder_Allowed", backorder_limit: "Backorder_Limit", warehouse: "Warehouse" },
+  CUSTOMER: { system_id: "System_ID", reference_id: "Reference_ID", company_name: "Company_Name", email: "Email", phone: "Phone", sales_rep: "Sales_Rep", price_list_system_id: "Pricelist_Reference_ID", price_list_reference_id: "Pricelist_Reference_ID", payment_terms: "Payment_Terms", status: "Status" },
+  ADDRESS: { system_id: "Address_System_ID", reference_id: "Address_Reference_ID", customer_system_id: "Customer_System_ID", customer_reference_id: "Customer_Reference_ID", type: "Type", is_default: "Is_Default", first_name: "First_Name", last_name: "Last_Name", company_name: "Company_Name", line1: "Line1", line2: "Line2", city: "City", state: "State", postal_code: "Postal_Code", country: "Country", phone: "Phone" },
+  CONTACT: { system_id: "Contact_System_ID", reference_id: "Contact_Reference_ID", customer_system_id: "Customer_System_ID", customer_reference_id: "Customer_Reference_ID", first_name: "First_Name", last_name: "Last_Name", email: "Email", phone: "Phone", title: "Title", is_primary: "Is_Primary" },
+  CATEGORY: { system_id: "System_ID", reference_id: "Reference_ID", name: "Path", parent_system_id: "Path", parent_reference_id: "Path", description: "Description", product_skus: "Path" },
+  COLLECTION: { system_id: "System_ID", reference_id: "Reference_ID", name: "Name", description: "Description", product_skus: "SKUs" },
+  ORDER: {
+    system_id: "Order_ID",
+    reference_id: "Reference_ID",
+    order_number: "Order_Number",
+    status: "Status",
+    ordered_at: "Ordered_At",
     customer_system_id: "Customer_System_ID",
     customer_reference_id: "Customer_Reference_ID",
-    parent_reference_id: "Path",
-    parent_system_id: "Path",
+    currency: "Currency",
     lines: "SKU_ID",
-    product_skus: entity === "COLLECTION" ? "SKUs" : "SKU_ID",
-  };
-  return map[f] ?? f;
+    "lines.sku": "SKU_ID",
+    "lines.quantity": "Quantity",
+    "lines.unit_price": "Unit_Price",
+    "lines.note": "Line_Note",
+    shipping_address: "Ship_Line1",
+    "shipping_address.first_name": "Ship_First_Name",
+    "shipping_address.last_name": "Ship_Last_Name",
+    "shipping_address.company_name": "Ship_Company_Name",
+    "shipping_address.line1": "Ship_Line1",
+    "shipping_address.line2": "Ship_Line2",
+    "shipping_address.city": "Ship_City",
+    "shipping_address.state": "Ship_State",
+    "shipping_address.postal_code": "Ship_Postal_Code",
+    "shipping_address.country": "Ship_Country",
+    "shipping_address.phone": "Ship_Phone",
+    shipping_method: "Shipping_Method",
+    "totals.subtotal": "Subtotal",
+    "totals.discount": "Discount",
+    "totals.shipping": "Shipping",
+    "totals.tax": "Tax",
+    "totals.total": "Total",
+  },
+};
+
+/** `lines.2.sku` → the column (SKU_ID) and the position (2) it names. */
+export function columnOf(entity: DropEntity, field: string): { column: string; position?: number } {
+  const parts = field.split(".");
+  const position = parts.map(Number).find((n) => Number.isInteger(n));
+  const named = parts.filter((p) => !/^\d+$/.test(p));
+  for (let n = named.length; n > 0; n--) {
+    const column = FIELD_COLUMNS[entity][named.slice(0, n).join(".")];
+    if (column) return { column, ...(position !== undefined ? { position } : {}) };
+  }
+  return { column: TEMPLATES[entity][0].name, ...(position !== undefined ? { position } : {}) };
 }
 
-/**
- * Products are unique by SKU_ID and by Reference_ID. System_ID means update (the Reference_ID
- * may change with it). Without System_ID, a row whose SKU_ID belongs to one existing product and
- * Reference_ID to another is a conflict, reported and not applied.
- */
-async function planProducts(ctx: EngineContext, job: Import, rows: ValidRow[], refuse: Refuse): Promise<Planned[]> {
-  const index = await productIndex(ctx, job.tenantId);
-  const out: Planned[] = [];
-  for (const row of rows) {
-    const fields = toPlatformRecord("PRODUCT", row.value);
-    const record: Record<string, unknown> = { ...fields.record };
-    const sku = String(record.sku);
-    if (!record.system_id) {
-      const bySku = index.bySku(sku);
-      const byRef = record.reference_id ? index.byReference(String(record.reference_id)) : null;
-      if (bySku && byRef && bySku.systemId !== byRef.systemId) {
-        refuse(row, "Reference_ID", `SKU_ID "${sku}" belongs to product ${bySku.systemId} but Reference_ID "${record.reference_id}" to product ${byRef.systemId}; correct one of them, or send the System_ID of the product to change`, "conflict");
-        continue;
-      }
-      // A known SKU without a Reference_ID updates that product; a new one uses the SKU as its Reference_ID.
-      if (!record.reference_id) {
-        if (bySku) record.system_id = bySku.systemId;
-        else record.reference_id = sku;
-      }
-    }
-    out.push({ row, record, categoryPaths: fields.categoryPaths, collections: fields.collectionReferenceIds });
+const LINK_NOUN: Record<string, { noun: string; fix: string }> = {
+  customer: { noun: "customer", fix: "import the customer (CUSTOMER file) first, or correct the id" },
+  price_list: {
+    noun: "price list",
+    fix: "price lists are not imported through the file drop: create the price list with this Reference_ID on the platform (or have it synced from your ERP connection), or leave Pricelist_Reference_ID empty, then import this row again",
+  },
+};
+
+/** A platform refusal of one planned record, as row problems in the file's words. */
+function explainRefusal(r: RecordResult, planned: Planned, entity: DropEntity, refuse: Refuse) {
+  const field = r.error?.field ?? "";
+  const code = r.error?.code ?? "invalid_record";
+  const { column, position } = columnOf(entity, field);
+  const rows = planned.rows ?? [planned.row];
+  // An order line (lines.2.sku) is its own row of the file.
+  const row = position !== undefined && planned.rows && entity === "ORDER" ? (rows[position] ?? rows[0]) : rows[0];
+  const value = row.cells[column] ?? "";
+  const others = () => {
+    for (const r2 of rows) if (r2 !== row) refuse(r2, column, `this line's order was not imported (see row ${row.number}); fix that row, then drop all the order's rows again`);
+  };
+  const noun = NOUN[entity];
+  if (code === "unknown_sku") {
+    const sku = entity === "COLLECTION" || entity === "CATEGORY" ? String(((planned.record.product_skus as string[]) ?? [])[position ?? 0] ?? value) : value;
+    if (entity === "ORDER") {
+      refuse(row, "SKU_ID", `"${sku}" is not a product SKU, so this order was not imported; import the product (PRODUCT file) first, then the order's rows again`);
+      others();
+    } else refuse(row, column, `"${sku}" is not a product SKU; import the product (PRODUCT file) first, then this row again`, "skipped");
+    return;
   }
-  return out;
+  if (code === "conflict") {
+    refuse(row, column, `"${value}" already belongs to another ${noun}; each ${column} belongs to one ${noun}: correct this row, or change the other ${noun} first`, "conflict");
+    return others();
+  }
+  if (code === "unknown_reference" && entity === "CATEGORY") {
+    const parent = value.split(">").slice(0, -1).map((n) => n.trim()).join(" > ");
+    refuse(row, column, `its parent category "${parent}" was not imported (see that row's problem), so neither was this one; fix the parent's row, then import both again`);
+    return;
+  }
+  if (code === "unknown_reference") {
+    const link = LINK_NOUN[field.replace(/_(system|reference)_id$/, "")] ?? { noun: "record", fix: "import it first, or correct the id" };
+    refuse(row, column, `"${value}" is not an existing ${link.noun}; ${link.fix}`);
+    return others();
+  }
+  if (code === "not_found") {
+    const reference = TEMPLATES[entity].find((c) => c.name.endsWith("Reference_ID") && !c.name.startsWith("Customer"))?.name ?? "Reference_ID";
+    refuse(row, column, `no ${noun} has this ${column}; copy ${column}s from a ${entity} export, or leave ${column} empty and give a ${reference} to create a new ${noun}`);
+    return others();
+  }
+  const rule = TEMPLATES[entity].find((c) => c.name === column)?.rule;
+  refuse(row, column, `${value ? `"${value}" ` : ""}was not accepted by the platform${rule ? `; ${column} takes ${rule}` : ""}`);
+  others();
 }
+
+// ── product memberships ─────────────────────────────────────────────────────
 
 /**
  * A product row's Categories and Collections add the product's SKU to those records (which
  * must exist: import CATEGORY and COLLECTION files first). Membership is added, never removed,
  * so products listed by earlier files stay where they are.
  */
-async function applyMemberships(ctx: EngineContext, job: Import, applied: Planned[], refuse: Refuse, idempotencyScope: string) {
+async function applyMemberships(view: PlatformView, applied: Planned[], refuse: Refuse, idempotencyScope: string) {
   const wanted = applied.filter((p) => p.categoryPaths?.length || p.collections?.length);
   if (wanted.length === 0) return;
-  const platform = await platformFor(ctx, job.tenantId);
-  const categories = await listAll(ctx, job.tenantId, "categories");
+  const categories = await view.list("categories");
   const pathOf = categoryPathOf(categories);
   const categoryByPath = new Map(categories.map((c) => [pathOf(c).toLowerCase(), c]));
-  const collections = new Map((await listAll(ctx, job.tenantId, "collections")).filter((c) => c.reference_id).map((c) => [String(c.reference_id), c]));
+  const collections = new Map((await view.list("collections")).filter((c) => c.reference_id).map((c) => [String(c.reference_id), c]));
   const adds = new Map<string, { entity: PlatformEntity; record: Record<string, unknown>; skus: Set<string> }>();
   const add = (entity: PlatformEntity, record: Record<string, unknown>, sku: string) => {
     const key = `${entity}:${record.system_id}`;
@@ -220,163 +294,13 @@ async function applyMemberships(ctx: EngineContext, job: Import, applied: Planne
   for (const entity of ["categories", "collections"] as const) {
     const records = [...adds.values()].filter((a) => a.entity === entity).map((a) => ({ ...writable(a.record), product_skus: [...a.skus] }));
     for (const [i, part] of chunk(records, MAX_BATCH_RECORDS).entries()) {
-      await platform.batchUpsert(entity, part as never, `import:${idempotencyScope}:members:${entity}:${i}:${await sha256Hex(stableJson(part))}`);
+      await view.upsert(entity, part, `import:${idempotencyScope}:members:${entity}:${i}:${await sha256Hex(stableJson(part))}`);
     }
   }
-}
-
-/** A stored category's `>` path, walking its parents among `categories`. */
-function categoryPathOf(categories: Array<Record<string, unknown>>): (c: Record<string, unknown>) => string {
-  const byId = new Map(categories.map((c) => [String(c.system_id), c]));
-  const pathOf = (c: Record<string, unknown>): string => {
-    const parent = c.parent_system_id ? byId.get(String(c.parent_system_id)) : undefined;
-    return parent ? `${pathOf(parent)} > ${c.name}` : String(c.name);
-  };
-  return pathOf;
-}
-
-async function listAll(ctx: EngineContext, tenantId: string, entity: PlatformEntity): Promise<Array<Record<string, unknown>>> {
-  return (await platformFor(ctx, tenantId)).listAll(entity);
 }
 
 /** A stored category or collection as an upsert (its links by system id only). */
 function writable(record: Record<string, unknown>): Record<string, unknown> {
   const { parent_reference_id: _parentRef, ...rest } = record;
   return rest;
-}
-
-interface CustomerIndexEntry {
-  systemId: string;
-  referenceId: string | null;
-  companyName: string;
-}
-
-async function customerIndex(ctx: EngineContext, tenantId: string) {
-  const all: CustomerIndexEntry[] = (await listAll(ctx, tenantId, "customers")).map((c) => ({ systemId: String(c.system_id), referenceId: (c.reference_id as string) ?? null, companyName: String(c.company_name ?? "") }));
-  const byReference = new Map(all.filter((c) => c.referenceId).map((c) => [c.referenceId!, c]));
-  const byName = new Map<string, CustomerIndexEntry[]>();
-  for (const c of all) {
-    const key = c.companyName.trim().toLowerCase();
-    byName.set(key, [...(byName.get(key) ?? []), c]);
-  }
-  return { byReference, byName };
-}
-
-/**
- * Customers match by System_ID, then Reference_ID, then Company_Name as a last resort — and a
- * Company_Name shared by several customers is reported, never merged into one of them.
- */
-async function planCustomers(ctx: EngineContext, job: Import, rows: ValidRow[], refuse: Refuse): Promise<Planned[]> {
-  const index = await customerIndex(ctx, job.tenantId);
-  const out: Planned[] = [];
-  for (const row of rows) {
-    const record: Record<string, unknown> = { ...toPlatformRecord("CUSTOMER", row.value).record };
-    if (!record.system_id && !(record.reference_id && index.byReference.has(String(record.reference_id)))) {
-      const sameName = index.byName.get(String(record.company_name).trim().toLowerCase()) ?? [];
-      if (sameName.length > 1) {
-        refuse(row, "Company_Name", `"${record.company_name}" matches ${sameName.length} customers (${sameName.map((c) => c.systemId).join(", ")}); add the System_ID or Reference_ID of the one you mean`, "conflict");
-        continue;
-      }
-      if (sameName.length === 1) {
-        record.system_id = sameName[0].systemId;
-      } else if (!record.reference_id) {
-        refuse(row, "Reference_ID", "a new customer needs a Reference_ID (your system's id) or a System_ID");
-        continue;
-      }
-    }
-    out.push({ row, record });
-  }
-  return out;
-}
-
-/**
- * Categories are `>` paths. Every parent must be a row of the file (anywhere in it) or an
- * existing platform category; parents are written before their children. A row's Reference_ID
- * names its category; a row without one is known by its path.
- */
-async function planCategories(ctx: EngineContext, job: Import, rows: ValidRow[], refuse: Refuse): Promise<Planned[]> {
-  const existing = new Map<string, string>(); // path (lower case) → system_id
-  const stored = await listAll(ctx, job.tenantId, "categories");
-  const pathOf = categoryPathOf(stored);
-  for (const c of stored) existing.set(pathOf(c).toLowerCase(), String(c.system_id));
-
-  const items = rows.map((row) => {
-    const { pathNames, record } = toPlatformRecord("CATEGORY", row.value);
-    return { row, names: pathNames, fields: { ...record } as Record<string, unknown> };
-  });
-  const inFile = new Map(items.map((i) => [i.names.join(" > ").toLowerCase(), i]));
-  const out: Planned[] = [];
-  for (const item of [...items].sort((a, b) => a.names.length - b.names.length)) {
-    const path = item.names.join(" > ");
-    const record: Record<string, unknown> = { ...item.fields, name: item.names[item.names.length - 1] };
-    // An upsert replaces the record: the products already in an existing category stay in it.
-    const current = stored.find((c) => (record.system_id && c.system_id === record.system_id) || (record.reference_id && c.reference_id === record.reference_id) || pathOf(c).toLowerCase() === path.toLowerCase());
-    if (current?.product_skus) record.product_skus = current.product_skus;
-    if (!record.system_id && !record.reference_id) {
-      const known = existing.get(path.toLowerCase());
-      if (known) record.system_id = known;
-      else record.reference_id = `path:${path}`;
-    }
-    if (item.names.length > 1) {
-      const parentPath = item.names.slice(0, -1).join(" > ");
-      const parentRow = inFile.get(parentPath.toLowerCase());
-      const parentId = existing.get(parentPath.toLowerCase());
-      if (parentRow) {
-        const p = parentRow.fields;
-        if (p.system_id) record.parent_system_id = p.system_id;
-        else if (p.reference_id) record.parent_reference_id = p.reference_id;
-        else if (parentId) record.parent_system_id = parentId;
-        else record.parent_reference_id = `path:${parentPath}`;
-      } else if (parentId) {
-        record.parent_system_id = parentId;
-      } else {
-        refuse(item.row, "Path", `parent category "${parentPath}" is neither in this file nor on the platform; add a row for it (any position in the file)`);
-        continue;
-      }
-    }
-    out.push({ row: item.row, record });
-  }
-  return out;
-}
-
-/** Order files have one row per line: rows of one order (same Order_ID / Reference_ID) become one order. */
-function planOrders(rows: ValidRow[], refuse: Refuse): Planned[] {
-  const groups = new Map<string, { first: ValidRow; order: Record<string, unknown>; lines: Array<Record<string, unknown>> }>();
-  for (const row of rows) {
-    const { groupKey, order, line } = toPlatformRecord("ORDER", row.value) as { groupKey: string; order: Record<string, unknown>; line: Record<string, unknown> };
-    const key = groupKey;
-    if (!key) {
-      refuse(row, "Reference_ID", "an order row needs Order_ID, Reference_ID or Order_Number");
-      continue;
-    }
-    const group = groups.get(key) ?? { first: row, order, lines: [] };
-    group.lines.push(line);
-    groups.set(key, group);
-  }
-  return [...groups.values()].map((g) => ({ row: g.first, record: { ...g.order, ...(g.order.system_id || g.order.reference_id ? {} : { reference_id: g.order.order_number }), lines: g.lines } }));
-}
-
-/**
- * A dry run applies nothing: it counts what would be created, updated and skipped from what
- * the platform holds now (products and customers by their ids, inventory by known SKUs).
- */
-async function dryRunCounts(ctx: EngineContext, job: Import, planned: Planned[], result: ApplyResult): Promise<ApplyResult> {
-  const entity = job.entity as DropEntity;
-  const products = entity === "PRODUCT" || entity === "INVENTORY" ? await productIndex(ctx, job.tenantId) : null;
-  const customers = entity === "CUSTOMER" ? await customerIndex(ctx, job.tenantId) : null;
-  for (const p of planned) {
-    const r = p.record;
-    if (entity === "INVENTORY") {
-      if (products!.bySku(String(r.sku))) result.updated++;
-      else result.outcomes.push({ row: p.row.number, outcome: "skipped", column: "SKU_ID", value: String(r.sku), message: `row ${p.row.number}, SKU_ID: "${r.sku}" is not in the catalog; import the product first`, cells: p.row.cells });
-      continue;
-    }
-    const known =
-      Boolean(r.system_id) ||
-      (entity === "PRODUCT" && r.reference_id != null && products!.byReference(String(r.reference_id)) !== null) ||
-      (entity === "CUSTOMER" && r.reference_id != null && customers!.byReference.has(String(r.reference_id)));
-    if (known) result.updated++;
-    else result.created++;
-  }
-  return result;
 }

@@ -52,8 +52,12 @@ const line = (cells: string[]) => cells.map((c) => quote(neutraliseCell(c))).joi
  * ending in CRLF. `bom` prepends a UTF-8 byte order mark, which Excel needs to read UTF-8.
  */
 export function toCsv(header: string[], rows: Array<Record<string, unknown>>, options: { bom?: boolean } = {}): string {
-  const lines = [line(header), ...rows.map((row) => line(header.map((h) => cellText(row[h]))))];
-  return `${options.bom ? "\uFEFF" : ""}${lines.join("\r\n")}\r\n`;
+  return `${options.bom ? "\uFEFF" : ""}${line(header)}\r\n${csvRows(header, rows)}`;
+}
+
+/** The lines of `rows` under `header` (no header line), each ending in CRLF: for files written in parts. */
+export function csvRows(header: string[], rows: Array<Record<string, unknown>>): string {
+  return rows.map((row) => `${line(header.map((h) => cellText(row[h])))}\r\n`).join("");
 }
 
 /**

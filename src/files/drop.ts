@@ -1,3 +1,9 @@
+import { eq, inArray } from "drizzle-orm";
+import { dropSchedules, dropSettings, dropUploads, importErrors, importKeys, imports } from "../db/schema";
+import type { EngineContext } from "../engine/context";
+import { log } from "../log";
+import { notifyRejected } from "./notify";
+
 /**
  * The drop: each tenant's files live under their own R2 prefix, and every key the hub
  * builds goes through here so no path can leave it.
@@ -9,4 +15,49 @@ export function dropPrefix(tenantId: string): string {
 /** Where the order export files of one platform order live (docs: export/Orders/order_<UUID>/). */
 export function orderExportPrefix(tenantId: string, orderSystemId: string): string {
   return `${dropPrefix(tenantId)}export/Orders/order_${orderSystemId}/`;
+}
+
+/** Moves a drop file (R2 has no rename: copy, then delete). False when the file is gone. */
+export async function moveFile(ctx: EngineContext, tenantId: string, from: string, to: string): Promise<boolean> {
+  const prefix = dropPrefix(tenantId);
+  const source = await ctx.env.DROP.get(`${prefix}${from}`);
+  if (!source) return false;
+  await ctx.env.DROP.put(`${prefix}${to}`, source.body, { httpMetadata: source.httpMetadata });
+  await ctx.env.DROP.delete(`${prefix}${from}`);
+  return true;
+}
+
+/**
+ * Moves a file to `rejected/` and writes `reports/<name>.rejected.json` with the reason. With
+ * `notify`, the tenant is emailed (a failed import sends its own email instead).
+ */
+export async function rejectFile(ctx: EngineContext, tenantId: string, path: string, reason: string, options: { notify: boolean }): Promise<string> {
+  const fileName = path.split("/").pop()!;
+  const target = `rejected/${fileName}`;
+  await moveFile(ctx, tenantId, path, target);
+  const reportPath = `reports/${fileName}.rejected.json`;
+  const report = { file: path, moved_to: target, status: "rejected", reason, at: new Date().toISOString() };
+  await ctx.env.DROP.put(`${dropPrefix(tenantId)}${reportPath}`, JSON.stringify(report, null, 2), { httpMetadata: { contentType: "application/json" } });
+  log.info("drop file rejected", { tenant_id: tenantId, path, reason });
+  if (options.notify) await notifyRejected(ctx, tenantId, path, reason, target, reportPath);
+  return target;
+}
+
+/** Offboarding: the tenant's files and every drop row (imports, their problems, settings, uploads). */
+export async function deleteDrop(ctx: EngineContext, tenantId: string): Promise<void> {
+  const ids = ctx.db.select({ id: imports.id }).from(imports).where(eq(imports.tenantId, tenantId));
+  await ctx.db.batch([
+    ctx.db.delete(importErrors).where(inArray(importErrors.importId, ids)),
+    ctx.db.delete(importKeys).where(inArray(importKeys.importId, ids)),
+    ctx.db.delete(imports).where(eq(imports.tenantId, tenantId)),
+    ctx.db.delete(dropSettings).where(eq(dropSettings.tenantId, tenantId)),
+    ctx.db.delete(dropSchedules).where(eq(dropSchedules.tenantId, tenantId)),
+    ctx.db.delete(dropUploads).where(eq(dropUploads.tenantId, tenantId)),
+  ]);
+  let cursor: string | undefined;
+  do {
+    const listed = await ctx.env.DROP.list({ prefix: dropPrefix(tenantId), cursor, limit: 1000 });
+    if (listed.objects.length > 0) await ctx.env.DROP.delete(listed.objects.map((o) => o.key));
+    cursor = listed.truncated ? listed.cursor : undefined;
+  } while (cursor);
 }

@@ -1,34 +1,39 @@
 import type { EngineContext } from "../engine/context";
 import { platformFor } from "../engine/platform";
-import type { PlatformCustomer, PlatformOrder } from "../platform/contract";
-import { toCsv } from "./csv";
+import type { PlatformClient } from "../platform/client";
+import { templateColumns, templateRows, type ExportLookups } from "./export-map";
+import { csvRows, toCsv } from "./csv";
 import { dropPrefix } from "./drop";
+import type { DropEntity } from "./names";
 import { loadDropSettings } from "./settings";
+import { PLATFORM_ENTITY } from "./apply";
+import { categoryPathOf } from "./plan";
 
 /**
- * Exports to the drop (seed 004): a confirmed order and a new customer are written, within
- * seconds of their webhook, as CSVs in a folder named after the platform UUID. Writes replace
- * the same keys, so a retried event writes the same files again (idempotent); cells are
- * neutralised so a spreadsheet never runs them.
+ * Exports to the drop (seed 004). Every importable entity exports on demand in exactly the
+ * columns of its import template (with the platform's System IDs filled in), so an export edited
+ * in a spreadsheet can be dropped back into `import/<ENTITY>/` as it is. New customers and new
+ * (or, by a setting, confirmed) orders are also written within seconds of their platform event,
+ * in a folder named after the platform UUID. Writes replace the same keys, so a retried event
+ * writes the same files again; cells are neutralised so a spreadsheet never runs them.
  */
 
-export const EXPORT_EVENTS = { "order.confirmed": "orders", "customer.created": "customers" } as const;
-export type ExportEvent = keyof typeof EXPORT_EVENTS;
+export type ExportEvent = "order.created" | "order.confirmed" | "customer.created";
 
+/** Whether a platform event writes an export, by the tenant's drop settings. */
 export async function exportWanted(ctx: EngineContext, tenantId: string, type: string): Promise<boolean> {
-  const kind = EXPORT_EVENTS[type as ExportEvent];
-  if (!kind) return false;
-  return (await loadDropSettings(ctx, tenantId)).exports[kind];
+  const { exports } = await loadDropSettings(ctx, tenantId);
+  if (type === "customer.created") return exports.customers;
+  if (type === "order.created" || type === "order.confirmed") return exports.orders && type === exports.order_event;
+  return false;
 }
 
-const ORDER_COLUMNS = ["Order_ID", "Reference_ID", "Order_Number", "Status", "Ordered_At", "Customer_System_ID", "Customer_Reference_ID", "Currency", "Shipping_Method", "Subtotal", "Discount", "Shipping", "Tax", "Total", "Sales_Rep", "Customer_Notes", "Ship_First_Name", "Ship_Last_Name", "Ship_Company", "Ship_Line1", "Ship_Line2", "Ship_City", "Ship_State", "Ship_Postal_Code", "Ship_Country", "Bill_Line1", "Bill_City", "Bill_Postal_Code", "Bill_Country"];
 const ITEM_COLUMNS = ["Order_ID", "Line", "SKU_ID", "Product_System_ID", "Quantity", "Unit_Price", "Line_Note"];
-const CUSTOMER_COLUMNS = ["System_ID", "Reference_ID", "Company_Name", "Email", "Phone", "Sales_Rep", "Pricelist_System_ID", "Pricelist_Reference_ID", "Payment_Terms", "Status"];
 
-/** Writes the export of one platform record; false when the platform no longer has it. */
+/** Writes the export of one platform record for its event; nothing when the platform no longer has it. */
 export async function writeExport(ctx: EngineContext, tenantId: string, type: ExportEvent, systemId: string, embedded?: unknown): Promise<string[]> {
   const platform = await platformFor(ctx, tenantId);
-  const kind = EXPORT_EVENTS[type];
+  const kind = type.startsWith("order.") ? "orders" : "customers";
   const record = ((await platform.get(kind, systemId)) ?? embedded) as Record<string, unknown> | undefined;
   if (!record) return [];
   const prefix = dropPrefix(tenantId);
@@ -36,64 +41,132 @@ export async function writeExport(ctx: EngineContext, tenantId: string, type: Ex
     await ctx.env.DROP.put(`${prefix}${path}`, csv, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
     return path;
   };
-  if (kind === "orders") {
-    const o = record as PlatformOrder & { system_id: string };
-    const ship = o.shipping_address ?? null;
-    const bill = o.billing_address ?? null;
-    const folder = `export/Orders/order_${systemId}`;
-    const data = toCsv(ORDER_COLUMNS, [
-      {
-        Order_ID: systemId,
-        Reference_ID: o.reference_id,
-        Order_Number: o.order_number,
-        Status: o.status,
-        Ordered_At: o.ordered_at,
-        Customer_System_ID: o.customer_system_id,
-        Customer_Reference_ID: o.customer_reference_id,
-        Currency: o.currency,
-        Shipping_Method: o.shipping_method,
-        Subtotal: o.totals.subtotal,
-        Discount: o.totals.discount,
-        Shipping: o.totals.shipping,
-        Tax: o.totals.tax,
-        Total: o.totals.total,
-        Sales_Rep: o.sales_rep,
-        Customer_Notes: o.customer_notes,
-        Ship_First_Name: ship?.first_name,
-        Ship_Last_Name: ship?.last_name,
-        Ship_Company: ship?.company_name,
-        Ship_Line1: ship?.line1,
-        Ship_Line2: ship?.line2,
-        Ship_City: ship?.city,
-        Ship_State: ship?.state,
-        Ship_Postal_Code: ship?.postal_code,
-        Ship_Country: ship?.country,
-        Bill_Line1: bill?.line1,
-        Bill_City: bill?.city,
-        Bill_Postal_Code: bill?.postal_code,
-        Bill_Country: bill?.country,
-      },
-    ]);
-    const items = toCsv(
-      ITEM_COLUMNS,
-      o.lines.map((l, i) => ({ Order_ID: systemId, Line: i + 1, SKU_ID: l.sku, Product_System_ID: l.product_system_id, Quantity: l.quantity, Unit_Price: l.unit_price, Line_Note: l.note })),
-    );
-    return [await put(`${folder}/order_data_${systemId}.csv`, data), await put(`${folder}/order_items_${systemId}.csv`, items)];
+  const stored = { ...record, system_id: systemId };
+  if (kind === "customers") {
+    return [await put(`export/Customers/customer_${systemId}/customer_data_${systemId}.csv`, toCsv(templateColumns("CUSTOMER"), templateRows("CUSTOMER", stored, NO_LOOKUPS)))];
   }
-  const c = record as PlatformCustomer & { system_id: string };
-  const data = toCsv(CUSTOMER_COLUMNS, [
-    {
-      System_ID: systemId,
-      Reference_ID: c.reference_id,
-      Company_Name: c.company_name,
-      Email: c.email,
-      Phone: c.phone,
-      Sales_Rep: c.sales_rep,
-      Pricelist_System_ID: c.price_list_system_id,
-      Pricelist_Reference_ID: c.price_list_reference_id,
-      Payment_Terms: c.payment_terms,
-      Status: c.status,
-    },
-  ]);
-  return [await put(`export/Customers/customer_${systemId}/customer_data_${systemId}.csv`, data)];
+  // order_data is an ORDER file (one row per line, the template's columns) that imports as it is;
+  // order_items lists the lines with the platform's product ids.
+  const folder = `export/Orders/order_${systemId}`;
+  const lines = (record.lines as Array<Record<string, unknown>> | undefined) ?? [];
+  const items = lines.map((l, i) => ({ Order_ID: systemId, Line: i + 1, SKU_ID: l.sku, Product_System_ID: l.product_system_id, Quantity: l.quantity, Unit_Price: l.unit_price, Line_Note: l.note }));
+  return [
+    await put(`${folder}/order_data_${systemId}.csv`, toCsv(templateColumns("ORDER"), templateRows("ORDER", stored, NO_LOOKUPS))),
+    await put(`${folder}/order_items_${systemId}.csv`, toCsv(ITEM_COLUMNS, items)),
+  ];
+}
+
+const NO_LOOKUPS: ExportLookups = { categoryPaths: new Map(), collectionRefs: new Map(), pathOf: () => "" };
+
+/** R2 multipart parts must be at least 5 MiB (all but the last). */
+const PART_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Exports every record of an entity to `export/<ENTITY>/<ENTITY>_DD_MM_YYYY.csv` (`_2`, `_3` … when
+ * that name is taken), reading the platform a page at a time and writing the file in parts, so a
+ * large catalogue never sits in memory as one string.
+ */
+export async function exportEntity(ctx: EngineContext, tenantId: string, entity: DropEntity): Promise<{ path: string; rows: number; records: number }> {
+  const platform = await platformFor(ctx, tenantId);
+  const lookups = await lookupsFor(platform, entity);
+  const path = await freeExportPath(ctx, tenantId, entity);
+  const header = templateColumns(entity);
+  const writer = new DropFileWriter(ctx.env.DROP, `${dropPrefix(tenantId)}${path}`);
+  let rows = 0;
+  let records = 0;
+  try {
+    await writer.write(toCsv(header, []));
+    let cursor: string | null = null;
+    do {
+      const page: { records: Array<Record<string, unknown>>; nextCursor: string | null } = await platform.list(PLATFORM_ENTITY[entity], cursor, 100);
+      const lines = page.records.flatMap((r) => templateRows(entity, r, lookups));
+      rows += lines.length;
+      records += page.records.length;
+      await writer.write(csvRows(header, lines));
+      cursor = page.nextCursor;
+    } while (cursor);
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  return { path, rows, records };
+}
+
+async function lookupsFor(platform: PlatformClient, entity: DropEntity): Promise<ExportLookups> {
+  if (entity !== "PRODUCT" && entity !== "CATEGORY") return NO_LOOKUPS;
+  const categories = await platform.listAll("categories");
+  const pathOf = categoryPathOf(categories);
+  const categoryPaths = new Map<string, string[]>();
+  const collectionRefs = new Map<string, string[]>();
+  if (entity === "PRODUCT") {
+    for (const c of categories) for (const sku of (c.product_skus as string[] | undefined) ?? []) categoryPaths.set(sku, [...(categoryPaths.get(sku) ?? []), pathOf(c)]);
+    for (const c of await platform.listAll("collections")) {
+      if (typeof c.reference_id !== "string") continue;
+      for (const sku of (c.product_skus as string[] | undefined) ?? []) collectionRefs.set(sku, [...(collectionRefs.get(sku) ?? []), c.reference_id]);
+    }
+  }
+  return { categoryPaths, collectionRefs, pathOf };
+}
+
+/** The day's export name for an entity, numbered like import files when the day already has one. */
+async function freeExportPath(ctx: EngineContext, tenantId: string, entity: DropEntity): Promise<string> {
+  const d = new Date();
+  const day = `${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}`;
+  for (let n = 1; ; n++) {
+    const path = `export/${entity}/${entity}_${day}${n === 1 ? "" : `_${n}`}.csv`;
+    if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${path}`))) return path;
+  }
+}
+
+/** Writes one R2 object from text pieces: a single put when small, a multipart upload when not. */
+class DropFileWriter {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private upload: R2MultipartUpload | null = null;
+  private parts: R2UploadedPart[] = [];
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly key: string,
+  ) {}
+
+  async write(text: string): Promise<void> {
+    if (!text) return;
+    const bytes = this.encoder.encode(text);
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= PART_BYTES) await this.flushPart();
+  }
+
+  async close(): Promise<void> {
+    if (!this.upload) {
+      await this.bucket.put(this.key, this.joined(), { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
+      return;
+    }
+    if (this.pendingBytes > 0) await this.flushPart();
+    await this.upload.complete(this.parts);
+  }
+
+  async abort(): Promise<void> {
+    await this.upload?.abort().catch(() => {});
+  }
+
+  private async flushPart(): Promise<void> {
+    this.upload ??= await this.bucket.createMultipartUpload(this.key, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
+    this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.joined()));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private joined(): Uint8Array {
+    const out = new Uint8Array(this.pendingBytes);
+    let at = 0;
+    for (const p of this.pending) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
 }

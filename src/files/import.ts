@@ -1,47 +1,67 @@
-import Papa from "papaparse";
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { importErrors, importKeys, imports, outbox, tenants, type Import } from "../db/schema";
+import { importErrors, importKeys, imports, type Import } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { chunk, commitStatements } from "../engine/records";
 import { log } from "../log";
+import { applyRows, forgetPreview, type RowOutcome, type ValidRow } from "./apply";
 import { errorReportCsv } from "./csv";
-import { dropPrefix } from "./drop";
+import { decodeSlice, encodingName, UNREADABLE, type EncodingState } from "./decode";
+import { dropPrefix, moveFile, rejectFile } from "./drop";
 import { checkImportKey, type DropEntity } from "./names";
+import { notifyImport } from "./notify";
+import { detectFormat, readRecords, type CsvFormat, type CsvRecord } from "./read";
 import { parseRow } from "./rows";
+import { loadDropSettings } from "./settings";
 import { checkHeader } from "./templates";
-import { applyRows, type RowOutcome } from "./apply";
 
 /**
  * Imports of dropped CSV files. A file is read in byte slices (512 KiB by default, some 30,000
- * inventory rows — well inside an invocation's CPU time; an R2 range read
- * each, never the whole file in memory); a slice ends at the last complete row, is parsed with
- * papaparse, validated row by row (zod), checked for keys seen earlier in the file, applied to
- * the platform in batches of 100, and committed together with the new offset in one D1 batch.
- * The next slice is the next queue message, so no invocation runs long, and a crash resumes at
- * the last committed offset: a slice applied but not committed is applied again with the same
- * Idempotency-Keys, which the platform answers from its replay cache — never twice, never skipped.
+ * inventory rows — well inside an invocation's CPU time; an R2 range read each, never the whole
+ * file in memory). Each slice is decoded strictly in the file's encoding (decode.ts), cut where
+ * papaparse ends its last complete record (read.ts), validated row by row (zod), checked for keys
+ * seen earlier in the file, applied to the platform in batches of 100, and committed together
+ * with the new offset in one D1 batch. The next slice is the next queue message, so no
+ * invocation runs long, and a crash resumes at the last committed offset: a slice applied but not
+ * committed is applied again with the same Idempotency-Keys, which the platform answers from its
+ * replay cache — never twice, never skipped.
  */
 
 /** Categories resolve parents anywhere in the file and orders group their lines: read whole. */
 const WHOLE_FILE: ReadonlySet<string> = new Set(["CATEGORY", "ORDER"]);
 const WHOLE_FILE_MAX_BYTES = 20 * 1024 * 1024;
+/** A slice grows (doubling) until it holds a complete record, up to this. */
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 /** Error CSV rows kept at most (the JSON report always has the totals). */
 const ERROR_CSV_MAX_ROWS = 50_000;
 
+const EMPTY_FILE = "the file is empty: it has no header row and no rows; export it again from your system (a file starts with the template's header row)";
+
+/** How the import reads its file, decided from the first slice and kept for the next ones. */
+interface FileFormat extends CsvFormat {
+  encoding: EncodingState;
+  ignored?: string[];
+}
 
 export type ImportStart =
   | { status: "started" | "resumed"; importId: string }
-  | { status: "skipped"; importId: string; reason: "import_open" | "already_imported" | "cancelled" }
-  | { status: "rejected"; reason: string };
+  | { status: "skipped"; importId: string; reason: "import_open" | "cancelled" }
+  | { status: "held"; importId: string; reason: string }
+  | { status: "already_imported"; previousImportId: string; reason: string; movedTo: string }
+  | { status: "rejected"; reason: string; movedTo?: string };
 
-/** Starts (or resumes) the import of one file in `import/<ENTITY>/`; one import per file version. */
-export async function startImport(ctx: EngineContext, tenantId: string, path: string, trigger: "cron" | "manual" | "upload", dryRun = false): Promise<ImportStart> {
+/**
+ * Starts the import of one file in `import/<ENTITY>/`; one import per file version (its etag).
+ * The same version again is not imported twice: one already imported leaves `import/` for
+ * `rejected/`; one whose import failed is held until it changes, unless `resume` (an explicit
+ * request) resumes it where it stopped. A dry run of the same version runs again.
+ */
+export async function startImport(ctx: EngineContext, tenantId: string, path: string, trigger: "cron" | "manual" | "upload", options: { dryRun?: boolean; resume?: boolean } = {}): Promise<ImportStart> {
+  const dryRun = options.dryRun ?? false;
   const name = checkImportKey(path);
   if (!name.ok) {
-    const { rejectFile } = await import("../services/drop");
-    await rejectFile(ctx, tenantId, path, name.reason);
-    return { status: "rejected", reason: name.reason };
+    const movedTo = await rejectFile(ctx, tenantId, path, name.reason, { notify: true });
+    return { status: "rejected", reason: name.reason, movedTo };
   }
   const head = await ctx.env.DROP.head(`${dropPrefix(tenantId)}${path}`);
   if (!head) return { status: "rejected", reason: "no such file in the drop" };
@@ -49,15 +69,34 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
   const now = new Date().toISOString();
   const inserted = await ctx.db
     .insert(imports)
-    .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now, heartbeatAt: now })
+    .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now, heartbeatAt: now, nextRow: 1 })
     .onConflictDoNothing()
     .returning();
   if (inserted.length === 0) {
     const existing = (await ctx.db.select().from(imports).where(and(eq(imports.tenantId, tenantId), eq(imports.path, path), eq(imports.etag, head.etag), eq(imports.dryRun, dryRun ? 1 : 0))).get())!;
     if (existing.status === "running") return { status: "skipped", importId: existing.id, reason: "import_open" };
-    if (existing.status === "done") return { status: "skipped", importId: existing.id, reason: "already_imported" };
+    if (existing.status === "done" && dryRun) {
+      // A dry run answers for the platform as it is now: run it again.
+      await ctx.db.batch([ctx.db.delete(importErrors).where(eq(importErrors.importId, existing.id)), ctx.db.delete(importKeys).where(eq(importKeys.importId, existing.id)), ctx.db.delete(imports).where(eq(imports.id, existing.id))]);
+      return startImport(ctx, tenantId, path, trigger, options);
+    }
     // Someone cancelled it: the schedule leaves it be; an explicit import or upload resumes it.
     if (existing.status === "cancelled" && trigger === "cron") return { status: "skipped", importId: existing.id, reason: "cancelled" };
+    if (existing.status === "done") {
+      const when = (existing.finishedAt ?? existing.startedAt).slice(0, 16).replace("T", " ");
+      const reason = `this file was already imported on ${when} UTC and is the same, byte for byte; nothing was applied again. To import it again, change it or upload it under the next name of the day (e.g. ${name.entity}_DD_MM_YYYY_2.csv)`;
+      const movedTo = await rejectFile(ctx, tenantId, path, reason, { notify: true });
+      return { status: "already_imported", previousImportId: existing.id, reason, movedTo };
+    }
+    if (existing.movedTo?.startsWith("rejected/")) {
+      // The same file as one refused before, uploaded again: refused again, for the same reason.
+      const reason = `the same file, byte for byte, was refused before: ${existing.error ?? "see its report"}`;
+      const movedTo = await rejectFile(ctx, tenantId, path, reason, { notify: true });
+      return { status: "rejected", reason, movedTo };
+    }
+    if (!options.resume) {
+      return { status: "held", importId: existing.id, reason: `its import failed (${existing.error ?? "see its report"}); it is held until the file changes, or until its import is resumed (POST /v1/tenants/${tenantId}/imports {"path": "${path}"})` };
+    }
     // A failed import of this very file resumes from its last committed slice.
     await ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null, heartbeatAt: now, resumes: 0 }).where(eq(imports.id, existing.id));
     await ctx.env.IMPORT.send({ kind: "import", importId: existing.id });
@@ -73,83 +112,110 @@ export async function sendNextSlice(ctx: EngineContext, importId: string): Promi
   await ctx.env.IMPORT.send({ kind: "import", importId });
 }
 
-/** Index just past the last row end (a newline outside quotes) in `bytes`; 0 when there is none. */
-export function lastRowEnd(bytes: Uint8Array): number {
-  let inQuotes = false;
-  let end = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0x22) inQuotes = !inQuotes; // a doubled quote toggles twice: still right
-    else if (b === 0x0a && !inQuotes) end = i + 1;
-  }
-  return end;
+/** Reads `length` bytes at the job's offset; null when the file changed or went away. */
+async function readBytes(ctx: EngineContext, job: Import, length: number): Promise<Uint8Array | null> {
+  if (length <= 0) return new Uint8Array(0);
+  const object = await ctx.env.DROP.get(`${dropPrefix(job.tenantId)}${job.path}`, { range: { offset: job.offset, length }, onlyIf: { etagMatches: job.etag } });
+  if (!object || !("arrayBuffer" in object)) return null;
+  return new Uint8Array(await (object as R2ObjectBody).arrayBuffer());
 }
 
 export async function handleImportSlice(ctx: EngineContext, importId: string): Promise<void> {
   const job = await ctx.db.select().from(imports).where(eq(imports.id, importId)).get();
   if (!job || job.status !== "running") return;
-  const key = `${dropPrefix(job.tenantId)}${job.path}`;
-  const whole = WHOLE_FILE.has(job.entity);
-  if (whole && job.size > WHOLE_FILE_MAX_BYTES) return failImport(ctx, importId, `${job.entity} files are read whole (parents and order lines may be anywhere in the file) and may be at most ${WHOLE_FILE_MAX_BYTES / 1024 / 1024} MiB; split the file`);
-  const sliceBytes = ctx.config.importSliceBytes;
-  const length = whole ? job.size - job.offset : Math.min(sliceBytes, job.size - job.offset);
-  let bytes = new Uint8Array(0);
-  if (length > 0) {
-    const object = await ctx.env.DROP.get(key, { range: { offset: job.offset, length }, onlyIf: { etagMatches: job.etag } });
-    if (!object || !("arrayBuffer" in object)) return failImport(ctx, importId, "the file changed or disappeared while it was imported; upload it again");
-    bytes = new Uint8Array(await (object as R2ObjectBody).arrayBuffer());
-  }
-  const isLast = job.offset + bytes.length >= job.size;
-  const boundary = isLast ? bytes.length : lastRowEnd(bytes);
-  if (boundary === 0 && !isLast) return failImport(ctx, importId, `a row longer than ${Math.round(sliceBytes / 1024)} KiB starts at byte ${job.offset}; check the file's quoting`);
+  const entity = job.entity as DropEntity;
+  const whole = WHOLE_FILE.has(entity);
+  if (whole && job.size > WHOLE_FILE_MAX_BYTES) return failImport(ctx, importId, `${entity} files are read whole (parents and order lines may be anywhere in the file) and may be at most ${WHOLE_FILE_MAX_BYTES / 1024 / 1024} MiB; split the file`, true);
+  if (job.size === 0) return failImport(ctx, importId, EMPTY_FILE, true);
+  const stored: FileFormat | null = job.format ? JSON.parse(job.format) : null;
 
-  let text = new TextDecoder().decode(bytes.subarray(0, boundary));
-  if (job.offset === 0) text = text.replace(/^\uFEFF/, "");
-  const table = Papa.parse<string[]>(text, { skipEmptyLines: "greedy" }).data;
-
-  let header: string[] = job.header ? JSON.parse(job.header) : [];
-  if (!job.header) {
-    const first = table.shift() ?? [];
-    const check = checkHeader(job.entity as DropEntity, first);
-    if (!check.ok) return failImport(ctx, importId, `the header does not match the ${job.entity} template: ${check.problems.join("; ")}`, true);
-    header = check.columns;
+  // Read until the slice holds a complete record (a long multi-line cell may need more than one slice).
+  let length = whole ? job.size - job.offset : Math.min(ctx.config.importSliceBytes, job.size - job.offset);
+  let final: boolean;
+  let decoded: ReturnType<typeof decodeSlice>;
+  let format: FileFormat;
+  let read: ReturnType<typeof readRecords>;
+  for (;;) {
+    const bytes = await readBytes(ctx, job, length);
+    if (!bytes) return failImport(ctx, importId, "the file changed or disappeared while it was imported; the new version is imported on its own");
+    final = job.offset + bytes.length >= job.size;
+    decoded = decodeSlice(bytes, job.offset === 0 ? null : (stored?.encoding ?? "ascii"), final);
+    format = { ...(stored ?? detectFormat(decoded.text, entity)), encoding: decoded.encoding };
+    read = readRecords(decoded.text, format, job.nextRow, final);
+    if (final || read.records.length > 0) break;
+    if (length >= MAX_RECORD_BYTES) {
+      return failImport(ctx, importId, `row ${job.nextRow} is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB, or opens a quoted cell that is never closed; check the quotes on row ${job.nextRow} (a cell that starts with " must end with ", and a " inside it is written twice: "")`, true);
+    }
+    length = Math.min(length * 2, job.size - job.offset);
   }
-  const rows = table.map((cells, i) => ({ number: job.rowsDone + i + 2, cells: Object.fromEntries(header.map((column, c) => [column, (cells[c] ?? "").trim()])) }));
+  const unclosed = read.records.find((r) => r.quoteProblem === "unclosed");
+  if (unclosed) {
+    const start = unclosed.cells.join(format.delimiter).slice(0, 40);
+    return failImport(ctx, importId, `row ${unclosed.row} opens a quoted cell that is never closed (${JSON.stringify(start)}…), so the rest of the file would be read into that cell; a cell that starts with " must end with ", and a " inside a quoted cell is written twice (""). Fix row ${unclosed.row} and upload the file again`, true);
+  }
+
+  let records: CsvRecord[] = read.records;
+  let header: Array<string | null> | null = job.header ? JSON.parse(job.header) : null;
+  if (!header) {
+    const at = records.findIndex((r) => !r.blank);
+    if (at < 0 && final) return failImport(ctx, importId, EMPTY_FILE, true);
+    if (at >= 0) {
+      const settings = await loadDropSettings(ctx, job.tenantId);
+      const check = checkHeader(entity, records[at].cells, { ignoreUnknown: settings.ignore_unknown_columns[entity] });
+      if (!check.ok) return failImport(ctx, importId, `the header (row ${records[at].row}) does not match the ${entity} template: ${check.problems.join("; ")}`, true);
+      header = check.positions;
+      format.ignored = check.ignored;
+      records = records.slice(at + 1);
+    } else records = [];
+  }
 
   // Validate every row; bad rows are reported and never stop the good ones.
   const outcomes: RowOutcome[] = [];
-  const valid: Array<{ number: number; cells: Record<string, string>; value: any }> = [];
-  for (const row of rows) {
-    const parsed = parseRow(job.entity as DropEntity, row.cells, row.number);
-    if (parsed.ok) valid.push({ ...row, value: parsed.value });
-    else for (const e of parsed.errors) outcomes.push({ row: row.number, outcome: "failed", column: e.column, value: e.value, message: e.message, cells: row.cells });
+  const valid: ValidRow[] = [];
+  const invalid: Array<{ number: number; cells: Record<string, string> }> = [];
+  let dataRows = 0;
+  for (const record of records) {
+    if (record.blank) continue;
+    dataRows++;
+    const problems = rowProblems(record, header ?? [], format);
+    const cells = problems.cells;
+    if (problems.outcome) {
+      outcomes.push(problems.outcome);
+      invalid.push({ number: record.row, cells });
+      continue;
+    }
+    const parsed = parseRow(entity, cells, record.row);
+    if (parsed.ok) valid.push({ number: record.row, cells, value: parsed.value });
+    else {
+      invalid.push({ number: record.row, cells });
+      for (const e of parsed.errors) outcomes.push({ row: record.row, outcome: "failed", column: e.column, value: e.value, message: e.message, cells });
+    }
   }
   const unique = await dropDuplicates(ctx, job, valid, outcomes);
-  const applied = await applyRows(ctx, job, unique, `${job.id}:${job.offset}`);
+  const applied = await applyRows(ctx, job, unique, invalid, `${job.id}:${job.offset}`);
   outcomes.push(...applied.outcomes);
 
-  const counts = { created: applied.created, updated: applied.updated, unchanged: applied.unchanged, skipped: outcomes.filter((o) => o.outcome === "skipped").length, failed: outcomes.filter((o) => o.outcome !== "skipped").length };
   const failedRows = new Set(outcomes.filter((o) => o.outcome !== "skipped").map((o) => o.row)).size;
   const skippedRows = new Set(outcomes.filter((o) => o.outcome === "skipped").map((o) => o.row)).size;
-  const statements: BatchItem<"sqlite">[] = [
-    ...chunk(outcomes, 12).map((part) =>
-      ctx.db
-        .insert(importErrors)
-        .values(part.map((o) => ({ importId, row: o.row, columnName: o.column, value: o.value ?? null, message: o.message, outcome: o.outcome, cells: JSON.stringify(o.cells) })))
-        .onConflictDoNothing(),
-    ),
-  ];
+  const statements: BatchItem<"sqlite">[] = chunk(outcomes, 12).map((part) =>
+    ctx.db
+      .insert(importErrors)
+      .values(part.map((o) => ({ importId, row: o.row, columnName: o.column, value: o.value ?? null, message: o.message, outcome: o.outcome, cells: JSON.stringify(o.cells) })))
+      .onConflictDoNothing(),
+  );
   // The offset guard makes a redelivered slice commit nothing a second time.
   const [advanced] = await ctx.db.batch([
     ctx.db
       .update(imports)
       .set({
-        offset: job.offset + boundary,
-        rowsDone: job.rowsDone + rows.length,
-        header: JSON.stringify(header),
-        created: sql`${imports.created} + ${counts.created}`,
-        updated: sql`${imports.updated} + ${counts.updated}`,
-        unchanged: sql`${imports.unchanged} + ${counts.unchanged}`,
+        offset: final ? job.size : job.offset + decoded.bytesOf(read.consumed),
+        nextRow: job.nextRow + read.records.length,
+        rowsDone: job.rowsDone + dataRows,
+        header: header ? JSON.stringify(header) : null,
+        format: JSON.stringify(format),
+        created: sql`${imports.created} + ${applied.created}`,
+        updated: sql`${imports.updated} + ${applied.updated}`,
+        unchanged: sql`${imports.unchanged} + ${applied.unchanged}`,
         skipped: sql`${imports.skipped} + ${skippedRows}`,
         failed: sql`${imports.failed} + ${failedRows}`,
         // Progress: the recovery sweep leaves the import alone and its resumes start over.
@@ -161,8 +227,8 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
     ...statements,
   ] as [any, ...any[]]);
   if ((advanced as unknown[]).length === 0) return; // another delivery committed this slice
-  log.info("import slice committed", { tenant_id: job.tenantId, import_id: importId, offset: job.offset, rows: rows.length, ...counts });
-  if (!isLast) {
+  log.info("import slice committed", { tenant_id: job.tenantId, import_id: importId, offset: job.offset, rows: dataRows, created: applied.created, updated: applied.updated, failed: failedRows, skipped: skippedRows });
+  if (!final) {
     await ctx.env.IMPORT.send({ kind: "import", importId });
     return;
   }
@@ -170,11 +236,38 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
 }
 
 /**
+ * A record's cells by column, and what is wrong with it before any cell is checked: a quote in
+ * the wrong place, text that is not in the file's encoding, more cells than the header has.
+ */
+function rowProblems(record: CsvRecord, header: Array<string | null>, format: FileFormat): { cells: Record<string, string>; outcome?: RowOutcome } {
+  const cells: Record<string, string> = {};
+  header.forEach((column, i) => {
+    if (column) cells[column] = (record.cells[i] ?? "").trim().replaceAll(UNREADABLE, "?");
+  });
+  const fail = (column: string, message: string): { cells: Record<string, string>; outcome: RowOutcome } => ({ cells, outcome: { row: record.row, outcome: "failed", column, value: cells[column], message: `row ${record.row}${column ? `, ${column}` : ""}: ${message}`, cells } });
+  const unreadable = record.cells.findIndex((c) => c.includes(UNREADABLE));
+  if (unreadable >= 0) {
+    const enc = encodingName(format.encoding);
+    const other = format.encoding === "windows-1252" ? "UTF-8 or another encoding" : "another encoding (such as Windows-1252)";
+    return fail(header[unreadable] ?? "", `has characters that are not ${enc} text: the file is ${enc}, but this row is in ${other}. Nothing of this row was imported; save the whole file in one encoding (in Excel: "CSV UTF-8") and upload it again`);
+  }
+  if (record.quoteProblem === "misplaced") {
+    return fail("", `a cell has text after its closing quote; put the whole cell in quotes and write each " inside it twice, e.g. "Monitor 27"" wide"`);
+  }
+  const extra = record.cells.slice(header.length).filter((c) => c.trim() !== "");
+  if (extra.length > 0) {
+    const named = format.delimiter === "\t" ? "tab" : format.delimiter === ";" ? "semicolon" : "comma";
+    return fail("", `has ${record.cells.length} cells but the header has ${header.length} columns; a cell that contains a ${named} must be in quotes`);
+  }
+  return { cells };
+}
+
+/**
  * Keys that identify a record (SKU_ID, Reference_ID …) may appear once per file. The first
  * row with a key wins (it is applied); a later one is reported naming both rows. Keys live in
  * D1 so the check spans slices; the stored row makes a re-run of a slice see its own keys.
  */
-async function dropDuplicates(ctx: EngineContext, job: Import, rows: Array<{ number: number; cells: Record<string, string>; value: any }>, outcomes: RowOutcome[]) {
+async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[], outcomes: RowOutcome[]) {
   const keyed = rows.flatMap((row) => keysOf(job.entity as DropEntity, row.cells).map((k) => ({ row, ...k })));
   if (keyed.length === 0) return rows;
   const statements = chunk(keyed, 30).map((part) =>
@@ -215,17 +308,24 @@ function keysOf(entity: DropEntity, cells: Record<string, string>): Array<{ colu
   return columns[entity].filter((c) => cells[c]).map((c) => ({ column: c, value: cells[c] }));
 }
 
-export async function failImport(ctx: EngineContext, importId: string, reason: string, rejectFile = false): Promise<void> {
+/**
+ * Ends an import as failed. With `rejectFile` (the file itself cannot be imported: its header,
+ * encoding, quoting, size) the file moves to `rejected/` so no pick-up runs it again; otherwise it
+ * stays in `import/`, held until it changes or the import is resumed. One email either way.
+ */
+export async function failImport(ctx: EngineContext, importId: string, reason: string, rejectFileToo = false): Promise<void> {
   const job = await ctx.db.select().from(imports).where(eq(imports.id, importId)).get();
   if (!job || job.status !== "running") return;
   const now = new Date().toISOString();
-  await ctx.db.update(imports).set({ status: "failed", error: reason.slice(0, 1000), finishedAt: now }).where(and(eq(imports.id, importId), eq(imports.status, "running")));
-  if (rejectFile && !job.dryRun) {
-    const { rejectFile: reject } = await import("../services/drop");
-    await reject(ctx, job.tenantId, job.path, reason);
-  }
-  await writeReport(ctx, { ...job, status: "failed", error: reason, finishedAt: now });
-  await notify(ctx, { ...job, status: "failed", error: reason, finishedAt: now });
+  const claimed = await ctx.db.update(imports).set({ status: "failed", error: reason.slice(0, 1000), finishedAt: now }).where(and(eq(imports.id, importId), eq(imports.status, "running"))).returning({ id: imports.id });
+  if (claimed.length === 0) return; // another delivery ended it
+  const movedTo = rejectFileToo && !job.dryRun ? await rejectFile(ctx, job.tenantId, job.path, reason, { notify: false }) : null;
+  const failed: Import = { ...job, status: "failed", error: reason, finishedAt: now, movedTo };
+  failed.errorReportPath = await writeErrorCsv(ctx, failed);
+  failed.reportPath = await writeReport(ctx, failed);
+  await ctx.db.update(imports).set({ movedTo, reportPath: failed.reportPath, errorReportPath: failed.errorReportPath }).where(eq(imports.id, importId));
+  forgetPreview(importId);
+  await notifyImport(ctx, failed, movedTo);
   log.warn("import failed", { tenant_id: job.tenantId, import_id: importId, error: reason });
 }
 
@@ -233,26 +333,21 @@ export async function failImport(ctx: EngineContext, importId: string, reason: s
 async function finishImport(ctx: EngineContext, importId: string): Promise<void> {
   const job = (await ctx.db.select().from(imports).where(eq(imports.id, importId)).get())!;
   const fileName = job.path.split("/").pop()!;
-  const prefix = dropPrefix(job.tenantId);
-  const errorPath = await writeErrorCsv(ctx, job, fileName);
   const now = new Date().toISOString();
-  const done = { ...job, status: "done", finishedAt: now, errorReportPath: errorPath };
-  const reportPath = await writeReport(ctx, done);
-  if (!job.dryRun) {
-    // The file moves only now that its import has finished, so a crash before this resumes it.
-    const source = await ctx.env.DROP.get(`${prefix}${job.path}`);
-    if (source) {
-      await ctx.env.DROP.put(`${prefix}processed/${fileName}`, source.body, { httpMetadata: source.httpMetadata });
-      await ctx.env.DROP.delete(`${prefix}${job.path}`);
-    }
-  }
-  await ctx.db.update(imports).set({ status: "done", finishedAt: now, reportPath, errorReportPath: errorPath }).where(eq(imports.id, importId));
+  // The file moves only now that its import has finished, so a crash before this resumes it.
+  const movedTo = !job.dryRun && (await moveFile(ctx, job.tenantId, job.path, `processed/${fileName}`)) ? `processed/${fileName}` : null;
+  const done: Import = { ...job, status: "done", finishedAt: now, movedTo };
+  done.errorReportPath = await writeErrorCsv(ctx, done);
+  done.reportPath = await writeReport(ctx, done);
+  await ctx.db.update(imports).set({ status: "done", finishedAt: now, reportPath: done.reportPath, errorReportPath: done.errorReportPath, movedTo }).where(eq(imports.id, importId));
   await ctx.db.delete(importKeys).where(eq(importKeys.importId, importId));
-  await notify(ctx, { ...done, reportPath });
+  forgetPreview(importId);
+  await notifyImport(ctx, done, movedTo);
   log.info("import finished", { tenant_id: job.tenantId, import_id: importId, rows: job.rowsDone, created: job.created, updated: job.updated, skipped: job.skipped, failed: job.failed });
 }
 
 export function importReport(job: Import) {
+  const format: FileFormat | null = job.format ? JSON.parse(job.format) : null;
   return {
     id: job.id,
     file: job.path,
@@ -261,8 +356,11 @@ export function importReport(job: Import) {
     status: job.status,
     progress: { rows_done: job.rowsDone, bytes_done: job.offset, bytes_total: job.size, percent: job.size ? Math.round((job.offset / job.size) * 1000) / 10 : 100 },
     counts: { created: job.created, updated: job.updated, unchanged: job.unchanged, skipped: job.skipped, failed: job.failed },
+    encoding: format ? encodingName(format.encoding).toLowerCase() : null,
+    ignored_columns: format?.ignored ?? [],
     report: job.reportPath,
     error_report: job.errorReportPath,
+    moved_to: job.movedTo ?? null,
     error: job.error,
     started_at: job.startedAt,
     finished_at: job.finishedAt,
@@ -277,8 +375,8 @@ async function writeReport(ctx: EngineContext, job: Import): Promise<string> {
 }
 
 /** The original rows that had problems, with an `Error` column, in row order. */
-async function writeErrorCsv(ctx: EngineContext, job: Import, fileName: string): Promise<string | null> {
-  const header: string[] = job.header ? JSON.parse(job.header) : [];
+async function writeErrorCsv(ctx: EngineContext, job: Import): Promise<string | null> {
+  const header = (job.header ? (JSON.parse(job.header) as Array<string | null>) : []).filter((c): c is string => c !== null);
   const byRow = new Map<number, { cells: Record<string, string>; errors: string[] }>();
   let after = 0;
   for (;;) {
@@ -292,37 +390,9 @@ async function writeErrorCsv(ctx: EngineContext, job: Import, fileName: string):
     after = page[page.length - 1].row;
   }
   if (byRow.size === 0) return null;
+  const fileName = job.path.split("/").pop()!;
   const path = `reports/${fileName.replace(/\.csv$/i, "")}${job.dryRun ? ".dry-run" : ""}.errors.csv`;
   // The original columns plus Error (each message names its row): fixed, the file can be dropped again as it is.
   await ctx.env.DROP.put(`${dropPrefix(job.tenantId)}${path}`, errorReportCsv(header, [...byRow].map(([, e]) => ({ cells: e.cells, errors: e.errors }))), { httpMetadata: { contentType: "text/csv" } });
   return path;
 }
-
-/** Decision 7: the email is an outbox row first, then the send_email binding. */
-async function notify(ctx: EngineContext, job: Import): Promise<void> {
-  const tenant = await ctx.db.select({ email: tenants.notificationEmail }).from(tenants).where(eq(tenants.id, job.tenantId)).get();
-  if (!tenant?.email) return;
-  const fileName = job.path.split("/").pop();
-  const subject = `${job.dryRun ? "Dry run" : "Import"} of ${fileName}: ${job.status === "done" ? (job.failed > 0 ? `done with ${job.failed} row errors` : "done") : "failed"}`;
-  const body = [
-    `${job.entity} file ${job.path}${job.dryRun ? " (dry run: nothing was applied)" : ""}`,
-    `status: ${job.status}${job.error ? ` — ${job.error}` : ""}`,
-    `rows read: ${job.rowsDone}; created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, skipped ${job.skipped}, failed ${job.failed}`,
-    `report: GET /v1/tenants/${job.tenantId}/imports/${job.id}${job.reportPath ? ` and ${job.reportPath} in your drop` : ""}`,
-    job.errorReportPath ? `rows with problems (original rows plus an Error column): ${job.errorReportPath}` : "",
-  ]
-    .filter(Boolean)
-    .join("\n");
-  const id = crypto.randomUUID();
-  const now = new Date().toISOString();
-  await ctx.db.insert(outbox).values({ id, tenantId: job.tenantId, recipient: tenant.email, subject, body, status: "pending", createdAt: now });
-  try {
-    await ctx.env.EMAIL.send({ from: "imports@switchyard.example", to: tenant.email, subject, text: body } as never);
-    await ctx.db.update(outbox).set({ status: "sent", sentAt: new Date().toISOString() }).where(eq(outbox.id, id));
-  } catch (err) {
-    // The outbox row stays pending with the reason; the email can be sent again from there.
-    await ctx.db.update(outbox).set({ status: "failed", error: (err as Error).message.slice(0, 500) }).where(eq(outbox.id, id));
-    log.warn("import email not sent", { tenant_id: job.tenantId, import_id: job.id, error: (err as Error).message });
-  }
-}
-

@@ -62,20 +62,33 @@ function uuid(instead: string) {
     const lower = v.toLowerCase();
     return uuidSchema.safeParse(lower).success
       ? ok(lower)
-      : fail(`is not a platform id (a UUID such as 0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b); copy it from an export, or leave it empty and use ${instead}`);
+      : fail(`is not a System ID (the 36-character id of letters, digits and dashes in an export); copy it from an export, or leave it empty and use ${instead}`);
   });
 }
 
 const CURRENCY_SIGN = /^[$€£¥]|[$€£¥]$/;
 
+/**
+ * A plain number the way the template wants it (digits, `.` for decimals), read from what a
+ * spreadsheet or an ERP wrote, or null when there is none: a suggested fix must itself import.
+ */
+function plainAmount(v: string): string | null {
+  let s = v.replace(/[$€£¥\s]/g, "");
+  if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
+  else if (/^\d+,\d+$/.test(s)) s = s.replace(",", ".");
+  else if (/^\d+(\.\d+)?e[+-]?\d+$/i.test(s)) s = Number(s).toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 });
+  return /^(\d+(\.\d+)?|\.\d+)$/.test(s) ? s : null;
+}
+
 /** A non-negative decimal with `.` for decimals; common spreadsheet spellings get a precise fix. */
 function parseAmount(v: string): Parsed<number> {
   if (/^(\d+(\.\d+)?|\.\d+)$/.test(v)) return ok(Number(v));
   if (/^-(\d+(\.\d+)?|\.\d+)$/.test(v)) return fail("is negative; write 0 or more");
-  if (CURRENCY_SIGN.test(v)) return fail(`has a currency symbol; write the number alone, such as ${v.replace(/[$€£¥\s]/g, "") || "12.50"}`);
-  if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return fail(`has a thousands separator; write ${v.replace(/,/g, "")}`);
-  if (/^\d+,\d+$/.test(v)) return fail(`uses a comma for decimals; write ${v.replace(",", ".")}`);
-  if (/^\d+(\.\d+)?e[+-]?\d+$/i.test(v)) return fail(`is in scientific notation; write the full number, such as ${Number(v)}`);
+  const plain = plainAmount(v);
+  if (CURRENCY_SIGN.test(v)) return fail(`has a currency symbol; write the number alone, such as ${plain ?? "12.50"}`);
+  if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return fail(`has a thousands separator; write ${plain}`);
+  if (/^\d+,\d+$/.test(v)) return fail(`uses a comma for decimals; write ${plain}`);
+  if (/^\d+(\.\d+)?e[+-]?\d+$/i.test(v)) return fail(`is in scientific notation; write the full number, such as ${plain}`);
   return fail("is not a number; write a number such as 12.50");
 }
 
@@ -133,7 +146,11 @@ function parseDate(v: string): Parsed<string> {
     if (month > 12 && swapped) return fail(`is not a real date: dates are day first (DD/MM/YYYY); write ${dmy[2]}/${dmy[1]}/${dmy[3]} or ${swapped}`);
     return fail(`is not a real date; ${DATE_FIX}`);
   }
-  if (/^\d{5}(\.\d+)?$/.test(v)) return fail(`looks like a spreadsheet's date number; format the column as a date and ${DATE_FIX}`);
+  if (/^\d{5}(\.\d+)?$/.test(v)) {
+    // A spreadsheet's serial day number (days since 30 Dec 1899), e.g. 45553.
+    const day = new Date(Date.UTC(1899, 11, 30) + Math.floor(Number(v)) * 86_400_000).toISOString().slice(0, 10);
+    return fail(`looks like a spreadsheet's date number (the column is not formatted as a date); write ${day}, and format the column as a date`);
+  }
   return fail(`is not a date; ${DATE_FIX}`);
 }
 
@@ -146,8 +163,10 @@ const isoDateTime = z.iso.datetime({ offset: true });
 function dateOrDateTime() {
   return cell("date", (v) => {
     if (isoDateTime.safeParse(v).success) return ok(v);
-    if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) {
-      return fail(`has no time zone; add one, such as ${v.replace(" ", "T")}Z or ${v.replace(" ", "T")}+02:00, or write the date alone`);
+    const local = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?$/.exec(v);
+    if (local) {
+      const at = `${local[1]}T${local[2]}${local[3] ?? ":00"}`;
+      return fail(`has no time zone; add one, such as ${at}Z or ${at}+02:00, or write the date alone`);
     }
     const day = parseDate(v);
     if (day.ok) return ok(`${day.value}T00:00:00Z`);

@@ -196,33 +196,55 @@ export function canonicalColumn(entity: DropEntity, name: string): string | null
   return TEMPLATES[entity].find((c) => normaliseColumnName(c.name) === key)?.name ?? null;
 }
 
-export type HeaderCheck = { ok: true; columns: string[] } | { ok: false; problems: string[] };
+export type HeaderCheck =
+  | {
+      ok: true;
+      /** Canonical names of the template columns present, in file order. */
+      columns: string[];
+      /** Per position in the file: the canonical column it holds, or null (an `Error` column, an ignored one). */
+      positions: Array<string | null>;
+      /** Unknown columns left out because the entity is set to ignore them, as the file names them. */
+      ignored: string[];
+    }
+  | { ok: false; problems: string[] };
 
 /**
- * Checks a file's header against the template: every required column present, no unknown,
- * blank or repeated column, and for each one-of pair at least one column present. Order is
- * free. `columns` are the canonical names in file order; the `Error` column of an error report
- * is ignored so a corrected report can be uploaded again.
+ * Checks a file's header against the template: every required column present, no blank or
+ * repeated column, no unknown column (unless `ignoreUnknown`), and for each one-of pair at
+ * least one column present. Order is free. The `Error` column of an error report is ignored so
+ * a corrected report can be uploaded again.
  */
-export function checkHeader(entity: DropEntity, header: string[]): HeaderCheck {
+export function checkHeader(entity: DropEntity, header: string[], options: { ignoreUnknown?: boolean } = {}): HeaderCheck {
   const template = TEMPLATES[entity];
   const expected = `the ${entity} columns are ${template.map((c) => (c.required ? `${c.name} (required)` : c.name)).join(", ")}`;
   const problems: string[] = [];
   const columns: string[] = [];
+  const positions: Array<string | null> = [];
+  const ignored: string[] = [];
   const seen = new Map<string, number>();
+  const unknown: string[] = [];
 
   header.forEach((raw, index) => {
     const position = index + 1;
     const cell = String(raw ?? "");
+    positions.push(null);
     if (normaliseColumnName(cell) === "") {
+      // A trailing empty header cell (a spreadsheet's stray last comma) over empty cells is harmless.
+      if (options.ignoreUnknown) return;
       problems.push(`column ${position} has no name; name it or delete the column (${expected})`);
       return;
     }
     if (normaliseColumnName(cell) === normaliseColumnName(ERROR_COLUMN)) return;
     const name = canonicalColumn(entity, cell);
+    const shown = cell.replace(/^\uFEFF/, "").trim();
     if (!name) {
+      if (options.ignoreUnknown) {
+        ignored.push(shown);
+        return;
+      }
       const hint = closest(entity, cell);
-      problems.push(`unknown column "${cell.replace(/^\uFEFF/, "").trim()}"${hint ? ` (did you mean ${hint}?)` : ""}; ${expected}`);
+      unknown.push(shown);
+      problems.push(`unknown column "${shown}"${hint ? ` (did you mean ${hint}?)` : ""}; ${expected}`);
       return;
     }
     const earlier = seen.get(name);
@@ -232,6 +254,7 @@ export function checkHeader(entity: DropEntity, header: string[]): HeaderCheck {
     }
     seen.set(name, position);
     columns.push(name);
+    positions[index] = name;
   });
 
   for (const column of template) {
@@ -240,7 +263,10 @@ export function checkHeader(entity: DropEntity, header: string[]): HeaderCheck {
   for (const [a, b] of ONE_OF_COLUMNS[entity]) {
     if (!seen.has(a) && !seen.has(b)) problems.push(`the file needs a ${a} or a ${b} column (or both); ${expected}`);
   }
-  return problems.length ? { ok: false, problems } : { ok: true, columns };
+  if (unknown.length > 0) {
+    problems.push(`to import files with extra columns, delete them, or set the drop to ignore unknown ${entity} columns (PUT …/drop/settings {"ignore_unknown_columns": {"${entity}": true}})`);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, columns, positions, ignored };
 }
 
 /** The template column nearest to a misspelt one (at most two edits away), if any. */

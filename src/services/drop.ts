@@ -1,8 +1,9 @@
+import { and, eq } from "drizzle-orm";
+import { dropUploads } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { ApiError } from "../errors";
-import { dropPrefix } from "../files/drop";
+import { dropPrefix, rejectFile } from "../files/drop";
 import { checkImportKey, safeDropPath } from "../files/names";
-import { log } from "../log";
 
 /**
  * The tenant's drop in R2: `import/<ENTITY>/`, `processed/`, `rejected/`, `reports/`,
@@ -20,7 +21,7 @@ export type UploadOutcome = { path: string; size: number; status: "stored" } | {
 /**
  * Stores a file as it streams in (the request body goes to R2 without being buffered). A
  * file under `import/` with a wrong name or in the wrong folder is moved to `rejected/` with a
- * report that says what the name must be.
+ * report that says what the name must be, and the tenant is emailed.
  */
 export async function uploadFile(ctx: EngineContext, tenantId: string, path: string, body: ReadableStream | ArrayBuffer | string, contentType?: string): Promise<UploadOutcome> {
   const { key, path: clean } = keyOf(tenantId, path);
@@ -32,43 +33,46 @@ async function afterStore(ctx: EngineContext, tenantId: string, path: string, si
   if (!path.startsWith("import/")) return { path, size, status: "stored" };
   const name = checkImportKey(path);
   if (name.ok) return { path, size, status: "stored" };
-  const movedTo = await rejectFile(ctx, tenantId, path, name.reason);
+  const movedTo = await rejectFile(ctx, tenantId, path, name.reason, { notify: true });
   return { path, size, status: "rejected", reason: name.reason, moved_to: movedTo };
 }
 
-/** Moves a file to `rejected/` and writes `reports/<name>.rejected.json` with the reason. */
-export async function rejectFile(ctx: EngineContext, tenantId: string, path: string, reason: string): Promise<string> {
-  const prefix = dropPrefix(tenantId);
-  const fileName = path.split("/").pop()!;
-  const target = `rejected/${fileName}`;
-  const source = await ctx.env.DROP.get(`${prefix}${path}`);
-  if (source) {
-    await ctx.env.DROP.put(`${prefix}${target}`, source.body, { httpMetadata: source.httpMetadata });
-    await ctx.env.DROP.delete(`${prefix}${path}`);
-  }
-  const report = { file: path, moved_to: target, status: "rejected", reason, at: new Date().toISOString() };
-  await ctx.env.DROP.put(`${prefix}reports/${fileName}.rejected.json`, JSON.stringify(report, null, 2), { httpMetadata: { contentType: "application/json" } });
-  log.info("drop file rejected", { tenant_id: tenantId, path, reason });
-  return target;
-}
-
-/** Multipart upload for large files: start, send parts (≥ 5 MiB each but the last), complete. */
+/**
+ * Multipart upload for large files: start, send parts (≥ 5 MiB each but the last), complete. An
+ * upload belongs to the tenant and path that started it; any other upload id is unknown (404).
+ */
 export async function startUpload(ctx: EngineContext, tenantId: string, path: string) {
   const { key, path: clean } = keyOf(tenantId, path);
   const upload = await ctx.env.DROP.createMultipartUpload(key, { httpMetadata: { contentType: "text/csv" } });
+  await ctx.db.insert(dropUploads).values({ uploadId: upload.uploadId, tenantId, path: clean, createdAt: new Date().toISOString() });
   return { path: clean, upload_id: upload.uploadId };
 }
 
-export async function uploadPart(ctx: EngineContext, tenantId: string, path: string, uploadId: string, partNumber: number, body: ReadableStream | ArrayBuffer) {
-  const { key } = keyOf(tenantId, path);
+async function ownUpload(ctx: EngineContext, tenantId: string, uploadId: string, path: string | undefined) {
+  const upload = await ctx.db.select().from(dropUploads).where(and(eq(dropUploads.uploadId, uploadId), eq(dropUploads.tenantId, tenantId))).get();
+  if (!upload) throw new ApiError("not_found", "no such upload; start one with POST …/drop/uploads {path}");
+  if (path !== undefined && path !== "" && path !== upload.path) {
+    throw new ApiError("bad_request", `path: this upload is for ${upload.path}, not ${path}`, [{ path: "path", message: `must be ${upload.path} (or left out)` }]);
+  }
+  return { key: `${dropPrefix(tenantId)}${upload.path}`, path: upload.path };
+}
+
+export async function uploadPart(ctx: EngineContext, tenantId: string, path: string | undefined, uploadId: string, partNumber: number, body: ReadableStream | ArrayBuffer) {
+  const { key } = await ownUpload(ctx, tenantId, uploadId, path);
   const part = await ctx.env.DROP.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body);
   return { part_number: part.partNumber, etag: part.etag };
 }
 
-export async function completeUpload(ctx: EngineContext, tenantId: string, path: string, uploadId: string, parts: Array<{ part_number: number; etag: string }>): Promise<UploadOutcome> {
-  const { key, path: clean } = keyOf(tenantId, path);
-  const object = await ctx.env.DROP.resumeMultipartUpload(key, uploadId).complete(parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })));
-  return afterStore(ctx, tenantId, clean, object.size);
+export async function completeUpload(ctx: EngineContext, tenantId: string, path: string | undefined, uploadId: string, parts: Array<{ part_number: number; etag: string }>): Promise<UploadOutcome> {
+  const upload = await ownUpload(ctx, tenantId, uploadId, path);
+  let object: R2Object;
+  try {
+    object = await ctx.env.DROP.resumeMultipartUpload(upload.key, uploadId).complete(parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })));
+  } catch (err) {
+    throw new ApiError("bad_request", `the upload could not be completed: ${(err as Error).message}; send every part's part_number and etag as the part uploads answered them`);
+  }
+  await ctx.db.delete(dropUploads).where(eq(dropUploads.uploadId, uploadId));
+  return afterStore(ctx, tenantId, upload.path, object.size);
 }
 
 export async function listFiles(ctx: EngineContext, tenantId: string, prefix: string, cursor?: string) {

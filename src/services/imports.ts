@@ -1,27 +1,32 @@
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
-import { dropSchedules, dropSettings, importErrors, imports } from "../db/schema";
+import { dropSchedules, dropSettings, importErrors, imports, outbox } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
 import { ApiError, invalid } from "../errors";
 import { dropPrefix } from "../files/drop";
+import { exportEntity } from "../files/export";
 import { importReport, startImport, type ImportStart } from "../files/import";
 import { runDropScheduler, scanDrop } from "../files/pickup";
-import { ENTITIES, safeDropPath } from "../files/names";
+import { ENTITIES, safeDropPath, type DropEntity } from "../files/names";
 import { dropSettingsSchema, loadDropSettings } from "../files/settings";
 
-/** Imports a file of the drop now (or as a dry run: the report and counts, nothing applied). */
+/**
+ * Imports a file of the drop now (or as a dry run: the report and counts, nothing applied). An
+ * import of this very file that failed resumes where it stopped.
+ */
 export async function importNow(ctx: EngineContext, tenantId: string, path: string, dryRun: boolean): Promise<ImportStart> {
   const safe = safeDropPath(path);
   if (!safe.ok) throw new ApiError("bad_request", `path: ${safe.reason}`, [{ path: "path", message: safe.reason }]);
   if (!safe.path.startsWith("import/")) throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
   if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${safe.path}`))) throw new ApiError("not_found", "no such file in the drop");
-  return startImport(ctx, tenantId, safe.path, "manual", dryRun);
+  return startImport(ctx, tenantId, safe.path, "manual", { dryRun, resume: true });
 }
 
 export async function getDropSettings(ctx: EngineContext, tenantId: string) {
   return loadDropSettings(ctx, tenantId);
 }
 
+/** Replaces the drop settings; keys left out take their defaults. */
 export async function putDropSettings(ctx: EngineContext, tenantId: string, input: unknown) {
   const parsed = dropSettingsSchema.safeParse(input);
   if (!parsed.success) throw invalid(parsed.error.issues);
@@ -79,6 +84,21 @@ export async function resumeImportForTenant(ctx: EngineContext, tenantId: string
   else if (job.status === "done") throw new ApiError("conflict", "this import is done; there is nothing to resume");
   else if (!(await reopenImport(ctx, job))) throw new ApiError("conflict", `this import is ${job.status} and cannot be resumed`);
   return importReport(await tenantImport(ctx, tenantId, importId));
+}
+
+/** The tenant's emails (the outbox), newest first. */
+export async function listNotifications(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
+  const where = f.before ? and(eq(outbox.tenantId, tenantId), lt(outbox.createdAt, f.before)) : eq(outbox.tenantId, tenantId);
+  const rows = await ctx.db.select().from(outbox).where(where).orderBy(desc(outbox.createdAt), desc(outbox.id)).limit(f.limit);
+  return {
+    items: rows.map((m) => ({ id: m.id, recipient: m.recipient, subject: m.subject, body: m.body, status: m.status, error: m.error, created_at: m.createdAt, sent_at: m.sentAt })),
+    next_before: rows.length === f.limit ? rows[rows.length - 1].createdAt : null,
+  };
+}
+
+/** Exports every record of an entity to the drop, in its import template's columns. */
+export async function exportNow(ctx: EngineContext, tenantId: string, entity: DropEntity) {
+  return exportEntity(ctx, tenantId, entity);
 }
 
 export const DROP_ENTITIES = ENTITIES;

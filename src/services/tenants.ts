@@ -3,6 +3,7 @@ import { connections, cursors, mappings, outbox, recordErrors, runPages, runs, t
 import { tenantStub } from "../engine/vendor-http";
 import { platformAad, seal } from "../crypto/secrets";
 import type { EngineContext } from "../engine/context";
+import { deleteDrop } from "../files/drop";
 import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
 
 export interface TenantInput {
@@ -52,12 +53,15 @@ export async function updateTenant(ctx: EngineContext, id: string, patch: Omit<P
 
 /**
  * Offboarding: every row of the tenant goes (keys, connections, cursors, runs, mappings,
- * record errors, receipts, outbox) in one D1 batch, and its Durable Object forgets its tokens.
+ * record errors, receipts, outbox) in one D1 batch, its file drop (files, imports, settings)
+ * with it, and its Durable Object forgets its tokens.
  */
 export async function deleteTenant(ctx: EngineContext, id: string): Promise<boolean> {
   const existing = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, id) });
   if (!existing) return false;
   const connectionIds = ctx.db.select({ id: connections.id }).from(connections).where(eq(connections.tenantId, id));
+  // The drop first: should this fail, the tenant is still there to delete again.
+  await deleteDrop(ctx, id);
   await ctx.db.batch([
     ctx.db.delete(cursors).where(inArray(cursors.connectionId, connectionIds)),
     ctx.db.delete(runPages).where(inArray(runPages.runId, ctx.db.select({ id: runs.id }).from(runs).where(eq(runs.tenantId, id)))),

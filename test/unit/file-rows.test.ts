@@ -50,7 +50,7 @@ describe("templates", () => {
     expect(templateCsv("INVENTORY")).toBe("SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit,Warehouse\r\n");
     for (const entity of ENTITIES) {
       const header = templateCsv(entity).replace(/\r\n$/, "").split(",");
-      expect(checkHeader(entity, header)).toEqual({ ok: true, columns: TEMPLATES[entity].map((c) => c.name) });
+      expect(checkHeader(entity, header)).toMatchObject({ ok: true, columns: TEMPLATES[entity].map((c) => c.name) });
     }
   });
 
@@ -66,8 +66,10 @@ describe("checkHeader", () => {
     expect(checkHeader("INVENTORY", ["\uFEFF sku_id ", "AVAILABLE", "warehouse", "backorder allowed"])).toEqual({
       ok: true,
       columns: ["SKU_ID", "Available", "Warehouse", "Backorder_Allowed"],
+      positions: ["SKU_ID", "Available", "Warehouse", "Backorder_Allowed"],
+      ignored: [],
     });
-    expect(checkHeader("CUSTOMER", ["Reference ID", "Company Name", "Status"])).toEqual({ ok: true, columns: ["Reference_ID", "Company_Name", "Status"] });
+    expect(checkHeader("CUSTOMER", ["Reference ID", "Company Name", "Status"])).toMatchObject({ ok: true, columns: ["Reference_ID", "Company_Name", "Status"] });
   });
 
   it("names a missing required column and lists the expected ones", () => {
@@ -89,7 +91,17 @@ describe("checkHeader", () => {
     expect(result.problems[2]).toMatch(/^unknown column "Colour"; the PRODUCT columns are/);
     expect(result.problems[3]).toBe("column Status appears twice (columns 4 and 7); keep one");
     expect(result.problems[4]).toMatch(/^missing required column Name; /);
-    expect(result.problems).toHaveLength(5);
+    expect(result.problems[5]).toMatch(/ignore_unknown_columns/);
+    expect(result.problems).toHaveLength(6);
+  });
+
+  it("leaves unknown columns out when the entity is set to ignore them, keeping every cell in its column", () => {
+    expect(checkHeader("PRODUCT", ["Colour", "SKU_ID", "Reference_ID", "Error", "Name", "Status", "Internal Note"], { ignoreUnknown: true })).toEqual({
+      ok: true,
+      columns: ["SKU_ID", "Reference_ID", "Name", "Status"],
+      positions: [null, "SKU_ID", "Reference_ID", null, "Name", "Status", null],
+      ignored: ["Colour", "Internal Note"],
+    });
   });
 
   it("needs one column of each identity or customer pair", () => {
@@ -100,7 +112,7 @@ describe("checkHeader", () => {
   });
 
   it("ignores the Error column of an error report uploaded again", () => {
-    expect(checkHeader("INVENTORY", ["SKU_ID", "Available", "Error"])).toEqual({ ok: true, columns: ["SKU_ID", "Available"] });
+    expect(checkHeader("INVENTORY", ["SKU_ID", "Error", "Available"])).toEqual({ ok: true, columns: ["SKU_ID", "Available"], positions: ["SKU_ID", null, "Available"], ignored: [] });
   });
 });
 
@@ -142,7 +154,7 @@ describe("cells", () => {
     expect(row("1/2/2025")).toMatchObject({ ok: true, value: { On_Order_ETA: "2025-02-01" } });
     expect(errorsOf(row("09/18/2024")).On_Order_ETA).toBe('row 4, On_Order_ETA: "09/18/2024" is not a real date: dates are day first (DD/MM/YYYY); write 18/09/2024 or 2024-09-18');
     expect(errorsOf(row("2024-02-30")).On_Order_ETA).toMatch(/^row 4, On_Order_ETA: "2024-02-30" is not a real date; write YYYY-MM-DD such as 2024-09-18/);
-    expect(errorsOf(row("45553")).On_Order_ETA).toMatch(/looks like a spreadsheet's date number; format the column as a date/);
+    expect(errorsOf(row("45553")).On_Order_ETA).toBe('row 4, On_Order_ETA: "45553" looks like a spreadsheet\'s date number (the column is not formatted as a date); write 2024-09-18, and format the column as a date');
     expect(errorsOf(row("Sept 18")).On_Order_ETA).toBe('row 4, On_Order_ETA: "Sept 18" is not a date; write YYYY-MM-DD such as 2024-09-18 (or DD/MM/YYYY such as 18/09/2024)');
   });
 
@@ -267,7 +279,7 @@ describe("PRODUCT rows", () => {
         6,
       ),
     );
-    expect(errors.System_ID).toBe('row 6, System_ID: "123" is not a platform id (a UUID such as 0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b); copy it from an export, or leave it empty and use Reference_ID');
+    expect(errors.System_ID).toBe('row 6, System_ID: "123" is not a System ID (the 36-character id of letters, digits and dashes in an export); copy it from an export, or leave it empty and use Reference_ID');
     expect(errors.Name).toMatch(/^row 6, Name: "x+" is 501 characters long; shorten it to 500 or fewer$/);
     expect(errors.Status).toBe('row 6, Status: "live" is not active or inactive; write active or inactive');
     expect(errors.UPC).toBe('row 6, UPC: "1.23457E+11" is in scientific notation (a spreadsheet turned the UPC into a number); format the column as Text and type the full UPC');
@@ -525,7 +537,7 @@ describe("ORDER rows", () => {
     expect(errors.Status).toBe('row 9, Status: "open" is not one of draft, confirmed, partially_shipped, shipped, completed, cancelled; write one of draft, confirmed, partially_shipped, shipped, completed, cancelled');
     expect(errors.Quantity).toBe('row 9, Quantity: "0" is 0; write 1 or more');
     expect(errors.Currency).toBe('row 9, Currency: "dollars" is not a three-letter currency code; write one such as USD or EUR');
-    expect(errors.Ordered_At).toBe('row 9, Ordered_At: "2024-09-18 14:30" has no time zone; add one, such as 2024-09-18T14:30Z or 2024-09-18T14:30+02:00, or write the date alone');
+    expect(errors.Ordered_At).toBe('row 9, Ordered_At: "2024-09-18 14:30" has no time zone; add one, such as 2024-09-18T14:30:00Z or 2024-09-18T14:30:00+02:00, or write the date alone');
     expect(errors.Subtotal).toBe("row 9, Subtotal: is empty; write the order's subtotal, such as 120.00");
     expect(errors.Total).toBe('row 9, Total: "48,18" uses a comma for decimals; write 48.18');
     expect(errors.Ship_Country).toBe("row 9, Ship_Country: is empty but the row has a shipping address (Ship_First_Name, Ship_Line1, Ship_City, Ship_State, Ship_Postal_Code); fill it in or clear the Ship_ columns");
@@ -537,4 +549,49 @@ describe("ORDER rows", () => {
     expect(errors.Reference_ID).toBe("row 4, Reference_ID: is empty and so is Order_ID; fill in one of them (on a first import, your own id in Reference_ID)");
     expect(errors.Customer_Reference_ID).toMatch(/is empty and so is Customer_System_ID/);
   });
+});
+
+describe("a suggested fix is itself valid input", () => {
+  const bases: Record<string, Record<string, string>> = {
+    PRODUCT: { SKU_ID: "S", Reference_ID: "P1", Name: "N", Status: "active" },
+    INVENTORY: { SKU_ID: "S", Available: "1" },
+    ADDRESS: { Address_Reference_ID: "A1", Customer_Reference_ID: "C1", Type: "billing", Line1: "1 Main St", City: "Austin", Country: "US" },
+    ORDER: { Reference_ID: "O1", Order_Number: "1", Status: "confirmed", Customer_Reference_ID: "C1", SKU_ID: "S", Quantity: "1", Unit_Price: "1", Subtotal: "1", Total: "1" },
+  };
+  // [entity, column, what a spreadsheet or an ERP wrote]
+  const cases: Array<[string, string, string]> = [
+    ["PRODUCT", "Price", "$1,234.50"],
+    ["PRODUCT", "Price", "€12,50"],
+    ["PRODUCT", "Price", "12,50 €"],
+    ["PRODUCT", "Price", "1,234,567.89"],
+    ["PRODUCT", "Price", "1.5e-7"],
+    ["PRODUCT", "Price", "2.5E+3"],
+    ["PRODUCT", "Price", "12,5"],
+    ["PRODUCT", "Cost", "£ 3"],
+    ["INVENTORY", "Available", "1,234"],
+    ["INVENTORY", "Available", "2.5"],
+    ["INVENTORY", "Available", "1e3"],
+    ["INVENTORY", "On_Order_ETA", "09/18/2024"],
+    ["INVENTORY", "On_Order_ETA", "45553"],
+    ["ADDRESS", "Country", "Germany"],
+    ["ORDER", "Ordered_At", "2024-09-18 14:30"],
+    ["ORDER", "Ordered_At", "2024-09-18 14:30:05"],
+    ["ORDER", "Quantity", "0.5"],
+  ];
+  /** The values a message tells the partner to write: after "write" or "such as", up to "or", ";" or the end. */
+  const suggestions = (message: string) =>
+    [...message.matchAll(/(?:write(?: the number alone,| the full number,| a whole number)?(?: such as)?|such as) (\S+?)(?=(?: or |;|\)|$))/g)].map((m) => m[1]).filter((v) => !/^(a|the|one|YYYY-MM-DD)$/.test(v));
+
+  for (const [entity, column, value] of cases) {
+    it(`${entity}.${column} "${value}"`, () => {
+      const bad = parseRow(entity as never, { ...bases[entity], [column]: value }, 5);
+      const message = errorsOf(bad)[column];
+      expect(message, JSON.stringify(bad)).toBeDefined();
+      const fixes = suggestions(message);
+      for (const fix of fixes) {
+        const fixed = parseRow(entity as never, { ...bases[entity], [column]: fix }, 5);
+        expect(fixed.ok, `${message} → ${fix}: ${JSON.stringify(fixed)}`).toBe(true);
+      }
+    });
+  }
 });

@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { ImportStart } from "../../files/import";
+import { dropSettingsSchema } from "../../files/settings";
 import { templateCsv } from "../../files/templates";
-import { cancelImportForTenant, DROP_ENTITIES, getDropSettings, getImport, importNow, listImports, putDropSettings, resumeImportForTenant, scanDrop } from "../../services/imports";
+import { cancelImportForTenant, DROP_ENTITIES, exportNow, getDropSettings, getImport, importNow, listImports, listNotifications, putDropSettings, resumeImportForTenant, scanDrop } from "../../services/imports";
 import { createRouter } from "../app";
 import { commonErrors } from "../errors";
 import { body, json, TenantParams } from "../schemas";
@@ -18,8 +20,11 @@ const Import = z
     status: z.string().openapi({ description: "running | done | failed | cancelled" }),
     progress: z.object({ rows_done: z.number(), bytes_done: z.number(), bytes_total: z.number(), percent: z.number() }),
     counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), skipped: z.number(), failed: z.number() }),
+    encoding: z.string().nullable().openapi({ description: "how the file was read: utf-8, windows-1252, utf-16le or utf-16be" }),
+    ignored_columns: z.array(z.string()).openapi({ description: "unknown columns left out (when the entity is set to ignore them)" }),
     report: z.string().nullable(),
     error_report: z.string().nullable(),
+    moved_to: z.string().nullable().openapi({ description: "processed/<file> or rejected/<file>; null while the file stays in import/" }),
     error: z.string().nullable(),
     started_at: z.string(),
     finished_at: z.string().nullable(),
@@ -30,13 +35,34 @@ const ImportDetail = Import.extend({
   next_after_row: z.number().nullable(),
 }).openapi("ImportDetail");
 const StartImport = z.strictObject({ path: z.string().min(1).max(512).openapi({ example: "import/PRODUCT/PRODUCT_23_11_2026.csv" }), dry_run: z.boolean().default(false) }).openapi("StartImport");
-const ImportStarted = z.object({ status: z.string(), import_id: z.string().optional(), reason: z.string().optional() }).openapi("ImportStarted");
-const Settings = z
+const ImportStarted = z
   .object({
-    schedules: z.record(z.string(), z.object({ enabled: z.boolean().optional(), interval_minutes: z.number() })).optional(),
-    exports: z.object({ orders: z.boolean().optional(), customers: z.boolean().optional() }).optional(),
+    status: z.string().openapi({ description: "started | resumed | skipped (an import of this file is running) | held (its import failed; it waits until the file changes) | already_imported (moved to rejected/) | rejected" }),
+    import_id: z.string().optional(),
+    previous_import_id: z.string().optional().openapi({ description: "already_imported: the import that imported this very file" }),
+    reason: z.string().optional(),
+    moved_to: z.string().optional(),
   })
-  .openapi("DropSettings");
+  .openapi("ImportStarted");
+const Settings = dropSettingsSchema.openapi("DropSettings");
+const Notification = z
+  .object({ id: z.string(), recipient: z.string(), subject: z.string(), body: z.string(), status: z.string().openapi({ description: "pending | sent | failed" }), error: z.string().nullable(), created_at: z.string(), sent_at: z.string().nullable() })
+  .openapi("Notification");
+
+/** What starting an import answers: never the counts of an earlier import as if it ran again. */
+function started(r: ImportStart) {
+  switch (r.status) {
+    case "already_imported":
+      return { status: r.status, previous_import_id: r.previousImportId, reason: r.reason, moved_to: r.movedTo };
+    case "rejected":
+      return { status: r.status, reason: r.reason, ...(r.movedTo ? { moved_to: r.movedTo } : {}) };
+    case "held":
+    case "skipped":
+      return { status: r.status, import_id: r.importId, reason: r.reason };
+    default:
+      return { status: r.status, import_id: r.importId };
+  }
+}
 
 export const importRoutes = createRouter();
 
@@ -55,18 +81,17 @@ importRoutes.openapi(
   async (c) => {
     const { path, dry_run } = c.req.valid("json");
     const result = await importNow(c.get("engine"), c.req.valid("param").tenantId, path, dry_run);
-    const out = { status: result.status, ...("importId" in result ? { import_id: result.importId } : {}), ...("reason" in result ? { reason: result.reason } : {}) };
-    return c.json(out, result.status === "started" || result.status === "resumed" ? 202 : 200);
+    return c.json(started(result), result.status === "started" || result.status === "resumed" ? 202 : 200);
   },
 );
 
 importRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/drop/scan", tags, summary: "Pick up every waiting file now (all entities, or one)", security, request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ entity: Entity.optional() }).strict() } }, required: false } }, responses: { 200: json(z.object({ items: z.array(z.object({ path: z.string(), status: z.string(), import_id: z.string().optional(), reason: z.string().optional() })) }), "What was picked up"), ...commonErrors } }),
+  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/drop/scan", tags, summary: "Pick up every waiting file now (all entities, or one)", security, request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ entity: Entity.optional() }).strict() } }, required: false } }, responses: { 200: json(z.object({ items: z.array(ImportStarted.extend({ path: z.string() })) }), "What was picked up"), ...commonErrors } }),
   async (c) => {
     const entity = (await c.req.json().catch(() => ({})))?.entity as string | undefined;
     const entities = entity ? [Entity.parse(entity)] : DROP_ENTITIES;
     const items = await scanDrop(c.get("engine"), c.req.valid("param").tenantId, entities as never, "manual");
-    return c.json({ items: items.map((i) => ({ path: i.path, status: i.status, ...("importId" in i ? { import_id: i.importId } : {}), ...("reason" in i ? { reason: i.reason } : {}) })) }, 200);
+    return c.json({ items: items.map((i) => ({ path: i.path, ...started(i) })) }, 200);
   },
 );
 
@@ -124,4 +149,30 @@ importRoutes.openapi(
     const { entity } = c.req.valid("param");
     return c.body(templateCsv(entity as never), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${entity}_template.csv"` });
   },
+);
+
+importRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/drop/exports",
+    tags,
+    summary: "Export every record of an entity to export/<ENTITY>/<ENTITY>_DD_MM_YYYY.csv, in the columns of its import template (System IDs filled in): edit it and drop it back into import/<ENTITY>/",
+    security,
+    request: { params: TenantParams, ...body(z.strictObject({ entity: Entity }).openapi("StartExport")) },
+    responses: { 201: json(z.object({ path: z.string(), rows: z.number(), records: z.number() }), "Written"), ...commonErrors },
+  }),
+  async (c) => c.json(await exportNow(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json").entity as never), 201),
+);
+
+importRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/notifications",
+    tags: ["Notifications"],
+    summary: "The tenant's emails (import results, refused files), newest first, with whether each was sent",
+    security,
+    request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) },
+    responses: { 200: json(z.object({ items: z.array(Notification), next_before: z.string().nullable() }), "Notifications"), ...commonErrors },
+  }),
+  async (c) => c.json(await listNotifications(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );
