@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { dropSchedules, dropSettings, importErrors, imports } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { ApiError, invalid } from "../errors";
@@ -7,6 +7,7 @@ import { importReport, startImport, type ImportStart } from "../files/import";
 import { runDropScheduler, scanDrop } from "../files/pickup";
 import { ENTITIES, safeDropPath } from "../files/names";
 import { dropSettingsSchema, loadDropSettings } from "../files/settings";
+import { newestFirst, nextBefore, olderThan } from "./paging";
 
 /** Imports a file of the drop now (or as a dry run: the report and counts, nothing applied). */
 export async function importNow(ctx: EngineContext, tenantId: string, path: string, dryRun: boolean): Promise<ImportStart> {
@@ -35,9 +36,9 @@ export async function putDropSettings(ctx: EngineContext, tenantId: string, inpu
 }
 
 export async function listImports(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
-  const where = f.before ? and(eq(imports.tenantId, tenantId), lt(imports.startedAt, f.before)) : eq(imports.tenantId, tenantId);
-  const rows = await ctx.db.select().from(imports).where(where).orderBy(desc(imports.startedAt)).limit(f.limit);
-  return { items: rows.map(importReport), next_before: rows.length === f.limit ? rows[rows.length - 1].startedAt : null };
+  const where = and(eq(imports.tenantId, tenantId), olderThan(imports.startedAt, imports.id, f.before));
+  const rows = await ctx.db.select().from(imports).where(where).orderBy(...newestFirst(imports.startedAt, imports.id)).limit(f.limit);
+  return { items: rows.map(importReport), next_before: nextBefore(rows, f.limit, (r) => ({ time: r.startedAt, id: r.id })) };
 }
 
 /** One import: progress while it runs, the report when it is done, and its row problems (paged by row). */
