@@ -113,7 +113,7 @@ describe("scheduling", () => {
     }
     const first = await api("GET", `/v1/tenants/${tenant.id}/runs?limit=2&connection_id=${conn.id}`, { token: tenant.key });
     expect(first.body.items).toHaveLength(2);
-    expect(first.body.next_before).toBe(first.body.items[1].started_at);
+    expect(first.body.next_before).toBe(`${first.body.items[1].started_at}_${first.body.items[1].id}`);
     const second = await api("GET", `/v1/tenants/${tenant.id}/runs?limit=2&before=${encodeURIComponent(first.body.next_before)}`, { token: tenant.key });
     expect(second.body.items).toHaveLength(1);
     expect(second.body.next_before).toBeNull();
