@@ -16,8 +16,8 @@ async function walk(tenant: TestTenant, path: string, limit: number): Promise<st
   let before: string | null = null;
   for (let pages = 0; pages < 50; pages++) {
     const sep = path.includes("?") ? "&" : "?";
-    const query = `${sep}limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`;
-    const res = await api("GET", `${path}${query}`, { token: tenant.key });
+    const query: string = `${sep}limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`;
+    const res: { status: number; body: any } = await api("GET", `${path}${query}`, { token: tenant.key });
     expect(res.status).toBe(200);
     ids.push(...res.body.items.map((i: { id: string }) => i.id));
     before = res.body.next_before;
@@ -65,7 +65,7 @@ describe("paging never skips rows that share a timestamp", () => {
       "INSERT INTO push_log (id, tenant_id, connection_id, event_id, event_type, entity, system_id, action, created_at) VALUES (?, ?, ?, ?, 'order.confirmed', 'orders', ?, 'created', ?)",
       [SAME_MS, EARLIER].map((t) => [crypto.randomUUID(), tenant.id, conn.id, `evt-${t}`, crypto.randomUUID(), t]),
     );
-    const res = await api("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}/pushes?before=${encodeURIComponent(SAME_MS)}`, { token: tenant.key });
+    const res: { status: number; body: any } = await api("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}/pushes?before=${encodeURIComponent(SAME_MS)}`, { token: tenant.key });
     expect(res.body.items.map((p: { created_at: string }) => p.created_at)).toEqual([EARLIER]);
   });
 });

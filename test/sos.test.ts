@@ -152,6 +152,29 @@ describe("SOS inventory → platform", () => {
     });
   }
 
+  it("after a throttle, nothing leaves during the pause and the waiting pages go at the pace, not in a burst", async () => {
+    // SOS refills slower (1.5/s) than the hub's default pace (110 a minute), so it throttles now and then;
+    // six pages at once, so several wait for a slot whenever it does.
+    const s = await sosSetup({ requests_per_minute: 110, request_burst: 1, max_parallel_pages: 6 }, { throttle: true, requestsPerSecond: 1.5, burst: 1, throttleScope: "account" });
+    await s.sos.generateItems(2400, { prefix: "P" });
+    await sync(s, "inventory");
+    const [run] = await settle(s.tenant, 55_000);
+    expect(run, run.error).toMatchObject({ status: "succeeded" });
+
+    // Timestamps as the simulator saw the calls arrive.
+    const calls = ((await s.sos.stats()).requests as Array<{ path: string; at: string; throttled?: boolean }>).filter((r) => r.path.startsWith("/api/v2/"));
+    const atMs = calls.map((r) => Date.parse(r.at)).sort((a, b) => a - b);
+    const throttles = calls.filter((r) => r.throttled).map((r) => Date.parse(r.at));
+    expect(throttles.length).toBeGreaterThan(0);
+    for (const t of throttles) {
+      // Calls on their way when SOS answered may arrive just after; then nothing until the pause (1 s) ends.
+      expect(atMs.filter((at) => at > t + 250 && at < t + 950).map((at) => at - t), "calls during the pause").toEqual([]);
+    }
+    // At 110 a minute two calls fit in a second; waiters released together would put four or more there.
+    const busiest = Math.max(...atMs.map((start) => atMs.filter((at) => at >= start && at < start + 1000).length));
+    expect(busiest, `call times: ${atMs.map((at) => at - atMs[0]).join(", ")} ms`).toBeLessThanOrEqual(3);
+  });
+
   it("with the connection's default budget the hub paces itself under SOS's rate: no throttle at all", async () => {
     const throttled = await throttledPull({ requests_per_minute: 110, request_burst: 1, max_parallel_pages: 4 }, "429");
     expect(throttled.total).toBe(0);
