@@ -240,6 +240,34 @@ describe("platform → SOS orders, customers and payments", () => {
     expect(await soFor(s.sos, "WEB-502")).toBeUndefined();
   });
 
+  it("a Reference ID corrected on the platform counts at once: for the re-push after the next sync and for a replay", async () => {
+    const s = await orderSetup({ schedules: { inventory: { enabled: true, interval_minutes: 120 } } });
+    await s.sos.seed("item", [{ id: 14, name: "Late", sku: "L", available: 9, onPO: 0 }]);
+    const [late] = await s.store.seed("products", [{ reference_id: "late-x", sku: "LATE", name: "Late", status: "active" }]);
+    const orderId = await pushOrder(s, "WEB-511", [{ sku: "LATE", quantity: 2 }]);
+    await waitFor(async () => (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "missing_reference_id"), 20_000, "the order error");
+
+    // An inventory sync while the Reference ID is still wrong: item 14 is skipped, the order fails again.
+    const t0 = Date.now();
+    await runCron(t0 + 3 * 3_600_000);
+    await settle(s.tenant, 45_000, 1);
+    await waitFor(async () => (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "missing_reference_id" && e.attempts >= 2), 20_000, "the re-push after the sync");
+
+    // The fix on the platform, then the next sync: its re-push reads the fix, not a cached product list.
+    await s.store.seed("products", [{ system_id: late.system_id, reference_id: "14", sku: "LATE", name: "Late", status: "active" }]);
+    await runCron(t0 + 6 * 3_600_000);
+    const so = await waitFor(() => soFor(s.sos, "WEB-511"), 30_000, "the sales order after the fix");
+    expect(so.lines.map((l: any) => [l.item.id, l.quantity])).toEqual([[14, 2]]);
+    await waitFor(async () => (await listErrors(s.tenant, "?status=resolved")).some((e) => e.external_id === orderId), 20_000, "the order error to resolve");
+
+    // The inventory row skipped for want of a product is replayed: it finds the product at once.
+    const skipped = (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "no_reference_mapping" && e.external_id === "14");
+    expect(skipped).toBeTruthy();
+    expect((await api("POST", `/v1/tenants/${s.tenant.id}/errors/${skipped.id}/replay`, { token: s.tenant.key })).status).toBe(202);
+    await waitFor(async () => (await s.store.records("inventory")).find((r: any) => r.sku === "LATE"), 20_000, "the inventory row after the replay");
+    await waitFor(async () => (await listErrors(s.tenant, "?status=resolved")).some((e) => e.id === skipped.id), 20_000, "the skipped row to resolve");
+  });
+
   it("line notes are reported, or appended to the comment when the connection says so", async () => {
     const reported = await orderSetup();
     await pushOrder(reported, "WEB-503", [{ sku: "WID", quantity: 1, note: "gift wrap" }]);

@@ -131,8 +131,6 @@ export interface PushContext<S> {
   ensurePushed(entity: string, systemId: string): Promise<string>;
   /** Writes one platform record back (e.g. an order SOS has shipped becomes read-only there). */
   writePlatform(entity: PlatformEntity, record: Record<string, unknown>): Promise<void>;
-  /** The tenant's platform products by reference id and system id. */
-  products(): Promise<ProductIndex>;
   /** A value of this connection kept for a while in the isolate (facts that rarely change, e.g. its company). */
   cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
   now(): Date;

@@ -103,7 +103,8 @@ export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessag
 async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: number, page: number, result: PageResult): Promise<void> {
   const puller = conn.connector.pullers[run.entity];
   const scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
-  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`);
+  // The products a run checks its records against are read after the run started, once for all its pages.
+  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`, Math.min(Date.parse(run.startedAt), Date.now()));
   const now = new Date().toISOString();
   const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${run.id} AND pass = ${pass} AND page = ${page})`;
   const batchResult = await ctx.db.batch([
@@ -196,6 +197,6 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [missing], now) as [any]);
     return;
   }
-  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`);
+  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`, msg.replayedAt ?? Date.now());
   if (statements.length > 0) await ctx.db.batch(statements as [any, ...any[]]);
 }

@@ -8,7 +8,6 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
-import { productIndex } from "./products";
 import { exportWanted, writeExport, type ExportEvent } from "../files/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
@@ -228,7 +227,6 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
       return (row?.origin as RecordOrigin | undefined) ?? null;
     },
     readPlatform,
-    products: () => productIndex(ctx, conn.row.tenantId),
     async writePlatform(entity, record) {
       const platform = await platformFor(ctx, conn.row.tenantId);
       const key = `push-writeback:${msg.eventId}:${entity}:${await sha256Hex(stableJson(record))}`;

@@ -59,13 +59,15 @@ export async function upsertPulledRecords(
   settings: unknown,
   records: PulledRecord[],
   idempotencyScope: string,
+  /** The platform products `map` sees were read no earlier than this (ms since epoch). */
+  productsLoadedAfter?: number,
 ): Promise<UpsertOutcome> {
   const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const failed: FailedRecord[] = [];
   const existing = await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId));
 
   const toPush: PushItem[] = [];
-  const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId) : NO_PRODUCTS };
+  const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId, productsLoadedAfter) : NO_PRODUCTS };
   let skipped = 0;
   for (const pulled of records) {
     const mapped = puller.map(pulled.raw, settings, lookups);
