@@ -240,7 +240,7 @@ describe("platform customers → SellerCloud", () => {
     const store = platformStore(tenant.platformKey);
     const [pulled] = await store.records("customers");
 
-    await store.seed("customers", [{ system_id: pulled.system_id, reference_id: "30001", company_name: "Li Trading Co", email: "buying@li.test", status: "active" }]);
+    await store.seed("customers", [{ system_id: pulled.system_id, reference_id: "30001", company_name: "Li Trading Co", email: "buying@li.test", payment_terms: "Net 30", status: "active" }]);
     await webhook(tenant, "customer.updated", pulled.system_id);
     const skipped = await waitFor(async () => (await listPushes(tenant, conn.id, "?action=skipped")).at(0), 20_000, "the skip");
     expect(skipped.detail).toContain("SellerCloud is master");
@@ -257,6 +257,7 @@ describe("platform customers → SellerCloud", () => {
     await runCron(Date.now() + 2 * HOUR);
     await settle(tenant, 45_000, 2);
     const [after] = await store.records("customers");
-    expect(after).toMatchObject({ company_name: "Li Trading Intl", email: "buying@li.test" });
+    // Payment terms SellerCloud cannot hold are not pulled back as empty.
+    expect(after).toMatchObject({ reference_id: "30001", company_name: "Li Trading Intl", email: "buying@li.test", payment_terms: "Net 30" });
   });
 });

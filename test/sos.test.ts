@@ -268,6 +268,24 @@ describe("platform → SOS orders, customers and payments", () => {
     await waitFor(async () => (await listErrors(s.tenant, "?status=resolved")).some((e) => e.id === skipped.id), 20_000, "the skipped row to resolve");
   });
 
+  it("a customer pulled back after it was pushed stays the platform's: reference id, phone, terms, no addresses added", async () => {
+    const s = await orderSetup();
+    const [customer] = await s.store.seed("customers", [
+      { reference_id: "WEB-C10", company_name: "Gamma Goods", email: "buy@gamma.test", phone: "555-0199", payment_terms: "Net 15", status: "active" },
+    ]);
+    await signedWebhook(s.tenant, platformEvent("customer.created", customer.system_id));
+    await waitFor(async () => (await s.sos.records("customer")).find((c) => c.name === "Gamma Goods"), 20_000, "the customer in SOS");
+    const before = (await s.store.records("customers")).find((c: any) => c.system_id === customer.system_id);
+
+    await sync(s, "customers");
+    const [run] = await settle(s.tenant);
+    expect(run).toMatchObject({ entity: "customers", status: "succeeded", counts: { failed: 0 } });
+    const after = (await s.store.records("customers")).find((c: any) => c.system_id === customer.system_id);
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ reference_id: "WEB-C10", phone: "555-0199", payment_terms: "Net 15" });
+    expect((await s.store.records("addresses")).filter((a: any) => a.customer_system_id === customer.system_id)).toEqual([]);
+  });
+
   it("line notes are reported, or appended to the comment when the connection says so", async () => {
     const reported = await orderSetup();
     await pushOrder(reported, "WEB-503", [{ sku: "WID", quantity: 1, note: "gift wrap" }]);

@@ -3,7 +3,7 @@ import type { PlatformCustomer, PlatformOrder, PlatformShipment } from "../../pl
 import { getJson, jsonOf, listEnvelope, sendJson } from "./client";
 import { customerDetail } from "./customers";
 import { customerChanges, newCustomerBody, orderBody, platformOwnedCustomerFields, shipmentPlan, type CustomerDetailView, type Refusal, type VendorOrderView } from "./push-map";
-import type { SellerCloudSettings } from "./settings";
+import { PUSHED_CUSTOMER_FIELDS, type SellerCloudSettings } from "./settings";
 
 /**
  * Platform → SellerCloud pushes, driven by platform webhooks. Each one looks before it
@@ -72,9 +72,9 @@ export const customersPusher: EntityPusher<SellerCloudSettings> = {
     }
 
     const origin = (await ctx.originOf("customers", systemId)) ?? "vendor";
-    const fields = platformOwnedCustomerFields(settings, origin);
+    const fields = platformOwnedCustomerFields(settings, origin).filter((f) => PUSHED_CUSTOMER_FIELDS.includes(f));
     if (fields.length === 0) {
-      return { action: "skipped", externalId: linked, detail: `SellerCloud is master of this customer's fields (it came from ${origin === "vendor" ? "SellerCloud" : "the platform"}; see customer_field_owners)` };
+      return { action: "skipped", externalId: linked, detail: `SellerCloud is master of this customer's company name, email and sales rep (it came from ${origin === "vendor" ? "SellerCloud" : "the platform"}; see customer_field_owners)` };
     }
     const detail = (await customerDetail(http, linked)) as CustomerView | null;
     if (!detail) throw new PushRefused("not_found_at_vendor", `SellerCloud customer ${linked} no longer exists; delete the mapping or re-create the customer`);
