@@ -76,6 +76,16 @@ const ConfigSchema = z.strictObject({
   clockOffsetMs: z.number(),
   throttle: ThrottleSchema.nullable(),
   badLoginStatus: z.number().int().min(400).max(599),
+  /**
+   * SinglePackage without a PackageID: "first" is the documented reading ("the update will be
+   * applied to the first package of the order"), so a second call overwrites the first
+   * package's tracking; "first-free-or-append" is a kinder guess ([I]).
+   */
+  singlePackageWithoutId: z.enum(["first", "first-free-or-append"]),
+  /** [I] Create Shipping Packages "is intended for orders that have not been shipped": refused on a shipped order, or done. */
+  createPackagesOnShipped: z.enum(["refuse", "allow"]),
+  /** [I] Create Shipping Packages with a package whose Items list is empty: refused (Items "Is Required"), or an empty package. */
+  emptyPackageItems: z.enum(["refuse", "allow"]),
 });
 
 type SimConfig = z.infer<typeof ConfigSchema>;
@@ -91,6 +101,9 @@ const DEFAULT_CONFIG: SimConfig = {
   clockOffsetMs: 0,
   throttle: null,
   badLoginStatus: 400,
+  singlePackageWithoutId: "first",
+  createPackagesOnShipped: "refuse",
+  emptyPackageItems: "refuse",
 };
 
 export const DEFAULT_COMPANY = { ID: 163, CompanyName: "Default Company" };

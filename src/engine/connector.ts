@@ -120,6 +120,8 @@ export interface PushContext<S> {
   settings: S;
   /** The vendor id linked to a platform record of one of `entities` (pulled, pushed or linked). */
   externalIdOf(entities: string[], systemId: string): Promise<string | null>;
+  /** This connection's links of `entity` whose vendor id starts with `externalIdPrefix` (a shipment's `orderId:` pairs). */
+  linkedRecords(entity: string, externalIdPrefix: string): Promise<Array<{ externalId: string; systemId: string }>>;
   /** Who created a linked pair, or null when the record is not linked yet. */
   originOf(entity: string, systemId: string): Promise<RecordOrigin | null>;
   /** Reads a platform record by system_id (null when the platform has none). */

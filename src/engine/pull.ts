@@ -9,7 +9,7 @@ import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
 import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
-import { tenantStub, vendorHttp } from "./vendor-http";
+import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
 
 /** Re-walks of one window before the run gives up (and the next run retries it). */
 const MAX_PASSES = 5;
@@ -55,7 +55,7 @@ async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | 
 
 /** One vendor read for a connection: under a page permit, with the authorised HTTP function. */
 export function readVendor<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>): Promise<T> {
-  return withPermit(ctx, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs)));
+  return withPermit(ctx, conn, () => reportingThrottles(ctx.env, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs))));
 }
 
 const windowOf = (run: Run): Window => ({ from: run.windowFrom, to: run.windowTo! });

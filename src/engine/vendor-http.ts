@@ -84,3 +84,18 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
     return send(req, await token(first));
   };
 }
+
+/**
+ * Runs vendor work and, when the vendor throttles it, tells the tenant DO at once: waiters of
+ * the connection must not send in the time it takes the message to reach its retry.
+ */
+export async function reportingThrottles<T>(env: Env, conn: LoadedConnection, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof VendorError && err.kind === "throttle" && !(err instanceof WaitForSlot)) {
+      await tenantStub(env, conn.row.tenantId).reportThrottle(conn.row.id, err.resetAt ?? Date.now() + 60_000);
+    }
+    throw err;
+  }
+}

@@ -283,7 +283,9 @@ export class TenantDurableObject extends DurableObject<Env> {
    * the waiters then go at the connection's pace, not in a burst that is throttled again.
    */
   async reportThrottle(connectionId: string, resetAt: number): Promise<void> {
-    const until = Math.max(this.pausedUntil.get(connectionId) ?? 0, resetAt);
+    // The same throttle is reported by the work that met it and again by its queue message.
+    if (resetAt <= (this.pausedUntil.get(connectionId) ?? 0)) return;
+    const until = resetAt;
     this.pausedUntil.set(connectionId, until);
     this.throttles.set(connectionId, (this.throttles.get(connectionId) ?? 0) + 1);
     this.buckets.set(connectionId, { tokens: 1, updatedAt: until });
