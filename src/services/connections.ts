@@ -149,8 +149,9 @@ export async function deleteConnection(ctx: EngineContext, tenantId: string, con
 export async function testConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
   try {
-    const details = await conn.connector.testConnection(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings);
-    return { ok: true as const, details };
+    const { warnings, ...details } = await conn.connector.testConnection(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings);
+    // The login and reads worked; warnings say what will still fail later (e.g. no company chosen).
+    return { ok: true as const, details, ...(Array.isArray(warnings) && warnings.length > 0 ? { warnings: warnings.map(String) } : {}) };
   } catch (err) {
     const kind = err instanceof VendorError ? err.kind : "error";
     return { ok: false as const, error: { kind, message: (err as Error).message } };
