@@ -62,7 +62,6 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   }
 
   async function send(req: VendorRequest, token: string): Promise<Response> {
-    await slot();
     const url = new URL(conn.row.baseUrl.replace(/\/+$/, "") + req.path);
     for (const [k, v] of req.query ?? []) url.searchParams.append(k, v);
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
@@ -76,11 +75,14 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
     return result.token;
   }
 
+  // The slot comes before the token: a login is a call too, and none leaves during a pause.
   return async (req) => {
+    await slot();
     const first = await token();
     const res = await send(req, first);
     if (res.status !== 401) return res;
     // One refresh per rejected token, shared by every concurrent caller (single-flight in the DO).
+    await slot();
     return send(req, await token(first));
   };
 }

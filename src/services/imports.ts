@@ -49,12 +49,24 @@ export async function getImport(ctx: EngineContext, tenantId: string, importId: 
     .select()
     .from(importErrors)
     .where(and(eq(importErrors.importId, importId), gt(importErrors.row, f.after ?? 0)))
-    .orderBy(asc(importErrors.row))
+    .orderBy(asc(importErrors.row), asc(importErrors.columnName))
     .limit(f.limit);
+  // A row can have several problems (one per column) and the next page starts after a row:
+  // a full page carries the rest of its last row's problems, so none fall between pages.
+  const last = errors.length === f.limit ? errors[errors.length - 1] : null;
+  if (last) {
+    errors.push(
+      ...(await ctx.db
+        .select()
+        .from(importErrors)
+        .where(and(eq(importErrors.importId, importId), eq(importErrors.row, last.row), gt(importErrors.columnName, last.columnName)))
+        .orderBy(asc(importErrors.columnName))),
+    );
+  }
   return {
     ...importReport(job),
     errors: errors.map((e) => ({ row: e.row, column: e.columnName, value: e.value, outcome: e.outcome, message: e.message })),
-    next_after_row: errors.length === f.limit ? errors[errors.length - 1].row : null,
+    next_after_row: last ? last.row : null,
   };
 }
 
