@@ -115,6 +115,12 @@ export interface OrderItemRecord {
   FinalValueFee: number;
 }
 
+/** One order item's units in a package (`OrderPackageItemDto`). */
+export interface PackageItem {
+  OrderItemID: number;
+  Qty: number;
+}
+
 export interface PackageRecord {
   ID: number;
   TrackingNumber: string | null;
@@ -127,6 +133,8 @@ export interface PackageRecord {
   DeclaredValue: number;
   /** Renders as `DeliveryStatus` 1 (Shipped), else 0 (UnShipped). */
   Shipped: boolean;
+  /** What the package holds; empty unless Create Shipping Packages (or a seed) said. */
+  Items: readonly PackageItem[];
 }
 
 export interface OrderNote {
@@ -228,6 +236,7 @@ function emptyPackage(id: number): PackageRecord {
     FinalShippingFee: 0,
     DeclaredValue: 0,
     Shipped: false,
+    Items: [],
   };
 }
 
@@ -687,7 +696,7 @@ function renderSingleOrder(order: OrderRecord, timeZone: string): Record<string,
       OrderItemCount: String(order.Items.length),
       IsModified: false,
     },
-    OrderPackages: order.Packages.map(renderPackage),
+    OrderPackages: order.Packages.map((pkg) => renderPackage(order, pkg)),
     LastUpdated: at(order.LastUpdated),
     OrderSiteCode: null,
     OrderItemDiscountAllowed: true,
@@ -762,8 +771,8 @@ function renderSingleItem(order: OrderRecord, item: OrderItemRecord): Record<str
   };
 }
 
-/** `OrderPackageDto`. [I]: packages list no items (the API never says which items a package holds). */
-function renderPackage(pkg: PackageRecord): Record<string, unknown> {
+/** `OrderPackageDto`; its items are those Create Shipping Packages put there ([I]: none otherwise). */
+function renderPackage(order: OrderRecord, pkg: PackageRecord): Record<string, unknown> {
   return {
     ID: pkg.ID,
     TrackingNumber: pkg.TrackingNumber,
@@ -779,7 +788,10 @@ function renderPackage(pkg: PackageRecord): Record<string, unknown> {
     DeliveryDate: null,
     DeliveryStatus: pkg.Shipped ? 1 : 0,
     DeclaredValue: pkg.DeclaredValue,
-    Items: [],
+    Items: pkg.Items.map((line) => {
+      const item = order.Items.find((i) => i.ID === line.OrderItemID);
+      return { PackageID: pkg.ID, OrderItemID: line.OrderItemID, OrderItemBundleItemID: 0, ProductID: item?.ProductID ?? null, Qty: line.Qty, ItemName: item?.DisplayName ?? null };
+    }),
     EnableOrderShipmentTrackingAPI: false,
   };
 }
@@ -803,6 +815,8 @@ export const ORDER_API_ROUTES: ApiRoute[] = [
   { method: "POST", path: "/api/Orders", handle: handleCreateOrder },
   { method: "PUT", path: "/api/Orders/ShippingStatus", handle: handleShippingStatus },
   { method: "PUT", path: "/api/Orders/ShippingStatus/SinglePackage", handle: handleSinglePackage },
+  { method: "POST", path: "/api/Orders/{orderID}/Shipping/Packages", handle: handleCreatePackages },
+  { method: "PUT", path: "/api/Orders/SetUnshipped", handle: handleSetUnshipped },
   { method: "GET", path: "/api/Orders/{id}", handle: handleOrder },
 ];
 
@@ -1187,11 +1201,11 @@ async function handleShippingStatus({ account, req }: ApiContext): Promise<Respo
 
 /**
  * `PUT /api/Orders/ShippingStatus/SinglePackage`: one package per call. A given PackageID must be one
- * of the order's; without one, the first package that has no tracking number, else a new package
- * appended ([I]: the docs say "omit → first package", which would overwrite package 1 on every call).
- * ShipDate (default now) is set only when the order was not shipped yet; afterwards it is frozen.
- * Carrier and method become the order's. Answers the older doc's body: NewPackages lists an
- * appended package as `{oldPackageID: 0, newPackageID}` ([I]).
+ * of the order's. Without one, per `singlePackageWithoutId`: the first package, as documented (a
+ * second number overwrites the first), or ([I]) the first package that has no tracking number, else
+ * a new package appended. ShipDate (default now) is set only when the order was not shipped yet;
+ * afterwards it is frozen. Carrier and method become the order's. Answers the older doc's body:
+ * NewPackages lists an appended package as `{oldPackageID: 0, newPackageID}` ([I]).
  */
 async function handleSinglePackage({ account, req }: ApiContext): Promise<Response> {
   const body = await JsonBody.read(req);
@@ -1212,6 +1226,8 @@ async function handleSinglePackage({ account, req }: ApiContext): Promise<Respon
   if (packageId) {
     index = order.Packages.findIndex((p) => p.ID === packageId);
     if (index < 0) return json({ Message: `Package ${packageId} does not belong to order ${order.ID}.` }, 400);
+  } else if (account.config.singlePackageWithoutId === "first") {
+    index = order.Packages.length > 0 ? 0 : -1;
   } else {
     index = order.Packages.findIndex((p) => !p.TrackingNumber);
   }
@@ -1235,6 +1251,93 @@ async function handleSinglePackage({ account, req }: ApiContext): Promise<Respon
     UpdatedServerSide: true,
     Error: [],
   });
+}
+
+/**
+ * `POST /api/Orders/{orderID}/Shipping/Packages` (Create Shipping Packages, documented after the 2022
+ * swagger): removes the order's packages and creates the ones given, each with the order items it
+ * holds. Every order item must be present with all its units. "Intended for orders that have not
+ * been shipped": a shipped order is refused or repacked per `createPackagesOnShipped` ([I]); an
+ * empty Items list per `emptyPackageItems` ([I]). Answers 200 with an empty body ([I]); the new
+ * package IDs are read back from the order.
+ */
+async function handleCreatePackages({ account, req, params }: ApiContext): Promise<Response> {
+  const orderId = Number(params.orderID);
+  const order = Number.isInteger(orderId) ? account.orders.get(orderId) : undefined;
+  if (!order) return json({ Message: `Order with ID ${params.orderID} was not found.` }, 404);
+  const body = await JsonBody.read(req);
+  if (!body) return json({ Message: "The request is invalid." }, 400);
+  const given = body.list("Packages");
+  body.required("Packages", given);
+  const packages: PackageRecord[] = [];
+  for (const [i, pkg] of (given ?? []).entries()) {
+    const items = pkg.list("Items");
+    pkg.required("Items", items);
+    const lines: PackageItem[] = [];
+    for (const item of items ?? []) {
+      const itemId = item.int("OrderItemID");
+      const qty = item.int("Qty");
+      item.string("OrderItemBundleItemProductID");
+      if (item.required("OrderItemID", itemId) && item.required("Qty", qty)) lines.push({ OrderItemID: itemId, Qty: qty });
+    }
+    if (items && items.length === 0 && account.config.emptyPackageItems === "refuse") pkg.fail("Items", `Package ${i + 1} has no items.`);
+    packages.push({
+      ...emptyPackage(0),
+      Length: pkg.number("Length") ?? 0,
+      Width: pkg.number("Width") ?? 0,
+      Height: pkg.number("Height") ?? 0,
+      Weight: pkg.number("Weight") ?? 0,
+      DeclaredValue: pkg.number("DeclaredValue") ?? 0,
+      Items: lines,
+    });
+  }
+  const invalid = body.invalidResponse();
+  if (invalid) return invalid;
+  if (packages.length === 0) return json({ Message: "At least one package is required." }, 400);
+  if (order.ShippingStatus === SHIPPING_STATUS.FullyShipped && account.config.createPackagesOnShipped === "refuse") {
+    return json({ Message: `Order ${order.ID} is already shipped; packages can only be created for orders that have not been shipped.` }, 400);
+  }
+  const placed = new Map<number, number>();
+  for (const line of packages.flatMap((p) => p.Items)) {
+    if (!order.Items.some((i) => i.ID === line.OrderItemID)) return json({ Message: `Order item ${line.OrderItemID} does not belong to order ${order.ID}.` }, 400);
+    if (line.Qty < 1) return json({ Message: `Qty of order item ${line.OrderItemID} must be at least 1.` }, 400);
+    placed.set(line.OrderItemID, (placed.get(line.OrderItemID) ?? 0) + line.Qty);
+  }
+  const misplaced = order.Items.filter((i) => (placed.get(i.ID) ?? 0) !== i.Qty);
+  if (misplaced.length > 0) {
+    const item = misplaced[0];
+    return json({ Message: `All order items must be in the packages: order item ${item.ID} has ${item.Qty} units, the packages hold ${placed.get(item.ID) ?? 0}.` }, 400);
+  }
+  writeOrder(account, order, { Packages: packages.map((p) => ({ ...p, ID: nextId(account, "package") })) });
+  return new Response(null, { status: 200 });
+}
+
+/**
+ * `PUT /api/Orders/SetUnshipped` (`UnshipOrderDto`): the orders go back to Unshipped with no ship
+ * date; their packages keep their tracking numbers but are no longer shipped ([I]). `PIN` is
+ * accepted and not checked ([I]: a tenant may require one). Answers 200 with an empty body.
+ */
+async function handleSetUnshipped({ account, req }: ApiContext): Promise<Response> {
+  const raw = (await req.json().catch(() => null)) as Record<string, unknown> | null;
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return json({ Message: "The request is invalid." }, 400);
+  const ids = Object.entries(raw).find(([key]) => key.toLowerCase() === "orders")?.[1];
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id))) {
+    return json({ Message: "The request is invalid.", ModelState: { "model.Orders": ["The Orders field is required."] } }, 400);
+  }
+  for (const id of ids as number[]) {
+    const order = account.orders.get(id);
+    if (!order) return json({ Message: `Order with ID ${id} was not found.` }, 400);
+  }
+  for (const id of ids as number[]) {
+    const order = account.orders.get(id)!;
+    writeOrder(account, order, {
+      ShippingStatus: SHIPPING_STATUS.Unshipped,
+      ShipDate: null,
+      Packages: order.Packages.map((p) => ({ ...p, Shipped: false })),
+      Items: order.Items.map((i) => ({ ...i, QtyShipped: 0 })),
+    });
+  }
+  return new Response(null, { status: 200 });
 }
 
 // ---------------------------------------------------------------------------
@@ -1279,6 +1382,7 @@ const PackageSeedSchema = z.strictObject({
   FinalShippingFee: z.number().default(0),
   DeclaredValue: z.number().default(0),
   Shipped: z.boolean().default(false),
+  Items: z.array(z.strictObject({ OrderItemID: z.number().int().positive(), Qty: z.number().int().positive() })).default([]),
 });
 
 /** The read (BV) shape; merged into the stored address. A state or country code/name fills in the other. */

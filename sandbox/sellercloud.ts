@@ -79,6 +79,16 @@ const ConfigSchema = z.strictObject({
   clockOffsetMs: z.number(),
   throttle: ThrottleSchema.nullable(),
   badLoginStatus: z.number().int().min(400).max(599),
+  /**
+   * SinglePackage without a PackageID: "first" is the documented reading ("the update will be
+   * applied to the first package of the order"), so a second call overwrites the first
+   * package's tracking; "first-free-or-append" is a kinder guess ([I]).
+   */
+  singlePackageWithoutId: z.enum(["first", "first-free-or-append"]),
+  /** [I] Create Shipping Packages "is intended for orders that have not been shipped": refused on a shipped order, or done. */
+  createPackagesOnShipped: z.enum(["refuse", "allow"]),
+  /** [I] Create Shipping Packages with a package whose Items list is empty: refused (Items "Is Required"), or an empty package. */
+  emptyPackageItems: z.enum(["refuse", "allow"]),
 });
 
 type SimConfig = z.infer<typeof ConfigSchema>;
@@ -94,6 +104,9 @@ const DEFAULT_CONFIG: SimConfig = {
   clockOffsetMs: 0,
   throttle: null,
   badLoginStatus: 400,
+  singlePackageWithoutId: "first",
+  createPackagesOnShipped: "refuse",
+  emptyPackageItems: "refuse",
 };
 
 export const DEFAULT_COMPANY = { ID: 163, CompanyName: "Default Company" };
@@ -129,7 +142,8 @@ interface Stats {
   failedLogins: number;
   calls: number;
   byRoute: Record<string, number>;
-  requests: Array<{ method: string; path: string; query: Array<[string, string]>; at: string }>;
+  /** `at`: sim time the request arrived; `status`, `resetAt` (of a throttle): how it was answered (pacing tests read them). */
+  requests: Array<{ method: string; path: string; query: Array<[string, string]>; at: string; status?: number; resetAt?: string }>;
 }
 
 function newAccount(name: string): Account {
@@ -1419,8 +1433,14 @@ function matchSegments(template: string[], actual: string[]): Record<string, str
 async function handleApi(account: Account, req: Request, url: URL, apiPath: string): Promise<Response> {
   const method = req.method.toUpperCase();
   const resolution = resolveRoute(method, apiPath);
-  recordCall(account, method, url, apiPath, resolution);
+  const entry = recordCall(account, method, url, apiPath, resolution);
+  const res = await answerApi(account, req, url, apiPath, method, resolution);
+  entry.status = res.status;
+  if (res.status === 409 || res.status === 429) entry.resetAt = ((await res.clone().json().catch(() => ({}))) as { RateLimitResetTime?: string }).RateLimitResetTime;
+  return res;
+}
 
+async function answerApi(account: Account, req: Request, url: URL, apiPath: string, method: string, resolution: RouteResolution): Promise<Response> {
   await sleep(account.config.latencyMs, req.signal);
   const throttled = admitThrottle(account);
   if (throttled) return throttled;
@@ -1436,17 +1456,19 @@ async function handleApi(account: Account, req: Request, url: URL, apiPath: stri
   return resolution.route.handle({ account, req, query, params: resolution.params });
 }
 
-function recordCall(account: Account, method: string, url: URL, apiPath: string, resolution: RouteResolution): void {
+function recordCall(account: Account, method: string, url: URL, apiPath: string, resolution: RouteResolution): Stats["requests"][number] {
   const routeKey = `${method} ${resolution.kind === "found" ? resolution.route.path : apiPath}`;
   const stats = account.stats;
   stats.calls++;
   stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
-  stats.requests.push({
+  const entry = {
     method,
     path: url.pathname.slice(url.pathname.indexOf("/", 1)),
     query: [...url.searchParams],
     at: new Date(simNow(account)).toISOString(),
-  });
+  };
+  stats.requests.push(entry);
+  return entry;
 }
 
 /** Sliding window over admitted requests; rejected ones don't extend the penalty. The token endpoint counts too (§7). */

@@ -278,7 +278,8 @@ interface Stats {
   unauthorized: number;
   throttled: { total: number; "200-message": number; "429": number; "400": number };
   maxInFlight: number;
-  requests: Array<{ method: string; path: string; query: Array<[string, string]>; at: string }>;
+  /** `at`: sim time of arrival; `status`, `throttled`: how it was answered (pacing tests read them). */
+  requests: Array<{ method: string; path: string; query: Array<[string, string]>; at: string; status?: number; throttled?: boolean }>;
 }
 
 const MAX_LOGGED_REQUESTS = 5000;
@@ -1640,11 +1641,19 @@ function single(account: Account, data: Json): Response {
 
 const THROTTLE_MESSAGE_429 = "Too Many Requests. Please issue requests less frequently than 500ms.";
 
+/** Throttle answers, so the request log can mark them (a 200 throttle looks like any 200). */
+const throttleAnswers = new WeakSet<Response>();
+
 function throttleResponse(mode: SosConfig["throttleMode"], retryAfterSec: number | null): Response {
   const headers: Record<string, string> = retryAfterSec === null ? {} : { "Retry-After": String(retryAfterSec) };
-  if (mode === "429") return json({ status: "error", message: THROTTLE_MESSAGE_429 }, 429, headers);
-  if (mode === "400") return json({ status: "error", message: "Request rejected: API throttle limit exceeded" }, 400, headers);
-  return json({ count: 0, totalCount: 0, status: "error", message: "Throttle limit exceeded", data: null }, 200, headers);
+  const res =
+    mode === "429"
+      ? json({ status: "error", message: THROTTLE_MESSAGE_429 }, 429, headers)
+      : mode === "400"
+        ? json({ status: "error", message: "Request rejected: API throttle limit exceeded" }, 400, headers)
+        : json({ count: 0, totalCount: 0, status: "error", message: "Throttle limit exceeded", data: null }, 200, headers);
+  throttleAnswers.add(res);
+  return res;
 }
 
 
@@ -1666,29 +1675,39 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
   const key = routeKey(method, path);
   stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
   if (!oauth) stats.calls++;
-  stats.requests.push({ method, path: oauth ? path : `/api/v2${path}`, query: [...url.searchParams], at: new Date(simNow(account)).toISOString() });
+  const entry: Stats["requests"][number] = { method, path: oauth ? path : `/api/v2${path}`, query: [...url.searchParams], at: new Date(simNow(account)).toISOString() };
+  stats.requests.push(entry);
   if (stats.requests.length > MAX_LOGGED_REQUESTS) stats.requests.splice(0, stats.requests.length - MAX_LOGGED_REQUESTS);
 
   account.inFlight++;
   stats.maxInFlight = Math.max(stats.maxInFlight, account.inFlight);
   try {
-    await sleep(account.config.latencyMs, req.signal);
-    const faulted = await applyFault(account, method, path, req.signal);
-    if (faulted) return faulted;
-    if (oauth) return await handleOAuth(account, req, url, method, path);
-
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.get("Authorization") ?? "")?.[1];
-    const access = token === undefined ? undefined : account.access.get(token);
-    if (!access || access.expiresAt <= simNow(account)) {
-      stats.unauthorized++;
-      return unauthorized();
-    }
-    const throttled = admitThrottle(account, token!);
-    if (throttled) return throttled;
-    return await handleApi(account, req, url, method, path);
+    const res = await answerVendor(account, req, url, method, path, oauth);
+    entry.status = res.status;
+    // A throttle inside a 200 (SOS's own shape) is told apart for pacing tests.
+    if (throttleAnswers.has(res)) entry.throttled = true;
+    return res;
   } finally {
     account.inFlight--;
   }
+}
+
+async function answerVendor(account: Account, req: Request, url: URL, method: string, path: string, oauth: boolean): Promise<Response> {
+  const stats = account.stats;
+  await sleep(account.config.latencyMs, req.signal);
+  const faulted = await applyFault(account, method, path, req.signal);
+  if (faulted) return faulted;
+  if (oauth) return await handleOAuth(account, req, url, method, path);
+
+  const token = /^Bearer\s+(\S+)$/i.exec(req.headers.get("Authorization") ?? "")?.[1];
+  const access = token === undefined ? undefined : account.access.get(token);
+  if (!access || access.expiresAt <= simNow(account)) {
+    stats.unauthorized++;
+    return unauthorized();
+  }
+  const throttled = admitThrottle(account, token!);
+  if (throttled) return throttled;
+  return await handleApi(account, req, url, method, path);
 }
 
 /** Token bucket; a refused request takes no token, so a client that backs off recovers at the refill rate. */

@@ -18,6 +18,11 @@ export interface NewerEndpoint {
 export const NEWER_ENDPOINTS: readonly NewerEndpoint[] = [
   // shared/reference/sellercloud-api.md §5: "PUT /api/Customers/{id} (S26/newer docs): partial update … Not present in S22."
   { method: "PUT", path: "/api/Customers/{id}" },
+  // "Create Shipping Packages", https://developer.sellercloud.com/dev-article/create-shipping-packages:
+  // POST /rest/api/Orders/{orderID}/Shipping/Packages replaces an order's packages (the documented way
+  // to give an order more packages than it has; SinglePackage without a PackageID only ever writes the
+  // first one). Not in the 2022 swagger.
+  { method: "POST", path: "/api/Orders/{orderID}/Shipping/Packages" },
 ];
 
 interface Operation {

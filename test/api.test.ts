@@ -71,6 +71,24 @@ describe("admin API input and errors", () => {
     expect((await api("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key })).status).toBe(404);
   });
 
+  it("test connection warns when the SellerCloud user sees several companies and no company_id is set", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    await sc.upsert([{ ID: "A-1", ProductName: "A", CompanyID: 163, CompanyName: "Default Company" }, { ID: "B-1", ProductName: "B", CompanyID: 187, CompanyName: "Other Co" }]);
+    const conn = await addSellerCloudConnection(tenant, sc);
+    const path = `/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    const tested = await api("POST", `${path}/test`, { token: tenant.key });
+    expect(tested.body).toMatchObject({ ok: true, details: { companies_visible: 2 } });
+    expect(tested.body.warnings).toEqual([expect.stringContaining("company_required")]);
+    expect(tested.body.warnings[0]).toContain("187 (Other Co)");
+
+    await api("PATCH", path, { token: tenant.key, body: { settings: { company_id: 187 } } });
+    const chosen = await api("POST", `${path}/test`, { token: tenant.key });
+    expect(chosen.body).toMatchObject({ ok: true, details: { company: { id: 187, name: "Other Co" } } });
+    expect(chosen.body.warnings).toBeUndefined();
+    expect(await sc.swaggerViolations()).toEqual([]);
+  });
+
   it("serves an OpenAPI document and a docs page that needs no network", async () => {
     const spec = await api("GET", "/openapi.json");
     expect(spec.status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addSellerCloudConnection, api, createTenant, platformStore, runCron, sellercloudAccount, settle } from "./helpers";
+import { addSellerCloudConnection, api, createTenant, platformEvent, platformStore, runCron, sellercloudAccount, settle, signedWebhook, waitFor } from "./helpers";
 
 const MINUTE = 60_000;
 
@@ -69,5 +69,40 @@ describe("SellerCloud customers → platform", () => {
     for (let i = 0; i < 80 && (await store.records("addresses")).length < 2; i++) await new Promise((r) => setTimeout(r, 250));
     expect((await store.records("addresses")).map((a: any) => a.type).sort()).toEqual(["billing", "shipping"]);
     expect((await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key })).body.items).toEqual([]);
+  });
+
+  it("a pull after a platform customer was pushed keeps what the platform owns: reference id, phone, terms, addresses", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    const conn = await addSellerCloudConnection(tenant, sc, { requests_per_minute: 6000, schedules: { products: { enabled: false, interval_minutes: 60 }, customers: { interval_minutes: 60 } } });
+    const store = platformStore(tenant.platformKey);
+    const [customer] = await store.seed("customers", [
+      { reference_id: "WEB-C-77", company_name: "Acme Wholesale", email: "buyer@acme.test", phone: "555-0100", payment_terms: "Net 30", status: "active" },
+    ]);
+    await store.seed("addresses", [{ reference_id: "WEB-A-1", customer_system_id: customer.system_id, type: "shipping", line1: "1 Main St", city: "Austin", country: "US", is_default: true }]);
+    await signedWebhook(tenant, platformEvent("customer.created", customer.system_id));
+    const pushed = await waitFor(async () => (await sc.customers()).find((c) => c.General?.Email === "buyer@acme.test"), 20_000, "the customer in SellerCloud");
+    // Someone adds an address in SellerCloud; the platform still owns this customer's addresses.
+    await control(sc, "PATCH", `customers/${pushed.General.ID}`, { Addresses: [{ ID: 9100, Address: "9 Dock Rd", City: "Dallas", ZipCode: "75201", Country: "US", IsShippingAddress: true }] });
+
+    const t0 = Date.now();
+    await runCron(t0 + 120 * MINUTE);
+    const [run] = await settle(tenant, 45_000, 1);
+    expect(run).toMatchObject({ entity: "customers", status: "succeeded", counts: { failed: 0 } });
+    const [after] = (await store.records("customers")).filter((c: any) => c.system_id === customer.system_id);
+    expect(after).toMatchObject({ reference_id: "WEB-C-77", company_name: "Acme Wholesale", email: "buyer@acme.test", phone: "555-0100", payment_terms: "Net 30", status: "active" });
+    expect(after.source).toBeUndefined();
+    expect((await store.records("addresses")).map((a: any) => [a.reference_id, a.line1, a.is_default])).toEqual([["WEB-A-1", "1 Main St", true]]);
+
+    // SellerCloud made master of the company name and the phone: its name comes over; it holds no
+    // phone (the hub cannot write one there), and an empty value never erases the platform's.
+    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { settings: { customer_field_owners: { company_name: "sellercloud", phone: "sellercloud" } } } });
+    await control(sc, "POST", "clock", { offsetMs: 180 * MINUTE });
+    await control(sc, "PATCH", `customers/${pushed.General.ID}`, { CorporateName: "Acme Wholesale Group" });
+    await runCron(t0 + 240 * MINUTE);
+    await settle(tenant, 45_000, 2);
+    const [renamed] = (await store.records("customers")).filter((c: any) => c.system_id === customer.system_id);
+    expect(renamed).toMatchObject({ reference_id: "WEB-C-77", company_name: "Acme Wholesale Group", phone: "555-0100", payment_terms: "Net 30" });
+    expect(await store.records("addresses")).toHaveLength(1);
   });
 });

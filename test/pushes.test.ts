@@ -187,6 +187,8 @@ describe("platform shipments → SellerCloud tracking", () => {
     const [scOrder] = await scOrdersFor(s, "WEB-4001");
     expect(scOrder.Statuses.ShippingStatus).toBe(3);
     expect(scOrder.OrderPackages.map((p: any) => p.TrackingNumber).sort()).toEqual(["1Z001", "1Z002"]);
+    // The push log says what SellerCloud holds, read back after the calls.
+    expect(push.detail).toContain("holds tracking 1Z001, 1Z002");
     expect(scOrder.ShippingDetails).toMatchObject({ Carrier: "UPS" });
 
     // The same shipment again changes nothing in SellerCloud.
@@ -194,6 +196,89 @@ describe("platform shipments → SellerCloud tracking", () => {
     await waitFor(async () => (await listPushes(s.tenant, s.conn.id, "?entity=shipments&action=skipped")).length > 0, 20_000, "the repeat to be skipped");
     expect((await scOrdersFor(s, "WEB-4001"))[0].OrderPackages).toHaveLength(2);
     expect(await s.sc.swaggerViolations()).toEqual([]);
+  });
+
+  async function shipmentOf(s: Setup, orderId: string, reference: string, tracking: string[], extra: Record<string, unknown> = {}) {
+    const [shipment] = await s.store.seed("shipments", [
+      { reference_id: reference, order_system_id: orderId, status: "shipped", carrier: "UPS", service: "UPS Ground", tracking_numbers: tracking, shipped_at: new Date().toISOString(), ...extra },
+    ]);
+    await webhook(s.tenant, "shipment.created", shipment.system_id);
+    return shipment.system_id as string;
+  }
+
+  const pushOf = (s: Setup, systemId: string) => async () => (await listPushes(s.tenant, s.conn.id, "?entity=shipments")).find((p) => p.system_id === systemId && p.action !== "skipped");
+
+  // The docs say SinglePackage without a PackageID writes the first package; a kinder reading fills a free one or appends.
+  for (const reading of ["first", "first-free-or-append"]) {
+    it(`three tracking numbers of one shipment all land, whatever SinglePackage does without a PackageID (${reading})`, async () => {
+      const s = await pushSetup();
+      await s.sc.configure({ singlePackageWithoutId: reading });
+      const orderId = await pushedOrder(s, `WEB-43${reading.length}`, 5);
+      const shipmentId = await shipmentOf(s, orderId, "SHIP-3", ["1ZA", "1ZB", "1ZC"]);
+      const push = await waitFor(pushOf(s, shipmentId), 30_000, "the shipment push");
+      expect(push.action, push.detail).toBe("created");
+      const [scOrder] = await scOrdersFor(s, `WEB-43${reading.length}`);
+      expect(scOrder.OrderPackages.map((p: any) => p.TrackingNumber)).toEqual(["1ZA", "1ZB", "1ZC"]);
+      // Every unit is in a package (Create Shipping Packages needs all of them).
+      expect(scOrder.OrderPackages.flatMap((p: any) => p.Items).reduce((n: number, i: any) => n + i.Qty, 0)).toBe(5);
+      expect(push.detail).toContain("holds tracking 1ZA, 1ZB, 1ZC");
+      expect(await s.sc.swaggerViolations()).toEqual([]);
+    });
+  }
+
+  // "Intended for orders that have not been shipped": SellerCloud may refuse to repack a shipped order, or do it.
+  for (const reading of ["refuse", "allow"]) {
+    it(`a second shipment adds its number to an order SellerCloud already shows shipped, keeping the first (${reading})`, async () => {
+      const s = await pushSetup();
+      await s.sc.configure({ createPackagesOnShipped: reading });
+      const number = `WEB-44${reading.length}`;
+      const orderId = await pushedOrder(s, number, 2);
+      const first = await shipmentOf(s, orderId, "SHIP-4A", ["1ZA"], { lines: [{ sku: s.products[0].sku, quantity: 1 }] });
+      await waitFor(pushOf(s, first), 30_000, "the first shipment push");
+      const shipDate = (await scOrdersFor(s, number))[0].ShippingDetails.ShipDate;
+      const second = await shipmentOf(s, orderId, "SHIP-4B", ["1ZB"], { lines: [{ sku: s.products[0].sku, quantity: 1 }] });
+      const push = await waitFor(pushOf(s, second), 30_000, "the second shipment push");
+      expect(push.action, push.detail).toBe("created");
+      const [scOrder] = await scOrdersFor(s, number);
+      expect(scOrder.OrderPackages.map((p: any) => p.TrackingNumber)).toEqual(["1ZA", "1ZB"]);
+      expect(scOrder.Statuses.ShippingStatus).toBe(3);
+      expect(scOrder.ShippingDetails.ShipDate).toBe(shipDate);
+      expect(push.detail).toContain("holds tracking 1ZA, 1ZB");
+      expect(await s.sc.swaggerViolations()).toEqual([]);
+    });
+  }
+
+  it("more tracking numbers than units: fine where SellerCloud takes an empty package, a clear error where it does not", async () => {
+    const s = await pushSetup();
+    await s.sc.configure({ emptyPackageItems: "allow" });
+    const allowed = await pushedOrder(s, "WEB-4501", 1);
+    const ok = await waitFor(pushOf(s, await shipmentOf(s, allowed, "SHIP-5A", ["1ZA", "1ZB"])), 30_000, "the push");
+    expect(ok.action, ok.detail).toBe("created");
+    expect((await scOrdersFor(s, "WEB-4501"))[0].OrderPackages.map((p: any) => p.TrackingNumber)).toEqual(["1ZA", "1ZB"]);
+
+    await s.sc.configure({ emptyPackageItems: "refuse" });
+    const refused = await pushedOrder(s, "WEB-4502", 1);
+    const failed = await waitFor(pushOf(s, await shipmentOf(s, refused, "SHIP-5B", ["1ZC", "1ZD"])), 30_000, "the refused push");
+    expect(failed.action).toBe("failed");
+    expect(failed.detail).toContain("packages_refused");
+    expect(failed.detail).toContain("2 packages (one per tracking number)");
+    const error = (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "packages_refused");
+    expect(error).toMatchObject({ entity: "shipments", direction: "push" });
+  });
+
+  it("the push log says what SellerCloud holds when a number does not land", async () => {
+    const s = await pushSetup();
+    const orderId = await pushedOrder(s, "WEB-4601", 2);
+    // The second package's update answers 200 but changes nothing.
+    await s.sc.faults([{ match: "PUT /api/Orders/ShippingStatus/SinglePackage", status: 200, body: {}, after: 1, times: 1 }]);
+    const push = await waitFor(pushOf(s, await shipmentOf(s, orderId, "SHIP-6", ["1ZA", "1ZB"])), 30_000, "the push");
+    expect(push.action).toBe("failed");
+    expect(push.detail).toContain("holds tracking 1ZA; 1ZB did not land");
+    // Replayed, the missing number goes to its package.
+    const error = (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "tracking_not_held");
+    await api("POST", `/v1/tenants/${s.tenant.id}/errors/${error.id}/replay`, { token: s.tenant.key });
+    await waitFor(async () => (await listPushes(s.tenant, s.conn.id, "?entity=shipments&action=created")).length > 0, 30_000, "the replayed push");
+    expect((await scOrdersFor(s, "WEB-4601"))[0].OrderPackages.map((p: any) => p.TrackingNumber)).toEqual(["1ZA", "1ZB"]);
   });
 
   it("refuses a ship date before the order was created, with the reason", async () => {
@@ -240,7 +325,7 @@ describe("platform customers → SellerCloud", () => {
     const store = platformStore(tenant.platformKey);
     const [pulled] = await store.records("customers");
 
-    await store.seed("customers", [{ system_id: pulled.system_id, reference_id: "30001", company_name: "Li Trading Co", email: "buying@li.test", status: "active" }]);
+    await store.seed("customers", [{ system_id: pulled.system_id, reference_id: "30001", company_name: "Li Trading Co", email: "buying@li.test", payment_terms: "Net 30", status: "active" }]);
     await webhook(tenant, "customer.updated", pulled.system_id);
     const skipped = await waitFor(async () => (await listPushes(tenant, conn.id, "?action=skipped")).at(0), 20_000, "the skip");
     expect(skipped.detail).toContain("SellerCloud is master");
@@ -257,6 +342,7 @@ describe("platform customers → SellerCloud", () => {
     await runCron(Date.now() + 2 * HOUR);
     await settle(tenant, 45_000, 2);
     const [after] = await store.records("customers");
-    expect(after).toMatchObject({ company_name: "Li Trading Intl", email: "buying@li.test" });
+    // Payment terms SellerCloud cannot hold are not pulled back as empty.
+    expect(after).toMatchObject({ reference_id: "30001", company_name: "Li Trading Intl", email: "buying@li.test", payment_terms: "Net 30" });
   });
 });

@@ -152,6 +152,29 @@ describe("SOS inventory → platform", () => {
     });
   }
 
+  it("after a throttle, nothing leaves during the pause and the waiting pages go at the pace, not in a burst", async () => {
+    // SOS refills slower (1.5/s) than the hub's default pace (110 a minute), so it throttles now and then;
+    // six pages at once, so several wait for a slot whenever it does.
+    const s = await sosSetup({ requests_per_minute: 110, request_burst: 1, max_parallel_pages: 6 }, { throttle: true, requestsPerSecond: 1.5, burst: 1, throttleScope: "account" });
+    await s.sos.generateItems(2400, { prefix: "P" });
+    await sync(s, "inventory");
+    const [run] = await settle(s.tenant, 55_000);
+    expect(run, run.error).toMatchObject({ status: "succeeded" });
+
+    // Timestamps as the simulator saw the calls arrive.
+    const calls = ((await s.sos.stats()).requests as Array<{ path: string; at: string; throttled?: boolean }>).filter((r) => r.path.startsWith("/api/v2/"));
+    const atMs = calls.map((r) => Date.parse(r.at)).sort((a, b) => a - b);
+    const throttles = calls.filter((r) => r.throttled).map((r) => Date.parse(r.at));
+    expect(throttles.length).toBeGreaterThan(0);
+    for (const t of throttles) {
+      // Calls on their way when SOS answered may arrive just after; then nothing until the pause (1 s) ends.
+      expect(atMs.filter((at) => at > t + 400 && at < t + 950).map((at) => at - t), "calls during the pause").toEqual([]);
+    }
+    // At 110 a minute two calls fit in a second; waiters released together would put four or more there.
+    const busiest = Math.max(...atMs.map((start) => atMs.filter((at) => at >= start && at < start + 1000).length));
+    expect(busiest, `call times: ${atMs.map((at) => at - atMs[0]).join(", ")} ms`).toBeLessThanOrEqual(3);
+  });
+
   it("with the connection's default budget the hub paces itself under SOS's rate: no throttle at all", async () => {
     const throttled = await throttledPull({ requests_per_minute: 110, request_burst: 1, max_parallel_pages: 4 }, "429");
     expect(throttled.total).toBe(0);
@@ -215,6 +238,52 @@ describe("platform → SOS orders, customers and payments", () => {
     expect(error.reason).toContain("line 1 (SKU NOREF)");
     expect(error.reason).toContain("set the product's Reference ID to the SOS item id");
     expect(await soFor(s.sos, "WEB-502")).toBeUndefined();
+  });
+
+  it("a Reference ID corrected on the platform counts at once: for the re-push after the next sync and for a replay", async () => {
+    const s = await orderSetup({ schedules: { inventory: { enabled: true, interval_minutes: 120 } } });
+    await s.sos.seed("item", [{ id: 14, name: "Late", sku: "L", available: 9, onPO: 0 }]);
+    const [late] = await s.store.seed("products", [{ reference_id: "late-x", sku: "LATE", name: "Late", status: "active" }]);
+    const orderId = await pushOrder(s, "WEB-511", [{ sku: "LATE", quantity: 2 }]);
+    await waitFor(async () => (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "missing_reference_id"), 20_000, "the order error");
+
+    // An inventory sync while the Reference ID is still wrong: item 14 is skipped, the order fails again.
+    const t0 = Date.now();
+    await runCron(t0 + 3 * 3_600_000);
+    await settle(s.tenant, 45_000, 1);
+    await waitFor(async () => (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "missing_reference_id" && e.attempts >= 2), 20_000, "the re-push after the sync");
+
+    // The fix on the platform, then the next sync: its re-push reads the fix, not a cached product list.
+    await s.store.seed("products", [{ system_id: late.system_id, reference_id: "14", sku: "LATE", name: "Late", status: "active" }]);
+    await runCron(t0 + 6 * 3_600_000);
+    const so = await waitFor(() => soFor(s.sos, "WEB-511"), 30_000, "the sales order after the fix");
+    expect(so.lines.map((l: any) => [l.item.id, l.quantity])).toEqual([[14, 2]]);
+    await waitFor(async () => (await listErrors(s.tenant, "?status=resolved")).some((e) => e.external_id === orderId), 20_000, "the order error to resolve");
+
+    // The inventory row skipped for want of a product is replayed: it finds the product at once.
+    const skipped = (await listErrors(s.tenant, "?status=open")).find((e) => e.code === "no_reference_mapping" && e.external_id === "14");
+    expect(skipped).toBeTruthy();
+    expect((await api("POST", `/v1/tenants/${s.tenant.id}/errors/${skipped.id}/replay`, { token: s.tenant.key })).status).toBe(202);
+    await waitFor(async () => (await s.store.records("inventory")).find((r: any) => r.sku === "LATE"), 20_000, "the inventory row after the replay");
+    await waitFor(async () => (await listErrors(s.tenant, "?status=resolved")).some((e) => e.id === skipped.id), 20_000, "the skipped row to resolve");
+  });
+
+  it("a customer pulled back after it was pushed stays the platform's: reference id, phone, terms, no addresses added", async () => {
+    const s = await orderSetup();
+    const [customer] = await s.store.seed("customers", [
+      { reference_id: "WEB-C10", company_name: "Gamma Goods", email: "buy@gamma.test", phone: "555-0199", payment_terms: "Net 15", status: "active" },
+    ]);
+    await signedWebhook(s.tenant, platformEvent("customer.created", customer.system_id));
+    await waitFor(async () => (await s.sos.records("customer")).find((c) => c.name === "Gamma Goods"), 20_000, "the customer in SOS");
+    const before = (await s.store.records("customers")).find((c: any) => c.system_id === customer.system_id);
+
+    await sync(s, "customers");
+    const [run] = await settle(s.tenant);
+    expect(run).toMatchObject({ entity: "customers", status: "succeeded", counts: { failed: 0 } });
+    const after = (await s.store.records("customers")).find((c: any) => c.system_id === customer.system_id);
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ reference_id: "WEB-C10", phone: "555-0199", payment_terms: "Net 15" });
+    expect((await s.store.records("addresses")).filter((a: any) => a.customer_system_id === customer.system_id)).toEqual([]);
   });
 
   it("line notes are reported, or appended to the comment when the connection says so", async () => {

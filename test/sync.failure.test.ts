@@ -10,8 +10,8 @@ describe("SellerCloud products → platform (failures and retries)", () => {
   it("100 concurrent token demands with an expired token cause exactly one login", async () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
-    // Lifetime just over the refresh margin: the token counts as expired after ~1 s.
-    await sc.configure({ tokenLifetimeSec: 61, latencyMs: 150 });
+    // A one-second token (refreshed a tenth of its life early): it counts as expired after ~0.9 s.
+    await sc.configure({ tokenLifetimeSec: 1, latencyMs: 150 });
     const conn = await addSellerCloudConnection(tenant, sc);
     const stub = tenantObject(tenant.id);
     const first = await stub.getAccessToken(conn.id);

@@ -7,6 +7,14 @@ import { connectorFor } from "../connectors";
 import type { Connector } from "./connector";
 import { parseSettings, type EngineSettings } from "./settings";
 
+/**
+ * Every status a connection can have: `active`; `auth_failed` (a password vendor refused the
+ * login); `needs_reauthorisation` (an OAuth connection waits for the admin's consent);
+ * `disabled` (switched off by the admin).
+ */
+export const CONNECTION_STATUSES = ["active", "auth_failed", "needs_reauthorisation", "disabled"] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
 /** A connection with its connector and parsed settings (credentials stay sealed). */
 export interface LoadedConnection {
   row: Connection;

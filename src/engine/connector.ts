@@ -120,6 +120,8 @@ export interface PushContext<S> {
   settings: S;
   /** The vendor id linked to a platform record of one of `entities` (pulled, pushed or linked). */
   externalIdOf(entities: string[], systemId: string): Promise<string | null>;
+  /** This connection's links of `entity` whose vendor id starts with `externalIdPrefix` (a shipment's `orderId:` pairs). */
+  linkedRecords(entity: string, externalIdPrefix: string): Promise<Array<{ externalId: string; systemId: string }>>;
   /** Who created a linked pair, or null when the record is not linked yet. */
   originOf(entity: string, systemId: string): Promise<RecordOrigin | null>;
   /** Reads a platform record by system_id (null when the platform has none). */
@@ -131,8 +133,6 @@ export interface PushContext<S> {
   ensurePushed(entity: string, systemId: string): Promise<string>;
   /** Writes one platform record back (e.g. an order SOS has shipped becomes read-only there). */
   writePlatform(entity: PlatformEntity, record: Record<string, unknown>): Promise<void>;
-  /** The tenant's platform products by reference id and system id. */
-  products(): Promise<ProductIndex>;
   /** A value of this connection kept for a while in the isolate (facts that rarely change, e.g. its company). */
   cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
   now(): Date;

@@ -9,8 +9,11 @@ export type PullWindowMessage =
 
 export type PullPageMessage =
   | { kind: "page"; runId: string; pass: number; page: number }
-  /** Re-pull one record by its external id (replay of a pull record error). */
-  | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string };
+  /**
+   * Re-pull one record by its external id (replay of a pull record error). `replayedAt`: when
+   * the replay was asked for; what the record is checked against is read no earlier.
+   */
+  | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string; replayedAt?: number };
 
 export type PushRecordMessage = {
   kind: "event";

@@ -2,20 +2,26 @@ import type { ProductIndex } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
 
-/** How long an isolate trusts its copy of a tenant's product list (a long pull must not reload it mid-run). */
+/** How long an isolate trusts its copy of a tenant's product list at most. */
 const TTL_MS = 5 * 60_000;
-const indexes = new Map<string, { index: Promise<ProductIndex>; until: number }>();
+const indexes = new Map<string, { index: Promise<ProductIndex>; loadedAt: number }>();
 
 /**
  * The tenant's platform products, by reference id and by system id. Vendors like SOS know a
- * product only by their own id, which the platform keeps as the product's Reference ID; one
- * list walk serves every page of a run in this isolate for a minute.
+ * product only by their own id, which the platform keeps as the product's Reference ID.
+ *
+ * `loadedAfter` (ms since epoch) says how fresh the copy must be: a run passes its start, so
+ * one list walk serves every page of the run (a long pull never reloads mid-run) yet a run
+ * started after a product was fixed sees the fix; a replay passes the moment it was asked
+ * for, so a replay — or a re-push a finished sync triggered — never reads a list older than
+ * itself. Without it, a copy up to five minutes old serves.
  */
-export function productIndex(ctx: EngineContext, tenantId: string): Promise<ProductIndex> {
+export function productIndex(ctx: EngineContext, tenantId: string, loadedAfter?: number): Promise<ProductIndex> {
+  const now = Date.now();
   const hit = indexes.get(tenantId);
-  if (hit && hit.until > Date.now()) return hit.index;
+  if (hit && hit.loadedAt + TTL_MS > now && (loadedAfter === undefined || hit.loadedAt >= loadedAfter)) return hit.index;
   const index = loadIndex(ctx, tenantId);
-  indexes.set(tenantId, { index, until: Date.now() + TTL_MS });
+  indexes.set(tenantId, { index, loadedAt: now });
   index.catch(() => indexes.delete(tenantId));
   return index;
 }

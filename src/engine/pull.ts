@@ -9,7 +9,7 @@ import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
 import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
-import { tenantStub, vendorHttp } from "./vendor-http";
+import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
 
 /** Re-walks of one window before the run gives up (and the next run retries it). */
 const MAX_PASSES = 5;
@@ -55,7 +55,7 @@ async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | 
 
 /** One vendor read for a connection: under a page permit, with the authorised HTTP function. */
 export function readVendor<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>): Promise<T> {
-  return withPermit(ctx, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs)));
+  return withPermit(ctx, conn, () => reportingThrottles(ctx.env, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs))));
 }
 
 const windowOf = (run: Run): Window => ({ from: run.windowFrom, to: run.windowTo! });
@@ -103,7 +103,8 @@ export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessag
 async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: number, page: number, result: PageResult): Promise<void> {
   const puller = conn.connector.pullers[run.entity];
   const scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
-  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`);
+  // The products a run checks its records against are read after the run started, once for all its pages.
+  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`, Math.min(Date.parse(run.startedAt), Date.now()));
   const now = new Date().toISOString();
   const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${run.id} AND pass = ${pass} AND page = ${page})`;
   const batchResult = await ctx.db.batch([
@@ -199,6 +200,6 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [missing], now) as [any]);
     return;
   }
-  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`);
+  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`, msg.replayedAt ?? Date.now());
   if (statements.length > 0) await ctx.db.batch(statements as [any, ...any[]]);
 }

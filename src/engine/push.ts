@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { connections, mappings, pushLog } from "../db/schema";
 import { log } from "../log";
 import type { PlatformEntity } from "../platform/contract";
@@ -8,11 +8,10 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
-import { productIndex } from "./products";
 import { exportWanted, writeExport, type ExportEvent } from "../files/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
-import { tenantStub, vendorHttp } from "./vendor-http";
+import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
 
 /**
  * Platform events → vendor pushes. Each connection whose connector pushes the event's type
@@ -128,7 +127,7 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
   const record = await currentRecord(ctx, conn.row.tenantId, pusher.platformEntity, msg);
   let outcome: PushOutcome;
   try {
-    outcome = record ? await pusher.push(pctx, record, msg.systemId) : { action: "skipped", detail: "the record no longer exists on the platform" };
+    outcome = record ? await reportingThrottles(ctx.env, conn, () => pusher.push(pctx, record, msg.systemId)) : { action: "skipped", detail: "the record no longer exists on the platform" };
   } catch (caught) {
     const err = refusalOf(caught);
     if (!(err instanceof PushRefused)) throw err;
@@ -219,6 +218,15 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
     settings: conn.settings,
     now: () => new Date(),
     externalIdOf: (entities, systemId) => externalIdOf(ctx, conn.row.id, entities, systemId),
+    async linkedRecords(entity, prefix) {
+      // A range on the primary key, not LIKE: vendor ids may hold % or _.
+      const rows = await ctx.db
+        .select({ externalId: mappings.externalId, systemId: mappings.systemId })
+        .from(mappings)
+        .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, entity), gte(mappings.externalId, prefix), lt(mappings.externalId, `${prefix}\uffff`)))
+        .limit(500);
+      return rows.filter((r): r is { externalId: string; systemId: string } => r.systemId != null);
+    },
     async originOf(entity, systemId) {
       const row = await ctx.db
         .select({ origin: mappings.origin })
@@ -228,7 +236,6 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
       return (row?.origin as RecordOrigin | undefined) ?? null;
     },
     readPlatform,
-    products: () => productIndex(ctx, conn.row.tenantId),
     async writePlatform(entity, record) {
       const platform = await platformFor(ctx, conn.row.tenantId);
       const key = `push-writeback:${msg.eventId}:${entity}:${await sha256Hex(stableJson(record))}`;

@@ -10,7 +10,7 @@ import { failedPushScope, handlePushEvent } from "./push";
 import { commitStatements, recordErrorStatements } from "./records";
 import { noteAlive } from "./recovery";
 import { failRun, getRun, noteRunError } from "./runs";
-import { tenantStub } from "./vendor-http";
+import { tenantStub, WaitForSlot } from "./vendor-http";
 
 type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage | ImportMessage;
 type Lane = "pull-window" | "pull-page" | "push-record" | "import";
@@ -120,7 +120,8 @@ async function waitFor(ctx: EngineContext, body: AnyMessage, err: unknown): Prom
   if (err instanceof PermitUnavailable) return ctx.config.permitWaitSeconds;
   if (err instanceof VendorError && err.kind === "throttle") {
     const resetAt = err.resetAt ?? Date.now() + 60_000;
-    const owner = await ownerOf(ctx, body);
+    // Only the vendor's own throttles pause the connection; a wait the tenant DO set is known there.
+    const owner = err instanceof WaitForSlot ? null : await ownerOf(ctx, body);
     if (owner) await tenantStub(ctx.env, owner.tenantId).reportThrottle(owner.connectionId, resetAt);
     return Math.min(cap, Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)));
   }

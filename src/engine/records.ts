@@ -3,9 +3,10 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { mappings, recordErrors, shippedOrders } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { MAX_BATCH_RECORDS, recordLinks, type PlatformEntity } from "../platform/contract";
-import type { ChildRecord, EntityPuller, PulledRecord } from "./connector";
+import type { ChildRecord, EntityPuller, PulledRecord, RecordOrigin } from "./connector";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
+import { mergeWithPlatform, type ExistingRecord } from "./ownership";
 import { NO_PRODUCTS, productIndex } from "./products";
 
 /** D1 binds at most 100 parameters per statement. */
@@ -59,13 +60,15 @@ export async function upsertPulledRecords(
   settings: unknown,
   records: PulledRecord[],
   idempotencyScope: string,
+  /** The platform products `map` sees were read no earlier than this (ms since epoch). */
+  productsLoadedAfter?: number,
 ): Promise<UpsertOutcome> {
   const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const failed: FailedRecord[] = [];
   const existing = await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId));
 
   const toPush: PushItem[] = [];
-  const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId) : NO_PRODUCTS };
+  const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId, productsLoadedAfter) : NO_PRODUCTS };
   let skipped = 0;
   for (const pulled of records) {
     const mapped = puller.map(pulled.raw, settings, lookups);
@@ -81,16 +84,17 @@ export async function upsertPulledRecords(
       counts.unchanged++;
       continue;
     }
-    if (known?.origin === "platform" && puller.skipPlatformOrigin) {
-      // The hub created this record in the vendor from the platform: never echo it back.
+    if (known?.origin === "platform" && (puller.skipPlatformOrigin || !puller.platformOwnedFields)) {
+      // The hub created this record in the vendor from the platform, which stays its master
+      // (unless the puller names fields the vendor owns): never echo it back.
       counts.unchanged++;
       continue;
     }
-    const record = { ...mapped.record, reference_id: pulled.externalId, ...(known?.systemId ? { system_id: known.systemId } : {}) };
+    const record = known?.systemId ? { ...mapped.record } : { ...mapped.record, reference_id: pulled.externalId };
     toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
   }
-  await keepPlatformOwnedFields(ctx, scope, puller, settings, toPush, existing);
   await resolveLinks(ctx, scope, puller.platformEntity as PlatformEntity, toPush);
+  await keepPlatformFields(ctx, scope, puller, settings, toPush, existing);
 
   const now = new Date().toISOString();
   const platformEntity = puller.platformEntity as PlatformEntity;
@@ -105,7 +109,7 @@ export async function upsertPulledRecords(
 
   const withChildren = written.filter((w) => w.item.children?.length);
   if (withChildren.length > 0) {
-    const children = await pushChildren(ctx, scope, withChildren, idempotencyScope);
+    const children = await pushChildren(ctx, scope, platformEntity, withChildren, idempotencyScope);
     statements.push(...children.statements(now));
     // A parent whose children did not all go through keeps no hash, so the next pull or a
     // replay sends it (and its children) again; the error is filed under the parent.
@@ -136,10 +140,11 @@ export async function upsertPulledRecords(
 }
 
 /**
- * Field ownership: for records whose platform side is master of some fields, the pull
- * writes the platform's current values of those fields (an upsert replaces the record).
+ * Records the platform already has are merged with its current copy (engine/ownership.ts):
+ * platform-owned fields, fields the vendor does not hold and the partner's reference id stay.
+ * Children of a record whose platform side owns them (a customer's addresses) are not sent.
  */
-async function keepPlatformOwnedFields(
+async function keepPlatformFields(
   ctx: EngineContext,
   scope: RecordScope,
   puller: EntityPuller<any>,
@@ -147,17 +152,16 @@ async function keepPlatformOwnedFields(
   items: PushItem[],
   existing: Map<string, { systemId: string | null; origin: string }>,
 ) {
-  if (!puller.platformOwnedFields) return;
+  const merging: ExistingRecord[] = [];
   for (const item of items) {
     const known = existing.get(item.externalId);
     if (!known?.systemId) continue;
-    const fields = puller.platformOwnedFields(settings, known.origin === "platform" ? "platform" : "vendor");
-    if (fields.length === 0) continue;
-    const platform = await platformFor(ctx, scope.tenantId);
-    const current = (await platform.get(puller.platformEntity, known.systemId)) as Record<string, unknown> | null;
-    if (!current) continue;
-    for (const field of fields) item.record[field] = current[field] ?? null;
+    const origin: RecordOrigin = known.origin === "platform" ? "platform" : "vendor";
+    const owned = puller.platformOwnedFields?.(settings, origin) ?? [];
+    if (item.children) item.children = item.children.filter((c) => !owned.includes(c.entity));
+    merging.push({ record: item.record, systemId: known.systemId, owned, origin });
   }
+  await mergeWithPlatform(ctx, scope.tenantId, puller.platformEntity as PlatformEntity, merging);
 }
 
 /**
@@ -216,17 +220,25 @@ async function pushBatch(ctx: EngineContext, scope: RecordScope, entity: Platfor
 }
 
 /**
- * Child records (addresses of a customer) go after their parents, linked by the parent's
- * reference id, one platform batch per child entity and 100 records.
+ * Child records (addresses of a customer) go after their parents, one platform batch per
+ * child entity and 100 records. A child names its parent by the vendor's id; it is linked by
+ * the parent's system_id instead, since a parent that came from the platform keeps its own
+ * reference id.
  */
-async function pushChildren(ctx: EngineContext, scope: RecordScope, parents: Written[], idempotencyScope: string) {
+async function pushChildren(ctx: EngineContext, scope: RecordScope, parentEntity: PlatformEntity, parents: Written[], idempotencyScope: string) {
   const parentOf = new Map<string, PushItem>();
   const byEntity = new Map<PlatformEntity, PushItem[]>();
   for (const parent of parents) {
     for (const child of parent.item.children ?? []) {
       parentOf.set(`${child.entity}/${child.externalId}`, parent.item);
+      const record: Record<string, unknown> = { ...child.record, reference_id: child.externalId };
+      for (const { field, target } of recordLinks[child.entity] ?? []) {
+        if (target !== parentEntity || record[`${field}_reference_id`] !== parent.item.externalId) continue;
+        delete record[`${field}_reference_id`];
+        record[`${field}_system_id`] = parent.systemId;
+      }
       const list = byEntity.get(child.entity) ?? [];
-      list.push({ externalId: child.externalId, hash: await sha256Hex(stableJson(child.record)), record: { ...child.record, reference_id: child.externalId } });
+      list.push({ externalId: child.externalId, hash: await sha256Hex(stableJson(child.record)), record });
       byEntity.set(child.entity, list);
     }
   }
@@ -234,10 +246,13 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parents: Wri
   const failedParents = new Map<string, FailedRecord>();
   for (const [entity, items] of byEntity) {
     const known = await loadMappings(ctx, scope, entity, items.map((i) => i.externalId));
+    // An existing child keeps what the vendor does not hold (e.g. an address's is_default).
+    const existingChildren: ExistingRecord[] = [];
     for (const item of items) {
       const systemId = known.get(item.externalId)?.systemId;
-      if (systemId) item.record.system_id = systemId;
+      if (systemId) existingChildren.push({ record: item.record, systemId, owned: [], origin: "vendor" });
     }
+    await mergeWithPlatform(ctx, scope.tenantId, entity, existingChildren);
     const rows: Array<{ externalId: string; systemId: string; hash: string }> = [];
     for (const part of chunk(items, MAX_BATCH_RECORDS)) {
       const result = await pushBatch(ctx, scope, entity, part, idempotencyScope);

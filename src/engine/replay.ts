@@ -8,9 +8,10 @@ import { chunk } from "./records";
 export async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
   const pulls: Array<{ body: PullPageMessage }> = [];
   const pushes: Array<{ body: PushRecordMessage }> = [];
+  const replayedAt = Date.now();
   for (const e of rows) {
     if (e.direction === "pull") {
-      pulls.push({ body: { kind: "record", tenantId: e.tenantId, connectionId: e.connectionId, entity: e.entity, externalId: e.externalId } });
+      pulls.push({ body: { kind: "record", tenantId: e.tenantId, connectionId: e.connectionId, entity: e.entity, externalId: e.externalId, replayedAt } });
     } else if (e.payload) {
       pushes.push({ body: JSON.parse(e.payload) as PushRecordMessage });
     }

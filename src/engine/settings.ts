@@ -5,7 +5,8 @@ import type { Connector } from "./connector";
 /** Engine-owned settings every connection has, beside its vendor's own. */
 export const scheduleSchema = z.object({
   enabled: z.boolean().default(true),
-  interval_minutes: z.number().int().min(1).max(7 * 24 * 60),
+  /** Optional: `{"enabled": false}` alone switches a pull off; unset means the entity's default. */
+  interval_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
   /** Anchor the runs to a local time ("12:00" with 120 minutes: 12:00, 14:00, … in `time_zone`). */
   start_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour, e.g. 12:00").optional(),
   time_zone: z.string().refine(isValidTimeZone, "not an IANA time zone, e.g. America/Los_Angeles").optional(),

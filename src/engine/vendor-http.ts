@@ -5,6 +5,17 @@ import type { LoadedConnection } from "./connections";
 /** Longest the worker sleeps in place for the request budget; beyond it the message waits in the queue. */
 const MAX_INLINE_WAIT_MS = 5_000;
 
+/**
+ * The connection must wait longer than a consumer should sleep (its own budget, or a vendor
+ * pause already known to the tenant DO): the message waits in the queue. Not a new signal
+ * from the vendor, so it is not reported as a throttle again.
+ */
+export class WaitForSlot extends VendorError {
+  constructor(resetAt: number) {
+    super("throttle", "the connection's request budget is spent or the vendor asked for a pause; waiting for the next slot", undefined, resetAt);
+  }
+}
+
 /** fetch with a deadline: a vendor that hangs becomes a transient error, not a stuck consumer. */
 export function timedFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
@@ -33,10 +44,24 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   const doFetch = timedFetch(timeoutMs);
   const limits = { requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst };
 
+  /**
+   * Waits for a request slot. After sleeping, the waiter asks again: a throttle reported
+   * meanwhile voids its slot (nothing leaves during a pause), and after the pause it takes
+   * a fresh slot at the connection's pace instead of going with every other waiter at once.
+   */
+  async function slot(): Promise<void> {
+    const deadline = Date.now() + MAX_INLINE_WAIT_MS;
+    let ticket: number | undefined;
+    for (;;) {
+      const { wait, ticket: next } = await stub.takeRequest(connectionId, limits, ticket);
+      if (wait <= 0) return;
+      if (Date.now() + wait > deadline) throw new WaitForSlot(Date.now() + wait);
+      await new Promise((r) => setTimeout(r, wait));
+      ticket = next;
+    }
+  }
+
   async function send(req: VendorRequest, token: string): Promise<Response> {
-    const wait = await stub.takeRequest(connectionId, limits);
-    if (wait > MAX_INLINE_WAIT_MS) throw new VendorError("throttle", "connection request budget exhausted", undefined, Date.now() + wait);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const url = new URL(conn.row.baseUrl.replace(/\/+$/, "") + req.path);
     for (const [k, v] of req.query ?? []) url.searchParams.append(k, v);
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
@@ -46,15 +71,33 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
 
   async function token(stale?: string): Promise<string> {
     const result = await stub.getAccessToken(connectionId, stale);
-    if (!result.ok) throw new VendorError(result.kind, result.message);
+    if (!result.ok) throw new VendorError(result.kind, result.message, undefined, result.resetAt);
     return result.token;
   }
 
+  // The slot comes before the token: a login is a call too, and none leaves during a pause.
   return async (req) => {
+    await slot();
     const first = await token();
     const res = await send(req, first);
     if (res.status !== 401) return res;
     // One refresh per rejected token, shared by every concurrent caller (single-flight in the DO).
+    await slot();
     return send(req, await token(first));
   };
+}
+
+/**
+ * Runs vendor work and, when the vendor throttles it, tells the tenant DO at once: waiters of
+ * the connection must not send in the time it takes the message to reach its retry.
+ */
+export async function reportingThrottles<T>(env: Env, conn: LoadedConnection, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof VendorError && err.kind === "throttle" && !(err instanceof WaitForSlot)) {
+      await tenantStub(env, conn.row.tenantId).reportThrottle(conn.row.id, err.resetAt ?? Date.now() + 60_000);
+    }
+    throw err;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CONNECTION_STATUSES } from "../engine/connections";
 
 /** Shared OpenAPI schemas of the admin API's resources. */
 
@@ -30,7 +31,9 @@ export const Connection = z
     settings: z.record(z.string(), z.unknown()),
     entities: z.array(z.string()),
     credentials_set: z.boolean(),
-    status: z.string().openapi({ description: "active | auth_failed | disabled" }),
+    status: z.enum(CONNECTION_STATUSES).openapi({
+      description: "active; auth_failed: the vendor refused the login (fix the credentials); needs_reauthorisation: an OAuth connection waits for the admin's consent (POST …/authorize); disabled: switched off",
+    }),
     health: z.object({ last_ok_at: z.string().nullable(), last_error: z.string().nullable(), last_error_at: z.string().nullable() }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -83,7 +86,7 @@ export const ListQuery = z.object({
   entity: z.string().optional(),
   status: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before" }),
+  before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before (an opaque cursor; rows sharing a timestamp are never skipped)" }),
 });
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });

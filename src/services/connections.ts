@@ -4,7 +4,7 @@ import { connections, cursors, mappings, recordErrors, shippedOrders, type Conne
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
-import { loadConnection, sealCredentials } from "../engine/connections";
+import { loadConnection, sealCredentials, type ConnectionStatus } from "../engine/connections";
 import { runRetention } from "../engine/retention";
 import { isQuiet, resumeRun } from "../engine/recovery";
 import { startPullRun } from "../engine/runs";
@@ -28,6 +28,8 @@ export interface ConnectionPatch {
   settings?: Record<string, unknown>;
   status?: "active" | "disabled";
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
   const parsed = schema.safeParse(value);
@@ -95,11 +97,16 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.base_url !== undefined) set.baseUrl = validBaseUrl(ctx, patch.base_url);
   if (patch.settings !== undefined) {
-    // A PATCH names only the settings it changes; schedules merge per entity.
+    // A PATCH names only the settings it changes; schedules merge per entity and per field,
+    // so `{"enabled": false}` switches a pull off and keeps its interval for later.
     const current = JSON.parse(conn.row.settings) as Record<string, unknown>;
     const merged = { ...current, ...patch.settings };
-    if (patch.settings.schedules && typeof patch.settings.schedules === "object") {
-      merged.schedules = { ...(current.schedules as object), ...(patch.settings.schedules as object) };
+    if (isObject(patch.settings.schedules)) {
+      const schedules: Record<string, unknown> = { ...(current.schedules as object) };
+      for (const [entity, schedule] of Object.entries(patch.settings.schedules)) {
+        schedules[entity] = isObject(schedule) && isObject(schedules[entity]) ? { ...schedules[entity], ...schedule } : schedule;
+      }
+      merged.schedules = schedules;
     }
     set.settings = JSON.stringify(parseWith(connectionSettingsSchema(conn.connector), merged, "settings"));
   }
@@ -143,8 +150,9 @@ export async function deleteConnection(ctx: EngineContext, tenantId: string, con
 export async function testConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
   try {
-    const details = await conn.connector.testConnection(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings);
-    return { ok: true as const, details };
+    const { warnings, ...details } = await conn.connector.testConnection(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings);
+    // The login and reads worked; warnings say what will still fail later (e.g. no company chosen).
+    return { ok: true as const, details, ...(Array.isArray(warnings) && warnings.length > 0 ? { warnings: warnings.map(String) } : {}) };
   } catch (err) {
     const kind = err instanceof VendorError ? err.kind : "error";
     return { ok: false as const, error: { kind, message: (err as Error).message } };
@@ -188,7 +196,7 @@ export function publicConnection(row: Connection) {
     settings: JSON.parse(row.settings) as Record<string, unknown>,
     entities: Object.keys(connector.pullers),
     credentials_set: row.secrets != null,
-    status: row.status,
+    status: row.status as ConnectionStatus,
     health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt },
     created_at: row.createdAt,
     updated_at: row.updatedAt,

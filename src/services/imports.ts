@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { dropSchedules, dropSettings, importErrors, imports, outbox } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
@@ -9,6 +9,7 @@ import { importReport, startImport, type ImportStart } from "../files/import";
 import { runDropScheduler, scanDrop } from "../files/pickup";
 import { ENTITIES, safeDropPath, type DropEntity } from "../files/names";
 import { dropSettingsSchema, loadDropSettings } from "../files/settings";
+import { newestFirst, nextBefore, olderThan } from "./paging";
 
 /**
  * Imports a file of the drop now (or as a dry run: the report and counts, nothing applied). An
@@ -41,9 +42,9 @@ export async function putDropSettings(ctx: EngineContext, tenantId: string, inpu
 }
 
 export async function listImports(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
-  const where = f.before ? and(eq(imports.tenantId, tenantId), lt(imports.startedAt, f.before)) : eq(imports.tenantId, tenantId);
-  const rows = await ctx.db.select().from(imports).where(where).orderBy(desc(imports.startedAt)).limit(f.limit);
-  return { items: rows.map(importReport), next_before: rows.length === f.limit ? rows[rows.length - 1].startedAt : null };
+  const where = and(eq(imports.tenantId, tenantId), olderThan(imports.startedAt, imports.id, f.before));
+  const rows = await ctx.db.select().from(imports).where(where).orderBy(...newestFirst(imports.startedAt, imports.id)).limit(f.limit);
+  return { items: rows.map(importReport), next_before: nextBefore(rows, f.limit, (r) => ({ time: r.startedAt, id: r.id })) };
 }
 
 /** One import: progress while it runs, the report when it is done, and its row problems (paged by row). */
@@ -54,12 +55,24 @@ export async function getImport(ctx: EngineContext, tenantId: string, importId: 
     .select()
     .from(importErrors)
     .where(and(eq(importErrors.importId, importId), gt(importErrors.row, f.after ?? 0)))
-    .orderBy(asc(importErrors.row))
+    .orderBy(asc(importErrors.row), asc(importErrors.columnName))
     .limit(f.limit);
+  // A row can have several problems (one per column) and the next page starts after a row:
+  // a full page carries the rest of its last row's problems, so none fall between pages.
+  const last = errors.length === f.limit ? errors[errors.length - 1] : null;
+  if (last) {
+    errors.push(
+      ...(await ctx.db
+        .select()
+        .from(importErrors)
+        .where(and(eq(importErrors.importId, importId), eq(importErrors.row, last.row), gt(importErrors.columnName, last.columnName)))
+        .orderBy(asc(importErrors.columnName))),
+    );
+  }
   return {
     ...importReport(job),
     errors: errors.map((e) => ({ row: e.row, column: e.columnName, value: e.value, outcome: e.outcome, message: e.message })),
-    next_after_row: errors.length === f.limit ? errors[errors.length - 1].row : null,
+    next_after_row: last ? last.row : null,
   };
 }
 
@@ -88,11 +101,11 @@ export async function resumeImportForTenant(ctx: EngineContext, tenantId: string
 
 /** The tenant's emails (the outbox), newest first. */
 export async function listNotifications(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
-  const where = f.before ? and(eq(outbox.tenantId, tenantId), lt(outbox.createdAt, f.before)) : eq(outbox.tenantId, tenantId);
-  const rows = await ctx.db.select().from(outbox).where(where).orderBy(desc(outbox.createdAt), desc(outbox.id)).limit(f.limit);
+  const where = and(eq(outbox.tenantId, tenantId), olderThan(outbox.createdAt, outbox.id, f.before));
+  const rows = await ctx.db.select().from(outbox).where(where).orderBy(...newestFirst(outbox.createdAt, outbox.id)).limit(f.limit);
   return {
     items: rows.map((m) => ({ id: m.id, recipient: m.recipient, subject: m.subject, body: m.body, status: m.status, error: m.error, created_at: m.createdAt, sent_at: m.sentAt })),
-    next_before: rows.length === f.limit ? rows[rows.length - 1].createdAt : null,
+    next_before: nextBefore(rows, f.limit, (m) => ({ time: m.createdAt, id: m.id })),
   };
 }
 

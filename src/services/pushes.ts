@@ -1,7 +1,8 @@
-import { and, desc, eq, isNotNull, lt, type SQL } from "drizzle-orm";
+import { and, eq, isNotNull, type SQL } from "drizzle-orm";
 import { pushLog } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { mustLoad } from "./connections";
+import { newestFirst, nextBefore, olderThan } from "./paging";
 
 export interface PushFilter {
   entity?: string;
@@ -18,8 +19,9 @@ export async function listPushes(ctx: EngineContext, tenantId: string, connectio
   if (f.entity) where.push(eq(pushLog.entity, f.entity));
   if (f.action) where.push(eq(pushLog.action, f.action));
   if (f.warnings) where.push(isNotNull(pushLog.warning));
-  if (f.before) where.push(lt(pushLog.createdAt, f.before));
-  const rows = await ctx.db.select().from(pushLog).where(and(...where)).orderBy(desc(pushLog.createdAt)).limit(f.limit);
+  const older = olderThan(pushLog.createdAt, pushLog.id, f.before);
+  if (older) where.push(older);
+  const rows = await ctx.db.select().from(pushLog).where(and(...where)).orderBy(...newestFirst(pushLog.createdAt, pushLog.id)).limit(f.limit);
   const items = rows.map((r) => ({
     id: r.id,
     event_id: r.eventId,
@@ -32,5 +34,5 @@ export async function listPushes(ctx: EngineContext, tenantId: string, connectio
     warning: r.warning,
     created_at: r.createdAt,
   }));
-  return { items, next_before: items.length === f.limit ? items[items.length - 1].created_at : null };
+  return { items, next_before: nextBefore(rows, f.limit, (r) => ({ time: r.createdAt, id: r.id })) };
 }

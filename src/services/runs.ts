@@ -1,22 +1,24 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { cancelRun, reopenRun, resumeRun } from "../engine/recovery";
 import { enqueueReplays } from "../engine/replay";
 import { ApiError } from "../errors";
+import { newestFirst, nextBefore, olderThan } from "./paging";
 
 export interface ListFilter {
   connection_id?: string;
   entity?: string;
   status?: string;
   limit: number;
-  /** Paging: items strictly older than this timestamp. */
+  /** Paging: the previous page's `next_before`. */
   before?: string;
 }
 
 /** The columns a tenant-scoped list filters on; runs and record errors share the filter. */
 interface ListColumns {
+  id: SQLiteColumn;
   tenantId: SQLiteColumn;
   connectionId: SQLiteColumn;
   entity: SQLiteColumn;
@@ -29,14 +31,15 @@ function listWhere(cols: ListColumns, tenantId: string, f: Omit<ListFilter, "lim
   if (f.connection_id) where.push(eq(cols.connectionId, f.connection_id));
   if (f.entity) where.push(eq(cols.entity, f.entity));
   if (f.status) where.push(eq(cols.status, f.status));
-  if (f.before) where.push(lt(cols.time, f.before));
+  const older = olderThan(cols.time, cols.id, f.before);
+  if (older) where.push(older);
   return and(...where);
 }
 
 export async function listRuns(ctx: EngineContext, tenantId: string, f: ListFilter) {
   const where = listWhere({ ...runs, time: runs.startedAt }, tenantId, f);
-  const rows = await ctx.db.select().from(runs).where(where).orderBy(desc(runs.startedAt)).limit(f.limit);
-  return page(rows.map(publicRun), f.limit, (r) => r.started_at);
+  const rows = await ctx.db.select().from(runs).where(where).orderBy(...newestFirst(runs.startedAt, runs.id)).limit(f.limit);
+  return { items: rows.map(publicRun), next_before: nextBefore(rows, f.limit, (r) => ({ time: r.startedAt, id: r.id })) };
 }
 
 export async function getRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
@@ -108,8 +111,8 @@ export function publicRun(r: Run) {
 
 export async function listRecordErrors(ctx: EngineContext, tenantId: string, f: ListFilter) {
   const where = listWhere({ ...recordErrors, time: recordErrors.createdAt }, tenantId, f);
-  const rows = await ctx.db.select().from(recordErrors).where(where).orderBy(desc(recordErrors.createdAt)).limit(f.limit);
-  return page(rows.map(publicRecordError), f.limit, (e) => e.created_at);
+  const rows = await ctx.db.select().from(recordErrors).where(where).orderBy(...newestFirst(recordErrors.createdAt, recordErrors.id)).limit(f.limit);
+  return { items: rows.map(publicRecordError), next_before: nextBefore(rows, f.limit, (e) => ({ time: e.createdAt, id: e.id })) };
 }
 
 export function publicRecordError(e: RecordError) {
@@ -129,10 +132,6 @@ export function publicRecordError(e: RecordError) {
     updated_at: e.updatedAt,
     resolved_at: e.resolvedAt,
   };
-}
-
-function page<T>(items: T[], limit: number, key: (t: T) => string) {
-  return { items, next_before: items.length === limit ? key(items[items.length - 1]) : null };
 }
 
 /** Re-enqueues a record error's work; it resolves itself when the record then goes through. */

@@ -9,20 +9,45 @@ import { timedFetch } from "../engine/vendor-http";
 import { log } from "../log";
 import { seal, unseal } from "../crypto/secrets";
 
-/** Refresh this long before the vendor's stated expiry, so a token never dies mid-request. */
+/**
+ * Refresh this long before the vendor's stated expiry, so a token never dies mid-request —
+ * but never more than a tenth of the token's life: with a fixed minute, a token that lives
+ * a minute or less would be "expiring" from birth and every call would log in again.
+ */
 const EXPIRY_MARGIN_MS = 60_000;
+const EXPIRY_MARGIN_SHARE = 0.1;
 /** A permit whose holder vanished (crashed consumer) is reclaimed after this. */
 const PERMIT_LEASE_MS = 120_000;
 /** How long an acquire may wait for a free permit before the caller re-queues. */
 const PERMIT_MAX_WAIT_MS = 10_000;
 
-const usable = (t: AccessToken, stale?: string) => t.accessToken !== stale && t.expiresAt - EXPIRY_MARGIN_MS > Date.now();
+/** A token as the object keeps it: when it was obtained tells its lifetime. */
+type HeldToken = AccessToken & { obtainedAt?: number };
+
+function expiryMargin(t: HeldToken): number {
+  // A token stored before obtainedAt was kept counts its whole remaining life as its lifetime.
+  const lifetime = t.expiresAt - (t.obtainedAt ?? Date.now());
+  return Math.min(EXPIRY_MARGIN_MS, Math.max(0, lifetime) * EXPIRY_MARGIN_SHARE);
+}
+
+const usable = (t: HeldToken, stale?: string) => t.accessToken !== stale && t.expiresAt - expiryMargin(t) > Date.now();
 const tokenKey = (connectionId: string) => `token:${connectionId}`;
 const tokenAad = (connectionId: string) => `access-token:${connectionId}`;
 const pendingKey = (connectionId: string) => `pending-credentials:${connectionId}`;
 const pendingAad = (connectionId: string) => `pending-credentials:${connectionId}`;
 
-export type TokenResult = { ok: true; token: string } | { ok: false; kind: VendorErrorKind; message: string };
+/** `resetAt`: a throttled login says when the vendor takes requests again (ms since epoch). */
+export type TokenResult = { ok: true; token: string } | { ok: false; kind: VendorErrorKind; message: string; resetAt?: number };
+
+/**
+ * A request slot. `wait` 0: send now. Otherwise sleep `wait` ms and ask again, handing back
+ * `ticket`: a slot reserved before a vendor throttle is void (the caller queues again), so
+ * nothing leaves during a pause and the waiters after it go at the pace, not all at once.
+ */
+export interface RequestSlot {
+  wait: number;
+  ticket?: number;
+}
 
 interface Limits {
   maxParallel: number;
@@ -42,12 +67,14 @@ interface Bucket {
  * same promise, and a caller holding a token that was already replaced gets the new one.
  */
 export class TenantDurableObject extends DurableObject<Env> {
-  private tokens = new Map<string, AccessToken>();
+  private tokens = new Map<string, HeldToken>();
   private logins = new Map<string, Promise<TokenResult>>();
   private permits = new Map<string, Map<string, number>>(); // connection -> permitId -> lease expiry
   private waiters = new Map<string, Array<() => void>>();
   private buckets = new Map<string, Bucket>();
   private pausedUntil = new Map<string, number>();
+  /** Throttles seen per connection: a slot reserved under an older count is void. */
+  private throttles = new Map<string, number>();
 
   /**
    * A valid access token; `stale` is a token the vendor just rejected (forces one refresh).
@@ -74,7 +101,7 @@ export class TenantDurableObject extends DurableObject<Env> {
     const sealed = await this.ctx.storage.get<string>(tokenKey(connectionId));
     if (sealed) {
       const config = loadConfig(this.env);
-      const stored = await unseal<AccessToken>(sealed, config.keyring, tokenAad(connectionId)).catch(() => null);
+      const stored = await unseal<HeldToken>(sealed, config.keyring, tokenAad(connectionId)).catch(() => null);
       if (stored && usable(stored, stale)) {
         this.tokens.set(connectionId, stored);
         return { ok: true, token: stored.accessToken };
@@ -94,6 +121,7 @@ export class TenantDurableObject extends DurableObject<Env> {
     this.tokens.clear();
     this.buckets.clear();
     this.pausedUntil.clear();
+    this.throttles.clear();
     await this.ctx.storage.deleteAll();
   }
 
@@ -108,7 +136,7 @@ export class TenantDurableObject extends DurableObject<Env> {
       const result = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
       // A rotated refresh token is the only copy there is: store it before the access token is used.
       if (result.credentials) await this.storeRotatedCredentials(conn.row.tenantId, connectionId, conn.row.secrets, result.credentials);
-      const token: AccessToken = { accessToken: result.accessToken, expiresAt: result.expiresAt };
+      const token: HeldToken = { accessToken: result.accessToken, expiresAt: result.expiresAt, obtainedAt: Date.now() };
       await this.rememberToken(connectionId, token);
       await recordConnectionHealth(db, connectionId, { ok: true });
       log.info("vendor login", { tenant_id: conn.row.tenantId, connection_id: connectionId, vendor: conn.row.vendor, rotated: Boolean(result.credentials) });
@@ -118,11 +146,11 @@ export class TenantDurableObject extends DurableObject<Env> {
       const status = e.kind !== "auth" ? undefined : conn.connector.oauth ? ("needs_reauthorisation" as const) : ("auth_failed" as const);
       await recordConnectionHealth(db, connectionId, { ok: false, error: e.message, ...(status ? { status } : {}) });
       log.warn("vendor login failed", { tenant_id: conn.row.tenantId, connection_id: connectionId, kind: e.kind, error: e.message });
-      return { ok: false, kind: e.kind, message: e.message };
+      return { ok: false, kind: e.kind, message: e.message, ...(e.resetAt ? { resetAt: e.resetAt } : {}) };
     }
   }
 
-  private async rememberToken(connectionId: string, token: AccessToken): Promise<void> {
+  private async rememberToken(connectionId: string, token: HeldToken): Promise<void> {
     const config = loadConfig(this.env);
     this.tokens.set(connectionId, token);
     await this.ctx.storage.put(tokenKey(connectionId), await seal(token, config.keyring, tokenAad(connectionId)));
@@ -132,7 +160,7 @@ export class TenantDurableObject extends DurableObject<Env> {
   async primeToken(connectionId: string, token: AccessToken): Promise<void> {
     this.logins.delete(connectionId);
     await this.ctx.storage.delete(pendingKey(connectionId));
-    await this.rememberToken(connectionId, token);
+    await this.rememberToken(connectionId, { ...token, obtainedAt: Date.now() });
   }
 
   /**
@@ -223,30 +251,43 @@ export class TenantDurableObject extends DurableObject<Env> {
   }
 
   /**
-   * Spends one request from the connection's token bucket. Returns how long the caller
-   * must wait before sending (0 = go now). A vendor throttle pauses the whole connection.
+   * Spends one request from the connection's token bucket. A caller that must wait gets a
+   * reserved slot (so concurrent callers queue up behind each other) and asks again after
+   * sleeping, with its ticket; see RequestSlot. A vendor throttle pauses the whole connection.
    */
-  async takeRequest(connectionId: string, limits: Pick<Limits, "requestsPerMinute" | "burst">): Promise<number> {
+  async takeRequest(connectionId: string, limits: Pick<Limits, "requestsPerMinute" | "burst">, ticket?: number): Promise<RequestSlot> {
     const now = Date.now();
     const paused = this.pausedUntil.get(connectionId) ?? 0;
-    if (paused > now) return paused - now;
+    // While paused nobody gets a slot: the waiter sleeps and asks again.
+    if (paused > now) return { wait: paused - now };
+    const generation = this.throttles.get(connectionId) ?? 0;
+    // A slot reserved since the last throttle stands; one reserved before it was voided.
+    if (ticket === generation) return { wait: 0 };
     const ratePerMs = limits.requestsPerMinute / 60_000;
     const bucket = this.buckets.get(connectionId) ?? { tokens: limits.burst, updatedAt: now };
-    bucket.tokens = Math.min(limits.burst, bucket.tokens + (now - bucket.updatedAt) * ratePerMs);
-    bucket.updatedAt = now;
+    bucket.tokens = Math.min(limits.burst, bucket.tokens + Math.max(0, now - bucket.updatedAt) * ratePerMs);
+    bucket.updatedAt = Math.max(now, bucket.updatedAt);
     this.buckets.set(connectionId, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return 0;
+      return { wait: 0 };
     }
-    // Reserve the next token now so concurrent callers queue up behind each other.
     const wait = Math.ceil((1 - bucket.tokens) / ratePerMs);
     bucket.tokens -= 1;
-    return wait;
+    return { wait, ticket: generation };
   }
 
-  /** The vendor said "too many requests until resetAt": every caller waits until then. */
+  /**
+   * The vendor said "too many requests until resetAt": every caller waits until then, slots
+   * reserved before now are void, and the bucket restarts with one request at the reset —
+   * the waiters then go at the connection's pace, not in a burst that is throttled again.
+   */
   async reportThrottle(connectionId: string, resetAt: number): Promise<void> {
-    this.pausedUntil.set(connectionId, Math.max(this.pausedUntil.get(connectionId) ?? 0, resetAt));
+    // The same throttle is reported by the work that met it and again by its queue message.
+    if (resetAt <= (this.pausedUntil.get(connectionId) ?? 0)) return;
+    const until = resetAt;
+    this.pausedUntil.set(connectionId, until);
+    this.throttles.set(connectionId, (this.throttles.get(connectionId) ?? 0) + 1);
+    this.buckets.set(connectionId, { tokens: 1, updatedAt: until });
   }
 }

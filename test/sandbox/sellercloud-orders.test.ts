@@ -500,8 +500,17 @@ describe("PUT /api/Orders/ShippingStatus", () => {
 });
 
 describe("PUT /api/Orders/ShippingStatus/SinglePackage", () => {
-  it("fills the first package without tracking, then appends packages; answers the NewPackages body", async () => {
+  it("without a PackageID writes the first package, as documented: a second number overwrites the first", async () => {
     const { account, accessToken } = await shop();
+    const id = await createOrder(account, accessToken);
+    await shipPackage(account, accessToken, { OrderID: id, TrackingNumber: "T-1", CarrierName: "UPS", ShippingMethod: "Ground" });
+    const two = await shipPackage(account, accessToken, { OrderID: id, TrackingNumber: "T-2", CarrierName: "UPS", ShippingMethod: "Ground" });
+    expect(((await two.json()) as { NewPackages: unknown[] }).NewPackages).toEqual([]);
+    expect((await single(account, accessToken, id)).OrderPackages.map((p: Row) => p.TrackingNumber)).toEqual(["T-2"]);
+  });
+
+  it("(the other reading) fills the first package without tracking, then appends packages; answers the NewPackages body", async () => {
+    const { account, accessToken } = await shop({ singlePackageWithoutId: "first-free-or-append" });
     const id = await createOrder(account, accessToken);
     const [firstPackage] = (await single(account, accessToken, id)).OrderPackages;
 
@@ -531,7 +540,7 @@ describe("PUT /api/Orders/ShippingStatus/SinglePackage", () => {
   });
 
   it("sets ShipDate only on the first shipment and freezes it afterwards", async () => {
-    const { account, accessToken: before } = await shop({ timeZone: "UTC" });
+    const { account, accessToken: before } = await shop({ timeZone: "UTC", singlePackageWithoutId: "first-free-or-append" });
     const id = await createOrder(account, before);
     const firstDate = new Date().toISOString().slice(0, 19);
     await shipPackage(account, before, { OrderID: id, ShipDate: firstDate, TrackingNumber: "T-1", CarrierName: "UPS", ShippingMethod: "Ground" });
@@ -572,6 +581,78 @@ describe("PUT /api/Orders/ShippingStatus/SinglePackage", () => {
     const order = await single(account, accessToken, id);
     expect(order.Statuses.ShippingStatus).toBe(1);
     expect(order.OrderPackages).toHaveLength(1);
+  });
+});
+
+describe("POST /api/Orders/{orderID}/Shipping/Packages and PUT /api/Orders/SetUnshipped", () => {
+  const createPackages = (account: string, accessToken: string, id: number, body: unknown) => api(account, `/api/Orders/${id}/Shipping/Packages`, accessToken, "POST", body);
+  const twoLines = () => orderBody({ Products: [{ ProductID: "W-1", Qty: 3, SitePrice: 10 }, { ProductID: "W-2", Qty: 1, SitePrice: 5 }] });
+
+  it("replaces the packages with the ones given, each holding its order items, read back with new IDs", async () => {
+    const { account, accessToken } = await shop();
+    const id = await createOrder(account, accessToken, twoLines());
+    const before = await single(account, accessToken, id);
+    const [a, b] = before.OrderItems.map((i: Row) => i.ID);
+    const res = await createPackages(account, accessToken, id, {
+      Packages: [{ Weight: 2, Items: [{ OrderItemID: a, Qty: 2 }] }, { Items: [{ OrderItemID: a, Qty: 1 }, { OrderItemID: b, Qty: 1, OrderItemBundleItemProductID: null }] }],
+    });
+    expect(res.status).toBe(200);
+    const after = await single(account, accessToken, id);
+    expect(after.OrderPackages).toHaveLength(2);
+    expect(after.OrderPackages.map((p: Row) => p.ID)).not.toContain(before.OrderPackages[0].ID);
+    expect(after.OrderPackages.map((p: Row) => p.Items.map((i: Row) => [i.OrderItemID, i.Qty]))).toEqual([[[a, 2]], [[a, 1], [b, 1]]]);
+    expect(after.OrderPackages[0]).toMatchObject({ Weight: 2, TrackingNumber: null });
+    expectSwaggerShape(after.OrderPackages[1].Items[0], "SellerCloud.Delta.Models.Details.Concrete.Order.OrderPackageItemDto");
+  });
+
+  it("refuses packages that leave out units, name another order's item or are empty (unless told), and a missing order", async () => {
+    const { account, accessToken } = await shop();
+    const id = await createOrder(account, accessToken, twoLines());
+    const [a, b] = (await single(account, accessToken, id)).OrderItems.map((i: Row) => i.ID);
+    const cases: Array<[unknown, string]> = [
+      [{ Packages: [{ Items: [{ OrderItemID: a, Qty: 3 }] }] }, `order item ${b}`],
+      [{ Packages: [{ Items: [{ OrderItemID: a, Qty: 3 }, { OrderItemID: b, Qty: 1 }, { OrderItemID: 1, Qty: 1 }] }] }, "does not belong"],
+      [{ Packages: [{ Items: [{ OrderItemID: a, Qty: 3 }, { OrderItemID: b, Qty: 1 }] }, { Items: [] }] }, "no items"],
+      [{ Packages: [] }, "At least one package"],
+      [{}, "Packages"],
+    ];
+    for (const [body, mention] of cases) {
+      const res = await createPackages(account, accessToken, id, body);
+      expect(res.status, mention).toBe(400);
+      expect(JSON.stringify(await res.json()), mention).toContain(mention);
+    }
+    expect((await createPackages(account, accessToken, 5999999, cases[0][0])).status).toBe(404);
+    await control(account, "PUT", "config", { emptyPackageItems: "allow" });
+    expect((await createPackages(account, accessToken, id, cases[2][0])).status).toBe(200);
+    expect((await single(account, accessToken, id)).OrderPackages.map((p: Row) => p.Items.length)).toEqual([2, 0]);
+  });
+
+  it("refuses a shipped order unless told otherwise; SetUnshipped takes it back to Unshipped with its tracking kept", async () => {
+    const { account, accessToken } = await shop();
+    const id = await createOrder(account, accessToken);
+    const [item] = (await single(account, accessToken, id)).OrderItems;
+    await ship(account, accessToken, { OrderID: id, ShippingCarrier: "UPS", ShippingService: "Ground", ShipDate: new Date().toISOString(), TrackingNumber: "T-1" });
+    const body = { Packages: [{ Items: [{ OrderItemID: item.ID, Qty: item.Qty }] }] };
+    const refused = await createPackages(account, accessToken, id, body);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain("already shipped");
+
+    const unship = await api(account, "/api/Orders/SetUnshipped", accessToken, "PUT", { Orders: [id] });
+    expect(unship.status).toBe(200);
+    const order = await single(account, accessToken, id);
+    expect(order.Statuses.ShippingStatus).toBe(1);
+    expect(order.ShippingDetails.ShipDate).toBeNull();
+    expect(order.OrderPackages.map((p: Row) => [p.TrackingNumber, p.DeliveryStatus])).toEqual([["T-1", 0]]);
+    expect((await createPackages(account, accessToken, id, body)).status).toBe(200);
+    expect((await api(account, "/api/Orders/SetUnshipped", accessToken, "PUT", { Orders: [5999999] })).status).toBe(400);
+
+    const other = await shop({ createPackagesOnShipped: "allow" });
+    const shippedId = await createOrder(other.account, other.accessToken);
+    const [otherItem] = (await single(other.account, other.accessToken, shippedId)).OrderItems;
+    await ship(other.account, other.accessToken, { OrderID: shippedId, ShippingCarrier: "UPS", ShippingService: "Ground", ShipDate: new Date().toISOString(), TrackingNumber: "T-9" });
+    const allowed = await createPackages(other.account, other.accessToken, shippedId, { Packages: [{ Items: [{ OrderItemID: otherItem.ID, Qty: otherItem.Qty }] }] });
+    expect(allowed.status).toBe(200);
+    expect((await single(other.account, other.accessToken, shippedId)).OrderPackages.map((p: Row) => p.TrackingNumber)).toEqual([null]);
   });
 });
 

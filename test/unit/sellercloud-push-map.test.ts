@@ -6,7 +6,9 @@ import {
   orderBody,
   platformOwnedCustomerFields,
   salesRepEmployee,
+  repackCalls,
   shipmentPlan,
+  splitUnits,
   type CustomerDetailView,
   type OrderPushIds,
   type VendorOrderView,
@@ -21,18 +23,20 @@ const salesRepMap = { "12": "rep-12@merchant.test", "31": "Bob Smith" };
 describe("customerFieldOwners / platformOwnedCustomerFields", () => {
   const none = { customer_field_owners: {} };
 
-  it("gives every field to the side the customer came from when none is named", () => {
-    expect(customerFieldOwners(none, "platform")).toEqual({ company_name: "platform", email: "platform", sales_rep: "platform" });
-    expect(customerFieldOwners(none, "vendor")).toEqual({ company_name: "sellercloud", email: "sellercloud", sales_rep: "sellercloud" });
-    expect(platformOwnedCustomerFields(none, "platform")).toEqual(["company_name", "email", "sales_rep"]);
+  const every = (owner: string) => ({ company_name: owner, email: owner, phone: owner, sales_rep: owner, status: owner, addresses: owner });
+
+  it("gives every field, addresses included, to the side the customer came from when none is named", () => {
+    expect(customerFieldOwners(none, "platform")).toEqual(every("platform"));
+    expect(customerFieldOwners(none, "vendor")).toEqual(every("sellercloud"));
+    expect(platformOwnedCustomerFields(none, "platform")).toEqual(["company_name", "email", "phone", "sales_rep", "status", "addresses"]);
     expect(platformOwnedCustomerFields(none, "vendor")).toEqual([]);
   });
 
   it("lets a named field override the origin either way", () => {
     const settings = { customer_field_owners: { email: "sellercloud", sales_rep: "platform" } as const };
-    expect(customerFieldOwners(settings, "platform")).toEqual({ company_name: "platform", email: "sellercloud", sales_rep: "platform" });
-    expect(platformOwnedCustomerFields(settings, "platform")).toEqual(["company_name", "sales_rep"]);
-    expect(customerFieldOwners(settings, "vendor")).toEqual({ company_name: "sellercloud", email: "sellercloud", sales_rep: "platform" });
+    expect(customerFieldOwners(settings, "platform")).toEqual({ ...every("platform"), email: "sellercloud" });
+    expect(platformOwnedCustomerFields(settings, "platform")).toEqual(["company_name", "phone", "sales_rep", "status", "addresses"]);
+    expect(customerFieldOwners(settings, "vendor")).toEqual({ ...every("sellercloud"), sales_rep: "platform" });
     expect(platformOwnedCustomerFields(settings, "vendor")).toEqual(["sales_rep"]);
     const allPlatform = { customer_field_owners: { company_name: "platform", email: "platform", sales_rep: "platform" } as const };
     expect(platformOwnedCustomerFields(allPlatform, "vendor")).toEqual(["company_name", "email", "sales_rep"]);
@@ -318,23 +322,34 @@ describe("shipmentPlan: calls", () => {
     expect(plan.calls).toEqual([{ path: "/api/Orders/ShippingStatus", body: { OrderID: 5012345, ShippingCarrier: "UPS", ShippingService: "UPS Ground", ShipDate: "2026-04-05T14:00:00" } }]);
   });
 
-  it("sends several tracking numbers one SinglePackage call each, filling free packages first", () => {
-    const withPackages: VendorOrderView = { ...vendorOrder, OrderPackages: [{ ID: 9001, TrackingNumber: null }, { ID: 9002, TrackingNumber: "  " }] };
-    const plan = planOf({ ...shipment, tracking_numbers: ["1ZA", "1ZB", "1ZC"] }, withPackages);
+  it("sends several tracking numbers one SinglePackage call each to the packages that have none, by PackageID", () => {
+    const withPackages: VendorOrderView = { ...vendorOrder, OrderPackages: [{ ID: 9001, TrackingNumber: null }, { ID: 9002, TrackingNumber: "  " }, { ID: 9003, TrackingNumber: null }] };
+    const plan = planOf({ ...shipment, tracking_numbers: ["1ZA", "1ZB"] }, withPackages);
     const common = { OrderID: 5012345, ShipDate: "2026-04-05T10:00:00", CarrierName: "UPS", ShippingMethod: "UPS Ground" };
     expect(plan.calls).toEqual([
       { path: "/api/Orders/ShippingStatus/SinglePackage", body: { ...common, TrackingNumber: "1ZA", PackageID: 9001 } },
       { path: "/api/Orders/ShippingStatus/SinglePackage", body: { ...common, TrackingNumber: "1ZB", PackageID: 9002 } },
-      { path: "/api/Orders/ShippingStatus/SinglePackage", body: { ...common, TrackingNumber: "1ZC" } },
     ]);
+    expect(plan.repack).toBeUndefined();
+  });
+
+  it("never sends a number without a PackageID: too few packages means a repack, one package per number", () => {
+    const withItems: VendorOrderView = { ...vendorOrder, OrderItems: [{ ID: 88001, Qty: 2 }, { ID: 88002, Qty: 3 }], OrderPackages: [{ ID: 9001, TrackingNumber: null }] };
+    const plan = planOf({ ...shipment, tracking_numbers: ["1ZA", "1ZB", "1ZC"] }, withItems);
+    expect(plan.calls).toEqual([]);
+    expect(plan.repack).toEqual({
+      unship: false,
+      body: { Packages: [{ Items: [{ OrderItemID: 88001, Qty: 2 }] }, { Items: [{ OrderItemID: 88002, Qty: 2 }] }, { Items: [{ OrderItemID: 88002, Qty: 1 }] }] },
+      tracking: ["1ZA", "1ZB", "1ZC"],
+      shipDate: "2026-04-05T10:00:00",
+      carrier: "UPS",
+      service: "UPS Ground",
+    });
   });
 
   it("dedupes and trims the shipment's tracking numbers", () => {
     const plan = planOf({ ...shipment, tracking_numbers: [" 1ZA", "1ZA ", "1ZB"] });
-    expect(plan.calls.map((c) => [c.path, c.body.TrackingNumber])).toEqual([
-      ["/api/Orders/ShippingStatus/SinglePackage", "1ZA"],
-      ["/api/Orders/ShippingStatus/SinglePackage", "1ZB"],
-    ]);
+    expect(plan.repack?.tracking).toEqual(["1ZA", "1ZB"]);
     expect(planOf({ ...shipment, tracking_numbers: ["1ZA", " 1ZA "] }).calls).toEqual([
       { path: "/api/Orders/ShippingStatus", body: expect.objectContaining({ TrackingNumber: "1ZA" }) },
     ]);
@@ -351,11 +366,21 @@ describe("shipmentPlan: calls", () => {
     ]);
   });
 
-  it("adds a new package (no PackageID) to an already shipped order for a new tracking number", () => {
-    const shipped: VendorOrderView = { ...vendorOrder, Statuses: { ShippingStatus: 3 }, OrderPackages: [{ ID: 9001, TrackingNumber: "1ZA" }] };
-    const plan = planOf({ ...shipment, tracking_numbers: ["1ZB"] }, shipped);
-    expect(plan.calls).toEqual([{ path: "/api/Orders/ShippingStatus/SinglePackage", body: expect.not.objectContaining({ PackageID: expect.anything() }) }]);
-    expect(plan.calls[0].body.TrackingNumber).toBe("1ZB");
+  it("repacks a shipped order for a new number: unshipped first, the numbers held (and earlier shipments') kept, the ship date kept", () => {
+    const shipped: VendorOrderView = {
+      ...vendorOrder,
+      Statuses: { ShippingStatus: 3 },
+      ShippingDetails: { ShipDate: "2026-04-02T08:00:00", Carrier: "FedEx", Service: "Ground" },
+      OrderItems: [{ ID: 88001, Qty: 3 }],
+      OrderPackages: [{ ID: 9001, TrackingNumber: "1ZA" }],
+    };
+    const plan = planOf({ ...shipment, tracking_numbers: ["1ZB"] }, shipped, order, null, now, NY);
+    expect(plan.calls).toEqual([]);
+    expect(plan.repack).toMatchObject({ unship: true, tracking: ["1ZA", "1ZB"], shipDate: "2026-04-02T08:00:00", carrier: "FedEx", service: "Ground" });
+    // A repack cut short lost 1ZA from SellerCloud: the earlier shipment's number is put back.
+    const cutShort: VendorOrderView = { ...shipped, Statuses: { ShippingStatus: 1 }, OrderPackages: [{ ID: 9101, TrackingNumber: null }, { ID: 9102, TrackingNumber: null }] };
+    const resumed = shipmentPlan({ ...shipment, tracking_numbers: ["1ZB"] }, cutShort, order, null, now, NY, ["1ZA"]);
+    expect(resumed).toMatchObject({ ok: true, calls: [expect.objectContaining({ body: expect.objectContaining({ TrackingNumber: "1ZB", PackageID: 9101 }) })] });
   });
 
   it("makes no call for an already shipped order whose tracking is all known (a repeat is a no-op)", () => {
@@ -442,7 +467,8 @@ describe("shipmentPlan: carrier and service", () => {
   });
 
   it("uses the SinglePackage names for carrier and service", () => {
-    const plan = planOf({ ...shipment, service: null, tracking_numbers: ["1ZA", "1ZB"] }, vendorOrder, order, "UPS Ground");
+    const twoFree: VendorOrderView = { ...vendorOrder, OrderPackages: [{ ID: 9001 }, { ID: 9002 }] };
+    const plan = planOf({ ...shipment, service: null, tracking_numbers: ["1ZA", "1ZB"] }, twoFree, order, "UPS Ground");
     expect(plan.calls[0].body).toMatchObject({ CarrierName: "UPS", ShippingMethod: "UPS Ground" });
     expect(plan.calls[0].body).not.toHaveProperty("ShippingCarrier");
   });
@@ -482,5 +508,21 @@ describe("shipmentPlan: partial shipments", () => {
 
   it("does not warn without the platform order", () => {
     expect(planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 1 }] }, vendorOrder, null).warning).toBeUndefined();
+  });
+});
+
+describe("splitUnits / repackCalls", () => {
+  it("spreads an order's units over the packages in item order, each package at least one unit when there are enough", () => {
+    expect(splitUnits([{ ID: 1, Qty: 1 }, { ID: 2, Qty: 4 }], 2)).toEqual([[{ OrderItemID: 1, Qty: 1 }, { OrderItemID: 2, Qty: 2 }], [{ OrderItemID: 2, Qty: 2 }]]);
+    expect(splitUnits([{ ID: 1, Qty: 1 }], 2)).toEqual([[{ OrderItemID: 1, Qty: 1 }], []]);
+    expect(splitUnits([{ ID: 1, Qty: 6 }], 1)).toEqual([[{ OrderItemID: 1, Qty: 6 }]]);
+  });
+
+  it("gives each new package, by ID order, its number; refuses when SellerCloud made too few", () => {
+    const repack = { unship: false, body: { Packages: [] }, tracking: ["1ZA", "1ZB"], shipDate: "2026-04-05T10:00:00", carrier: "UPS", service: "UPS Ground" };
+    expect(repackCalls(5012345, repack, [{ ID: 9102 }, { ID: 9101, TrackingNumber: "1ZA" }])).toEqual([
+      { path: "/api/Orders/ShippingStatus/SinglePackage", body: { OrderID: 5012345, ShipDate: "2026-04-05T10:00:00", TrackingNumber: "1ZB", CarrierName: "UPS", ShippingMethod: "UPS Ground", PackageID: 9102 } },
+    ]);
+    expect(repackCalls(5012345, repack, [{ ID: 9101 }])).toMatchObject({ ok: false, code: "packages_not_created" });
   });
 });

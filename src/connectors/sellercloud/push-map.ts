@@ -146,6 +146,8 @@ export interface VendorOrderView {
   OrderID?: number;
   OrderDetails?: { CreatedOn?: string | null; OrderDate?: string | null } | null;
   Statuses?: { ShippingStatus?: number | null } | null;
+  ShippingDetails?: { ShipDate?: string | null; Carrier?: string | null; Service?: string | null } | null;
+  OrderItems?: Array<{ ID: number; Qty?: number | null }> | null;
   OrderPackages?: Array<{ ID: number; TrackingNumber?: string | null }> | null;
 }
 
@@ -154,9 +156,27 @@ export interface ShippingCall {
   body: Record<string, unknown>;
 }
 
+/**
+ * The order needs more packages than it has: Create Shipping Packages replaces them (after
+ * unshipping, since it is meant for unshipped orders), then each new package gets its
+ * tracking number, in order, once the new package IDs are read back.
+ */
+export interface Repack {
+  unship: boolean;
+  /** `POST /api/Orders/{orderID}/Shipping/Packages` body. */
+  body: { Packages: Array<{ Items: Array<{ OrderItemID: number; Qty: number }> }> };
+  /** One tracking number per new package, in package order: what SellerCloud held, then the new ones. */
+  tracking: string[];
+  /** ShipDate of the first package shipped again: the order's own if it was shipped already. */
+  shipDate: string;
+  carrier: string;
+  service: string;
+}
+
 export interface ShipmentPlan {
   ok: true;
   calls: ShippingCall[];
+  repack?: Repack;
   /** ISO UTC ship date actually sent. */
   shipDate: string;
   notes: string[];
@@ -166,12 +186,20 @@ export interface ShipmentPlan {
 /** Shipped a moment "in the future" is clock skew, not an error. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
+const trackingOf = (numbers: readonly (string | null | undefined)[]) => [...new Set(numbers.map((t) => t?.trim()).filter((t): t is string => !!t))];
+
 /**
  * The shipping-status calls for one platform shipment. SellerCloud marks the whole order
  * FullyShipped either way (partial shipments are not supported by its API), so a shipment
  * that carries less than the order is still sent, with a warning. Ship dates: SellerCloud
  * refuses one in the future (corrected to now) or before the order was created (refused).
- * Tracking numbers SellerCloud already has are not sent again, which makes a repeat a no-op.
+ *
+ * Each tracking number needs a package of its own: SinglePackage without a PackageID writes
+ * the first package, so a second number sent that way would overwrite the first. Numbers go
+ * to packages that have none yet, by PackageID; when there are too few, the order is
+ * repacked (see Repack) with one package per number — those SellerCloud already holds,
+ * those of this order's earlier shipments (`earlier`), and this shipment's. Numbers
+ * SellerCloud already holds are not sent again, which makes a repeat a no-op.
  */
 export function shipmentPlan(
   shipment: PlatformShipment,
@@ -180,6 +208,7 @@ export function shipmentPlan(
   fallbackService: string | null,
   now: Date,
   timeZone: string,
+  earlier: readonly string[] = [],
 ): ShipmentPlan | Refusal {
   const orderId = vendorOrder.OrderID;
   const carrier = shipment.carrier?.trim();
@@ -204,32 +233,86 @@ export function shipmentPlan(
   }
   const shipDate = new Date(shipMs).toISOString();
   const vendorDate = formatVendorTime(shipDate, timeZone);
+  const warning = partialWarning(shipment, platformOrder);
+  const plan = (calls: ShippingCall[], repack?: Repack): ShipmentPlan => ({ ok: true, calls, ...(repack ? { repack } : {}), shipDate, notes, warning });
 
   const packages = vendorOrder.OrderPackages ?? [];
-  const known = new Set(packages.map((p) => p.TrackingNumber?.trim()).filter(Boolean));
-  const tracking = [...new Set(shipment.tracking_numbers.map((t) => t.trim()).filter(Boolean))].filter((t) => !known.has(t));
+  const held = trackingOf(packages.map((p) => p.TrackingNumber));
+  const known = new Set(held);
+  const mine = trackingOf(shipment.tracking_numbers).filter((t) => !known.has(t));
   const alreadyShipped = vendorOrder.Statuses?.ShippingStatus === 3;
-  const calls: ShippingCall[] = [];
-  const singlePackage = (number: string, packageId?: number): ShippingCall => ({
+  const singlePackage = (number: string, packageId: number): ShippingCall => ({
     path: "/api/Orders/ShippingStatus/SinglePackage",
-    body: { OrderID: orderId, ShipDate: vendorDate, TrackingNumber: number, CarrierName: carrier, ShippingMethod: service, ...(packageId ? { PackageID: packageId } : {}) },
+    body: { OrderID: orderId, ShipDate: vendorDate, TrackingNumber: number, CarrierName: carrier, ShippingMethod: service, PackageID: packageId },
   });
-  if (!alreadyShipped && known.size === 0 && tracking.length <= 1) {
-    // Nothing shipped yet, one package: the plain call sets carrier, service, date and its tracking.
-    calls.push({
-      path: "/api/Orders/ShippingStatus",
-      body: { OrderID: orderId, ShippingCarrier: carrier, ShippingService: service, ShipDate: vendorDate, ...(tracking[0] ? { TrackingNumber: tracking[0] } : {}) },
-    });
-  } else if (tracking.length > 0) {
-    // One call per new package; free packages (no tracking yet) are filled first, then SellerCloud adds new ones.
-    const free = packages.filter((p) => !p.TrackingNumber?.trim());
-    tracking.forEach((number, i) => calls.push(singlePackage(number, free[i]?.ID)));
-  } else if (!alreadyShipped) {
+
+  if (mine.length === 0) {
+    if (alreadyShipped) return plan([]);
+    if (held.length === 0) {
+      // Nothing to track: the plain call marks the order shipped.
+      return plan([{ path: "/api/Orders/ShippingStatus", body: { OrderID: orderId, ShippingCarrier: carrier, ShippingService: service, ShipDate: vendorDate } }]);
+    }
     // The tracking is there but the order is not marked shipped: re-send a known package to mark it.
     const first = packages.find((p) => p.TrackingNumber?.trim())!;
-    calls.push(singlePackage(first.TrackingNumber!.trim(), first.ID));
+    return plan([singlePackage(first.TrackingNumber!.trim(), first.ID)]);
   }
-  return { ok: true, calls, shipDate, notes, warning: partialWarning(shipment, platformOrder) };
+  const free = packages.filter((p) => !p.TrackingNumber?.trim());
+  if (!alreadyShipped && held.length === 0 && mine.length === 1 && packages.length <= 1) {
+    // Nothing shipped yet, one package: the plain call sets carrier, service, date and its tracking (on the first package).
+    return plan([{ path: "/api/Orders/ShippingStatus", body: { OrderID: orderId, ShippingCarrier: carrier, ShippingService: service, ShipDate: vendorDate, TrackingNumber: mine[0] } }]);
+  }
+  if (mine.length <= free.length) return plan(mine.map((number, i) => singlePackage(number, free[i].ID)));
+
+  // Too few packages: one per number, those already held first, then earlier shipments', then this one's.
+  const tracking = trackingOf([...held, ...earlier, ...mine]);
+  const previous = vendorOrder.ShippingDetails;
+  return plan([], {
+    unship: alreadyShipped,
+    body: { Packages: splitUnits(vendorOrder.OrderItems ?? [], tracking.length).map((Items) => ({ Items })) },
+    tracking,
+    // SellerCloud keeps an order's first ship date; re-shipping after a repack must not move it.
+    shipDate: (alreadyShipped && previous?.ShipDate) || vendorDate,
+    carrier: (alreadyShipped && previous?.Carrier?.trim()) || carrier,
+    service: (alreadyShipped && previous?.Service?.trim()) || service,
+  });
+}
+
+/**
+ * The order's units over `count` packages, in item order, as evenly as they go (every
+ * package gets at least one unit when there are enough). Create Shipping Packages needs
+ * every item, with all its units, in some package.
+ */
+export function splitUnits(items: ReadonlyArray<{ ID: number; Qty?: number | null }>, count: number): Array<Array<{ OrderItemID: number; Qty: number }>> {
+  const units = items.flatMap((item) => Array.from({ length: Math.max(0, item.Qty ?? 0) }, () => item.ID));
+  const out: Array<Array<{ OrderItemID: number; Qty: number }>> = [];
+  let at = 0;
+  for (let p = 0; p < count; p++) {
+    const take = Math.floor(units.length / count) + (p < units.length % count ? 1 : 0);
+    const lines = new Map<number, number>();
+    for (const id of units.slice(at, at + take)) lines.set(id, (lines.get(id) ?? 0) + 1);
+    at += take;
+    out.push([...lines].map(([OrderItemID, Qty]) => ({ OrderItemID, Qty })));
+  }
+  return out;
+}
+
+/** After a repack: the new packages (read back, in order) each get their tracking number. */
+export function repackCalls(orderId: number, repack: Repack, packagesAfter: ReadonlyArray<{ ID: number; TrackingNumber?: string | null }>): ShippingCall[] | Refusal {
+  if (packagesAfter.length < repack.tracking.length) {
+    return {
+      ok: false,
+      code: "packages_not_created",
+      reason: `SellerCloud order ${orderId} has ${packagesAfter.length} packages after asking for ${repack.tracking.length}; the tracking numbers ${repack.tracking.join(", ")} were not all placed — replay the shipment`,
+    };
+  }
+  const ordered = [...packagesAfter].sort((a, b) => a.ID - b.ID);
+  return repack.tracking
+    .map((number, i) => ({ number, pkg: ordered[i] }))
+    .filter(({ number, pkg }) => pkg.TrackingNumber?.trim() !== number)
+    .map(({ number, pkg }) => ({
+      path: "/api/Orders/ShippingStatus/SinglePackage" as const,
+      body: { OrderID: orderId, ShipDate: repack.shipDate, TrackingNumber: number, CarrierName: repack.carrier, ShippingMethod: repack.service, PackageID: pkg.ID },
+    }));
 }
 
 /** Units this shipment carried against the order's, when the platform says what it carried. */

@@ -1,9 +1,9 @@
-import { PushRefused, type EntityPusher, type PushContext, type VendorHttp } from "../../engine/connector";
+import { PushRefused, VendorError, type EntityPusher, type PushContext, type VendorHttp } from "../../engine/connector";
 import type { PlatformCustomer, PlatformOrder, PlatformShipment } from "../../platform/contract";
 import { getJson, jsonOf, listEnvelope, sendJson } from "./client";
 import { customerDetail } from "./customers";
-import { customerChanges, newCustomerBody, orderBody, platformOwnedCustomerFields, shipmentPlan, type CustomerDetailView, type Refusal, type VendorOrderView } from "./push-map";
-import type { SellerCloudSettings } from "./settings";
+import { customerChanges, newCustomerBody, orderBody, platformOwnedCustomerFields, repackCalls, shipmentPlan, type CustomerDetailView, type Refusal, type Repack, type VendorOrderView } from "./push-map";
+import { PUSHED_CUSTOMER_FIELDS, type SellerCloudSettings } from "./settings";
 
 /**
  * Platform → SellerCloud pushes, driven by platform webhooks. Each one looks before it
@@ -72,9 +72,9 @@ export const customersPusher: EntityPusher<SellerCloudSettings> = {
     }
 
     const origin = (await ctx.originOf("customers", systemId)) ?? "vendor";
-    const fields = platformOwnedCustomerFields(settings, origin);
+    const fields = platformOwnedCustomerFields(settings, origin).filter((f) => PUSHED_CUSTOMER_FIELDS.includes(f));
     if (fields.length === 0) {
-      return { action: "skipped", externalId: linked, detail: `SellerCloud is master of this customer's fields (it came from ${origin === "vendor" ? "SellerCloud" : "the platform"}; see customer_field_owners)` };
+      return { action: "skipped", externalId: linked, detail: `SellerCloud is master of this customer's company name, email and sales rep (it came from ${origin === "vendor" ? "SellerCloud" : "the platform"}; see customer_field_owners)` };
     }
     const detail = (await customerDetail(http, linked)) as CustomerView | null;
     if (!detail) throw new PushRefused("not_found_at_vendor", `SellerCloud customer ${linked} no longer exists; delete the mapping or re-create the customer`);
@@ -166,6 +166,29 @@ export const ordersPusher: EntityPusher<SellerCloudSettings> = {
   },
 };
 
+/** The order as SellerCloud holds it now (a 404 means it is gone). */
+async function vendorOrderOf(http: VendorHttp, orderId: string): Promise<VendorOrderView> {
+  const res = await http({ method: "GET", path: `/api/Orders/${orderId}` });
+  if (res.status === 404) throw new PushRefused("not_found_at_vendor", `SellerCloud order ${orderId} no longer exists`);
+  return jsonOf<VendorOrderView>(res, `Orders/${orderId}`);
+}
+
+const heldTracking = (order: VendorOrderView) => [...new Set((order.OrderPackages ?? []).map((p) => p.TrackingNumber?.trim()).filter((t): t is string => !!t))];
+
+/**
+ * Tracking numbers of this order's earlier shipments the hub pushed: a repack that was cut
+ * short (packages recreated, numbers not yet back on them) puts them back on the next try.
+ */
+async function earlierTracking(ctx: Ctx, orderId: string, shipmentSystemId: string): Promise<string[]> {
+  const pushed = await ctx.linkedRecords("shipments", `${orderId}:`);
+  const numbers: string[] = [];
+  for (const { systemId } of pushed.filter((p) => p.systemId !== shipmentSystemId)) {
+    const shipment = (await ctx.readPlatform("shipments", systemId)) as PlatformShipment | null;
+    numbers.push(...(shipment?.tracking_numbers ?? []));
+  }
+  return numbers;
+}
+
 export const shipmentsPusher: EntityPusher<SellerCloudSettings> = {
   entity: "shipments",
   platformEntity: "shipments",
@@ -179,23 +202,59 @@ export const shipmentsPusher: EntityPusher<SellerCloudSettings> = {
     if (!orderSystemId) throw new PushRefused("missing_order", "the shipment names no order");
     // Dependencies first: the order must be in SellerCloud before its tracking.
     const orderId = await ctx.ensurePushed("orders", orderSystemId);
-    const res = await http({ method: "GET", path: `/api/Orders/${orderId}` });
-    if (res.status === 404) throw new PushRefused("not_found_at_vendor", `SellerCloud order ${orderId} no longer exists`);
-    const vendorOrder = await jsonOf<VendorOrderView>(res, `Orders/${orderId}`);
+    const vendorOrder = await vendorOrderOf(http, orderId);
     const platformOrder = (await ctx.readPlatform("orders", orderSystemId)) as PlatformOrder | null;
-    const plan = shipmentPlan(shipment, vendorOrder, platformOrder, platformOrder?.shipping_method ?? null, ctx.now(), settings.time_zone);
+    const earlier = await earlierTracking(ctx, orderId, systemId);
+    const plan = shipmentPlan(shipment, vendorOrder, platformOrder, platformOrder?.shipping_method ?? null, ctx.now(), settings.time_zone, earlier);
     if (!plan.ok) refuse(plan);
     const externalId = `${orderId}:${systemId}`;
     const shippedOrder = { externalId: orderId, systemId: orderSystemId, shippedAt: plan.shipDate };
-    if (plan.calls.length === 0) return { action: "skipped", externalId, detail: `SellerCloud order ${orderId} already has these tracking numbers` };
+    if (plan.calls.length === 0 && !plan.repack) return { action: "skipped", externalId, detail: `SellerCloud order ${orderId} already holds tracking ${heldTracking(vendorOrder).join(", ") || "(none)"}` };
+
     for (const call of plan.calls) await sendJson(http, { method: "PUT", path: call.path, body: call.body }, call.path.endsWith("SinglePackage") ? "ship package" : "ship order");
-    const tracking = plan.calls.map((c) => c.body.TrackingNumber).filter(Boolean);
+    const notes = [...plan.notes];
+    if (plan.repack) {
+      await repack(http, Number(orderId), plan.repack);
+      notes.push(`repacked into ${plan.repack.tracking.length} packages, one per tracking number${plan.repack.unship ? " (unshipped and shipped again; the ship date stays)" : ""}`);
+    }
+
+    // Read back: the push log says what SellerCloud holds, not what was sent.
+    const after = await vendorOrderOf(http, orderId);
+    const held = heldTracking(after);
+    const wanted = [...new Set(shipment.tracking_numbers.map((t) => t.trim()).filter(Boolean))];
+    const missing = wanted.filter((t) => !held.includes(t));
+    if (missing.length > 0 || after.Statuses?.ShippingStatus !== 3) {
+      throw new PushRefused(
+        "tracking_not_held",
+        `SellerCloud order ${orderId} ${after.Statuses?.ShippingStatus === 3 ? "is shipped" : "is not shipped"} and holds tracking ${held.join(", ") || "(none)"}; ${missing.length ? `${missing.join(", ")} did not land` : "the shipment did not mark it shipped"} — replay the shipment, or enter it in SellerCloud`,
+      );
+    }
     return {
       action: "created",
       externalId,
-      detail: [`SellerCloud order ${orderId} shipped${tracking.length ? ` (${tracking.join(", ")})` : ""}`, ...plan.notes].join("; "),
+      detail: [`SellerCloud order ${orderId} shipped; holds tracking ${held.join(", ") || "(none)"}`, ...notes].join("; "),
       ...(plan.warning ? { warning: plan.warning } : {}),
       shippedOrder,
     };
   },
 };
+
+/**
+ * Gives the order one package per tracking number: unship it if shipped (Create Shipping
+ * Packages is meant for unshipped orders), recreate its packages, read the new package IDs
+ * back and ship each package with its number.
+ */
+async function repack(http: VendorHttp, orderId: number, plan: Repack) {
+  if (plan.unship) await sendJson(http, { method: "PUT", path: "/api/Orders/SetUnshipped", body: { Orders: [orderId] } }, "unship order");
+  try {
+    await sendJson(http, { method: "POST", path: `/api/Orders/${orderId}/Shipping/Packages`, body: plan.body }, "create packages");
+  } catch (err) {
+    if (!(err instanceof VendorError) || err.kind !== "fatal") throw err;
+    const units = plan.body.Packages.reduce((n, p) => n + p.Items.reduce((m, i) => m + i.Qty, 0), 0);
+    throw new PushRefused("packages_refused", `SellerCloud refused ${plan.tracking.length} packages (one per tracking number) for order ${orderId} of ${units} units: ${err.message}`);
+  }
+  const packages = (await vendorOrderOf(http, String(orderId))).OrderPackages ?? [];
+  const calls = repackCalls(orderId, plan, packages);
+  if (!Array.isArray(calls)) refuse(calls);
+  for (const call of calls) await sendJson(http, { method: "PUT", path: call.path, body: call.body }, "ship package");
+}

@@ -57,9 +57,14 @@ const productPullFilter = z
     return out;
   });
 
-/** Customer fields whose master can be chosen; unnamed fields belong to the side the customer came from. */
-export const OWNED_CUSTOMER_FIELDS = ["company_name", "email", "sales_rep"] as const;
+/**
+ * Customer fields whose master can be chosen — every field a customers pull maps, and the
+ * customer's addresses; unnamed fields belong to the side the customer came from.
+ */
+export const OWNED_CUSTOMER_FIELDS = ["company_name", "email", "phone", "sales_rep", "status", "addresses"] as const;
 export type OwnedCustomerField = (typeof OWNED_CUSTOMER_FIELDS)[number];
+/** The owned fields a push can write: SellerCloud's customer update takes no phone, status or addresses. */
+export const PUSHED_CUSTOMER_FIELDS: readonly OwnedCustomerField[] = ["company_name", "email", "sales_rep"];
 
 /** Order status names of the Get Orders filter (reference §6 enums). */
 export const ORDER_STATUS_CODES = { ShoppingCart: 1, InProcess: 2, Completed: 3, ProblemOrder: 100, OnHold: 200, Quote: 300, Void: 999, Canceled: -1 } as const;
@@ -105,8 +110,8 @@ export const settingsSchema = z.object({
   push_shipments: z.boolean().default(true),
   /**
    * Field ownership: which side is master of each customer field. A field not named here
-   * belongs to the side the customer came from. The hub only pushes platform-owned fields
-   * and a pull never overwrites them.
+   * belongs to the side the customer came from. The hub pushes the platform-owned fields it
+   * can (company_name, email, sales_rep) and a pull never overwrites any platform-owned one.
    */
   customer_field_owners: z.partialRecord(z.enum(OWNED_CUSTOMER_FIELDS), z.enum(["platform", "sellercloud"])).default({}),
   /** `OrderDetails.Channel` of pushed orders: 21 Wholesale (default), 6 Website, 0 Local_Store. */

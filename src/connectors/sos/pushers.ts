@@ -87,13 +87,32 @@ export const customersPusher: EntityPusher<SosSettings> = {
 
 const PUSHABLE_ORDER = new Set(["confirmed", "partially_shipped", "shipped", "completed"]);
 
+/** Platform reads at once while looking up an order's products. */
+const PRODUCT_READS_AT_ONCE = 8;
+
+/**
+ * Each product's Reference ID as the platform holds it now. Read per push, not from a
+ * cached product list: a Reference ID corrected on the platform counts for the very next
+ * push, replay or re-push.
+ */
+async function referenceIds(ctx: Ctx, systemIds: string[]): Promise<Map<string, string | null>> {
+  const unique = [...new Set(systemIds)];
+  const refs = new Map<string, string | null>();
+  for (let i = 0; i < unique.length; i += PRODUCT_READS_AT_ONCE) {
+    const part = unique.slice(i, i + PRODUCT_READS_AT_ONCE);
+    const products = await Promise.all(part.map((id) => ctx.readPlatform("products", id)));
+    part.forEach((id, k) => refs.set(id, typeof products[k]?.reference_id === "string" ? (products[k]!.reference_id as string) : null));
+  }
+  return refs;
+}
+
 /** SOS item id of every line, from the platform product's Reference ID (seed 003); lines without one refuse the order. */
 async function itemIds(ctx: Ctx, order: PlatformOrder): Promise<number[]> {
-  const products = await ctx.products();
+  const refs = await referenceIds(ctx, order.lines.map((l) => l.product_system_id).filter((id): id is string => !!id));
   const ids: number[] = [];
   const missing: string[] = [];
   order.lines.forEach((line, i) => {
-    const ref = line.product_system_id ? products.bySystemId(line.product_system_id)?.referenceId : null;
+    const ref = line.product_system_id ? refs.get(line.product_system_id) : null;
     if (ref && /^\d+$/.test(ref)) ids.push(Number(ref));
     else missing.push(`line ${i + 1} (SKU ${line.sku})`);
   });

@@ -35,7 +35,7 @@ const PushQuery = z.object({
   action: z.enum(["created", "updated", "linked", "skipped", "failed"]).optional(),
   warnings: z.enum(["true", "false"]).optional().transform((v) => v === "true").openapi({ description: "Only pushes with a warning" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().optional(),
+  before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before" }),
 });
 
 const LinkStart = z.object({ status: z.enum(["started", "skipped"]), reason: z.string().optional(), run_id: z.string().optional() }).openapi("LinkStart");

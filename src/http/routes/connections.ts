@@ -43,7 +43,12 @@ const SyncResult = z
   .openapi("SyncResult");
 
 const TestResult = z
-  .object({ ok: z.boolean(), details: z.record(z.string(), z.unknown()).optional(), error: z.object({ kind: z.string(), message: z.string() }).optional() })
+  .object({
+    ok: z.boolean(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    warnings: z.array(z.string()).optional().openapi({ description: "The connection works but something will fail later, e.g. SellerCloud companies to choose from and no company_id set" }),
+    error: z.object({ kind: z.string(), message: z.string() }).optional(),
+  })
   .openapi("ConnectionTestResult");
 
 export const connectionRoutes = createRouter();
