@@ -11,6 +11,7 @@ import { connectionSettingsSchema } from "../engine/settings";
 import { tenantStub, vendorHttp } from "../engine/vendor-http";
 import { ApiError, invalid } from "../errors";
 import { checkBaseUrl, normaliseBaseUrl } from "./base-url";
+import { own } from "../own";
 
 export interface ConnectionInput {
   vendor: string;
@@ -152,7 +153,7 @@ export async function testConnection(ctx: EngineContext, tenantId: string, conne
 
 export async function syncNow(ctx: EngineContext, tenantId: string, connectionId: string, entity: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
-  if (!conn.connector.pullers[entity]) {
+  if (!own(conn.connector.pullers, entity)) {
     const known = Object.keys(conn.connector.pullers).join(", ");
     throw new ApiError("bad_request", `entity: ${conn.row.vendor} pulls ${known}`, [{ path: "entity", message: `one of ${known}` }]);
   }

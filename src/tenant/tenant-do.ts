@@ -89,11 +89,12 @@ export class TenantDurableObject extends DurableObject<Env> {
     await this.ctx.storage.delete([tokenKey(connectionId), pendingKey(connectionId)]);
   }
 
-  /** The tenant was deleted: drop every token and budget it had. */
+  /** The tenant was deleted: drop every token and budget it had, and all it stored. */
   async forgetAll(): Promise<void> {
     this.tokens.clear();
     this.buckets.clear();
     this.pausedUntil.clear();
+    await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
