@@ -7,6 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createDnsSimulator } from "./dns";
+import { createHostileSimulator } from "./hostile";
 import { createPlatformSimulator } from "./platform";
 import { createSellerCloudSimulator } from "./sellercloud";
 import { createSosSimulator } from "./sos";
@@ -17,6 +19,10 @@ export interface Sandbox {
   sellercloudUrl: string;
   platformUrl: string;
   sosUrl: string;
+  /** DNS over HTTPS (JSON API) with a zone tests set; the hub's DNS_RESOLVER_URL is `${dnsUrl}/dns-query`. */
+  dnsUrl: string;
+  /** A vendor that answers what a test tells it (redirects, odd bodies) and records what it was sent. */
+  hostileUrl: string;
   close(): Promise<void>;
 }
 
@@ -70,10 +76,16 @@ export async function startSandbox(ports: { sellercloud?: number; platform?: num
   // SOS counts in-flight calls itself (stats.maxInFlight), so it needs no instrumentation here.
   const sos = await serve(createSosSimulator(), ports.sos ?? 0);
   servers.push(sos);
+  const dns = await serve(createDnsSimulator(), 0);
+  servers.push(dns);
+  const hostile = await serve(createHostileSimulator(), 0);
+  servers.push(hostile);
   return {
     sellercloudUrl: sellercloud.url,
     platformUrl: platform.url,
     sosUrl: sos.url,
+    dnsUrl: dns.url,
+    hostileUrl: hostile.url,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },

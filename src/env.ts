@@ -24,6 +24,8 @@ export interface Env {
   WINDOW_SKEW_SECONDS: string;
   FETCH_TIMEOUT_MS: string;
   IMPORT_SLICE_BYTES?: string;
+  /** DNS over HTTPS (JSON) endpoint used to check the addresses of vendor hosts. */
+  DNS_RESOLVER_URL?: string;
 }
 
 const keyringSchema = z.object({
@@ -44,6 +46,7 @@ const configSchema = z.object({
   fetchTimeoutMs: z.number().positive(),
   /** Bytes of a dropped file read per import step (one queue message each). */
   importSliceBytes: z.number().int().min(4096),
+  dnsResolverUrl: z.url(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -75,5 +78,6 @@ export function loadConfig(env: Env): Config {
     windowSkewSeconds: num(env.WINDOW_SKEW_SECONDS, 120),
     fetchTimeoutMs: num(env.FETCH_TIMEOUT_MS, 30000),
     importSliceBytes: num(env.IMPORT_SLICE_BYTES, 512 * 1024),
+    dnsResolverUrl: env.DNS_RESOLVER_URL || "https://cloudflare-dns.com/dns-query",
   });
 }

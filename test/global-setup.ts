@@ -7,6 +7,8 @@ export default async function ({ provide }: TestProject) {
   provide("sellercloudUrl", sandbox.sellercloudUrl);
   provide("platformUrl", sandbox.platformUrl);
   provide("sosUrl", sandbox.sosUrl);
+  provide("dnsUrl", sandbox.dnsUrl);
+  provide("hostileUrl", sandbox.hostileUrl);
   return () => sandbox.close();
 }
 
@@ -15,5 +17,7 @@ declare module "vitest" {
     sellercloudUrl: string;
     platformUrl: string;
     sosUrl: string;
+    dnsUrl: string;
+    hostileUrl: string;
   }
 }

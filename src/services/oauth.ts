@@ -6,7 +6,7 @@ import type { EngineContext } from "../engine/context";
 import { loadConnection, openCredentials, sealCredentials } from "../engine/connections";
 import { AUTHORISATION } from "../engine/push";
 import { replayWaiting } from "../engine/replay";
-import { timedFetch, tenantStub } from "../engine/vendor-http";
+import { tenantStub, vendorFetch } from "../engine/vendor-http";
 import { ApiError } from "../errors";
 import { log } from "../log";
 import { mustLoad } from "./connections";
@@ -64,7 +64,7 @@ export async function completeAuthorization(ctx: EngineContext, query: { code?: 
   const app = await openCredentials<Record<string, unknown>>(ctx.config, conn.row);
   let result;
   try {
-    result = await conn.connector.oauth.exchangeCode({ baseUrl: conn.row.baseUrl, credentials: app, fetch: timedFetch(ctx.config.fetchTimeoutMs) }, query.code, callbackUrl(origin));
+    result = await conn.connector.oauth.exchangeCode({ baseUrl: conn.row.baseUrl, credentials: app, fetch: vendorFetch(ctx.config) }, query.code, callbackUrl(origin));
   } catch (err) {
     const message = err instanceof VendorError ? err.message : (err as Error).message;
     log.warn("oauth code exchange failed", { tenant_id: state.t, connection_id: state.c, error: message });
