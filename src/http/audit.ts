@@ -47,8 +47,14 @@ export const auditAdminActions: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (NOT_AUDITED.some((re) => re.test(pattern))) return;
   const params = c.req.param() as Record<string, string>;
   const action = ACTIONS[`${c.req.method} ${pattern}`] ?? `${c.req.method} ${pattern}`;
-  // Only a body a route has already parsed is looked at (a stream is never read here).
-  const body = c.req.bodyCache.json ? await (c.req.bodyCache.json as Promise<unknown>).catch(() => undefined) : undefined;
+  // Only a body a route has already read is looked at (a stream is never read here); Hono keeps it as text.
+  const text = c.req.bodyCache.text ? await Promise.resolve(c.req.bodyCache.text as unknown as Promise<string>).catch(() => undefined) : undefined;
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
   let tenantId: string | null = params.tenantId ?? null;
   if (action === "tenant.create" && c.res.status === 201) tenantId = ((await c.res.clone().json().catch(() => null)) as { id?: string } | null)?.id ?? null;
   const target = params.keyId ?? params.connectionId ?? params.errorId ?? params.importId ?? tenantId;
