@@ -1,11 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { receivePlatformEvent } from "../../services/webhooks";
+import { receivePlatformEvent, WEBHOOK_RETRY_AFTER_SECONDS } from "../../services/webhooks";
 import { createRouter } from "../app";
 import { ApiError } from "../errors";
 import { json } from "../schemas";
 
 /** Larger bodies are refused, whether they announce their length or arrive chunked. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/**
+ * Webhooks one isolate works on at once. Each costs D1 reads and writes and a queue send;
+ * beyond this a burst would only queue up inside the runtime until connections drop (which
+ * callers see as 5xx), so the excess is told to come back (429 with Retry-After) at once.
+ */
+export const MAX_WEBHOOKS_IN_FLIGHT = 64;
+let inFlight = 0;
 
 export const webhookRoutes = createRouter();
 
@@ -27,12 +34,18 @@ webhookRoutes.openapi(
     },
   }),
   async (c) => {
-    const raw = await readCapped(c.req.raw, MAX_WEBHOOK_BYTES);
-    const outcome = await receivePlatformEvent(c.get("engine"), c.req.valid("param").tenantId, raw, c.req.header("platform-signature"));
-    if (outcome.status === "rejected") {
-      throw new ApiError(outcome.http === 401 ? "unauthorized" : "bad_request", outcome.reason);
+    if (inFlight >= MAX_WEBHOOKS_IN_FLIGHT) throw new ApiError("too_many_requests", "the hub is taking many events at once; send this one again after Retry-After seconds", undefined, WEBHOOK_RETRY_AFTER_SECONDS);
+    inFlight++;
+    try {
+      const raw = await readCapped(c.req.raw, MAX_WEBHOOK_BYTES);
+      const outcome = await receivePlatformEvent(c.get("engine"), c.req.valid("param").tenantId, raw, c.req.header("platform-signature"));
+      if (outcome.status === "rejected") {
+        throw new ApiError(outcome.http === 401 ? "unauthorized" : "bad_request", outcome.reason);
+      }
+      return c.json({ status: outcome.status, event_id: outcome.eventId }, 202);
+    } finally {
+      inFlight--;
     }
-    return c.json({ status: outcome.status, event_id: outcome.eventId }, 202);
   },
 );
 
