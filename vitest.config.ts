@@ -17,6 +17,8 @@ export default defineConfig(async () => {
             OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
             PLATFORM_BASE_URL: inject("platformUrl"),
             SELLERCLOUD_URL: inject("sellercloudUrl"),
+            // Vendor host names are looked up here (the sandbox's DNS), never on the network.
+            DNS_RESOLVER_URL: `${inject("dnsUrl")}/dns-query`,
             // Short waits so retries, throttles and permits resolve within a test.
             RETRY_BASE_SECONDS: "1",
             RETRY_MAX_SECONDS: "2",

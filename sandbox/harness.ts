@@ -14,6 +14,8 @@ import { parse as parseYaml } from "yaml";
 import { createBackMarketSimulator } from "./backmarket";
 import { createEbaySimulator } from "./ebay";
 import { fileJournal, persistAccounts } from "./persist";
+import { createDnsSimulator } from "./dns";
+import { createHostileSimulator } from "./hostile";
 import { createPlatformSimulator } from "./platform";
 import { createSellerCloudSimulator, sellercloudPersistence } from "./sellercloud";
 import { createSosSimulator, sosPersistence } from "./sos";
@@ -26,6 +28,10 @@ export interface Sandbox {
   sosUrl: string;
   ebayUrl: string;
   backmarketUrl: string;
+  /** DNS over HTTPS (JSON API) with a zone tests set; the hub's DNS_RESOLVER_URL is `${dnsUrl}/dns-query`. */
+  dnsUrl: string;
+  /** A vendor that answers what a test tells it (redirects, odd bodies) and records what it was sent. */
+  hostileUrl: string;
   close(): Promise<void>;
 }
 
@@ -112,12 +118,18 @@ export async function startSandbox(ports: { sellercloud?: number; platform?: num
   servers.push(ebay);
   const backmarket = await serve(createBackMarketSimulator({ spec: parseYaml(readSpec("./backmarket/backmarket-openapi.yml")) }), ports.backmarket ?? 0);
   servers.push(backmarket);
+  const dns = await serve(createDnsSimulator(), 0);
+  servers.push(dns);
+  const hostile = await serve(createHostileSimulator(), 0);
+  servers.push(hostile);
   return {
     sellercloudUrl: sellercloud.url,
     platformUrl: platform.url,
     sosUrl: sos.url,
     ebayUrl: ebay.url,
     backmarketUrl: backmarket.url,
+    dnsUrl: dns.url,
+    hostileUrl: hostile.url,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },

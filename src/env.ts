@@ -26,6 +26,8 @@ export interface Env {
   IMPORT_SLICE_BYTES?: string;
   RECOVERY_QUIET_SECONDS?: string;
   RECOVERY_MAX_RESUMES?: string;
+  /** DNS over HTTPS (JSON) endpoint used to check the addresses of vendor hosts. */
+  DNS_RESOLVER_URL?: string;
 }
 
 const keyringSchema = z.object({
@@ -50,6 +52,7 @@ const configSchema = z.object({
   recoveryQuietSeconds: z.number().positive(),
   /** Resumes without progress before such a run or import fails visibly. */
   recoveryMaxResumes: z.number().int().min(1),
+  dnsResolverUrl: z.url(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -83,5 +86,6 @@ export function loadConfig(env: Env): Config {
     importSliceBytes: num(env.IMPORT_SLICE_BYTES, 512 * 1024),
     recoveryQuietSeconds: num(env.RECOVERY_QUIET_SECONDS, 300),
     recoveryMaxResumes: num(env.RECOVERY_MAX_RESUMES, 3),
+    dnsResolverUrl: env.DNS_RESOLVER_URL || "https://cloudflare-dns.com/dns-query",
   });
 }

@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { engineContext } from "./engine/context";
 import { handleQueueBatch } from "./engine/queue";
 import { runScheduler } from "./engine/scheduler";
+import { continueTenantDeletions } from "./services/tenant-deletion";
 
 export { TenantDurableObject } from "./tenant/tenant-do";
 
@@ -12,6 +13,8 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduler(engineContext(env), controller.scheduledTime));
+    // Offboarding in bounded steps: each tick carries deletions under way a little further.
+    ctx.waitUntil(continueTenantDeletions(engineContext(env), 20_000));
   },
   async queue(batch, env) {
     await handleQueueBatch(batch as MessageBatch<any>, env);

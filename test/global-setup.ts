@@ -9,6 +9,8 @@ export default async function ({ provide }: TestProject) {
   provide("sosUrl", sandbox.sosUrl);
   provide("ebayUrl", sandbox.ebayUrl);
   provide("backmarketUrl", sandbox.backmarketUrl);
+  provide("dnsUrl", sandbox.dnsUrl);
+  provide("hostileUrl", sandbox.hostileUrl);
   return () => sandbox.close();
 }
 
@@ -19,5 +21,7 @@ declare module "vitest" {
     sosUrl: string;
     ebayUrl: string;
     backmarketUrl: string;
+    dnsUrl: string;
+    hostileUrl: string;
   }
 }

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { unseal } from "../src/crypto/secrets";
 import { engineContext } from "../src/engine/context";
 import { resealSecrets } from "../src/services/keyring";
-import { addSellerCloudConnection, api, createTenant, OPERATOR, runCron, sellercloudAccount, settle, signedWebhook, testEnv, waitFor } from "./helpers";
+import { rotated } from "../src/services/tenants";
+import { acceptedSecrets } from "../src/services/webhooks";
+import { addSellerCloudConnection, api, createTenant, OPERATOR, runCron, sellercloudAccount, settle, signedWebhook, sosAccount, testEnv, waitFor, type TestTenant } from "./helpers";
 
 const event = (id: string, type = "order.confirmed") => ({ id, type, created_at: new Date().toISOString(), data: { system_id: crypto.randomUUID() } });
 
@@ -91,23 +93,6 @@ describe("tenant isolation", () => {
     expect((await asA("GET", `/v1/tenants/${a.id}/connections`)).body.items).toEqual([]);
     // B is untouched.
     expect((await api("GET", `/v1/tenants/${b.id}/connections/${bConn.id}`, { token: b.key })).body.name).toBe("SellerCloud");
-  });
-
-  it("the operator deletes a tenant with all its data; its keys stop working", async () => {
-    const tenant = await createTenant();
-    const sc = sellercloudAccount();
-    await sc.generate(3);
-    await addSellerCloudConnection(tenant, sc);
-    await runCron();
-    await settle(tenant);
-    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: tenant.key })).status).toBe(403);
-    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(204);
-    expect((await api("GET", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(404);
-    expect((await api("GET", `/v1/tenants/${tenant.id}/runs`, { token: tenant.key })).status).toBe(401);
-    for (const table of ["connections", "runs", "mappings", "tenant_keys"]) {
-      const row = await testEnv.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenant.id).first<{ n: number }>();
-      expect(row!.n, table).toBe(0);
-    }
   });
 
   it("only the operator creates tenants and issues or revokes keys; revoked keys stop working", async () => {
@@ -218,5 +203,159 @@ describe("secrets", () => {
     await testEnv.DB.prepare("UPDATE connections SET secrets = (SELECT secrets FROM connections WHERE id = ?) WHERE id = ?").bind(one.id, two.id).run();
     const tested = await api("POST", `/v1/tenants/${a.id}/connections/${two.id}/test`, { token: a.key });
     expect(tested.body.ok).toBe(false);
+  });
+});
+
+describe("OAuth state and connection status", () => {
+  const sosConnection = async (tenant: TestTenant) => {
+    const sos = sosAccount();
+    await sos.configure({ throttle: false });
+    const off = { enabled: false, interval_minutes: 120 };
+    const created = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
+      token: tenant.key,
+      body: { vendor: "sos", name: "SOS", base_url: sos.baseUrl, credentials: { client_id: "sos-client", client_secret: "sos-secret" }, settings: { schedules: { inventory: off, customers: off, orders: off, invoices: off, shipments: off, payments: off } } },
+    });
+    expect(created.status).toBe(201);
+    return created.body.id as string;
+  };
+  /** The consent hop in the browser: the vendor sends the admin back with a code and the state. */
+  const consent = async (tenant: TestTenant, connectionId: string, key = tenant.key) => {
+    const start = await api("POST", `/v1/tenants/${tenant.id}/connections/${connectionId}/authorize`, { token: key });
+    expect(start.status).toBe(200);
+    const back = new URL((await fetch(start.body.authorize_url, { redirect: "manual" })).headers.get("location")!);
+    return `${back.pathname}${back.search}`;
+  };
+
+  it("a state works once: a reload after success says so, a replay later is refused", async () => {
+    const tenant = await createTenant();
+    const id = await sosConnection(tenant);
+    const callback = await consent(tenant, id);
+    const first = await api("GET", callback);
+    expect(first.status).toBe(200);
+    expect(first.body).toContain("Connected");
+    // The admin reloads the page: a friendly answer, not an error.
+    const reload = await api("GET", callback);
+    expect(reload.status).toBe(200);
+    expect(reload.body).toContain("Already connected");
+    // New app credentials ask for a new consent; the old link cannot give it.
+    expect((await api("PATCH", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key, body: { credentials: { client_id: "sos-client", client_secret: "sos-secret" } } })).body.status).toBe("needs_reauthorisation");
+    const replay = await api("GET", callback);
+    expect(replay.status).toBe(400);
+    expect(replay.body).toContain("used already");
+    expect((await api("GET", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key })).body.status).toBe("needs_reauthorisation");
+    // A made-up state is refused too.
+    expect((await api("GET", "/v1/oauth/callback?code=x&state=made-up")).status).toBe(400);
+  });
+
+  it("a state is bound to the key that started the consent", async () => {
+    const tenant = await createTenant();
+    const id = await sosConnection(tenant);
+    const other = await api("POST", `/v1/tenants/${tenant.id}/keys`, { token: OPERATOR, body: { label: "contractor" } });
+    const callback = await consent(tenant, id, other.body.key);
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}/keys/${other.body.record.id}`, { token: OPERATOR })).status).toBe(204);
+    const refused = await api("GET", callback);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain("revoked");
+    expect((await api("GET", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key })).body.status).toBe("needs_reauthorisation");
+  });
+
+  it("an OAuth connection cannot be set active by PATCH before it is authorised", async () => {
+    const tenant = await createTenant();
+    const id = await sosConnection(tenant);
+    const patch = (status: string) => api("PATCH", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key, body: { status } });
+    const early = await patch("active");
+    expect(early.status).toBe(409);
+    expect(early.body.error.details[0].path).toBe("status");
+    // Disabling and enabling again is no way around it.
+    expect((await patch("disabled")).status).toBe(200);
+    expect((await patch("active")).status).toBe(409);
+    expect((await api("GET", await consent(tenant, id))).status).toBe(200);
+    expect((await patch("disabled")).body.status).toBe("disabled");
+    expect((await patch("active")).body.status).toBe("active");
+  });
+});
+
+describe("webhook secret rotation", () => {
+  it("accepts the previous secret during the overlap the tenant sets, then only the new one", async () => {
+    const tenant = await createTenant();
+    const fresh = `whsec_${crypto.randomUUID()}`;
+    const rotate = await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { webhook_secret: fresh, webhook_secret_overlap_minutes: 10 } } });
+    expect(rotate.status).toBe(200);
+    expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`))).status).toBe(202); // an event signed just before the switch
+    expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: fresh })).status).toBe(202);
+    expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: "whsec_never-was-a-secret" })).status).toBe(401);
+    // Rotating again with no overlap: only the newest secret works.
+    const newest = `whsec_${crypto.randomUUID()}`;
+    expect((await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { webhook_secret: newest, webhook_secret_overlap_minutes: 0 } } })).status).toBe(200);
+    expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: fresh })).status).toBe(401);
+    expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`))).status).toBe(401);
+    expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: newest })).status).toBe(202);
+  });
+
+  it("ends the overlap when its time is up", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    const secrets = rotated({ api_key: "k", webhook_secret: "old-secret-0123456789" }, { webhook_secret: "new-secret-0123456789", webhook_secret_overlap_minutes: 30 }, now);
+    expect(acceptedSecrets(secrets, now + 29 * 60_000)).toEqual(["new-secret-0123456789", "old-secret-0123456789"]);
+    expect(acceptedSecrets(secrets, now + 30 * 60_000)).toEqual(["new-secret-0123456789"]);
+    // Only the webhook secret rotates with an overlap; the API key is replaced at once.
+    expect(rotated(secrets, { api_key: "k2" }, now)).toMatchObject({ api_key: "k2", webhook_secret: "new-secret-0123456789" });
+  });
+});
+
+describe("tenant keys and the audit log", () => {
+  it("keys show when they were last used and stop at their expiry", async () => {
+    const tenant = await createTenant();
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const issued = await api("POST", `/v1/tenants/${tenant.id}/keys`, { token: OPERATOR, body: { label: "short-lived", expires_at: soon } });
+    expect(issued.status).toBe(201);
+    expect(issued.body.record).toMatchObject({ expires_at: soon, last_used_at: null });
+    expect((await api("POST", `/v1/tenants/${tenant.id}/keys`, { token: OPERATOR, body: { expires_at: "2001-01-01T00:00:00Z" } })).status).toBe(400);
+    expect((await api("GET", `/v1/tenants/${tenant.id}`, { token: issued.body.key })).status).toBe(200);
+    const listed = (await api("GET", `/v1/tenants/${tenant.id}/keys`, { token: OPERATOR })).body.items.find((k: any) => k.id === issued.body.record.id);
+    expect(Date.parse(listed.last_used_at)).toBeGreaterThan(Date.now() - 10_000);
+    await new Promise((r) => setTimeout(r, 1600));
+    const expired = await api("GET", `/v1/tenants/${tenant.id}`, { token: issued.body.key });
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.message).toContain("expired");
+  });
+
+  it("records admin actions for the operator, with field names and never a secret; pages by sequence", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    const conn = await addSellerCloudConnection(tenant, sc);
+    const password = `pw-${crypto.randomUUID()}`;
+    expect((await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { credentials: { username: "u@example.com", password }, settings: { include_inactive: false } } })).status).toBe(200);
+    const secret = `whsec_${crypto.randomUUID()}`;
+    expect((await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { webhook_secret: secret } } })).status).toBe(200);
+    expect((await api("POST", `/v1/tenants/${tenant.id}/errors/replay`, { token: tenant.key, body: {} })).status).toBe(202);
+    const key = await api("POST", `/v1/tenants/${tenant.id}/keys`, { token: OPERATOR, body: { label: "ci" } });
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}/keys/${key.body.record.id}`, { token: OPERATOR })).status).toBe(204);
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key })).status).toBe(204);
+
+    expect((await api("GET", "/v1/operator/audit", { token: tenant.key })).status).toBe(403);
+    const log = await api("GET", `/v1/operator/audit?tenant_id=${tenant.id}&limit=100`, { token: OPERATOR });
+    expect(log.status).toBe(200);
+    const actions = log.body.items.map((e: any) => e.action);
+    for (const action of ["tenant.create", "key.issue", "connection.create", "connection.update", "tenant.update", "errors.replay_all", "key.revoke", "connection.delete"]) expect(actions).toContain(action);
+    const update = log.body.items.find((e: any) => e.action === "connection.update");
+    expect(update).toMatchObject({ tenant_id: tenant.id, target: conn.id, status: 200, actor: expect.stringMatching(/^key:/) });
+    expect(update.detail.fields).toEqual(expect.arrayContaining(["credentials.password", "settings.include_inactive"]));
+    expect(log.body.items.find((e: any) => e.action === "key.revoke")).toMatchObject({ actor: "operator", target: key.body.record.id });
+    const text = JSON.stringify(log.body);
+    for (const s of [password, secret, key.body.key, tenant.key, tenant.platformKey]) expect(text).not.toContain(s);
+
+    // Filters, and keyset paging on the sequence: every entry once, newest first.
+    const only = await api("GET", `/v1/operator/audit?tenant_id=${tenant.id}&action=connection.update`, { token: OPERATOR });
+    expect(only.body.items.map((e: any) => e.action)).toEqual(["connection.update"]);
+    const seen: number[] = [];
+    let before: number | null = null;
+    do {
+      const page: any = await api("GET", `/v1/operator/audit?tenant_id=${tenant.id}&limit=3${before ? `&before=${before}` : ""}`, { token: OPERATOR });
+      seen.push(...page.body.items.map((e: any) => e.seq));
+      before = page.body.next_before;
+    } while (before);
+    expect(seen).toEqual(log.body.items.map((e: any) => e.seq));
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+    expect((await api("GET", `/v1/operator/audit?nope=1`, { token: OPERATOR })).status).toBe(400);
   });
 });

@@ -1,6 +1,7 @@
 import type { Connector } from "../engine/connector";
 import { sellercloud } from "./sellercloud";
 import { sos } from "./sos";
+import { own } from "../own";
 
 /** Every vendor the hub speaks to. Adding a vendor = one folder + one line here. */
 export const connectors: Record<string, Connector> = {
@@ -11,7 +12,7 @@ export const connectors: Record<string, Connector> = {
 export const VENDORS = Object.keys(connectors) as [string, ...string[]];
 
 export function connectorFor(vendor: string): Connector {
-  const c = connectors[vendor];
+  const c = own(connectors, vendor);
   if (!c) throw new Error(`no connector for vendor "${vendor}"`);
   return c;
 }

@@ -9,6 +9,8 @@ export const tenants = sqliteTable("tenants", {
   platformSecrets: text("platform_secrets"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  status: text("status").notNull().default("active"),
+  deletion: text("deletion"),
 });
 
 export const tenantKeys = sqliteTable("tenant_keys", {
@@ -20,6 +22,7 @@ export const tenantKeys = sqliteTable("tenant_keys", {
   createdAt: text("created_at").notNull(),
   lastUsedAt: text("last_used_at"),
   revokedAt: text("revoked_at"),
+  expiresAt: text("expires_at"),
 });
 
 export const connections = sqliteTable("connections", {
@@ -253,6 +256,34 @@ export const dropSettings = sqliteTable("drop_settings", {
   tenantId: text("tenant_id").primaryKey(),
   settings: text("settings").notNull(),
   updatedAt: text("updated_at").notNull(),
+});
+
+export const deletedTenants = sqliteTable("deleted_tenants", {
+  id: text("id").primaryKey(),
+  requestedAt: text("requested_at").notNull(),
+  finishedAt: text("finished_at").notNull(),
+});
+
+export const auditLog = sqliteTable("audit_log", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  at: text("at").notNull(),
+  tenantId: text("tenant_id"),
+  actor: text("actor").notNull(),
+  action: text("action").notNull(),
+  target: text("target"),
+  status: integer("status"),
+  detail: text("detail"),
+  requestId: text("request_id"),
+});
+
+export const oauthStates = sqliteTable("oauth_states", {
+  stateHash: text("state_hash").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  connectionId: text("connection_id").notNull(),
+  keyId: text("key_id"),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
 });
 
 export type Import = typeof imports.$inferSelect;

@@ -31,6 +31,27 @@ export class VendorError extends Error {
   }
 }
 
+/**
+ * What of a vendor's error answer may be repeated to an admin (a test result, a connection's
+ * last error, a run's error): the vendor's own message field of a JSON body, on one line and
+ * short. Anything else (an HTML page, a body that is not the vendor's error format, whatever a
+ * misdirected request read) is summarised by its size, never echoed.
+ */
+export function vendorMessage(body: string, fields: readonly string[] = ["Message", "message", "Error", "error_description", "error", "detail", "title"]): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body.trim() === "" ? "" : `a ${body.length}-byte body that is not the vendor's JSON`;
+  }
+  const record = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const field = fields.find((f) => Object.hasOwn(record, f) && typeof record[f] === "string" && (record[f] as string).trim() !== "");
+  if (!field) return "";
+  // eslint-disable-next-line no-control-regex
+  const line = (record[field] as string).replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
 export interface Window {
   /** ISO UTC instant; null for the first (backfill) window. */
   from: string | null;

@@ -7,6 +7,9 @@ import { memoize, type EngineContext } from "./context";
 export interface PlatformSecrets {
   api_key: string;
   webhook_secret: string;
+  /** After a rotation: the secret before it, still accepted until `previous_valid_until` (ISO). */
+  previous_webhook_secret?: string;
+  previous_valid_until?: string;
 }
 
 export async function tenantPlatformSecrets(ctx: EngineContext, tenantId: string): Promise<PlatformSecrets | null> {

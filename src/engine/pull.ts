@@ -10,6 +10,7 @@ import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
 import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
+import { own } from "../own";
 
 /** Re-walks of one window before the run gives up (and the next run retries it). */
 const MAX_PASSES = 5;
@@ -186,7 +187,7 @@ async function closeAndReplayDependents(ctx: EngineContext, { run, conn }: RunCo
 export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPageMessage, { kind: "record" }>): Promise<void> {
   const conn = await loadConnection(ctx.db, msg.connectionId, msg.tenantId);
   if (!conn) return;
-  const puller = conn.connector.pullers[msg.entity];
+  const puller = own(conn.connector.pullers, msg.entity);
   if (!puller) {
     // Listing links are not pulled one by one: replaying an ambiguous link runs linking again.
     if (msg.entity === LISTINGS) await startLinkRun(ctx, conn, "manual");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../time";
 import type { Connector } from "./connector";
+import { own } from "../own";
 
 /** Engine-owned settings every connection has, beside its vendor's own. */
 export const scheduleSchema = z.object({
@@ -59,6 +60,8 @@ export function parseSettings(connector: Connector, json: string): EngineSetting
 }
 
 export function intervalFor(connector: Connector, settings: EngineSettings, entity: string): { enabled: boolean; minutes: number; startTime?: string; timeZone?: string } {
-  const s = settings.schedules[entity];
-  return { enabled: s?.enabled ?? connector.pullers[entity].enabledByDefault ?? true, minutes: s?.interval_minutes ?? connector.pullers[entity].defaultIntervalMinutes, startTime: s?.start_time, timeZone: s?.time_zone };
+  const s = own(settings.schedules, entity);
+  const puller = own(connector.pullers, entity);
+  if (!puller) throw new Error(`${connector.vendor} does not pull ${entity}`);
+  return { enabled: s?.enabled ?? puller.enabledByDefault ?? true, minutes: s?.interval_minutes ?? puller.defaultIntervalMinutes, startTime: s?.start_time, timeZone: s?.time_zone };
 }

@@ -1,9 +1,12 @@
-import type { Env } from "../env";
+import { loadConfig, type Config, type Env } from "../env";
 import { VendorError, type VendorHttp, type VendorRequest } from "./connector";
 import type { LoadedConnection } from "./connections";
+import { dohResolver, hostProblem, type Resolver } from "./resolver";
 
 /** Longest the worker sleeps in place for the request budget; beyond it the message waits in the queue. */
 const MAX_INLINE_WAIT_MS = 5_000;
+/** Redirects within the vendor's own origin followed before giving up. */
+const MAX_REDIRECTS = 3;
 
 /**
  * The connection must wait longer than a consumer should sleep (its own budget, or a vendor
@@ -16,15 +19,50 @@ export class WaitForSlot extends VendorError {
   }
 }
 
-/** fetch with a deadline: a vendor that hangs becomes a transient error, not a stuck consumer. */
-export function timedFetch(timeoutMs: number): typeof fetch {
+/**
+ * Every request to a vendor goes through this fetch: a deadline (a vendor that hangs becomes
+ * a transient error, not a stuck consumer); the address rule checked at connect time, so a
+ * name that has come to resolve to a private address is refused; and no redirect followed
+ * silently. A redirect within the same origin is followed (method and body kept for 307/308);
+ * one to another origin is refused, so credentials in a login body or header never reach
+ * another host and that host's answer never comes back to the caller.
+ */
+export function vendorFetch(config: Pick<Config, "fetchTimeoutMs" | "sandboxMode" | "dnsResolverUrl">, resolve: Resolver = dohResolver(config.dnsResolverUrl)): typeof fetch {
+  const rule = { sandboxMode: config.sandboxMode, resolve };
   return async (input, init) => {
-    try {
-      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      const e = err as Error;
-      const what = e.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : e.message;
-      throw new VendorError("transient", `request to vendor failed: ${what}`);
+    let url = new URL(input instanceof Request ? input.url : String(input));
+    let method = (init?.method ?? "GET").toUpperCase();
+    let body = init?.body;
+    for (let hop = 0; ; hop++) {
+      const problem = await hostProblem(url.hostname, rule);
+      if (problem) throw new VendorError("fatal", `the vendor's address is not allowed: host ${problem}`);
+      let res: Response;
+      try {
+        res = await fetch(url, { ...init, method, body, redirect: "manual", signal: AbortSignal.timeout(config.fetchTimeoutMs) });
+      } catch (err) {
+        const e = err as Error;
+        const what = e.name === "TimeoutError" ? `timed out after ${config.fetchTimeoutMs} ms` : e.message;
+        throw new VendorError("transient", `request to vendor failed: ${what}`);
+      }
+      const location = res.headers.get("location");
+      if (res.status < 300 || res.status > 399 || res.status === 304 || !location) return res;
+      await res.body?.cancel().catch(() => {});
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new VendorError("fatal", `the vendor answered ${res.status} with a redirect that is not a URL`);
+      }
+      if (next.origin !== url.origin) {
+        throw new VendorError("fatal", `the vendor answered ${res.status}, redirecting to another host (${next.host}); redirects leaving ${url.host} are not followed, so no credentials are sent there — check the connection's base URL`, res.status);
+      }
+      if (hop >= MAX_REDIRECTS) throw new VendorError("fatal", `the vendor redirected more than ${MAX_REDIRECTS} times`, res.status);
+      // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+        method = "GET";
+        body = undefined;
+      }
+      url = next;
     }
   };
 }
@@ -41,7 +79,7 @@ export function tenantStub(env: Env, tenantId: string) {
 export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number): VendorHttp {
   const stub = tenantStub(env, conn.row.tenantId);
   const connectionId = conn.row.id;
-  const doFetch = timedFetch(timeoutMs);
+  const doFetch = vendorFetch({ ...loadConfig(env), fetchTimeoutMs: timeoutMs });
   const limits = { requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst };
 
   /**

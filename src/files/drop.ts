@@ -1,5 +1,3 @@
-import { eq, inArray } from "drizzle-orm";
-import { dropSchedules, dropSettings, dropUploads, importErrors, importKeys, imports } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { log } from "../log";
 import { notifyRejected } from "./notify";
@@ -41,23 +39,4 @@ export async function rejectFile(ctx: EngineContext, tenantId: string, path: str
   log.info("drop file rejected", { tenant_id: tenantId, path, reason });
   if (options.notify) await notifyRejected(ctx, tenantId, path, reason, target, reportPath);
   return target;
-}
-
-/** Offboarding: the tenant's files and every drop row (imports, their problems, settings, uploads). */
-export async function deleteDrop(ctx: EngineContext, tenantId: string): Promise<void> {
-  const ids = ctx.db.select({ id: imports.id }).from(imports).where(eq(imports.tenantId, tenantId));
-  await ctx.db.batch([
-    ctx.db.delete(importErrors).where(inArray(importErrors.importId, ids)),
-    ctx.db.delete(importKeys).where(inArray(importKeys.importId, ids)),
-    ctx.db.delete(imports).where(eq(imports.tenantId, tenantId)),
-    ctx.db.delete(dropSettings).where(eq(dropSettings.tenantId, tenantId)),
-    ctx.db.delete(dropSchedules).where(eq(dropSchedules.tenantId, tenantId)),
-    ctx.db.delete(dropUploads).where(eq(dropUploads.tenantId, tenantId)),
-  ]);
-  let cursor: string | undefined;
-  do {
-    const listed = await ctx.env.DROP.list({ prefix: dropPrefix(tenantId), cursor, limit: 1000 });
-    if (listed.objects.length > 0) await ctx.env.DROP.delete(listed.objects.map((o) => o.key));
-    cursor = listed.truncated ? listed.cursor : undefined;
-  } while (cursor);
 }

@@ -179,7 +179,7 @@ function oneOf<const V extends readonly string[]>(values: V, aliases: Record<str
   return cell("text", (v): Parsed<V[number]> => {
     const key = v.toLowerCase().replace(/[\s-]+/g, "_");
     if ((values as readonly string[]).includes(key)) return ok(key as V[number]);
-    if (key in aliases) return ok(aliases[key]);
+    if (Object.hasOwn(aliases, key)) return ok(aliases[key]);
     const list = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(", ")}`;
     return fail(`is not ${list}; write ${list}`);
   });

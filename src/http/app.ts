@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Env } from "../env";
 import { engineContext, type EngineContext } from "../engine/context";
+import { busyFailure, codeForStatus } from "../errors";
 import { log } from "../log";
 import { ApiError, invalid } from "./errors";
 
@@ -22,11 +23,15 @@ export type AppContext = Context<AppEnv>;
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     // Every zod failure at the edge answers 400 with one detail per bad field.
-    defaultHook: (result) => {
+    defaultHook: async (result, c) => {
       if (!result.success) throw invalid(result.error.issues, result.target === "json" ? "" : result.target);
+      if (result.target === "json") refuseProtoKeys(await c.req.json().catch(() => undefined));
     },
   });
 }
+
+/** Seconds a caller is told to wait when the hub cannot take a request right now. */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
 
 export function createApp() {
   const app = createRouter();
@@ -39,16 +44,44 @@ export function createApp() {
   });
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? crypto.randomUUID();
-    if (err instanceof ApiError) {
-      return c.json({ error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } }, err.status);
+    const answer = (code: ReturnType<typeof codeForStatus>, status: number, message: string, details?: ApiError["details"], retryAfter?: number) => {
+      if (retryAfter !== undefined) c.header("retry-after", String(retryAfter));
+      return c.json({ error: { code, message, requestId, ...(details ? { details } : {}) } }, status as never);
+    };
+    if (err instanceof ApiError) return answer(err.code, err.status, err.message, err.details, err.retryAfterSeconds ?? (err.code === "too_many_requests" ? BUSY_RETRY_AFTER_SECONDS : undefined));
+    // Hono's own validators and middleware: a body that is not JSON (400), a wrong Content-Type (415), …
+    if (err instanceof HTTPException && err.status < 500) {
+      const message = err.status === 415 ? "send the body as JSON with Content-Type: application/json" : err.message || "malformed request";
+      return answer(codeForStatus(err.status), err.status, message);
     }
-    // Hono's own validators throw HTTPException(400) for bodies that are not JSON.
-    if (err instanceof HTTPException && err.status === 400) {
-      return c.json({ error: { code: "bad_request", message: err.message || "malformed request", requestId } }, 400);
+    // D1 or a queue that cannot take the request now: the caller may retry, and is told when.
+    if (busyFailure(err)) {
+      log.warn("busy: asked the caller to retry", { request_id: requestId, path: c.req.path, error: err.message });
+      return answer("too_many_requests", 429, "the hub is busy; retry after the Retry-After seconds", undefined, BUSY_RETRY_AFTER_SECONDS);
     }
     log.error("unhandled error", { request_id: requestId, path: c.req.path, error: err.message });
-    return c.json({ error: { code: "internal_error", message: "internal error; quote the requestId to the operator", requestId } }, 500);
+    return answer("internal_error", 500, "internal error; quote the requestId to the operator");
   });
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));
   return app;
+}
+
+/**
+ * `__proto__` is never a legitimate key of the API's JSON. Object schemas refuse unknown keys,
+ * but free-form maps (sales_rep_map, order templates) would silently drop it while parsing,
+ * so it is refused in the raw body, wherever it is nested.
+ */
+function refuseProtoKeys(body: unknown): void {
+  const path = protoKeyPath(body, []);
+  if (path) throw new ApiError("bad_request", `${path}: "__proto__" is not an allowed key`, [{ path, message: `"__proto__" is not an allowed key` }]);
+}
+
+function protoKeyPath(value: unknown, path: string[]): string | null {
+  if (value === null || typeof value !== "object") return null;
+  if (Object.hasOwn(value, "__proto__")) return [...path, "__proto__"].join(".");
+  for (const [key, inner] of Object.entries(value)) {
+    const found = protoKeyPath(inner, [...path, key]);
+    if (found) return found;
+  }
+  return null;
 }

@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { auditAdminActions } from "./audit";
 import { authenticate, requireTenantAccess } from "./auth";
 import { channelRoutes } from "./routes/channel";
 import { dropRoutes } from "./routes/drop";
@@ -17,6 +18,10 @@ export function buildApp() {
   // Webhooks authenticate by signature, not by key.
   app.route("/", webhookRoutes);
   app.route("/", oauthCallbackRoutes);
+  // The audit log wraps authentication: it writes after the action, naming who did it.
+  app.use("/v1/operator/*", auditAdminActions);
+  app.use("/v1/tenants", auditAdminActions);
+  app.use("/v1/tenants/*", auditAdminActions);
   app.use("/v1/operator/*", authenticate);
   app.use("/v1/tenants", authenticate);
   app.use("/v1/tenants/*", authenticate);

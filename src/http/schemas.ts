@@ -12,13 +12,27 @@ export const Tenant = z
     name: z.string(),
     notification_email: z.string().nullable(),
     platform_credentials_set: z.boolean(),
+    status: z.enum(["active", "deleting"]).openapi({ description: "deleting: offboarding under way; the tenant is gone (404) when it has finished" }),
+    deletion: z
+      .object({ requested_at: z.string(), rows_deleted: z.number().int(), objects_deleted: z.number().int(), step: z.string(), updated_at: z.string() })
+      .nullable()
+      .openapi({ description: "Progress of the deletion while status is deleting" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi("Tenant");
 
 export const TenantKey = z
-  .object({ id: z.string(), tenant_id: z.string(), prefix: z.string(), label: z.string().nullable(), created_at: z.string(), revoked_at: z.string().nullable() })
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    prefix: z.string(),
+    label: z.string().nullable(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable().openapi({ description: "Updated at most once a minute" }),
+    expires_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+  })
   .openapi("TenantKey");
 
 export const Connection = z

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseVendorTime } from "../connectors/sellercloud/time";
 import { orderLine, orderRecord, postalAddress, type PlatformOrder } from "../platform/contract";
+import { own } from "../own";
 
 /**
  * Mapping templates for imported SellerCloud orders (docs/mapping-templates.md): per platform
@@ -129,7 +130,7 @@ export function validateOrderTemplate(input: unknown): { ok: true; template: Ord
   for (const name of TEMPLATE_SECTIONS) {
     const targets = TEMPLATE_TARGETS[name];
     for (const [target, spec] of Object.entries(parsed.data[name] ?? {})) {
-      const schema = targets[target];
+      const schema = own(targets, target);
       if (!schema) {
         const hint = suggest(target, Object.keys(targets), (s) => s.toLowerCase().replace(/[^a-z0-9]/g, ""));
         issues.push({ path: `${name}.${target}`, message: `${name} has no target field "${target}"; ${hint ? `did you mean ${hint}?` : `use one of ${Object.keys(targets).join(", ")}`}` });
@@ -293,7 +294,7 @@ function resolveSection(name: Section, specs: Record<string, ModeSpec> | undefin
   for (const [target, spec] of Object.entries(specs ?? {})) {
     const field = opts.field(target);
     const label = `${name}.${target}${opts.line ? ` (line ${opts.line})` : ""}`;
-    const schema = TEMPLATE_TARGETS[name][target];
+    const schema = own(TEMPLATE_TARGETS[name], target);
     if (!schema) return { ok: false, field, reason: `${label} is not a template target; fix the template` };
     const picked = pick(spec, ctx, label);
     if (picked.kind === "keep") continue;
@@ -342,9 +343,9 @@ function pick(spec: ModeSpec, ctx: Ctx, target: string): Pick {
 /** `Field`, `ShippingAddress.Field`, `BillingAddress.Field` or `item.Field`; missing reads as undefined. */
 function read(path: string, ctx: Ctx): unknown {
   const [head, key] = path.split(".");
-  if (key === undefined) return ctx.source[head];
-  const base = head === "item" ? ctx.item : ctx.source[head];
-  return base && typeof base === "object" ? (base as Row)[key] : undefined;
+  if (key === undefined) return own(ctx.source, head);
+  const base = head === "item" ? ctx.item : own(ctx.source, head);
+  return base && typeof base === "object" ? own(base as Row, key) : undefined;
 }
 
 const isBlank = (v: unknown) => v == null || (typeof v === "string" && v.trim() === "");

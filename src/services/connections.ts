@@ -4,7 +4,8 @@ import { connections, cursors, mappings, recordErrors, shippedOrders, type Conne
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
-import { loadConnection, sealCredentials, type ConnectionStatus } from "../engine/connections";
+import { loadConnection, openCredentials, sealCredentials, type ConnectionStatus } from "../engine/connections";
+import { dohResolver } from "../engine/resolver";
 import { runRetention } from "../engine/retention";
 import { isQuiet, resumeRun } from "../engine/recovery";
 import { startPullRun } from "../engine/runs";
@@ -12,6 +13,7 @@ import { connectionSettingsSchema } from "../engine/settings";
 import { tenantStub, vendorHttp } from "../engine/vendor-http";
 import { ApiError, invalid } from "../errors";
 import { checkBaseUrl, normaliseBaseUrl } from "./base-url";
+import { own } from "../own";
 
 export interface ConnectionInput {
   vendor: string;
@@ -37,15 +39,16 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
   return parsed.data;
 }
 
-function validBaseUrl(ctx: EngineContext, raw: string): string {
-  const problem = checkBaseUrl(raw, ctx.config.sandboxMode);
+/** The same rule for a create and a PATCH: a public https address, also after name resolution. */
+async function validBaseUrl(ctx: EngineContext, raw: string): Promise<string> {
+  const problem = await checkBaseUrl(raw, { sandboxMode: ctx.config.sandboxMode, resolve: dohResolver(ctx.config.dnsResolverUrl) });
   if (problem) throw new ApiError("bad_request", `base_url: ${problem}`, [{ path: "base_url", message: problem }]);
   return normaliseBaseUrl(raw);
 }
 
 export async function createConnection(ctx: EngineContext, tenantId: string, input: ConnectionInput) {
   const connector = connectorFor(input.vendor);
-  const baseUrl = validBaseUrl(ctx, input.base_url);
+  const baseUrl = await validBaseUrl(ctx, input.base_url);
   // OAuth connections start with the app's client credentials and wait for the admin's consent.
   const credentials = parseWith(connector.oauth?.appCredentialsSchema ?? connector.credentialsSchema, input.credentials, "credentials");
   const settings = parseWith(connectionSettingsSchema(connector), input.settings ?? {}, "settings");
@@ -95,7 +98,7 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
   const conn = await mustLoad(ctx, tenantId, connectionId);
   const set: Partial<Connection> = { updatedAt: new Date().toISOString() };
   if (patch.name !== undefined) set.name = patch.name;
-  if (patch.base_url !== undefined) set.baseUrl = validBaseUrl(ctx, patch.base_url);
+  if (patch.base_url !== undefined) set.baseUrl = await validBaseUrl(ctx, patch.base_url);
   if (patch.settings !== undefined) {
     // A PATCH names only the settings it changes; schedules merge per entity and per field,
     // so `{"enabled": false}` switches a pull off and keeps its interval for later.
@@ -124,10 +127,23 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
       set.lastError = null;
     }
   }
+  if (patch.status === "active" && conn.connector.oauth && !(await authorised(ctx, conn.row, set))) {
+    throw new ApiError("conflict", "the connection is not authorised yet: POST …/authorize and consent at the vendor; it becomes active by itself", [{ path: "status", message: "an OAuth connection becomes active when it is authorised" }]);
+  }
   if (patch.status !== undefined) set.status = patch.status;
   await ctx.db.update(connections).set(set).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId)));
   if (patch.credentials !== undefined || patch.base_url !== undefined) await tenantStub(ctx.env, tenantId).forget(connectionId);
   return getConnection(ctx, tenantId, connectionId);
+}
+
+/**
+ * An OAuth connection is authorised when its stored credentials carry a refresh token and no
+ * refusal since has asked for a new consent (new app credentials in this PATCH count too).
+ */
+async function authorised(ctx: EngineContext, row: Connection, pending: Partial<Connection>): Promise<boolean> {
+  if ((pending.status ?? row.status) === "needs_reauthorisation") return false;
+  const credentials = await openCredentials(ctx.config, { ...row, ...pending }).catch(() => null);
+  return connectorFor(row.vendor).credentialsSchema.safeParse(credentials).success;
 }
 
 /**
@@ -161,7 +177,7 @@ export async function testConnection(ctx: EngineContext, tenantId: string, conne
 
 export async function syncNow(ctx: EngineContext, tenantId: string, connectionId: string, entity: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
-  if (!conn.connector.pullers[entity]) {
+  if (!own(conn.connector.pullers, entity)) {
     const known = Object.keys(conn.connector.pullers).join(", ");
     throw new ApiError("bad_request", `entity: ${conn.row.vendor} pulls ${known}`, [{ path: "entity", message: `one of ${known}` }]);
   }

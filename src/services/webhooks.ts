@@ -2,13 +2,24 @@ import { and, eq } from "drizzle-orm";
 import { webhookReceipts } from "../db/schema";
 import { constantTimeEqual, hmacSha256Hex } from "../crypto/hash";
 import type { EngineContext } from "../engine/context";
-import { tenantPlatformSecrets } from "../engine/platform";
+import type { PushRecordMessage } from "../engine/messages";
+import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
+import { ApiError } from "../errors";
 import { platformEvent } from "../platform/contract";
 import { log } from "../log";
 
 /** Signatures older or newer than this are refused (replay protection). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
-const MAX_QUEUED_EVENT_BYTES = 100_000;
+/** Longest event id the hub keeps a receipt for. */
+export const MAX_EVENT_ID_LENGTH = 200;
+/**
+ * Queue messages are limited to 128 KB as serialised, and a string with characters beyond
+ * Latin-1 serialises as UTF-16 (two bytes a character). A message estimated above this
+ * carries the event without its embedded record; the push path re-reads it from the platform.
+ */
+const MAX_MESSAGE_BYTES = 100_000;
+/** How long the platform is asked to wait when the hub cannot take an event right now. */
+export const WEBHOOK_RETRY_AFTER_SECONDS = 5;
 
 export type WebhookOutcome =
   | { status: "accepted"; eventId: string }
@@ -32,10 +43,24 @@ export async function signPayload(secret: string, timestamp: number, rawBody: st
   return `t=${timestamp},v1=${await hmacSha256Hex(secret, `${timestamp}.${rawBody}`)}`;
 }
 
+/** The secrets an event may be signed with now: the current one, and the previous one during its overlap. */
+export function acceptedSecrets(secrets: PlatformSecrets, nowMs: number): string[] {
+  const accepted = [secrets.webhook_secret];
+  if (secrets.previous_webhook_secret && secrets.previous_valid_until && Date.parse(secrets.previous_valid_until) > nowMs) accepted.push(secrets.previous_webhook_secret);
+  return accepted.filter(Boolean);
+}
+
+/** Upper bound of a message's serialised size (UTF-16 for anything beyond Latin-1). */
+export function serialisedBytes(value: unknown): number {
+  const text = JSON.stringify(value);
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u00ff]/.test(text) ? text.length * 2 : text.length;
+}
+
 /**
  * Verify, record a receipt, enqueue. The receipt is written before the enqueue so a
- * redelivery is a no-op; if the enqueue fails the receipt is removed and the platform's
- * redelivery (it got a 5xx) gets a second chance.
+ * redelivery is a no-op; if the enqueue fails the receipt is removed and the platform is
+ * asked to send the event again a little later (429 with Retry-After).
  */
 export async function receivePlatformEvent(ctx: EngineContext, tenantId: string, rawBody: string, signatureHeader: string | undefined, nowMs = Date.now()): Promise<WebhookOutcome> {
   const secrets = await tenantPlatformSecrets(ctx, tenantId).catch(() => null);
@@ -44,8 +69,12 @@ export async function receivePlatformEvent(ctx: EngineContext, tenantId: string,
   const sig = parseSignatureHeader(signatureHeader);
   if (!sig) return { status: "rejected", reason: "missing or malformed Platform-Signature header", http: 401 };
   if (Math.abs(nowMs / 1000 - sig.t) > SIGNATURE_TOLERANCE_SECONDS) return { status: "rejected", reason: "signature timestamp outside the 5-minute window", http: 401 };
-  const expected = (await signPayload(secrets.webhook_secret, sig.t, rawBody)).split("v1=")[1];
-  if (!sig.v1.some((v) => constantTimeEqual(v, expected))) return { status: "rejected", reason: "signature does not match", http: 401 };
+  let verified = false;
+  for (const secret of acceptedSecrets(secrets, nowMs)) {
+    const expected = (await signPayload(secret, sig.t, rawBody)).split("v1=")[1];
+    if (sig.v1.some((v) => constantTimeEqual(v, expected))) verified = true;
+  }
+  if (!verified) return { status: "rejected", reason: "signature does not match", http: 401 };
 
   let json: unknown;
   try {
@@ -59,19 +88,22 @@ export async function receivePlatformEvent(ctx: EngineContext, tenantId: string,
     return { status: "rejected", reason: `${issue.path.join(".") || "body"}: ${issue.message}`, http: 400 };
   }
   const event = parsed.data;
+  if (event.id.length > MAX_EVENT_ID_LENGTH) return { status: "rejected", reason: `id: at most ${MAX_EVENT_ID_LENGTH} characters`, http: 400 };
+  if (event.data.system_id.length > MAX_EVENT_ID_LENGTH) return { status: "rejected", reason: `data.system_id: at most ${MAX_EVENT_ID_LENGTH} characters`, http: 400 };
   const inserted = await ctx.db
     .insert(webhookReceipts)
     .values({ tenantId, eventId: event.id, eventType: event.type, receivedAt: new Date(nowMs).toISOString() })
     .onConflictDoNothing()
     .returning({ eventId: webhookReceipts.eventId });
   if (inserted.length === 0) return { status: "duplicate", eventId: event.id };
+  const message: PushRecordMessage = { kind: "event", tenantId, eventId: event.id, type: event.type, systemId: event.data.system_id, payload: event };
+  if (serialisedBytes(message) > MAX_MESSAGE_BYTES) message.payload = { ...event, data: { ...event.data, record: undefined } };
   try {
-    // Queue messages are capped at 128 KB: a large embedded record is dropped, the consumer re-reads it by id.
-    const payload = rawBody.length > MAX_QUEUED_EVENT_BYTES ? { ...event, data: { ...event.data, record: undefined } } : event;
-    await ctx.env.PUSH_RECORD.send({ kind: "event", tenantId, eventId: event.id, type: event.type, systemId: event.data.system_id, payload });
+    await ctx.env.PUSH_RECORD.send(message);
   } catch (err) {
-    await ctx.db.delete(webhookReceipts).where(and(eq(webhookReceipts.tenantId, tenantId), eq(webhookReceipts.eventId, event.id)));
-    throw err;
+    await ctx.db.delete(webhookReceipts).where(and(eq(webhookReceipts.tenantId, tenantId), eq(webhookReceipts.eventId, event.id))).catch(() => {});
+    log.warn("platform event not queued; the platform is asked to send it again", { tenant_id: tenantId, event_id: event.id, error: (err as Error).message });
+    throw new ApiError("too_many_requests", "the hub cannot take this event right now; send it again after Retry-After seconds", undefined, WEBHOOK_RETRY_AFTER_SECONDS);
   }
   log.info("platform event accepted", { tenant_id: tenantId, event_id: event.id, event_type: event.type });
   return { status: "accepted", eventId: event.id };

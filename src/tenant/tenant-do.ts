@@ -5,7 +5,7 @@ import { VendorError, type AccessToken, type VendorErrorKind } from "../engine/c
 import { eq } from "drizzle-orm";
 import { connections } from "../db/schema";
 import { loadConnection, openCredentials, recordConnectionHealth, sealCredentials } from "../engine/connections";
-import { timedFetch } from "../engine/vendor-http";
+import { vendorFetch } from "../engine/vendor-http";
 import { log } from "../log";
 import { seal, unseal } from "../crypto/secrets";
 
@@ -116,12 +116,13 @@ export class TenantDurableObject extends DurableObject<Env> {
     await this.ctx.storage.delete([tokenKey(connectionId), pendingKey(connectionId)]);
   }
 
-  /** The tenant was deleted: drop every token and budget it had. */
+  /** The tenant was deleted: drop every token and budget it had, and all it stored. */
   async forgetAll(): Promise<void> {
     this.tokens.clear();
     this.buckets.clear();
     this.pausedUntil.clear();
     this.throttles.clear();
+    await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
@@ -133,7 +134,7 @@ export class TenantDurableObject extends DurableObject<Env> {
     if (conn.row.status === "disabled") return { ok: false, kind: "fatal", message: "connection is disabled" };
     try {
       const credentials = (await this.pendingCredentials(connectionId, conn.row.secrets)) ?? (await openCredentials(config, conn.row));
-      const result = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: timedFetch(config.fetchTimeoutMs) });
+      const result = await conn.connector.login({ baseUrl: conn.row.baseUrl, credentials, fetch: vendorFetch(config) });
       // A rotated refresh token is the only copy there is: store it before the access token is used.
       if (result.credentials) await this.storeRotatedCredentials(conn.row.tenantId, connectionId, conn.row.secrets, result.credentials);
       const token: HeldToken = { accessToken: result.accessToken, expiresAt: result.expiresAt, obtainedAt: Date.now() };

@@ -43,15 +43,17 @@ describe("webhook signatures", () => {
 });
 
 describe("base URLs", () => {
-  it("requires https to public hosts outside sandbox mode", () => {
-    expect(checkBaseUrl("https://acme.api.sellercloud.com/rest", false)).toBeNull();
-    expect(checkBaseUrl("http://acme.api.sellercloud.com/rest", false)).toContain("https");
+  const resolve = async (name: string) => (name === "acme.api.sellercloud.com" ? ["93.184.215.14"] : []);
+  it("requires https to public hosts outside sandbox mode", async () => {
+    const prod = { sandboxMode: false, resolve };
+    expect(await checkBaseUrl("https://acme.api.sellercloud.com/rest", prod)).toBeNull();
+    expect(await checkBaseUrl("http://acme.api.sellercloud.com/rest", prod)).toContain("https");
     for (const host of ["127.0.0.1", "localhost", "10.0.0.8", "192.168.1.1", "172.20.0.1", "169.254.169.254", "[::1]", "2130706433", "metadata.internal"]) {
-      expect(checkBaseUrl(`https://${host}/rest`, false), host).toContain("private");
+      expect(await checkBaseUrl(`https://${host}/rest`, prod), host).toMatch(/loopback|private|link-local/);
     }
-    expect(checkBaseUrl("https://user:pw@acme.example/rest", false)).toContain("credentials");
-    expect(checkBaseUrl("http://127.0.0.1:8788/acct/rest", true)).toBeNull();
-    expect(checkBaseUrl("file:///etc/passwd", true)).not.toBeNull();
+    expect(await checkBaseUrl("https://user:pw@acme.example/rest", prod)).toContain("credentials");
+    expect(await checkBaseUrl("http://127.0.0.1:8788/acct/rest", { sandboxMode: true, resolve })).toBeNull();
+    expect(await checkBaseUrl("file:///etc/passwd", { sandboxMode: true, resolve })).not.toBeNull();
   });
 });
 

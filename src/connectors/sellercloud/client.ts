@@ -1,6 +1,6 @@
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { VendorError, type AccessToken, type LoginContext, type VendorHttp, type VendorRequest, type Window } from "../../engine/connector";
+import { VendorError, vendorMessage, type AccessToken, type LoginContext, type VendorHttp, type VendorRequest, type Window } from "../../engine/connector";
 import { formatVendorMinute } from "./time";
 
 /** SellerCloud REST client: `POST /api/token` for a JWT, `{Items, TotalResults}` lists. */
@@ -26,6 +26,7 @@ export async function login({ baseUrl, credentials, fetch }: LoginContext<Seller
       body: JSON.stringify({ Username: credentials.username, Password: credentials.password }),
     });
   } catch (err) {
+    if (err instanceof VendorError) throw err; // the engine's fetch refused it (a redirect elsewhere, a private address)
     throw new VendorError("transient", `SellerCloud token endpoint unreachable: ${(err as Error).message}`);
   }
   if (!res.ok) throw await errorFromResponse(res, "login");
@@ -61,7 +62,8 @@ export async function errorFromResponse(res: Response, what: string): Promise<Ve
   } catch {
     /* plain-text error bodies are common */
   }
-  const message = String(body.Message ?? body.Error ?? text ?? res.statusText).slice(0, 300);
+  // Only SellerCloud's own message field is repeated, never a raw body (it reaches admins).
+  const message = vendorMessage(text) || res.statusText || `HTTP ${res.status}`;
   if (res.status === 409 || res.status === 429) {
     const reset = Date.parse(String(body.RateLimitResetTime ?? ""));
     return new VendorError("throttle", `SellerCloud throttled ${what}: ${message}`, res.status, Number.isNaN(reset) ? Date.now() + 60_000 : reset);

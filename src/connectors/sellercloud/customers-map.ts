@@ -2,6 +2,7 @@ import { z } from "zod";
 import { countryCode } from "../../countries";
 import type { ChildRecord, MapResult } from "../../engine/connector";
 import type { PlatformCustomer } from "../../platform/contract";
+import { own } from "../../own";
 
 /**
  * Pure mapping of a SellerCloud customer (list row `CustomerDto` + `CustomerDetailsDto`,
@@ -119,7 +120,7 @@ export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapRes
       email: blank(General.Email),
       phone: blank(Personal?.Phone1) ?? blank(Personal?.Mobile),
       // The account manager is the sales rep; an unmapped manager falls back to SalesMan.
-      sales_rep: (manager != null ? settings.sales_rep_map[String(manager)] : undefined) ?? blank(Internal?.SalesMan),
+      sales_rep: (manager != null ? own(settings.sales_rep_map, String(manager)) : undefined) ?? blank(Internal?.SalesMan),
       status: General.IsBlackListed ? "inactive" : "active",
       source: { system: "sellercloud", id },
     },

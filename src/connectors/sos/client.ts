@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { VendorError, type LoginContext, type LoginResult, type VendorHttp, type VendorRequest } from "../../engine/connector";
+import { VendorError, vendorMessage, type LoginContext, type LoginResult, type VendorHttp, type VendorRequest } from "../../engine/connector";
 
 /**
  * SOS Inventory API v2 client (reference/sos-api.md): OAuth2 code flow with rotating refresh
@@ -39,6 +39,7 @@ async function tokenCall(ctx: LoginContext<Partial<SosCredentials>>, form: Recor
       body: new URLSearchParams({ ...form, client_id: ctx.credentials.client_id ?? "", client_secret: ctx.credentials.client_secret ?? "" }).toString(),
     });
   } catch (err) {
+    if (err instanceof VendorError) throw err; // the engine's fetch refused it (a redirect elsewhere, a private address)
     throw new VendorError("transient", `SOS token endpoint unreachable: ${(err as Error).message}`);
   }
   const text = await res.text();
@@ -51,8 +52,9 @@ async function tokenCall(ctx: LoginContext<Partial<SosCredentials>>, form: Recor
   if (res.status >= 500 || res.status === 429) throw new VendorError("transient", `SOS ${what} failed with ${res.status}`, res.status);
   if (!res.ok) {
     // invalid_grant: the refresh token was used, revoked or expired — only a new consent helps.
-    const reason = String(body.error_description ?? body.error ?? text ?? res.statusText).slice(0, 200);
-    throw new VendorError("auth", `SOS refused the ${what} (${res.status} ${String(body.error ?? "")}): ${reason}; authorise the connection again`, res.status);
+    const reason = vendorMessage(text, ["error_description", "error", "message"]) || res.statusText;
+    const code = vendorMessage(text, ["error"]);
+    throw new VendorError("auth", `SOS refused the ${what} (${res.status}${code ? ` ${code}` : ""}): ${reason}; authorise the connection again`, res.status);
   }
   const parsed = tokenResponse.safeParse(body);
   if (!parsed.success) throw new VendorError("transient", `SOS ${what} answered without an access_token`);
@@ -104,8 +106,9 @@ export async function sosCall(http: VendorHttp, req: VendorRequest, what: string
     /* not JSON */
   }
   const parsed = envelope.safeParse(body);
-  const message = (parsed.success ? parsed.data.message : null) ?? text.slice(0, 300);
-  if (res.status === 429 || ((res.status === 400 || res.ok) && isThrottle(message ?? ""))) {
+  // Only SOS's own message field is repeated, never a raw body (it reaches admins).
+  const message = vendorMessage(text, ["message", "Message"]) || res.statusText || `HTTP ${res.status}`;
+  if (res.status === 429 || ((res.status === 400 || res.ok) && isThrottle(parsed.success ? (parsed.data.message ?? "") : text))) {
     throw new VendorError("throttle", `SOS throttled ${what}: ${message}`, res.status, Date.now() + THROTTLE_PAUSE_MS);
   }
   if (res.status === 401) throw new VendorError("auth", `SOS rejected the token on ${what}`, 401);

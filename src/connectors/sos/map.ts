@@ -2,6 +2,7 @@ import { z } from "zod";
 import { countryCode } from "../../countries";
 import { formatZonedTime, parseZonedTime } from "../../time";
 import type { ChildRecord, MapResult } from "../../engine/connector";
+import { own } from "../../own";
 import type {
   PlatformAddress,
   PlatformCustomer,
@@ -267,7 +268,7 @@ function toSosAddress(address: PostalAddress): Record<string, unknown> {
 
 /** SOS rep → platform rep: by id, then by name; else the configured fallback (seed 003). */
 function platformSalesRep(rep: Ref, settings: Pick<SosMapSettings, "sales_rep_map" | "fallback_sales_rep">): string | null {
-  const byId = rep?.id != null ? blank(settings.sales_rep_map[String(rep.id)]) : null;
+  const byId = rep?.id != null ? blank(own(settings.sales_rep_map, String(rep.id))) : null;
   const name = blank(rep?.name);
   const byName = name ? blank(Object.entries(settings.sales_rep_map).find(([key]) => same(key, name))?.[1]) : null;
   return byId ?? byName ?? blank(settings.fallback_sales_rep);

@@ -8,8 +8,9 @@ import { body, Connection, ConnectionParams, json, Run, TenantParams } from "../
 
 const security = [{ Bearer: [] }];
 
+// Strict: a misspelt field is a 400 naming it, not silently ignored.
 const CreateConnection = z
-  .object({
+  .strictObject({
     vendor: z.enum(VENDORS),
     name: z.string().min(1).max(200),
     base_url: z.string().min(1).max(500).openapi({ example: "https://acme.api.sellercloud.com/rest" }),
@@ -22,7 +23,7 @@ const CreateConnection = z
   .openapi("CreateConnection");
 
 const UpdateConnection = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200).optional(),
     base_url: z.string().min(1).max(500).optional(),
     credentials: z.record(z.string(), z.unknown()).optional(),
@@ -31,7 +32,7 @@ const UpdateConnection = z
   })
   .openapi("UpdateConnection");
 
-const SyncRequest = z.object({ entity: z.string().min(1).openapi({ example: "products" }) }).openapi("SyncRequest");
+const SyncRequest = z.strictObject({ entity: z.string().min(1).openapi({ example: "products" }) }).openapi("SyncRequest");
 
 const SyncResult = z
   .object({

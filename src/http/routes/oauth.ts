@@ -23,11 +23,12 @@ authorizeRoutes.openapi(
   }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
-    return c.json(await startAuthorization(c.get("engine"), tenantId, connectionId, new URL(c.req.url).origin), 200);
+    const principal = c.get("principal");
+    return c.json(await startAuthorization(c.get("engine"), tenantId, connectionId, new URL(c.req.url).origin, principal?.kind === "tenant" ? principal.keyId! : null), 200);
   },
 );
 
-/** Public: the vendor redirects the admin's browser here; the signed state says which connection. */
+/** Public: the vendor redirects the admin's browser here; the single-use state says which connection. */
 export const oauthCallbackRoutes = createRouter();
 
 const page = (title: string, text: string) =>
@@ -37,5 +38,6 @@ const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCo
 oauthCallbackRoutes.get("/v1/oauth/callback", async (c) => {
   const outcome = await completeAuthorization(c.get("engine"), { code: c.req.query("code"), state: c.req.query("state"), error: c.req.query("error") }, new URL(c.req.url).origin);
   if (!outcome.ok) return c.html(page("Not connected", escape(outcome.message)), outcome.status);
+  if ("already" in outcome) return c.html(page("Already connected", "This connection is authorised already; syncs run on their schedule. You can close this window."), 200);
   return c.html(page("Connected", "The connection is authorised; syncs resume on their schedule. You can close this window."), 200);
 });

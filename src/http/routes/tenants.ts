@@ -3,16 +3,17 @@ import { createRouter } from "../app";
 import { requireOperator } from "../auth";
 import { ApiError, commonErrors, invalid } from "../errors";
 import { body, json, Tenant, TenantKey, TenantParams } from "../schemas";
-import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
+import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
+import { continueTenantDeletion, requestTenantDeletion } from "../../services/tenant-deletion";
 import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
 
-const PlatformCredentials = z.object({
+const PlatformCredentials = z.strictObject({
   api_key: z.string().min(1).max(500),
   webhook_secret: z.string().min(16, "at least 16 characters").max(500),
 });
 
 const CreateTenant = z
-  .object({
+  .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes").optional(),
     name: z.string().min(1).max(200),
     notification_email: z.email().nullable().optional(),
@@ -21,12 +22,38 @@ const CreateTenant = z
   .openapi("CreateTenant");
 
 const UpdateTenant = z
-  .object({ name: z.string().min(1).max(200).optional(), notification_email: z.email().nullable().optional(), platform: PlatformCredentials.partial().optional() })
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    notification_email: z.email().nullable().optional(),
+    platform: PlatformCredentials.partial()
+      .extend({
+        webhook_secret_overlap_minutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 24 * 60)
+          .optional()
+          .openapi({ description: "With a new webhook_secret: how long the previous secret is still accepted (default 60; 0 = at once)" }),
+      })
+      .optional(),
+  })
   .openapi("UpdateTenant");
 
-const IssueKey = z.object({ label: z.string().max(100).optional() }).strict().openapi("IssueKey");
+const IssueKey = z
+  .strictObject({
+    label: z.string().max(100).optional(),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Date.parse(v) > Date.now(), "must be in the future")
+      .optional()
+      .openapi({ description: "The key stops working at this instant (ISO 8601); never by default" }),
+  })
+  .openapi("IssueKey");
 const KeyParams = TenantParams.extend({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }) });
 const security = [{ Bearer: [] }];
+
+/** Time a deletion may spend right after its request; the cron carries on with the rest. */
+const DELETION_REQUEST_BUDGET_MS = 20_000;
 
 export const tenantRoutes = createRouter();
 tenantRoutes.use("/v1/tenants", requireOperator);
@@ -34,13 +61,8 @@ tenantRoutes.use("/v1/tenants/:tenantId/keys", requireOperator);
 tenantRoutes.use("/v1/tenants/:tenantId/keys/*", requireOperator);
 
 tenantRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security, request: body(CreateTenant), responses: { 201: json(Tenant, "Created"), ...commonErrors, 409: json(z.any(), "Id taken") } }),
-  async (c) => {
-    const input = c.req.valid("json");
-    const engine = c.get("engine");
-    if (input.id && (await getTenant(engine, input.id))) throw new ApiError("conflict", `tenant ${input.id} exists`);
-    return c.json(await createTenant(engine, input), 201);
-  },
+  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security, request: body(CreateTenant), responses: { 201: json(Tenant, "Created"), ...commonErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") } }),
+  async (c) => c.json(await createTenant(c.get("engine"), c.req.valid("json")), 201),
 );
 
 tenantRoutes.openapi(
@@ -72,15 +94,20 @@ tenantRoutes.openapi(
     path: "/v1/tenants/{tenantId}",
     tags: ["Tenants"],
     summary: "Delete a tenant and all its data (operator)",
-    description: "Keys, connections (with their encrypted credentials), cursors, runs, mappings, record errors and receipts are removed.",
+    description:
+      "Its keys stop working and its credentials are dropped at once; every row of it in every table, every file of its drop and its Durable Object's storage are then deleted in the background. Meanwhile the tenant reads `status: deleting` with its progress; when done it is gone (404) and its id is never given out again. Asking again answers the progress.",
     security,
     request: { params: TenantParams },
-    responses: { 204: { description: "Deleted" }, ...commonErrors },
+    responses: { 202: json(Tenant, "Deletion under way"), ...commonErrors },
   }),
   async (c) => {
     if (c.get("principal")?.kind !== "operator") throw new ApiError("forbidden", "only the operator token may delete a tenant");
-    if (!(await deleteTenant(c.get("engine"), c.req.valid("param").tenantId))) throw new ApiError("not_found", "no such tenant");
-    return c.body(null, 204);
+    const engine = c.get("engine");
+    const { tenantId } = c.req.valid("param");
+    const tenant = await requestTenantDeletion(engine, tenantId);
+    if (!tenant) throw new ApiError("not_found", "no such tenant");
+    c.executionCtx.waitUntil(continueTenantDeletion(engine, tenantId, { deadline: Date.now() + DELETION_REQUEST_BUDGET_MS }).catch(() => {}));
+    return c.json(tenant, 202);
   },
 );
 
@@ -100,7 +127,7 @@ tenantRoutes.openapi(
     // The tenant's existence was checked by requireTenantAccess.
     const body = IssueKey.safeParse((await c.req.json().catch(() => null)) ?? {});
     if (!body.success) throw invalid(body.error.issues);
-    return c.json(await issueTenantKey(engine, tenantId, body.data.label ?? null), 201);
+    return c.json(await issueTenantKey(engine, tenantId, body.data.label ?? null, body.data.expires_at ? new Date(body.data.expires_at).toISOString() : null), 201);
   },
 );
 
