@@ -24,6 +24,15 @@ export interface Env {
   WINDOW_SKEW_SECONDS: string;
   FETCH_TIMEOUT_MS: string;
   IMPORT_SLICE_BYTES?: string;
+  /** The FTP bridge's own token (docs/ftp-bridge.md); the bridge routes answer 401 without it. */
+  BRIDGE_TOKEN?: string;
+  /** Failed FTP logins before a user name (and, separately, an address) is locked out, and for how long. */
+  FTP_LOCKOUT_USER_FAILURES?: string;
+  FTP_LOCKOUT_ADDRESS_FAILURES?: string;
+  FTP_LOCKOUT_MINUTES?: string;
+  /** Outbound export deliveries: first retry delay (doubling, at most an hour) and when to give up. */
+  FTP_DELIVERY_RETRY_SECONDS?: string;
+  FTP_DELIVERY_GIVE_UP_HOURS?: string;
 }
 
 const keyringSchema = z.object({

@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { engineContext } from "./engine/context";
 import { handleQueueBatch } from "./engine/queue";
 import { runScheduler } from "./engine/scheduler";
+import { pruneBridgeState } from "./services/bridge";
 
 export { TenantDurableObject } from "./tenant/tenant-do";
 
@@ -11,7 +12,10 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runScheduler(engineContext(env), controller.scheduledTime));
+    const engine = engineContext(env);
+    ctx.waitUntil(runScheduler(engine, controller.scheduledTime));
+    // Hourly: the change feed and FTP login counters keep two weeks.
+    if (new Date(controller.scheduledTime).getUTCMinutes() === 0) ctx.waitUntil(pruneBridgeState(engine, controller.scheduledTime));
   },
   async queue(batch, env) {
     await handleQueueBatch(batch as MessageBatch<any>, env);

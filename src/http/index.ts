@@ -1,7 +1,9 @@
 import { createApp } from "./app";
 import { authenticate, requireTenantAccess } from "./auth";
 import { channelRoutes } from "./routes/channel";
+import { bridgeRoutes } from "./routes/bridge";
 import { dropRoutes } from "./routes/drop";
+import { ftpRoutes } from "./routes/ftp";
 import { importRoutes } from "./routes/imports";
 import { authorizeRoutes, oauthCallbackRoutes } from "./routes/oauth";
 import { connectionRoutes } from "./routes/connections";
@@ -17,6 +19,8 @@ export function buildApp() {
   // Webhooks authenticate by signature, not by key.
   app.route("/", webhookRoutes);
   app.route("/", oauthCallbackRoutes);
+  // The FTP bridge authenticates with its own token (BRIDGE_TOKEN).
+  app.route("/", bridgeRoutes);
   app.use("/v1/operator/*", authenticate);
   app.use("/v1/tenants", authenticate);
   app.use("/v1/tenants/*", authenticate);
@@ -30,6 +34,7 @@ export function buildApp() {
   app.route("/", importRoutes);
   app.route("/", runRoutes);
   app.route("/", operatorRoutes);
+  app.route("/", ftpRoutes);
   registerDocs(app);
   return app;
 }

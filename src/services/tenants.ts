@@ -4,6 +4,7 @@ import { tenantStub } from "../engine/vendor-http";
 import { platformAad, seal } from "../crypto/secrets";
 import type { EngineContext } from "../engine/context";
 import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
+import { bridgeTenantDeletions } from "./bridge";
 
 export interface TenantInput {
   name: string;
@@ -68,6 +69,7 @@ export async function deleteTenant(ctx: EngineContext, id: string): Promise<bool
     ctx.db.delete(outbox).where(eq(outbox.tenantId, id)),
     ctx.db.delete(connections).where(eq(connections.tenantId, id)),
     ctx.db.delete(tenantKeys).where(eq(tenantKeys.tenantId, id)),
+    ...bridgeTenantDeletions(ctx, id),
     ctx.db.delete(tenants).where(eq(tenants.id, id)),
   ]);
   await tenantStub(ctx.env, id).forgetAll();
