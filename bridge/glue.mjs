@@ -466,11 +466,17 @@ async function watchDownloads() {
   const text = buf.toString("utf8");
   const complete = text.lastIndexOf("\n") + 1;
   state.transferLogOffset += Buffer.byteLength(text.slice(0, complete));
-  // clf: host - user [date] "GET /path HTTP/1.0" 200 bytes
+  // clf, as pure-ftpd writes it: host - user [date] "GET /url-encoded/real/path" 200 bytes
   for (const line of text.slice(0, complete).split("\n")) {
-    const m = /"GET (.+) HTTP\/1\.\d" \d+ (\d+)\s*$/.exec(line);
+    const m = /"GET (\S+)" \d+ (\d+)\s*$/.exec(line);
     if (!m) continue;
-    const rel = path.relative(dirs.homes, m[1]).split(path.sep);
+    let file;
+    try {
+      file = decodeURIComponent(m[1]);
+    } catch {
+      continue;
+    }
+    const rel = path.relative(dirs.homes, file).split(path.sep);
     const [tenant, ...rest] = rel;
     const drop = rest.join("/");
     if (!state.tenants[tenant]?.remove_exports_after_download || !drop.startsWith("export/")) continue;
