@@ -306,7 +306,7 @@ async function forwardSpool() {
     const data = path.join(dirs.spool, `${entry.id}.data`);
     const route = `/v1/bridge/ftp/tenants/${encodeURIComponent(entry.tenant)}/files/${encodePath(entry.path)}?sha256=${entry.sha256}&size=${entry.size}`;
     try {
-      const res = await hub("PUT", route, { body: Readable.toWeb(fs.createReadStream(data)), headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
+      const res = await hub("PUT", route, { body: Readable.toWeb(fs.createReadStream(data, { highWaterMark: 1 << 20 })), headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
       const outcome = await res.json().catch(() => ({}));
       if (res.status === 201 || res.status === 422) {
         state.forwarded[`${entry.tenant}/${entry.path}`] = { stat: entry.stat, sha256: entry.sha256, status: outcome.status };
@@ -597,11 +597,19 @@ async function runDeliveries() {
 
 function every(ms, name, task) {
   let running = false;
+  let again = false;
   const tick = async () => {
-    if (running) return;
+    // A wake-up while the task runs is not lost: the task runs once more right after.
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     try {
-      await task();
+      do {
+        again = false;
+        await task();
+      } while (again);
     } catch (err) {
       noteError(`${name}: ${err.message}`);
     } finally {

@@ -45,35 +45,28 @@ export async function bridgeUpload(ctx: EngineContext, tenantId: string, path: s
   const now = new Date().toISOString();
   if (!seen) await ctx.db.insert(ftpUploads).values({ tenantId, path: safe.path, sha256, size, status: "received", receivedAt: now }).onConflictDoNothing();
 
-  const digest = new crypto.DigestStream("SHA-256");
-  const hashWriter = digest.getWriter();
-  let lastByte = -1;
-  let seenBytes = 0;
-  const hashing = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      seenBytes += chunk.byteLength;
-      if (chunk.byteLength > 0) lastByte = chunk[chunk.byteLength - 1];
-      await hashWriter.write(chunk);
-      controller.enqueue(chunk);
-    },
-    async flush() {
-      await hashWriter.close();
-    },
-  });
+  // Hashed as it streams, on a second branch of the body (native streams, no per-chunk JS).
   // R2 needs a stream of known length; FixedLengthStream also fails a body shorter or longer than declared.
-  const stream = body.pipeThrough(hashing).pipeThrough(new FixedLengthStream(size));
+  const [toStore, toHash] = body.tee();
+  const digest = new crypto.DigestStream("SHA-256");
+  const hashed = toHash.pipeTo(digest).then(
+    () => true,
+    () => false,
+  );
   let outcome: UploadOutcome;
   try {
-    outcome = await uploadFile(ctx, tenantId, safe.path, stream, "text/csv");
+    outcome = await uploadFile(ctx, tenantId, safe.path, toStore.pipeThrough(new FixedLengthStream(size)), "text/csv");
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    throw new ApiError("bad_request", `the body did not arrive whole (${seenBytes} of ${size} bytes); send it again`);
+    throw new ApiError("bad_request", `the body did not arrive whole (${size} bytes declared); send it again`);
   }
-  const actual = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  if (actual !== sha256 || seenBytes !== size) {
-    if (outcome.status === "stored") await ctx.env.DROP.delete(`${dropPrefix(tenantId)}${safe.path}`);
-    throw new ApiError("bad_request", `the body does not match its declared sha256/size (got ${seenBytes} bytes); send it again`, [{ path: "sha256", message: "mismatch" }]);
+  const actual = (await hashed) ? [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
+  const storedKey = `${dropPrefix(tenantId)}${safe.path}`;
+  if (actual !== sha256) {
+    if (outcome.status === "stored") await ctx.env.DROP.delete(storedKey);
+    throw new ApiError("bad_request", "the body does not match its declared sha256; send it again", [{ path: "sha256", message: "mismatch" }]);
   }
+  const lastByte = outcome.status === "stored" && size > 0 ? new Uint8Array(await (await ctx.env.DROP.get(storedKey, { range: { suffix: 1 } }))!.arrayBuffer())[0] : -1;
   if (outcome.status === "stored" && (size === 0 || (lastByte !== 0x0a && lastByte !== 0x0d))) {
     const reason = size === 0 ? "the file is empty: the upload was interrupted before any data arrived; upload it again" : INCOMPLETE;
     outcome = { path: safe.path, size, status: "rejected", reason, moved_to: await rejectFile(ctx, tenantId, safe.path, reason) };
