@@ -12,10 +12,15 @@ import { createHash, randomBytes, scryptSync, timingSafeEqual } from "node:crypt
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+
+// pure-authd runs the auth hook with a narrow umask; the partner's tree must be traversable by
+// the FTP user whichever process makes it first.
+process.umask(0o022);
 
 const VERSION = "1";
 const ENTITIES = ["PRODUCT", "INVENTORY", "CUSTOMER", "ADDRESS", "CONTACT", "CATEGORY", "COLLECTION", "ORDER"];
@@ -59,23 +64,46 @@ class HubDown extends Error {}
 /** The hub answered, and said no (a 4xx other than "no such tenant"). */
 class Refused extends Error {}
 
-async function hub(method, route, { json, body, headers = {}, timeoutMs = 30_000 } = {}) {
-  const init = { method, headers: { authorization: `Bearer ${cfg.token}`, ...headers }, signal: AbortSignal.timeout(timeoutMs) };
-  if (json !== undefined) {
-    init.body = JSON.stringify(json);
-    init.headers["content-type"] = "application/json";
-  } else if (body !== undefined) {
-    init.body = body;
-    init.duplex = "half";
-  }
-  let res;
-  try {
-    res = await fetch(`${cfg.hub}${route}`, init);
-  } catch (err) {
-    throw new HubDown(`hub unreachable: ${err.cause?.code ?? err.message}`);
-  }
-  if (res.status >= 500) throw new HubDown(`hub answered ${res.status}`);
-  return res;
+/**
+ * One request to the hub over node:http(s), a fresh connection each time: a kept-alive socket
+ * that the other side has closed would fail a request that was never sent. Bodies are buffered
+ * unless `stream` asks for the response stream; uploads send a stream with its length.
+ */
+function hub(method, route, { json, body, length, stream = false, headers = {}, timeoutMs = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(`${cfg.hub}${route}`);
+    const h = { authorization: `Bearer ${cfg.token}`, ...headers };
+    let payload;
+    if (json !== undefined) {
+      payload = Buffer.from(JSON.stringify(json));
+      h["content-type"] = "application/json";
+      h["content-length"] = payload.length;
+    } else if (body) h["content-length"] = length;
+    const lib = url.protocol === "https:" ? https : http;
+    const req = lib.request(url, { method, headers: h, agent: false, timeout: timeoutMs }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 500) {
+        res.resume();
+        return reject(new HubDown(`hub answered ${status}`));
+      }
+      const answer = { status, ok: status >= 200 && status < 300, headers: res.headers };
+      if (stream) return resolve({ ...answer, stream: res });
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("error", (err) => reject(new HubDown(`hub answer cut off: ${err.message}`)));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ ...answer, json: async () => JSON.parse(text) });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", (err) => reject(new HubDown(`hub unreachable: ${err.code ?? err.message}`)));
+    if (payload) req.end(payload);
+    else if (body) {
+      body.on("error", (err) => req.destroy(err));
+      body.pipe(req);
+    } else req.end();
+  });
 }
 
 const encodePath = (p) => p.split("/").map(encodeURIComponent).join("/");
@@ -306,7 +334,7 @@ async function forwardSpool() {
     const data = path.join(dirs.spool, `${entry.id}.data`);
     const route = `/v1/bridge/ftp/tenants/${encodeURIComponent(entry.tenant)}/files/${encodePath(entry.path)}?sha256=${entry.sha256}&size=${entry.size}`;
     try {
-      const res = await hub("PUT", route, { body: Readable.toWeb(fs.createReadStream(data, { highWaterMark: 1 << 20 })), headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
+      const res = await hub("PUT", route, { body: fs.createReadStream(data, { highWaterMark: 1 << 20 }), length: entry.size, headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
       const outcome = await res.json().catch(() => ({}));
       if (res.status === 201 || res.status === 422) {
         state.forwarded[`${entry.tenant}/${entry.path}`] = { stat: entry.stat, sha256: entry.sha256, status: outcome.status };
@@ -345,12 +373,15 @@ async function forwardSpool() {
 const reasonFile = (local) => `${local}.reason.txt`;
 
 async function download(tenant, drop) {
-  const res = await hub("GET", `/v1/bridge/ftp/tenants/${encodeURIComponent(tenant)}/files/${encodePath(drop)}`, { timeoutMs: 15 * 60_000 });
-  if (res.status === 404) return null;
-  if (!res.ok) throw new HubDown(`download of ${drop} answered ${res.status}`);
+  const res = await hub("GET", `/v1/bridge/ftp/tenants/${encodeURIComponent(tenant)}/files/${encodePath(drop)}`, { stream: true, timeoutMs: 15 * 60_000 });
+  if (!res.ok) {
+    res.stream.resume();
+    if (res.status === 404) return null;
+    throw new HubDown(`download of ${drop} answered ${res.status}`);
+  }
   const tmp = path.join(dirs.staging, `${randomBytes(8).toString("hex")}.part`);
-  await pipeline(Readable.fromWeb(res.body), fs.createWriteStream(tmp, { mode: 0o644 }));
-  return { tmp, etag: (res.headers.get("etag") ?? "").replace(/"/g, "") };
+  await pipeline(res.stream, fs.createWriteStream(tmp, { mode: 0o644 }));
+  return { tmp, etag: String(res.headers.etag ?? "").replace(/"/g, "") };
 }
 
 /** Places the drop's current version of a mirrored file into the partner's tree. */

@@ -68,7 +68,7 @@ async function main() {
     const ftp = (path: string) => `ftp://${user.username}:${user.password}@127.0.0.1:${FTP_PORT}/${path}`;
     const curl = (args: string[]) => {
       const res = spawnSync("curl", ["-sS", "--ssl-reqd", "-k", ...args], { encoding: "utf8" });
-      if (res.status !== 0) throw new Error(`curl failed: ${res.stderr}`);
+      if (res.status !== 0) throw new Error(`curl failed: ${res.stderr}\n${bridge.logs.slice(-20).join("\n")}`);
       return res.stdout;
     };
 
