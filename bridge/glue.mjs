@@ -266,6 +266,9 @@ async function spoolUpload(absPath, spooledKeys) {
   if (rel.length < 3 || rel[0] === ".." || rel[1] !== "import" || rel.some((s) => s.startsWith("."))) return;
   const tenant = rel[0];
   const drop = rel.slice(1).join("/");
+  // Uploaded under a temporary name and renamed when complete: only the final name is taken
+  // (the scan finds it after the rename, which fires no upload hook).
+  if (/\.(part|tmp|filepart)$/i.test(drop)) return;
   const handle = await fsp.open(absPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => null);
   if (!handle) return;
   try {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { unseal } from "../src/crypto/secrets";
+import { engineContext } from "../src/engine/context";
+import { resealSecrets } from "../src/services/keyring";
 import { api, createTenant, OPERATOR, platformEvent, signedWebhook, testEnv, waitFor, type TestTenant } from "./helpers";
 
 /**
@@ -217,5 +220,20 @@ describe("outbound deliveries and health", () => {
     expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(204);
     expect(await testEnv.DB.prepare("SELECT id FROM ftp_users WHERE tenant_id = ?").bind(tenant.id).first()).toBeNull();
     expect((await login(user.username, user.password)).body.ok).toBe(false);
+  });
+
+  it("seals the partner server's password and re-seals it after a key rotation", async () => {
+    const tenant = await createTenant();
+    await api("PUT", `/v1/tenants/${tenant.id}/ftp/settings`, { token: tenant.key, body: { outbound: { host: "127.0.0.1", username: "u", password: "rotate-me-123" } } });
+    const before = await testEnv.DB.prepare("SELECT outbound_secrets FROM ftp_settings WHERE tenant_id = ?").bind(tenant.id).first<{ outbound_secrets: string }>();
+    expect(before!.outbound_secrets).not.toContain("rotate-me-123");
+    const base = engineContext(testEnv);
+    const k2 = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+    const rotated = { ...base, config: { ...base.config, keyring: { currentId: "k2", keys: { ...base.config.keyring.keys, k2 } } } };
+    expect((await resealSecrets(rotated)).ftp_outbound).toBeGreaterThanOrEqual(1);
+    const after = await testEnv.DB.prepare("SELECT outbound_secrets FROM ftp_settings WHERE tenant_id = ?").bind(tenant.id).first<{ outbound_secrets: string }>();
+    expect(await unseal(after!.outbound_secrets, { currentId: "k2", keys: { k2 } }, `ftp-outbound:${tenant.id}`)).toEqual({ password: "rotate-me-123" });
+    // Back to the deployment's key, so rows stay readable for the tests after this one.
+    await resealSecrets({ ...base, config: { ...base.config, keyring: { currentId: base.config.keyring.currentId, keys: { ...base.config.keyring.keys, k2 } } } });
   });
 });

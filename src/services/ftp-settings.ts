@@ -37,7 +37,7 @@ export const ftpSettingsSchema = z.strictObject({
 export type FtpSettings = z.output<typeof ftpSettingsSchema>;
 export type OutboundTarget = NonNullable<FtpSettings["outbound"]> & { password: string };
 
-const aad = (tenantId: string) => `ftp-outbound:${tenantId}`;
+export const outboundAad = (tenantId: string) => `ftp-outbound:${tenantId}`;
 
 export async function loadFtpSettings(ctx: EngineContext, tenantId: string): Promise<FtpSettings> {
   const row = await ctx.db.select().from(ftpSettings).where(eq(ftpSettings.tenantId, tenantId)).get();
@@ -68,7 +68,7 @@ export async function putFtpSettings(ctx: EngineContext, tenantId: string, input
   const existing = await ctx.db.select().from(ftpSettings).where(eq(ftpSettings.tenantId, tenantId)).get();
   let secrets = existing?.outboundSecrets ?? null;
   if (!settings.outbound) secrets = null;
-  else if (typeof password === "string") secrets = await seal({ password }, ctx.config.keyring, aad(tenantId));
+  else if (typeof password === "string") secrets = await seal({ password }, ctx.config.keyring, outboundAad(tenantId));
   if (settings.outbound?.enabled && !secrets) {
     throw new ApiError("bad_request", "outbound.password: the partner server's password is required", [{ path: "outbound.password", message: "required" }]);
   }
@@ -93,6 +93,6 @@ export async function outboundTarget(ctx: EngineContext, tenantId: string): Prom
   if (!row?.outboundSecrets) return null;
   const settings = ftpSettingsSchema.parse(JSON.parse(row.settings));
   if (!settings.outbound?.enabled) return null;
-  const { password } = await unseal<{ password: string }>(row.outboundSecrets, ctx.config.keyring, aad(tenantId));
+  const { password } = await unseal<{ password: string }>(row.outboundSecrets, ctx.config.keyring, outboundAad(tenantId));
   return { ...settings.outbound, password };
 }

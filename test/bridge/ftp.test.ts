@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -191,7 +191,9 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
     const file = join(work, "long.csv");
     writeFileSync(file, `SKU_ID,Available,Warehouse\r\nS3,1,${"w".repeat(4_000_000)}\r\n`);
     const child = spawn("curl", ["-sS", "--ssl-reqd", "-k", "--limit-rate", "200k", "-T", file, url(a, `import/INVENTORY/${name}`)], { stdio: "ignore" });
-    await new Promise((r) => setTimeout(r, 2500));
+    // Cut once the daemon is writing the upload (its temporary file has data).
+    const dir = join(home(a), "import", "INVENTORY");
+    await waitFor("the transfer to begin", () => readdirSync(dir).some((f) => f.startsWith(".pureftpd-upload") && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0) > 50_000));
     child.kill("SIGKILL");
     await waitFor("the cut-off file in rejected/", () => list(a, "rejected/").includes(`${name}.reason.txt`));
     expect(curl([url(a, `rejected/${name}.reason.txt`)]).out).toContain("cut off");
