@@ -201,6 +201,17 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
     expect(imports.some((i: any) => JSON.stringify(i).includes(name))).toBe(false);
   });
 
+  it("takes a file uploaded under a temporary name only once it is renamed", async () => {
+    const name = `INVENTORY_${today()}_5.csv`;
+    const sent = upload(a, `import/INVENTORY/${name}.part`, inventoryCsv([["S1", 3]]));
+    expect(sent.code, sent.err).toBe(0);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(list(a, "rejected/")).not.toContain(`${name}.part`);
+    const renamed = curl(["-Q", `RNFR import/INVENTORY/${name}.part`, "-Q", `RNTO import/INVENTORY/${name}`, "--list-only", url(a, "")]);
+    expect(renamed.code, renamed.err).toBe(0);
+    await waitFor("the renamed file in processed/", () => list(a, "processed/").includes(name));
+  });
+
   it("refuses a bad password, and locks the user out after repeated failures, even with the right one", async () => {
     const c = await newPartner("lock");
     expect(curl(["--list-only", url(c, "")]).code).toBe(0);
