@@ -179,7 +179,7 @@ function answer(lines) {
 async function authMode() {
   const user = env.AUTHD_ACCOUNT ?? "";
   const password = env.AUTHD_PASSWORD ?? "";
-  const remoteIp = env.AUTHD_REMOTE_IP ?? "";
+  const remoteIp = env.AUTHD_REMOTE_IP || "unknown";
   const deny = () => answer(["auth_ok:-1"]);
   const grant = (tenant) => answer(["auth_ok:1", `uid:${cfg.uid}`, `gid:${cfg.gid}`, `dir:${ensureHome(tenant)}/`]);
   try {
@@ -522,6 +522,12 @@ async function watchDownloads() {
     await fsp.rm(local, { force: true });
     await pruneEmpty(path.dirname(local), path.join(homeOf(tenant), "export"));
     log("info", "export removed after download", { tenant, path: drop });
+  }
+  // pure-ftpd appends (O_APPEND), so the log can be emptied once read to the end; a line
+  // written in between is lost, which at worst leaves one downloaded export in place.
+  if (state.transferLogOffset > 8 * 1024 * 1024 && state.transferLogOffset === st.size) {
+    await fsp.truncate(dirs.transferLog, 0);
+    state.transferLogOffset = 0;
   }
   await saveState();
 }
