@@ -81,9 +81,10 @@ export async function bridgeUpload(ctx: EngineContext, tenantId: string, path: s
 }
 
 /** Tenants with at least one active FTP login: the ones the bridge lays out a tree for. */
+const bridgeTenants = (ctx: EngineContext) => ctx.db.selectDistinct({ tenantId: ftpUsers.tenantId }).from(ftpUsers).where(isNull(ftpUsers.revokedAt));
+
 async function bridgeTenantIds(ctx: EngineContext): Promise<string[]> {
-  const rows = await ctx.db.selectDistinct({ tenantId: ftpUsers.tenantId }).from(ftpUsers).where(isNull(ftpUsers.revokedAt));
-  return rows.map((r) => r.tenantId);
+  return (await bridgeTenants(ctx)).map((r) => r.tenantId);
 }
 
 /**
@@ -93,15 +94,13 @@ async function bridgeTenantIds(ctx: EngineContext): Promise<string[]> {
 export async function listChanges(ctx: EngineContext, after: number, limit: number) {
   // The top is read first: a row written meanwhile has a higher seq and is read next time.
   const top = (await ctx.db.select({ seq: sql<number>`coalesce(max(${dropChanges.seq}), 0)` }).from(dropChanges).get())?.seq ?? 0;
-  const ids = await bridgeTenantIds(ctx);
-  const rows = ids.length
-    ? await ctx.db
-        .select()
-        .from(dropChanges)
-        .where(and(gt(dropChanges.seq, after), lte(dropChanges.seq, top), inArray(dropChanges.tenantId, ids)))
-        .orderBy(asc(dropChanges.seq))
-        .limit(limit + 1)
-    : [];
+  // A subquery, not a list of ids: D1 binds at most 100 parameters per statement.
+  const rows = await ctx.db
+    .select()
+    .from(dropChanges)
+    .where(and(gt(dropChanges.seq, after), lte(dropChanges.seq, top), inArray(dropChanges.tenantId, bridgeTenants(ctx))))
+    .orderBy(asc(dropChanges.seq))
+    .limit(limit + 1);
   const page = rows.slice(0, limit);
   const more = rows.length > limit;
   // The cursor advances over other tenants' rows too, so the bridge never reads them again.
@@ -154,7 +153,7 @@ export async function bridgeHeartbeat(ctx: EngineContext, beat: Heartbeat) {
   };
   await ctx.db.insert(ftpBridges).values({ id: beat.bridge_id, ...values }).onConflictDoUpdate({ target: ftpBridges.id, set: values });
   const ids = await bridgeTenantIds(ctx);
-  const settings = ids.length ? await ctx.db.select().from(ftpSettings).where(inArray(ftpSettings.tenantId, ids)) : [];
+  const settings = await ctx.db.select().from(ftpSettings).where(inArray(ftpSettings.tenantId, bridgeTenants(ctx)));
   const byTenant = new Map(settings.map((s) => [s.tenantId, JSON.parse(s.settings) as { remove_exports_after_download?: boolean }]));
   return {
     tenants: ids.map((id) => ({ id, remove_exports_after_download: byTenant.get(id)?.remove_exports_after_download === true })),
