@@ -41,6 +41,8 @@ const cfg = {
   resyncMs: num("BRIDGE_RESYNC_HOURS", 6) * 3_600_000,
   retryMaxMs: num("BRIDGE_RETRY_MAX_SECONDS", 300) * 1000,
   offlineLoginMs: num("BRIDGE_OFFLINE_LOGIN_HOURS", 24) * 3_600_000,
+  // Larger files go in parts of this size: a request body is limited to 100 MB on most plans.
+  partBytes: Math.max(num("BRIDGE_PART_MB", 64), 5) * 1024 * 1024,
 };
 const dirs = {
   homes: path.join(cfg.data, "homes"),
@@ -337,9 +339,12 @@ async function forwardSpool() {
     const data = path.join(dirs.spool, `${entry.id}.data`);
     const route = `/v1/bridge/ftp/tenants/${encodeURIComponent(entry.tenant)}/files/${encodePath(entry.path)}?sha256=${entry.sha256}&size=${entry.size}`;
     try {
-      const res = await hub("PUT", route, { body: fs.createReadStream(data, { highWaterMark: 1 << 20 }), length: entry.size, headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
+      const res =
+        entry.size > cfg.partBytes
+          ? await handOverInParts(entry, data)
+          : await hub("PUT", route, { body: fs.createReadStream(data, { highWaterMark: 1 << 20 }), length: entry.size, headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
       const outcome = await res.json().catch(() => ({}));
-      if (res.status === 201 || res.status === 422) {
+      if ((res.status === 200 || res.status === 201 || res.status === 422) && (outcome.status === "stored" || outcome.status === "rejected")) {
         state.forwarded[`${entry.tenant}/${entry.path}`] = { stat: entry.stat, sha256: entry.sha256, status: outcome.status };
         await saveState();
         await fsp.rm(path.join(dirs.spool, `${entry.id}.json`), { force: true });
@@ -369,6 +374,30 @@ async function forwardSpool() {
     }
   }
   return progressed;
+}
+
+/**
+ * A large file in parts, each with its own SHA-256; the hub answers the first outcome at the start
+ * when this file was handed over before. A retry starts a new multipart upload (R2 drops
+ * abandoned ones).
+ */
+async function handOverInParts(entry, data) {
+  const base = `/v1/bridge/ftp/tenants/${encodeURIComponent(entry.tenant)}/uploads`;
+  const start = await hub("POST", base, { json: { path: entry.path, sha256: entry.sha256, size: entry.size } });
+  if (start.status !== 201) return start;
+  const { upload_id: uploadId } = await start.json();
+  const parts = [];
+  for (let n = 1, offset = 0; offset < entry.size; n++, offset += cfg.partBytes) {
+    const length = Math.min(cfg.partBytes, entry.size - offset);
+    const range = { start: offset, end: offset + length - 1 };
+    const hash = createHash("sha256");
+    await pipeline(fs.createReadStream(data, range), hash);
+    const query = `?path=${encodeURIComponent(entry.path)}&sha256=${hash.digest("hex")}&size=${length}`;
+    const res = await hub("PUT", `${base}/${encodeURIComponent(uploadId)}/parts/${n}${query}`, { body: fs.createReadStream(data, { ...range, highWaterMark: 1 << 20 }), length, timeoutMs: 15 * 60_000 });
+    if (res.status !== 200) return res;
+    parts.push(await res.json());
+  }
+  return hub("POST", `${base}/${encodeURIComponent(uploadId)}/complete`, { json: { path: entry.path, sha256: entry.sha256, size: entry.size, parts }, timeoutMs: 5 * 60_000 });
 }
 
 // ── mirror of the drop ──────────────────────────────────────────────────────

@@ -119,6 +119,42 @@ describe("uploads handed over by the bridge", () => {
   });
 });
 
+describe("large files handed over in parts", () => {
+  const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const sha = async (bytes: Uint8Array) => hex(await crypto.subtle.digest("SHA-256", bytes));
+
+  it("stores a file sent in parts once, checks each part's hash, and imports it like a single hand-over", async () => {
+    const tenant = await createTenant();
+    await api("PUT", `/v1/tenants/${tenant.id}/ftp/settings`, { token: tenant.key, body: { import_on_upload: false } });
+    const row = "S1,1,warehouse-with-a-long-name\r\n";
+    const text = "SKU_ID,Available,Warehouse\r\n" + row.repeat(Math.ceil((5 * 1024 * 1024 + 1000) / row.length));
+    const bytes = new TextEncoder().encode(text);
+    const cut = 5 * 1024 * 1024;
+    const parts = [bytes.slice(0, cut), bytes.slice(cut)];
+    const path = `import/INVENTORY/INVENTORY_${today()}_3.csv`;
+    const whole = await sha(bytes);
+    const start = await api("POST", `/v1/bridge/ftp/tenants/${tenant.id}/uploads`, { token: BRIDGE, body: { path, sha256: whole, size: bytes.length } });
+    expect(start.status, JSON.stringify(start.body)).toBe(201);
+    const { exports } = await import("cloudflare:workers");
+    const entry = (exports as unknown as { default: Fetcher }).default;
+    const put = async (n: number, body: Uint8Array, declared?: string) => {
+      const res = await entry.fetch(`https://hub.test/v1/bridge/ftp/tenants/${tenant.id}/uploads/${start.body.upload_id}/parts/${n}?path=${encodeURIComponent(path)}&sha256=${declared ?? (await sha(body))}&size=${body.length}`, { method: "PUT", headers: { authorization: `Bearer ${BRIDGE}` }, body });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect((await put(1, parts[0], "0".repeat(64))).status).toBe(400);
+    const p1 = await put(1, parts[0]);
+    const p2 = await put(2, parts[1]);
+    expect(p1.status, JSON.stringify(p1.body)).toBe(200);
+    const done = await api("POST", `/v1/bridge/ftp/tenants/${tenant.id}/uploads/${start.body.upload_id}/complete`, { token: BRIDGE, body: { path, sha256: whole, size: bytes.length, parts: [p1.body, p2.body] } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect(done.body).toMatchObject({ status: "stored", size: bytes.length, duplicate: false });
+    const again = await api("POST", `/v1/bridge/ftp/tenants/${tenant.id}/uploads`, { token: BRIDGE, body: { path, sha256: whole, size: bytes.length } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: "stored", duplicate: true });
+    expect((await testEnv.DROP.head(`tenants/${tenant.id}/${path}`))!.size).toBe(bytes.length);
+  });
+});
+
 describe("the change feed", () => {
   it("lists every write and delete under the drop's folders after a cursor, for tenants with FTP logins", async () => {
     const tenant = await createTenant();

@@ -8,7 +8,7 @@ import { startImport, type ImportStart } from "../files/import";
 import { safeDropPath } from "../files/names";
 import { log } from "../log";
 import { loadFtpSettings } from "./ftp-settings";
-import { rejectFile, uploadFile, type UploadOutcome } from "./drop";
+import { completeUpload, rejectFile, startUpload, uploadFile, uploadPart, type UploadOutcome } from "./drop";
 
 /**
  * What the FTP bridge asks of the hub (docs/ftp-bridge.md): hand over an uploaded file, follow
@@ -30,54 +30,103 @@ const INCOMPLETE =
  * transfers too, so the hook alone cannot tell.
  */
 export async function bridgeUpload(ctx: EngineContext, tenantId: string, path: string, sha256: string, size: number, body: ReadableStream): Promise<BridgeUploadOutcome> {
+  const handOver = await beginHandOver(ctx, tenantId, path, sha256, size);
+  if ("duplicate" in handOver) {
+    await body.cancel();
+    return handOver.duplicate;
+  }
+  let outcome: UploadOutcome;
+  let actual: string;
+  try {
+    [outcome, actual] = await hashedWhileStored(body, size, (stream) => uploadFile(ctx, tenantId, handOver.path, stream, "text/csv"));
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError("bad_request", `the body did not arrive whole (${size} bytes declared); send it again`);
+  }
+  if (actual !== sha256) {
+    if (outcome.status === "stored") await ctx.env.DROP.delete(`${dropPrefix(tenantId)}${handOver.path}`);
+    throw new ApiError("bad_request", "the body does not match its declared sha256; send it again", [{ path: "sha256", message: "mismatch" }]);
+  }
+  return finishHandOver(ctx, tenantId, handOver.path, sha256, size, outcome);
+}
+
+/** The path checked, and the first outcome if this file (tenant, path, hash) was handed over before. */
+async function beginHandOver(ctx: EngineContext, tenantId: string, path: string, sha256: string, size: number): Promise<{ path: string } | { duplicate: BridgeUploadOutcome }> {
   if (!(await ctx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).get())) throw new ApiError("not_found", "no such tenant");
   const safe = safeDropPath(path);
   if (!safe.ok || !safe.path.startsWith("import/")) {
     const reason = safe.ok ? "files uploaded over FTP go under import/<ENTITY>/" : safe.reason;
     throw new ApiError("bad_request", `path: ${reason}`, [{ path: "path", message: reason }]);
   }
-  const key = and(eq(ftpUploads.tenantId, tenantId), eq(ftpUploads.path, safe.path), eq(ftpUploads.sha256, sha256));
-  const seen = await ctx.db.select().from(ftpUploads).where(key).get();
-  if (seen?.outcome) {
-    await body.cancel();
-    return { ...(JSON.parse(seen.outcome) as UploadOutcome), duplicate: true };
-  }
-  const now = new Date().toISOString();
-  if (!seen) await ctx.db.insert(ftpUploads).values({ tenantId, path: safe.path, sha256, size, status: "received", receivedAt: now }).onConflictDoNothing();
+  const seen = await ctx.db.select().from(ftpUploads).where(uploadKey(tenantId, safe.path, sha256)).get();
+  if (seen?.outcome) return { duplicate: { ...(JSON.parse(seen.outcome) as UploadOutcome), duplicate: true } };
+  if (!seen) await ctx.db.insert(ftpUploads).values({ tenantId, path: safe.path, sha256, size, status: "received", receivedAt: new Date().toISOString() }).onConflictDoNothing();
+  return { path: safe.path };
+}
 
-  // Hashed as it streams, on a second branch of the body (native streams, no per-chunk JS).
-  // R2 needs a stream of known length; FixedLengthStream also fails a body shorter or longer than declared.
+const uploadKey = (tenantId: string, path: string, sha256: string) => and(eq(ftpUploads.tenantId, tenantId), eq(ftpUploads.path, path), eq(ftpUploads.sha256, sha256));
+
+/**
+ * Stores a body while hashing it on a second branch (native streams, no per-chunk JS). R2 needs
+ * a stream of known length; FixedLengthStream also fails a body shorter or longer than declared.
+ */
+async function hashedWhileStored<T>(body: ReadableStream, size: number, store: (stream: ReadableStream) => Promise<T>): Promise<[T, string]> {
   const [toStore, toHash] = body.tee();
   const digest = new crypto.DigestStream("SHA-256");
   const hashed = toHash.pipeTo(digest).then(
     () => true,
     () => false,
   );
-  let outcome: UploadOutcome;
-  try {
-    outcome = await uploadFile(ctx, tenantId, safe.path, toStore.pipeThrough(new FixedLengthStream(size)), "text/csv");
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw new ApiError("bad_request", `the body did not arrive whole (${size} bytes declared); send it again`);
-  }
-  const actual = (await hashed) ? [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
-  const storedKey = `${dropPrefix(tenantId)}${safe.path}`;
-  if (actual !== sha256) {
-    if (outcome.status === "stored") await ctx.env.DROP.delete(storedKey);
-    throw new ApiError("bad_request", "the body does not match its declared sha256; send it again", [{ path: "sha256", message: "mismatch" }]);
-  }
+  const result = await store(toStore.pipeThrough(new FixedLengthStream(size)));
+  const hex = (await hashed) ? [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
+  return [result, hex];
+}
+
+/** After the drop stored (or rejected) the file: the cut-off check, the import, the outcome kept. */
+async function finishHandOver(ctx: EngineContext, tenantId: string, path: string, sha256: string, size: number, stored: UploadOutcome): Promise<BridgeUploadOutcome> {
+  let outcome = stored;
+  const storedKey = `${dropPrefix(tenantId)}${path}`;
   const lastByte = outcome.status === "stored" && size > 0 ? new Uint8Array(await (await ctx.env.DROP.get(storedKey, { range: { suffix: 1 } }))!.arrayBuffer())[0] : -1;
   if (outcome.status === "stored" && (size === 0 || (lastByte !== 0x0a && lastByte !== 0x0d))) {
     const reason = size === 0 ? "the file is empty: the upload was interrupted before any data arrived; upload it again" : INCOMPLETE;
-    outcome = { path: safe.path, size, status: "rejected", reason, moved_to: await rejectFile(ctx, tenantId, safe.path, reason) };
+    outcome = { path, size, status: "rejected", reason, moved_to: await rejectFile(ctx, tenantId, path, reason) };
   }
   let started: ImportStart | undefined;
   if (outcome.status === "stored" && (await loadFtpSettings(ctx, tenantId)).import_on_upload) {
-    started = await startImport(ctx, tenantId, safe.path, "upload");
+    started = await startImport(ctx, tenantId, path, "upload");
   }
-  await ctx.db.update(ftpUploads).set({ status: outcome.status, outcome: JSON.stringify(outcome), finishedAt: new Date().toISOString() }).where(key);
-  log.info("ftp upload handed over", { tenant_id: tenantId, path: safe.path, size, status: outcome.status, import: started?.status });
+  await ctx.db.update(ftpUploads).set({ status: outcome.status, outcome: JSON.stringify(outcome), finishedAt: new Date().toISOString() }).where(uploadKey(tenantId, path, sha256));
+  log.info("ftp upload handed over", { tenant_id: tenantId, path, size, status: outcome.status, import: started?.status });
   return { ...outcome, duplicate: false, ...(started ? { import: started } : {}) };
+}
+
+/**
+ * Large files come in parts (a request body is limited to 100 MB on most Cloudflare plans):
+ * start (answers the first outcome when this file was handed over before), parts of at least
+ * 5 MiB but the last, each checked against its own SHA-256, then complete, which runs the same
+ * checks and import as a single hand-over.
+ */
+export async function bridgeUploadStart(ctx: EngineContext, tenantId: string, path: string, sha256: string, size: number) {
+  const handOver = await beginHandOver(ctx, tenantId, path, sha256, size);
+  if ("duplicate" in handOver) return handOver.duplicate;
+  return startUpload(ctx, tenantId, handOver.path);
+}
+
+export async function bridgeUploadPart(ctx: EngineContext, tenantId: string, path: string, uploadId: string, partNumber: number, sha256: string, size: number, body: ReadableStream) {
+  const [part, actual] = await hashedWhileStored(body, size, (stream) => uploadPart(ctx, tenantId, path, uploadId, partNumber, stream));
+  if (actual !== sha256) throw new ApiError("bad_request", `part ${partNumber} does not match its declared sha256; send it again`, [{ path: "sha256", message: "mismatch" }]);
+  return part;
+}
+
+export async function bridgeUploadComplete(ctx: EngineContext, tenantId: string, path: string, uploadId: string, sha256: string, size: number, parts: Array<{ part_number: number; etag: string }>) {
+  const handOver = await beginHandOver(ctx, tenantId, path, sha256, size);
+  if ("duplicate" in handOver) return handOver.duplicate;
+  const outcome = await completeUpload(ctx, tenantId, handOver.path, uploadId, parts);
+  if (outcome.size !== size) {
+    if (outcome.status === "stored") await ctx.env.DROP.delete(`${dropPrefix(tenantId)}${handOver.path}`);
+    throw new ApiError("bad_request", `the parts add up to ${outcome.size} bytes, not ${size}; send the file again`, [{ path: "size", message: "mismatch" }]);
+  }
+  return finishHandOver(ctx, tenantId, handOver.path, sha256, size, outcome);
 }
 
 /** Tenants with at least one active FTP login: the ones the bridge lays out a tree for. */

@@ -135,7 +135,7 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
       token: BRIDGE_TOKEN,
       data: join(work, "data"),
       port: FTP_PORT,
-      env: { FTP_TLS: "required", FTP_TLS_CERT: cert.cert, FTP_TLS_KEY: cert.key, FTP_PASSIVE_PORTS: "30100:30139", BRIDGE_POLL_SECONDS: "1", BRIDGE_SCAN_SECONDS: "2", BRIDGE_HEARTBEAT_SECONDS: "1", BRIDGE_RETRY_MAX_SECONDS: "2" },
+      env: { FTP_TLS: "required", FTP_TLS_CERT: cert.cert, FTP_TLS_KEY: cert.key, FTP_PASSIVE_PORTS: "30100:30139", BRIDGE_POLL_SECONDS: "1", BRIDGE_SCAN_SECONDS: "2", BRIDGE_HEARTBEAT_SECONDS: "1", BRIDGE_RETRY_MAX_SECONDS: "2", BRIDGE_PART_MB: "5" },
     });
     a = await newPartner("acme");
     b = await newPartner("bolt");
@@ -210,6 +210,22 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
     const renamed = curl(["-Q", `RNFR import/INVENTORY/${name}.part`, "-Q", `RNTO import/INVENTORY/${name}`, "--list-only", url(a, "")]);
     expect(renamed.code, renamed.err).toBe(0);
     await waitFor("the renamed file in processed/", () => list(a, "processed/").includes(name));
+  });
+
+  it("hands a large file over in parts", async () => {
+    await call("PUT", `/v1/tenants/${b.tenant}/ftp/settings`, b.key, { import_on_upload: false });
+    const name = `INVENTORY_${today()}.csv`;
+    const row = "S1,1,a-warehouse-name\r\n";
+    const content = "SKU_ID,Available,Warehouse\r\n" + row.repeat(Math.ceil((12 * 1024 * 1024) / row.length));
+    const sent = upload(b, `import/INVENTORY/${name}`, content);
+    expect(sent.code, sent.err).toBe(0);
+    const stored = await waitFor("the file in the drop", async () => {
+      const items = (await call("GET", `/v1/tenants/${b.tenant}/drop?prefix=import/INVENTORY/`, b.key)).items as any[];
+      return items.find((i) => i.path.endsWith(name));
+    });
+    expect(stored.size).toBe(Buffer.byteLength(content));
+    // Waiting for its pick-up schedule, it stays in the partner's import folder.
+    expect(list(b, "import/INVENTORY/")).toContain(name);
   });
 
   it("refuses a bad password, and locks the user out after repeated failures, even with the right one", async () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { constantTimeEqual } from "../../crypto/hash";
-import { bridgeHeartbeat, bridgeUpload, listChanges, listForBridge } from "../../services/bridge";
+import { bridgeHeartbeat, bridgeUpload, bridgeUploadComplete, bridgeUploadPart, bridgeUploadStart, listChanges, listForBridge } from "../../services/bridge";
 import { readFile } from "../../services/drop";
 import { claimDeliveries, reportDelivery } from "../../services/ftp-deliveries";
 import { ftpLogin } from "../../services/ftp-users";
@@ -43,6 +43,32 @@ bridgeRoutes.put(`${FILES}*`, async (c) => {
   const tenantId = c.req.param("tenantId")!;
   const { sha256, size } = parse(UploadQuery, c.req.query());
   const outcome = await bridgeUpload(c.get("engine"), tenantId, pathOf(c.req.url, tenantId), sha256, size, c.req.raw.body ?? new Blob([]).stream());
+  return c.json(outcome, outcome.status === "rejected" ? 422 : 201);
+});
+
+const Sha = z.string().regex(/^[0-9a-f]{64}$/, "hex SHA-256");
+const StartParts = z.strictObject({ path: z.string().min(1).max(512), sha256: Sha, size: z.number().int().min(0) });
+const CompleteParts = StartParts.extend({ parts: z.array(z.strictObject({ part_number: z.number().int().min(1).max(10_000), etag: z.string().min(1) })).min(1) });
+const PartQuery = z.object({ path: z.string().min(1).max(512), sha256: Sha, size: z.coerce.number().int().min(0) });
+
+bridgeRoutes.post("/v1/bridge/ftp/tenants/:tenantId/uploads", async (c) => {
+  const input = parse(StartParts, await c.req.json().catch(() => null));
+  const started = await bridgeUploadStart(c.get("engine"), c.req.param("tenantId")!, input.path, input.sha256, input.size);
+  if ("upload_id" in started) return c.json(started, 201);
+  return c.json(started, started.status === "rejected" ? 422 : 200);
+});
+
+bridgeRoutes.put("/v1/bridge/ftp/tenants/:tenantId/uploads/:uploadId/parts/:partNumber", async (c) => {
+  const q = parse(PartQuery, c.req.query());
+  const partNumber = Number(c.req.param("partNumber"));
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) throw invalid([{ path: ["partNumber"], message: "a part number from 1 to 10000" }]);
+  const part = await bridgeUploadPart(c.get("engine"), c.req.param("tenantId")!, q.path, c.req.param("uploadId")!, partNumber, q.sha256, q.size, c.req.raw.body ?? new Blob([]).stream());
+  return c.json(part, 200);
+});
+
+bridgeRoutes.post("/v1/bridge/ftp/tenants/:tenantId/uploads/:uploadId/complete", async (c) => {
+  const input = parse(CompleteParts, await c.req.json().catch(() => null));
+  const outcome = await bridgeUploadComplete(c.get("engine"), c.req.param("tenantId")!, input.path, c.req.param("uploadId")!, input.sha256, input.size, input.parts);
   return c.json(outcome, outcome.status === "rejected" ? 422 : 201);
 });
 
