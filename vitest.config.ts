@@ -28,13 +28,19 @@ export default defineConfig(async () => {
             FETCH_TIMEOUT_MS: "3000",
             // Small slices, so a test file of a few thousand rows spans several import steps.
             IMPORT_SLICE_BYTES: "65536",
+            // The FTP bridge's token, and lockouts low enough to reach in a test.
+            BRIDGE_TOKEN: "test-bridge-token-0123456789",
+            FTP_LOCKOUT_USER_FAILURES: "3",
+            FTP_LOCKOUT_ADDRESS_FAILURES: "6",
+            FTP_DELIVERY_RETRY_SECONDS: "1",
           },
         },
       })),
     ],
     test: {
       // test/e2e runs in Node against the real `npm start` (vitest.e2e.config.ts).
-      exclude: [...configDefaults.exclude, "test/e2e/**"],
+      // The FTP bridge tier runs in Node with the real daemon: vitest.bridge.config.ts.
+      exclude: [...configDefaults.exclude, "test/e2e/**", "test/bridge/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 
 /**
@@ -12,8 +12,12 @@ export function ensureDevVars(path = ".dev.vars"): Record<string, string> {
       "# Local secrets of the hub (created once; never commit, never regenerate under existing data)",
       `ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
       `OPERATOR_TOKEN=op_${randomBytes(24).toString("hex")}`,
+      `BRIDGE_TOKEN=br_${randomBytes(24).toString("hex")}`,
     ];
     writeFileSync(path, lines.join("\n") + "\n", { mode: 0o600 });
+  } else if (!/^BRIDGE_TOKEN=/m.test(readFileSync(path, "utf8"))) {
+    // Older files predate the FTP bridge: its token is added (wrangler dev reads it at start).
+    appendFileSync(path, `BRIDGE_TOKEN=br_${randomBytes(24).toString("hex")}\n`);
   }
   const vars: Record<string, string> = {};
   for (const line of readFileSync(path, "utf8").split("\n")) {

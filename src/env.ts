@@ -28,6 +28,15 @@ export interface Env {
   RECOVERY_MAX_RESUMES?: string;
   /** DNS over HTTPS (JSON) endpoint used to check the addresses of vendor hosts. */
   DNS_RESOLVER_URL?: string;
+  /** The FTP bridge's own token (docs/ftp-bridge.md); the bridge routes answer 401 without it. */
+  BRIDGE_TOKEN?: string;
+  /** Failed FTP logins before a user name (and, separately, an address) is locked out, and for how long. */
+  FTP_LOCKOUT_USER_FAILURES?: string;
+  FTP_LOCKOUT_ADDRESS_FAILURES?: string;
+  FTP_LOCKOUT_MINUTES?: string;
+  /** Outbound export deliveries: first retry delay (doubling, at most an hour) and when to give up. */
+  FTP_DELIVERY_RETRY_SECONDS?: string;
+  FTP_DELIVERY_GIVE_UP_HOURS?: string;
 }
 
 const keyringSchema = z.object({

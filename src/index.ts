@@ -4,6 +4,7 @@ import { engineContext } from "./engine/context";
 import { handleQueueBatch } from "./engine/queue";
 import { runScheduler } from "./engine/scheduler";
 import { continueTenantDeletions } from "./services/tenant-deletion";
+import { pruneBridgeState } from "./services/bridge";
 
 export { TenantDurableObject } from "./tenant/tenant-do";
 
@@ -12,9 +13,12 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runScheduler(engineContext(env), controller.scheduledTime));
+    const engine = engineContext(env);
+    ctx.waitUntil(runScheduler(engine, controller.scheduledTime));
     // Offboarding in bounded steps: each tick carries deletions under way a little further.
-    ctx.waitUntil(continueTenantDeletions(engineContext(env), 20_000));
+    ctx.waitUntil(continueTenantDeletions(engine, 20_000));
+    // Hourly: the change feed and FTP login counters keep two weeks.
+    if (new Date(controller.scheduledTime).getUTCMinutes() === 0) ctx.waitUntil(pruneBridgeState(engine, controller.scheduledTime));
   },
   async queue(batch, env) {
     await handleQueueBatch(batch as MessageBatch<any>, env);

@@ -1,5 +1,6 @@
 import { openDb, type Db } from "../db/client";
 import { loadConfig, type Config, type Env } from "../env";
+import { recordingBucket } from "./drop-changes";
 
 /** What every engine function needs: bindings, the database and the validated config. */
 export interface EngineContext {
@@ -11,7 +12,9 @@ export interface EngineContext {
 }
 
 export function engineContext(env: Env): EngineContext {
-  return { env, db: openDb(env.DB), config: loadConfig(env), memo: new Map() };
+  // Drop writes feed the change feed that the FTP bridge and outbound deliveries follow.
+  const withFeed: Env = { ...env, DROP: recordingBucket(env.DROP, env.DB) };
+  return { env: withFeed, db: openDb(env.DB), config: loadConfig(env), memo: new Map() };
 }
 
 /**

@@ -2,7 +2,9 @@ import { createApp } from "./app";
 import { auditAdminActions } from "./audit";
 import { authenticate, requireTenantAccess } from "./auth";
 import { channelRoutes } from "./routes/channel";
+import { bridgeRoutes } from "./routes/bridge";
 import { dropRoutes } from "./routes/drop";
+import { ftpRoutes } from "./routes/ftp";
 import { importRoutes } from "./routes/imports";
 import { authorizeRoutes, oauthCallbackRoutes } from "./routes/oauth";
 import { connectionRoutes } from "./routes/connections";
@@ -22,6 +24,8 @@ export function buildApp() {
   app.use("/v1/operator/*", auditAdminActions);
   app.use("/v1/tenants", auditAdminActions);
   app.use("/v1/tenants/*", auditAdminActions);
+  // The FTP bridge authenticates with its own token (BRIDGE_TOKEN).
+  app.route("/", bridgeRoutes);
   app.use("/v1/operator/*", authenticate);
   app.use("/v1/tenants", authenticate);
   app.use("/v1/tenants/*", authenticate);
@@ -35,6 +39,7 @@ export function buildApp() {
   app.route("/", importRoutes);
   app.route("/", runRoutes);
   app.route("/", operatorRoutes);
+  app.route("/", ftpRoutes);
   registerDocs(app);
   return app;
 }

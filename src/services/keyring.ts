@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
+import { ftpSettings } from "../db/bridge-schema";
 import { connections, tenants } from "../db/schema";
 import { connectionAad, platformAad, seal, sealedWithOldKey, unseal } from "../crypto/secrets";
 import type { EngineContext } from "../engine/context";
+import { outboundAad } from "./ftp-settings";
 
 /**
  * After a key rotation (new ENCRYPTION_KEY / ENCRYPTION_KEY_ID, the old key moved to
@@ -11,13 +13,15 @@ import type { EngineContext } from "../engine/context";
 export interface ResealReport {
   tenants: number;
   connections: number;
+  /** Partners' FTPS/SFTP server passwords (FTP outbound deliveries). */
+  ftp_outbound: number;
   /** Rows sealed with a key this deployment does not hold: the operator must supply it. */
-  unreadable: Array<{ kind: "tenant" | "connection"; id: string; reason: string }>;
+  unreadable: Array<{ kind: "tenant" | "connection" | "ftp_outbound"; id: string; reason: string }>;
 }
 
 export async function resealSecrets(ctx: EngineContext): Promise<ResealReport> {
   const { keyring } = ctx.config;
-  const report: ResealReport = { tenants: 0, connections: 0, unreadable: [] };
+  const report: ResealReport = { tenants: 0, connections: 0, ftp_outbound: 0, unreadable: [] };
   const reseal = async (sealed: string, aad: string) => seal(await unseal(sealed, keyring, aad), keyring, aad);
 
   for (const t of await ctx.db.select({ id: tenants.id, sealed: tenants.platformSecrets }).from(tenants)) {
@@ -36,6 +40,15 @@ export async function resealSecrets(ctx: EngineContext): Promise<ResealReport> {
       report.connections++;
     } catch (err) {
       report.unreadable.push({ kind: "connection", id: c.id, reason: (err as Error).message });
+    }
+  }
+  for (const f of await ctx.db.select({ tenantId: ftpSettings.tenantId, sealed: ftpSettings.outboundSecrets }).from(ftpSettings)) {
+    if (!f.sealed || !sealedWithOldKey(f.sealed, keyring)) continue;
+    try {
+      await ctx.db.update(ftpSettings).set({ outboundSecrets: await reseal(f.sealed, outboundAad(f.tenantId)) }).where(eq(ftpSettings.tenantId, f.tenantId));
+      report.ftp_outbound++;
+    } catch (err) {
+      report.unreadable.push({ kind: "ftp_outbound", id: f.tenantId, reason: (err as Error).message });
     }
   }
   return report;

@@ -26,6 +26,8 @@ import { publicTenant, type DeletionProgress } from "./tenants";
 export const KEPT_TABLES: Readonly<Record<string, string>> = {
   audit_log: "the operator's record of admin actions: ids, action and field names, never values",
   deleted_tenants: "ids of deleted tenants, so none is reused",
+  ftp_bridges: "each FTP bridge's own heartbeat (a bridge serves many tenants); a deleted tenant leaves its backlog entry at the bridge's next report",
+  ftp_login_failures: "failed-login counters per FTP user name and peer address, kept two weeks to hold lockouts; they carry no tenant id",
 };
 
 /** Tables of the platform, not of the hub. */

@@ -22,7 +22,8 @@ operatorRoutes.openapi(
         z.object({
           tenants: z.number().int(),
           connections: z.number().int(),
-          unreadable: z.array(z.object({ kind: z.enum(["tenant", "connection"]), id: z.string(), reason: z.string() })),
+          ftp_outbound: z.number().int(),
+          unreadable: z.array(z.object({ kind: z.enum(["tenant", "connection", "ftp_outbound"]), id: z.string(), reason: z.string() })),
         }),
         "How many rows were re-sealed, and which could not be opened",
       ), ...commonErrors },
