@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, createTenant, OPERATOR, platformStore, runCron, testEnv, waitFor } from "./helpers";
+import { api, createTenant, deleteTenantFully, OPERATOR, platformStore, runCron, testEnv, waitFor } from "./helpers";
 import { csv, dropAndImport, dropHas, dropText, notifyTo, outboxOf, rawRequest, startImport, today, upload, waitForImport } from "./drop-helpers";
 
 /**
@@ -216,7 +216,7 @@ describe("offboarding", () => {
     await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: false } } });
     await api("POST", `/v1/tenants/${tenant.id}/drop/uploads`, { token: tenant.key, body: { path: `import/PRODUCT/PRODUCT_${today()}_2.csv` } });
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects.length).toBeGreaterThan(0);
-    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(204);
+    await deleteTenantFully(tenant.id);
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects).toEqual([]);
     for (const table of ["imports", "drop_settings", "drop_uploads"]) {
       const left = await testEnv.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenant.id).first<{ n: number }>();

@@ -212,3 +212,13 @@ export function sosAccount(name = uniqueName("sos")) {
   };
 }
 export type SosAccount = ReturnType<typeof sosAccount>;
+
+/** Offboarding as the operator does it: DELETE answers 202, then cron ticks finish the deletion. */
+export async function deleteTenantFully(tenantId: string): Promise<void> {
+  const asked = await api("DELETE", `/v1/tenants/${tenantId}`, { token: OPERATOR });
+  if (asked.status !== 202) throw new Error(`tenant delete answered ${asked.status}: ${JSON.stringify(asked.body)}`);
+  await waitFor(async () => {
+    await runCron();
+    return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
+  }, 50_000, "the deletion to finish");
+}

@@ -50,9 +50,19 @@ function recordingUpload(upload: R2MultipartUpload, db: D1Database): R2Multipart
   });
 }
 
+const unwrapped = new WeakMap<R2Bucket, R2Bucket>();
+
+/**
+ * The bucket without the feed, for offboarding: deleting a tenant's files must not append feed
+ * rows for the tenant it is deleting (they would be rows of the tenant written after its rows went).
+ */
+export function bucketWithoutFeed(bucket: R2Bucket): R2Bucket {
+  return unwrapped.get(bucket) ?? bucket;
+}
+
 /** The drop bucket, with every put, delete and completed multipart upload appended to the feed. */
 export function recordingBucket(bucket: R2Bucket, db: D1Database): R2Bucket {
-  return new Proxy(bucket, {
+  const recording = new Proxy(bucket, {
     get(target, prop) {
       switch (prop) {
         case "put":
@@ -75,4 +85,6 @@ export function recordingBucket(bucket: R2Bucket, db: D1Database): R2Bucket {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  unwrapped.set(recording, bucket);
+  return recording;
 }

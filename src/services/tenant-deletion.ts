@@ -1,6 +1,7 @@
 import { and, asc, eq, gt } from "drizzle-orm";
 import { connections, deletedTenants, oauthStates, tenantKeys, tenants } from "../db/schema";
 import type { EngineContext } from "../engine/context";
+import { bucketWithoutFeed } from "../engine/drop-changes";
 import { tenantStub } from "../engine/vendor-http";
 import { log } from "../log";
 import { auditStatement } from "./audit";
@@ -160,12 +161,13 @@ async function purge(
   }
   // The drop: list and delete up to 1,000 keys at a time (R2's limit per delete).
   const prefix = dropPrefix(tenantId);
+  const bucket = bucketWithoutFeed(ctx.env.DROP);
   for (;;) {
     if (spent()) return false;
-    const listed = await ctx.env.DROP.list({ prefix, limit: 1000 });
+    const listed = await bucket.list({ prefix, limit: 1000 });
     if (listed.objects.length === 0) break;
     chunksLeft--;
-    await ctx.env.DROP.delete(listed.objects.map((o) => o.key));
+    await bucket.delete(listed.objects.map((o) => o.key));
     await progress?.(0, listed.objects.length, "files");
   }
   return true;
