@@ -12,10 +12,11 @@
  */
 import { z } from "zod";
 import { FaultSchema, sleep, takeFault, toActiveFault, type ActiveFault } from "./faults";
-import { formatLocal, parseVendorDate } from "./sellercloud";
+import { formatLocal, parseVendorDate } from "./zones";
 
 export interface SosSimulator {
   fetch(req: Request): Promise<Response>;
+  accountOf(url: URL): string | null;
   /** Accounts by name (the local hub keeps them in its data folder, see persist.ts). */
   accounts: Map<string, Account>;
 }
@@ -33,6 +34,7 @@ export function createSosSimulator(): SosSimulator {
 
   return {
     accounts,
+    accountOf: sosPersistence.accountOf,
     async fetch(req) {
       const url = new URL(req.url);
       const match = /^\/([^/]+)\/(oauth2|api\/v2|__control)(\/.*)?$/i.exec(url.pathname);
