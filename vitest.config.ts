@@ -31,8 +31,9 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
-      // test/e2e runs in Node against the real `npm start` (vitest.e2e.config.ts).
-      exclude: [...configDefaults.exclude, "test/e2e/**"],
+      // The integration tier only: test/unit runs in Node (vitest.unit.config.ts), test/e2e in Node
+      // against the real `npm start` (vitest.e2e.config.ts).
+      exclude: [...configDefaults.exclude, "test/unit/**", "test/e2e/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,
