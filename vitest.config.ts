@@ -38,9 +38,10 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
-      // test/e2e runs in Node against the real `npm start` (vitest.e2e.config.ts).
-      // The FTP bridge tier runs in Node with the real daemon: vitest.bridge.config.ts.
-      exclude: [...configDefaults.exclude, "test/e2e/**", "test/bridge/**"],
+      // The integration tier only: test/unit runs in Node (vitest.unit.config.ts), test/e2e in Node
+      // against the real `npm start` (vitest.e2e.config.ts), test/bridge in Node with the real FTP
+      // daemon (vitest.bridge.config.ts).
+      exclude: [...configDefaults.exclude, "test/unit/**", "test/e2e/**", "test/bridge/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,

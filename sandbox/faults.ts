@@ -70,3 +70,21 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done);
   });
 }
+
+/**
+ * The fault a call trips, after its `delayMs`; null when none fires, or when it only delays (the
+ * call then goes on). The simulator answers the fault's status in its vendor's shape.
+ */
+export async function trippedFault(holder: { faults: ActiveFault[] }, method: string, path: string, signal: AbortSignal): Promise<(ActiveFault & { status: number }) | null> {
+  const fault = takeFault(holder, method, path);
+  if (!fault) return null;
+  await sleep(fault.delayMs ?? 0, signal);
+  return fault.status === undefined ? null : (fault as ActiveFault & { status: number });
+}
+
+/** A fault's own `body`, answered as given: a string as text, anything else as JSON. */
+export function faultBody(fault: ActiveFault & { status: number }, json: (body: unknown, status: number) => Response): Response | null {
+  if (fault.body === undefined) return null;
+  if (typeof fault.body !== "string") return json(fault.body, fault.status);
+  return new Response(fault.body, { status: fault.status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}

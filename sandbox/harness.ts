@@ -1,11 +1,11 @@
 /**
  * Starts the sandbox simulators (SellerCloud, platform, SOS Inventory, eBay, Back Market) on
- * 127.0.0.1 for tests (vitest globalSetup), `npm start` and `npm run bench`. Every request reaching
- * the SellerCloud simulator's API is checked against SellerCloud's own swagger file; problems are
- * kept per account and served at `GET /__swagger-violations?account=<name>`. The eBay and Back
- * Market simulators check requests against the vendors' OpenAPI files themselves and serve
- * `GET /__openapi-violations?account=<name>`. The most API calls an account had in flight at
- * once is served at `GET /__max-in-flight?account=<name>` (to check page permits).
+ * 127.0.0.1 for tests (vitest globalSetup), `npm start` and `npm run bench`. The SellerCloud
+ * simulator checks every API request against SellerCloud's own swagger file and serves the problems
+ * at `GET /__swagger-violations?account=<name>`; the eBay and Back Market simulators check against
+ * the vendors' OpenAPI files and serve `GET /__openapi-violations?account=<name>`. Each account
+ * simulator serves the most API calls an account had in flight at once at
+ * `GET /__max-in-flight?account=<name>` (to check page permits).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +20,6 @@ import { createPlatformSimulator } from "./platform";
 import { createSellerCloudSimulator, sellercloudPersistence } from "./sellercloud";
 import { createSosSimulator, sosPersistence } from "./sos";
 import { serve, type FetchHandler, type RunningServer } from "./serve";
-import { loadSwaggerChecker } from "./swagger-check";
 
 export interface Sandbox {
   sellercloudUrl: string;
@@ -35,47 +34,6 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export interface SwaggerViolation {
-  account: string;
-  method: string;
-  path: string;
-  problems: string[];
-}
-
-function instrumented(inner: FetchHandler): FetchHandler {
-  const inFlight = new Map<string, { now: number; max: number }>();
-  const swaggerPath = fileURLToPath(new URL("./sellercloud-swagger-2022.json", import.meta.url));
-  const check = loadSwaggerChecker(JSON.parse(readFileSync(swaggerPath, "utf8")));
-  const violations: SwaggerViolation[] = [];
-  return {
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (url.pathname === "/__max-in-flight") {
-        return Response.json({ max: inFlight.get(url.searchParams.get("account") ?? "")?.max ?? 0 });
-      }
-      if (url.pathname === "/__swagger-violations") {
-        const account = url.searchParams.get("account");
-        return Response.json(violations.filter((v) => !account || v.account === account));
-      }
-      const m = /^\/([^/]+)(\/rest\/api\/.*)$/i.exec(url.pathname);
-      if (m) {
-        const problems = check({ method: req.method, url: m[2] + url.search });
-        if (problems.length > 0) violations.push({ account: m[1], method: req.method, path: m[2] + url.search, problems });
-        const counter = inFlight.get(m[1]) ?? { now: 0, max: 0 };
-        inFlight.set(m[1], counter);
-        counter.now++;
-        counter.max = Math.max(counter.max, counter.now);
-        try {
-          return await inner.fetch(req);
-        } finally {
-          counter.now--;
-        }
-      }
-      return inner.fetch(req);
-    },
-  };
-}
-
 function readSpec(relative: string): string {
   return readFileSync(fileURLToPath(new URL(relative, import.meta.url)), "utf8");
 }
@@ -86,7 +44,7 @@ function readSpec(relative: string): string {
  */
 export async function startSandbox(ports: { sellercloud?: number; platform?: number; sos?: number; ebay?: number; backmarket?: number } = {}, dataDir?: string): Promise<Sandbox> {
   const servers: RunningServer[] = [];
-  const sellercloudSim = createSellerCloudSimulator();
+  const sellercloudSim = createSellerCloudSimulator({ swagger: JSON.parse(readSpec("./sellercloud-swagger-2022.json")) });
   const sosSim = createSosSimulator();
   let platformSim: FetchHandler;
   let sellercloudHandler: FetchHandler = sellercloudSim;
@@ -103,11 +61,10 @@ export async function startSandbox(ports: { sellercloud?: number; platform?: num
   } else {
     platformSim = createPlatformSimulator();
   }
-  const sellercloud = await serve(instrumented(sellercloudHandler), ports.sellercloud ?? 0);
+  const sellercloud = await serve(sellercloudHandler, ports.sellercloud ?? 0);
   servers.push(sellercloud);
   const platform = await serve(platformSim, ports.platform ?? 0);
   servers.push(platform);
-  // SOS counts in-flight calls itself (stats.maxInFlight), so it needs no instrumentation here.
   const sos = await serve(sosHandler, ports.sos ?? 0);
   servers.push(sos);
   const ebaySim = createEbaySimulator({

@@ -2,7 +2,8 @@
  * Keeps the simulators' data in the local hub's data folder, so `npm start` after a restart
  * or a crash talks to the same SellerCloud and SOS accounts and the same platform stores the
  * hub's cursors, mappings and tokens refer to. Node only (the simulators themselves stay plain
- * fetch handlers): the harness wraps them when it is given a folder.
+ * fetch handlers): the harness wraps them when it is given a folder. Any simulator built on
+ * sandbox/simulator.ts can be kept this way; it names its classes and transient fields.
  *
  *  - SellerCloud and SOS: an account is written whole to `<folder>/<simulator>/<account>.json`
  *    after every request that may change it (anything but GET/HEAD), before the response
@@ -34,14 +35,15 @@ export interface AccountPersistence<A> {
   classes: readonly ClassSpec[];
   /** A new account, into which a stored one is poured. */
   fresh(name: string): A;
-  /** Fields that describe the running process, not the data (counters, in-flight calls). */
+  /** Fields that describe the running process, not the data (counters, request logs). */
   transient: readonly string[];
-  /** The account a request is for, from its URL. */
-  accountOf(url: URL): string | null;
 }
 
+/** A simulator with accounts (sandbox/simulator.ts). */
 export interface PersistentSimulator<A> extends FetchHandler {
   accounts: Map<string, A>;
+  /** The account a request is for, from its URL. */
+  accountOf(url: URL): string | null;
 }
 
 // ── codec ───────────────────────────────────────────────────────────────────
@@ -175,7 +177,7 @@ export function persistAccounts<A extends object>(sim: PersistentSimulator<A>, s
     async fetch(req) {
       const response = await sim.fetch(req);
       if (req.method !== "GET" && req.method !== "HEAD") {
-        const name = spec.accountOf(new URL(req.url));
+        const name = sim.accountOf(new URL(req.url));
         if (name !== null) save(name);
       }
       return response;

@@ -2,6 +2,12 @@
  * Commerce platform simulator: a web-standard fetch handler (no Node APIs) that serves the
  * platform API described by src/platform/contract.ts and docs/platform-api.md.
  *
+ * Its one import from src/ is that contract, on purpose: the platform's API is defined by this
+ * project, and the contract is that definition (docs/platform-api.md documents the same shapes),
+ * so a renamed field breaks the simulator and the hub's client alike at compile time. It never
+ * imports the client or anything else from src/. The vendor simulators import nothing from src/:
+ * they stand in for vendors whose documents, not our code, say what is right.
+ *
  * Every API key (`Bearer pk_…`) gets its own isolated store, created on first use, so each test
  * can make its own account. `/__control/stores/{key}/…` inspects and steers a store: records,
  * call and write counts, injected faults, latency, reset. The control API is unauthenticated —

@@ -77,11 +77,22 @@ export async function importFile(tenant: TestTenant, path: string, dryRun = fals
   return waitForImport(tenant, started.body.import_id);
 }
 
+/**
+ * Waits until the import has ended and all its ending did is visible: the status is set first,
+ * then the file moves, the reports are written and the email goes out, so each is waited for.
+ */
 export async function waitForImport(tenant: TestTenant, id: string, timeoutMs = 40_000) {
   return waitFor(async () => {
     const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${id}?limit=1000`, { token: tenant.key });
-    return res.body.status !== "running" ? res.body : null;
+    if (res.body.status === "running" || !res.body.report) return null;
+    if ((await notifies(tenant)) && !(await outboxOf(tenant)).some((m) => m.body.includes(`/imports/${id}`) && m.body.includes(`Status: ${res.body.status}`))) return null;
+    return res.body;
   }, timeoutMs, "the import to end");
+}
+
+async function notifies(tenant: TestTenant): Promise<boolean> {
+  const row = await testEnv.DB.prepare("SELECT notification_email FROM tenants WHERE id = ?").bind(tenant.id).first<{ notification_email: string | null }>();
+  return Boolean(row?.notification_email);
 }
 
 /** Uploads `content` under `import/<ENTITY>/<ENTITY>_<today><suffix>.csv`, imports it and waits. */

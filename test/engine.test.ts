@@ -19,32 +19,37 @@ describe("pacing: permits, request budget, throttles", () => {
   it("spends the connection's request budget as a token bucket with a burst", async () => {
     const tenant = await createTenant();
     const stub = tenantObject(tenant.id);
-    const limits = { requestsPerMinute: 60, burst: 3 };
+    // One request every 10 s after a burst of 3: slow enough that however long the calls below
+    // take on a busy machine (seconds), the waits still tell the pace.
+    const limits = { requestsPerMinute: 6, burst: 3 };
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) waits.push((await stub.takeRequest("conn-budget", limits)).wait);
     expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
-    // One request a second after the burst: the 4th waits about 1 s, the 5th about 2 s.
-    expect(waits[3]).toBeGreaterThan(800);
-    expect(waits[4]).toBeGreaterThan(waits[3]);
+    // The 4th waits about 10 s from the burst, the 5th about 10 s more.
+    expect(waits[3]).toBeGreaterThan(5_000);
+    expect(waits[4]).toBeGreaterThan(waits[3] + 5_000);
     await stub.reportThrottle("conn-budget", Date.now() + 30_000);
-    expect((await stub.takeRequest("conn-budget", { requestsPerMinute: 6000, burst: 100 })).wait).toBeGreaterThan(25_000);
+    expect((await stub.takeRequest("conn-budget", { requestsPerMinute: 6000, burst: 100 })).wait).toBeGreaterThan(20_000);
   });
 
   it("a slot reserved before a throttle is void: its holder waits out the pause, then takes a slot at the pace", async () => {
     const tenant = await createTenant();
     const stub = tenantObject(tenant.id);
-    const limits = { requestsPerMinute: 600, burst: 1 };
+    // A 10-second pace and a 3-second pause: seconds of slack for a busy machine between the calls.
+    const limits = { requestsPerMinute: 6, burst: 1 };
     expect((await stub.takeRequest("conn-pause", limits)).wait).toBe(0);
     const reserved = await stub.takeRequest("conn-pause", limits);
     expect(reserved.wait).toBeGreaterThan(0);
-    await stub.reportThrottle("conn-pause", Date.now() + 400);
+    await stub.reportThrottle("conn-pause", Date.now() + 3_000);
     // Woken with its ticket during the pause: no slot, wait for the reset.
     const during = await stub.takeRequest("conn-pause", limits, reserved.ticket);
-    expect(during.wait).toBeGreaterThan(200);
+    expect(during.wait).toBeGreaterThan(0);
+    expect(during.ticket).toBeUndefined();
+    // Waiting past the reset (any longer wait gives the same answers below).
     await new Promise((r) => setTimeout(r, during.wait + 20));
-    // After the pause one request goes, the next waits a full pace (100 ms), not a burst.
+    // After the pause one request goes, the next waits about a full pace (10 s), not a burst.
     expect((await stub.takeRequest("conn-pause", limits)).wait).toBe(0);
-    expect((await stub.takeRequest("conn-pause", limits)).wait).toBeGreaterThan(50);
+    expect((await stub.takeRequest("conn-pause", limits)).wait).toBeGreaterThan(5_000);
   });
 
   it("logs in about once per token life when tokens live only seconds", async () => {
@@ -62,9 +67,10 @@ describe("pacing: permits, request budget, throttles", () => {
     const calls = stats.requests.filter((r: any) => !r.path.toLowerCase().endsWith("/api/token"));
     const times = stats.requests.map((r: any) => Date.parse(r.at));
     const elapsed = Math.max(...times) - Math.min(...times);
+    // Bounded by the time the run took as the simulator saw it (not by the call count, which a
+    // slow machine spreads over more token lives), with room for a re-login after a token died in flight.
     const due = Math.ceil(elapsed / (ttlMs * 0.9)) + 1;
-    expect(stats.logins, `${stats.logins} logins for ${calls.length} calls over ${elapsed} ms`).toBeLessThanOrEqual(due + 1);
-    expect(stats.logins).toBeLessThan(calls.length / 2);
+    expect(stats.logins, `${stats.logins} logins for ${calls.length} calls over ${elapsed} ms`).toBeLessThanOrEqual(due + 2);
   });
 
   it("no call leaves while SellerCloud's 409 pause lasts, and the run loses nothing", async () => {
@@ -83,8 +89,9 @@ describe("pacing: permits, request budget, throttles", () => {
     expect(throttled.length).toBeGreaterThan(0);
     for (const t of throttled) {
       const resetMs = Date.parse(t.resetAt);
-      // Calls already on their way when the 409 was answered may still arrive; nothing later may.
-      const early = requests.filter((r: any) => r.atMs > t.atMs + 1_000 && r.atMs < resetMs - 100);
+      // Calls already on their way when the 409 was answered may still arrive (2 s of slack for a
+      // busy machine); nothing later may.
+      const early = requests.filter((r: any) => r.atMs > t.atMs + 2_000 && r.atMs < resetMs - 100);
       expect(early.map((r: any) => `${r.path} at ${r.at}, reset ${t.resetAt}`)).toEqual([]);
     }
   });

@@ -167,8 +167,9 @@ describe("SOS inventory → platform", () => {
     const throttles = calls.filter((r) => r.throttled).map((r) => Date.parse(r.at));
     expect(throttles.length).toBeGreaterThan(0);
     for (const t of throttles) {
-      // Calls on their way when SOS answered may arrive just after; then nothing until the pause (1 s) ends.
-      expect(atMs.filter((at) => at > t + 400 && at < t + 950).map((at) => at - t), "calls during the pause").toEqual([]);
+      // Calls on their way when SOS answered may arrive after it (600 ms of slack for a busy
+      // machine); then nothing until the pause (1 s) ends.
+      expect(atMs.filter((at) => at > t + 600 && at < t + 950).map((at) => at - t), "calls during the pause").toEqual([]);
     }
     // At 110 a minute two calls fit in a second; waiters released together would put four or more there.
     const busiest = Math.max(...atMs.map((start) => atMs.filter((at) => at >= start && at < start + 1000).length));

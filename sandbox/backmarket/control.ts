@@ -3,46 +3,15 @@
  * counted, limited or checked. It plays Back Market, the seller in the Back Office and the buyers.
  */
 import { z } from "zod";
-import { FaultSchema, toActiveFault } from "../faults";
+import { ControlError, readControlBody, type ControlContext, type ControlRoute } from "../control";
 import { findBySku, renderListing, setQuantity } from "./listings";
 import { orderState, renderOrder } from "./orders";
-import {
-  ConfigSchema,
-  ControlError,
-  GRADES,
-  HookSchema,
-  MARKETS,
-  emptyStats,
-  json,
-  newAccount,
-  readControlBody,
-  simNow,
-  uuid,
-  type Account,
-  type Address,
-  type Json,
-  type Listing,
-  type Order,
-} from "./state";
+import { GRADES, MARKETS, simNow, uuid, type Account, type Address, type Json, type Listing, type Order } from "./state";
 
-interface ControlCtx {
-  account: Account;
-  req: Request;
-}
+type ControlCtx = ControlContext<Account>;
 
-type Handler = (ctx: ControlCtx) => unknown | Promise<unknown>;
-
-const ROUTES: Array<{ method: string; path: string; handle: Handler }> = [
-  { method: "GET", path: "config", handle: ({ account }) => account.config },
-  { method: "PUT", path: "config", handle: putConfig },
-  { method: "POST", path: "clock", handle: setClock },
-  { method: "GET", path: "stats", handle: ({ account }) => account.stats },
-  { method: "GET", path: "requests", handle: ({ account }) => account.stats.requests },
-  { method: "POST", path: "reset-stats", handle: ({ account }) => ((account.stats = emptyStats()), { ok: true }) },
-  { method: "POST", path: "reset", handle: ({ account }) => (Object.assign(account, newAccount(account.name)), { ok: true }) },
-  { method: "POST", path: "faults", handle: addFaults },
-  { method: "POST", path: "hooks", handle: addHooks },
-  { method: "GET", path: "violations", handle: ({ account }) => account.violations },
+/** Back Market's own control routes; config, clock, stats, faults, hooks and reset are the shared ones (sandbox/control.ts). */
+export const CONTROL_ROUTES: ControlRoute<Account>[] = [
   { method: "GET", path: "limits", handle: limits },
   { method: "POST", path: "listings", handle: seedListings },
   { method: "GET", path: "listings", handle: ({ account }) => [...account.listings.values()].map((l) => controlListing(l)) },
@@ -53,44 +22,6 @@ const ROUTES: Array<{ method: string; path: string; handle: Handler }> = [
   { method: "GET", path: "orders", handle: ({ account }) => [...account.orders.values()].map((o) => renderOrder(account, o)) },
   { method: "GET", path: "tasks", handle: ({ account }) => [...account.tasks.values()] },
 ];
-
-export async function handleControl(account: Account, req: Request, subPath: string): Promise<Response> {
-  const method = req.method.toUpperCase();
-  const path = subPath.replace(/^\/+|\/+$/g, "");
-  const route = ROUTES.find((r) => r.method === method && r.path === path);
-  if (!route) return json({ error: `no control route ${method} ${subPath}` }, 404);
-  try {
-    return json(await route.handle({ account, req }));
-  } catch (error) {
-    if (error instanceof ControlError) return json({ error: error.message }, error.status);
-    throw error;
-  }
-}
-
-async function putConfig({ account, req }: ControlCtx) {
-  account.config = { ...account.config, ...(await readControlBody(req, ConfigSchema.partial())) };
-  return account.config;
-}
-
-async function setClock({ account, req }: ControlCtx) {
-  const body = await readControlBody(req, z.strictObject({ offsetMs: z.number().optional(), advanceMs: z.number().optional() }));
-  if (body.offsetMs !== undefined) account.config.clockOffsetMs = body.offsetMs;
-  if (body.advanceMs !== undefined) account.config.clockOffsetMs += body.advanceMs;
-  return { offsetMs: account.config.clockOffsetMs, now: new Date(simNow(account)).toISOString() };
-}
-
-async function addFaults({ account, req }: ControlCtx) {
-  const { faults } = await readControlBody(req, z.strictObject({ faults: z.array(FaultSchema) }));
-  // Fault paths are API paths, e.g. "POST /ws/listings/".
-  account.faults.push(...faults.map((f) => toActiveFault(f, /^(?!)/)));
-  return { pending: account.faults.length };
-}
-
-async function addHooks({ account, req }: ControlCtx) {
-  const { hooks } = await readControlBody(req, z.strictObject({ hooks: z.array(HookSchema) }));
-  account.hooks.push(...hooks);
-  return { pending: account.hooks.length };
-}
 
 function limits({ account }: ControlCtx) {
   const now = simNow(account);

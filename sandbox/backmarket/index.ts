@@ -13,12 +13,14 @@
  *   /__openapi-violations?account=<name>  requests that broke Back Market's OpenAPI file
  * Back Market sends no webhooks; clients poll.
  */
-import { sleep, takeFault } from "../faults";
+import { NO_API_ROOT, commonControlRoutes } from "../control";
+import { faultBody, trippedFault } from "../faults";
 import { loadOpenApiChecker, type OpenApiChecker } from "../openapi-check";
-import { applyAction, handleControl } from "./control";
+import { countRoute, createSimulator, matchRoute, readJsonBody, recordViolation, simNow, takeDueHooks, type Simulator } from "../simulator";
+import { CONTROL_ROUTES, applyAction } from "./control";
 import { LISTING_ROUTES } from "./listings";
 import { ORDER_ROUTES } from "./orders";
-import { BmError, MARKETS, errorV1, json, newAccount, simNow, type Account, type Ctx, type Route } from "./state";
+import { BmError, ConfigSchema, HookSchema, MARKETS, emptyStats, errorV1, json, newAccount, type Account, type Ctx, type Route } from "./state";
 
 export { BACKMARKET_DEFAULT_CONFIG, type BackMarketConfig } from "./state";
 
@@ -27,13 +29,9 @@ export interface BackMarketSimulatorOptions {
   spec?: unknown;
 }
 
-export interface BackMarketSimulator {
-  fetch(req: Request): Promise<Response>;
-}
+export type BackMarketSimulator = Simulator<Account>;
 
 const ROUTES: Route[] = [...LISTING_ROUTES, ...ORDER_ROUTES];
-const MAX_LOGGED = 5000;
-const MAX_VIOLATIONS = 2000;
 /** [C] "BM-{CompanyName}-{IntegrationName};company@companydomain.com". */
 const USER_AGENT = /^BM-[^;\s]+-[^;]+;[^@\s;]+@[^@\s;]+\.[^@\s;]+$/;
 
@@ -44,60 +42,43 @@ const USER_AGENT = /^BM-[^;\s]+-[^;]+;[^@\s;]+@[^@\s;]+\.[^@\s;]+$/;
 export const BACKMARKET_SPEC_ERRATA = ["POST /ws/orders/{order_id} id"];
 
 export function createBackMarketSimulator(options: BackMarketSimulatorOptions = {}): BackMarketSimulator {
-  const accounts = new Map<string, Account>();
   const checker = options.spec ? loadOpenApiChecker(options.spec, { ignoreRequiredBodyFields: BACKMARKET_SPEC_ERRATA }) : null;
-  const accountFor = (name: string) => {
-    let account = accounts.get(name);
-    if (!account) accounts.set(name, (account = newAccount(name)));
-    return account;
-  };
-  return {
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (url.pathname === "/__openapi-violations") {
-        const name = url.searchParams.get("account");
-        return json([...accounts.values()].filter((a) => !name || a.name === name).flatMap((a) => a.violations));
-      }
-      const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
-      if (!m) return errorV1(404, "not_found", "Not found.");
-      const account = accountFor(decodeURIComponent(m[1]));
-      const rest = m[2] ?? "/";
-      if (/^\/__control(\/|$)/.test(rest)) return handleControl(account, req, rest.slice("/__control".length));
-      const entry = { method: req.method.toUpperCase(), path: rest, query: [...url.searchParams], at: new Date(simNow(account)).toISOString(), status: 0 };
-      account.stats.requests.push(entry);
-      if (account.stats.requests.length > MAX_LOGGED) account.stats.requests.splice(0, account.stats.requests.length - MAX_LOGGED);
-      let res: Response;
+  return createSimulator<Account>({
+    fresh: newAccount,
+    vendor: async ({ account, req, url, path, root }) => {
       try {
-        res = await handleVendor(account, req, url, rest, `${url.origin}/${m[1]}`, checker);
+        return await handleVendor(account, req, url, path, root, checker);
       } catch (error) {
         if (!(error instanceof BmError)) throw error;
-        res = error.response;
+        return error.response;
       }
-      entry.status = res.status;
-      return res;
     },
-  };
+    control: [
+      // Fault paths are API paths, e.g. "POST /ws/listings/".
+      ...commonControlRoutes({ config: ConfigSchema, fresh: newAccount, emptyStats, hook: HookSchema, faultRoot: NO_API_ROOT }),
+      ...CONTROL_ROUTES,
+    ],
+    notFound: () => errorV1(404, "not_found", "Not found."),
+    violationsPath: "/__openapi-violations",
+    json,
+  });
 }
 
 async function handleVendor(account: Account, req: Request, url: URL, path: string, root: string, checker: OpenApiChecker | null): Promise<Response> {
   const method = req.method.toUpperCase();
   const cfg = account.config;
-  await sleep(cfg.latencyMs, req.signal);
   const faulted = await applyFault(account, method, path, req.signal);
   if (faulted) return faulted;
   const sub = path.replace(/\/+$/, "") || "/";
   if (!sub.startsWith("/ws/")) return errorV1(404, "not_found", "Not found.");
 
-  const body = await readBody(req);
+  const body = await readJsonBody(req);
   const userAgent = req.headers.get("User-Agent");
   const problems = checker ? checker({ method, path: sub, query: url.searchParams, headers: req.headers, body: body.value }) : [];
   if (userAgent && !USER_AGENT.test(userAgent)) problems.push(`User-Agent "${userAgent}" does not follow BM-{CompanyName}-{IntegrationName};contact@domain`);
   if (!userAgent) problems.push("User-Agent header is missing (mandatory)");
   if (!req.headers.get("Accept-Language")) problems.push("Accept-Language header is missing");
-  if (problems.length) {
-    account.violations.push({ account: account.name, method, path: path + url.search, problems, at: new Date(simNow(account)).toISOString() });
-    if (account.violations.length > MAX_VIOLATIONS) account.violations.shift();
-  }
+  recordViolation(account, method, path + url.search, problems);
 
   // Cloudflare sits in front: WAF and bot management, then rate limiting, then Back Market itself.
   if (cfg.waf) return wafResponse(cfg.waf);
@@ -123,27 +104,16 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
     return errorV1(400, "invalid_language", language ? `Accept-Language "${language}" is not a Back Market market (e.g. fr-fr, en-us).` : "Accept-Language is required: the market code, e.g. fr-fr.");
   }
 
-  const match = matchRoute(method, sub);
+  const match = matchRoute(ROUTES, method, sub);
   if (!match) return errorV1(404, "not_found", "Not found.");
   const key = `${method} ${match.route.pattern}`;
   account.stats.calls++;
-  account.stats.byRoute[key] = (account.stats.byRoute[key] ?? 0) + 1;
+  countRoute(account.stats, key);
   if (body.invalid) return json("JSON parse error: the body is not valid JSON", 400);
   const ctx: Ctx = { account, req, url, params: match.params, body: body.value, root, market };
   const res = await match.route.handle(ctx);
   if (ctx.servedPage !== undefined) runHooks(account, key, ctx.servedPage);
   return res;
-}
-
-async function readBody(req: Request): Promise<{ value: unknown; invalid: boolean }> {
-  if (req.method === "GET" || req.method === "HEAD") return { value: undefined, invalid: false };
-  const text = await req.text();
-  if (text.trim() === "") return { value: undefined, invalid: false };
-  try {
-    return { value: JSON.parse(text), invalid: false };
-  } catch {
-    return { value: text, invalid: true };
-  }
 }
 
 /** [C] `Basic <token>`: the Back Office token itself, not base64 of user:password. */
@@ -192,38 +162,18 @@ function tooMany(account: Account, remainingMs: number): Response {
   return errorV1(429, "too_many_requests", "Too many requests. Client has been rate limited.", headers);
 }
 
-function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | null {
-  const segments = path.split("/");
-  const best = ROUTES.filter((r) => r.method === method)
-    .map((route) => ({ route, parts: route.pattern.split("/") }))
-    .filter(({ parts }) => parts.length === segments.length && parts.every((p, i) => (p.startsWith("{") ? segments[i] !== "" : p === segments[i])))
-    .sort((a, b) => b.parts.filter((p) => !p.startsWith("{")).length - a.parts.filter((p) => !p.startsWith("{")).length)[0];
-  if (!best) return null;
-  const params: Record<string, string> = {};
-  best.parts.forEach((p, i) => {
-    if (p.startsWith("{")) params[p.slice(1, -1)] = decodeURIComponent(segments[i]);
-  });
-  return { route: best.route, params };
-}
-
 async function applyFault(account: Account, method: string, path: string, signal: AbortSignal): Promise<Response | null> {
-  const fault = takeFault(account, method, path);
+  const fault = await trippedFault(account, method, path, signal);
   if (!fault) return null;
-  await sleep(fault.delayMs ?? 0, signal);
-  if (fault.status === undefined) return null;
-  if (fault.body !== undefined) {
-    return typeof fault.body === "string" ? new Response(fault.body, { status: fault.status, headers: { "Content-Type": "text/plain" } }) : json(fault.body, fault.status);
-  }
+  const custom = faultBody(fault, json);
+  if (custom) return custom;
   if (fault.status === 429) return tooMany(account, account.config.rateLimit?.blockMs ?? 10_000);
   if (fault.status === 403) return wafResponse("html");
   return errorV1(fault.status, fault.status >= 500 ? "server_error" : "error", "An error occurred.");
 }
 
 function runHooks(account: Account, route: string, page: number): void {
-  const due = account.hooks.filter((h) => h.route === route && h.afterPage === page);
-  if (due.length === 0) return;
-  account.hooks = account.hooks.filter((h) => !due.includes(h));
-  for (const hook of due) {
+  for (const hook of takeDueHooks(account, (h) => h.route === route && h.afterPage === page)) {
     try {
       applyAction(account, hook.action, hook.body);
     } catch {

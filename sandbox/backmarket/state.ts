@@ -6,6 +6,10 @@
  */
 import { z } from "zod";
 import type { ActiveFault } from "../faults";
+import { simNow, type RouteCtx, type SimStats, type Violation } from "../simulator";
+
+export { ControlError, readControlBody } from "../control";
+export { simNow };
 
 export type Json = Record<string, any>;
 
@@ -205,15 +209,7 @@ export interface Task {
   result?: Json;
 }
 
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Array<[string, string]>;
-  at: string;
-  status: number;
-}
-
-export interface Stats {
+export interface Stats extends SimStats {
   calls: number;
   byRoute: Record<string, number>;
   unauthorized: number;
@@ -221,15 +217,6 @@ export interface Stats {
   rateLimited: number;
   dataLimited: number;
   skuLines: number;
-  requests: LoggedRequest[];
-}
-
-export interface Violation {
-  account: string;
-  method: string;
-  path: string;
-  problems: string[];
-  at: string;
 }
 
 export const HookSchema = z.strictObject({
@@ -259,7 +246,7 @@ export interface Account {
 }
 
 export function emptyStats(): Stats {
-  return { calls: 0, byRoute: {}, unauthorized: 0, refusedHeaders: 0, rateLimited: 0, dataLimited: 0, skuLines: 0, requests: [] };
+  return { calls: 0, byRoute: {}, unauthorized: 0, refusedHeaders: 0, rateLimited: 0, dataLimited: 0, skuLines: 0, requests: [], maxInFlight: 0 };
 }
 
 export function newAccount(name: string): Account {
@@ -278,10 +265,6 @@ export function newAccount(name: string): Account {
     stats: emptyStats(),
     violations: [],
   };
-}
-
-export function simNow(account: Account): number {
-  return Date.now() + account.config.clockOffsetMs;
 }
 
 /** [C] Back Market's timestamps vary in precision; each field keeps the precision its example shows. */
@@ -328,39 +311,9 @@ export function refuseText(message: string): never {
   throw new BmError(json(message, 400), message);
 }
 
-export class ControlError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-export async function readControlBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
-  let body: unknown;
-  try {
-    const text = await req.text();
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new ControlError("body must be JSON");
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) throw new ControlError(z.prettifyError(result.error));
-  return result.data;
-}
-
-export interface Ctx {
-  account: Account;
-  req: Request;
-  url: URL;
-  params: Record<string, string>;
-  body: unknown;
-  /** `<origin>/<account>`, for absolute `next`/`previous` links. */
-  root: string;
+export interface Ctx extends RouteCtx<Account> {
   /** The market chosen by Accept-Language. */
   market: string;
-  servedPage?: number;
 }
 
 export interface Route {

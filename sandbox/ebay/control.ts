@@ -3,7 +3,7 @@
  * throttled or checked. It plays eBay itself, the seller in Seller Hub and the buyers.
  */
 import { z } from "zod";
-import { FaultSchema, toActiveFault } from "../faults";
+import { ControlError, found, readControlBody, type ControlContext, type ControlRoute } from "../control";
 import { renderItem, replaceGroup } from "./inventory-items";
 import {
   availableFor,
@@ -18,49 +18,16 @@ import {
 import { issueCode } from "./oauth";
 import { createOfferRecord, renderOffer } from "./offers";
 import { renderOrder } from "./orders";
-import {
-  ConfigSchema,
-  ControlError,
-  EbayError,
-  HookSchema,
-  SCOPES,
-  emptyStats,
-  iso,
-  json,
-  newAccount,
-  nextId,
-  readControlBody,
-  simNow,
-  type Account,
-  type Json,
-  type LineItem,
-  type Order,
-} from "./state";
+import { SCOPES, iso, nextId, simNow, type Account, type Json, type LineItem, type Order } from "./state";
 
-interface ControlCtx {
-  account: Account;
-  req: Request;
-  root: string;
-  param: string;
-}
-
-type ControlHandler = (ctx: ControlCtx) => unknown | Promise<unknown>;
+type ControlCtx = ControlContext<Account>;
 
 const DEFAULT_SCOPES = [SCOPES.base, SCOPES.inventory, SCOPES.fulfillment, SCOPES.account];
 const DEFAULT_POLICIES = { fulfillmentPolicyId: "fulfillment-1", paymentPolicyId: "payment-1", returnPolicyId: "return-1" };
 const DEFAULT_LOCATION = "warehouse-1";
 
-const ROUTES: Array<{ method: string; path: string; handle: ControlHandler }> = [
-  { method: "GET", path: "config", handle: ({ account }) => account.config },
-  { method: "PUT", path: "config", handle: putConfig },
-  { method: "POST", path: "clock", handle: setClock },
-  { method: "GET", path: "stats", handle: ({ account }) => account.stats },
-  { method: "GET", path: "requests", handle: ({ account }) => account.stats.requests },
-  { method: "POST", path: "reset-stats", handle: ({ account }) => ((account.stats = emptyStats()), { ok: true }) },
-  { method: "POST", path: "reset", handle: ({ account }) => (Object.assign(account, newAccount(account.name)), { ok: true }) },
-  { method: "POST", path: "faults", handle: addFaults },
-  { method: "POST", path: "hooks", handle: addHooks },
-  { method: "GET", path: "violations", handle: ({ account }) => account.violations },
+/** eBay's own control routes; config, clock, stats, faults, hooks and reset are the shared ones (sandbox/control.ts). */
+export const CONTROL_ROUTES: ControlRoute<Account>[] = [
   { method: "POST", path: "authorize-code", handle: authorizeCode },
   { method: "POST", path: "expire-access-tokens", handle: expireAccess },
   { method: "POST", path: "revoke-refresh-tokens", handle: revokeRefresh },
@@ -72,7 +39,7 @@ const ROUTES: Array<{ method: string; path: string; handle: ControlHandler }> = 
   { method: "POST", path: "listings", handle: seedListings },
   { method: "POST", path: "legacy-listings", handle: seedLegacy },
   { method: "GET", path: "listings", handle: ({ account }) => [...account.listings.values()].map((l) => listingView(account, l)) },
-  { method: "GET", path: "listing", handle: ({ account, param }) => listingView(account, found(account.listings.get(param), `listing ${param}`)) },
+  { method: "GET", path: "listing/:id", handle: ({ account, param }) => listingView(account, found(account.listings.get(param), `listing ${param}`)) },
   { method: "GET", path: "revisions", handle: revisions },
   { method: "POST", path: "edit-quantity", handle: (ctx) => runAction(ctx, "edit-quantity") },
   { method: "POST", path: "place-order", handle: (ctx) => runAction(ctx, "place-order") },
@@ -80,53 +47,8 @@ const ROUTES: Array<{ method: string; path: string; handle: ControlHandler }> = 
   { method: "POST", path: "order-payment", handle: orderPayment },
   { method: "POST", path: "complete-checkout", handle: completeCheckout },
   { method: "GET", path: "orders", handle: ({ account, root }) => [...account.orders.values()].map((o) => controlOrder(account, o, root)) },
-  { method: "GET", path: "order", handle: ({ account, root, param }) => controlOrder(account, found(account.orders.get(param), `order ${param}`), root) },
+  { method: "GET", path: "order/:id", handle: ({ account, root, param }) => controlOrder(account, found(account.orders.get(param), `order ${param}`), root) },
 ];
-
-export async function handleControl(account: Account, req: Request, root: string, subPath: string): Promise<Response> {
-  const method = req.method.toUpperCase();
-  const [head, ...rest] = subPath.replace(/^\/+|\/+$/g, "").split("/");
-  const route = ROUTES.find((r) => r.method === method && r.path === head);
-  if (!route) return json({ error: `no control route ${method} ${subPath}` }, 404);
-  try {
-    return json(await route.handle({ account, req, root, param: decodeURIComponent(rest.join("/")) }));
-  } catch (error) {
-    if (error instanceof ControlError) return json({ error: error.message }, error.status);
-    if (error instanceof EbayError) return json({ error: error.message, errors: error.errors }, 400);
-    throw error;
-  }
-}
-
-function found<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new ControlError(`no ${what}`, 404);
-  return value;
-}
-
-async function putConfig({ account, req }: ControlCtx) {
-  account.config = { ...account.config, ...(await readControlBody(req, ConfigSchema.partial())) };
-  return account.config;
-}
-
-/** `offsetMs` sets the shift from real time; `advanceMs` adds to it (to cross a day or 18 months). */
-async function setClock({ account, req }: ControlCtx) {
-  const body = await readControlBody(req, z.strictObject({ offsetMs: z.number().optional(), advanceMs: z.number().optional() }));
-  if (body.offsetMs !== undefined) account.config.clockOffsetMs = body.offsetMs;
-  if (body.advanceMs !== undefined) account.config.clockOffsetMs += body.advanceMs;
-  return { offsetMs: account.config.clockOffsetMs, now: iso(simNow(account)) };
-}
-
-async function addFaults({ account, req }: ControlCtx) {
-  const { faults } = await readControlBody(req, z.strictObject({ faults: z.array(FaultSchema) }));
-  // Fault paths are full API paths, e.g. "POST /sell/inventory/v1/bulk_update_price_quantity".
-  account.faults.push(...faults.map((f) => toActiveFault(f, /^(?!)/)));
-  return { pending: account.faults.length };
-}
-
-async function addHooks({ account, req }: ControlCtx) {
-  const { hooks } = await readControlBody(req, z.strictObject({ hooks: z.array(HookSchema) }));
-  account.hooks.push(...hooks);
-  return { pending: account.hooks.length };
-}
 
 async function authorizeCode({ account, req }: ControlCtx) {
   const { scopes } = await readControlBody(req, z.strictObject({ scopes: z.array(z.string()).optional() }));

@@ -1,18 +1,8 @@
 /** eBay simulator: what route handlers share — the request context, paging and request checks. */
+import type { RouteCtx } from "../simulator";
 import { EbayError, INVENTORY, errorItem, fail, type Account, type Json } from "./state";
 
-export interface Ctx {
-  account: Account;
-  req: Request;
-  url: URL;
-  params: Record<string, string>;
-  /** Parsed JSON body, `undefined` when there was none. */
-  body: unknown;
-  /** `<origin>/<account>`: where this account's API lives, for `href`/`next`/`Location`. */
-  root: string;
-  /** Set by list handlers: the 1-based page just served (page hooks fire on it). */
-  servedPage?: number;
-}
+export type Ctx = RouteCtx<Account>;
 
 export type Handler = (ctx: Ctx) => Response | Promise<Response>;
 

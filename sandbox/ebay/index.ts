@@ -16,17 +16,19 @@
  *   /<account>/__control/...                            control API (control.ts), never counted or checked
  *   /__openapi-violations?account=<name>                requests that broke eBay's OpenAPI files
  */
-import { sleep, takeFault } from "../faults";
+import { NO_API_ROOT, commonControlRoutes } from "../control";
+import { faultBody, trippedFault } from "../faults";
 import { loadOpenApiChecker, type OpenApiChecker } from "../openapi-check";
+import { countRoute, createSimulator, matchRoute, readJsonBody, recordViolation, simNow, takeDueHooks, type Simulator } from "../simulator";
 import { BULK_ROUTES } from "./bulk";
-import { applyAction, handleControl } from "./control";
+import { CONTROL_ROUTES, applyAction } from "./control";
 import { FULFILLMENT_ROUTES } from "./fulfillment";
 import { baseOf, type Ctx, type Route } from "./http";
 import { ITEM_ROUTES } from "./inventory-items";
 import { OFFER_ROUTES } from "./offers";
 import { AUTHORIZE_PATH, TOKEN_PATH, authorize, checkBearer, token } from "./oauth";
 import { ORDER_ROUTES } from "./orders";
-import { EbayError, GATEWAY, dayKey, iso, json, newAccount, simNow, type Account, type EbayErrorItem, type OpenApiViolation } from "./state";
+import { ConfigSchema, EbayError, GATEWAY, HookSchema, dayKey, emptyStats, iso, json, newAccount, type Account, type EbayErrorItem } from "./state";
 
 export { EBAY_DEFAULT_CONFIG, type EbayConfig } from "./state";
 
@@ -37,74 +39,46 @@ export interface EbaySimulatorOptions {
   fulfillmentSpec?: unknown;
 }
 
-export interface EbaySimulator {
-  fetch(req: Request): Promise<Response>;
-}
+export type EbaySimulator = Simulator<Account>;
 
 const ROUTES: Route[] = [...ITEM_ROUTES, ...OFFER_ROUTES, ...BULK_ROUTES, ...ORDER_ROUTES, ...FULFILLMENT_ROUTES];
-const MAX_LOGGED = 5000;
-const MAX_VIOLATIONS = 2000;
 
 export function createEbaySimulator(options: EbaySimulatorOptions = {}): EbaySimulator {
-  const accounts = new Map<string, Account>();
   const checkers: Partial<Record<Route["api"], OpenApiChecker>> = {
     ...(options.inventorySpec ? { inventory: loadOpenApiChecker(options.inventorySpec) } : {}),
     ...(options.fulfillmentSpec ? { fulfillment: loadOpenApiChecker(options.fulfillmentSpec) } : {}),
   };
-  const accountFor = (name: string) => {
-    let account = accounts.get(name);
-    if (!account) accounts.set(name, (account = newAccount(name)));
-    return account;
-  };
-
-  return {
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (url.pathname === "/__openapi-violations") {
-        const name = url.searchParams.get("account");
-        return json([...accounts.values()].filter((a) => !name || a.name === name).flatMap((a) => a.violations));
-      }
-      const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
-      if (!m) return json({ errors: [GATEWAY.notFound()] }, 404);
-      const account = accountFor(decodeURIComponent(m[1]));
-      const root = `${url.origin}/${m[1]}`;
-      const rest = m[2] ?? "/";
-      if (/^\/__control(\/|$)/.test(rest)) return handleControl(account, req, root, rest.slice("/__control".length));
-      const entry = { method: req.method.toUpperCase(), path: rest, query: [...url.searchParams], at: iso(simNow(account)), status: 0 };
-      account.stats.requests.push(entry);
-      if (account.stats.requests.length > MAX_LOGGED) account.stats.requests.splice(0, account.stats.requests.length - MAX_LOGGED);
-      let res: Response;
-      try {
-        res = await handleVendor(account, req, url, rest, root, checkers);
-      } catch (error) {
-        res = error instanceof EbayError ? json({ errors: error.errors }, error.status, error.headers) : json({ errors: [GATEWAY.system()] }, 500);
-      }
-      entry.status = res.status;
-      return res;
-    },
-  };
+  return createSimulator<Account>({
+    fresh: newAccount,
+    vendor: ({ account, req, url, path, root }) => handleVendor(account, req, url, path, root, checkers),
+    control: [
+      // Fault paths are full API paths, e.g. "POST /sell/inventory/v1/bulk_update_price_quantity".
+      ...commonControlRoutes({ config: ConfigSchema, fresh: newAccount, emptyStats, hook: HookSchema, faultRoot: NO_API_ROOT }),
+      ...CONTROL_ROUTES,
+    ],
+    controlError: (error) => (error instanceof EbayError ? json({ error: error.message, errors: error.errors }, 400) : null),
+    notFound: () => json({ errors: [GATEWAY.notFound()] }, 404),
+    crashed: (error) => (error instanceof EbayError ? json({ errors: error.errors }, error.status, error.headers) : json({ errors: [GATEWAY.system()] }, 500)),
+    violationsPath: "/__openapi-violations",
+    json,
+  });
 }
 
 function routeKey(method: string, path: string): string {
   return `${method} ${path}`;
 }
 
-function count(account: Account, key: string): void {
-  account.stats.byRoute[key] = (account.stats.byRoute[key] ?? 0) + 1;
-}
-
 async function handleVendor(account: Account, req: Request, url: URL, path: string, root: string, checkers: Partial<Record<Route["api"], OpenApiChecker>>): Promise<Response> {
   const method = req.method.toUpperCase();
-  await sleep(account.config.latencyMs, req.signal);
   const faulted = await applyFault(account, method, path, req.signal);
   if (faulted) return faulted;
 
   if (path === AUTHORIZE_PATH && method === "GET") {
-    count(account, routeKey(method, path));
+    countRoute(account.stats, routeKey(method, path));
     return authorize(account, url);
   }
   if (path === TOKEN_PATH && method === "POST") {
-    count(account, routeKey(method, path));
+    countRoute(account.stats, routeKey(method, path));
     return token(account, req);
   }
   const analytics = /^\/developer\/analytics\/v1_beta\/(rate_limit|user_rate_limit)\/?$/.exec(path);
@@ -114,16 +88,16 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
   if (!api) return json({ errors: [GATEWAY.notFound()] }, 404);
   const apiName = api[1] as Route["api"];
   const sub = (api[2] ?? "/").replace(/\/+$/, "") || "/";
-  const body = await readBody(req);
+  const body = await readJsonBody(req);
   const problems = checkers[apiName]?.({ method, path: sub, query: url.searchParams, headers: req.headers, body: body.value });
-  if (problems?.length) recordViolation(account, method, path + url.search, problems);
+  if (problems) recordViolation(account, method, path + url.search, problems);
 
-  const match = matchRoute(apiName, method, sub);
+  const match = matchRoute(ROUTES.filter((r) => r.api === apiName), method, sub);
   if (!match) return json({ errors: [GATEWAY.notFound()] }, 404);
   // Every attempt counts, refused ones too: a client's retries show up in the counts.
   const key = routeKey(method, baseOf(apiName) + match.route.pattern);
   account.stats.calls++;
-  count(account, key);
+  countRoute(account.stats, key);
   const denied = checkBearer(account, req, match.route.scopes);
   if (denied) return json({ errors: [denied.error] }, denied.status);
   const throttled = admit(account, apiName);
@@ -134,46 +108,6 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
   const res = await match.route.handle(ctx);
   if (ctx.servedPage !== undefined) runHooks(account, key, ctx.servedPage, root);
   return res;
-}
-
-async function readBody(req: Request): Promise<{ value: unknown; invalid: boolean }> {
-  if (req.method === "GET" || req.method === "HEAD") return { value: undefined, invalid: false };
-  const text = await req.text();
-  if (text.trim() === "") return { value: undefined, invalid: false };
-  try {
-    return { value: JSON.parse(text), invalid: false };
-  } catch {
-    return { value: text, invalid: true };
-  }
-}
-
-function matchRoute(api: Route["api"], method: string, path: string): { route: Route; params: Record<string, string> } | null {
-  const segments = path.split("/");
-  const candidates = ROUTES.filter((r) => r.api === api && r.method === method)
-    .map((route) => ({ route, parts: route.pattern.split("/") }))
-    .filter(({ parts }) => parts.length === segments.length && parts.every((p, i) => (p.startsWith("{") ? segments[i] !== "" : p === segments[i])))
-    .sort((a, b) => b.parts.filter((p) => !p.startsWith("{")).length - a.parts.filter((p) => !p.startsWith("{")).length);
-  const best = candidates[0];
-  if (!best) return null;
-  const params: Record<string, string> = {};
-  best.parts.forEach((p, i) => {
-    if (p.startsWith("{")) params[p.slice(1, -1)] = safeDecode(segments[i]);
-  });
-  return { route: best.route, params };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function recordViolation(account: Account, method: string, path: string, problems: string[]): void {
-  const v: OpenApiViolation = { account: account.name, method, path, problems, at: iso(simNow(account)) };
-  account.violations.push(v);
-  if (account.violations.length > MAX_VIOLATIONS) account.violations.shift();
 }
 
 // ---------------------------------------------------------------------------
@@ -237,13 +171,10 @@ function rateLimits(account: Account, req: Request, url: URL): Response {
 // Faults and hooks
 
 async function applyFault(account: Account, method: string, path: string, signal: AbortSignal): Promise<Response | null> {
-  const fault = takeFault(account, method, path);
+  const fault = await trippedFault(account, method, path, signal);
   if (!fault) return null;
-  await sleep(fault.delayMs ?? 0, signal);
-  if (fault.status === undefined) return null;
-  if (fault.body !== undefined) {
-    return typeof fault.body === "string" ? new Response(fault.body, { status: fault.status, headers: { "Content-Type": "text/plain" } }) : json(fault.body, fault.status);
-  }
+  const custom = faultBody(fault, json);
+  if (custom) return custom;
   // A 401 stands for "the access token expired mid-run": the client must refresh.
   if (fault.status === 401) {
     account.access.clear();
@@ -259,10 +190,7 @@ async function applyFault(account: Account, method: string, path: string, signal
 }
 
 function runHooks(account: Account, route: string, page: number, root: string): void {
-  const due = account.hooks.filter((h) => h.route === route && h.afterPage === page);
-  if (due.length === 0) return;
-  account.hooks = account.hooks.filter((h) => !due.includes(h));
-  for (const hook of due) {
+  for (const hook of takeDueHooks(account, (h) => h.route === route && h.afterPage === page)) {
     try {
       applyAction(account, hook.action, hook.body, root);
     } catch {

@@ -4,6 +4,8 @@
  *   POST /<account>/identity/v1/oauth2/token    code exchange and refresh (api.ebay.com), Basic client auth
  * Refresh tokens do not rotate and last ~18 months [C]; access tokens last 2 h [C].
  */
+import { base64, basicCredentials, randomBytes, redirect } from "../oauth";
+import { bodyText } from "../simulator";
 import { GATEWAY, SCOPES, dayKey, json, simNow, type Account, type EbayErrorItem } from "./state";
 
 export const AUTHORIZE_PATH = "/oauth2/authorize";
@@ -12,11 +14,7 @@ export const TOKEN_PATH = "/identity/v1/oauth2/token";
 const KNOWN_SCOPES = new Set<string>(Object.values(SCOPES));
 
 function randomToken(prefix: string, bytes: number): string {
-  const buf = new Uint8Array(bytes);
-  crypto.getRandomValues(buf);
-  let text = "";
-  for (const b of buf) text += String.fromCharCode(b);
-  return prefix + btoa(text).replace(/=+$/, "");
+  return prefix + base64(randomBytes(bytes));
 }
 
 function oauthError(status: number, error: string, description: string): Response {
@@ -28,12 +26,6 @@ export function issueCode(account: Account, scopes: string[]): string {
   const code = randomToken("v^1.1#i^1#r^1#", 96);
   account.codes.set(code, { expiresAt: simNow(account) + account.config.authCodeTtlSeconds * 1000, scopes, used: false });
   return code;
-}
-
-function redirect(target: string, params: Record<string, string | null>): Response {
-  const url = new URL(target);
-  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
-  return new Response(null, { status: 302, headers: { Location: url.toString() } });
 }
 
 /** The seller signs in and consents in one step (config `consent`). */
@@ -54,18 +46,6 @@ export function authorize(account: Account, url: URL): Response {
   return redirect(ru.acceptUrl, { state, code: issueCode(account, scopes), expires_in: String(cfg.authCodeTtlSeconds) });
 }
 
-function clientFromBasic(header: string | null): { id: string; secret: string } | null {
-  const m = /^Basic\s+(\S+)$/i.exec(header ?? "");
-  if (!m) return null;
-  try {
-    const text = atob(m[1]);
-    const colon = text.indexOf(":");
-    return colon < 0 ? null : { id: text.slice(0, colon), secret: text.slice(colon + 1) };
-  } catch {
-    return null;
-  }
-}
-
 /** [C E-ORL] grants per app per day; the day is counted in `quotaTimeZone` [I]. */
 function takeGrantQuota(account: Account, grant: "authorization_code" | "refresh_token"): boolean {
   const key = `oauth:${grant}:${dayKey(simNow(account), account.config.quotaTimeZone)}`;
@@ -84,9 +64,9 @@ export async function token(account: Account, req: Request): Promise<Response> {
   if (!/application\/x-www-form-urlencoded/i.test(req.headers.get("Content-Type") ?? "")) {
     return failed(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded.");
   }
-  const client = clientFromBasic(req.headers.get("Authorization"));
+  const client = basicCredentials(req.headers.get("Authorization"));
   if (!client || client.id !== cfg.clientId || client.secret !== cfg.clientSecret) return failed(401, "invalid_client", "client authentication failed");
-  const form = new URLSearchParams(await req.text());
+  const form = new URLSearchParams(await bodyText(req));
   const grant = form.get("grant_type");
   const now = simNow(account);
   if (grant === "authorization_code") {

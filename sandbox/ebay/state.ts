@@ -6,6 +6,11 @@
  */
 import { z } from "zod";
 import type { ActiveFault } from "../faults";
+import { simNow, type SimStats, type Violation } from "../simulator";
+import { isValidTimeZone } from "../zones";
+
+export { ControlError, readControlBody } from "../control";
+export { simNow };
 
 export type Json = Record<string, any>;
 
@@ -21,15 +26,6 @@ export const SCOPES = {
   analytics: `${SCOPE_ROOT}/sell.analytics.readonly`,
   base: SCOPE_ROOT,
 } as const;
-
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const RuNameSchema = z.strictObject({ acceptUrl: z.url(), declineUrl: z.url().optional() });
 
@@ -57,8 +53,8 @@ export const ConfigSchema = z.strictObject({
   /** [3P] daily call quotas per API (Inventory 2,000,000, Fulfillment 100,000); over → 429 errorId 2001. */
   dailyCallQuota: z.strictObject({ inventory: z.number().int().positive(), fulfillment: z.number().int().positive() }),
   /** [I] zone of the quota day and of the 250-revision "calendar day". */
-  quotaTimeZone: z.string().refine(isTimeZone, "not an IANA time zone"),
-  revisionTimeZone: z.string().refine(isTimeZone, "not an IANA time zone"),
+  quotaTimeZone: z.string().refine(isValidTimeZone, "not an IANA time zone"),
+  revisionTimeZone: z.string().refine(isValidTimeZone, "not an IANA time zone"),
   /** [I] an extra short-window limit (null = none documented); over → 429 errorId 2001. */
   burstLimit: z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable(),
   /** [C] "Retry-After not reliably present": null sends none. */
@@ -283,15 +279,7 @@ export interface RefreshToken {
   revoked: boolean;
 }
 
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Array<[string, string]>;
-  at: string;
-  status?: number;
-}
-
-export interface Stats {
+export interface Stats extends SimStats {
   /** Sell API calls (OAuth, analytics and control calls are not counted here). */
   calls: number;
   /** "METHOD /sell/<api>/v1/<template>" (and OAuth endpoints) → calls. */
@@ -303,15 +291,6 @@ export interface Stats {
   unauthorized: number;
   forbidden: number;
   throttled: number;
-  requests: LoggedRequest[];
-}
-
-export interface OpenApiViolation {
-  account: string;
-  method: string;
-  path: string;
-  problems: string[];
-  at: string;
 }
 
 export const HookSchema = z.strictObject({
@@ -344,11 +323,11 @@ export interface Account {
   faults: ActiveFault[];
   hooks: Hook[];
   stats: Stats;
-  violations: OpenApiViolation[];
+  violations: Violation[];
 }
 
 export function emptyStats(): Stats {
-  return { calls: 0, byRoute: {}, authorizations: 0, codeGrants: 0, refreshes: 0, oauthFailures: 0, unauthorized: 0, forbidden: 0, throttled: 0, requests: [] };
+  return { calls: 0, byRoute: {}, authorizations: 0, codeGrants: 0, refreshes: 0, oauthFailures: 0, unauthorized: 0, forbidden: 0, throttled: 0, requests: [], maxInFlight: 0 };
 }
 
 export function newAccount(name: string): Account {
@@ -372,10 +351,6 @@ export function newAccount(name: string): Account {
     stats: emptyStats(),
     violations: [],
   };
-}
-
-export function simNow(account: Account): number {
-  return Date.now() + account.config.clockOffsetMs;
 }
 
 export function iso(ms: number): string {
@@ -470,26 +445,4 @@ export const GATEWAY = {
 
 export function nextId(account: Account, kind: keyof Account["seq"]): string {
   return String(account.seq[kind]++);
-}
-
-export class ControlError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-export async function readControlBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
-  let body: unknown;
-  try {
-    const text = await req.text();
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new ControlError("body must be JSON");
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) throw new ControlError(z.prettifyError(result.error));
-  return result.data;
 }

@@ -34,6 +34,24 @@ export interface DecodedSlice {
 const UNDEFINED_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
 
 /**
+ * Windows-1252's 0x80–0x9F as the WHATWG index has them; every other byte is its Latin-1 code
+ * point. Spelled out rather than left to `TextDecoder("windows-1252")`, which some runtimes
+ * (Node 20) read as Latin-1, so this pure module decodes alike everywhere.
+ */
+const HIGH_1252 = [
+  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+  0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+];
+
+function windows1252Text(body: Uint8Array): string {
+  const units = Uint16Array.from(body, (b) => (b >= 0x80 && b < 0xa0 ? HIGH_1252[b - 0x80] : b));
+  let text = "";
+  // A chunk at a time: fromCharCode takes its code units as arguments.
+  for (let i = 0; i < units.length; i += 8192) text += String.fromCharCode(...units.subarray(i, i + 8192));
+  return text;
+}
+
+/**
  * Decodes one slice. `state` is null for the slice at the start of the file (a byte order mark
  * is looked for there). A slice that is not `final` may end inside a character: those bytes are
  * left out of `text` (the next slice reads them again).
@@ -71,7 +89,7 @@ function decode1252(body: Uint8Array, bom: number): DecodedSlice {
   // A valid UTF-8 sequence inside a Windows-1252 file is text from another file pasted in
   // ("Ã©" for "é"); it is refused like an undefined byte rather than stored as mojibake.
   const suspicious = new Set(scanUtf8(body, true).sequences);
-  let text = new TextDecoder("windows-1252").decode(body);
+  let text = windows1252Text(body);
   if (suspicious.size > 0 || body.some((b) => UNDEFINED_1252.has(b))) {
     const chars = [...text];
     body.forEach((b, i) => {

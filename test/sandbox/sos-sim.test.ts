@@ -611,7 +611,8 @@ describe("control API", () => {
     const { account, call } = await quietAccount();
     const started = Date.now();
     expect(await control(account, "POST", "items/generate", { count: 20_000 })).toEqual({ generated: 20_000, first: 1, last: 20_000 });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Well under a second here; the bound is generous for a busy machine and catches only a generator gone quadratic.
+    expect(Date.now() - started).toBeLessThan(30_000);
 
     const page = (await call("GET", "/item?start=1&maxresults=200")).body;
     expect(page.totalCount).toBe(20_000);
