@@ -26,6 +26,9 @@ export interface Env {
   IMPORT_SLICE_BYTES?: string;
   RECOVERY_QUIET_SECONDS?: string;
   RECOVERY_MAX_RESUMES?: string;
+  PULL_SLICE_SECONDS?: string;
+  PULL_SLICE_PAGES?: string;
+  PULL_START_PAGES?: string;
 }
 
 const keyringSchema = z.object({
@@ -50,6 +53,12 @@ const configSchema = z.object({
   recoveryQuietSeconds: z.number().positive(),
   /** Resumes without progress before such a run or import fails visibly. */
   recoveryMaxResumes: z.number().int().min(1),
+  /** How long one queue invocation walks one run before handing the rest back to the queue. */
+  pullSliceSeconds: z.number().positive(),
+  /** Pages one invocation commits for one run at most (D1 allows 1,000 queries per invocation; a page costs about 2). */
+  pullSlicePages: z.number().int().min(1).max(300),
+  /** A window job finishes windows of up to this many pages itself; larger ones go on in the page queue. */
+  pullStartPages: z.number().int().min(0),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -83,5 +92,8 @@ export function loadConfig(env: Env): Config {
     importSliceBytes: num(env.IMPORT_SLICE_BYTES, 512 * 1024),
     recoveryQuietSeconds: num(env.RECOVERY_QUIET_SECONDS, 300),
     recoveryMaxResumes: num(env.RECOVERY_MAX_RESUMES, 3),
+    pullSliceSeconds: num(env.PULL_SLICE_SECONDS, 10),
+    pullSlicePages: num(env.PULL_SLICE_PAGES, 150),
+    pullStartPages: num(env.PULL_START_PAGES, 25),
   });
 }
