@@ -71,6 +71,7 @@ export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessag
  */
 async function walk(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<void> {
   let end = "stop";
+  const d1Before = ctx.d1.calls;
   try {
     for (;;) {
       const result = await walkPass(ctx, rc, from, slice, only);
@@ -80,7 +81,9 @@ async function walk(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: S
         return;
       }
       if (result.end === "stop") return;
+      const verifying = Date.now();
       const rewalk = await finishPass(ctx, rc, from.pass, slice.stats);
+      slice.stats.verifyMs += Date.now() - verifying;
       if (!rewalk) {
         end = "pass complete";
         return;
@@ -95,7 +98,7 @@ async function walk(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: S
       }
     }
   } finally {
-    logSlice(rc, slice, end);
+    logSlice(rc, slice, end, ctx.d1.calls - d1Before);
   }
 }
 

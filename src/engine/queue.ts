@@ -1,7 +1,7 @@
 import { PlatformError } from "../platform/client";
 import { log } from "../log";
 import { VendorError } from "./connector";
-import { engineContext, type EngineContext } from "./context";
+import { engineContext, withOwnD1Count, type EngineContext } from "./context";
 import type { ImportMessage, PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
 import { failImport, handleImportSlice } from "../files/import";
 import { handlePage, handleRecordReplay, handleVerify, handleWalk, handleWindowStart, PermitUnavailable, WalkInterrupted } from "./pull";
@@ -36,8 +36,9 @@ export async function handleQueueBatch(batch: MessageBatch<AnyMessage>, env: imp
     return;
   }
   const ctx = engineContext(env);
+  // Each message counts its own D1 round trips; lookups stay shared by the batch.
   await Promise.all(
-    batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(ctx, lane.lane, msg))),
+    batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(withOwnD1Count(ctx), lane.lane, msg))),
   );
 }
 

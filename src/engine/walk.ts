@@ -5,7 +5,8 @@ import { isCursorPuller, type CursorPageResult, type CursorPuller, type OffsetPu
 import { withOwnD1Count, type EngineContext } from "./context";
 import type { LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
-import { upsertPulledRecords } from "./records";
+import { loadMappings, upsertPulledRecords, type Mappings } from "./records";
+import type { BatchItem } from "drizzle-orm/batch";
 import { getRun } from "./runs";
 import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
 
@@ -62,9 +63,14 @@ export class WalkInterrupted extends Error {
   }
 }
 
-/** Where the time of a slice's pages went (summed over pages; pages overlap). */
+const COUNTS = ["seen", "created", "updated", "unchanged", "failed", "skipped"] as const;
+
+/** Where the time of a slice's pages went (summed over pages; pages overlap), and what they did. */
 export interface SliceStats {
   pages: number;
+  counts: Record<(typeof COUNTS)[number], number>;
+  /** The verification of a completed pass and the close (or the start of a re-walk). */
+  verifyMs: number;
   fetches: number;
   permitWaitMs: number;
   vendorMs: number;
@@ -77,7 +83,7 @@ export interface SliceStats {
 /** What one invocation may still spend on a run. */
 export class Slice {
   readonly startedAt = Date.now();
-  readonly stats: SliceStats = { pages: 0, fetches: 0, permitWaitMs: 0, vendorMs: 0, platformMs: 0, d1Calls: 0, d1Ms: 0 };
+  readonly stats: SliceStats = { pages: 0, counts: { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 }, verifyMs: 0, fetches: 0, permitWaitMs: 0, vendorMs: 0, platformMs: 0, d1Calls: 0, d1Ms: 0 };
   private pagesLeft: number;
   constructor(
     readonly kind: "start" | "walk" | "page" | "verify",
@@ -172,64 +178,164 @@ interface PageToCommit {
 }
 
 /**
- * Commits one page: records, record errors, the page row and the run's counters in one
- * D1 batch. Counters move only when the page row is new, so a redelivered page changes
- * nothing. The page row keeps the next page's cursor, so a walk that stops resumes there.
+ * Writes the pages of one walk. Each page is mapped and sent to the platform on its own, and
+ * commits its records, record errors, page row and the run's counters atomically; counters
+ * move only when the page row is new, so a redelivered page changes nothing, and the page row
+ * keeps the next page's cursor, so a walk that stops resumes there.
+ *
+ * D1 answers one query at a time, so pages that reach the writer together share round trips:
+ * their mapping reads go as one query and their commits as one D1 batch (each page's
+ * statements still guarded by its own page row). Nothing waits for company: a page that finds
+ * the writer idle goes alone; pages that arrive while a read or a commit is under way go
+ * together in the next one, so batches grow exactly when D1 is the bottleneck.
  */
-export async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: number, item: PageToCommit, stats?: SliceStats): Promise<Committed> {
-  const started = Date.now();
-  // Each page counts its own D1 round trips (pages of a slice overlap).
-  const pageCtx = withOwnD1Count(ctx);
-  const puller = conn.connector.pullers[run.entity];
-  const scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
-  // The products a run checks its records against are read after the run started, once for all its pages.
-  const { statements, counts } = await upsertPulledRecords(pageCtx, scope, puller, conn.settings, item.records, `${run.id}:${pass}:${item.page}`, Math.min(Date.parse(run.startedAt), Date.now()));
-  const writeMs = Date.now() - started - pageCtx.d1.ms;
-  const now = new Date().toISOString();
-  const cursorPaging = isCursorPuller(puller);
-  const last = cursorPaging && item.next === null;
-  const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${run.id} AND pass = ${pass} AND page = ${item.page})`;
-  const samePass = sql`${runs.pass} = ${pass}`;
-  const batchResult = await pageCtx.db.batch([
-    pageCtx.db
-      .update(runs)
-      .set({
-        recordsSeen: sql`${runs.recordsSeen} + ${counts.seen}`,
-        created: sql`${runs.created} + ${counts.created}`,
-        updated: sql`${runs.updated} + ${counts.updated}`,
-        unchanged: sql`${runs.unchanged} + ${counts.unchanged}`,
-        failed: sql`${runs.failed} + ${counts.failed}`,
-        skipped: sql`${runs.skipped} + ${counts.skipped}`,
-        pagesDone: sql`CASE WHEN ${samePass} THEN ${runs.pagesDone} + 1 ELSE ${runs.pagesDone} END`,
-        // Cursor paging learns the pass's size at its end, and the vendor's count (if any) on page 1.
-        ...(last ? { pagesTotal: sql`CASE WHEN ${samePass} THEN ${item.page} ELSE ${runs.pagesTotal} END` } : {}),
-        ...(cursorPaging && item.page === 1 ? { total: sql`CASE WHEN ${samePass} THEN ${item.total ?? null} ELSE ${runs.total} END` } : {}),
-        // A new page is progress: the recovery sweep leaves the run alone and its resumes start over.
-        heartbeatAt: now,
-        resumes: 0,
-      })
-      .where(and(eq(runs.id, run.id), pageIsNew))
-      .returning({ pass: runs.pass, pagesDone: runs.pagesDone, pagesTotal: runs.pagesTotal, status: runs.status }),
-    pageCtx.db
-      .insert(runPages)
-      .values({ runId: run.id, pass, page: item.page, records: item.records.length, written: counts.created + counts.updated, nextCursor: cursorPaging ? (item.next ?? null) : null, committedAt: now })
-      .onConflictDoNothing(),
-    ...statements,
-  ]);
-  const after = (batchResult[0] as Array<{ pass: number; pagesDone: number; pagesTotal: number | null; status: string }>)[0];
-  if (stats) {
-    stats.platformMs += writeMs;
-    stats.d1Calls += pageCtx.d1.calls;
-    stats.d1Ms += pageCtx.d1.ms;
-    if (after) stats.pages++;
+export class PageWriter {
+  /** The writer's own D1 counter: every round trip of its pages. */
+  private readonly db: EngineContext;
+  private readonly reads: Coalescer<string[], Mappings>;
+  private readonly commits: Coalescer<ReadyPage, Committed>;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly rc: RunContext,
+    private readonly stats: SliceStats,
+  ) {
+    this.db = withOwnD1Count(ctx);
+    const { run } = rc;
+    this.reads = new Coalescer((lists) => this.readMappings(lists));
+    this.commits = new Coalescer((pages) => this.commit(pages));
+    this.scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
   }
-  log.info("page committed", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, walk: pass, page: item.page, new: Boolean(after), ...counts });
-  if (!after) {
-    // Already committed: the run goes on if it is still running in this pass (the caller stops walking).
-    return { isNew: false, current: true, completesPass: false };
+
+  private readonly scope: { tenantId: string; connectionId: string; entity: string; runId: string };
+
+  async write(pass: number, item: PageToCommit): Promise<Committed> {
+    const { run, conn } = this.rc;
+    const existing = await this.reads.add(item.records.map((r) => r.externalId));
+    const started = Date.now();
+    const d1Before = this.db.d1.ms;
+    const puller = conn.connector.pullers[run.entity];
+    // The products a run checks its records against are read after the run started, once for all its pages.
+    const { statements, counts } = await upsertPulledRecords(this.db, this.scope, puller, conn.settings, item.records, `${run.id}:${pass}:${item.page}`, Math.min(Date.parse(run.startedAt), Date.now()), existing);
+    // Concurrent pages' D1 time overlaps this; the platform figure is rough under load, exact alone.
+    this.stats.platformMs += Math.max(0, Date.now() - started - (this.db.d1.ms - d1Before));
+    return this.commits.add({ pass, item, statements, counts, cursorPaging: isCursorPuller(puller) });
   }
-  const current = after.status === "running" && after.pass === pass;
-  return { isNew: true, current, completesPass: current && after.pagesTotal != null && after.pagesDone >= after.pagesTotal };
+
+  /** Round trips and D1 time of the pages written so far. */
+  report(): void {
+    this.stats.d1Calls += this.db.d1.calls;
+    this.stats.d1Ms += this.db.d1.ms;
+  }
+
+  private async readMappings(lists: string[][]): Promise<Mappings[]> {
+    const all = await loadMappings(this.db, this.scope, this.scope.entity, [...new Set(lists.flat())]);
+    return lists.map(() => all);
+  }
+
+  private async commit(pages: ReadyPage[]): Promise<Committed[]> {
+    const { run } = this.rc;
+    const now = new Date().toISOString();
+    const statements: BatchItem<"sqlite">[] = [];
+    const firstOf: number[] = [];
+    for (const p of pages) {
+      firstOf.push(statements.length);
+      statements.push(...this.pageStatements(p, now));
+    }
+    const results = await this.db.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    return pages.map((p, i) => {
+      const after = (results[firstOf[i]] as Array<{ pass: number; pagesDone: number; pagesTotal: number | null; status: string }>)[0];
+      if (after) {
+        this.stats.pages++;
+        for (const key of COUNTS) this.stats.counts[key] += p.counts[key];
+        // The first page of a walk says how large the window is.
+        if (p.item.page === 1) log.info("walk started", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, walk: p.pass, total: p.cursorPaging ? (p.item.total ?? null) : run.total, pages_total: after.pagesTotal });
+      }
+      // Already committed: the run goes on if it is still running in this pass (the caller stops walking).
+      if (!after) return { isNew: false, current: true, completesPass: false };
+      const current = after.status === "running" && after.pass === p.pass;
+      return { isNew: true, current, completesPass: current && after.pagesTotal != null && after.pagesDone >= after.pagesTotal };
+    });
+  }
+
+  /** One page's statements; the first returns the run after the page, or nothing when the page was in already. */
+  private pageStatements({ pass, item, statements, counts, cursorPaging }: ReadyPage, now: string): BatchItem<"sqlite">[] {
+    const { db } = this.db;
+    const runId = this.rc.run.id;
+    const last = cursorPaging && item.next === null;
+    const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${runId} AND pass = ${pass} AND page = ${item.page})`;
+    const samePass = sql`${runs.pass} = ${pass}`;
+    return [
+      db
+        .update(runs)
+        .set({
+          recordsSeen: sql`${runs.recordsSeen} + ${counts.seen}`,
+          created: sql`${runs.created} + ${counts.created}`,
+          updated: sql`${runs.updated} + ${counts.updated}`,
+          unchanged: sql`${runs.unchanged} + ${counts.unchanged}`,
+          failed: sql`${runs.failed} + ${counts.failed}`,
+          skipped: sql`${runs.skipped} + ${counts.skipped}`,
+          pagesDone: sql`CASE WHEN ${samePass} THEN ${runs.pagesDone} + 1 ELSE ${runs.pagesDone} END`,
+          // Cursor paging learns the pass's size at its end, and the vendor's count (if any) on page 1.
+          ...(last ? { pagesTotal: sql`CASE WHEN ${samePass} THEN ${item.page} ELSE ${runs.pagesTotal} END` } : {}),
+          ...(cursorPaging && item.page === 1 ? { total: sql`CASE WHEN ${samePass} THEN ${item.total ?? null} ELSE ${runs.total} END` } : {}),
+          // A new page is progress: the recovery sweep leaves the run alone and its resumes start over.
+          heartbeatAt: now,
+          resumes: 0,
+        })
+        .where(and(eq(runs.id, runId), pageIsNew))
+        .returning({ pass: runs.pass, pagesDone: runs.pagesDone, pagesTotal: runs.pagesTotal, status: runs.status }),
+      db
+        .insert(runPages)
+        .values({ runId, pass, page: item.page, records: item.records.length, written: counts.created + counts.updated, nextCursor: cursorPaging ? (item.next ?? null) : null, committedAt: now })
+        .onConflictDoNothing(),
+      ...statements,
+    ];
+  }
+}
+
+interface ReadyPage {
+  pass: number;
+  item: PageToCommit;
+  statements: BatchItem<"sqlite">[];
+  counts: Record<(typeof COUNTS)[number], number>;
+  cursorPaging: boolean;
+}
+
+/**
+ * Runs `flush` over what has been added: one flush at a time, and what arrives meanwhile goes
+ * together into the next (up to `max` items). No timer: a lone item goes at once.
+ */
+class Coalescer<I, O> {
+  private pending: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
+  private running = false;
+
+  constructor(
+    private readonly flush: (items: I[]) => Promise<O[]>,
+    private readonly max = 32,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.running || this.pending.length === 0) return;
+    this.running = true;
+    const group = this.pending.splice(0, this.max);
+    this.flush(group.map((g) => g.item))
+      .then(
+        (out) => group.forEach((g, i) => g.resolve(out[i])),
+        (err) => group.forEach((g) => g.reject(err)),
+      )
+      .finally(() => {
+        this.running = false;
+        this.next();
+      });
+  }
 }
 
 /** The rows of a pass's committed pages from `fromPage` on. */
@@ -255,11 +361,21 @@ export type WalkEnd =
  */
 export async function walkPass(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<WalkEnd> {
   const puller = rc.conn.connector.pullers[rc.run.entity];
-  return isCursorPuller(puller) ? walkChain(ctx, rc, from, slice) : walkOffset(ctx, rc, from, slice, only);
+  const writers: PageWriter[] = [];
+  const writerFor = (current: RunContext) => {
+    const writer = new PageWriter(ctx, current, slice.stats);
+    writers.push(writer);
+    return writer;
+  };
+  try {
+    return isCursorPuller(puller) ? await walkChain(ctx, rc, from, slice, writerFor(rc)) : await walkOffset(ctx, rc, from, slice, writerFor, only);
+  } finally {
+    for (const writer of writers) writer.report();
+  }
 }
 
 /** Offset paging: page 1 learns the total; the rest are fetched in parallel, permits permitting. */
-async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<WalkEnd> {
+async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, writerFor: (rc: RunContext) => PageWriter, only?: number): Promise<WalkEnd> {
   const { pass } = from;
   let progressed = false;
   if (rc.run.pagesTotal == null) {
@@ -278,12 +394,13 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
     const run = await getRun(ctx, rc.run.id);
     if (!run || run.status !== "running" || run.pass !== pass) return { end: "stop" };
     rc = { ...rc, run };
-    const committed = await commitPage(ctx, rc, pass, { page: 1, records: first.records }, slice.stats);
+    const committed = await writerFor(rc).write(pass, { page: 1, records: first.records });
     if (committed.completesPass) return { end: "pass_complete" };
     if (!committed.isNew || !committed.current) return { end: "stop" };
     progressed = true;
   }
   const total = rc.run.pagesTotal!;
+  const writer = writerFor(rc);
   const done = new Set((await committedPages(ctx, rc.run.id, pass, only ?? from.page)).map((r) => r.page));
   const todo: number[] = [];
   if (only !== undefined) {
@@ -308,7 +425,7 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
       }
       try {
         const result = await fetchOffsetPage(ctx, rc, page, slice.stats);
-        const committed = await commitPage(ctx, rc, pass, { page, records: result.records }, slice.stats);
+        const committed = await writer.write(pass, { page, records: result.records });
         if (committed.isNew && committed.current) progressed = true;
         noteCommitted(state, committed);
       } catch (error) {
@@ -335,7 +452,7 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
  * with the cursor that page stored), fetches each page as soon as the one before names it,
  * and writes pages while the next is fetched.
  */
-async function walkChain(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice): Promise<WalkEnd> {
+async function walkChain(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, writer: PageWriter): Promise<WalkEnd> {
   const { pass } = from;
   const stored = new Map((await committedPages(ctx, rc.run.id, pass, from.page)).map((r) => [r.page, r.nextCursor]));
   let page = from.page;
@@ -351,7 +468,7 @@ async function walkChain(ctx: EngineContext, rc: RunContext, from: WalkFrom, sli
   if (slice.inWindowQueue) slice.limit(Math.max(1, ctx.config.pullStartPages));
 
   // Writes run behind the fetches; a few at most, so a slow platform slows the walk instead of piling up pages.
-  const MAX_WRITES = 3;
+  const MAX_WRITES = 4;
   const writes = new Set<Promise<void>>();
   const cursors = new Map<number, string | null>([[page, cursor]]);
   const state: WalkState = { stop: false, completes: false, failure: null };
@@ -367,7 +484,7 @@ async function walkChain(ctx: EngineContext, rc: RunContext, from: WalkFrom, sli
       break;
     }
     const at = page;
-    const write = commitPage(ctx, rc, pass, { page: at, records: result.records, next: result.next, total: result.total }, slice.stats).then(
+    const write = writer.write(pass, { page: at, records: result.records, next: result.next, total: result.total }).then(
       (committed) => {
         if (committed.isNew && committed.current) progressed = true;
         noteCommitted(state, committed);
@@ -431,7 +548,7 @@ export const walkMessage = (runId: string, from: WalkFrom): Extract<PullPageMess
 });
 
 /** One line per slice: where its time went (the bench reads these). */
-export function logSlice(rc: RunContext, slice: Slice, end: string) {
+export function logSlice(rc: RunContext, slice: Slice, end: string, otherD1Calls: number) {
   const s = slice.stats;
   log.info("pull slice", {
     tenant_id: rc.run.tenantId,
@@ -441,11 +558,15 @@ export function logSlice(rc: RunContext, slice: Slice, end: string) {
     end,
     ms: Date.now() - slice.startedAt,
     pages: s.pages,
+    ...s.counts,
     fetches: s.fetches,
     permit_wait_ms: s.permitWaitMs,
     vendor_ms: s.vendorMs,
     platform_ms: s.platformMs,
     d1_calls: s.d1Calls,
     d1_ms: s.d1Ms,
+    verify_ms: s.verifyMs,
+    // The slice's own round trips beside its pages': the run row, committed pages, verification, close.
+    d1_other_calls: otherD1Calls,
   });
 }
