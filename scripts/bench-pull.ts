@@ -160,7 +160,7 @@ export function runBreakdown(runId: string, syncAtMs: number, latencyMs: number,
     ["backfill: D1 wait per page (mean)", `${perPage(sum("d1_ms"))} ms`],
     ["backfill: page permit wait (mean per vendor call)", `${(sum("permit_wait_ms") / Math.max(1, fetches)).toFixed(1)} ms (${fetches} vendor calls under permits, ${permits} permits)`],
     ["backfill: vendor call under its permit (mean; budget, token, fetch)", `${(sum("vendor_ms") / Math.max(1, fetches)).toFixed(1)} ms (simulator latency ${latencyMs} ms)`],
-    ["backfill: platform step per page (map, hash, upsert; no permit held)", `${perPage(sum("platform_ms"))} ms (simulator latency ${latencyMs} ms)`],
+    ["backfill: platform step per page (map, hash, platform upsert; no permit held)", `${perPage(sum("platform_ms"))} ms (simulator latency ${latencyMs} ms)`],
     ["backfill: verification read and close (after the last page)", `${sum("verify_ms")} ms`],
   ];
 }

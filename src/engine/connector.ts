@@ -12,6 +12,8 @@ export interface VendorRequest {
   path: string; // relative to the connection's base URL, e.g. "/api/Catalog"
   query?: Array<[string, string]>;
   body?: unknown;
+  /** Headers the vendor wants on its calls (Back Market: Accept-Language, User-Agent). */
+  headers?: Record<string, string>;
 }
 
 /** Sends a request with the connection's current access token (refreshing once on 401). */
@@ -279,6 +281,8 @@ export interface Connector<S = any, C = any> {
   defaultRequestBurst?: number;
   /** Password vendors log in; OAuth vendors refresh (and may return rotated credentials). */
   login(ctx: LoginContext<C>): Promise<LoginResult<C>>;
+  /** The Authorization header for an access token (default `Bearer <token>`; Back Market: `Basic <token>`). */
+  authorization?(accessToken: string): string;
   oauth?: OAuthFlow<C>;
   /** Checks credentials and settings against the vendor; resolves with what it saw. */
   testConnection(http: VendorHttp, settings: S): Promise<Record<string, unknown>>;

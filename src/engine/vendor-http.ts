@@ -68,7 +68,7 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   async function send(req: VendorRequest, token: string): Promise<Response> {
     const url = new URL(conn.row.baseUrl.replace(/\/+$/, "") + req.path);
     for (const [k, v] of req.query ?? []) url.searchParams.append(k, v);
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json", ...req.headers, authorization: conn.connector.authorization?.(token) ?? `Bearer ${token}` };
     if (req.body !== undefined) headers["content-type"] = "application/json";
     return doFetch(url, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
   }

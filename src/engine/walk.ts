@@ -74,7 +74,7 @@ export interface SliceStats {
   fetches: number;
   permitWaitMs: number;
   vendorMs: number;
-  /** Mapping, hashing and the platform upsert (the write step without its D1 reads). */
+  /** Mapping, hashing and the platform upsert (with the platform reads some records need). */
   platformMs: number;
   d1Calls: number;
   d1Ms: number;
@@ -213,12 +213,10 @@ export class PageWriter {
     const { run, conn } = this.rc;
     const existing = await this.reads.add(item.records.map((r) => r.externalId));
     const started = Date.now();
-    const d1Before = this.db.d1.ms;
     const puller = conn.connector.pullers[run.entity];
     // The products a run checks its records against are read after the run started, once for all its pages.
     const { statements, counts } = await upsertPulledRecords(this.db, this.scope, puller, conn.settings, item.records, `${run.id}:${pass}:${item.page}`, Math.min(Date.parse(run.startedAt), Date.now()), existing);
-    // Concurrent pages' D1 time overlaps this; the platform figure is rough under load, exact alone.
-    this.stats.platformMs += Math.max(0, Date.now() - started - (this.db.d1.ms - d1Before));
+    this.stats.platformMs += Date.now() - started;
     return this.commits.add({ pass, item, statements, counts, cursorPaging: isCursorPuller(puller) });
   }
 
