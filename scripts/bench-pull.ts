@@ -49,10 +49,20 @@ export async function prepareAccount(scUrl: string, platformUrl: string, account
 
 /** A tenant and a SellerCloud connection on the hub, and a way to run one sync to its end. */
 export async function hubTenant(hubUrl: string, operator: string, scUrl: string, account: string, platformKey: string, opts: { permits: number; schedules?: Record<string, unknown>; name?: string }) {
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<any>;
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch (err) {
+        // wrangler dev's proxy drops a connection now and then on a busy machine: a read is asked again.
+        if (method !== "GET" || attempt >= 5) throw err;
+        await sleep(200);
+        continue;
+      }
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    }
   };
   const tenant = await call("POST", "/v1/tenants", operator, { name: opts.name ?? "Bench merchant", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
   const { key } = await call("POST", `/v1/tenants/${tenant.id}/keys`, operator, {});
@@ -76,20 +86,12 @@ export async function hubTenant(hubUrl: string, operator: string, scUrl: string,
    * a busy machine); a poll every 2 s is the fallback, and the run is read once at the end.
    */
   async function waitForRun(runId: string, start: number) {
-    for (let failures = 0; ; ) {
+    for (;;) {
       const ended = new Promise<void>((resolve) => {
         runEnded.set(runId, resolve);
         setTimeout(resolve, 2_000);
       });
-      let run: any;
-      try {
-        run = await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key);
-      } catch (err) {
-        // wrangler dev's proxy drops a connection now and then on a busy machine: ask again.
-        if (++failures > 5) throw err;
-        await sleep(200);
-        continue;
-      }
+      const run = await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key);
       if (run.status !== "running") {
         runEnded.delete(runId);
         if (run.status !== "succeeded") throw new Error(`hub run ${run.status}: ${run.error}`);

@@ -9,7 +9,7 @@ import { recordErrorStatements, upsertPulledRecords } from "./records";
 import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
-import { fetchCursorPage, logSlice, Slice, underPermit, walkMessage, walkPass, type RunContext, type SliceStats, type WalkFrom } from "./walk";
+import { fetchCursorPage, logSlice, Slice, underPermit, walkMessage, walkPass, windowJobs, type RunContext, type SliceStats, type WalkFrom } from "./walk";
 
 export { PermitUnavailable, WalkInterrupted } from "./walk";
 
@@ -70,6 +70,11 @@ export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessag
  * re-walk goes on in the same slice while it lasts. What is left is sent on as one message.
  */
 async function walk(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<void> {
+  if (slice.inWindowQueue) return windowJobs.around(() => walkSlice(ctx, rc, from, slice, only));
+  return walkSlice(ctx, rc, from, slice, only);
+}
+
+async function walkSlice(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<void> {
   let end = "stop";
   const d1Before = ctx.d1.calls;
   try {

@@ -80,6 +80,39 @@ export interface SliceStats {
   d1Ms: number;
 }
 
+/**
+ * Window jobs running in this isolate. Window jobs are the latency-bound work (incremental
+ * windows, small tenants' syncs, a backfill's first page); slices of large windows are
+ * throughput work that runs beside them in the same isolate, sharing its CPU and D1. While a
+ * window job runs, a large window's slice keeps one lane going (it always progresses) and
+ * parks the others, so a tenant's backfill does not slow down everyone else's sync.
+ */
+export const windowJobs = new (class {
+  running = 0;
+  private waiters: Array<() => void> = [];
+
+  async around<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      if (--this.running === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  /** Resolves when no window job runs, or when the slice's time is up (so it can hand over). */
+  idle(slice: Slice): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, slice.msLeft));
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+})();
+
 /** What one invocation may still spend on a run. */
 export class Slice {
   readonly startedAt = Date.now();
@@ -112,6 +145,10 @@ export class Slice {
   /** Window jobs (a start, a verification that re-walks) run in the window queue, which must never wait long. */
   get inWindowQueue(): boolean {
     return this.kind === "start" || this.kind === "verify";
+  }
+
+  get msLeft(): number {
+    return this.untilMs - Date.now();
   }
 
   /** Time and pages left to start another page with. */
@@ -413,8 +450,10 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
   if (slice.inWindowQueue && todo.length > ctx.config.pullStartPages) return { end: "continue", from: { pass, page: todo[0], cursor: null } };
 
   const state: WalkState = { stop: false, completes: false, failure: null };
-  const lane = async () => {
+  const lane = async (index: number) => {
     while (!state.stop) {
+      // A large window's slice gives way to window jobs running beside it (all lanes but one wait).
+      if (index > 0 && !slice.inWindowQueue) await windowJobs.idle(slice);
       if (!slice.take()) return;
       const page = todo.shift();
       if (page === undefined) {
@@ -433,7 +472,7 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
   };
   // Half the lanes fetch while the other half write: the vendor stays busy at its permits.
   const lanes = Math.min(todo.length, 2 * rc.conn.settings.max_parallel_pages);
-  await Promise.all(Array.from({ length: lanes }, lane));
+  await Promise.all(Array.from({ length: lanes }, (_, index) => lane(index)));
   if (state.failure) {
     const next = Math.min(state.failure.page, ...todo);
     throw new WalkInterrupted(state.failure.error, rc.run.id, { pass, page: next, cursor: null }, progressed);
@@ -498,7 +537,9 @@ async function walkChain(ctx: EngineContext, rc: RunContext, from: WalkFrom, sli
     page++;
     cursor = result.next;
     cursors.set(page, cursor);
-    if (writes.size >= MAX_WRITES) await Promise.race(writes);
+    // Beside window jobs a large window's chain writes one page at a time.
+    const maxWrites = !slice.inWindowQueue && windowJobs.running > 0 ? 1 : MAX_WRITES;
+    while (writes.size >= maxWrites) await Promise.race(writes);
   }
   await Promise.all(writes);
   if (state.failure) {
