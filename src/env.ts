@@ -55,8 +55,12 @@ const configSchema = z.object({
   recoveryMaxResumes: z.number().int().min(1),
   /** How long one queue invocation walks one run before handing the rest back to the queue. */
   pullSliceSeconds: z.number().positive(),
-  /** Pages one invocation commits for one run at most (D1 allows 1,000 queries per invocation; a page costs about 2). */
-  pullSlicePages: z.number().int().min(1).max(300),
+  /**
+   * Pages one invocation commits for one run at most. D1 allows 1,000 queries per invocation;
+   * a page costs a mappings read and a commit batch of about five statements (shared with the
+   * pages written beside it), so 100 pages stay well inside it.
+   */
+  pullSlicePages: z.number().int().min(1).max(150),
   /** A window job finishes windows of up to this many pages itself; larger ones go on in the page queue. */
   pullStartPages: z.number().int().min(0),
 });
@@ -93,7 +97,7 @@ export function loadConfig(env: Env): Config {
     recoveryQuietSeconds: num(env.RECOVERY_QUIET_SECONDS, 300),
     recoveryMaxResumes: num(env.RECOVERY_MAX_RESUMES, 3),
     pullSliceSeconds: num(env.PULL_SLICE_SECONDS, 10),
-    pullSlicePages: num(env.PULL_SLICE_PAGES, 150),
+    pullSlicePages: num(env.PULL_SLICE_PAGES, 100),
     pullStartPages: num(env.PULL_START_PAGES, 25),
   });
 }
