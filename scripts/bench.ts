@@ -11,7 +11,7 @@
  * Prints one table; the figures go into the README.
  */
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { once } from "node:events";
@@ -23,17 +23,19 @@ import { signPayload } from "../src/services/webhooks";
 import { loadConfig, type Env } from "../src/env";
 import { ensureDevVars } from "./dev-vars";
 import { applyMigrations, startLocalHub, type LocalHub } from "./local-hub";
+import { hubTenant, noisyNeighbour, prepareAccount, runBreakdown, watchPullLog, WEBHOOK_SECRET, type HubTenant } from "./bench-pull";
 
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const PERMITS = Number(process.env.BENCH_PERMITS ?? 8);
-const PORT = Number(process.env.BENCH_PORT ?? 8797);
+/** wrangler dev's port and its inspector's; the simulators take free ports. Away from npm start's 8787–8790. */
+const PORT = Number(process.env.BENCH_PORT ?? 8887);
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8888);
 const PERSIST_TO = ".wrangler/bench-state";
 const CHANGED = Number(process.env.BENCH_CHANGED ?? 100);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 50);
 const ORDER_SPACING_MS = Number(process.env.BENCH_ORDER_SPACING_MS ?? 200);
 const ORDER_WAIT_MS = Number(process.env.BENCH_ORDER_WAIT_MS ?? 120_000);
-const WEBHOOK_SECRET = "whsec_bench_0123456789abcdef";
 const SOS_ITEMS = Number(process.env.BENCH_SOS_ITEMS ?? 20_000);
 /** SOS's list page size (`maxresults` ≤ 200) and its throttle (about 2 requests/s). */
 const SOS_PAGE = 200;
@@ -57,14 +59,20 @@ function importSliceBytes(devVars: Record<string, string>): number {
   return loadConfig(env as unknown as Env).importSliceBytes;
 }
 const IMPORT_SEED_CHUNK = 10_000;
+/** Noisy neighbour: NOISY_SMALL tenants of NOISY_SMALL_PRODUCTS sync alone, then during a NOISY_BIG_PRODUCTS backfill. */
+const NOISY_SMALL = Number(process.env.BENCH_NOISY_SMALL ?? 20);
+const NOISY_SMALL_PRODUCTS = Number(process.env.BENCH_NOISY_SMALL_PRODUCTS ?? 1_000);
+const NOISY_BIG_PRODUCTS = Number(process.env.BENCH_NOISY_BIG_PRODUCTS ?? 100_000);
+/** Sections to run (comma-separated: backfill, inventory, orders, sos, noisy, import); all by default. */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "backfill,inventory,orders,sos,noisy,import").split(",").map((v) => v.trim()));
 
 const json = { "content-type": "application/json" };
+const cpuMsOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
 
-async function prepareAccount(scUrl: string, platformUrl: string, account: string, platformKey: string) {
-  await fetch(`${scUrl}/${account}/__control/config`, { method: "PUT", headers: json, body: JSON.stringify({ latencyMs: LATENCY_MS }) });
-  await post(`${scUrl}/${account}/__control/products/generate`, { count: N, inactiveEvery: 10 });
-  await post(`${platformUrl}/__control/stores/${platformKey}/config`, { latencyMs: LATENCY_MS });
+async function prepareAccounts(scUrl: string, platformUrl: string) {
+  await prepareAccount(scUrl, platformUrl, "bench-hub", "pk_bench_hub", N, LATENCY_MS);
+  await prepareAccount(scUrl, platformUrl, "bench-naive", "pk_bench_naive", N, LATENCY_MS);
 }
 
 async function counts(scUrl: string, platformUrl: string, account: string, platformKey: string) {
@@ -98,65 +106,6 @@ async function naiveBackfill(scUrl: string, platformUrl: string, account: string
   return performance.now() - start;
 }
 
-/** A tenant and a SellerCloud connection on the hub, and a way to run one sync to its end. */
-async function hubTenant(hubUrl: string, operator: string, scUrl: string, account: string, platformKey: string) {
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<any>;
-  };
-  const tenant = await call("POST", "/v1/tenants", operator, { name: "Bench merchant", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
-  const { key } = await call("POST", `/v1/tenants/${tenant.id}/keys`, operator, {});
-  const conn = await call("POST", `/v1/tenants/${tenant.id}/connections`, key, {
-    vendor: "sellercloud",
-    name: "bench",
-    base_url: `${scUrl}/${account}/rest`,
-    credentials: { username: "api@example.com", password: "secret" },
-    // SellerCloud's own budget (10,800/h) would dominate; the bench measures the hub.
-    settings: {
-      max_parallel_pages: PERMITS,
-      requests_per_minute: 60_000,
-      request_burst: 200,
-      schedules: { products: { enabled: false, interval_minutes: 60 }, inventory: { interval_minutes: 1 }, customers: { enabled: false, interval_minutes: 60 } },
-    },
-  });
-
-  async function waitForRun(runId: string, start: number) {
-    for (;;) {
-      const run = await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key);
-      if (run.status !== "running") {
-        if (run.status !== "succeeded") throw new Error(`hub run ${run.status}: ${run.error}`);
-        return { ms: performance.now() - start, run };
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  return {
-    tenantId: tenant.id as string,
-    connectionId: conn.id as string,
-    /** The hub's API with the tenant's key. */
-    call: (method: string, path: string, body?: unknown) => call(method, path, key, body),
-    /** "Sync now" for one entity, timed from the request to the run's end. */
-    async sync(entity: string) {
-      const start = performance.now();
-      const started = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, key, { entity });
-      return waitForRun(started.run.id, start);
-    },
-    /** Fires the cron as if it were `atMs` (wrangler dev's scheduled handler) and times the `entity` run it starts. */
-    async cron(atMs: number, entity: string) {
-      const start = performance.now();
-      const before = new Date().toISOString();
-      await fetch(`${hubUrl}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*&time=${atMs}`);
-      for (;;) {
-        const { items } = await call("GET", `/v1/tenants/${tenant.id}/runs?limit=1&entity=${entity}`, key);
-        if (items[0] && items[0].started_at >= before) return waitForRun(items[0].id, start);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
-}
-
 /** Changes the stock of `count` SKUs, stamped two minutes ahead so they fall after the last window. */
 async function changeStock(scUrl: string, account: string, count: number) {
   await post(`${scUrl}/${account}/__control/clock`, { offsetMs: 120_000 });
@@ -166,8 +115,6 @@ async function changeStock(scUrl: string, account: string, count: number) {
     await fetch(`${scUrl}/${account}/__control/inventory/${sku}`, { method: "PUT", headers: json, body: JSON.stringify({ warehouses: { "208": { PhysicalQty: 500 + i, AvailableQty: 400 + i } } }) });
   }
 }
-
-type HubTenant = Awaited<ReturnType<typeof hubTenant>>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const address = { first_name: "Jane", last_name: "Doe", company_name: "Acme Wholesale", line1: "1 Main St", city: "Austin", state: "TX", postal_code: "73301", country: "US", phone: "555-0100" };
@@ -793,11 +740,12 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
 
 async function main() {
   const vars = ensureDevVars();
-  console.log(`bench: ${N} products, ${ORDERS} orders, ${SOS_ITEMS} SOS items, ${IMPORT_ROWS} import rows, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
+  console.log(`bench: sections ${[...SECTIONS].join(", ")}; ${N} products, ${ORDERS} orders, ${SOS_ITEMS} SOS items, ${IMPORT_ROWS} import rows, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
   applyMigrations(PERSIST_TO, true);
   const sandbox = await startSandbox();
   const hub = await startLocalHub({
     port: PORT,
+    inspectorPort: INSPECTOR_PORT,
     persistTo: PERSIST_TO,
     vars: {
       SANDBOX_MODE: "true",
@@ -809,66 +757,99 @@ async function main() {
     },
     onLog: (line) => {
       watchHubLog(line);
+      watchPullLog(line);
       if (process.env.BENCH_LOG) console.log(line);
     },
   });
-  try {
-    await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
-    await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
-
-    const hubTenantApi = await hubTenant(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, "bench-hub", "pk_bench_hub");
-    const hubResult = await hubTenantApi.sync("products");
-    const hubCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
-    const naiveMs = await naiveBackfill(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
-    const naiveCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
-
-    // Inventory: a backfill, then an incremental window in which CHANGED SKUs changed stock.
-    const inventoryBackfill = await hubTenantApi.sync("inventory");
-    await changeStock(sandbox.sellercloudUrl, "bench-hub", CHANGED);
-    const scBefore = await scStats(sandbox.sellercloudUrl, "bench-hub");
-    const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000, "inventory");
-    const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
-    const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
-    const loginsDuring = scAfter.logins - scBefore.logins;
-    const workerdPeakMiB = hub.peakMemoryMiB();
-
-    // Order pushes on the same tenant and connection.
-    const orderRows = ORDERS > 0 ? await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub") : [];
-
-    // SOS Inventory: a full inventory pull at SOS's pace, on a tenant of its own.
-    const sosRows = SOS_ITEMS > 0 ? await sosInventoryPull(hub.url, vars.OPERATOR_TOKEN, sandbox.sosUrl, sandbox.platformUrl) : [];
-
-    // File drop: a generated INVENTORY file, uploaded and imported, on a tenant of its own.
-    const importRows = IMPORT_ROWS > 0 ? await fileDropImport(hub.url, vars.OPERATOR_TOKEN, sandbox.platformUrl, hub, importSliceBytes(vars)) : [];
-
-    const pages = Math.ceil(N / PAGE_SIZE);
-    const floorMs = (pages * LATENCY_MS) / PERMITS;
-    const rows: Array<[string, string]> = [
-      ["products", String(N)],
-      ["pages (50 each)", String(pages)],
-      ["hub wall time", `${(hubResult.ms / 1000).toFixed(2)} s`],
-      ["naive serial client", `${(naiveMs / 1000).toFixed(2)} s`],
-      ["speed-up (naive ÷ hub)", `${(naiveMs / hubResult.ms).toFixed(2)}×`],
-      [`floor (pages × ${LATENCY_MS} ms ÷ ${PERMITS} permits)`, `${(floorMs / 1000).toFixed(2)} s`],
-      ["hub ÷ floor", `${(hubResult.ms / floorMs).toFixed(2)}×`],
-      ["hub throughput", `${Math.round(N / (hubResult.ms / 1000))} products/s`],
-      ["SellerCloud calls (hub)", `${hubCounts.catalog} Catalog + ${hubCounts.logins} login (expected ${pages} + 1 verification + 1 login)`],
-      ["platform calls (hub / naive)", `${hubCounts.platformCalls} / ${naiveCounts.platformCalls}`],
-      ["products on the platform (hub / naive)", `${hubCounts.products} / ${naiveCounts.products}`],
-      ["run passes", String(hubResult.run.pass)],
-      ["inventory backfill (hub)", `${(inventoryBackfill.ms / 1000).toFixed(2)} s for ${inventoryBackfill.run.counts.seen} SKUs`],
-      ["incremental inventory: changed SKUs", String(CHANGED)],
-      ["incremental inventory: records pulled / written", `${incremental.run.counts.seen} / ${incremental.run.counts.created + incremental.run.counts.updated}`],
-      ["incremental inventory: SellerCloud calls", `${inventoryCalls} Inventory + ${loginsDuring} login (${(inventoryCalls / CHANGED).toFixed(2)} calls per changed SKU)`],
-      ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
-      ["workerd peak memory (VmHWM)", `${workerdPeakMiB} MiB`],
-      ...orderRows,
-      ...sosRows,
-      ...importRows,
-    ];
+  const rows: Array<[string, string]> = [];
+  const print = () => {
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`\n| ${"measure".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |`);
     for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
+  };
+  try {
+    // The backfill's tenant also serves the inventory and order sections.
+    if (SECTIONS.has("backfill") || SECTIONS.has("inventory") || SECTIONS.has("orders")) {
+      await prepareAccounts(sandbox.sellercloudUrl, sandbox.platformUrl);
+      const hubTenantApi = await hubTenant(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, "bench-hub", "pk_bench_hub", {
+        permits: PERMITS,
+        schedules: { products: { enabled: false, interval_minutes: 60 }, inventory: { interval_minutes: 1 }, customers: { enabled: false, interval_minutes: 60 } },
+      });
+      const cpuBefore = { ...hub.cpuMs(), bench: process.cpuUsage() };
+      const hubResult = await hubTenantApi.sync("products");
+      const cpuAfter = hub.cpuMs();
+      const cpu = { workerd: cpuAfter.workerd - cpuBefore.workerd, wrangler: cpuAfter.wrangler - cpuBefore.wrangler, bench: cpuMsOf(process.cpuUsage(cpuBefore.bench)) };
+      const hubCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
+      const naiveMs = await naiveBackfill(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
+      const naiveCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
+      const pages = Math.ceil(N / PAGE_SIZE);
+      const floorMs = (pages * LATENCY_MS) / PERMITS;
+      rows.push(
+        ["products", String(N)],
+        ["pages (50 each)", String(pages)],
+        ["hub wall time", `${(hubResult.ms / 1000).toFixed(2)} s`],
+        ["naive serial client", `${(naiveMs / 1000).toFixed(2)} s`],
+        ["speed-up (naive ÷ hub)", `${(naiveMs / hubResult.ms).toFixed(2)}×`],
+        [`floor (pages × ${LATENCY_MS} ms ÷ ${PERMITS} permits)`, `${(floorMs / 1000).toFixed(2)} s`],
+        ["hub ÷ floor", `${(hubResult.ms / floorMs).toFixed(2)}×`],
+        ["hub throughput", `${Math.round(N / (hubResult.ms / 1000))} products/s`],
+        ["SellerCloud calls (hub)", `${hubCounts.catalog} Catalog + ${hubCounts.logins} login (expected ${pages} + 1 verification + 1 login)`],
+        ["platform calls (hub / naive)", `${hubCounts.platformCalls} / ${naiveCounts.platformCalls}`],
+        ["products on the platform (hub / naive)", `${hubCounts.products} / ${naiveCounts.products}`],
+        ["run passes", String(hubResult.run.pass)],
+        ...runBreakdown(hubResult.run.id, hubResult.startedAtMs, LATENCY_MS, PERMITS),
+        ["backfill: CPU per page: workerd (worker, local D1, queues, DOs) / wrangler / simulators (bench process)", `${(cpu.workerd / pages).toFixed(1)} / ${(cpu.wrangler / pages).toFixed(1)} / ${(cpu.bench / pages).toFixed(1)} ms (workerd ${(cpu.workerd / 1000).toFixed(2)} s, ${Math.round((cpu.workerd / hubResult.ms) * 100)}% of a core over the wall time; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`],
+      );
+
+      if (SECTIONS.has("inventory")) {
+        // Inventory: a backfill, then an incremental window in which CHANGED SKUs changed stock.
+        const inventoryBackfill = await hubTenantApi.sync("inventory");
+        await changeStock(sandbox.sellercloudUrl, "bench-hub", CHANGED);
+        const scBefore = await scStats(sandbox.sellercloudUrl, "bench-hub");
+        const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000, "inventory");
+        const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
+        const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
+        const loginsDuring = scAfter.logins - scBefore.logins;
+        rows.push(
+          ["inventory backfill (hub)", `${(inventoryBackfill.ms / 1000).toFixed(2)} s for ${inventoryBackfill.run.counts.seen} SKUs`],
+          ["incremental inventory: changed SKUs", String(CHANGED)],
+          ["incremental inventory: records pulled / written", `${incremental.run.counts.seen} / ${incremental.run.counts.created + incremental.run.counts.updated}`],
+          ["incremental inventory: SellerCloud calls", `${inventoryCalls} Inventory + ${loginsDuring} login (${(inventoryCalls / CHANGED).toFixed(2)} calls per changed SKU)`],
+          ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
+        );
+      }
+      rows.push(["workerd peak memory (VmHWM)", `${hub.peakMemoryMiB()} MiB`]);
+
+      // Order pushes on the same tenant and connection.
+      if (SECTIONS.has("orders") && ORDERS > 0) rows.push(...(await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub")));
+    }
+
+    // SOS Inventory: a full inventory pull at SOS's pace, on a tenant of its own.
+    if (SECTIONS.has("sos") && SOS_ITEMS > 0) rows.push(...(await sosInventoryPull(hub.url, vars.OPERATOR_TOKEN, sandbox.sosUrl, sandbox.platformUrl)));
+
+    // Noisy neighbour: small tenants syncing alone, then during a large backfill.
+    if (SECTIONS.has("noisy") && NOISY_SMALL > 0) {
+      rows.push(
+        ...(await noisyNeighbour({
+          hubUrl: hub.url,
+          operator: vars.OPERATOR_TOKEN,
+          scUrl: sandbox.sellercloudUrl,
+          platformUrl: sandbox.platformUrl,
+          small: NOISY_SMALL,
+          smallProducts: NOISY_SMALL_PRODUCTS,
+          bigProducts: NOISY_BIG_PRODUCTS,
+          permits: PERMITS,
+          latencyMs: LATENCY_MS,
+        })),
+      );
+    }
+
+    // File drop: a generated INVENTORY file, uploaded and imported, on a tenant of its own.
+    if (SECTIONS.has("import") && IMPORT_ROWS > 0) rows.push(...(await fileDropImport(hub.url, vars.OPERATOR_TOKEN, sandbox.platformUrl, hub, importSliceBytes(vars))));
+    print();
+  } catch (err) {
+    if (rows.length > 0) print();
+    throw err;
   } finally {
     await hub.stop();
     await sandbox.close();

@@ -9,6 +9,8 @@ export interface LocalHub {
   stop(): Promise<void>;
   /** Peak resident memory (VmHWM) of the workerd processes under this wrangler, in MiB. */
   peakMemoryMiB(): number;
+  /** CPU time (user + system) used so far, in ms: by workerd, and by wrangler's own processes (npx, node). */
+  cpuMs(): { workerd: number; wrangler: number };
 }
 
 export function applyMigrations(persistTo: string, fresh: boolean) {
@@ -69,6 +71,21 @@ export async function startLocalHub(opts: {
       child.kill("SIGTERM");
       for (let i = 0; i < 30 && ours().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       for (const pid of ours()) signal(pid, "SIGKILL");
+    },
+    cpuMs: () => {
+      const tick = 10; // ms per clock tick (USER_HZ 100 on Linux)
+      const used = { workerd: 0, wrangler: 0 };
+      for (const pid of [child.pid!, ...descendants(child.pid!)]) {
+        try {
+          const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+          const ms = (Number(fields[11]) + Number(fields[12])) * tick; // utime, stime
+          if (/^Name:\s*workerd/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) used.workerd += ms;
+          else used.wrangler += ms;
+        } catch {
+          /* exited */
+        }
+      }
+      return used;
     },
     peakMemoryMiB: () => {
       let peakKb = 0;

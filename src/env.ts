@@ -37,6 +37,9 @@ export interface Env {
   /** Outbound export deliveries: first retry delay (doubling, at most an hour) and when to give up. */
   FTP_DELIVERY_RETRY_SECONDS?: string;
   FTP_DELIVERY_GIVE_UP_HOURS?: string;
+  PULL_SLICE_SECONDS?: string;
+  PULL_SLICE_PAGES?: string;
+  PULL_START_PAGES?: string;
 }
 
 const keyringSchema = z.object({
@@ -62,6 +65,16 @@ const configSchema = z.object({
   /** Resumes without progress before such a run or import fails visibly. */
   recoveryMaxResumes: z.number().int().min(1),
   dnsResolverUrl: z.url(),
+  /** How long one queue invocation walks one run before handing the rest back to the queue. */
+  pullSliceSeconds: z.number().positive(),
+  /**
+   * Pages one invocation commits for one run at most. D1 allows 1,000 queries per invocation;
+   * a page costs a mappings read and a commit batch of about five statements (shared with the
+   * pages written beside it), so 100 pages stay well inside it.
+   */
+  pullSlicePages: z.number().int().min(1).max(150),
+  /** A window job finishes windows of up to this many pages itself; larger ones go on in the page queue. */
+  pullStartPages: z.number().int().min(0),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -96,5 +109,8 @@ export function loadConfig(env: Env): Config {
     recoveryQuietSeconds: num(env.RECOVERY_QUIET_SECONDS, 300),
     recoveryMaxResumes: num(env.RECOVERY_MAX_RESUMES, 3),
     dnsResolverUrl: env.DNS_RESOLVER_URL || "https://cloudflare-dns.com/dns-query",
+    pullSliceSeconds: num(env.PULL_SLICE_SECONDS, 10),
+    pullSlicePages: num(env.PULL_SLICE_PAGES, 100),
+    pullStartPages: num(env.PULL_START_PAGES, 25),
   });
 }

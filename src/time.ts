@@ -5,25 +5,41 @@
 
 export function isValidTimeZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    formatterFor(tz);
     return true;
   } catch {
     return false;
   }
 }
 
+/**
+ * One formatter per zone for the isolate's life: building an Intl.DateTimeFormat costs far more
+ * than formatting with it, and every page of a pull formats its window's bounds.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    if (formatters.size > 500) formatters.clear();
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 /** The wall-clock fields of an instant in a zone, as zero-padded strings. */
 export function wallParts(epochMs: number, timeZone: string): Record<"year" | "month" | "day" | "hour" | "minute" | "second", string> {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(new Date(epochMs));
+  const parts = formatterFor(timeZone).formatToParts(new Date(epochMs));
   return Object.fromEntries(parts.map((p) => [p.type, p.value])) as Record<"year" | "month" | "day" | "hour" | "minute" | "second", string>;
 }
 

@@ -18,8 +18,15 @@ import { addSellerCloudConnection, api, createTenant, OPERATOR, platformStore, r
 
 const swallowed: unknown[] = [];
 const lostQueue = { send: async (body: unknown) => void swallowed.push(body), sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)) };
-/** The engine, with every queue it sends to dropping the message. */
-const lossy = (): EngineContext => engineContext({ ...testEnv, PULL_WINDOW: lostQueue, PULL_PAGE: lostQueue, IMPORT: lostQueue } as unknown as Env);
+/**
+ * The engine, with every queue it sends to dropping the message. Its window jobs keep only
+ * page 1 to themselves (PULL_START_PAGES 0), so a window of several pages commits page 1 and
+ * loses the walk of the rest.
+ */
+const lossy = (startPages = 0): EngineContext => {
+  const ctx = engineContext({ ...testEnv, PULL_WINDOW: lostQueue, PULL_PAGE: lostQueue, IMPORT: lostQueue } as unknown as Env);
+  return { ...ctx, config: { ...ctx.config, pullStartPages: startPages } };
+};
 
 /** What a few minutes without news look like to the sweep. */
 async function quietFor(table: "runs" | "imports", id: string, minutes = 10) {
@@ -69,7 +76,10 @@ describe("recovery of runs whose messages were lost", () => {
 
   it("a run whose window job was lost starts its window again; one whose verification was lost closes", async () => {
     const lostStart = await runWithLostMessages(120, []);
-    const lostVerify = await runWithLostMessages(80, [1, 2]); // both pages in, the verify message lost
+    // The window job commits both pages, then its verification read fails and its retry is lost.
+    const lostVerify = await runWithLostMessages(80, []);
+    await lostVerify.sc.faults([{ match: "GET /api/Catalog", status: 503, after: 2, times: 1 }]);
+    await expect(handleWindowStart(lossy(2), lostVerify.runId)).rejects.toThrow(/503/);
     expect(await getRun(lostVerify.tenant, lostVerify.runId)).toMatchObject({ status: "running", pages: { done: 2, total: 2 } });
     await quietFor("runs", lostStart.runId);
     await quietFor("runs", lostVerify.runId);

@@ -19,14 +19,31 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Stable JSON (sorted keys) so equal records hash equally whatever their key order. */
+/**
+ * Stable JSON (sorted keys) so equal records hash equally whatever their key order. Every
+ * record of every pulled page goes through here (and its hash is stored), so it builds the
+ * string in one pass; the output must never change, or every stored hash would miss.
+ */
 export function stableJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      // As Array.join writes them: undefined (and what JSON cannot write) as nothing.
+      out += stableJson(value[i]) ?? "";
+    }
+    return out + "]";
+  }
+  const record = value as Record<string, unknown>;
+  // Default sort compares UTF-16 code units, as `a < b` does.
+  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) out += ",";
+    out += `${JSON.stringify(keys[i])}:${stableJson(record[keys[i]])}`;
+  }
+  return out + "}";
 }
 
 export function randomToken(bytes = 24): string {
@@ -34,6 +51,10 @@ export function randomToken(bytes = 24): string {
   return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let out = "";
+  for (const b of bytes) out += HEX[b];
+  return out;
 }

@@ -91,6 +91,10 @@ export const runPages = sqliteTable(
     page: integer("page").notNull(),
     records: integer("records").notNull(),
     committedAt: text("committed_at").notNull(),
+    /** Cursor paging: the cursor of the page after this one (null at the chain's end, and for offset paging). */
+    nextCursor: text("next_cursor"),
+    /** Records of the page created or updated on the platform. */
+    written: integer("written").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.runId, t.pass, t.page] })],
 );

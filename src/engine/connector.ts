@@ -12,6 +12,8 @@ export interface VendorRequest {
   path: string; // relative to the connection's base URL, e.g. "/api/Catalog"
   query?: Array<[string, string]>;
   body?: unknown;
+  /** Headers the vendor wants on its calls (Back Market: Accept-Language, User-Agent). */
+  headers?: Record<string, string>;
 }
 
 /** Sends a request with the connection's current access token (refreshing once on 401). */
@@ -91,7 +93,8 @@ export interface ProductIndex {
   bySku(sku: string): { systemId: string; referenceId: string | null } | null;
 }
 
-export interface EntityPuller<S> {
+/** What every puller has, however its vendor pages a window. */
+interface PullerBase<S> {
   platformEntity: PlatformEntity;
   defaultIntervalMinutes: number;
   /** Pulls that are off until a connection turns them on (SOS product pull). */
@@ -102,9 +105,6 @@ export interface EntityPuller<S> {
    * failed records are replayed whenever one of their runs succeeds.
    */
   dependsOn?: string[];
-  fetchPage(http: VendorHttp, settings: S, window: Window, page: number): Promise<PageResult>;
-  /** The window's current total, as cheaply as the vendor allows (verification reads only this). */
-  fetchTotal(http: VendorHttp, settings: S, window: Window): Promise<number>;
   fetchOne(http: VendorHttp, settings: S, externalId: string): Promise<PulledRecord | null>;
   /** Pure: a vendor row to a platform record (without system_id / reference_id). */
   map(raw: unknown, settings: S, lookups: PullLookups): MapResult<Record<string, unknown>>;
@@ -126,6 +126,54 @@ export interface EntityPuller<S> {
    */
   shippedAt?(raw: unknown, settings: S): string | null;
 }
+
+/**
+ * Offset paging with a total (SellerCloud, SOS, eBay): page N of a window can be asked for
+ * directly, so the engine fetches pages in parallel. Rows leaving the window while it is
+ * read shift the rest up a page, so every pass ends with a verification read of the total.
+ */
+export interface OffsetPuller<S> extends PullerBase<S> {
+  paging?: "offset";
+  fetchPage(http: VendorHttp, settings: S, window: Window, page: number): Promise<PageResult>;
+  /** The window's current total, as cheaply as the vendor allows (verification reads only this). */
+  fetchTotal(http: VendorHttp, settings: S, window: Window): Promise<number>;
+}
+
+/**
+ * Cursor paging (a `next` link or token, usually no total): each page names the next, so a
+ * window's pages form one chain the engine walks in order. The puller declares which kind of
+ * cursor its vendor hands out, because that decides whether rows can be skipped:
+ *
+ * - `keyset`: the cursor is a position in an order the vendor keeps stable (an id, or
+ *   (updated_at, id), after which the next page starts). An edited row leaves the window or
+ *   keeps its place; no other row moves, so an unedited row cannot be skipped. The chain's
+ *   end closes the window, with no verification read.
+ * - `positional`: the cursor is a page number or offset in disguise (Back Market's absolute
+ *   `next` link carries `page=N`). A row leaving the window moves every later row up, so an
+ *   unedited row can be skipped, exactly as with offset paging. The engine verifies the pass
+ *   with the vendor's count (the same count again, and at least that many rows read) or, when
+ *   the vendor gives none, by walking the window again until a walk reads as many rows as the
+ *   one before and writes none of them.
+ */
+export interface CursorPuller<S> extends PullerBase<S> {
+  paging: "keyset" | "positional";
+  /** `cursor` is null for the window's first page, else the `next` of the page before. */
+  fetchPage(http: VendorHttp, settings: S, window: Window, cursor: string | null): Promise<CursorPageResult>;
+  /** Positional cursors: the window's current count, or null when the vendor gives none. */
+  fetchTotal?(http: VendorHttp, settings: S, window: Window): Promise<number | null>;
+}
+
+export interface CursorPageResult {
+  records: PulledRecord[];
+  /** The cursor of the next page; null on the window's last page. */
+  next: string | null;
+  /** The vendor's count of the whole window, when it gives one (positional cursors are verified with it). */
+  total?: number | null;
+}
+
+export type EntityPuller<S> = OffsetPuller<S> | CursorPuller<S>;
+
+export const isCursorPuller = <S>(puller: EntityPuller<S>): puller is CursorPuller<S> => puller.paging === "keyset" || puller.paging === "positional";
 
 /** Read-only facts the engine hands to `map` (empty unless the puller asks for them). */
 export interface PullLookups {
@@ -254,6 +302,8 @@ export interface Connector<S = any, C = any> {
   defaultRequestBurst?: number;
   /** Password vendors log in; OAuth vendors refresh (and may return rotated credentials). */
   login(ctx: LoginContext<C>): Promise<LoginResult<C>>;
+  /** The Authorization header for an access token (default `Bearer <token>`; Back Market: `Basic <token>`). */
+  authorization?(accessToken: string): string;
   oauth?: OAuthFlow<C>;
   /** Checks credentials and settings against the vendor; resolves with what it saw. */
   testConnection(http: VendorHttp, settings: S): Promise<Record<string, unknown>>;

@@ -1,6 +1,7 @@
 /** Queue message bodies: ids and positions only, never page payloads (128 KB limit). */
 
 export type PullWindowMessage =
+  /** Walk the run's current pass from its first page not committed (a new run: page 1). */
   | { kind: "start"; runId: string }
   /** Every page of `pass` is committed: re-check the total, then close or re-walk. */
   | { kind: "verify"; runId: string; pass: number }
@@ -8,6 +9,14 @@ export type PullWindowMessage =
   | { kind: "link"; runId: string };
 
 export type PullPageMessage =
+  /**
+   * Go on walking a pass from `page`: a window too large for its window job, a walk that
+   * spent its slice, or a resume. `cursor` (cursor paging) is the one `page` is fetched with:
+   * null for page 1, else the `next` the page before gave. A walker whose page is already
+   * committed goes on from the chain's last committed page.
+   */
+  | { kind: "walk"; runId: string; pass: number; page: number; cursor?: string | null }
+  /** One page of an offset pass (messages of earlier versions, still honoured). */
   | { kind: "page"; runId: string; pass: number; page: number }
   /**
    * Re-pull one record by its external id (replay of a pull record error). `replayedAt`: when

@@ -1,42 +1,21 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { runPages, runs, type Run } from "../db/schema";
 import { log } from "../log";
-import type { PageResult, VendorHttp, Window } from "./connector";
+import { isCursorPuller, type CursorPuller, type EntityPuller, type OffsetPuller, type VendorHttp, type Window } from "./connector";
 import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
-import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
+import { recordErrorStatements, upsertPulledRecords } from "./records";
 import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
-import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
 import { own } from "../own";
+import { fetchCursorPage, logSlice, Slice, underPermit, walkMessage, walkPass, windowJobs, type RunContext, type SliceStats, type WalkFrom } from "./walk";
+
+export { PermitUnavailable, WalkInterrupted } from "./walk";
 
 /** Re-walks of one window before the run gives up (and the next run retries it). */
 const MAX_PASSES = 5;
-
-/** The tenant DO had no free page permit in time; the message waits in the queue. */
-export class PermitUnavailable extends Error {
-  constructor() {
-    super("no free page permit for this connection");
-  }
-}
-
-async function withPermit<T>(ctx: EngineContext, conn: LoadedConnection, fn: () => Promise<T>): Promise<T> {
-  const stub = tenantStub(ctx.env, conn.row.tenantId);
-  const permit = await stub.acquirePermit(conn.row.id, conn.settings.max_parallel_pages);
-  if (!permit) throw new PermitUnavailable();
-  try {
-    return await fn();
-  } finally {
-    await stub.releasePermit(conn.row.id, permit);
-  }
-}
-
-interface RunContext {
-  run: Run;
-  conn: LoadedConnection;
-}
 
 /** Loads the run and its connection, or ends the run when it can no longer go on. */
 async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | null> {
@@ -56,122 +35,157 @@ async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | 
 
 /** One vendor read for a connection: under a page permit, with the authorised HTTP function. */
 export function readVendor<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>): Promise<T> {
-  return withPermit(ctx, conn, () => reportingThrottles(ctx.env, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs))));
+  return underPermit(ctx, conn, read);
 }
 
 const windowOf = (run: Run): Window => ({ from: run.windowFrom, to: run.windowTo! });
 
-function fetchPage(ctx: EngineContext, { run, conn }: RunContext, page: number): Promise<PageResult> {
-  return readVendor(ctx, conn, (http) => conn.connector.pullers[run.entity].fetchPage(http, conn.settings, windowOf(run), page));
-}
-
-const pagesFor = (result: PageResult) => Math.max(1, Math.ceil(result.total / result.pageSize));
-
-/** Window job: fetch page 1, learn the total, commit page 1, fan out pages 2..N. */
+/** Window job: walk the run's current pass from its beginning (small windows end here; larger ones go on in the page queue). */
 export async function handleWindowStart(ctx: EngineContext, runId: string): Promise<void> {
   const rc = await openRun(ctx, runId);
   if (!rc) return;
-  const first = await fetchPage(ctx, rc, 1);
-  // A redelivered start keeps the total it saw first; verification catches any change.
-  await ctx.db
-    .update(runs)
-    .set({ total: first.total, pagesTotal: pagesFor(first) })
-    .where(and(eq(runs.id, runId), eq(runs.pass, 1), sql`${runs.pagesTotal} IS NULL`));
-  const run = (await getRun(ctx, runId))!;
-  await commitPage(ctx, { run, conn: rc.conn }, 1, 1, first);
-  await enqueuePages(ctx, runId, 1, run.pagesTotal!);
+  await walk(ctx, rc, { pass: rc.run.pass, page: 1, cursor: null }, Slice.for(ctx, "start"));
 }
 
-async function enqueuePages(ctx: EngineContext, runId: string, pass: number, pagesTotal: number) {
-  const messages: Array<{ body: PullPageMessage }> = [];
-  for (let page = 2; page <= pagesTotal; page++) messages.push({ body: { kind: "page", runId, pass, page } });
-  for (const part of chunk(messages, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
+/** A walk continues: a slice of a large window, a resumed one. */
+export async function handleWalk(ctx: EngineContext, msg: Extract<PullPageMessage, { kind: "walk" }>): Promise<void> {
+  const rc = await openRun(ctx, msg.runId);
+  // A walk of an earlier pass is covered by the re-walk that replaced it.
+  if (!rc || rc.run.pass !== msg.pass) return;
+  await walk(ctx, rc, { pass: msg.pass, page: msg.page, cursor: msg.cursor ?? null }, Slice.for(ctx, "walk"));
 }
 
+/** One page of an offset pass (messages sent by earlier versions); a cursor run walks its chain instead. */
 export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessage, { kind: "page" }>): Promise<void> {
   const rc = await openRun(ctx, msg.runId);
-  // A page of an earlier pass is covered by the re-walk that replaced it.
   if (!rc || rc.run.pass !== msg.pass) return;
-  const result = await fetchPage(ctx, rc, msg.page);
-  await commitPage(ctx, rc, msg.pass, msg.page, result);
-}
-
-/**
- * Commits one page: records, record errors, the page row and the run's counters in one
- * D1 batch. Counters move only when the page row is new, so a redelivered page changes
- * nothing. The page that completes the pass asks for verification.
- */
-async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: number, page: number, result: PageResult): Promise<void> {
-  const puller = conn.connector.pullers[run.entity];
-  const scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
-  // The products a run checks its records against are read after the run started, once for all its pages.
-  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`, Math.min(Date.parse(run.startedAt), Date.now()));
-  const now = new Date().toISOString();
-  const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${run.id} AND pass = ${pass} AND page = ${page})`;
-  const batchResult = await ctx.db.batch([
-    ctx.db
-      .update(runs)
-      .set({
-        recordsSeen: sql`${runs.recordsSeen} + ${counts.seen}`,
-        created: sql`${runs.created} + ${counts.created}`,
-        updated: sql`${runs.updated} + ${counts.updated}`,
-        unchanged: sql`${runs.unchanged} + ${counts.unchanged}`,
-        failed: sql`${runs.failed} + ${counts.failed}`,
-        skipped: sql`${runs.skipped} + ${counts.skipped}`,
-        // A new page is progress: the recovery sweep leaves the run alone and its resumes start over.
-        heartbeatAt: now,
-        resumes: 0,
-      })
-      .where(and(eq(runs.id, run.id), pageIsNew)),
-    ctx.db.insert(runPages).values({ runId: run.id, pass, page, records: result.records.length, committedAt: now }).onConflictDoNothing(),
-    ...statements,
-    ctx.db
-      .update(runs)
-      .set({ pagesDone: sql`(SELECT count(*) FROM run_pages WHERE run_id = ${run.id} AND pass = ${runs.pass})` })
-      .where(eq(runs.id, run.id))
-      .returning({ pass: runs.pass, pagesDone: runs.pagesDone, pagesTotal: runs.pagesTotal, status: runs.status }),
-  ]);
-  const after = (batchResult[batchResult.length - 1] as Array<{ pass: number; pagesDone: number; pagesTotal: number | null; status: string }>)[0];
-  log.info("page committed", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, pass, page, ...counts });
-  if (!after || after.status !== "running" || after.pass !== pass || after.pagesTotal == null || after.pagesDone < after.pagesTotal) return;
-  // A window read in one request is a consistent snapshot: nothing can have shifted.
-  if (after.pagesTotal === 1) {
-    await closeAndReplayDependents(ctx, { run: { ...run, pass }, conn });
+  if (isCursorPuller(rc.conn.connector.pullers[rc.run.entity])) {
+    await walk(ctx, rc, { pass: msg.pass, page: 1, cursor: null }, Slice.for(ctx, "walk"));
     return;
   }
-  // Any page that sees the pass complete asks for verification; duplicates are harmless.
-  await ctx.env.PULL_WINDOW.send({ kind: "verify", runId: run.id, pass });
+  await walk(ctx, rc, { pass: msg.pass, page: msg.page, cursor: null }, Slice.for(ctx, "page"), msg.page);
 }
 
 /**
- * All pages of a pass are committed. Offset paging over a set that changed can skip rows
- * that were not edited (a row leaving the window shifts the rest up a page), so re-read the
- * total: unchanged → the window is complete, move the cursor; changed → walk it again
- * (unchanged records are skipped by their hash, so a re-walk writes only what is new).
+ * Walks within one slice; a pass it completes is verified at once (no queue hop), and a
+ * re-walk goes on in the same slice while it lasts. What is left is sent on as one message.
  */
+async function walk(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<void> {
+  if (slice.inWindowQueue) return windowJobs.around(() => walkSlice(ctx, rc, from, slice, only));
+  return walkSlice(ctx, rc, from, slice, only);
+}
+
+async function walkSlice(ctx: EngineContext, rc: RunContext, from: WalkFrom, slice: Slice, only?: number): Promise<void> {
+  let end = "stop";
+  const d1Before = ctx.d1.calls;
+  try {
+    for (;;) {
+      const result = await walkPass(ctx, rc, from, slice, only);
+      if (result.end === "continue") {
+        await ctx.env.PULL_PAGE.send(walkMessage(rc.run.id, result.from));
+        end = `continue at page ${result.from.page}`;
+        return;
+      }
+      if (result.end === "stop") return;
+      const verifying = Date.now();
+      const rewalk = await finishPass(ctx, rc, from.pass, slice.stats);
+      slice.stats.verifyMs += Date.now() - verifying;
+      if (!rewalk) {
+        end = "pass complete";
+        return;
+      }
+      rc = { ...rc, run: rewalk };
+      from = { pass: rewalk.pass, page: 1, cursor: null };
+      only = undefined;
+      if (!slice.hasBudget) {
+        await ctx.env.PULL_PAGE.send(walkMessage(rc.run.id, from));
+        end = "re-walk sent on";
+        return;
+      }
+    }
+  } finally {
+    logSlice(rc, slice, end, ctx.d1.calls - d1Before);
+  }
+}
+
+/** Every page of a pass is committed (the recovery sweep found it so): verify, then close or walk again. */
 export async function handleVerify(ctx: EngineContext, runId: string, pass: number): Promise<void> {
   const rc = await openRun(ctx, runId);
   if (!rc || rc.run.pass !== pass) return;
-  const { conn, run } = rc;
-  const total = await readVendor(ctx, conn, (http) => conn.connector.pullers[run.entity].fetchTotal(http, conn.settings, windowOf(run)));
-  if (total === run.total) {
-    await closeAndReplayDependents(ctx, rc);
-    return;
+  const slice = Slice.for(ctx, "verify");
+  const rewalk = await finishPass(ctx, rc, pass, slice.stats);
+  if (rewalk) await walk(ctx, { ...rc, run: rewalk }, { pass: rewalk.pass, page: 1, cursor: null }, slice);
+}
+
+/**
+ * All pages of a pass are committed: close the run (cursor := window end) when the pass is
+ * known complete, else start the next pass. Returns the run of the new pass, or null when
+ * there is none (closed, failed, or someone else got there first).
+ */
+async function finishPass(ctx: EngineContext, rc: RunContext, pass: number, stats: SliceStats): Promise<Run | null> {
+  const run = await getRun(ctx, rc.run.id);
+  if (!run || run.status !== "running" || run.pass !== pass) return null;
+  const current = { ...rc, run };
+  // A window read in one request is a consistent snapshot: nothing can have shifted.
+  if (run.pagesTotal === 1 || (await passIsComplete(ctx, current, stats))) {
+    await closeAndReplayDependents(ctx, current);
+    return null;
   }
   if (pass >= MAX_PASSES) {
-    await failRun(ctx, runId, `the window kept changing while it was read (${pass} passes); the cursor stays and the next run reads it again`);
-    return;
+    await failRun(ctx, run.id, `the window kept changing while it was read (${pass} passes); the cursor stays and the next run reads it again`);
+    return null;
   }
-  const first = await fetchPage(ctx, rc, 1);
   const next = await ctx.db
     .update(runs)
-    .set({ pass: pass + 1, total: first.total, pagesTotal: pagesFor(first), pagesDone: 0, heartbeatAt: new Date().toISOString() })
-    .where(and(eq(runs.id, runId), eq(runs.pass, pass), eq(runs.status, "running")))
+    .set({ pass: pass + 1, total: null, pagesTotal: null, pagesDone: 0, heartbeatAt: new Date().toISOString() })
+    .where(and(eq(runs.id, run.id), eq(runs.pass, pass), eq(runs.status, "running")))
     .returning();
-  if (!next[0]) return; // another verifier won
-  log.info("window shifted, re-walking", { tenant_id: rc.run.tenantId, connection_id: rc.run.connectionId, run_id: runId, pass: pass + 1, total_before: run.total, total_now: first.total });
-  await commitPage(ctx, { run: next[0], conn: rc.conn }, pass + 1, 1, first);
-  await enqueuePages(ctx, runId, pass + 1, next[0].pagesTotal!);
+  if (!next[0]) return null; // another verifier won
+  log.info("window shifted, re-walking", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, walk: pass + 1, total_before: run.total });
+  return next[0];
+}
+
+/**
+ * Whether a pass read the whole window. Offset paging over a set that changed can skip rows
+ * that were not edited (a row leaving the window shifts the rest up a page), so the total is
+ * read again: unchanged → complete; changed → walk again (unchanged records are skipped by
+ * their hash, so a re-walk writes only what is new). A keyset cursor cannot skip a row: its
+ * chain's end is the window's end. A positional cursor is an offset in disguise: the vendor's
+ * count must not have moved and the pass must have read at least that many rows; without a
+ * count, the window is walked until a walk reads as many rows as the one before and writes
+ * none of them.
+ */
+async function passIsComplete(ctx: EngineContext, { run, conn }: RunContext, stats: SliceStats): Promise<boolean> {
+  const puller: EntityPuller<unknown> = conn.connector.pullers[run.entity];
+  if (!isCursorPuller(puller)) {
+    const total = await underPermit(ctx, conn, (http) => (puller as OffsetPuller<unknown>).fetchTotal(http, conn.settings, windowOf(run)), stats);
+    return total === run.total;
+  }
+  if (puller.paging === "keyset") return true;
+  const passes = await passSums(ctx, run.id, [run.pass, run.pass - 1]);
+  const read = passes.get(run.pass) ?? { records: 0, written: 0 };
+  if (run.total != null) {
+    const now = await countNow(ctx, { run, conn }, puller, stats);
+    return now === run.total && read.records >= run.total;
+  }
+  const before = passes.get(run.pass - 1);
+  return before !== undefined && read.records === before.records && read.written === 0;
+}
+
+/** A positional cursor's count now: its own read if the puller has one, else page 1 again. */
+async function countNow(ctx: EngineContext, rc: RunContext, puller: CursorPuller<unknown>, stats: SliceStats): Promise<number | null> {
+  const { run, conn } = rc;
+  if (puller.fetchTotal) return underPermit(ctx, conn, (http) => puller.fetchTotal!(http, conn.settings, windowOf(run)), stats);
+  return (await fetchCursorPage(ctx, rc, null, stats)).total ?? null;
+}
+
+async function passSums(ctx: EngineContext, runId: string, passes: number[]) {
+  const rows = await ctx.db
+    .select({ pass: runPages.pass, records: sql<number>`sum(${runPages.records})`, written: sql<number>`sum(${runPages.written})` })
+    .from(runPages)
+    .where(and(eq(runPages.runId, runId), inArray(runPages.pass, passes)))
+    .groupBy(runPages.pass);
+  return new Map(rows.map((r) => [r.pass, { records: Number(r.records), written: Number(r.written) }]));
 }
 
 async function closeAndReplayDependents(ctx: EngineContext, { run, conn }: RunContext): Promise<void> {

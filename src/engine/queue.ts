@@ -1,16 +1,17 @@
 import { PlatformError } from "../platform/client";
 import { log } from "../log";
 import { VendorError } from "./connector";
-import { engineContext, type EngineContext } from "./context";
+import { engineContext, withOwnD1Count, type EngineContext } from "./context";
 import type { ImportMessage, PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
 import { failImport, handleImportSlice } from "../files/import";
-import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, PermitUnavailable } from "./pull";
+import { handlePage, handleRecordReplay, handleVerify, handleWalk, handleWindowStart, PermitUnavailable, WalkInterrupted } from "./pull";
 import { handleLinkRun } from "./link";
 import { failedPushScope, handlePushEvent } from "./push";
 import { commitStatements, recordErrorStatements } from "./records";
 import { noteAlive } from "./recovery";
 import { failRun, getRun, noteRunError } from "./runs";
 import { tenantStub, WaitForSlot } from "./vendor-http";
+import { walkMessage } from "./walk";
 
 type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage | ImportMessage;
 type Lane = "pull-window" | "pull-page" | "push-record" | "import";
@@ -35,8 +36,9 @@ export async function handleQueueBatch(batch: MessageBatch<AnyMessage>, env: imp
     return;
   }
   const ctx = engineContext(env);
+  // Each message counts its own D1 round trips; lookups stay shared by the batch.
   await Promise.all(
-    batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(ctx, lane.lane, msg))),
+    batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(withOwnD1Count(ctx), lane.lane, msg))),
   );
 }
 
@@ -48,6 +50,8 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
       return handleVerify(ctx, body.runId, body.pass);
     case "link":
       return handleLinkRun(ctx, body.runId);
+    case "walk":
+      return handleWalk(ctx, body);
     case "page":
       return handlePage(ctx, body);
     case "record":
@@ -83,13 +87,17 @@ async function handleLive(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
  * it never spends one of the message's retries; real failures retry with backoff and end
  * in the dead-letter queue.
  */
-async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage>, err: unknown): Promise<void> {
+async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage>, failure: unknown): Promise<void> {
   const body = msg.body;
   const runId = runIdOf(body);
+  // A walk that stopped on a page goes on from its first page not committed, not from where it began.
+  const walk = failure instanceof WalkInterrupted ? failure : null;
+  const err = walk ? walk.cause : failure;
   const reason = err instanceof Error ? err.message : String(err);
   const waitSeconds = await waitFor(ctx, body, err);
   if (waitSeconds != null) {
-    await producerFor(ctx, lane).send(body, { delaySeconds: waitSeconds });
+    if (walk) await ctx.env.PULL_PAGE.send(walkMessage(walk.runId, walk.resumeAt), { delaySeconds: waitSeconds });
+    else await producerFor(ctx, lane).send(body, { delaySeconds: waitSeconds });
     msg.ack();
     await stillAlive(ctx, body, waitSeconds);
     return;
@@ -99,6 +107,17 @@ async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage
     if (runId) await failRun(ctx, runId, reason);
     else await deadRecord(ctx, body, reason);
     msg.ack();
+    return;
+  }
+  if (walk?.progressed) {
+    // Pages committed before the failure: the walk goes on as a new message with its own retries,
+    // so retries count failures of one page in a row, not every hiccup of a long walk.
+    const delaySeconds = backoffSeconds(1, ctx.config.retryBaseSeconds, ctx.config.retryMaxSeconds);
+    log.warn("walk stopped on a page, going on from it", { lane, run_id: runId, page: walk.resumeAt.page, delay_seconds: delaySeconds, error: reason });
+    if (runId) await noteRunError(ctx, runId, reason).catch(() => {});
+    await ctx.env.PULL_PAGE.send(walkMessage(walk.runId, walk.resumeAt), { delaySeconds });
+    msg.ack();
+    await stillAlive(ctx, body, delaySeconds);
     return;
   }
   const delaySeconds = backoffSeconds(msg.attempts, ctx.config.retryBaseSeconds, ctx.config.retryMaxSeconds);
@@ -146,7 +165,7 @@ async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
       await failImport(ctx, body.importId, "a slice of the file failed after all retries; the file stays in import/, held until it changes or the import is resumed (POST …/imports {path})");
     } else if (runId) {
       const run = await getRun(ctx, runId);
-      const what = body.kind === "page" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : "the window job";
+      const what = body.kind === "page" || body.kind === "walk" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : "the window job";
       await failRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);
     } else {
       await deadRecord(ctx, body, "failed after all retries");

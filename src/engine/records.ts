@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
 import { mappings, recordErrors, shippedOrders } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
@@ -62,10 +63,12 @@ export async function upsertPulledRecords(
   idempotencyScope: string,
   /** The platform products `map` sees were read no earlier than this (ms since epoch). */
   productsLoadedAfter?: number,
+  /** The records' mappings, when the caller read them already (with other pages', in one query). */
+  preloaded?: Mappings,
 ): Promise<UpsertOutcome> {
   const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const failed: FailedRecord[] = [];
-  const existing = await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId));
+  const existing = preloaded ?? (await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId)));
 
   const toPush: PushItem[] = [];
   const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId, productsLoadedAfter) : NO_PRODUCTS };
@@ -133,9 +136,8 @@ export async function upsertPulledRecords(
     }
   }
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
-  for (const ids of chunk(written.map((w) => w.item.externalId), MAX_PARAMS - 10)) {
-    statements.push(resolveErrorsStatement(ctx, scope, "pull", ids, now));
-  }
+  // Errors of records now written are resolved (one statement: the ids go as one JSON parameter).
+  if (written.length > 0) statements.push(resolveErrorsStatement(ctx, scope, "pull", written.map((w) => w.item.externalId), now));
   return { statements, counts };
 }
 
@@ -277,25 +279,39 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parentEntity
   };
 }
 
-function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: string, rows: Array<{ externalId: string; systemId: string; hash: string }>, now: string) {
-  return chunk(rows, Math.floor(MAX_PARAMS / 9)).map((part) =>
-    ctx.db
+/**
+ * The mappings of written records as one statement per thousand rows: the rows travel as one
+ * JSON parameter (D1 binds at most 100 parameters, which would make it a statement per 11
+ * rows), so a page of 50 costs one statement to build and run, not five.
+ */
+function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: string, rows: Array<{ externalId: string; systemId: string; hash: string }>, now: string): BatchItem<"sqlite">[] {
+  return chunk(rows, 1000).map((part) => {
+    const json = JSON.stringify(part.map((w) => ({ e: w.externalId, s: w.systemId, h: w.hash })));
+    // Every column in the table's order; `WHERE true` lets SQLite read the upsert after a SELECT.
+    const rowsOf = sql`SELECT ${scope.tenantId}, ${scope.connectionId}, ${entity}, json_extract(value, '$.e'), json_extract(value, '$.s'), json_extract(value, '$.e'), json_extract(value, '$.h'), ${now}, 'vendor' FROM json_each(${json}) WHERE true`;
+    return ctx.db
       .insert(mappings)
-      .values(part.map((w) => ({ tenantId: scope.tenantId, connectionId: scope.connectionId, entity, externalId: w.externalId, systemId: w.systemId, referenceId: w.externalId, hash: w.hash, updatedAt: now })))
+      .select(rowsOf)
       .onConflictDoUpdate({
         target: [mappings.connectionId, mappings.entity, mappings.externalId],
         set: { systemId: sql`excluded.system_id`, referenceId: sql`excluded.reference_id`, hash: sql`excluded.hash`, updatedAt: sql`excluded.updated_at` },
-      }),
-  );
+      });
+  });
 }
 
-async function loadMappings(ctx: EngineContext, scope: RecordScope, entity: string, externalIds: string[]) {
-  const out = new Map<string, { systemId: string | null; hash: string | null; origin: string }>();
-  for (const ids of chunk(externalIds, MAX_PARAMS - 10)) {
+/** `column IN (ids)` with the ids as one JSON parameter, however many there are. */
+const inJson = (column: SQLiteColumn, ids: string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+
+/** What the hub knows of records by their external id: the platform's system id, the last hash written, who created them. */
+export type Mappings = Map<string, { systemId: string | null; hash: string | null; origin: string }>;
+
+export async function loadMappings(ctx: EngineContext, scope: Pick<RecordScope, "connectionId">, entity: string, externalIds: string[]): Promise<Mappings> {
+  const out: Mappings = new Map();
+  for (const ids of chunk(externalIds, 1000)) {
     const rows = await ctx.db
       .select({ externalId: mappings.externalId, systemId: mappings.systemId, hash: mappings.hash, origin: mappings.origin })
       .from(mappings)
-      .where(and(eq(mappings.connectionId, scope.connectionId), eq(mappings.entity, entity), inArray(mappings.externalId, ids)));
+      .where(and(eq(mappings.connectionId, scope.connectionId), eq(mappings.entity, entity), inJson(mappings.externalId, ids)));
     for (const r of rows) out.set(r.externalId, r);
   }
   return out;
@@ -352,7 +368,7 @@ export function resolveErrorsStatement(ctx: EngineContext, scope: RecordScope, d
         eq(recordErrors.entity, scope.entity),
         eq(recordErrors.direction, direction),
         eq(recordErrors.status, "open"),
-        inArray(recordErrors.externalId, externalIds),
+        inJson(recordErrors.externalId, externalIds),
       ),
     );
 }

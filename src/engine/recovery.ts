@@ -3,9 +3,10 @@ import { imports, runPages, runs, type Import, type Run } from "../db/schema";
 import { failImport, sendNextSlice } from "../files/import";
 import { log } from "../log";
 import type { EngineContext } from "./context";
-import type { PullPageMessage } from "./messages";
-import { chunk } from "./records";
+import { isCursorPuller } from "./connector";
+import { loadConnection } from "./connections";
 import { failRun } from "./runs";
+import { walkMessage, type WalkFrom } from "./walk";
 
 /**
  * Runs and imports whose queue messages were lost. Queues deliver at least once, but a
@@ -17,7 +18,9 @@ import { failRun } from "./runs";
  * cron sweep resumes rows that have been quiet for longer than the recovery time, from what
  * they last committed:
  *   - a pull whose page 1 never committed: the window job again;
- *   - a pull with pages missing in its current pass: exactly those pages;
+ *   - a pull with pages missing in its current pass: a walk from the first missing page,
+ *     which fetches only what is missing (cursor paging: from the chain's last committed
+ *     page, with the cursor that page stored);
  *   - a pull whose pass is complete: its verification (which closes or re-walks it);
  *   - a link run: its one job again;
  *   - an import: the next slice at its committed offset.
@@ -146,24 +149,45 @@ async function sendMissingWork(ctx: EngineContext, run: Run): Promise<string> {
     return "the link job";
   }
   if (run.kind !== "pull") return "nothing (this kind of run finishes in one go)";
-  // Page 1 (which learns the total) never committed: start the window again.
-  if (run.pagesTotal == null) {
+  const committed = await ctx.db
+    .select({ page: runPages.page, nextCursor: runPages.nextCursor })
+    .from(runPages)
+    .where(and(eq(runPages.runId, run.id), eq(runPages.pass, run.pass)))
+    .orderBy(asc(runPages.page));
+  const conn = await loadConnection(ctx.db, run.connectionId);
+  const puller = conn?.connector.pullers[run.entity];
+  // Nothing of the pass committed (for offset paging: its page 1, which learns the total): start it again.
+  if (committed.length === 0 || (run.pagesTotal == null && !(puller && isCursorPuller(puller)))) {
     await ctx.env.PULL_WINDOW.send({ kind: "start", runId: run.id });
     return "the window job";
   }
-  const committed = new Set(
-    (await ctx.db.select({ page: runPages.page }).from(runPages).where(and(eq(runPages.runId, run.id), eq(runPages.pass, run.pass)))).map((p) => p.page),
-  );
-  const missing: number[] = [];
-  for (let page = 1; page <= run.pagesTotal; page++) if (!committed.has(page)) missing.push(page);
-  // Every page of the pass is in: only its verification (close, or re-walk a shifted window) is left.
-  if (missing.length === 0) {
-    await ctx.env.PULL_WINDOW.send({ kind: "verify", runId: run.id, pass: run.pass });
-    return `verification of pass ${run.pass}`;
+  const done = new Map(committed.map((p) => [p.page, p.nextCursor]));
+  let from: WalkFrom;
+  if (puller && isCursorPuller(puller)) {
+    // A chain goes on from its first page not committed, with the cursor the page before it stored.
+    let page = 1;
+    let cursor: string | null = null;
+    while (done.has(page) && done.get(page) !== null) {
+      cursor = done.get(page)!;
+      page++;
+    }
+    if (done.has(page)) return sendVerify(ctx, run);
+    from = { pass: run.pass, page, cursor };
+  } else {
+    let page = 1;
+    while (page <= run.pagesTotal! && done.has(page)) page++;
+    // Every page of the pass is in: only its verification (close, or re-walk a shifted window) is left.
+    if (page > run.pagesTotal!) return sendVerify(ctx, run);
+    from = { pass: run.pass, page, cursor: null };
   }
-  const messages = missing.map((page): { body: PullPageMessage } => ({ body: { kind: "page", runId: run.id, pass: run.pass, page } }));
-  for (const part of chunk(messages, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
-  return `${missing.length} of ${run.pagesTotal} pages of pass ${run.pass}`;
+  // One walk from the first missing page: it fetches only what is missing, as one slice at a time.
+  await ctx.env.PULL_PAGE.send(walkMessage(run.id, from));
+  return `a walk of pass ${run.pass} from page ${from.page}${run.pagesTotal != null ? ` (${committed.length} of ${run.pagesTotal} pages committed)` : ""}`;
+}
+
+async function sendVerify(ctx: EngineContext, run: Run): Promise<string> {
+  await ctx.env.PULL_WINDOW.send({ kind: "verify", runId: run.id, pass: run.pass });
+  return `verification of pass ${run.pass}`;
 }
 
 /** Same as `resumeRun`, for an import: the next slice at its committed offset. */

@@ -83,16 +83,20 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   const limits = { requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst };
 
   /**
-   * Waits for a request slot. After sleeping, the waiter asks again: a throttle reported
-   * meanwhile voids its slot (nothing leaves during a pause), and after the pause it takes
-   * a fresh slot at the connection's pace instead of going with every other waiter at once.
+   * Waits for a request slot, and gets the token with it (one call to the tenant DO). After
+   * sleeping, the waiter asks again: a throttle reported meanwhile voids its slot (nothing
+   * leaves during a pause), and after the pause it takes a fresh slot at the connection's pace
+   * instead of going with every other waiter at once. `stale`: a token the vendor rejected.
    */
-  async function slot(): Promise<void> {
+  async function slotAndToken(stale?: string): Promise<string> {
     const deadline = Date.now() + MAX_INLINE_WAIT_MS;
     let ticket: number | undefined;
     for (;;) {
-      const { wait, ticket: next } = await stub.takeRequest(connectionId, limits, ticket);
-      if (wait <= 0) return;
+      const { wait, ticket: next, token } = await stub.takeRequestWithToken(connectionId, limits, ticket, stale);
+      if (wait <= 0) {
+        if (!token?.ok) throw new VendorError(token?.kind ?? "transient", token?.message ?? "no access token", undefined, token?.resetAt);
+        return token.token;
+      }
       if (Date.now() + wait > deadline) throw new WaitForSlot(Date.now() + wait);
       await new Promise((r) => setTimeout(r, wait));
       ticket = next;
@@ -102,26 +106,18 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   async function send(req: VendorRequest, token: string): Promise<Response> {
     const url = new URL(conn.row.baseUrl.replace(/\/+$/, "") + req.path);
     for (const [k, v] of req.query ?? []) url.searchParams.append(k, v);
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json", ...req.headers, authorization: conn.connector.authorization?.(token) ?? `Bearer ${token}` };
     if (req.body !== undefined) headers["content-type"] = "application/json";
     return doFetch(url, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
   }
 
-  async function token(stale?: string): Promise<string> {
-    const result = await stub.getAccessToken(connectionId, stale);
-    if (!result.ok) throw new VendorError(result.kind, result.message, undefined, result.resetAt);
-    return result.token;
-  }
-
   // The slot comes before the token: a login is a call too, and none leaves during a pause.
   return async (req) => {
-    await slot();
-    const first = await token();
+    const first = await slotAndToken();
     const res = await send(req, first);
     if (res.status !== 401) return res;
     // One refresh per rejected token, shared by every concurrent caller (single-flight in the DO).
-    await slot();
-    return send(req, await token(first));
+    return send(req, await slotAndToken(first));
   };
 }
 

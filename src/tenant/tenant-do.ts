@@ -279,6 +279,17 @@ export class TenantDurableObject extends DurableObject<Env> {
   }
 
   /**
+   * A request slot and, when it is free now, the access token to send with it: one round trip
+   * to this object per vendor call instead of two. The slot still comes first (a login is a
+   * call too, and none leaves during a pause); `stale` is a token the vendor just rejected.
+   */
+  async takeRequestWithToken(connectionId: string, limits: Pick<Limits, "requestsPerMinute" | "burst">, ticket?: number, stale?: string): Promise<RequestSlot & { token?: TokenResult }> {
+    const slot = await this.takeRequest(connectionId, limits, ticket);
+    if (slot.wait > 0) return slot;
+    return { ...slot, token: await this.getAccessToken(connectionId, stale) };
+  }
+
+  /**
    * The vendor said "too many requests until resetAt": every caller waits until then, slots
    * reserved before now are void, and the bucket restarts with one request at the reset —
    * the waiters then go at the connection's pace, not in a burst that is throttled again.
