@@ -12,7 +12,9 @@ export type PullPageMessage =
   /** Re-pull one record by its external id (replay of a pull record error). */
   | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string };
 
-export type PushRecordMessage = {
+export type PushRecordMessage = TaskMessage | PushEventMessage;
+
+export type PushEventMessage = {
   kind: "event";
   tenantId: string;
   eventId: string;
@@ -25,3 +27,9 @@ export type PushRecordMessage = {
 
 /** Read and apply the next slice of one dropped file (its offset is on the import row). */
 export type ImportMessage = { kind: "import"; importId: string };
+
+/**
+ * Work of a feature beside the engine, run by the handler it registered (src/engine/hooks.ts):
+ * a sales channel's quantity push. With `connectionId`, throttles pause that connection.
+ */
+export type TaskMessage = { kind: "task"; task: string; tenantId: string; connectionId?: string; payload?: unknown };

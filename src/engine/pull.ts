@@ -7,6 +7,7 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
 import { LISTINGS, startLinkRun } from "./link";
+import { runAfter, runClosed } from "./hooks";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
 import { tenantStub, vendorHttp } from "./vendor-http";
@@ -103,7 +104,7 @@ export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessag
 async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: number, page: number, result: PageResult): Promise<void> {
   const puller = conn.connector.pullers[run.entity];
   const scope = { tenantId: run.tenantId, connectionId: run.connectionId, entity: run.entity, runId: run.id };
-  const { statements, counts } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`);
+  const { statements, counts, after: afterCommit } = await upsertPulledRecords(ctx, scope, puller, conn.settings, result.records, `${run.id}:${pass}:${page}`);
   const now = new Date().toISOString();
   const pageIsNew = sql`NOT EXISTS (SELECT 1 FROM run_pages WHERE run_id = ${run.id} AND pass = ${pass} AND page = ${page})`;
   const batchResult = await ctx.db.batch([
@@ -128,6 +129,7 @@ async function commitPage(ctx: EngineContext, { run, conn }: RunContext, pass: n
   ]);
   const after = (batchResult[batchResult.length - 1] as Array<{ pass: number; pagesDone: number; pagesTotal: number | null; status: string }>)[0];
   log.info("page committed", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, pass, page, ...counts });
+  await runAfter([afterCommit]);
   if (!after || after.status !== "running" || after.pass !== pass || after.pagesTotal == null || after.pagesDone < after.pagesTotal) return;
   // A window read in one request is a consistent snapshot: nothing can have shifted.
   if (after.pagesTotal === 1) {
@@ -171,6 +173,7 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
 
 async function closeAndReplayDependents(ctx: EngineContext, { run, conn }: RunContext): Promise<void> {
   if (!(await closeRun(ctx, run))) return;
+  await runClosed(ctx, run, conn);
   const dependents = Object.entries(conn.connector.pullers)
     .filter(([, puller]) => puller.dependsOn?.includes(run.entity))
     .map(([entity]) => entity);
@@ -196,6 +199,7 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [missing], now) as [any]);
     return;
   }
-  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`);
+  const { statements, after } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`);
   if (statements.length > 0) await ctx.db.batch(statements as [any, ...any[]]);
+  await runAfter([after]);
 }

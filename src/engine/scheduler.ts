@@ -7,6 +7,7 @@ import { parseSettings, intervalFor } from "./settings";
 import { runRetention } from "./retention";
 import { runDropScheduler } from "../files/pickup";
 import { failStalledRuns, startPullRun } from "./runs";
+import { tick } from "./hooks";
 
 /** A running run with no page committed for this long has lost its messages. */
 const STALLED_RUN_MINUTES = 180;
@@ -57,6 +58,8 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
     log.error("drop scheduler failed", { error: (err as Error).message });
     return 0;
   });
+  // Features beside the engine do their minute's work (availability: recomputes, held increases, listing syncs).
+  await tick(ctx, nowMs);
   log.info("scheduler tick", { started, skipped, stalled, files_picked: picked });
   return { started, skipped, stalled };
 }

@@ -32,6 +32,8 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   const connectionId = conn.row.id;
   const doFetch = timedFetch(timeoutMs);
   const limits = { requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst };
+  const connectionHeaders = conn.connector.requestHeaders?.(conn.settings) ?? {};
+  const authorization = (token: string) => conn.connector.authHeader?.(token) ?? `Bearer ${token}`;
 
   async function send(req: VendorRequest, token: string): Promise<Response> {
     const wait = await stub.takeRequest(connectionId, limits);
@@ -39,7 +41,7 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const url = new URL(conn.row.baseUrl.replace(/\/+$/, "") + req.path);
     for (const [k, v] of req.query ?? []) url.searchParams.append(k, v);
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json", ...connectionHeaders, ...req.headers, authorization: authorization(token) };
     if (req.body !== undefined) headers["content-type"] = "application/json";
     return doFetch(url, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
   }

@@ -63,6 +63,8 @@ export async function createConnection(ctx: EngineContext, tenantId: string, inp
     lastOkAt: null,
     createdAt: now,
     updatedAt: now,
+    credentialsExpireAt: null,
+    expiryWarnedAt: null,
   };
   await ctx.db.insert(connections).values(row);
   return publicConnection(row);

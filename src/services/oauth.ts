@@ -73,7 +73,17 @@ export async function completeAuthorization(ctx: EngineContext, query: { code?: 
   const now = new Date().toISOString();
   await ctx.db
     .update(connections)
-    .set({ secrets: await sealCredentials(ctx.config, state.t, state.c, result.credentials ?? app), status: "active", lastError: null, lastErrorAt: null, lastOkAt: now, updatedAt: now })
+    .set({
+      secrets: await sealCredentials(ctx.config, state.t, state.c, result.credentials ?? app),
+      status: "active",
+      lastError: null,
+      lastErrorAt: null,
+      lastOkAt: now,
+      updatedAt: now,
+      // eBay's refresh token lapses after ~18 months: the connection warns before (docs/channels.md).
+      credentialsExpireAt: result.credentialsExpireAt ? new Date(result.credentialsExpireAt).toISOString() : null,
+      expiryWarnedAt: null,
+    })
     .where(eq(connections.id, state.c));
   await tenantStub(ctx.env, state.t).primeToken(state.c, { accessToken: result.accessToken, expiresAt: result.expiresAt });
   const replayed = await replayWaiting(ctx, state.c, AUTHORISATION, []);
