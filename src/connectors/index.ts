@@ -1,4 +1,6 @@
 import type { Connector } from "../engine/connector";
+import { backmarket } from "./backmarket";
+import { ebay } from "./ebay";
 import { sellercloud } from "./sellercloud";
 import { sos } from "./sos";
 
@@ -6,6 +8,8 @@ import { sos } from "./sos";
 export const connectors: Record<string, Connector> = {
   sellercloud,
   sos,
+  ebay,
+  backmarket,
 };
 
 export const VENDORS = Object.keys(connectors) as [string, ...string[]];

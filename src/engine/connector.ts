@@ -106,9 +106,10 @@ export interface EntityPuller<S> {
   skipPlatformOrigin?: boolean;
   /**
    * Fields the platform is master of for one record (field ownership): a pull keeps the
-   * platform's current values of these instead of overwriting them.
+   * platform's current values of these instead of overwriting them. `raw` is the pulled row
+   * (a channel that stops returning a buyer's address after 90 days keeps the copy made at import).
    */
-  platformOwnedFields?(settings: S, origin: RecordOrigin): string[];
+  platformOwnedFields?(settings: S, origin: RecordOrigin, raw: unknown): string[];
   /**
    * Pure: when a pulled order shipped (ISO UTC), or null. Personal-data retention counts
    * from here — for records that failed to map too, since their errors hold the data.
@@ -134,6 +135,8 @@ export interface PushContext<S> {
   externalIdOf(entities: string[], systemId: string): Promise<string | null>;
   /** Who created a linked pair, or null when the record is not linked yet. */
   originOf(entity: string, systemId: string): Promise<RecordOrigin | null>;
+  /** The platform system_id linked to a vendor id of `entity` (a channel SKU's product), or null. */
+  systemIdOf(entity: string, externalId: string): Promise<string | null>;
   /** Reads a platform record by system_id (null when the platform has none). */
   readPlatform(entity: PlatformEntity, systemId: string): Promise<Record<string, unknown> | null>;
   /**
@@ -343,12 +346,14 @@ export interface ChannelOrder {
     state: OrderLineState;
     /** When the line shipped, if it did (ISO UTC). */
     shippedAt: string | null;
+    /** The channel waits for the seller to accept the line before it can ship (Back Market). */
+    needsAcceptance?: boolean;
   }>;
 }
 
 export interface SalesChannel<S> {
-  /** Listings per quantity call (eBay: up to 25 SKUs, or 1 where multi-SKU calls are refused; Back Market: 1). */
-  quantityBatchSize(settings: S): number;
+  /** Listings per quantity call (eBay: up to 25 SKUs, or 1 once eBay refused a multi-SKU call; Back Market: 1). */
+  quantityBatchSize(ctx: QuantityContext<S>): Promise<number>;
   /** Sets absolute quantities; one result per update. Throws VendorError for a failure of the whole call. */
   pushQuantities(ctx: QuantityContext<S>, batch: QuantityUpdate[]): Promise<QuantityResult[]>;
   /** Pure: the ledger's view of one pulled order row of the connection's `orders` puller. */

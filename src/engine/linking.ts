@@ -96,3 +96,38 @@ export function linkByPriority<S, C>(spec: LinkSpec<S, C>): LinkOutcome {
   }
   return { links, ambiguous, unmatched };
 }
+
+/** Fields a sales channel's listing rows carry (normalised by each channel connector). */
+export const CHANNEL_ROW_FIELDS = ["sku", "upc", "ean", "mpn", "gtin", "isbn"] as const;
+/** Platform product fields a listing can be linked by. */
+export const PRODUCT_LINK_FIELDS = ["sku", "upc", "ean", "mpn", "gtin", "asin"] as const;
+export type ChannelRowField = (typeof CHANNEL_ROW_FIELDS)[number];
+export type ProductLinkField = (typeof PRODUCT_LINK_FIELDS)[number];
+export type ChannelLinkPair = { channel: ChannelRowField; platform: ProductLinkField };
+
+const productField = (p: Record<string, unknown>, field: ProductLinkField) => (field === "sku" ? p.sku : (p.barcodes as Record<string, unknown> | null | undefined)?.[field]);
+
+/**
+ * Sales-channel listings as subjects, platform products as candidates: each listing SKU links to
+ * the one product its first unique rule finds. Several listings may share a product (a variation
+ * listing and a single listing of the same SKU, or one SKU in two channels).
+ */
+export function linkRowsToProducts(products: Array<Record<string, unknown>>, rows: Array<Record<string, unknown>>, priority: ChannelLinkPair[], channelName: string) {
+  const outcome = linkByPriority({
+    subjects: rows,
+    candidates: products,
+    rules: priority.map((pair) => ({ label: `${pair.channel} = ${pair.platform}`, subject: (row: Record<string, unknown>) => row[pair.channel], candidate: (p: Record<string, unknown>) => productField(p, pair.platform) })),
+    subjectId: (row) => String(row.sku ?? ""),
+    subjectSku: (row) => String(row.sku ?? ""),
+    candidateId: (p) => String(p.system_id ?? ""),
+    exclusive: false,
+    candidateName: "platform products",
+    subjectName: `${channelName} listings`,
+    tieHint: "make the value unique on the platform, link the listing by hand, or reorder linking_priority",
+  });
+  return {
+    links: outcome.links.map((l) => ({ systemId: l.candidateId, externalId: l.subjectId, rule: l.rule })),
+    ambiguous: outcome.ambiguous.map((a) => ({ id: a.subjectId, sku: a.sku, reason: a.reason })),
+    unmatched: outcome.unmatched.length,
+  };
+}

@@ -228,6 +228,14 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushEventM
         .get();
       return (row?.origin as RecordOrigin | undefined) ?? null;
     },
+    async systemIdOf(entity, externalId) {
+      const row = await ctx.db
+        .select({ systemId: mappings.systemId })
+        .from(mappings)
+        .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, entity), eq(mappings.externalId, externalId)))
+        .get();
+      return row?.systemId ?? null;
+    },
     readPlatform,
     products: () => productIndex(ctx, conn.row.tenantId),
     async writePlatform(entity, record) {
@@ -274,7 +282,8 @@ function outcomeStatements(ctx: EngineContext, conn: LoadedConnection, entity: s
   return [...statements, ...shipped, ...pushDone(ctx, { conn, entity, systemId, outcome })];
 }
 
-function logRow(ctx: EngineContext, conn: LoadedConnection, msg: Pick<PushEventMessage, "eventId" | "type" | "systemId">, entity: string, outcome: PushOutcome | { action: "failed"; detail: string }, now: string) {
+/** One push log row (a push to a vendor, or a refusal). */
+export function logRow(ctx: EngineContext, conn: LoadedConnection, msg: Pick<PushEventMessage, "eventId" | "type" | "systemId">, entity: string, outcome: PushOutcome | { action: "failed"; detail: string }, now: string) {
   return ctx.db.insert(pushLog).values({
     id: crypto.randomUUID(),
     tenantId: conn.row.tenantId,

@@ -92,7 +92,7 @@ export async function upsertPulledRecords(
       continue;
     }
     const record = { ...mapped.record, reference_id: pulled.externalId, ...(known?.systemId ? { system_id: known.systemId } : {}) };
-    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
+    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children, raw: pulled.raw });
   }
   await keepPlatformOwnedFields(ctx, scope, puller, settings, toPush, existing);
   await resolveLinks(ctx, scope, puller.platformEntity as PlatformEntity, toPush);
@@ -192,7 +192,7 @@ async function keepPlatformOwnedFields(
   for (const item of items) {
     const known = existing.get(item.externalId);
     if (!known?.systemId) continue;
-    const fields = puller.platformOwnedFields(settings, known.origin === "platform" ? "platform" : "vendor");
+    const fields = puller.platformOwnedFields(settings, known.origin === "platform" ? "platform" : "vendor", item.raw);
     if (fields.length === 0) continue;
     const platform = await platformFor(ctx, scope.tenantId);
     const current = (await platform.get(puller.platformEntity, known.systemId)) as Record<string, unknown> | null;
@@ -226,6 +226,7 @@ interface PushItem {
   hash: string;
   record: Record<string, unknown>;
   children?: ChildRecord[];
+  raw?: unknown;
 }
 
 interface Written {
