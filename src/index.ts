@@ -3,6 +3,8 @@ import type { Env } from "./env";
 import { engineContext } from "./engine/context";
 import { handleQueueBatch } from "./engine/queue";
 import { runScheduler } from "./engine/scheduler";
+// Features that observe the engine register here (availability: the reservation ledger and channel quantities).
+import "./availability";
 
 export { TenantDurableObject } from "./tenant/tenant-do";
 

@@ -54,7 +54,7 @@ export interface PushDone {
 type WriteObserver = (ctx: EngineContext, write: PlatformWrite) => Promise<CommitWork | null>;
 type LinkObserver = (ctx: EngineContext, done: LinkRunDone) => Promise<void>;
 type RunObserver = (ctx: EngineContext, run: Run, conn: LoadedConnection) => Promise<void>;
-type PushObserver = (ctx: EngineContext, done: PushDone) => BatchItem<"sqlite">[];
+type PushObserver = (ctx: EngineContext, done: PushDone) => Promise<CommitWork | null>;
 type TickObserver = (ctx: EngineContext, nowMs: number) => Promise<void>;
 export type TaskHandler = (ctx: EngineContext, msg: { tenantId: string; connectionId?: string; payload?: unknown }) => Promise<void>;
 
@@ -117,8 +117,16 @@ export async function runClosed(ctx: EngineContext, run: Run, conn: LoadedConnec
   await runAfter(runs.map((o) => () => o(ctx, run, conn)));
 }
 
-export function pushDone(ctx: EngineContext, done: PushDone): BatchItem<"sqlite">[] {
-  return pushes.flatMap((o) => o(ctx, done));
+export async function pushDone(ctx: EngineContext, done: PushDone): Promise<CommitWork> {
+  const statements: BatchItem<"sqlite">[] = [];
+  const after: Array<() => Promise<void>> = [];
+  for (const o of pushes) {
+    const work = await o(ctx, done);
+    if (!work) continue;
+    statements.push(...work.statements);
+    if (work.after) after.push(work.after);
+  }
+  return { statements, after: after.length ? () => runAfter(after) : undefined };
 }
 
 export async function tick(ctx: EngineContext, nowMs: number): Promise<void> {

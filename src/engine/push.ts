@@ -12,7 +12,7 @@ import { productIndex } from "./products";
 import { exportWanted, writeExport, type ExportEvent } from "../files/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
-import { pushDone } from "./hooks";
+import { pushDone, runAfter } from "./hooks";
 import { tenantStub, vendorHttp } from "./vendor-http";
 
 /**
@@ -142,11 +142,14 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
     return;
   }
   const now = new Date().toISOString();
+  const observed = await pushDone(ctx, { conn, entity: pusher.entity, systemId: msg.systemId, outcome });
   await commitStatements(ctx, [
     ...outcomeStatements(ctx, conn, pusher.entity, msg.systemId, outcome, now),
     resolveErrorsStatement(ctx, scope, "push", [msg.systemId], now),
     logRow(ctx, conn, msg, pusher.entity, outcome, now),
+    ...observed.statements,
   ]);
+  await runAfter([observed.after]);
   log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
 }
 
@@ -208,10 +211,13 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushEventM
     }
     if (!outcome.externalId) throw new PushRefused(`${entity}_not_pushed`, `${entity} ${systemId} must be pushed first but was skipped: ${outcome.detail}`);
     const now = new Date().toISOString();
+    const observed = await pushDone(ctx, { conn, entity, systemId, outcome });
     await commitStatements(ctx, [
       ...outcomeStatements(ctx, conn, entity, systemId, outcome, now),
       logRow(ctx, conn, { ...msg, systemId, type: `${msg.type} (dependency)` }, entity, outcome, now),
+      ...observed.statements,
     ]);
+    await runAfter([observed.after]);
     return outcome.externalId;
   }
 
@@ -279,7 +285,7 @@ function outcomeStatements(ctx: EngineContext, conn: LoadedConnection, entity: s
       .onConflictDoUpdate({ target: [mappings.connectionId, mappings.entity, mappings.externalId], set: { systemId, updatedAt: now } }),
   ];
   const shipped = outcome.shippedOrder ? [shippedOrderStatement(ctx, conn.row.tenantId, conn.row.id, outcome.shippedOrder)] : [];
-  return [...statements, ...shipped, ...pushDone(ctx, { conn, entity, systemId, outcome })];
+  return [...statements, ...shipped];
 }
 
 /** One push log row (a push to a vendor, or a refusal). */

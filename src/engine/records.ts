@@ -69,7 +69,7 @@ export async function upsertPulledRecords(
 
   const toPush: PushItem[] = [];
   const products = puller.needsProducts || puller.vendorSkus ? await productIndex(ctx, scope.tenantId) : NO_PRODUCTS;
-  const vendorSku = puller.vendorSkus ? await vendorSkuResolver(ctx, scope, products, records.flatMap((r) => puller.vendorSkus!(r.raw))) : () => null;
+  const vendorSku = puller.vendorSkus ? await vendorSkuResolver(ctx, scope.connectionId, products, records.flatMap((r) => puller.vendorSkus!(r.raw))) : () => null;
   const lookups = { products, vendorSku };
   let skipped = 0;
   for (const pulled of records) {
@@ -155,14 +155,14 @@ export async function upsertPulledRecords(
  * (mappings of entity `listings`, external id = the vendor SKU), else the platform product with
  * the same SKU. Case-insensitive, as channels treat SKUs.
  */
-async function vendorSkuResolver(ctx: EngineContext, scope: RecordScope, products: ProductIndex, skus: string[]) {
+export async function vendorSkuResolver(ctx: EngineContext, connectionId: string, products: ProductIndex, skus: string[]) {
   const linked = new Map<string, string>();
   const wanted = [...new Set(skus.filter(Boolean))];
   for (const part of chunk(wanted, MAX_PARAMS - 10)) {
     const rows = await ctx.db
       .select({ externalId: mappings.externalId, systemId: mappings.systemId })
       .from(mappings)
-      .where(and(eq(mappings.connectionId, scope.connectionId), eq(mappings.entity, "listings"), inArray(mappings.externalId, part)));
+      .where(and(eq(mappings.connectionId, connectionId), eq(mappings.entity, "listings"), inArray(mappings.externalId, part)));
     for (const r of rows) if (r.systemId) linked.set(r.externalId.toLowerCase(), r.systemId);
   }
   return (sku: string) => {
