@@ -5,6 +5,8 @@ import { handleQueueBatch } from "./engine/queue";
 import { runScheduler } from "./engine/scheduler";
 // Features that observe the engine register here (availability: the reservation ledger and channel quantities).
 import "./availability";
+import "./services/channels";
+import "./services/credential-expiry";
 
 export { TenantDurableObject } from "./tenant/tenant-do";
 

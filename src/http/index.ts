@@ -1,6 +1,8 @@
 import { createApp } from "./app";
 import { authenticate, requireTenantAccess } from "./auth";
+import { availabilityRoutes } from "./routes/availability";
 import { channelRoutes } from "./routes/channel";
+import { channelListingRoutes } from "./routes/channel-listings";
 import { dropRoutes } from "./routes/drop";
 import { importRoutes } from "./routes/imports";
 import { authorizeRoutes, oauthCallbackRoutes } from "./routes/oauth";
@@ -25,6 +27,8 @@ export function buildApp() {
   app.route("/", tenantRoutes);
   app.route("/", connectionRoutes);
   app.route("/", channelRoutes);
+  app.route("/", channelListingRoutes);
+  app.route("/", availabilityRoutes);
   app.route("/", authorizeRoutes);
   app.route("/", dropRoutes);
   app.route("/", importRoutes);

@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { connections, cursors, mappings, recordErrors, shippedOrders, type Connection } from "../db/schema";
+import { channelBudget, channelListings, connections, cursors, legacyListings, mappings, recordErrors, reservations, shippedOrders, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
@@ -11,6 +11,7 @@ import { connectionSettingsSchema } from "../engine/settings";
 import { tenantStub, vendorHttp } from "../engine/vendor-http";
 import { ApiError, invalid } from "../errors";
 import { checkBaseUrl, normaliseBaseUrl } from "./base-url";
+import { expiryWarnings } from "./credential-expiry";
 
 export interface ConnectionInput {
   vendor: string;
@@ -134,6 +135,12 @@ export async function deleteConnection(ctx: EngineContext, tenantId: string, con
     ctx.db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
     ctx.db.delete(mappings).where(eq(mappings.connectionId, connectionId)),
     ctx.db.delete(shippedOrders).where(eq(shippedOrders.connectionId, connectionId)),
+    ctx.db.delete(channelListings).where(eq(channelListings.connectionId, connectionId)),
+    ctx.db.delete(channelBudget).where(eq(channelBudget.connectionId, connectionId)),
+    ctx.db.delete(legacyListings).where(eq(legacyListings.connectionId, connectionId)),
+    // Its order lines stop holding units (the channel's orders are no longer followed): their SKUs are computed again.
+    ctx.db.run(sql`INSERT INTO ats_dirty (tenant_id, sku, since) SELECT DISTINCT tenant_id, product_sku, ${new Date().toISOString()} FROM reservations WHERE connection_id = ${connectionId} AND state = 'held' AND product_sku IS NOT NULL ON CONFLICT DO NOTHING`),
+    ctx.db.delete(reservations).where(eq(reservations.connectionId, connectionId)),
     ctx.db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
     ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
   ]);
@@ -184,7 +191,7 @@ export function publicConnection(row: Connection) {
     entities: Object.keys(connector.pullers),
     credentials_set: row.secrets != null,
     status: row.status,
-    health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt },
+    health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt, credentials_expire_at: row.credentialsExpireAt ?? null, warnings: expiryWarnings(row) },
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

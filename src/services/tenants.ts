@@ -1,5 +1,24 @@
 import { eq, inArray } from "drizzle-orm";
-import { connections, cursors, mappings, outbox, recordErrors, runPages, runs, tenantKeys, tenants, webhookReceipts, type Tenant } from "../db/schema";
+import {
+  atsDirty,
+  availabilitySettings,
+  channelBudget,
+  channelListings,
+  connections,
+  cursors,
+  legacyListings,
+  mappings,
+  outbox,
+  recordErrors,
+  reservations,
+  runPages,
+  runs,
+  stock,
+  tenantKeys,
+  tenants,
+  webhookReceipts,
+  type Tenant,
+} from "../db/schema";
 import { tenantStub } from "../engine/vendor-http";
 import { platformAad, seal } from "../crypto/secrets";
 import type { EngineContext } from "../engine/context";
@@ -52,7 +71,8 @@ export async function updateTenant(ctx: EngineContext, id: string, patch: Omit<P
 
 /**
  * Offboarding: every row of the tenant goes (keys, connections, cursors, runs, mappings,
- * record errors, receipts, outbox) in one D1 batch, and its Durable Object forgets its tokens.
+ * record errors, receipts, outbox, channel listings, reservations, stock, budgets) in one D1
+ * batch, and its Durable Object forgets its tokens.
  */
 export async function deleteTenant(ctx: EngineContext, id: string): Promise<boolean> {
   const existing = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, id) });
@@ -60,6 +80,13 @@ export async function deleteTenant(ctx: EngineContext, id: string): Promise<bool
   const connectionIds = ctx.db.select({ id: connections.id }).from(connections).where(eq(connections.tenantId, id));
   await ctx.db.batch([
     ctx.db.delete(cursors).where(inArray(cursors.connectionId, connectionIds)),
+    ctx.db.delete(channelBudget).where(inArray(channelBudget.connectionId, connectionIds)),
+    ctx.db.delete(channelListings).where(eq(channelListings.tenantId, id)),
+    ctx.db.delete(reservations).where(eq(reservations.tenantId, id)),
+    ctx.db.delete(stock).where(eq(stock.tenantId, id)),
+    ctx.db.delete(atsDirty).where(eq(atsDirty.tenantId, id)),
+    ctx.db.delete(availabilitySettings).where(eq(availabilitySettings.tenantId, id)),
+    ctx.db.delete(legacyListings).where(eq(legacyListings.tenantId, id)),
     ctx.db.delete(runPages).where(inArray(runPages.runId, ctx.db.select({ id: runs.id }).from(runs).where(eq(runs.tenantId, id)))),
     ctx.db.delete(runs).where(eq(runs.tenantId, id)),
     ctx.db.delete(mappings).where(eq(mappings.tenantId, id)),
