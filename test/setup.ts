@@ -10,3 +10,12 @@ afterAll(async () => {
   const violations = await (await fetch(`${inject("sellercloudUrl")}/__swagger-violations`)).json();
   expect(violations).toEqual([]);
 });
+
+// Every request the channel connectors sent to eBay and Back Market must match the vendors' own
+// OpenAPI files (and Back Market's header rules).
+afterAll(async () => {
+  for (const root of [inject("ebayUrl"), inject("backmarketUrl")]) {
+    const violations = await (await fetch(`${root}/__openapi-violations`)).json();
+    expect(violations).toEqual([]);
+  }
+});
