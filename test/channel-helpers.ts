@@ -168,3 +168,43 @@ export async function listing(tenant: TestTenant, connectionId: string, sku: str
 }
 
 export { settle };
+
+const today = () => {
+  const d = new Date();
+  return `${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}`;
+};
+
+let dropCount = 0;
+
+/** The inventory source catches up: an INVENTORY file through the drop (platform inventory written by the hub). */
+export async function dropInventory(tenant: TestTenant, stock: Record<string, number>) {
+  const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
+  // The same figures twice are a new file (a source sending its stock again): the line ending varies.
+  const eol = dropCount++ % 2 ? "\n" : "\r\n";
+  const content = ["SKU_ID,Available", ...Object.entries(stock).map(([sku, n]) => `${sku},${n}`)].join(eol) + eol;
+  const put = await api("PUT", `/v1/tenants/${tenant.id}/drop/files/${path}`, { token: tenant.key, raw: content, headers: { "content-type": "text/csv" } });
+  expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+  const started = await api("POST", `/v1/tenants/${tenant.id}/imports`, { token: tenant.key, body: { path } });
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  const job = await waitFor(async () => {
+    const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${started.body.import_id}`, { token: tenant.key });
+    return res.body.status !== "running" ? res.body : null;
+  }, 40_000, "the inventory import");
+  expect(job.status, JSON.stringify(job)).toBe("done");
+  return job;
+}
+
+export async function skuAvailability(tenant: TestTenant, sku: string) {
+  const res = await api("GET", `/v1/tenants/${tenant.id}/availability/skus/${encodeURIComponent(sku)}`, { token: tenant.key });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+/** Settles when no listing of the connection waits for a push (or `until` holds). */
+export async function pushesSettled(tenant: TestTenant, connectionId: string, timeoutMs = 30_000) {
+  return waitFor(async () => {
+    const res = await api("GET", `/v1/tenants/${tenant.id}/connections/${connectionId}/listings?limit=500`, { token: tenant.key });
+    const busy = (res.body.items as any[]).filter((l) => l.push_state === "due");
+    return busy.length === 0 ? res.body.items : null;
+  }, timeoutMs, "pushes to settle");
+}
