@@ -86,6 +86,18 @@ function spendStatements(ctx: EngineContext, connectionId: string, budgets: Chan
   return statements;
 }
 
+function exhaustStatements(ctx: EngineContext, connectionId: string, budgets: ChannelBudget[], listingId: string | null, nowMs: number) {
+  return budgets
+    .filter((b) => b.per === "listing" && listingId)
+    .map((budget) => {
+      const period = periodKey(budget, nowMs);
+      return ctx.db
+        .insert(channelBudget)
+        .values({ connectionId, bucket: `${budget.name}:${period.key}:${listingId}`, used: budget.limit, expiresAt: new Date(period.endsAt).toISOString() })
+        .onConflictDoUpdate({ target: [channelBudget.connectionId, channelBudget.bucket], set: { used: sql`max(${channelBudget.used}, ${budget.limit})` } });
+    });
+}
+
 /** The task: `payload.retryFailed` (a replayed record error) also retries listings whose last push was refused. */
 export async function pushQuantitiesTask(ctx: EngineContext, msg: { tenantId: string; connectionId?: string; payload?: unknown }): Promise<void> {
   if (!msg.connectionId) return;
@@ -198,7 +210,10 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
       } else {
         const state = r.capped ? "capped" : r.retryable ? "due" : "failed";
         statements.push(ctx.db.update(channelListings).set({ pushState: state, pushNote: `${r.code}: ${r.reason}`, updatedAt: at }).where(where));
-        if (!r.retryable) {
+        // The channel says the listing is out of revisions: the hub's count catches up, so nothing is sent before the next period.
+        if (r.capped) statements.push(...exhaustStatements(ctx, conn.row.id, budgets, entry.listing.listingId, nowMs));
+        // A capped listing waits for the next budget period; a passing failure for the next push: neither is a record error.
+        if (!r.retryable && !r.capped) {
           const payload = { kind: "task", task: QUANTITIES_TASK, tenantId: conn.row.tenantId, connectionId: conn.row.id, payload: { retryFailed: true } };
           statements.push(...recordErrorStatements(ctx, scope, "push", [{ externalId: r.sku, code: r.code, reason: `${r.sku} → ${sent}: ${r.reason}`, payload }], at));
           statements.push(logRow(ctx, conn, event, "listings", { action: "failed", detail: `quantity ${sent}: ${r.code}: ${r.reason}` }, at));
