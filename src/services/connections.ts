@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { channelBudget, channelListings, connections, cursors, legacyListings, mappings, recordErrors, reservations, shippedOrders, type Connection } from "../db/schema";
+import { atsDirty, channelBudget, channelListings, connections, cursors, legacyListings, mappings, recordErrors, reservations, shippedOrders, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
@@ -139,7 +139,15 @@ export async function deleteConnection(ctx: EngineContext, tenantId: string, con
     ctx.db.delete(channelBudget).where(eq(channelBudget.connectionId, connectionId)),
     ctx.db.delete(legacyListings).where(eq(legacyListings.connectionId, connectionId)),
     // Its order lines stop holding units (the channel's orders are no longer followed): their SKUs are computed again.
-    ctx.db.run(sql`INSERT INTO ats_dirty (tenant_id, sku, since) SELECT DISTINCT tenant_id, product_sku, ${new Date().toISOString()} FROM reservations WHERE connection_id = ${connectionId} AND state = 'held' AND product_sku IS NOT NULL ON CONFLICT DO NOTHING`),
+    ctx.db
+      .insert(atsDirty)
+      .select(
+        ctx.db
+          .selectDistinct({ tenantId: reservations.tenantId, sku: sql<string>`${reservations.productSku}`.as("sku"), since: sql<string>`${new Date().toISOString()}`.as("since") })
+          .from(reservations)
+          .where(and(eq(reservations.connectionId, connectionId), eq(reservations.state, "held"), isNotNull(reservations.productSku))),
+      )
+      .onConflictDoNothing(),
     ctx.db.delete(reservations).where(eq(reservations.connectionId, connectionId)),
     ctx.db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
     ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
