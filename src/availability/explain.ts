@@ -77,16 +77,11 @@ export async function explainListing(ctx: EngineContext, conn: LoadedConnection,
   const ats = availableToSell({ onHand: availability.onHand, reserved: availability.reserved, buffer: availability.buffer, reservations: availability.reservations });
   const channel = channelQuantity(ats.ats, rules);
   const held = await reservationsOf(ctx, tenantId, product.sku);
-  const sentence = [
-    `${product.sku}: ${availability.onHand} on hand`,
-    availability.reserved ? `− ${availability.reserved} held by ${held.length} channel order line${held.length === 1 ? "" : "s"}` : null,
-    availability.buffer ? `− buffer ${availability.buffer}` : null,
-    `= ATS ${ats.ats}`,
-    channel.steps.filter((s) => s.step !== "quantity").map((s) => s.note).join("; ") || null,
-    `→ ${channel.quantity} on ${conn.row.name}`,
-  ]
-    .filter(Boolean)
-    .join(" ");
+  const rulesApplied = channel.steps.filter((s) => s.step !== "quantity").map((s) => s.note);
+  const sentence =
+    [`${product.sku}: ${availability.onHand} on hand`, availability.reserved ? `− ${availability.reserved} held by ${held.length} channel order line${held.length === 1 ? "" : "s"}` : null, availability.buffer ? `− buffer ${availability.buffer}` : null, `= ATS ${ats.ats}`]
+      .filter(Boolean)
+      .join(" ") + `${rulesApplied.length ? `; ${rulesApplied.join("; ")}` : ""}; ${conn.row.name} gets ${channel.quantity}`;
   return {
     ...base,
     quantity: channel.quantity,
