@@ -23,6 +23,7 @@ import { signPayload } from "../src/services/webhooks";
 import { loadConfig, type Env } from "../src/env";
 import { ensureDevVars } from "./dev-vars";
 import { applyMigrations, startLocalHub, type LocalHub } from "./local-hub";
+import { channelFanOut } from "./bench-channels";
 
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -57,6 +58,13 @@ function importSliceBytes(devVars: Record<string, string>): number {
   return loadConfig(env as unknown as Env).importSliceBytes;
 }
 const IMPORT_SEED_CHUNK = 10_000;
+/** Which parts run: sellercloud (backfill, inventory, order pushes), sos, import, channels. */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "sellercloud,sos,import,channels").split(",").map((x) => x.trim()));
+/** Sales channels: SKUs listed on each of three channels, single-order rounds, the burst, a day's orders. */
+const CHANNEL_SKUS = Number(process.env.BENCH_CHANNEL_SKUS ?? 10_000);
+const CHANNEL_ROUNDS = Number(process.env.BENCH_CHANNEL_ROUNDS ?? 20);
+const CHANNEL_BURST = Number(process.env.BENCH_CHANNEL_BURST ?? 100);
+const DAY_ORDERS = Number(process.env.BENCH_DAY_ORDERS ?? 2_000);
 
 const json = { "content-type": "application/json" };
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify(body) });
@@ -791,6 +799,55 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
   }
 }
 
+/** SellerCloud: the product backfill against a naive client, inventory, order pushes. */
+async function sellercloudSection(sandbox: Awaited<ReturnType<typeof startSandbox>>, hub: LocalHub, vars: Record<string, string>): Promise<Array<[string, string]>> {
+  await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
+  await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
+
+  const hubTenantApi = await hubTenant(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, "bench-hub", "pk_bench_hub");
+  const hubResult = await hubTenantApi.sync("products");
+  const hubCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
+  const naiveMs = await naiveBackfill(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
+  const naiveCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
+
+  // Inventory: a backfill, then an incremental window in which CHANGED SKUs changed stock.
+  const inventoryBackfill = await hubTenantApi.sync("inventory");
+  await changeStock(sandbox.sellercloudUrl, "bench-hub", CHANGED);
+  const scBefore = await scStats(sandbox.sellercloudUrl, "bench-hub");
+  const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000, "inventory");
+  const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
+  const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
+  const loginsDuring = scAfter.logins - scBefore.logins;
+  const workerdPeakMiB = hub.peakMemoryMiB();
+
+  // Order pushes on the same tenant and connection.
+  const orderRows = ORDERS > 0 ? await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub") : [];
+
+  const pages = Math.ceil(N / PAGE_SIZE);
+  const floorMs = (pages * LATENCY_MS) / PERMITS;
+  return [
+    ["products", String(N)],
+    ["pages (50 each)", String(pages)],
+    ["hub wall time", `${(hubResult.ms / 1000).toFixed(2)} s`],
+    ["naive serial client", `${(naiveMs / 1000).toFixed(2)} s`],
+    ["speed-up (naive ÷ hub)", `${(naiveMs / hubResult.ms).toFixed(2)}×`],
+    [`floor (pages × ${LATENCY_MS} ms ÷ ${PERMITS} permits)`, `${(floorMs / 1000).toFixed(2)} s`],
+    ["hub ÷ floor", `${(hubResult.ms / floorMs).toFixed(2)}×`],
+    ["hub throughput", `${Math.round(N / (hubResult.ms / 1000))} products/s`],
+    ["SellerCloud calls (hub)", `${hubCounts.catalog} Catalog + ${hubCounts.logins} login (expected ${pages} + 1 verification + 1 login)`],
+    ["platform calls (hub / naive)", `${hubCounts.platformCalls} / ${naiveCounts.platformCalls}`],
+    ["products on the platform (hub / naive)", `${hubCounts.products} / ${naiveCounts.products}`],
+    ["run passes", String(hubResult.run.pass)],
+    ["inventory backfill (hub)", `${(inventoryBackfill.ms / 1000).toFixed(2)} s for ${inventoryBackfill.run.counts.seen} SKUs`],
+    ["incremental inventory: changed SKUs", String(CHANGED)],
+    ["incremental inventory: records pulled / written", `${incremental.run.counts.seen} / ${incremental.run.counts.created + incremental.run.counts.updated}`],
+    ["incremental inventory: SellerCloud calls", `${inventoryCalls} Inventory + ${loginsDuring} login (${(inventoryCalls / CHANGED).toFixed(2)} calls per changed SKU)`],
+    ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
+    ["workerd peak memory (VmHWM)", `${workerdPeakMiB} MiB`],
+    ...orderRows,
+  ];
+}
+
 async function main() {
   const vars = ensureDevVars();
   console.log(`bench: ${N} products, ${ORDERS} orders, ${SOS_ITEMS} SOS items, ${IMPORT_ROWS} import rows, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
@@ -813,59 +870,29 @@ async function main() {
     },
   });
   try {
-    await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
-    await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
-
-    const hubTenantApi = await hubTenant(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, "bench-hub", "pk_bench_hub");
-    const hubResult = await hubTenantApi.sync("products");
-    const hubCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
-    const naiveMs = await naiveBackfill(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
-    const naiveCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
-
-    // Inventory: a backfill, then an incremental window in which CHANGED SKUs changed stock.
-    const inventoryBackfill = await hubTenantApi.sync("inventory");
-    await changeStock(sandbox.sellercloudUrl, "bench-hub", CHANGED);
-    const scBefore = await scStats(sandbox.sellercloudUrl, "bench-hub");
-    const incremental = await hubTenantApi.cron(Date.now() + 4 * 60_000, "inventory");
-    const scAfter = await scStats(sandbox.sellercloudUrl, "bench-hub");
-    const inventoryCalls = (scAfter.byRoute["GET /api/Inventory"] ?? 0) - (scBefore.byRoute["GET /api/Inventory"] ?? 0);
-    const loginsDuring = scAfter.logins - scBefore.logins;
-    const workerdPeakMiB = hub.peakMemoryMiB();
-
-    // Order pushes on the same tenant and connection.
-    const orderRows = ORDERS > 0 ? await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub") : [];
-
+    const rows: Array<[string, string]> = [];
+    if (SECTIONS.has("sellercloud")) rows.push(...(await sellercloudSection(sandbox, hub, vars)));
     // SOS Inventory: a full inventory pull at SOS's pace, on a tenant of its own.
-    const sosRows = SOS_ITEMS > 0 ? await sosInventoryPull(hub.url, vars.OPERATOR_TOKEN, sandbox.sosUrl, sandbox.platformUrl) : [];
-
+    if (SECTIONS.has("sos") && SOS_ITEMS > 0) rows.push(...(await sosInventoryPull(hub.url, vars.OPERATOR_TOKEN, sandbox.sosUrl, sandbox.platformUrl)));
     // File drop: a generated INVENTORY file, uploaded and imported, on a tenant of its own.
-    const importRows = IMPORT_ROWS > 0 ? await fileDropImport(hub.url, vars.OPERATOR_TOKEN, sandbox.platformUrl, hub, importSliceBytes(vars)) : [];
-
-    const pages = Math.ceil(N / PAGE_SIZE);
-    const floorMs = (pages * LATENCY_MS) / PERMITS;
-    const rows: Array<[string, string]> = [
-      ["products", String(N)],
-      ["pages (50 each)", String(pages)],
-      ["hub wall time", `${(hubResult.ms / 1000).toFixed(2)} s`],
-      ["naive serial client", `${(naiveMs / 1000).toFixed(2)} s`],
-      ["speed-up (naive ÷ hub)", `${(naiveMs / hubResult.ms).toFixed(2)}×`],
-      [`floor (pages × ${LATENCY_MS} ms ÷ ${PERMITS} permits)`, `${(floorMs / 1000).toFixed(2)} s`],
-      ["hub ÷ floor", `${(hubResult.ms / floorMs).toFixed(2)}×`],
-      ["hub throughput", `${Math.round(N / (hubResult.ms / 1000))} products/s`],
-      ["SellerCloud calls (hub)", `${hubCounts.catalog} Catalog + ${hubCounts.logins} login (expected ${pages} + 1 verification + 1 login)`],
-      ["platform calls (hub / naive)", `${hubCounts.platformCalls} / ${naiveCounts.platformCalls}`],
-      ["products on the platform (hub / naive)", `${hubCounts.products} / ${naiveCounts.products}`],
-      ["run passes", String(hubResult.run.pass)],
-      ["inventory backfill (hub)", `${(inventoryBackfill.ms / 1000).toFixed(2)} s for ${inventoryBackfill.run.counts.seen} SKUs`],
-      ["incremental inventory: changed SKUs", String(CHANGED)],
-      ["incremental inventory: records pulled / written", `${incremental.run.counts.seen} / ${incremental.run.counts.created + incremental.run.counts.updated}`],
-      ["incremental inventory: SellerCloud calls", `${inventoryCalls} Inventory + ${loginsDuring} login (${(inventoryCalls / CHANGED).toFixed(2)} calls per changed SKU)`],
-      ["incremental inventory: wall time", `${(incremental.ms / 1000).toFixed(2)} s`],
-      ["workerd peak memory (VmHWM)", `${workerdPeakMiB} MiB`],
-      ...orderRows,
-      ...sosRows,
-      ...importRows,
-    ];
+    if (SECTIONS.has("import") && IMPORT_ROWS > 0) rows.push(...(await fileDropImport(hub.url, vars.OPERATOR_TOKEN, sandbox.platformUrl, hub, importSliceBytes(vars))));
+    // Sales channels: two eBay accounts and Back Market, an order on one lowering the others.
+    if (SECTIONS.has("channels") && CHANNEL_SKUS > 0) {
+      rows.push(
+        ...(await channelFanOut({
+          hubUrl: hub.url,
+          operator: vars.OPERATOR_TOKEN,
+          ebayUrl: sandbox.ebayUrl,
+          backmarketUrl: sandbox.backmarketUrl,
+          platformUrl: sandbox.platformUrl,
+          latencyMs: LATENCY_MS,
+          skus: CHANNEL_SKUS,
+          rounds: CHANNEL_ROUNDS,
+          burst: CHANNEL_BURST,
+          dayOrders: DAY_ORDERS,
+        })),
+      );
+    }
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`\n| ${"measure".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |`);
     for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);

@@ -60,19 +60,23 @@ async function onHandFor(ctx: EngineContext, tenantId: string, skus: string[]): 
   if (missing.length === 0) return out;
   const platform = await platformFor(ctx, tenantId);
   const found = new Map<string, number>();
+  const now = new Date().toISOString();
+  let rows: Array<typeof stock.$inferInsert>;
   if (missing.length > READ_ALL_ABOVE) {
+    // Read whole, and every figure kept: the next SKUs (a listings sync computes thousands) find theirs.
     for (const r of await platform.listAll("inventory")) found.set(String(r.sku), Number(r.available ?? 0));
+    const known = new Set(out.keys());
+    rows = [...new Set([...missing, ...found.keys()])].filter((sku) => !known.has(sku)).map((sku) => ({ tenantId, sku, onHand: found.get(sku) ?? 0, observedAt: NOT_AN_OBSERVATION, writtenAt: now, source: "platform" }));
   } else {
     for (const sku of missing) {
       const r = await platform.findBySku("inventory", sku);
       if (r) found.set(sku, Number(r.available ?? 0));
     }
+    // A SKU the platform has no inventory for has none on hand.
+    rows = missing.map((sku) => ({ tenantId, sku, onHand: found.get(sku) ?? 0, observedAt: NOT_AN_OBSERVATION, writtenAt: now, source: "platform" }));
   }
-  const now = new Date().toISOString();
-  // A SKU the platform has no inventory for has none on hand.
-  const rows = missing.map((sku) => ({ tenantId, sku, onHand: found.get(sku) ?? 0, observedAt: NOT_AN_OBSERVATION, writtenAt: now, source: "platform" }));
-  await commitStatements(ctx, chunk(rows, 15).map((part) => ctx.db.insert(stock).values(part).onConflictDoNothing()));
-  for (const r of rows) out.set(r.sku, r.onHand);
+  for (const part of chunk(chunk(rows, 15), 50)) await commitStatements(ctx, part.map((r) => ctx.db.insert(stock).values(r).onConflictDoNothing()));
+  for (const sku of missing) out.set(sku, found.get(sku) ?? 0);
   return out;
 }
 

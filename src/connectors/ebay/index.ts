@@ -15,9 +15,10 @@ export const ebay: Connector<EbaySettings, EbayCredentials> = {
   vendor: "ebay",
   settingsSchema,
   credentialsSchema,
-  // eBay's limits are daily (Inventory API 2,000,000, Fulfillment 100,000 calls); no short window is documented.
-  defaultRequestsPerMinute: 1500,
-  defaultRequestBurst: 50,
+  // eBay's limits are daily (Inventory API 2,000,000, Fulfillment 100,000 calls); no short window is
+  // documented. A listings sync reads one getOffers per SKU: 10,000 SKUs take two minutes at this pace.
+  defaultRequestsPerMinute: 5000,
+  defaultRequestBurst: 100,
   login,
   oauth: { appCredentialsSchema, authorizeUrl, exchangeCode: (ctx, code) => exchangeCode(ctx, code) },
   requestHeaders: (settings) => ({ "x-ebay-c-marketplace-id": settings.marketplace_id, "content-language": settings.content_language }),
