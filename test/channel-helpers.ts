@@ -120,11 +120,17 @@ export async function channelTenant(products: Record<string, number | { onHand: 
   return { tenant, store, ids };
 }
 
-/** "Sync listings" and wait for the link run. */
+/** "Sync listings" and wait for the link run and the quantities it computes (a recompute task after the run). */
 export async function syncListings(tenant: TestTenant, connectionId: string) {
   const started = await api("POST", `/v1/tenants/${tenant.id}/connections/${connectionId}/listings/link`, { token: tenant.key });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return waitForRun(tenant, started.body.run_id);
+  const run = await waitForRun(tenant, started.body.run_id);
+  const { env } = await import("cloudflare:workers");
+  await waitFor(async () => {
+    const dirty = await (env as any).DB.prepare("SELECT count(*) AS n FROM ats_dirty WHERE tenant_id = ?").bind(tenant.id).first();
+    return dirty.n === 0;
+  }, 20_000, "the listings' quantities computed");
+  return run;
 }
 
 export async function waitForRun(tenant: TestTenant, runId: string) {

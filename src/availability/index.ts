@@ -10,7 +10,7 @@ import { channelConnections } from "./channels";
 import { inventoryWritten, ordersPulled, shipmentPushed } from "./ledger-store";
 import { listingsSynced } from "./listings";
 import { pushQuantitiesTask } from "./push";
-import { QUANTITIES_TASK, recompute } from "./recompute";
+import { QUANTITIES_TASK, RECOMPUTE_TASK, recompute, recomputeTask } from "./recompute";
 
 /**
  * One available-to-sell per SKU across the sales channels: what the engine does feeds the
@@ -25,6 +25,7 @@ observe.platformWrites(inventoryWritten);
 observe.pushes(shipmentPushed);
 observe.linkRuns(listingsSynced);
 registerTask(QUANTITIES_TASK, pushQuantitiesTask);
+registerTask(RECOMPUTE_TASK, recomputeTask);
 
 /** A channel's orders pull closed: its cursor moved, so increases held by the guard may go now. */
 observe.closedRuns(async (ctx, run, conn) => {

@@ -8,7 +8,8 @@ import { chunk, commitStatements, recordErrorStatements } from "../engine/record
 import { recordErrors } from "../db/schema";
 import type { ChannelRow } from "../connectors/channel";
 import { isChannel } from "./channels";
-import { recompute } from "./recompute";
+import { dirtyStatements } from "./ledger-store";
+import { recompute, RECOMPUTE_TASK } from "./recompute";
 import { ProductMatcher, type SuggestProduct } from "./suggest";
 
 /**
@@ -144,17 +145,13 @@ export async function listingsSynced(ctx: EngineContext, done: LinkRunDone): Pro
   }
 
   await relinkUnknownLines(ctx, tenantId, connectionId, links);
+  // Every linked SKU is computed again — by recompute tasks, a thousand SKUs each (a channel may list tens of thousands).
+  // With hand_edits "report", an edited listing's product is left as the channel shows it until its number changes again.
   const products = await productIndex(ctx, tenantId);
-  const skus = [...new Set([...links.values()].filter((id): id is string => !!id).map((id) => products.bySystemId(id)?.sku).filter((s): s is string => !!s))];
-  for (const part of chunk(skus, 500)) {
-    await recompute(ctx, tenantId, part);
-  }
-  // "report": what was edited keeps its channel figure; the recompute marks it due like any other, so it is put back to idle.
-  if (conn.settings.hand_edits === "report" && edited.length) {
-    for (const part of chunk(edited.map((e) => e.sku), 90)) {
-      await ctx.db.update(channelListings).set({ pushState: "idle", pushNote: "edited by hand on the channel (reported, not corrected)" }).where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.sku, part)));
-    }
-  }
+  const leave = new Set(conn.settings.hand_edits === "report" ? edited.map((e) => links.get(e.sku)).filter((id): id is string => !!id) : []);
+  const skus = [...new Set([...links.values()].filter((id): id is string => !!id && !leave.has(id)).map((id) => products.bySystemId(id)?.sku).filter((s): s is string => !!s))];
+  for (const part of chunk(dirtyStatements(ctx, tenantId, skus, now), 50)) await commitStatements(ctx, part);
+  if (skus.length) await ctx.env.PUSH_RECORD.send({ kind: "task", task: RECOMPUTE_TASK, tenantId });
 }
 
 /**

@@ -19,6 +19,9 @@ import { bufferFor, loadAvailabilitySettings } from "./settings";
  */
 
 export const QUANTITIES_TASK = "quantities";
+/** Computes a tenant's dirty SKUs, a thousand a message, until none is left. */
+export const RECOMPUTE_TASK = "recompute";
+const SKUS_PER_PASS = 1000;
 /** A figure read from the platform is not an observation of the source: it never releases a shipment. */
 const NOT_AN_OBSERVATION = "1970-01-01T00:00:00.000Z";
 /** Beyond this many SKUs without a stock figure, the platform's inventory is read whole (100 a call) rather than SKU by SKU. */
@@ -125,11 +128,18 @@ export function listingQuantity(conn: LoadedConnection, listing: Pick<ChannelLis
  * Recomputes the given platform SKUs (or, without any, the tenant's dirty ones) and sends the
  * quantity tasks. Returns the connections that got one.
  */
+export async function recomputeTask(ctx: EngineContext, msg: { tenantId: string }): Promise<void> {
+  const before = await ctx.db.select({ sku: atsDirty.sku }).from(atsDirty).where(eq(atsDirty.tenantId, msg.tenantId)).limit(SKUS_PER_PASS + 1);
+  if (before.length === 0) return;
+  await recompute(ctx, msg.tenantId);
+  if (before.length > SKUS_PER_PASS) await ctx.env.PUSH_RECORD.send({ kind: "task", task: RECOMPUTE_TASK, tenantId: msg.tenantId });
+}
+
 export async function recompute(ctx: EngineContext, tenantId: string, given?: string[]): Promise<string[]> {
   const startedAt = new Date().toISOString();
   let skus = given;
   if (!skus) {
-    skus = (await ctx.db.select({ sku: atsDirty.sku }).from(atsDirty).where(eq(atsDirty.tenantId, tenantId)).limit(2000)).map((r) => r.sku);
+    skus = (await ctx.db.select({ sku: atsDirty.sku }).from(atsDirty).where(eq(atsDirty.tenantId, tenantId)).limit(SKUS_PER_PASS)).map((r) => r.sku);
   }
   skus = [...new Set(skus)];
   if (skus.length === 0) return [];

@@ -339,6 +339,12 @@ export const legacyListings = sqliteTable(
   (t) => [primaryKey({ columns: [t.connectionId, t.listingId] })],
 );
 
+export const linkPages = sqliteTable(
+  "link_pages",
+  { runId: text("run_id").notNull(), page: integer("page").notNull(), rows: text("rows").notNull(), next: text("next") },
+  (t) => [primaryKey({ columns: [t.runId, t.page] })],
+);
+
 export type ChannelListing = typeof channelListings.$inferSelect;
 export type Reservation = typeof reservations.$inferSelect;
 

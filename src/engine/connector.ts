@@ -226,6 +226,8 @@ export interface ListingLinker<S> {
   rowId(row: Record<string, unknown>): string;
   /** A platform product links to at most one row (SellerCloud); sales channels list one product many times. */
   oneRowPerProduct: boolean;
+  /** Pages read per queue message (default 50): fewer where a page costs many calls (eBay reads offers per SKU). */
+  pagesPerStep?: number;
   /** Pure. */
   link(products: Array<Record<string, unknown>>, rows: Array<Record<string, unknown>>, settings: S): LinkResult;
 }

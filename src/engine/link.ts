@@ -1,6 +1,6 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { mappings } from "../db/schema";
+import { linkPages, mappings } from "../db/schema";
 import { log } from "../log";
 import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
@@ -32,28 +32,38 @@ export async function startLinkRun(ctx: EngineContext, conn: LoadedConnection, t
  * stay and whose rows take no part in matching. Afterwards, records that waited for a link
  * (order lines) are replayed and observers (availability) see the run.
  */
-export async function handleLinkRun(ctx: EngineContext, runId: string): Promise<void> {
+export async function handleLinkRun(ctx: EngineContext, runId: string, fromPage = 1): Promise<void> {
   const run = await getRun(ctx, runId);
   if (!run || run.status !== "running") return;
   const conn = await memoize(ctx, `connection:${run.connectionId}`, () => loadConnection(ctx.db, run.connectionId));
   const linker = conn?.connector.listings;
   if (!conn || !linker) return failRun(ctx, runId, "the connection was deleted or cannot link listings");
 
-  const platform = await platformFor(ctx, run.tenantId);
-  const products = await platform.listAll("products");
-
-  const rows: Array<Record<string, unknown>> = [];
-  let page = 1;
-  let next: string | undefined;
-  for (;;) {
+  // The vendor's rows, a few pages per message: each page is kept before the next is read, so a
+  // redelivered or resumed message carries on from the last page kept.
+  const kept = await ctx.db.select({ page: linkPages.page, next: linkPages.next }).from(linkPages).where(eq(linkPages.runId, runId));
+  let page = Math.max(fromPage, ...kept.map((k) => k.page + 1));
+  let next = kept.find((k) => k.page === page - 1)?.next ?? undefined;
+  let done = kept.some((k) => k.next === "");
+  const perStep = linker.pagesPerStep ?? 50;
+  for (let step = 0; !done; step++) {
+    if (step >= perStep) {
+      await ctx.env.PULL_WINDOW.send({ kind: "link", runId, page });
+      return;
+    }
     const result = await readVendor(ctx, conn, (http) => linker.fetchPage(http, conn.settings, page, next));
-    rows.push(...result.rows);
     // Vendors that chain pages by link say where the next one is; the others give a total.
-    const more = result.next !== undefined ? result.next !== null : page < Math.max(1, Math.ceil(result.total / result.pageSize));
-    if (!more || result.rows.length === 0) break;
+    const more = result.rows.length > 0 && (result.next !== undefined ? result.next !== null : page < Math.max(1, Math.ceil(result.total / result.pageSize)));
+    // "" marks the last page.
+    await ctx.db.insert(linkPages).values({ runId, page, rows: JSON.stringify(result.rows), next: more ? (result.next ?? null) : "" }).onConflictDoNothing();
+    done = !more;
     next = result.next ?? undefined;
     page++;
   }
+  const rows = (await ctx.db.select().from(linkPages).where(eq(linkPages.runId, runId)).orderBy(asc(linkPages.page))).flatMap((p) => JSON.parse(p.rows) as Array<Record<string, unknown>>);
+
+  const platform = await platformFor(ctx, run.tenantId);
+  const products = await platform.listAll("products");
 
   const existingRows = await ctx.db
     .select({ externalId: mappings.externalId, systemId: mappings.systemId, origin: mappings.origin })
@@ -98,6 +108,7 @@ export async function handleLinkRun(ctx: EngineContext, runId: string): Promise<
   const report = { platform_products: products.length, vendor_rows: rows.length, linked: result.links.length, by_rule: byRule, ambiguous: result.ambiguous.length, unmatched: result.unmatched, removed: removed.length, linked_by_hand: [...pinned.values()].filter(Boolean).length };
   await linkRunDone(ctx, { conn, runId, products, rows, result, pinned });
   await finishJobRun(ctx, runId, counts, report);
+  await ctx.db.delete(linkPages).where(eq(linkPages.runId, runId));
   log.info("listings linked", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: runId, ...report });
   // Order lines that waited for a SellerCloud product (or a channel listing link) may have one now.
   await replayWaiting(ctx, run.connectionId, "products", []);

@@ -4,8 +4,11 @@ export type PullWindowMessage =
   | { kind: "start"; runId: string }
   /** Every page of `pass` is committed: re-check the total, then close or re-walk. */
   | { kind: "verify"; runId: string; pass: number }
-  /** Link listings of the run's connection (one job: read both sides, match, write links). */
-  | { kind: "link"; runId: string };
+  /**
+   * Link listings of the run's connection: read the vendor's rows from `page` on (a few pages per
+   * message, kept in link_pages), then match them all and write the links.
+   */
+  | { kind: "link"; runId: string; page?: number };
 
 export type PullPageMessage =
   | { kind: "page"; runId: string; pass: number; page: number }

@@ -47,7 +47,7 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
     case "verify":
       return handleVerify(ctx, body.runId, body.pass);
     case "link":
-      return handleLinkRun(ctx, body.runId);
+      return handleLinkRun(ctx, body.runId, body.page);
     case "page":
       return handlePage(ctx, body);
     case "record":

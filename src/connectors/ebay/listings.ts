@@ -84,5 +84,7 @@ export const ebayLinker: ListingLinker<EbaySettings> = {
   },
   rowId: (row) => String(row.sku),
   oneRowPerProduct: false,
+  // A page costs 201 calls (and their budget and token lookups): five pages a queue message stay far inside its subrequests.
+  pagesPerStep: 5,
   link: (products, rows, settings) => linkRowsToProducts(products, rows, settings.linking_priority, "eBay"),
 };
