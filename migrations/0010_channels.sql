@@ -35,6 +35,9 @@ CREATE TABLE channel_listings (
 );
 CREATE INDEX channel_listings_tenant ON channel_listings(tenant_id, connection_id);
 CREATE INDEX channel_listings_push ON channel_listings(connection_id, push_state);
+CREATE INDEX channel_listings_listing ON channel_listings(connection_id, listing_id);
+-- The few listings with a push to make, across every connection (the cron's sweep).
+CREATE INDEX channel_listings_waiting ON channel_listings(push_state, connection_id) WHERE push_state != 'idle';
 
 -- The reservation ledger: one row per channel order line, the units it holds and why it
 -- stopped holding them. `released` is final: whatever order events arrive later, a line is

@@ -36,10 +36,22 @@ async function control(root: string, account: string, method: string, path: stri
 }
 
 export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[string, string]>> {
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${o.hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const call = async (method: string, path: string, token: string, body?: unknown, timeoutMs?: number) => {
+    const res = await fetch(`${o.hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body), ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
+  };
+  // wrangler dev can leave a request unanswered while the worker runs a long queue job: polls give up and ask again.
+  let abandonedPolls = 0;
+  const poll = async (path: string) => {
+    for (;;) {
+      try {
+        return await call("GET", path, key, undefined, 5_000);
+      } catch (err) {
+        if ((err as Error).name !== "TimeoutError") throw err;
+        abandonedPolls++;
+      }
+    }
   };
   const run = Date.now().toString(36);
   const platformKey = `pk_bench_channels_${run}`;
@@ -95,7 +107,7 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
 
   const waitRun = async (runId: string) => {
     for (;;) {
-      const r = await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key);
+      const r = await poll(`/v1/tenants/${tenant.id}/runs/${runId}`);
       if (r.status !== "running") {
         if (r.status !== "succeeded") throw new Error(`run ${runId} ${r.status}: ${r.error}`);
         return r;
@@ -123,7 +135,7 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     await fetch(`${o.hubUrl}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*&time=${next}`);
     next += MINUTE;
     for (;;) {
-      const { items } = await call("GET", `/v1/tenants/${tenant.id}/runs?limit=5&entity=orders`, key);
+      const { items } = await poll(`/v1/tenants/${tenant.id}/runs?limit=5&entity=orders`);
       const mine = (items as any[]).find((r) => r.started_at >= before);
       if (mine && mine.status !== "running") return mine;
       await sleep(100);
@@ -138,7 +150,7 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     ebayA: (await control(o.ebayUrl, accounts.ebayA, "GET", "stats")).byRoute as Record<string, number>,
     bm: (await control(o.backmarketUrl, accounts.bm, "GET", "stats")).byRoute as Record<string, number>,
   });
-  const why = (conn: string, sku: string) => call("GET", `/v1/tenants/${tenant.id}/connections/${conn}/listings/${encodeURIComponent(sku)}/quantity`, key);
+  const why = (conn: string, sku: string) => poll(`/v1/tenants/${tenant.id}/connections/${conn}/listings/${encodeURIComponent(sku)}/quantity`);
 
   /**
    * Waits until eBay B and Back Market hold each SKU's new number (read from the simulators, so the
@@ -222,6 +234,7 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     ["channels: eBay B calls per changed SKU (single / burst)", `${(singleEbay.update / Math.max(1, o.rounds)).toFixed(2)} update + ${(singleEbay.readBack / Math.max(1, o.rounds)).toFixed(2)} read-back / ${(burstEbay.update / Math.max(1, o.burst)).toFixed(3)} update + ${(burstEbay.readBack / Math.max(1, o.burst)).toFixed(3)} read-back (${burstEbay.update} bulkUpdatePriceQuantity + ${burstEbay.readBack} bulk_get for ${o.burst} SKUs: 25 per call)`],
     ["channels: Back Market calls per changed SKU (single / burst)", `${(singleBm / Math.max(1, o.rounds)).toFixed(2)} / ${(burstBm / Math.max(1, o.burst)).toFixed(2)} (one listing per call; the answer is the read-back)`],
     ["channels: eBay A getOrders calls for all rounds", String(ordersCalls)],
+    ["channels: hub polls given up (5 s, worker busy) and asked again", String(abandonedPolls)],
     ["channels: busiest eBay B listing, revisions today", `${maxRevisions} of 250`],
     [`channels: a day of ${day.toLocaleString("en-US")} orders (one SKU each, arriving apart) — eBay, per account`, `${Math.round(ebayDayCalls).toLocaleString("en-US")} Inventory API calls = ${((ebayDayCalls / 2_000_000) * 100).toFixed(2)}% of 2,000,000/day; the busiest listing (1% of the orders) ${hottest} revisions = ${((hottest / 250) * 100).toFixed(0)}% of 250`],
     [`channels: a day of ${day.toLocaleString("en-US")} orders — Back Market`, `${Math.round(bmDayLines).toLocaleString("en-US")} SKU lines = ${((bmDayLines / 48_000) * 100).toFixed(1)}% of 2,000/hour × 24; at the peak hour (15% of the day) ${Math.round(bmDayLines * 0.15)} = ${(((bmDayLines * 0.15) / 2000) * 100).toFixed(0)}% of 2,000`],

@@ -34,7 +34,8 @@ observe.closedRuns(async (ctx, run, conn) => {
 });
 
 async function enqueueWaiting(ctx: EngineContext, tenantId: string | null, states: string[]): Promise<number> {
-  const where = [inArray(channelListings.pushState, states), ne(channelListings.status, "gone")];
+  // States other than idle: the partial index channel_listings_waiting holds just these rows.
+  const where = [inArray(channelListings.pushState, states), ne(channelListings.pushState, "idle"), ne(channelListings.status, "gone")];
   if (tenantId) where.push(eq(channelListings.tenantId, tenantId));
   const rows = await ctx.db.selectDistinct({ tenantId: channelListings.tenantId, connectionId: channelListings.connectionId }).from(channelListings).where(and(...where));
   if (rows.length === 0) return 0;

@@ -7,7 +7,7 @@ import { loadConnection } from "../engine/connections";
 import type { CommitWork, PlatformWrite, PushDone } from "../engine/hooks";
 import { productIndex } from "../engine/products";
 import { chunk, vendorSkuResolver } from "../engine/records";
-import { isChannel } from "./channels";
+import { channelConnections, isChannel } from "./channels";
 import { applyLineFact, applyShipment, applyStock, type LedgerRow, type ReleaseReason } from "./ledger";
 import { recompute } from "./recompute";
 
@@ -157,13 +157,13 @@ export async function ledgerFromOrders(ctx: EngineContext, tenantId: string, con
  */
 async function legacyStatements(ctx: EngineContext, tenantId: string, connectionId: string, lines: Array<{ order: ChannelOrder; line: ChannelOrder["lines"][number] }>, now: string) {
   const listingIds = [...new Set(lines.map((l) => l.line.listingId).filter((id): id is string => !!id))];
-  const synced = await ctx.db.select({ n: sql<number>`count(*)` }).from(channelListings).where(eq(channelListings.connectionId, connectionId)).get();
+  const synced = await ctx.db.select({ sku: channelListings.sku }).from(channelListings).where(eq(channelListings.connectionId, connectionId)).limit(1).get();
   const known = new Set<string>();
   for (const part of chunk(listingIds, 90)) {
     const rows = await ctx.db.select({ listingId: channelListings.listingId }).from(channelListings).where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.listingId, part)));
     for (const r of rows) if (r.listingId) known.add(r.listingId);
   }
-  const legacy = lines.filter(({ line }) => line.listingId && !known.has(line.listingId) && (!line.sku || (synced?.n ?? 0) > 0));
+  const legacy = lines.filter(({ line }) => line.listingId && !known.has(line.listingId) && (!line.sku || synced !== undefined));
   return legacy.map(({ order, line }) =>
     ctx.db
       .insert(legacyListings)
@@ -193,6 +193,8 @@ function observedAt(record: Record<string, unknown>, fallback: string): string {
  */
 export async function inventoryWritten(ctx: EngineContext, write: PlatformWrite): Promise<CommitWork | null> {
   if (write.platformEntity !== "inventory" || write.written.length === 0) return null;
+  // Tenants that sell on no channel keep no mirror (a channel added later reads the platform once).
+  if ((await channelConnections(ctx, write.tenantId)).length === 0) return null;
   const now = write.at;
   const figures = new Map<string, { onHand: number; at: string }>();
   for (const w of write.written) {

@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, like, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { channelBudget, channelListings, mappings, type ChannelListing } from "../db/schema";
-import { VendorError, type ChannelBudget, type QuantityContext, type QuantityResult } from "../engine/connector";
+import { VendorError, type ChannelBudget, type QuantityContext, type QuantityResult, type QuantityUpdate } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
 import { loadConnection, type LoadedConnection } from "../engine/connections";
 import { PermitUnavailable } from "../engine/pull";
@@ -24,6 +24,8 @@ import { believedQuantity, QUANTITIES_TASK } from "./recompute";
 
 /** Calls one task makes before it hands the rest to a new task (each queue invocation stays short). */
 const MAX_BATCHES = 40;
+/** Calls of one task in flight at once (Back Market's one listing per call); the connection's budget still paces them. */
+const CALLS_AT_ONCE = 6;
 const isolateCache = new Map<string, { value: unknown; until: number }>();
 
 function quantityContext(ctx: EngineContext, conn: LoadedConnection): QuantityContext<any> {
@@ -119,13 +121,21 @@ export async function pushQuantitiesTask(ctx: EngineContext, msg: { tenantId: st
 async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFailed: boolean): Promise<boolean> {
   const channel = conn.connector.channel!;
   const states = retryFailed ? ["due", "held", "capped", "failed"] : ["due", "held", "capped"];
-  const rows = await ctx.db
-    .select({ listing: channelListings, systemId: mappings.systemId })
+  // The few listings with work first (index on connection and state), then their links.
+  const due = await ctx.db
+    .select()
     .from(channelListings)
-    .innerJoin(mappings, and(eq(mappings.connectionId, channelListings.connectionId), eq(mappings.entity, "listings"), eq(mappings.externalId, channelListings.sku)))
     .where(and(eq(channelListings.connectionId, conn.row.id), inArray(channelListings.pushState, states), ne(channelListings.status, "gone")));
-  const bySku = new Map<string, { listing: ChannelListing; systemId: string | null }>(rows.map((r) => [r.listing.sku, r]));
-  const candidates: PushCandidate[] = rows
+  const systemIds = new Map<string, string | null>();
+  for (const part of chunk(due.map((l) => l.sku), 90)) {
+    const links = await ctx.db
+      .select({ sku: mappings.externalId, systemId: mappings.systemId })
+      .from(mappings)
+      .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, "listings"), inArray(mappings.externalId, part)));
+    for (const l of links) systemIds.set(l.sku, l.systemId);
+  }
+  const bySku = new Map<string, { listing: ChannelListing; systemId: string | null }>(due.map((listing) => [listing.sku, { listing, systemId: systemIds.get(listing.sku) ?? null }]));
+  const candidates: PushCandidate[] = [...bySku.values()]
     .filter((r) => r.listing.targetQuantity !== null && r.systemId)
     .map(({ listing }) => ({
       sku: listing.sku,
@@ -168,19 +178,30 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
   for (const part of chunk(waiting, 50)) await commitStatements(ctx, part);
 
   const pushId = crypto.randomUUID();
-  for (const [i, batch] of plan.batches.entries()) {
-    // The budget is spent before the call: a call that times out may still have revised the listing.
-    await commitStatements(ctx, spendStatements(ctx, conn.row.id, budgets, plan.spend[i], nowMs));
-    let results: QuantityResult[];
-    try {
-      results = await channel.pushQuantities(qctx, batch);
-    } catch (err) {
-      if (err instanceof VendorError && err.kind === "auth") {
-        await commitStatements(ctx, batch.map((u) => ctx.db.update(channelListings).set({ pushNote: `not pushed: ${err.message}`, updatedAt: now }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, u.sku)))));
+  for (let w = 0; w < plan.batches.length; w += CALLS_AT_ONCE) {
+    const wave = plan.batches.slice(w, w + CALLS_AT_ONCE);
+    // The budget is spent before the calls: a call that times out may still have revised the listing.
+    await commitStatements(ctx, wave.flatMap((_, j) => spendStatements(ctx, conn.row.id, budgets, plan.spend[w + j], nowMs)));
+    const answers = await Promise.allSettled(wave.map((batch) => channel.pushQuantities(qctx, batch)));
+    const statements: BatchItem<"sqlite">[] = [];
+    let failure: unknown = null;
+    for (const [j, answer] of answers.entries()) {
+      if (answer.status === "fulfilled") statements.push(...resultStatements(wave[j], answer.value));
+      else failure ??= answer.reason;
+    }
+    for (const part of chunk(statements, 50)) await commitStatements(ctx, part);
+    if (failure) {
+      if (failure instanceof VendorError && failure.kind === "auth") {
+        const note = `not pushed: ${failure.message}`;
+        await commitStatements(ctx, plan.batches.flat().map((u) => ctx.db.update(channelListings).set({ pushNote: note, updatedAt: now }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, u.sku)))));
         return false;
       }
-      throw err;
+      // A throttle (or any other failure) stops the task; what went through is recorded, the rest is still due.
+      throw failure;
     }
+  }
+
+  function resultStatements(batch: QuantityUpdate[], results: QuantityResult[]): BatchItem<"sqlite">[] {
     const at = new Date().toISOString();
     const statements: BatchItem<"sqlite">[] = [];
     for (const r of results) {
@@ -220,7 +241,7 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
         }
       }
     }
-    for (const part of chunk(statements, 50)) await commitStatements(ctx, part);
+    return statements;
   }
   const pushed = plan.decisions.filter((d) => d.action === "push").length;
   log.info("channel quantities pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, calls: plan.batches.length, listings: pushed, held: plan.decisions.filter((d) => d.action === "hold").length, capped: plan.decisions.filter((d) => d.action === "capped").length });

@@ -144,6 +144,10 @@ export async function recompute(ctx: EngineContext, tenantId: string, given?: st
   skus = [...new Set(skus)];
   if (skus.length === 0) return [];
   const channels = new Map((await channelConnections(ctx, tenantId)).map((c) => [c.row.id, c]));
+  if (channels.size === 0) {
+    for (const part of chunk(skus, 90)) await ctx.db.delete(atsDirty).where(and(eq(atsDirty.tenantId, tenantId), inArray(atsDirty.sku, part), lte(atsDirty.since, startedAt)));
+    return [];
+  }
   const products = await productIndex(ctx, tenantId);
   const systemIds = new Map<string, string>();
   for (const sku of skus) {
