@@ -24,6 +24,7 @@ import { loadConfig, type Env } from "../src/env";
 import { ensureDevVars } from "./dev-vars";
 import { applyMigrations, startLocalHub, type LocalHub } from "./local-hub";
 import { hubTenant, noisyNeighbour, prepareAccount, runBreakdown, watchPullLog, WEBHOOK_SECRET, type HubTenant } from "./bench-pull";
+import { channelFanOut } from "./bench-channels";
 
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -63,8 +64,13 @@ const IMPORT_SEED_CHUNK = 10_000;
 const NOISY_SMALL = Number(process.env.BENCH_NOISY_SMALL ?? 20);
 const NOISY_SMALL_PRODUCTS = Number(process.env.BENCH_NOISY_SMALL_PRODUCTS ?? 1_000);
 const NOISY_BIG_PRODUCTS = Number(process.env.BENCH_NOISY_BIG_PRODUCTS ?? 100_000);
-/** Sections to run (comma-separated: backfill, inventory, orders, sos, noisy, import); all by default. */
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "backfill,inventory,orders,sos,noisy,import").split(",").map((v) => v.trim()));
+/** Sections to run (comma-separated: backfill, inventory, orders, sos, noisy, import, channels); all by default. */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "backfill,inventory,orders,sos,noisy,import,channels").split(",").map((v) => v.trim()));
+/** Sales channels: SKUs listed on each of three channels, single-order rounds, the burst, a day's orders. */
+const CHANNEL_SKUS = Number(process.env.BENCH_CHANNEL_SKUS ?? 10_000);
+const CHANNEL_ROUNDS = Number(process.env.BENCH_CHANNEL_ROUNDS ?? 20);
+const CHANNEL_BURST = Number(process.env.BENCH_CHANNEL_BURST ?? 100);
+const DAY_ORDERS = Number(process.env.BENCH_DAY_ORDERS ?? 2_000);
 
 const json = { "content-type": "application/json" };
 const cpuMsOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
@@ -846,6 +852,24 @@ async function main() {
 
     // File drop: a generated INVENTORY file, uploaded and imported, on a tenant of its own.
     if (SECTIONS.has("import") && IMPORT_ROWS > 0) rows.push(...(await fileDropImport(hub.url, vars.OPERATOR_TOKEN, sandbox.platformUrl, hub, importSliceBytes(vars))));
+
+    // Sales channels: two eBay accounts and Back Market, an order on one lowering the others.
+    if (SECTIONS.has("channels") && CHANNEL_SKUS > 0) {
+      rows.push(
+        ...(await channelFanOut({
+          hubUrl: hub.url,
+          operator: vars.OPERATOR_TOKEN,
+          ebayUrl: sandbox.ebayUrl,
+          backmarketUrl: sandbox.backmarketUrl,
+          platformUrl: sandbox.platformUrl,
+          latencyMs: LATENCY_MS,
+          skus: CHANNEL_SKUS,
+          rounds: CHANNEL_ROUNDS,
+          burst: CHANNEL_BURST,
+          dayOrders: DAY_ORDERS,
+        })),
+      );
+    }
     print();
   } catch (err) {
     if (rows.length > 0) print();

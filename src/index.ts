@@ -5,6 +5,10 @@ import { handleQueueBatch } from "./engine/queue";
 import { runScheduler } from "./engine/scheduler";
 import { continueTenantDeletions } from "./services/tenant-deletion";
 import { pruneBridgeState } from "./services/bridge";
+// Features that observe the engine register here (availability: the reservation ledger and channel quantities).
+import "./availability";
+import "./services/channels";
+import "./services/credential-expiry";
 
 export { TenantDurableObject } from "./tenant/tenant-do";
 

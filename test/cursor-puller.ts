@@ -89,7 +89,7 @@ export const backMarketListings: Connector<Settings, { token: string }> = {
   defaultRequestsPerMinute: 1_000,
   // A Back Office token does not expire; it is sent as `Basic <token>` (the token itself).
   login: async ({ credentials }) => ({ accessToken: credentials.token, expiresAt: Date.now() + 365 * 86_400_000 }),
-  authorization: (token) => `Basic ${token}`,
+  authHeader: (token) => `Basic ${token}`,
   testConnection: async () => ({}),
   pullers: { products: listingsPuller },
 };

@@ -1,4 +1,6 @@
 import type { Connector } from "../engine/connector";
+import { backmarket } from "./backmarket";
+import { ebay } from "./ebay";
 import { sellercloud } from "./sellercloud";
 import { sos } from "./sos";
 import { own } from "../own";
@@ -7,6 +9,8 @@ import { own } from "../own";
 export const connectors: Record<string, Connector> = {
   sellercloud,
   sos,
+  ebay,
+  backmarket,
 };
 
 export const VENDORS = Object.keys(connectors) as [string, ...string[]];

@@ -39,6 +39,8 @@ export const connections = sqliteTable("connections", {
   lastOkAt: text("last_ok_at"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  credentialsExpireAt: text("credentials_expire_at"),
+  expiryWarnedAt: text("expiry_warned_at"),
 });
 
 export const cursors = sqliteTable(
@@ -289,6 +291,114 @@ export const oauthStates = sqliteTable("oauth_states", {
   expiresAt: text("expires_at").notNull(),
   usedAt: text("used_at"),
 });
+export const channelListings = sqliteTable(
+  "channel_listings",
+  {
+    tenantId: text("tenant_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    sku: text("sku").notNull(),
+    listingId: text("listing_id"),
+    groupKey: text("group_key"),
+    title: text("title"),
+    identifiers: text("identifiers"),
+    status: text("status").notNull(),
+    offers: text("offers"),
+    channelQuantity: integer("channel_quantity"),
+    seenAt: text("seen_at"),
+    suggestions: text("suggestions"),
+    rules: text("rules"),
+    targetQuantity: integer("target_quantity"),
+    targetAt: text("target_at"),
+    pushState: text("push_state").notNull().default("idle"),
+    pushNote: text("push_note"),
+    pushedQuantity: integer("pushed_quantity"),
+    pushedAt: text("pushed_at"),
+    ackedQuantity: integer("acked_quantity"),
+    ackedAt: text("acked_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.sku] })],
+);
+
+export const reservations = sqliteTable(
+  "reservations",
+  {
+    tenantId: text("tenant_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    orderId: text("order_id").notNull(),
+    lineId: text("line_id").notNull(),
+    sku: text("sku"),
+    listingId: text("listing_id"),
+    title: text("title"),
+    productSku: text("product_sku"),
+    quantity: integer("quantity").notNull(),
+    state: text("state").notNull(),
+    lineState: text("line_state").notNull(),
+    shippedAt: text("shipped_at"),
+    releaseReason: text("release_reason"),
+    releasedAt: text("released_at"),
+    orderedAt: text("ordered_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.orderId, t.lineId] })],
+);
+
+export const stock = sqliteTable(
+  "stock",
+  {
+    tenantId: text("tenant_id").notNull(),
+    sku: text("sku").notNull(),
+    onHand: integer("on_hand").notNull(),
+    observedAt: text("observed_at").notNull(),
+    writtenAt: text("written_at").notNull(),
+    source: text("source").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sku] })],
+);
+
+export const atsDirty = sqliteTable(
+  "ats_dirty",
+  { tenantId: text("tenant_id").notNull(), sku: text("sku").notNull(), since: text("since").notNull() },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sku] })],
+);
+
+export const channelBudget = sqliteTable(
+  "channel_budget",
+  { connectionId: text("connection_id").notNull(), bucket: text("bucket").notNull(), used: integer("used").notNull(), expiresAt: text("expires_at").notNull() },
+  (t) => [primaryKey({ columns: [t.connectionId, t.bucket] })],
+);
+
+export const availabilitySettings = sqliteTable("availability_settings", {
+  tenantId: text("tenant_id").primaryKey(),
+  settings: text("settings").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const legacyListings = sqliteTable(
+  "legacy_listings",
+  {
+    tenantId: text("tenant_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    listingId: text("listing_id").notNull(),
+    sku: text("sku"),
+    title: text("title"),
+    firstSeenAt: text("first_seen_at").notNull(),
+    lastOrderAt: text("last_order_at"),
+    orders: integer("orders").notNull().default(0),
+    migration: text("migration"),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.listingId] })],
+);
+
+export const linkPages = sqliteTable(
+  "link_pages",
+  { runId: text("run_id").notNull(), page: integer("page").notNull(), rows: text("rows").notNull(), next: text("next") },
+  (t) => [primaryKey({ columns: [t.runId, t.page] })],
+);
+
+export type ChannelListing = typeof channelListings.$inferSelect;
+export type Reservation = typeof reservations.$inferSelect;
 
 export type Import = typeof imports.$inferSelect;
 

@@ -12,7 +12,7 @@ export interface VendorRequest {
   path: string; // relative to the connection's base URL, e.g. "/api/Catalog"
   query?: Array<[string, string]>;
   body?: unknown;
-  /** Headers the vendor wants on its calls (Back Market: Accept-Language, User-Agent). */
+  /** Headers a call needs beyond the connection's own (Back Market: Accept-Language, User-Agent; eBay: Content-Language on item writes). */
   headers?: Record<string, string>;
 }
 
@@ -82,8 +82,11 @@ export interface ChildRecord {
 
 export type MapResult<T> =
   | { ok: true; record: T; children?: ChildRecord[] }
-  /** `skip`: not an error of the record but one it cannot go without yet (counted as skipped, still listed). */
-  | { ok: false; code: string; reason: string; skip?: boolean };
+  /**
+   * `skip`: not an error of the record but one it cannot go without yet (counted as skipped, still listed).
+   * `waitsFor`: an entity whose next successful run on the connection replays the record by itself.
+   */
+  | { ok: false; code: string; reason: string; skip?: boolean; waitsFor?: string };
 
 /** Platform products by the ids a vendor knows them by, for connectors whose vendor has no SKU on its rows. */
 export interface ProductIndex {
@@ -111,15 +114,21 @@ interface PullerBase<S> {
   /** The map step needs the platform's products (loaded once a minute per isolate and tenant). */
   needsProducts?: boolean;
   /**
+   * Pure: the vendor SKUs a row names (a channel order's lines). The engine resolves them before
+   * `map` runs, through the connection's listing links, into `lookups.vendorSku`.
+   */
+  vendorSkus?(raw: unknown): string[];
+  /**
    * Records the hub created in the vendor from the platform (orders it pushed) are not
    * pulled back: the platform already has them and is their master.
    */
   skipPlatformOrigin?: boolean;
   /**
    * Fields the platform is master of for one record (field ownership): a pull keeps the
-   * platform's current values of these instead of overwriting them.
+   * platform's current values of these instead of overwriting them. `raw` is the pulled row
+   * (a channel that stops returning a buyer's address after 90 days keeps the copy made at import).
    */
-  platformOwnedFields?(settings: S, origin: RecordOrigin): string[];
+  platformOwnedFields?(settings: S, origin: RecordOrigin, raw: unknown): string[];
   /**
    * Pure: when a pulled order shipped (ISO UTC), or null. Personal-data retention counts
    * from here — for records that failed to map too, since their errors hold the data.
@@ -178,6 +187,8 @@ export const isCursorPuller = <S>(puller: EntityPuller<S>): puller is CursorPull
 /** Read-only facts the engine hands to `map` (empty unless the puller asks for them). */
 export interface PullLookups {
   products: ProductIndex;
+  /** The platform product a vendor SKU stands for: its listing link, else the product with that SKU. */
+  vendorSku(sku: string): { sku: string; systemId: string } | null;
 }
 
 /** Which side created a linked pair of records. */
@@ -193,6 +204,8 @@ export interface PushContext<S> {
   linkedRecords(entity: string, externalIdPrefix: string): Promise<Array<{ externalId: string; systemId: string }>>;
   /** Who created a linked pair, or null when the record is not linked yet. */
   originOf(entity: string, systemId: string): Promise<RecordOrigin | null>;
+  /** The platform system_id linked to a vendor id of `entity` (a channel SKU's product), or null. */
+  systemIdOf(entity: string, externalId: string): Promise<string | null>;
   /** Reads a platform record by system_id (null when the platform has none). */
   readPlatform(entity: PlatformEntity, systemId: string): Promise<Record<string, unknown> | null>;
   /**
@@ -216,8 +229,11 @@ export type PushOutcome =
       warning?: string;
       /** Who created the pair when it is new: "platform" unless the vendor already had the record. */
       origin?: RecordOrigin;
-      /** A vendor order this push marked shipped (personal-data retention counts from here). */
-      shippedOrder?: { externalId: string; systemId: string | null; shippedAt: string };
+      /**
+       * A vendor order this push marked shipped (personal-data retention counts from here);
+       * `lines`: the vendor's line ids that shipped, when not the whole order.
+       */
+      shippedOrder?: { externalId: string; systemId: string | null; shippedAt: string; lines?: string[] };
     }
   | { action: "skipped"; externalId?: string; detail: string };
 
@@ -246,19 +262,39 @@ export interface EntityPusher<S> {
   push(ctx: PushContext<S>, record: Record<string, unknown>, systemId: string): Promise<PushOutcome>;
 }
 
-/** What linking found: new or confirmed pairs, ties it would not guess, and products with no match. */
+/**
+ * What linking found: new or confirmed pairs, ties it would not guess, and what matched nothing.
+ * An ambiguous entry is filed under `id`: the platform product when products are matched to vendor
+ * rows (SellerCloud), the vendor row when rows are matched to products (sales channels).
+ */
 export interface LinkResult {
   links: Array<{ systemId: string; externalId: string; rule: string }>;
-  ambiguous: Array<{ systemId: string; sku: string; reason: string }>;
+  ambiguous: Array<{ id: string; sku: string; reason: string }>;
   unmatched: number;
+}
+
+/** One page of vendor rows; `next` (when the vendor pages by links) is handed back for the following page. */
+export interface LinkPage {
+  rows: Array<Record<string, unknown>>;
+  total: number;
+  pageSize: number;
+  /** Set by vendors whose pages chain by link: null on the last page. The engine then ignores `total`. */
+  next?: string | null;
 }
 
 /**
  * Links platform products to listings that already exist in the vendor (one-way: the
  * vendor is only read). The engine pages the vendor's rows and the platform's products.
+ * Links made by hand (pins) are kept: their rows never take part in matching.
  */
 export interface ListingLinker<S> {
-  fetchPage(http: VendorHttp, settings: S, page: number): Promise<{ rows: Array<Record<string, unknown>>; total: number; pageSize: number }>;
+  fetchPage(http: VendorHttp, settings: S, page: number, next?: string): Promise<LinkPage>;
+  /** The vendor id of a row (the mapping's external id). */
+  rowId(row: Record<string, unknown>): string;
+  /** A platform product links to at most one row (SellerCloud); sales channels list one product many times. */
+  oneRowPerProduct: boolean;
+  /** Pages read per queue message (default 50): fewer where a page costs many calls (eBay reads offers per SKU). */
+  pagesPerStep?: number;
   /** Pure. */
   link(products: Array<Record<string, unknown>>, rows: Array<Record<string, unknown>>, settings: S): LinkResult;
 }
@@ -273,7 +309,11 @@ export interface AccessToken {
  * A login's result. OAuth vendors rotate refresh tokens: `credentials` are the connection's
  * new long-lived credentials, which the tenant DO stores before the access token is used.
  */
-export type LoginResult<C> = AccessToken & { credentials?: C };
+export type LoginResult<C> = AccessToken & {
+  credentials?: C;
+  /** When the long-lived credentials lapse (eBay's refresh token after ~18 months): the admin is warned before. */
+  credentialsExpireAt?: number;
+};
 
 /** OAuth2 authorization-code connections: the admin consents at the vendor, the hub exchanges the code. */
 export interface OAuthFlow<C> {
@@ -302,12 +342,95 @@ export interface Connector<S = any, C = any> {
   defaultRequestBurst?: number;
   /** Password vendors log in; OAuth vendors refresh (and may return rotated credentials). */
   login(ctx: LoginContext<C>): Promise<LoginResult<C>>;
-  /** The Authorization header for an access token (default `Bearer <token>`; Back Market: `Basic <token>`). */
-  authorization?(accessToken: string): string;
   oauth?: OAuthFlow<C>;
   /** Checks credentials and settings against the vendor; resolves with what it saw. */
   testConnection(http: VendorHttp, settings: S): Promise<Record<string, unknown>>;
+  /** The Authorization header for an access token (default `Bearer <token>`; Back Market: `Basic <token>`). */
+  authHeader?(token: string): string;
+  /** Headers every call of a connection carries (Back Market's User-Agent and market). */
+  requestHeaders?(settings: S): Record<string, string>;
   pullers: Record<string, EntityPuller<S>>;
   pushers?: EntityPusher<S>[];
   listings?: ListingLinker<S>;
+  /** Sales channels (eBay, Back Market): listing quantities, order lines and limits. */
+  channel?: SalesChannel<S>;
+}
+
+/** One listing quantity to set (absolute: a replay converges). */
+export interface QuantityUpdate {
+  /** The channel's SKU (the listing key). */
+  sku: string;
+  quantity: number;
+  /** The channel's listing id (eBay: shared by a variation listing's SKUs). */
+  listingId: string | null;
+  /** eBay: the SKU's published offers, all set to the same quantity. */
+  offerIds: string[];
+}
+
+export type QuantityResult =
+  /** `quantity`: what the channel holds after the call (read back where the vendor answers it). */
+  | { sku: string; ok: true; quantity: number; detail?: string }
+  /**
+   * `capped`: the listing is out of revisions for the budget period (eBay's 250 a day) and waits for the next one;
+   * `retryable`: a passing failure (eBay's 25025 concurrent access) that the next push of the listing retries.
+   */
+  | { sku: string; ok: false; code: string; reason: string; capped?: boolean; retryable?: boolean };
+
+export interface QuantityContext<S> {
+  http: VendorHttp;
+  settings: S;
+  /** A value of this connection kept for a while in the isolate (what the vendor taught it, e.g. a batch rule). */
+  cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
+  remember(key: string, value: unknown, ttlMs: number): void;
+  now(): Date;
+}
+
+/** A limit a channel puts on quantity pushes, spent one unit per listing pushed. */
+export interface ChannelBudget {
+  name: string;
+  /** "connection": one pool; "listing": a pool per channel listing id (eBay's revisions). */
+  per: "connection" | "listing";
+  period: "hour" | "day";
+  limit: number;
+  /** The zone of a "day" (eBay's calendar day is not documented; Pacific is the conservative guess). */
+  timeZone?: string;
+  /** Units kept for decreases: increases stop when only these are left. */
+  reserve: number;
+}
+
+export type OrderLineState = "open" | "pending" | "shipped" | "cancelled" | "unpaid";
+
+/** A channel order as the reservation ledger needs it (read from the pulled row, pure). */
+export interface ChannelOrder {
+  orderId: string;
+  orderedAt: string | null;
+  lines: Array<{
+    lineId: string;
+    /** The channel's SKU; null when the listing has none (eBay listings made without SKUs). */
+    sku: string | null;
+    /** The channel's listing id (eBay legacyItemId, Back Market listing_id). */
+    listingId: string | null;
+    title: string | null;
+    quantity: number;
+    state: OrderLineState;
+    /** When the line shipped, if it did (ISO UTC). */
+    shippedAt: string | null;
+    /** The channel waits for the seller to accept the line before it can ship (Back Market). */
+    needsAcceptance?: boolean;
+  }>;
+}
+
+export interface SalesChannel<S> {
+  /** Listings per quantity call (eBay: up to 25 SKUs, or 1 once eBay refused a multi-SKU call; Back Market: 1). */
+  quantityBatchSize(ctx: QuantityContext<S>): Promise<number>;
+  /** Sets absolute quantities; one result per update. Throws VendorError for a failure of the whole call. */
+  pushQuantities(ctx: QuantityContext<S>, batch: QuantityUpdate[]): Promise<QuantityResult[]>;
+  /** Pure: the ledger's view of one pulled order row of the connection's `orders` puller. */
+  orderLines(raw: unknown, settings: S): ChannelOrder | null;
+  /** The push limits of the channel (with the connection's settings). */
+  budgets(settings: S): ChannelBudget[];
+  /** Accepts an order's open lines where the channel needs it before shipping (Back Market). */
+  acceptOrder?(http: VendorHttp, settings: S, orderId: string): Promise<{ accepted: string[]; detail: string }>;
+  /** Moves listings the channel's listing API cannot see into it (eBay's bulkMigrateListing). */
+  migrateListings?(http: VendorHttp, settings: S, listingIds: string[]): Promise<Array<{ listingId: string; ok: boolean; detail: string }>>;
 }

@@ -5,8 +5,11 @@ export type PullWindowMessage =
   | { kind: "start"; runId: string }
   /** Every page of `pass` is committed: re-check the total, then close or re-walk. */
   | { kind: "verify"; runId: string; pass: number }
-  /** Link listings of the run's connection (one job: read both sides, match, write links). */
-  | { kind: "link"; runId: string };
+  /**
+   * Link listings of the run's connection: read the vendor's rows from `page` on (a few pages per
+   * message, kept in link_pages), then match them all and write the links.
+   */
+  | { kind: "link"; runId: string; page?: number };
 
 export type PullPageMessage =
   /**
@@ -24,7 +27,9 @@ export type PullPageMessage =
    */
   | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string; replayedAt?: number };
 
-export type PushRecordMessage = {
+export type PushRecordMessage = TaskMessage | PushEventMessage;
+
+export type PushEventMessage = {
   kind: "event";
   tenantId: string;
   eventId: string;
@@ -37,3 +42,9 @@ export type PushRecordMessage = {
 
 /** Read and apply the next slice of one dropped file (its offset is on the import row). */
 export type ImportMessage = { kind: "import"; importId: string };
+
+/**
+ * Work of a feature beside the engine, run by the handler it registered (src/engine/hooks.ts):
+ * a sales channel's quantity push. With `connectionId`, throttles pause that connection.
+ */
+export type TaskMessage = { kind: "task"; task: string; tenantId: string; connectionId?: string; payload?: unknown };

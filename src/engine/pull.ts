@@ -7,6 +7,7 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords } from "./records";
 import { LISTINGS, startLinkRun } from "./link";
+import { runAfter, runClosed } from "./hooks";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
 import { own } from "../own";
@@ -190,6 +191,7 @@ async function passSums(ctx: EngineContext, runId: string, passes: number[]) {
 
 async function closeAndReplayDependents(ctx: EngineContext, { run, conn }: RunContext): Promise<void> {
   if (!(await closeRun(ctx, run))) return;
+  await runClosed(ctx, run, conn);
   const dependents = Object.entries(conn.connector.pullers)
     .filter(([, puller]) => puller.dependsOn?.includes(run.entity))
     .map(([entity]) => entity);
@@ -215,6 +217,7 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [missing], now) as [any]);
     return;
   }
-  const { statements } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`, msg.replayedAt ?? Date.now());
+  const { statements, after } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`, msg.replayedAt ?? Date.now());
   if (statements.length > 0) await ctx.db.batch(statements as [any, ...any[]]);
+  await runAfter([after]);
 }

@@ -5,12 +5,13 @@ import type { PlatformEntity } from "../platform/contract";
 import { PushRefused, VendorError, type EntityPusher, type PushContext, type PushOutcome, type RecordOrigin } from "./connector";
 import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
-import type { PushRecordMessage } from "./messages";
+import type { PushEventMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
 import { exportWanted, writeExport, type ExportEvent } from "../files/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
+import { pushDone, runAfter } from "./hooks";
 import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
 
 /**
@@ -21,7 +22,7 @@ import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
  * and one record of one connection is pushed by one consumer at a time (a lock in the
  * tenant DO), so a redelivery racing a retry cannot create twice.
  */
-export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
+export async function handlePushEvent(ctx: EngineContext, msg: PushEventMessage): Promise<void> {
   if (msg.connectionId === DROP_EXPORT) return exportToDrop(ctx, msg);
   // The file drop's exports are one more target, on their own message so each retries alone.
   const exporting = !msg.connectionId && (await exportWanted(ctx, msg.tenantId, msg.type));
@@ -42,7 +43,7 @@ export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage
 /** The pseudo-connection of drop exports (export/Orders/…, export/Customers/…). */
 export const DROP_EXPORT = "drop-export";
 
-async function exportToDrop(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
+async function exportToDrop(ctx: EngineContext, msg: PushEventMessage): Promise<void> {
   const embedded = (msg.payload as { data?: { record?: unknown } } | null)?.data?.record;
   const written = await writeExport(ctx, msg.tenantId, msg.type as ExportEvent, msg.systemId, embedded);
   log.info("exported to the drop", { tenant_id: msg.tenantId, event_id: msg.eventId, files: written });
@@ -54,7 +55,7 @@ interface PushTarget {
 }
 
 /** "none" when no connection of the tenant can push this event type at all. */
-async function pushTargets(ctx: EngineContext, msg: PushRecordMessage): Promise<PushTarget[] | "none"> {
+async function pushTargets(ctx: EngineContext, msg: PushEventMessage): Promise<PushTarget[] | "none"> {
   const rows = await ctx.db
     .select({ id: connections.id })
     .from(connections)
@@ -72,7 +73,7 @@ async function pushTargets(ctx: EngineContext, msg: PushRecordMessage): Promise<
 }
 
 /** Nothing pushes this type: a visible record error that can be replayed once a connection does. */
-async function noHandler(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
+async function noHandler(ctx: EngineContext, msg: PushEventMessage): Promise<void> {
   const failure = {
     externalId: msg.systemId,
     code: "no_handler",
@@ -83,7 +84,7 @@ async function noHandler(ctx: EngineContext, msg: PushRecordMessage): Promise<vo
 }
 
 /** Errors of platform events no connection handles belong to the tenant and the event's entity. */
-export function eventScope(msg: PushRecordMessage) {
+export function eventScope(msg: PushEventMessage) {
   return { tenantId: msg.tenantId, connectionId: "", entity: msg.type.split(".")[0], runId: null };
 }
 
@@ -92,7 +93,7 @@ export function eventScope(msg: PushRecordMessage) {
  * entity (so the next successful push of the record resolves it), or the tenant when
  * the event was not yet bound to one connection.
  */
-export async function failedPushScope(ctx: EngineContext, msg: PushRecordMessage) {
+export async function failedPushScope(ctx: EngineContext, msg: PushEventMessage) {
   const targets = await pushTargets(ctx, msg);
   if (targets === "none" || targets.length !== 1) return { scope: eventScope(msg), payload: msg };
   const { conn, pusher } = targets[0];
@@ -116,11 +117,11 @@ async function withRecordLock<T>(ctx: EngineContext, conn: LoadedConnection, ent
   }
 }
 
-function pushToConnection(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushRecordMessage): Promise<void> {
+function pushToConnection(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushEventMessage): Promise<void> {
   return withRecordLock(ctx, conn, pusher.entity, msg.systemId, () => pushLocked(ctx, conn, pusher, msg));
 }
 
-async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushRecordMessage): Promise<void> {
+async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: EntityPusher<any>, msg: PushEventMessage): Promise<void> {
   const scope = { tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null };
   const message = { ...msg, connectionId: conn.row.id };
   const pctx = pushContext(ctx, conn, msg);
@@ -140,11 +141,14 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
     return;
   }
   const now = new Date().toISOString();
+  const observed = await pushDone(ctx, { conn, entity: pusher.entity, systemId: msg.systemId, outcome });
   await commitStatements(ctx, [
     ...outcomeStatements(ctx, conn, pusher.entity, msg.systemId, outcome, now),
     resolveErrorsStatement(ctx, scope, "push", [msg.systemId], now),
     logRow(ctx, conn, msg, pusher.entity, outcome, now),
+    ...observed.statements,
   ]);
+  await runAfter([observed.after]);
   log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
 }
 
@@ -162,7 +166,7 @@ function refusalOf(err: unknown): unknown {
 }
 
 /** The record as the platform holds it now (events can arrive late and out of order); the event's copy if the platform has none. */
-async function currentRecord(ctx: EngineContext, tenantId: string, entity: PlatformEntity, msg: PushRecordMessage): Promise<Record<string, unknown> | null> {
+async function currentRecord(ctx: EngineContext, tenantId: string, entity: PlatformEntity, msg: PushEventMessage): Promise<Record<string, unknown> | null> {
   const platform = await platformFor(ctx, tenantId);
   const fresh = await platform.get(entity, msg.systemId);
   if (fresh) return fresh as Record<string, unknown>;
@@ -183,7 +187,7 @@ async function cachedFor<T>(connectionId: string, key: string, ttlMs: number, lo
   return value;
 }
 
-function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecordMessage): PushContext<any> {
+function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushEventMessage): PushContext<any> {
   const readPlatform = async (entity: PlatformEntity, systemId: string) => {
     const platform = await platformFor(ctx, conn.row.tenantId);
     return (await platform.get(entity, systemId)) as Record<string, unknown> | null;
@@ -206,10 +210,13 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
     }
     if (!outcome.externalId) throw new PushRefused(`${entity}_not_pushed`, `${entity} ${systemId} must be pushed first but was skipped: ${outcome.detail}`);
     const now = new Date().toISOString();
+    const observed = await pushDone(ctx, { conn, entity, systemId, outcome });
     await commitStatements(ctx, [
       ...outcomeStatements(ctx, conn, entity, systemId, outcome, now),
       logRow(ctx, conn, { ...msg, systemId, type: `${msg.type} (dependency)` }, entity, outcome, now),
+      ...observed.statements,
     ]);
+    await runAfter([observed.after]);
     return outcome.externalId;
   }
 
@@ -234,6 +241,14 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
         .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, entity), eq(mappings.systemId, systemId)))
         .get();
       return (row?.origin as RecordOrigin | undefined) ?? null;
+    },
+    async systemIdOf(entity, externalId) {
+      const row = await ctx.db
+        .select({ systemId: mappings.systemId })
+        .from(mappings)
+        .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, entity), eq(mappings.externalId, externalId)))
+        .get();
+      return row?.systemId ?? null;
     },
     readPlatform,
     async writePlatform(entity, record) {
@@ -280,7 +295,8 @@ function outcomeStatements(ctx: EngineContext, conn: LoadedConnection, entity: s
   return [...statements, ...shipped];
 }
 
-function logRow(ctx: EngineContext, conn: LoadedConnection, msg: Pick<PushRecordMessage, "eventId" | "type" | "systemId">, entity: string, outcome: PushOutcome | { action: "failed"; detail: string }, now: string) {
+/** One push log row (a push to a vendor, or a refusal). */
+export function logRow(ctx: EngineContext, conn: LoadedConnection, msg: Pick<PushEventMessage, "eventId" | "type" | "systemId">, entity: string, outcome: PushOutcome | { action: "failed"; detail: string }, now: string) {
   return ctx.db.insert(pushLog).values({
     id: crypto.randomUUID(),
     tenantId: conn.row.tenantId,

@@ -6,6 +6,7 @@ import type { ImportMessage, PullPageMessage, PullWindowMessage, PushRecordMessa
 import { failImport, handleImportSlice } from "../files/import";
 import { handlePage, handleRecordReplay, handleVerify, handleWalk, handleWindowStart, PermitUnavailable, WalkInterrupted } from "./pull";
 import { handleLinkRun } from "./link";
+import { taskHandler } from "./hooks";
 import { failedPushScope, handlePushEvent } from "./push";
 import { commitStatements, recordErrorStatements } from "./records";
 import { noteAlive } from "./recovery";
@@ -49,7 +50,7 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
     case "verify":
       return handleVerify(ctx, body.runId, body.pass);
     case "link":
-      return handleLinkRun(ctx, body.runId);
+      return handleLinkRun(ctx, body.runId, body.page);
     case "walk":
       return handleWalk(ctx, body);
     case "page":
@@ -60,6 +61,11 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
       return handlePushEvent(ctx, body);
     case "import":
       return handleImportSlice(ctx, body.importId);
+    case "task": {
+      const handler = taskHandler(body.task);
+      if (!handler) throw new Error(`no handler for task ${body.task}`);
+      return handler(ctx, body);
+    }
   }
 }
 
@@ -185,5 +191,9 @@ async function deadRecord(ctx: EngineContext, body: AnyMessage, reason: string):
   } else if (body.kind === "event") {
     const { scope, payload } = await failedPushScope(ctx, body);
     await commitStatements(ctx, recordErrorStatements(ctx, scope, "push", [{ externalId: body.systemId, code: "push_failed", reason, payload }], now));
+  } else if (body.kind === "task") {
+    // A task out of retries is a record error of its connection; replaying it re-sends the task.
+    const scope = { tenantId: body.tenantId, connectionId: body.connectionId ?? "", entity: body.task, runId: null };
+    await commitStatements(ctx, recordErrorStatements(ctx, scope, "push", [{ externalId: body.task, code: "task_failed", reason, payload: body }], now));
   }
 }

@@ -4,7 +4,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { mappings, recordErrors, shippedOrders } from "../db/schema";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { MAX_BATCH_RECORDS, recordLinks, type PlatformEntity } from "../platform/contract";
-import type { ChildRecord, EntityPuller, PulledRecord, RecordOrigin } from "./connector";
+import type { ChildRecord, EntityPuller, ProductIndex, PulledRecord, RecordOrigin } from "./connector";
+import { platformWritten } from "./hooks";
 import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
 import { mergeWithPlatform, type ExistingRecord } from "./ownership";
@@ -43,6 +44,8 @@ export interface FailedRecord {
 export interface UpsertOutcome {
   statements: BatchItem<"sqlite">[];
   counts: { seen: number; created: number; updated: number; unchanged: number; failed: number; skipped: number };
+  /** Run once the statements are committed (observers of platform writes, src/engine/hooks.ts). */
+  after?: () => Promise<void>;
 }
 
 /**
@@ -71,13 +74,15 @@ export async function upsertPulledRecords(
   const existing = preloaded ?? (await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId)));
 
   const toPush: PushItem[] = [];
-  const lookups = { products: puller.needsProducts ? await productIndex(ctx, scope.tenantId, productsLoadedAfter) : NO_PRODUCTS };
+  const products = puller.needsProducts || puller.vendorSkus ? await productIndex(ctx, scope.tenantId, productsLoadedAfter) : NO_PRODUCTS;
+  const vendorSku = puller.vendorSkus ? await vendorSkuResolver(ctx, scope.connectionId, products, records.flatMap((r) => puller.vendorSkus!(r.raw))) : () => null;
+  const lookups = { products, vendorSku };
   let skipped = 0;
   for (const pulled of records) {
     const mapped = puller.map(pulled.raw, settings, lookups);
     if (!mapped.ok) {
       if (mapped.skip) skipped++;
-      failed.push({ externalId: pulled.externalId, code: mapped.code, reason: mapped.reason, payload: pulled.raw });
+      failed.push({ externalId: pulled.externalId, code: mapped.code, reason: mapped.reason, payload: pulled.raw, waitsFor: mapped.waitsFor });
       continue;
     }
     // Children (a customer's addresses) are part of what the hash covers.
@@ -94,7 +99,7 @@ export async function upsertPulledRecords(
       continue;
     }
     const record = known?.systemId ? { ...mapped.record } : { ...mapped.record, reference_id: pulled.externalId };
-    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children });
+    toPush.push({ externalId: pulled.externalId, hash, record, children: mapped.children, raw: pulled.raw });
   }
   await resolveLinks(ctx, scope, puller.platformEntity as PlatformEntity, toPush);
   await keepPlatformFields(ctx, scope, puller, settings, toPush, existing);
@@ -138,7 +143,43 @@ export async function upsertPulledRecords(
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
   // Errors of records now written are resolved (one statement: the ids go as one JSON parameter).
   if (written.length > 0) statements.push(resolveErrorsStatement(ctx, scope, "pull", written.map((w) => w.item.externalId), now));
-  return { statements, counts };
+  const observed = await platformWritten(ctx, {
+    tenantId: scope.tenantId,
+    connectionId: scope.connectionId,
+    entity: scope.entity,
+    platformEntity,
+    pulled: records,
+    written: written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, record: w.item.record })),
+    at: now,
+  });
+  statements.push(...observed.statements);
+  return { statements, counts, after: observed.after };
+}
+
+/**
+ * Vendor SKUs (a channel order's lines) to platform products: the connection's listing link
+ * (mappings of entity `listings`, external id = the vendor SKU), else the platform product with
+ * the same SKU. Case-insensitive, as channels treat SKUs.
+ */
+export async function vendorSkuResolver(ctx: EngineContext, connectionId: string, products: ProductIndex, skus: string[]) {
+  const linked = new Map<string, string>();
+  const wanted = [...new Set(skus.filter(Boolean))];
+  for (const part of chunk(wanted, MAX_PARAMS - 10)) {
+    const rows = await ctx.db
+      .select({ externalId: mappings.externalId, systemId: mappings.systemId })
+      .from(mappings)
+      .where(and(eq(mappings.connectionId, connectionId), eq(mappings.entity, "listings"), inArray(mappings.externalId, part)));
+    for (const r of rows) if (r.systemId) linked.set(r.externalId.toLowerCase(), r.systemId);
+  }
+  return (sku: string) => {
+    const systemId = linked.get(sku.toLowerCase());
+    if (systemId) {
+      const product = products.bySystemId(systemId);
+      return product ? { sku: product.sku, systemId } : null;
+    }
+    const same = products.bySku(sku);
+    return same ? { sku: same.systemId ? products.bySystemId(same.systemId)?.sku ?? sku : sku, systemId: same.systemId } : null;
+  };
 }
 
 /**
@@ -159,7 +200,7 @@ async function keepPlatformFields(
     const known = existing.get(item.externalId);
     if (!known?.systemId) continue;
     const origin: RecordOrigin = known.origin === "platform" ? "platform" : "vendor";
-    const owned = puller.platformOwnedFields?.(settings, origin) ?? [];
+    const owned = puller.platformOwnedFields?.(settings, origin, item.raw) ?? [];
     if (item.children) item.children = item.children.filter((c) => !owned.includes(c.entity));
     merging.push({ record: item.record, systemId: known.systemId, owned, origin });
   }
@@ -191,6 +232,7 @@ interface PushItem {
   hash: string;
   record: Record<string, unknown>;
   children?: ChildRecord[];
+  raw?: unknown;
 }
 
 interface Written {

@@ -8,6 +8,7 @@ import { runRetention } from "./retention";
 import { runDropScheduler } from "../files/pickup";
 import { recoverStalledWork } from "./recovery";
 import { startPullRun } from "./runs";
+import { tick } from "./hooks";
 
 /**
  * Cron: decide what is due and enqueue window jobs. No paging happens here, so the handler
@@ -60,6 +61,8 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
     log.error("drop scheduler failed", { error: (err as Error).message });
     return 0;
   });
+  // Features beside the engine do their minute's work (availability: recomputes, held increases, listing syncs).
+  await tick(ctx, nowMs);
   log.info("scheduler tick", { started, skipped, resumed, files_picked: picked });
   return { started, skipped, resumed };
 }

@@ -81,6 +81,8 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   const connectionId = conn.row.id;
   const doFetch = vendorFetch({ ...loadConfig(env), fetchTimeoutMs: timeoutMs });
   const limits = { requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst };
+  const connectionHeaders = conn.connector.requestHeaders?.(conn.settings) ?? {};
+  const authorization = (token: string) => conn.connector.authHeader?.(token) ?? `Bearer ${token}`;
 
   /**
    * Waits for a request slot, and gets the token with it (one call to the tenant DO). After
@@ -106,7 +108,7 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
   async function send(req: VendorRequest, token: string): Promise<Response> {
     const url = new URL(conn.row.baseUrl.replace(/\/+$/, "") + req.path);
     for (const [k, v] of req.query ?? []) url.searchParams.append(k, v);
-    const headers: Record<string, string> = { accept: "application/json", ...req.headers, authorization: conn.connector.authorization?.(token) ?? `Bearer ${token}` };
+    const headers: Record<string, string> = { accept: "application/json", ...connectionHeaders, ...req.headers, authorization: authorization(token) };
     if (req.body !== undefined) headers["content-type"] = "application/json";
     return doFetch(url, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
   }

@@ -6,6 +6,7 @@ import { withOwnD1Count, type EngineContext } from "./context";
 import type { LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { loadMappings, upsertPulledRecords, type Mappings } from "./records";
+import { runAfter } from "./hooks";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getRun } from "./runs";
 import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
@@ -252,9 +253,12 @@ export class PageWriter {
     const started = Date.now();
     const puller = conn.connector.pullers[run.entity];
     // The products a run checks its records against are read after the run started, once for all its pages.
-    const { statements, counts } = await upsertPulledRecords(this.db, this.scope, puller, conn.settings, item.records, `${run.id}:${pass}:${item.page}`, Math.min(Date.parse(run.startedAt), Date.now()), existing);
+    const { statements, counts, after } = await upsertPulledRecords(this.db, this.scope, puller, conn.settings, item.records, `${run.id}:${pass}:${item.page}`, Math.min(Date.parse(run.startedAt), Date.now()), existing);
     this.stats.platformMs += Date.now() - started;
-    return this.commits.add({ pass, item, statements, counts, cursorPaging: isCursorPuller(puller) });
+    const committed = await this.commits.add({ pass, item, statements, counts, cursorPaging: isCursorPuller(puller) });
+    // Observers of platform writes (availability) go on once the page is in D1.
+    await runAfter([after]);
+    return committed;
   }
 
   /** Round trips and D1 time of the pages written so far. */

@@ -3,7 +3,8 @@ import { sha256Hex, stableJson } from "../crypto/hash";
 import type { EngineContext } from "../engine/context";
 import { platformFor } from "../engine/platform";
 import { forgetProducts } from "../engine/products";
-import { chunk } from "../engine/records";
+import { platformWritten, runAfter } from "../engine/hooks";
+import { chunk, commitStatements } from "../engine/records";
 import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../platform/contract";
 import type { DropEntity } from "./names";
 import { categoryPathOf, planCategories, planCollections, planCustomerChildren, planCustomers, planOrders, planProducts, type Planned, type PlatformView, type Refuse, type RowOutcome, type ValidRow } from "./plan";
@@ -101,6 +102,12 @@ export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[
         }
       }
     }
+  }
+  if (entity === "INVENTORY" && applied.length > 0) {
+    // Observers of platform inventory (availability's stock mirror) see what the file wrote.
+    const work = await platformWritten(ctx, { tenantId: job.tenantId, connectionId: "", entity: "inventory", platformEntity: "inventory", pulled: [], written: applied.map((p) => ({ externalId: null, systemId: "", record: p.record })), at: new Date().toISOString() });
+    await commitStatements(ctx, work.statements);
+    await runAfter([work.after]);
   }
   if (entity === "PRODUCT") {
     if (!job.dryRun) forgetProducts(job.tenantId);

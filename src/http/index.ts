@@ -1,8 +1,10 @@
 import { createApp } from "./app";
 import { auditAdminActions } from "./audit";
 import { authenticate, requireTenantAccess } from "./auth";
+import { availabilityRoutes } from "./routes/availability";
 import { channelRoutes } from "./routes/channel";
 import { bridgeRoutes } from "./routes/bridge";
+import { channelListingRoutes } from "./routes/channel-listings";
 import { dropRoutes } from "./routes/drop";
 import { ftpRoutes } from "./routes/ftp";
 import { importRoutes } from "./routes/imports";
@@ -34,6 +36,8 @@ export function buildApp() {
   app.route("/", tenantRoutes);
   app.route("/", connectionRoutes);
   app.route("/", channelRoutes);
+  app.route("/", channelListingRoutes);
+  app.route("/", availabilityRoutes);
   app.route("/", authorizeRoutes);
   app.route("/", dropRoutes);
   app.route("/", importRoutes);

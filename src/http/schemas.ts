@@ -48,7 +48,13 @@ export const Connection = z
     status: z.enum(CONNECTION_STATUSES).openapi({
       description: "active; auth_failed: the vendor refused the login (fix the credentials); needs_reauthorisation: an OAuth connection waits for the admin's consent (POST …/authorize); disabled: switched off",
     }),
-    health: z.object({ last_ok_at: z.string().nullable(), last_error: z.string().nullable(), last_error_at: z.string().nullable() }),
+    health: z.object({
+      last_ok_at: z.string().nullable(),
+      last_error: z.string().nullable(),
+      last_error_at: z.string().nullable(),
+      credentials_expire_at: z.string().nullable().openapi({ description: "When the consent lapses (eBay's refresh token, ~18 months after authorising)" }),
+      warnings: z.array(z.string()).openapi({ description: "Things to do before they stop syncs, e.g. authorise again before the consent lapses" }),
+    }),
     created_at: z.string(),
     updated_at: z.string(),
     cursors: z.array(z.object({ entity: z.string(), position: z.string().nullable(), next_run_at: z.string().nullable() })).optional(),

@@ -138,6 +138,15 @@ export class PlatformClient {
     return (parsed.data.data[0] as StoredRecord<E> | undefined) ?? null;
   }
 
+  /** The record whose sku is `sku` (products, inventory), or null. */
+  async findBySku<E extends PlatformEntity>(entity: E, sku: string): Promise<StoredRecord<E> | null> {
+    const query = new URLSearchParams({ sku, limit: "1" });
+    const body = await this.request("GET", `/v1/${entity}?${query}`);
+    const parsed = listPage.safeParse(body);
+    if (!parsed.success) throw invalidResponse(`list ${entity} answered an unexpected body`);
+    return (parsed.data.data[0] as StoredRecord<E> | undefined) ?? null;
+  }
+
   /** One call with a deadline covering the response body too. */
   private async request(
     method: string,

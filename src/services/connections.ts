@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { connections, cursors, mappings, recordErrors, shippedOrders, type Connection } from "../db/schema";
+import { atsDirty, channelBudget, channelListings, connections, cursors, legacyListings, mappings, recordErrors, reservations, shippedOrders, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
@@ -14,6 +14,7 @@ import { tenantStub, vendorHttp } from "../engine/vendor-http";
 import { ApiError, invalid } from "../errors";
 import { checkBaseUrl, normaliseBaseUrl } from "./base-url";
 import { own } from "../own";
+import { expiryWarnings } from "./credential-expiry";
 
 export interface ConnectionInput {
   vendor: string;
@@ -69,6 +70,8 @@ export async function createConnection(ctx: EngineContext, tenantId: string, inp
     lastOkAt: null,
     createdAt: now,
     updatedAt: now,
+    credentialsExpireAt: null,
+    expiryWarnedAt: null,
   };
   await ctx.db.insert(connections).values(row);
   return publicConnection(row);
@@ -156,6 +159,20 @@ export async function deleteConnection(ctx: EngineContext, tenantId: string, con
     ctx.db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
     ctx.db.delete(mappings).where(eq(mappings.connectionId, connectionId)),
     ctx.db.delete(shippedOrders).where(eq(shippedOrders.connectionId, connectionId)),
+    ctx.db.delete(channelListings).where(eq(channelListings.connectionId, connectionId)),
+    ctx.db.delete(channelBudget).where(eq(channelBudget.connectionId, connectionId)),
+    ctx.db.delete(legacyListings).where(eq(legacyListings.connectionId, connectionId)),
+    // Its order lines stop holding units (the channel's orders are no longer followed): their SKUs are computed again.
+    ctx.db
+      .insert(atsDirty)
+      .select(
+        ctx.db
+          .selectDistinct({ tenantId: reservations.tenantId, sku: sql<string>`${reservations.productSku}`.as("sku"), since: sql<string>`${new Date().toISOString()}`.as("since") })
+          .from(reservations)
+          .where(and(eq(reservations.connectionId, connectionId), eq(reservations.state, "held"), isNotNull(reservations.productSku))),
+      )
+      .onConflictDoNothing(),
+    ctx.db.delete(reservations).where(eq(reservations.connectionId, connectionId)),
     ctx.db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
     ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
   ]);
@@ -213,7 +230,7 @@ export function publicConnection(row: Connection) {
     entities: Object.keys(connector.pullers),
     credentials_set: row.secrets != null,
     status: row.status as ConnectionStatus,
-    health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt },
+    health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt, credentials_expire_at: row.credentialsExpireAt ?? null, warnings: expiryWarnings(row) },
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

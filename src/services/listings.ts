@@ -4,6 +4,7 @@ import type { EngineContext } from "../engine/context";
 import { LISTINGS, startLinkRun } from "../engine/link";
 import { ApiError } from "../errors";
 import { mustLoad } from "./connections";
+import { listChannelListings } from "./channels";
 
 export async function linkListingsNow(ctx: EngineContext, tenantId: string, connectionId: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
@@ -12,9 +13,13 @@ export async function linkListingsNow(ctx: EngineContext, tenantId: string, conn
   return startLinkRun(ctx, conn, "manual");
 }
 
-/** Linked listings: vendor product id ↔ platform product, in vendor id order. */
-export async function listListings(ctx: EngineContext, tenantId: string, connectionId: string, f: { limit: number; after?: string }) {
-  await mustLoad(ctx, tenantId, connectionId);
+/**
+ * Linked listings: vendor product id ↔ platform product, in vendor id order. A sales channel's
+ * listings come whole: every listing of its last syncs, with link state and quantities.
+ */
+export async function listListings(ctx: EngineContext, tenantId: string, connectionId: string, f: { limit: number; after?: string; link_state?: "linked" | "unlinked" | "all" }) {
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  if (conn.connector.channel) return listChannelListings(ctx, conn, f);
   const where = [eq(mappings.tenantId, tenantId), eq(mappings.connectionId, connectionId), eq(mappings.entity, LISTINGS)];
   if (f.after) where.push(gt(mappings.externalId, f.after));
   const rows = await ctx.db.select().from(mappings).where(and(...where)).orderBy(asc(mappings.externalId)).limit(f.limit);

@@ -80,7 +80,17 @@ export async function completeAuthorization(ctx: EngineContext, query: { code?: 
   }
   await ctx.db
     .update(connections)
-    .set({ secrets: await sealCredentials(ctx.config, claimed.tenantId, claimed.connectionId, result.credentials ?? app), status: "active", lastError: null, lastErrorAt: null, lastOkAt: now, updatedAt: now })
+    .set({
+      secrets: await sealCredentials(ctx.config, claimed.tenantId, claimed.connectionId, result.credentials ?? app),
+      status: "active",
+      lastError: null,
+      lastErrorAt: null,
+      lastOkAt: now,
+      updatedAt: now,
+      // eBay's refresh token lapses after ~18 months: the connection warns before (docs/channels.md).
+      credentialsExpireAt: result.credentialsExpireAt ? new Date(result.credentialsExpireAt).toISOString() : null,
+      expiryWarnedAt: null,
+    })
     .where(eq(connections.id, claimed.connectionId));
   await tenantStub(ctx.env, claimed.tenantId).primeToken(claimed.connectionId, { accessToken: result.accessToken, expiresAt: result.expiresAt });
   const replayed = await replayWaiting(ctx, claimed.connectionId, AUTHORISATION, []);

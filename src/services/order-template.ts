@@ -63,7 +63,7 @@ export async function previewOrderTemplate(ctx: EngineContext, tenantId: string,
     if (!pulled) throw new ApiError("not_found", `${conn.row.vendor} has no order ${id}`);
     raw = pulled.raw;
   }
-  const lookups = { products: puller.needsProducts ? await productIndex(ctx, tenantId) : NO_PRODUCTS };
+  const lookups = { products: puller.needsProducts ? await productIndex(ctx, tenantId) : NO_PRODUCTS, vendorSku: () => null };
   const fallback = puller.map(raw, { ...settings, order_template: null }, lookups);
   const templated = puller.map(raw, settings, lookups);
   if (!templated.ok) throw new ApiError("bad_request", templated.reason, [{ path: "order", message: templated.reason }]);
