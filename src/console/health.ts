@@ -1,4 +1,6 @@
+import { connectorFor } from "../connectors";
 import type { EngineContext } from "../engine/context";
+import { intervalFor, parseSettings } from "../engine/settings";
 import { getConnection, listConnections } from "../services/connections";
 import { listFiles } from "../services/drop";
 import { listImports } from "../services/imports";
@@ -53,6 +55,9 @@ export interface EntityHealth {
   lastSuccessAt: string | null;
   dataUpTo: string | null;
   running: boolean;
+  /** Pulled on a schedule at all (switched off otherwise). */
+  scheduled: boolean;
+  /** Null with `scheduled`: due at the next cron tick. */
   nextRunAt: string | null;
 }
 
@@ -68,6 +73,7 @@ export interface ConnectionHealth {
   entities: EntityHealth[];
   pagesWaiting: number;
   openErrors: { pull: number; push: number; more: boolean };
+  /** The earliest next run; null: the next cron tick; "off": nothing scheduled. */
   nextRunAt: string | null;
 }
 
@@ -86,6 +92,8 @@ export async function tenantHealth(ctx: EngineContext, tenantId: string): Promis
       const conn = await getConnection(ctx, tenantId, summary.id);
       const runs = (await listRuns(ctx, tenantId, { connection_id: conn.id, limit: LIST_LIMIT })).items;
       const errors = (await listRecordErrors(ctx, tenantId, { connection_id: conn.id, status: "open", limit: LIST_LIMIT })).items;
+      const connector = connectorFor(conn.vendor);
+      const settings = parseSettings(connector, JSON.stringify(conn.settings));
       const entities = conn.entities.map((entity): EntityHealth => {
         const mine = runs.filter((r) => r.entity === entity && r.kind === "pull");
         const ok = mine.find((r) => r.status === "succeeded");
@@ -94,11 +102,14 @@ export async function tenantHealth(ctx: EngineContext, tenantId: string): Promis
           lastSuccessAt: ok?.finished_at ?? null,
           dataUpTo: ok?.window.to ?? null,
           running: mine.some((r) => r.status === "running"),
+          scheduled: conn.status === "active" && intervalFor(connector, settings, entity).enabled,
           nextRunAt: conn.cursors?.find((k) => k.entity === entity)?.next_run_at ?? null,
         };
       });
       const pagesWaiting = runs.filter((r) => r.status === "running").reduce((n, r) => n + Math.max(0, (r.pages.total ?? 1) - r.pages.done), 0);
-      const next = entities.map((e) => e.nextRunAt).filter((t): t is string => !!t).sort()[0] ?? null;
+      const due = entities.filter((e) => e.scheduled);
+      // An entity never run yet is due at the next cron tick, before any cursor's next run.
+      const next = due.length === 0 ? "off" : due.some((e) => !e.nextRunAt) ? null : due.map((e) => e.nextRunAt!).sort()[0];
       return {
         id: conn.id,
         name: conn.name,

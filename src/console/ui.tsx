@@ -49,6 +49,7 @@ export function Page(props: PageProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="csrf-token" content={session.csrf} />
         <title>{`${props.title} · Switchyard`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/app/assets/console.css" />
         <script src="/app/assets/console.js" defer></script>
       </head>
@@ -93,6 +94,7 @@ export function Bare(props: { title: string; children?: Child }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Switchyard`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/app/assets/console.css" />
       </head>
       <body>
@@ -141,12 +143,12 @@ export function placeErrors(details: Array<{ path: string; message: string }> | 
   return state;
 }
 
-export function ErrorSummary(props: { form: FormState }) {
+export function ErrorSummary(props: { form: FormState; title?: string }) {
   const { errors, general } = props.form;
   if (errors.size === 0 && general.length === 0) return null;
   return (
     <div class="errors-summary" role="alert" tabindex={-1} id="error-summary">
-      <h2>Not saved: fix these first</h2>
+      <h2>{props.title ?? "Not saved: fix these first"}</h2>
       <ul>
         {[...errors.entries()].map(([name, message]) => (
           <li>

@@ -47,7 +47,7 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
                   </>
                 ) : null}
                 <dt>Next run</dt>
-                <dd>{h.nextRunAt ? <Ago at={h.nextRunAt} /> : <span class="muted">at the next cron tick</span>}</dd>
+                <dd>{h.nextRunAt === "off" ? <span class="muted">nothing scheduled</span> : h.nextRunAt ? <Ago at={h.nextRunAt} /> : <span class="muted">at the next cron tick (every minute)</span>}</dd>
               </dl>
               <div class="scroll">
                 <table>
@@ -69,7 +69,7 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
                           <Ago at={e.lastSuccessAt} />
                         </td>
                         <td>{e.running ? <Badge status="running" /> : ""}</td>
-                        <td>{e.nextRunAt ? <Ago at={e.nextRunAt} /> : <span class="muted">next cron</span>}</td>
+                        <td>{!e.scheduled ? <span class="muted">off</span> : e.nextRunAt ? <Ago at={e.nextRunAt} /> : <span class="muted">next cron</span>}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -50,7 +50,7 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
         <p class="hint">
           A template overrides fields of the default mapping of imported orders, each in a mode: <code>skip</code> (don't map), <code>empty</code> (set to empty), <code>field</code> (a SellerCloud order field), <code>value</code>, <code>set</code> (a mapping set) or <code>rules</code>. A field it does not name keeps the default. {template ? "A template is saved." : "No template is saved: orders use the default mapping."}
         </p>
-        <ErrorSummary form={form} />
+        <ErrorSummary form={form} title="Fix these first" />
         <form method="post" action={`${base}/save`} class="card" data-preview={`${base}/preview`}>
           <Csrf session={session} />
           <TextArea name="template" label="Template (JSON)" form={form} value={template ? JSON.stringify(template, null, 2) : JSON.stringify(EXAMPLE, null, 2)} code hint="Sections: order, shipping_address, billing_address, items. Saved only when valid." />
