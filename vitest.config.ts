@@ -40,7 +40,8 @@ export default defineConfig(async () => {
     test: {
       // test/e2e runs in Node against the real `npm start` (vitest.e2e.config.ts).
       // The FTP bridge tier runs in Node with the real daemon: vitest.bridge.config.ts.
-      exclude: [...configDefaults.exclude, "test/e2e/**", "test/bridge/**"],
+      // The console's browser tier runs in Node with Chromium: vitest.console.config.ts.
+      exclude: [...configDefaults.exclude, "test/e2e/**", "test/bridge/**", "test/console/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,

@@ -56,7 +56,7 @@ form.inline{display:inline}
 pre{background:#f0f2f5;color:#1a1a1a;padding:.6rem;border-radius:4px;overflow-x:auto;font-size:.85rem;white-space:pre-wrap;word-break:break-word}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;word-break:break-word}
 progress{width:100%;max-width:24rem;height:1rem}
-fieldset{border:1px solid #d0d5dd;border-radius:4px;margin:.8rem 0;padding:.4rem .8rem .8rem}
+fieldset{min-width:0;border:1px solid #d0d5dd;border-radius:4px;margin:.8rem 0;padding:.4rem .8rem .8rem}
 legend{font-weight:700;padding:0 .3rem}
 ol.reorder{padding-left:1.4rem}
 ol.reorder li{margin:.3rem 0}
@@ -68,6 +68,8 @@ ol.reorder input[type=number]{width:4.5rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:.3rem 0}
 dl.facts dt{font-weight:600}
 dl.facts dd{margin:0;word-break:break-word}
+.two>*,.grid>*{min-width:0}
+h1,h2,h3,p,dd,td,li,a,code,summary{overflow-wrap:anywhere}
 .skip{position:absolute;left:-999px}
 .skip:focus{left:1rem;top:1rem;background:#fff;color:#0b4fa8;padding:.4rem;z-index:10}
 @media (max-width:40rem){main{padding:.6rem}th,td{padding:.3rem}dl.facts{grid-template-columns:1fr}}

@@ -133,7 +133,7 @@ consoleApp.use("*", async (c, next) => {
   c.set("session", session);
   if (MUTATING.has(c.req.method)) {
     const header = c.req.header("x-csrf-token");
-    const form = header === undefined ? await readForm(c) : {};
+    const form = await readForm(c);
     c.set("form", form);
     const token = header ?? (typeof form._csrf === "string" ? form._csrf : undefined);
     if (foreignOrigin(c) || !csrfMatches(session, token)) {

@@ -281,7 +281,7 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
         <form method="post" action={`${base}/credentials`} class="card" aria-labelledby="h-credentials">
           <Csrf session={session} />
           <p class="hint">{conn.credentials_set ? "Credentials are set (they are never shown). Enter new ones to replace them." : "No credentials yet."}</p>
-          <CredentialInputs connector={connector} form={credForm} />
+          <CredentialInputs connector={connector} form={credForm} optional />
           <div class="actions">
             <button type="submit">Save credentials</button>
           </div>

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { VendorError } from "../../engine/connector";
 import { ApiError } from "../../errors";
 import { getConnection } from "../../services/connections";
 import { deleteOrderTemplate, getOrderTemplate, previewOrderTemplate, saveOrderTemplate } from "../../services/order-template";
@@ -138,6 +139,8 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
       const preview = await previewOrderTemplate(c.get("engine"), tenantId, connectionId, { order_id: orderId, ...(parsed.value ? { template: parsed.value } : {}) });
       return editor(c, { ...emptyForm(), values: form }, preview);
     } catch (err) {
+      // The order could not be read (the vendor refused or is down): said at the order field.
+      if (err instanceof VendorError) return editor(c, placeErrors([{ path: "order_id", message: `could not read this order: ${err.message}` }], "", ["order_id"], form), null, 502);
       if (!(err instanceof ApiError)) throw err;
       const details = templatePaths(err.details) ?? (err.code === "not_found" ? [{ path: "order_id", message: err.message }] : undefined);
       return editor(c, placeErrors(details, err.message, ["template", "order_id", "order"], form), null, err.status === 404 ? 400 : err.status);
