@@ -20,6 +20,9 @@ export interface ConsoleHub {
 export const HUB_PORT = Number(process.env.CONSOLE_TEST_PORT ?? 8987);
 
 export async function startConsoleHub(): Promise<ConsoleHub> {
+  // A hub already answering on the port would be tested instead of ours.
+  const busy = await fetch(`http://127.0.0.1:${HUB_PORT}/health`).then(() => true, () => false);
+  if (busy) throw new Error(`port ${HUB_PORT} is in use; set CONSOLE_TEST_PORT to a free one`);
   const data = mkdtempSync(join(tmpdir(), "switchyard-console-"));
   const operatorToken = `op_${randomBytes(16).toString("hex")}`;
   const envFile = join(data, "secrets.env");
