@@ -24,6 +24,7 @@ h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 h3{font-size:1.05rem;margin:1rem 0 .4rem}
 .card{background:#fff;border:1px solid #d0d5dd;border-radius:6px;padding:1rem;margin:0 0 1rem}
+.card>h2:first-child,.card>h3:first-child{margin-top:0}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;background:#fff}

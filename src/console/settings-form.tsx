@@ -141,11 +141,44 @@ const pairsText = (value: unknown) =>
     .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(", ") : String(v)}`)
     .join("\n");
 
+/** Settings shown together, in the words of the help articles; a setting not named here goes under "Other". */
+const GROUPS: Array<[string, string[]]> = [
+  ["Vendor and pacing", ["time_zone", "company_id", "max_parallel_pages", "requests_per_minute", "request_burst"]],
+  ["Products", ["include_inactive", "product_pull_filter"]],
+  ["Inventory", ["inventory_source", "inventory_warehouses"]],
+  ["Customers", ["customer_field_owners", "sales_rep_map", "fallback_sales_rep", "price_tier_map", "default_country"]],
+  ["Get Orders", ["order_statuses", "dropship_status", "order_age_days"]],
+  ["Pushes from the platform", ["push_customers", "push_orders", "push_shipments", "push_payments", "order_channel", "append_line_notes_to_comment"]],
+  ["Listings", ["linking_priority"]],
+  ["Personal data", ["personal_data_retention"]],
+];
+
 export function SettingsFields(props: { connector: Connector; settings: Record<string, any>; form: FormState }) {
-  const { connector, settings, form } = props;
+  const fields = settingFields(props.connector);
+  const named = new Set(GROUPS.flatMap(([, keys]) => keys));
+  const groups: Array<[string, SettingField[]]> = [
+    ...GROUPS.map(([title, keys]): [string, SettingField[]] => [title, keys.map((k) => fields.find((f) => f.key === k)).filter((f): f is SettingField => !!f)]),
+    ["Other", fields.filter((f) => !named.has(f.key))],
+  ];
   return (
     <>
-      {settingFields(connector).map((f) => {
+      {groups
+        .filter(([, list]) => list.length > 0)
+        .map(([title, list]) => (
+          <fieldset>
+            <legend>{title}</legend>
+            <SettingList fields={list} settings={props.settings} form={props.form} />
+          </fieldset>
+        ))}
+    </>
+  );
+}
+
+function SettingList(props: { fields: SettingField[]; settings: Record<string, any>; form: FormState }) {
+  const { settings, form } = props;
+  return (
+    <>
+      {props.fields.map((f) => {
         const [label, hint] = LABELS[f.key] ?? [f.key.replace(/_/g, " ")];
         const value = settings[f.key];
         const k = f.kind;

@@ -13,7 +13,7 @@ import { startConsoleHub, type ConsoleHub } from "./hub";
  * are taken again.
  */
 
-declare const localStorage: any, sessionStorage: any;
+declare const localStorage: any, sessionStorage: any, document: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -38,6 +38,7 @@ async function control(method: string, path: string, body?: unknown) {
 async function shot(name: string, target: Page = page) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
+  await target.evaluate(() => (document.activeElement as any)?.blur());
   await target.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
@@ -140,7 +141,7 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     expect(await error.innerText()).toContain("HH:MM, 24-hour");
     expect(await page.getAttribute("#f-settings-schedules-products-start_time", "aria-invalid")).toBe("true");
     expect(await page.inputValue("#f-settings-schedules-products-start_time")).toBe("7pm");
-    await page.locator("#error-summary").scrollIntoViewIfNeeded();
+    await page.locator("#f-settings-schedules-products-start_time").scrollIntoViewIfNeeded();
     await shot("settings-error");
     await page.fill("#f-settings-schedules-products-start_time", "12:00");
     // The linking priority is reordered with its buttons (position fields without script).
