@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createTenant, OPERATOR, sellercloudAccount } from "./helpers";
+import { api, createTenant, OPERATOR, sellercloudAccount, sosAccount } from "./helpers";
 
 /**
  * The console's sessions and forms at the HTTP level (the browser tier, vitest.console.config.ts,
@@ -197,4 +197,54 @@ describe("console sessions", () => {
     expect(ok.status).toBe(303);
     expect((await api("GET", `/v1/tenants/${t.id}/connections/${conn.body.id}`, { token: t.key })).body.settings.schedules.products).toEqual({ enabled: true, interval_minutes: 120, start_time: "12:00", time_zone: "America/Los_Angeles" });
   });
+
+  it("creates an SOS connection and connects it through the vendor's consent page (OAuth)", async () => {
+    const t = await createTenant();
+    const sos = sosAccount();
+    const b = browser();
+    await signIn(b, t.key);
+    const csrf = await csrfOf(await b.get(`/app/t/${t.id}/connections/new?vendor=sos`));
+    const created = await b.post(`/app/t/${t.id}/connections`, { _csrf: csrf, vendor: "sos", name: "SOS", base_url: sos.baseUrl, "credentials.client_id": "sos-client", "credentials.client_secret": "sos-secret" });
+    expect(created.status).toBe(303);
+    const path = created.headers.get("location")!;
+    const page = await (await b.get(path)).text();
+    expect(page).toContain("needs_reauthorisation");
+    expect(page).toContain("Connect (OAuth)");
+    const start = await b.post(`${path}/authorize`, { _csrf: csrf });
+    const html = await start.text();
+    // A link to the vendor, not a redirect (the page's form-action is the hub only).
+    const consentUrl = html.match(/href="([^"]+)"[^>]*>\s*Continue to the vendor/)![1].replace(/&amp;/g, "&");
+    expect(consentUrl.startsWith(sos.baseUrl)).toBe(true);
+    const consent = await fetch(consentUrl, { redirect: "manual" });
+    const back = new URL(consent.headers.get("location")!);
+    expect((await api("GET", `${back.pathname}${back.search}`)).status).toBe(200);
+    expect(await (await b.get(path)).text()).toMatch(/badge ok">active/);
+  });
+
+  it("manages FTP logins (password shown once) and refuses outbound settings at their fields", async () => {
+    const t = await createTenant();
+    const b = browser();
+    await signIn(b, t.key);
+    const csrf = await csrfOf(await b.get(`/app/t/${t.id}/ftp`));
+    const made = await b.post(`/app/t/${t.id}/ftp/users`, { _csrf: csrf, username: "Bad Name!", label: "" });
+    expect(made.status).toBe(400);
+    expect(await made.text()).toMatch(/id="f-username-error"[^>]*>3 to 64 characters/);
+    const ok = await b.post(`/app/t/${t.id}/ftp/users`, { _csrf: csrf, username: `p-${t.id.slice(0, 8)}`, label: "Acme partner" });
+    expect(ok.status).toBe(201);
+    const password = (await ok.text()).match(/id="ftp-password">\s*([^<\s]+)/)![1];
+    expect(password.length).toBeGreaterThan(10);
+    expect(await (await b.get(`/app/t/${t.id}/ftp`)).text()).not.toContain(password);
+    const settings = await b.post(`/app/t/${t.id}/ftp/settings`, {
+      _csrf: csrf,
+      _checkboxes: "deliver",
+      deliver: "on",
+      "outbound.protocol": "ftps",
+      "outbound.host": "10.0.0.5",
+      "outbound.username": "hub",
+      "outbound.directory": "/inbound",
+    });
+    expect(settings.status).toBe(400);
+    expect(await settings.text()).toMatch(/id="f-outbound-host-error"/);
+  });
 });
+

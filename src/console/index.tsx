@@ -8,6 +8,7 @@ import { CSS, JS } from "./assets";
 import { auditAction, render, tenantBase, type ConsoleContext, type ConsoleEnv, type FormValues } from "./context";
 import { registerConnectionPages } from "./pages/connections";
 import { registerFilePages } from "./pages/files";
+import { registerFtpPages } from "./pages/ftp";
 import { registerOperatorPages } from "./pages/operator";
 import { registerOverview } from "./pages/overview";
 import { registerRunPages } from "./pages/runs";
@@ -182,6 +183,7 @@ registerConnectionPages(consoleApp);
 registerTemplatePages(consoleApp);
 registerRunPages(consoleApp);
 registerFilePages(consoleApp);
+registerFtpPages(consoleApp);
 registerTenantPages(consoleApp);
 registerOperatorPages(consoleApp);
 

@@ -31,6 +31,9 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     return render(
       c,
       <Page title="File drop" session={session} tenantId={tenantId} current={`${base}/files`} flash={takeFlash(c)}>
+        <p>
+          Partners on FTP: <a href={`${base}/ftp`}>FTP logins and deliveries</a>
+        </p>
         <section class="card" aria-labelledby="h-upload">
           <h2 id="h-upload">Upload a file</h2>
           <p class="hint">
