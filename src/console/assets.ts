@@ -89,10 +89,8 @@ export const JS = `
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById(el.id);
         if (!fresh) return;
-        var active = document.activeElement && el.contains(document.activeElement);
         el.replaceWith(fresh);
-        if (!active && fresh.hasAttribute("data-refresh")) poll(fresh);
-        else if (fresh.hasAttribute("data-refresh")) poll(fresh);
+        if (fresh.hasAttribute("data-refresh")) poll(fresh);
       }).catch(function(){ poll(el); });
     }, every);
   }

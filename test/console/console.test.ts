@@ -239,8 +239,10 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     const res = await page.request.post(`${hub.url}/app/t/acme/settings`, { form: { name: "Hijacked" } });
     expect(res.status()).toBe(403);
     expect((await hub.api("GET", "/v1/tenants/acme", hub.operatorToken)).name).toBe("Acme Wholesale");
-    await go("/app/t/acme/settings");
-    await checkAccessibility(page, "tenant");
+    for (const [name, path] of [["tenant", "/app/t/acme/settings"], ["ftp", "/app/t/acme/ftp"], ["push log", `${connectionPath}/pushes`], ["listings", `${connectionPath}/listings`]]) {
+      expect((await go(path)).status(), path).toBe(200);
+      await checkAccessibility(page, name);
+    }
   });
 
   it("works at a phone's width", async () => {
@@ -285,5 +287,6 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     rmSync(other.dir, { recursive: true, force: true });
     await go("/app/operator/audit?tenant_id=acme");
     expect(await page.locator("table").innerText()).toContain("key.revoke");
+    await checkAccessibility(page, "audit");
   });
 });
