@@ -211,6 +211,26 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     await shot("files");
   });
 
+  it("uploads a file over the part size in parts (multipart upload) with progress", async () => {
+    await go("/app/t/acme/files");
+    const d = new Date();
+    const name = `PRODUCT_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}_2.csv`;
+    const header = "SKU,Name\r\n";
+    const size = 11 * 1024 * 1024;
+    const body = Buffer.alloc(size, "x");
+    body.write(header, 0);
+    await page.selectOption("#f-folder", "import/PRODUCT/");
+    await page.setInputFiles("#f-file", { name, mimeType: "text/csv", buffer: body });
+    const parts: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/files/upload/")) parts.push(`${r.method()} ${new URL(r.url()).pathname.split("/").pop()}`);
+    });
+    await Promise.all([page.waitForURL(/uploaded=/, { timeout: 60_000 }), page.click("button:has-text('Upload')")]);
+    expect(parts).toEqual(["POST start", "PUT part", "PUT part", "POST complete"]);
+    const row = page.locator("tr", { hasText: name });
+    expect(await row.innerText()).toContain(String(size));
+  });
+
   it("edits the order template and sees the preview on a real order", async () => {
     await go(`${connectionPath}/template`);
     await checkAccessibility(page, "template");
