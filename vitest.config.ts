@@ -40,8 +40,8 @@ export default defineConfig(async () => {
     test: {
       // The integration tier only: test/unit runs in Node (vitest.unit.config.ts), test/e2e in Node
       // against the real `npm start` (vitest.e2e.config.ts), test/bridge in Node with the real FTP
-      // daemon (vitest.bridge.config.ts).
-      exclude: [...configDefaults.exclude, "test/unit/**", "test/e2e/**", "test/bridge/**"],
+      // daemon (vitest.bridge.config.ts), test/console in Node with Chromium (vitest.console.config.ts).
+      exclude: [...configDefaults.exclude, "test/unit/**", "test/e2e/**", "test/bridge/**", "test/console/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 60_000,

@@ -104,7 +104,9 @@ async function main() {
   } catch (err) {
     return shutdown(1, `could not finish starting: ${(err as Error).message}`);
   }
-  printBanner(sandbox, seeded, data);
+  // One click signs the sandbox tenant into the console: a link that works once, for a few minutes, and holds no key.
+  const signIn = await call("POST", "/app/sign-in-links", seeded.key).catch(() => null);
+  printBanner(sandbox, seeded, data, signIn?.url ?? null);
 
   await tick(seeded, 0).catch((e) => say(`tick failed: ${e.message}`));
   let round = 1;
@@ -334,9 +336,12 @@ function showLog(line: string) {
   if (/Ready on|error/i.test(line) && !/nodedir|Request\.cf|ENOTFOUND/.test(line)) console.log(`  ${line}`);
 }
 
-function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sosUrl: string }, s: Seeded, data: DataDir) {
+function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sosUrl: string }, s: Seeded, data: DataDir, signInUrl: string | null) {
   console.log(`
 \x1b[1mSwitchyard is running\x1b[0m
+  console               ${HUB}/app
+  sign in (one click)   ${signInUrl ?? "(no link: sign in with the tenant key below)"}
+                        (works once, within 5 minutes; later: sign in with the tenant key, or the operator token)
   hub (admin API)       ${HUB}
   API docs              ${HUB}/docs      (OpenAPI: ${HUB}/openapi.json)
   SellerCloud sandbox   ${sandbox.sellercloudUrl}/sandbox/rest   (control: /sandbox/__control/stats)
@@ -352,6 +357,7 @@ function printBanner(sandbox: { sellercloudUrl: string; platformUrl: string; sos
   errors:      curl -s -H "authorization: Bearer ${s.key}" ${HUB}/v1/tenants/${s.tenantId}/errors
   sync now:    curl -s -X POST -H "authorization: Bearer ${s.key}" -H "content-type: application/json" -d '{"entity":"products"}' ${HUB}/v1/tenants/${s.tenantId}/connections/${s.connectionId}/sync
   fire cron:   curl -s "${HUB}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*"
+  new sign-in: curl -s -X POST -H "authorization: Bearer ${s.key}" ${HUB}/app/sign-in-links
   (this script fires the cron every minute and edits 3 products first; Ctrl-C stops everything)
 `);
 }

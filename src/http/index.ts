@@ -15,6 +15,8 @@ import { operatorRoutes } from "./routes/operator";
 import { runRoutes } from "./routes/runs";
 import { tenantRoutes } from "./routes/tenants";
 import { webhookRoutes } from "./routes/webhooks";
+// Last: the console's modules read zod schemas that the routes above have extended for OpenAPI.
+import { consoleApp } from "../console";
 
 export function buildApp() {
   const app = createApp();
@@ -45,5 +47,6 @@ export function buildApp() {
   app.route("/", operatorRoutes);
   app.route("/", ftpRoutes);
   registerDocs(app);
+  app.route("/app", consoleApp);
   return app;
 }

@@ -125,6 +125,13 @@ describe("npm start keeps its data and loses no work", () => {
     mark("up");
     const operator = secrets().OPERATOR_TOKEN;
     const firstSandboxKey = sandboxKey();
+    // The banner's one-click console sign-in: a session for the sandbox tenant, once.
+    const link = running.output().match(/sign in \(one click\)\s+(\S+)/)![1];
+    expect(link).not.toContain(firstSandboxKey);
+    const signedIn = await fetch(link, { redirect: "manual" });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get("location")).toBe("/app/t/sandbox");
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(401);
 
     // A second tenant with its own SellerCloud account and platform store.
     const platformKey = `pk_e2e_${Date.now().toString(36)}`;

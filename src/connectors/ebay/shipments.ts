@@ -123,12 +123,13 @@ export const shipmentsPusher: EntityPusher<EbaySettings> = {
     const existing = (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment` }, `getShippingFulfillments ${orderId}`)).body as { fulfillments?: Array<{ shipmentTrackingNumber?: string }> };
     const known = new Set((existing.fulfillments ?? []).map((f) => f.shipmentTrackingNumber ?? "").filter(Boolean));
     const lines: EbayLine[] = (order.lineItems ?? []).map((l) => ({ lineItemId: l.lineItemId, sku: l.sku ?? null, quantity: l.quantity, fulfilled: l.lineItemFulfillmentStatus === "FULFILLED" }));
-    const products = await ctx.products();
     const lineSkus = new Map<string, string | null>();
     for (const line of lines) {
       if (!line.sku) continue;
+      // A listing linked to a product under another SKU: the shipment names the product's SKU (read fresh).
       const linked = await ctx.systemIdOf("listings", line.sku);
-      lineSkus.set(line.lineItemId, linked ? (products.bySystemId(linked)?.sku ?? line.sku) : line.sku);
+      const product = linked ? await ctx.readPlatform("products", linked) : null;
+      lineSkus.set(line.lineItemId, typeof product?.sku === "string" ? product.sku : line.sku);
     }
     const plan = fulfillmentPlan(shipment, lines, lineSkus, known, ctx.settings.carrier_codes, ctx.now());
     if (!plan.ok) throw new PushRefused(plan.code, plan.reason);

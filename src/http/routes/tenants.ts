@@ -6,49 +6,11 @@ import { body, json, Tenant, TenantKey, TenantParams } from "../schemas";
 import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
 import { continueTenantDeletion, requestTenantDeletion } from "../../services/tenant-deletion";
 import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
+import { CreateTenant as CreateTenantInput, IssueKey as IssueKeyInput, UpdateTenant as UpdateTenantInput } from "../../services/tenant-input";
 
-const PlatformCredentials = z.strictObject({
-  api_key: z.string().min(1).max(500),
-  webhook_secret: z.string().min(16, "at least 16 characters").max(500),
-});
-
-const CreateTenant = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes").optional(),
-    name: z.string().min(1).max(200),
-    notification_email: z.email().nullable().optional(),
-    platform: PlatformCredentials.optional().openapi({ description: "Write-only: encrypted at rest, never returned" }),
-  })
-  .openapi("CreateTenant");
-
-const UpdateTenant = z
-  .strictObject({
-    name: z.string().min(1).max(200).optional(),
-    notification_email: z.email().nullable().optional(),
-    platform: PlatformCredentials.partial()
-      .extend({
-        webhook_secret_overlap_minutes: z
-          .number()
-          .int()
-          .min(0)
-          .max(7 * 24 * 60)
-          .optional()
-          .openapi({ description: "With a new webhook_secret: how long the previous secret is still accepted (default 60; 0 = at once)" }),
-      })
-      .optional(),
-  })
-  .openapi("UpdateTenant");
-
-const IssueKey = z
-  .strictObject({
-    label: z.string().max(100).optional(),
-    expires_at: z.iso
-      .datetime({ offset: true })
-      .refine((v) => Date.parse(v) > Date.now(), "must be in the future")
-      .optional()
-      .openapi({ description: "The key stops working at this instant (ISO 8601); never by default" }),
-  })
-  .openapi("IssueKey");
+const CreateTenant = CreateTenantInput.openapi("CreateTenant");
+const UpdateTenant = UpdateTenantInput.openapi("UpdateTenant");
+const IssueKey = IssueKeyInput.openapi("IssueKey");
 const KeyParams = TenantParams.extend({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }) });
 const security = [{ Bearer: [] }];
 
