@@ -65,15 +65,13 @@ export async function putFtpSettings(ctx: EngineContext, tenantId: string, input
   let secrets = existing?.outboundSecrets ?? null;
   if (!settings.outbound) secrets = null;
   else if (typeof password === "string") secrets = await seal({ password }, ctx.config.keyring, outboundAad(tenantId));
-  if (settings.outbound?.enabled && !secrets) {
-    throw new ApiError("bad_request", "outbound.password: the partner server's password is required", [{ path: "outbound.password", message: "required" }]);
-  }
+  // Every problem at once, each at its field: the admin fixes the form in one go.
+  const problems: Array<{ path: string; message: string }> = [];
+  if (settings.outbound?.enabled && !secrets) problems.push({ path: "outbound.password", message: "required: the partner server's password" });
   // The same address rule as vendor base URLs (the bridge connects from outside the worker).
   const hostIssue = settings.outbound ? await hostProblem(settings.outbound.host, { sandboxMode: ctx.config.sandboxMode, resolve: dohResolver(ctx.config.dnsResolverUrl) }) : null;
-  if (hostIssue) {
-    const message = hostIssue;
-    throw new ApiError("bad_request", `outbound.host: ${message}`, [{ path: "outbound.host", message }]);
-  }
+  if (hostIssue) problems.push({ path: "outbound.host", message: hostIssue });
+  if (problems.length > 0) throw new ApiError("bad_request", problems.map((p) => `${p.path}: ${p.message}`).join("; "), problems);
   // Deliveries start with exports written from now on, not the whole history of the drop.
   const wasOn = existing ? ftpSettingsSchema.parse(JSON.parse(existing.settings)).outbound?.enabled === true : false;
   let cursor = existing?.outboundCursor ?? 0;
