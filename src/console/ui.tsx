@@ -30,6 +30,7 @@ export function tenantNav(tenantId: string): Nav[] {
   return [
     { href: t, label: "Overview" },
     { href: `${t}/connections`, label: "Connections" },
+    { href: `${t}/channels`, label: "Channels" },
     { href: `${t}/runs`, label: "Runs" },
     { href: `${t}/errors`, label: "Record errors" },
     { href: `${t}/files`, label: "File drop" },
