@@ -82,16 +82,28 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
             </dd>
             <dt>Last pushed</dt>
             <dd>
-              {num(why.push.pushed_quantity)} <Ago at={why.push.pushed_at} />; the channel acknowledged {num(why.push.acknowledged_quantity)} <Ago at={why.push.acknowledged_at} />
+              {why.push.pushed_at ? (
+                <>
+                  {num(why.push.pushed_quantity)} (<Ago at={why.push.pushed_at} />); the channel acknowledged {num(why.push.acknowledged_quantity)} {why.push.acknowledged_at ? <>(<Ago at={why.push.acknowledged_at} />)</> : null}
+                </>
+              ) : (
+                <span class="muted">not pushed yet</span>
+              )}
             </dd>
             <dt>Channel showed at the last sync</dt>
             <dd>
-              {num(why.push.channel_quantity_at_last_sync)} <Ago at={why.push.last_sync_at} />
+              {num(why.push.channel_quantity_at_last_sync)} (<Ago at={why.push.last_sync_at} />)
             </dd>
             <dt>Oversell guard</dt>
             <dd>
-              {why.push.guard.open_for_increase ? "open: an increase may go" : "an increase waits until every channel's orders are pulled past it"}; orders pulled until{" "}
-              {why.push.guard.orders_pulled_until ? <Ago at={why.push.guard.orders_pulled_until} /> : <span class="muted">not yet</span>}
+              {why.push.guard.open_for_increase ? "open: an increase may go" : "an increase waits until every channel's orders are pulled past the moment it was computed"}
+              {why.push.guard.channels.length === 0
+                ? "; no channel pulls its orders on a schedule, so none holds an increase back"
+                : why.push.guard.channels.map((g) => (
+                    <>
+                      ; {g.name}: orders pulled until {g.orders_pulled_until ? <Ago at={g.orders_pulled_until} /> : <span class="muted">not yet</span>}
+                    </>
+                  ))}
             </dd>
           </dl>
           {why.reservations.length ? (
