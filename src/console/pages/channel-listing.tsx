@@ -203,10 +203,10 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
     const target = one(form, "product_system_id") ? { product_system_id: one(form, "product_system_id") } : { product_sku: one(form, "product_sku").trim() };
     try {
       if (!target.product_system_id && !target.product_sku) throw new ApiError("bad_request", "product_sku: enter the platform SKU to link to", [{ path: "product_sku", message: "enter the platform SKU to link to" }]);
-      const linked = await linkListing(c.get("engine"), tenantId, connectionId, sku, target);
+      await linkListing(c.get("engine"), tenantId, connectionId, sku, target);
       await auditAction(c, "listing.link", connectionId, 200, Object.keys(target));
       const why = await whyQuantity(c.get("engine"), tenantId, connectionId, sku);
-      return redirectWith(c, listingPath(tenantId, connectionId, sku), "ok", `Linked ${sku} by hand (${linked.product_system_id}). ${why.explanation}.`);
+      return redirectWith(c, listingPath(tenantId, connectionId, sku), "ok", `Linked ${sku} by hand to ${why.product?.sku ?? "the product"}. ${why.explanation}.`);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code === "not_found") throw err;
       // The typed form shows the refusal at its field; a one-click link goes back with it said.
