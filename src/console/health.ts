@@ -70,6 +70,8 @@ export interface ConnectionHealth {
   lastError: string | null;
   lastErrorAt: string | null;
   fix: string | null;
+  /** Warnings that need the admin before something stops (eBay's consent lapsing). */
+  warnings: string[];
   entities: EntityHealth[];
   pagesWaiting: number;
   openErrors: { pull: number; push: number; more: boolean };
@@ -119,6 +121,7 @@ export async function tenantHealth(ctx: EngineContext, tenantId: string): Promis
         lastError: conn.health.last_error,
         lastErrorAt: conn.health.last_error_at,
         fix: statusFix(conn.status, conn.health.last_error),
+        warnings: conn.health.warnings,
         entities,
         pagesWaiting,
         openErrors: { pull: errors.filter((e) => e.direction === "pull").length, push: errors.filter((e) => e.direction === "push").length, more: errors.length >= LIST_LIMIT },

@@ -30,6 +30,7 @@ export function tenantNav(tenantId: string): Nav[] {
   return [
     { href: t, label: "Overview" },
     { href: `${t}/connections`, label: "Connections" },
+    { href: `${t}/channels`, label: "Channels" },
     { href: `${t}/runs`, label: "Runs" },
     { href: `${t}/errors`, label: "Record errors" },
     { href: `${t}/files`, label: "File drop" },
@@ -300,7 +301,7 @@ export function ActionButton(props: { session: ConsoleSession; action: string; l
 
 export function Badge(props: { status: string }) {
   const s = props.status;
-  const tone = /^(active|succeeded|done|ok|resolved|stored|sent|created|updated|linked|fresh|connected)$/.test(s) ? "ok" : /^(running|pending|skipped|held|waiting|unchanged|disabled|cancelled|stale|never)$/.test(s) ? "warn" : "bad";
+  const tone = /^(active|succeeded|done|ok|resolved|stored|sent|created|updated|linked|fresh|connected|idle)$/.test(s) ? "ok" : /^(running|pending|skipped|held|waiting|unchanged|disabled|cancelled|stale|never|due|capped)$/.test(s) ? "warn" : "bad";
   return <span class={`badge ${tone}`}>{s}</span>;
 }
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
-import { channelListings, legacyListings, mappings, reservations } from "../db/schema";
+import { channelListings, legacyListings, mappings, pushLog, recordErrors, reservations } from "../db/schema";
 import { memoize, type EngineContext } from "../engine/context";
 import { loadConnection, type LoadedConnection } from "../engine/connections";
 import { observe, registerTask } from "../engine/hooks";
@@ -10,7 +10,7 @@ import { forgetProducts, productIndex } from "../engine/products";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement } from "../engine/records";
 import { vendorHttp } from "../engine/vendor-http";
 import { VendorError } from "../engine/connector";
-import { ApiError } from "../errors";
+import { ApiError, invalid } from "../errors";
 import { explainListing } from "../availability/explain";
 import { listingRulesSchema, type ListingRules } from "../availability/formula";
 import { productsForSuggestions, relinkUnknownLines } from "../availability/listings";
@@ -141,7 +141,10 @@ export async function unlinkListing(ctx: EngineContext, tenantId: string, connec
 export async function setListingRules(ctx: EngineContext, tenantId: string, connectionId: string, sku: string, rules: ListingRules | null) {
   const conn = await channelConnection(ctx, tenantId, connectionId);
   const r = await listingOf(ctx, conn, sku);
-  const parsed = rules === null ? null : listingRulesSchema.parse(rules);
+  // Checked here, not only by the route: the console sends rules too, and a refusal names its field.
+  const checked = rules === null ? null : listingRulesSchema.safeParse(rules);
+  if (checked && !checked.success) throw invalid(checked.error.issues, "rules");
+  const parsed = checked ? checked.data : null;
   await ctx.db.update(channelListings).set({ rules: parsed && Object.keys(parsed).length ? JSON.stringify(parsed) : null, updatedAt: new Date().toISOString() }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku)));
   const product = r.systemId ? (await productIndex(ctx, tenantId)).bySystemId(r.systemId) : null;
   if (product) await recompute(ctx, tenantId, [product.sku]);
@@ -239,6 +242,40 @@ export async function acceptNow(ctx: EngineContext, conn: LoadedConnection, orde
 }
 
 export const ACCEPT_TASK = "accept-orders";
+
+/**
+ * Orders of a channel that accepts line by line (Back Market) that the hub has not accepted yet:
+ * open lines held, not shipped, and no acceptance in the push log. An order accepted in the
+ * vendor's back office shows here until the hub accepts it (which then says nothing was waiting).
+ */
+export async function ordersAwaitingAcceptance(ctx: EngineContext, tenantId: string, connectionId: string) {
+  const conn = await channelConnection(ctx, tenantId, connectionId);
+  if (!conn.connector.channel!.acceptOrder) return { accept_orders: null, items: [] };
+  const lines = await ctx.db
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.connectionId, conn.row.id), eq(reservations.state, "held"), eq(reservations.lineState, "open"), isNull(reservations.shippedAt)))
+    .orderBy(asc(reservations.createdAt))
+    .limit(500);
+  const orderIds = [...new Set(lines.map((l) => l.orderId))].slice(0, 90);
+  const accepted = orderIds.length
+    ? await ctx.db.select({ id: pushLog.externalId }).from(pushLog).where(and(eq(pushLog.connectionId, conn.row.id), eq(pushLog.entity, "orders"), eq(pushLog.action, "updated"), inArray(pushLog.externalId, orderIds)))
+    : [];
+  const refusals = orderIds.length
+    ? await ctx.db.select({ id: recordErrors.externalId, reason: recordErrors.reason }).from(recordErrors).where(and(eq(recordErrors.connectionId, conn.row.id), eq(recordErrors.status, "open"), inArray(recordErrors.code, ["accept_refused", "order_not_accepted"]), inArray(recordErrors.externalId, orderIds)))
+    : [];
+  const done = new Set(accepted.map((a) => a.id));
+  const refused = new Map(refusals.map((r) => [r.id, r.reason]));
+  return {
+    accept_orders: conn.settings.accept_orders as string,
+    items: orderIds
+      .filter((id) => !done.has(id))
+      .map((id) => {
+        const mine = lines.filter((l) => l.orderId === id);
+        return { order_id: id, ordered_at: mine[0].orderedAt, lines: mine.map((l) => ({ line_id: l.lineId, channel_sku: l.sku, quantity: l.quantity })), last_refusal: refused.get(id) ?? null };
+      }),
+  };
+}
 
 export async function legacyListingsOf(ctx: EngineContext, tenantId: string, connectionId: string) {
   const conn = await channelConnection(ctx, tenantId, connectionId);

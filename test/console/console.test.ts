@@ -35,10 +35,11 @@ async function control(method: string, path: string, body?: unknown) {
   return res.json() as Promise<any>;
 }
 
-async function shot(name: string, target: Page = page) {
+async function shot(name: string, target: Page = page, top = false) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
   await target.evaluate(() => (document.activeElement as any)?.blur());
+  if (top) await target.evaluate(() => (globalThis as any).scrollTo(0, 0));
   await target.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
@@ -250,6 +251,40 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     await page.fill("#f-template", JSON.stringify({ order: { sales_rep: { mode: "value", value: "house@acme.test" } } }));
     await submit("button:has-text('Save template')");
     expect(await flash()).toContain("Template saved");
+  });
+
+  it("links a sales channel's listing to its suggested match with one click and explains its quantity", async () => {
+    // A platform product the Back Market listing's title resembles, and a listing nobody linked.
+    const store = async (entity: string, records: unknown[]) => {
+      const res = await fetch(`${hub.sandbox.platformUrl}/__control/stores/pk_acme/records/${entity}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records }) });
+      if (!res.ok) throw new Error(`platform seed ${entity}: ${res.status}`);
+    };
+    await store("products", [{ reference_id: "P-PIXEL-7", sku: "PIXEL-7-128-OBS", name: "Pixel 7 128GB Obsidian", status: "active" }]);
+    await store("inventory", [{ sku: "PIXEL-7-128-OBS", available: 4 }]);
+    const bm = `${hub.sandbox.backmarketUrl}/acme-bm`;
+    const seeded = await fetch(`${bm}/__control/listings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ listings: [{ sku: "bm-pixel7-obsidian", quantity: 4, title: "Google Pixel 7 128GB Obsidian Unlocked" }] }) });
+    expect(seeded.ok).toBe(true);
+    const off = { enabled: false, interval_minutes: 60 };
+    const conn = await hub.api("POST", "/v1/tenants/acme/connections", key, { vendor: "backmarket", name: "Back Market FR", base_url: bm, credentials: { token: "bm-token" }, settings: { company_name: "Acme", contact_email: "ops@acme.test", listing_sync_minutes: 0, schedules: { orders: off, customers: off } } });
+
+    await go("/app/t/acme/channels");
+    await checkAccessibility(page, "channels");
+    await submit(`a:has-text('Back Market FR')`);
+    await submit("button:has-text('Sync listings')");
+    const runPath = new URL(page.url()).pathname;
+    await page.locator(".badge", { hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+    expect(runPath).toContain("/runs/");
+    await go(`/app/t/acme/channels/${conn.id}`);
+    const link = page.locator("button[aria-label='Link bm-pixel7-obsidian to PIXEL-7-128-OBS']");
+    expect(await page.locator("ol.suggestions li").first().innerText()).toMatch(/PIXEL-7-128-OBS Pixel 7 128GB Obsidian \(title \d+% alike/);
+    await checkAccessibility(page, "channel");
+    await shot("channel", page, true);
+    await Promise.all([page.waitForNavigation(), link.click()]);
+    expect(await flash()).toContain("Linked bm-pixel7-obsidian by hand");
+    expect(await page.locator("#h-why").innerText()).toBe("Why is this quantity 4?");
+    expect(await page.locator("#why-sentence").innerText()).toBe("PIXEL-7-128-OBS: 4 on hand = ATS 4; Back Market FR gets 4");
+    await checkAccessibility(page, "listing");
+    await shot("why", page, true);
   });
 
   it("keeps a tenant to itself and refuses a form post without the CSRF token", async () => {

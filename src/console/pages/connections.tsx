@@ -18,7 +18,17 @@ const vendorName = (v: string) => VENDOR_NAMES[v] ?? v;
 const BASE_URL_HINT: Record<string, string> = {
   sellercloud: "Your SellerCloud REST address, e.g. https://acme.api.sellercloud.com/rest",
   sos: "SOS Inventory's API, e.g. https://api.sosinventory.com",
+  ebay: "eBay's API: https://api.ebay.com (the sandbox: https://api.sandbox.ebay.com)",
+  backmarket: "Back Market's API: https://www.backmarket.fr",
 };
+
+const CREDENTIAL_HINTS: Record<string, string> = {
+  "ebay.ru_name": "The RuName of your eBay app whose accept URL is this hub's /v1/oauth/callback.",
+  "backmarket.token": "The Back Office API token (Back Market: Settings → API).",
+};
+
+/** A service's message speaks of API routes; in the console the same step is a button. */
+export const consoleWords = (text: string) => text.replace(/ \(POST …\/authorize\)/g, " (Reconnect (OAuth) on the connection)");
 
 /** The credential fields of a vendor: what a new connection (or new credentials) asks for. */
 function credentialFields(connector: Connector): string[] {
@@ -27,7 +37,7 @@ function credentialFields(connector: Connector): string[] {
 }
 const isSecretField = (name: string) => /password|secret|token|key/i.test(name);
 
-function CredentialInputs(props: { connector: Connector; form: FormState; optional?: boolean }) {
+function CredentialInputs(props: { connector: Connector; form: FormState; optional?: boolean; vendor: string }) {
   return (
     <>
       {credentialFields(props.connector).map((f) => (
@@ -38,7 +48,7 @@ function CredentialInputs(props: { connector: Connector; form: FormState; option
           type={isSecretField(f) ? "password" : "text"}
           autocomplete={isSecretField(f) ? "new-password" : "off"}
           required={!props.optional}
-          hint={props.optional && isSecretField(f) ? "Write-only: leave every credential empty to keep the stored ones." : undefined}
+          hint={props.optional && isSecretField(f) ? "Write-only: leave every credential empty to keep the stored ones." : CREDENTIAL_HINTS[`${props.vendor}.${f}`]}
         />
       ))}
     </>
@@ -129,7 +139,7 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
           <fieldset>
             <legend>{connector.oauth ? "App credentials" : "Credentials"}</legend>
             <p class="hint">{connector.oauth ? "The app's client id and secret. After saving, connect with the vendor's consent page (OAuth)." : "Encrypted at rest; never shown again."}</p>
-            <CredentialInputs connector={connector} form={form} />
+            <CredentialInputs connector={connector} form={form} vendor={vendor} />
           </fieldset>
           <details>
             <summary>Settings (defaults shown; change them now or later)</summary>
@@ -214,7 +224,20 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
                   <dd>{fix}</dd>
                 </>
               ) : null}
+              {conn.health.credentials_expire_at ? (
+                <>
+                  <dt>Consent lapses</dt>
+                  <dd>
+                    <Ago at={conn.health.credentials_expire_at} />
+                  </dd>
+                </>
+              ) : null}
             </dl>
+            {conn.health.warnings.map((w) => (
+              <p class="flash warn" role="status">
+                {consoleWords(w)}
+              </p>
+            ))}
             <div class="actions">
               <ActionButton session={session} action={`${base}/test`} label="Test Connection" />
               {connector.oauth ? <ActionButton session={session} action={`${base}/authorize`} label={conn.status === "active" ? "Reconnect (OAuth)" : "Connect (OAuth)"} kind="secondary" /> : null}
@@ -256,7 +279,7 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
               <a href={`${tenantBase(tenantId)}/runs?connection_id=${connectionId}`}>Runs</a>
               <a href={`${base}/pushes`}>Push log</a>
               <a href={`${tenantBase(tenantId)}/errors?connection_id=${connectionId}`}>Record errors</a>
-              {"linking_priority" in settings ? <a href={`${base}/listings`}>Listings</a> : null}
+              {connector.channel ? <a href={`${tenantBase(tenantId)}/channels/${connectionId}`}>Channel: listings, links, why N</a> : "linking_priority" in settings ? <a href={`${base}/listings`}>Listings</a> : null}
               {"order_template" in settings ? <a href={`${base}/template`}>Order mapping template</a> : null}
             </p>
           </section>
@@ -281,7 +304,7 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
         <form method="post" action={`${base}/credentials`} class="card" aria-labelledby="h-credentials">
           <Csrf session={session} />
           <p class="hint">{conn.credentials_set ? "Credentials are set (they are never shown). Enter new ones to replace them." : "No credentials yet."}</p>
-          <CredentialInputs connector={connector} form={credForm} optional />
+          <CredentialInputs connector={connector} form={credForm} optional vendor={conn.vendor} />
           <div class="actions">
             <button type="submit">Save credentials</button>
           </div>

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { render, takeFlash, tenantBase, type ConsoleEnv } from "../context";
 import { tenantHealth } from "../health";
 import { Ago, Badge, Page } from "../ui";
-import { VENDOR_NAMES } from "./connections";
+import { consoleWords, VENDOR_NAMES } from "./connections";
 
 export function registerOverview(app: Hono<ConsoleEnv>) {
   app.get("/t/:tenantId", async (c) => {
@@ -27,6 +27,11 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
               <h2 id={`h-${h.id}`}>
                 <a href={`${base}/connections/${h.id}`}>{h.name}</a> <span class="muted">({VENDOR_NAMES[h.vendor] ?? h.vendor})</span>
               </h2>
+              {h.warnings.map((w) => (
+                <p class="flash warn" role="status">
+                  {consoleWords(w)} <a href={`${base}/connections/${h.id}`}>Reconnect</a>
+                </p>
+              ))}
               <dl class="facts">
                 <dt>Login</dt>
                 <dd>

@@ -5,6 +5,7 @@ import {
   legacyListingsOf,
   linkListing,
   migrateLegacyListings,
+  ordersAwaitingAcceptance,
   refreshUnknownSkus,
   setListingRules,
   unknownSkus,
@@ -196,6 +197,34 @@ channelListingRoutes.openapi(
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await refreshUnknownSkus(c.get("engine"), tenantId, connectionId), 200);
+  },
+);
+
+channelListingRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/channel-orders/awaiting-acceptance",
+    tags,
+    summary: "Back Market: orders with open lines the hub has not accepted yet (accept_orders \"manual\", or a refused acceptance)",
+    description: "Held, unshipped lines without an acceptance in the push log; an order accepted in Back Market's own back office is listed until accepted here. Empty for channels without acceptance.",
+    security,
+    request: { params: ConnectionParams },
+    responses: {
+      200: json(
+        z
+          .object({
+            accept_orders: z.string().nullable(),
+            items: z.array(z.object({ order_id: z.string(), ordered_at: z.string().nullable(), lines: z.array(z.object({ line_id: z.string(), channel_sku: z.string().nullable(), quantity: z.number().int() })), last_refusal: z.string().nullable() })),
+          })
+          .openapi("OrdersAwaitingAcceptance"),
+        "Orders",
+      ),
+      ...commonErrors,
+    },
+  }),
+  async (c) => {
+    const { tenantId, connectionId } = c.req.valid("param");
+    return c.json(await ordersAwaitingAcceptance(c.get("engine"), tenantId, connectionId), 200);
   },
 );
 
