@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { api, listErrors, listPushes, platformEvent, runCron, signedWebhook, waitFor } from "./helpers";
-import { addBackMarketConnection, backmarketAccount, channelTenant, dropInventory, listing, pullOrders, syncListings } from "./channel-helpers";
+import { engineContext, type EngineContext } from "../src/engine/context";
+import { loadConnection } from "../src/engine/connections";
+import { handleWindowStart } from "../src/engine/pull";
+import { startPullRun } from "../src/engine/runs";
+import type { Env } from "../src/env";
+import { api, listErrors, listPushes, platformEvent, runCron, signedWebhook, testEnv, waitFor } from "./helpers";
+import { addBackMarketConnection, backmarketAccount, channelTenant, dropInventory, listing, pullOrders, syncEntity, syncListings, waitForRun, type BackMarketAccount } from "./channel-helpers";
 
 /**
  * Back Market as a sales channel: its 429 block, the hidden order states, acceptance line by line,
@@ -102,5 +107,102 @@ describe("Back Market orders", () => {
     await pullOrders(s.tenant, s.b.id);
     expect(await s.store.records("orders")).toHaveLength(55);
     await runCron(Date.now());
+  });
+});
+
+/** Back Market pages of five orders, so a few orders make a window of several pages. */
+const SMALL_PAGES = { maxPageSize: 5 };
+
+const swallowed: any[] = [];
+const lostQueue = { send: async (body: unknown) => void swallowed.push(body), sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)) };
+
+/** The order-list pages Back Market served, as `<list>:<page>` ("all" without `state`); count reads (page-size 1) left out. */
+async function orderPagesAsked(bm: BackMarketAccount) {
+  return ((await bm.control("GET", "requests")) as Array<{ method: string; path: string; query: Array<[string, string]> }>)
+    .filter((r) => r.method === "GET" && r.path === "/ws/orders")
+    .map((r) => new Map(r.query))
+    .filter((q) => q.get("page-size") !== "1")
+    .map((q) => `${q.get("state") ?? "all"}:${q.get("page") ?? 1}`);
+}
+
+async function ordersRun(s: { tenant: { id: string; key: string } }) {
+  const runs = (await api("GET", `/v1/tenants/${s.tenant.id}/runs?limit=20`, { token: s.tenant.key })).body.items as any[];
+  return runs.find((r) => r.entity === "orders");
+}
+
+async function expectEachOrderWrittenOnce(store: { stats(): Promise<any> }, orderIds: number[], twice: number[] = []) {
+  const writes = (await store.stats()).writes.orders as Record<string, number>;
+  expect(Object.keys(writes).sort()).toEqual(orderIds.map((id) => `BM-${id}`).sort());
+  expect(Object.entries(writes).filter(([key, n]) => n !== (twice.some((id) => `BM-${id}` === key) ? 2 : 1))).toEqual([]);
+}
+
+const reservedOf = async (s: { tenant: { id: string; key: string } }, sku: string) => (await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/${sku}`, { token: s.tenant.key })).body.reserved;
+
+describe.each([
+  { count: "total", passes: 1, total: 17 },
+  { count: "page", passes: 2, total: null },
+])("Back Market orders paged by cursor (`count` read as the $count)", ({ count, passes, total }) => {
+  it("a window of several Back Market pages over four lists is pulled as several pages of one run; an order in two lists is written once", async () => {
+    const s = await bmTenant({ PG: 40 }, { accept_orders: "manual" }, { ...SMALL_PAGES, countMeaning: count });
+    const paid: number[] = [];
+    for (let i = 0; i < 11; i++) paid.push((await s.bm.order({ sku: "PG", quantity: 1 })).order_id);
+    const checking = [(await s.bm.order({ sku: "PG", quantity: 1, state: 0 })).order_id, (await s.bm.order({ sku: "PG", quantity: 1, state: 0 })).order_id];
+    // Waiting for the buyer to pay (10): shown by the default list (this simulator's default) and asked by name too.
+    const unpaid = [(await s.bm.order({ sku: "PG", quantity: 1, state: 10 })).order_id, (await s.bm.order({ sku: "PG", quantity: 1, state: 10 })).order_id];
+    await pullOrders(s.tenant, s.b.id);
+    const run = await ordersRun(s);
+    // Pages: all states 1–3 (13 orders), state 0 (2), state 8 (empty) read with state 10 (2).
+    expect(run).toMatchObject({ status: "succeeded", pass: passes, total, pages: { done: 5, total: 5 } });
+    expect(run.counts).toMatchObject({ seen: 17 * passes, created: 15, updated: 0, unchanged: 17 * passes - 15, failed: 0 });
+    const walk = ["all:1", "all:2", "all:3", "0:1", "8:1", "10:1"];
+    expect(await orderPagesAsked(s.bm)).toEqual(passes === 1 ? walk : [...walk, ...walk]);
+    await expectEachOrderWrittenOnce(s.store, [...paid, ...checking, ...unpaid]);
+    expect(await reservedOf(s, "PG")).toBe(15);
+    expect(await s.bm.violations()).toEqual([]);
+  });
+
+  it("an order moving between lists mid-walk shifts the orders behind it; the window is walked again and every order is imported and reserved once", async () => {
+    const s = await bmTenant({ MV: 40 }, { accept_orders: "manual" }, { ...SMALL_PAGES, countMeaning: count });
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await s.bm.order({ sku: "MV", quantity: 1 })).order_id);
+    // After page 2 of the default list, the first order goes back to payment check (state 0): it leaves
+    // the default list for the state-0 list, and the 11th order slips from page 3 onto page 2, already read.
+    await s.bm.control("POST", "hooks", { hooks: [{ route: "GET /ws/orders", afterPage: 2, action: "set-line-state", body: { order_id: ids[0], state: 0 } }] });
+    await pullOrders(s.tenant, s.b.id);
+    const run = await ordersRun(s);
+    expect(run.status).toBe("succeeded");
+    expect(run.pass).toBeGreaterThanOrEqual(2);
+    const orders = await s.store.records("orders");
+    expect(orders.map((o) => o.order_number).sort()).toEqual(ids.map((id) => `BM-${id}`).sort());
+    expect(orders.find((o) => o.order_number === `BM-${ids[0]}`).status).toBe("draft");
+    // The moved order was written again (it changed); every other order once.
+    await expectEachOrderWrittenOnce(s.store, ids, [ids[0]]);
+    expect(await reservedOf(s, "MV")).toBe(12);
+  });
+
+  it("a walk whose message was lost is resumed by the sweep from the last committed page", async () => {
+    const s = await bmTenant({ RS: 40 }, { accept_orders: "manual" }, { ...SMALL_PAGES, countMeaning: count });
+    const ids: number[] = [];
+    for (let i = 0; i < 14; i++) ids.push((await s.bm.order({ sku: "RS", quantity: 1 })).order_id);
+    await syncEntity(s.tenant, s.b.id, "customers");
+    const base = engineContext({ ...testEnv, PULL_WINDOW: lostQueue, PULL_PAGE: lostQueue } as unknown as Env);
+    const ctx: EngineContext = { ...base, config: { ...base.config, pullStartPages: 2 } };
+    const started = await startPullRun(ctx, (await loadConnection(ctx.db, s.b.id))!, "orders", "manual");
+    if (started.status !== "started") throw new Error(`run not started: ${JSON.stringify(started)}`);
+    const before = swallowed.length;
+    await handleWindowStart(ctx, started.run.id);
+    const lost = swallowed.slice(before).find((m) => m.kind === "walk" && m.runId === started.run.id);
+    // The cursor names the list and the next link's query, never Back Market's URL.
+    expect(lost).toMatchObject({ kind: "walk", pass: 1, page: 3, cursor: expect.stringMatching(/^0:.*page=3/) });
+    expect(lost.cursor).not.toContain("http");
+    await testEnv.DB.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?").bind(new Date(Date.now() - 10 * 60_000).toISOString(), started.run.id).run();
+    await runCron();
+    const run = await waitForRun(s.tenant, started.run.id);
+    expect(run).toMatchObject({ status: "succeeded", pass: passes, counts: { seen: 14 * passes, created: 14 } });
+    // Pages 1 and 2 were not read again: the walk went on at page 3 with the cursor page 2 stored.
+    const walk = ["all:1", "all:2", "all:3", "0:1", "8:1", "10:1"];
+    expect(await orderPagesAsked(s.bm)).toEqual(passes === 1 ? walk : [...walk, ...walk]);
+    await expectEachOrderWrittenOnce(s.store, ids);
+    expect(await reservedOf(s, "RS")).toBe(14);
   });
 });

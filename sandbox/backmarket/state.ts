@@ -61,6 +61,8 @@ export const ConfigSchema = z.strictObject({
   waf: z.enum(["html", "bot-json"]).nullable(),
   /** [I] `page-size` above 50: clamped to 50 or refused (400). */
   pageSizeAboveMax: z.enum(["clamp", "error"]),
+  /** [C] 50. Smaller only to make many pages of a few records (tests of paging). */
+  maxPageSize: z.number().int().min(1).max(50),
   /** [I] a page past the last: 404 (Django REST framework's answer) or an empty page. */
   pageOutOfRange: z.enum(["404", "empty"]),
   /** [I] `count` is the total number of results (DRF) or the number on this page. */
@@ -106,6 +108,7 @@ export const BACKMARKET_DEFAULT_CONFIG: BackMarketConfig = {
   skuLinesPerHour: 2000,
   waf: null,
   pageSizeAboveMax: "clamp",
+  maxPageSize: 50,
   pageOutOfRange: "404",
   countMeaning: "total",
   defaultHiddenStates: [0, 8],
@@ -331,9 +334,9 @@ export function paginate<T>(ctx: Ctx, path: string, all: T[], render: (t: T) => 
   const page = pageRaw === null ? 1 : /^\d+$/.test(pageRaw) ? Number(pageRaw) : NaN;
   if (!Number.isInteger(page) || page < 1) invalid(`Invalid page "${pageRaw}".`);
   let size = sizeRaw !== null && /^\d+$/.test(sizeRaw) && Number(sizeRaw) > 0 ? Number(sizeRaw) : 10;
-  if (size > 50) {
-    if (cfg.pageSizeAboveMax === "error") invalid(`page-size must be 50 or less, not ${size}.`);
-    size = 50;
+  if (size > cfg.maxPageSize) {
+    if (cfg.pageSizeAboveMax === "error") invalid(`page-size must be ${cfg.maxPageSize} or less, not ${size}.`);
+    size = cfg.maxPageSize;
   }
   const pages = Math.max(1, Math.ceil(all.length / size));
   if (page > pages && cfg.pageOutOfRange === "404") throw new BmError(errorV1(404, "not_found", "Invalid page."));

@@ -247,9 +247,27 @@ export class PageWriter {
 
   private readonly scope: { tenantId: string; connectionId: string; entity: string; runId: string };
 
+  /** Records of pages being written, by external id: the commit of the page that has each. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
   async write(pass: number, item: PageToCommit): Promise<Committed> {
+    const ids = item.records.map((r) => r.externalId);
+    // A record on two pages written at once (lists that overlap, a row that moved a page) waits
+    // for the first page's commit, so it reads that mapping and is written once.
+    const earlier = [...new Set(ids.map((id) => this.inFlight.get(id)).filter((p) => p !== undefined))];
+    const done = this.writeAfter(pass, item, ids, earlier);
+    const settled = done.catch(() => undefined);
+    for (const id of ids) this.inFlight.set(id, settled);
+    void settled.then(() => {
+      for (const id of ids) if (this.inFlight.get(id) === settled) this.inFlight.delete(id);
+    });
+    return done;
+  }
+
+  private async writeAfter(pass: number, item: PageToCommit, ids: string[], earlier: Array<Promise<unknown>>): Promise<Committed> {
+    if (earlier.length > 0) await Promise.all(earlier);
     const { run, conn } = this.rc;
-    const existing = await this.reads.add(item.records.map((r) => r.externalId));
+    const existing = await this.reads.add(ids);
     const started = Date.now();
     const puller = conn.connector.pullers[run.entity];
     // The products a run checks its records against are read after the run started, once for all its pages.

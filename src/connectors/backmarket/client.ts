@@ -67,26 +67,3 @@ export async function bmCall(http: VendorHttp, req: VendorRequest, what: string)
 export function nextQuery(link: string): Array<[string, string]> {
   return [...new URL(link, "https://www.backmarket.fr").searchParams.entries()];
 }
-
-/**
- * Every page of a list, following `next` (Back Market's `count` is not reliably a total). A page
- * past the end answers 404 or an empty page, both the end.
- */
-export async function walk(http: VendorHttp, path: string, query: Array<[string, string]>, what: string): Promise<Array<Record<string, any>>> {
-  const out: Array<Record<string, any>> = [];
-  let q: Array<[string, string]> = [...query, ["page", "1"], ["page-size", String(PAGE_SIZE)]];
-  for (let page = 1; page <= 10_000; page++) {
-    let body: any;
-    try {
-      body = await bmCall(http, { method: "GET", path, query: q }, `${what} page ${page}`);
-    } catch (err) {
-      if (page > 1 && err instanceof VendorError && err.status === 404) break;
-      throw err;
-    }
-    const results: Array<Record<string, any>> = Array.isArray(body?.results) ? body.results : [];
-    out.push(...results);
-    if (!body?.next || results.length === 0) break;
-    q = nextQuery(body.next);
-  }
-  return out;
-}
