@@ -5,7 +5,7 @@ import { handlePage, handleWindowStart } from "../src/engine/pull";
 import { noteAlive } from "../src/engine/recovery";
 import { startPullRun } from "../src/engine/runs";
 import type { Env } from "../src/env";
-import { handleImportSlice, startImport } from "../src/files/import";
+import { handleImportSlice, startImport } from "../src/connectors/drop/import";
 import { addSellerCloudConnection, api, createTenant, OPERATOR, platformStore, runCron, sellercloudAccount, settle, testEnv, waitFor, type TestTenant } from "./helpers";
 
 /**

@@ -8,7 +8,7 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
-import { exportWanted, writeExport, type ExportEvent } from "../files/export";
+import { exportWanted, writeExport, type ExportEvent } from "../connectors/drop/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
 import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";

@@ -3,7 +3,7 @@ import { log } from "../log";
 import { VendorError } from "./connector";
 import { engineContext, type EngineContext } from "./context";
 import type { ImportMessage, PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
-import { failImport, handleImportSlice } from "../files/import";
+import { failImport, handleImportSlice } from "../connectors/drop/import";
 import { handlePage, handleRecordReplay, handleVerify, handleWindowStart, PermitUnavailable } from "./pull";
 import { handleLinkRun } from "./link";
 import { failedPushScope, handlePushEvent } from "./push";

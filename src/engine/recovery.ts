@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import { imports, runPages, runs, type Import, type Run } from "../db/schema";
-import { failImport, sendNextSlice } from "../files/import";
+import { failImport, sendNextSlice } from "../connectors/drop/import";
 import { log } from "../log";
 import type { EngineContext } from "./context";
 import type { PullPageMessage } from "./messages";

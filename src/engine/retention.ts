@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { recordErrors, shippedOrders } from "../db/schema";
-import { orderExportPrefix } from "../files/drop";
+import { orderExportPrefix } from "../connectors/drop/drop";
 import { log } from "../log";
 import type { EngineContext } from "./context";
 import type { LoadedConnection } from "./connections";

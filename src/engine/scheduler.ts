@@ -5,7 +5,7 @@ import { connectorFor } from "../connectors";
 import type { EngineContext } from "./context";
 import { parseSettings, intervalFor } from "./settings";
 import { runRetention } from "./retention";
-import { runDropScheduler } from "../files/pickup";
+import { runDropScheduler } from "../connectors/drop/pickup";
 import { recoverStalledWork } from "./recovery";
 import { startPullRun } from "./runs";
 

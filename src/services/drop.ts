@@ -2,8 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { dropUploads } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { ApiError } from "../errors";
-import { dropPrefix, rejectFile } from "../files/drop";
-import { checkImportKey, safeDropPath } from "../files/names";
+import { dropPrefix, rejectFile } from "../connectors/drop/drop";
+import { checkImportKey, safeDropPath } from "../connectors/drop/names";
 
 /**
  * The tenant's drop in R2: `import/<ENTITY>/`, `processed/`, `rejected/`, `reports/`,

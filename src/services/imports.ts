@@ -3,12 +3,12 @@ import { dropSchedules, dropSettings, importErrors, imports, outbox } from "../d
 import type { EngineContext } from "../engine/context";
 import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
 import { ApiError, invalid } from "../errors";
-import { dropPrefix } from "../files/drop";
-import { exportEntity } from "../files/export";
-import { importReport, startImport, type ImportStart } from "../files/import";
-import { runDropScheduler, scanDrop } from "../files/pickup";
-import { ENTITIES, safeDropPath, type DropEntity } from "../files/names";
-import { dropSettingsSchema, loadDropSettings } from "../files/settings";
+import { dropPrefix } from "../connectors/drop/drop";
+import { exportEntity } from "../connectors/drop/export";
+import { importReport, startImport, type ImportStart } from "../connectors/drop/import";
+import { runDropScheduler, scanDrop } from "../connectors/drop/pickup";
+import { ENTITIES, safeDropPath, type DropEntity } from "../connectors/drop/names";
+import { dropSettingsSchema, loadDropSettings } from "../connectors/drop/settings";
 import { newestFirst, nextBefore, olderThan } from "./paging";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { MapResult } from "../../engine/connector";
 import type { PlatformOrder, PostalAddress } from "../../platform/contract";
-import { applyOrderTemplate, type OrderTemplate } from "../../mapping/order-template";
+import { applyOrderTemplate, type OrderTemplate } from "./order-template";
 import { countryCode } from "../../countries";
 import { parseVendorTime } from "./time";
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ImportStart } from "../../files/import";
-import { dropSettingsSchema } from "../../files/settings";
-import { templateCsv } from "../../files/templates";
+import type { ImportStart } from "../../connectors/drop/import";
+import { dropSettingsSchema } from "../../connectors/drop/settings";
+import { templateCsv } from "../../connectors/drop/templates";
 import { cancelImportForTenant, DROP_ENTITIES, exportNow, getDropSettings, getImport, importNow, listImports, listNotifications, putDropSettings, resumeImportForTenant, scanDrop } from "../../services/imports";
 import { createRouter } from "../app";
 import { commonErrors } from "../errors";

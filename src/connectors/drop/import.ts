@@ -1,9 +1,9 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { importErrors, importKeys, imports, type Import } from "../db/schema";
-import type { EngineContext } from "../engine/context";
-import { chunk, commitStatements } from "../engine/records";
-import { log } from "../log";
+import { importErrors, importKeys, imports, type Import } from "../../db/schema";
+import type { EngineContext } from "../../engine/context";
+import { chunk, commitStatements } from "../../engine/records";
+import { log } from "../../log";
 import { applyRows, forgetPreview, type RowOutcome, type ValidRow } from "./apply";
 import { errorReportCsv } from "./csv";
 import { decodeSlice, encodingName, UNREADABLE, type EncodingState } from "./decode";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { dropSchedules, dropSettings, tenants } from "../db/schema";
-import type { EngineContext } from "../engine/context";
-import { log } from "../log";
+import { dropSchedules, dropSettings, tenants } from "../../db/schema";
+import type { EngineContext } from "../../engine/context";
+import { log } from "../../log";
 import { dropPrefix } from "./drop";
 import { startImport, type ImportStart } from "./import";
 import { ENTITIES, type DropEntity } from "./names";

@@ -13,7 +13,7 @@ import {
   type RecordError,
   type RecordErrorCode,
   type RecordResult,
-} from "../platform/contract";
+} from "../../platform/contract";
 
 type Row = Record<string, unknown> & { system_id: string };
 

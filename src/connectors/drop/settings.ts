@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { eq } from "drizzle-orm";
-import { dropSettings } from "../db/schema";
-import type { EngineContext } from "../engine/context";
+import { dropSettings } from "../../db/schema";
+import type { EngineContext } from "../../engine/context";
 import { ENTITIES, type DropEntity } from "./names";
 
 /**

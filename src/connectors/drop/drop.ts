@@ -1,5 +1,5 @@
-import type { EngineContext } from "../engine/context";
-import { log } from "../log";
+import type { EngineContext } from "../../engine/context";
+import { log } from "../../log";
 import { notifyRejected } from "./notify";
 
 /**

@@ -1,10 +1,10 @@
-import type { Import } from "../db/schema";
-import { sha256Hex, stableJson } from "../crypto/hash";
-import type { EngineContext } from "../engine/context";
-import { platformFor } from "../engine/platform";
-import { forgetProducts } from "../engine/products";
-import { chunk } from "../engine/records";
-import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../platform/contract";
+import type { Import } from "../../db/schema";
+import { sha256Hex, stableJson } from "../../crypto/hash";
+import type { EngineContext } from "../../engine/context";
+import { platformFor } from "../../engine/platform";
+import { forgetProducts } from "../../engine/products";
+import { chunk } from "../../engine/records";
+import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../../platform/contract";
 import type { DropEntity } from "./names";
 import { categoryPathOf, planCategories, planCollections, planCustomerChildren, planCustomers, planOrders, planProducts, type Planned, type PlatformView, type Refuse, type RowOutcome, type ValidRow } from "./plan";
 import { PlatformPreview } from "./preview";

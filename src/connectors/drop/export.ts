@@ -1,6 +1,6 @@
-import type { EngineContext } from "../engine/context";
-import { platformFor } from "../engine/platform";
-import type { PlatformClient } from "../platform/client";
+import type { EngineContext } from "../../engine/context";
+import { platformFor } from "../../engine/platform";
+import type { PlatformClient } from "../../platform/client";
 import { templateColumns, templateRows, type ExportLookups } from "./export-map";
 import { csvRows, toCsv } from "./csv";
 import { dropPrefix } from "./drop";
