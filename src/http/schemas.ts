@@ -103,5 +103,8 @@ export const ListQuery = z.object({
   before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before (an opaque cursor; rows sharing a timestamp are never skipped)" }),
 });
 
+/** A page of a newest-first list. */
+export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_before: z.string().nullable() });
+
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 export const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });

@@ -6,7 +6,6 @@ import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
 import { loadConnection, openCredentials, sealCredentials, type ConnectionStatus } from "../engine/connections";
 import { dohResolver } from "../engine/resolver";
-import { runRetention } from "../engine/retention";
 import { isQuiet, resumeRun } from "../engine/recovery";
 import { startPullRun } from "../engine/runs";
 import { connectionSettingsSchema } from "../engine/settings";
@@ -189,15 +188,6 @@ export async function syncNow(ctx: EngineContext, tenantId: string, connectionId
     await resumeRun(ctx, result.run, { cutoff: new Date(Date.now() - ctx.config.recoveryQuietSeconds * 1000).toISOString() });
   }
   return result;
-}
-
-/** Scrubs personal data of shipped orders now, as the hourly job would; the report says what went. */
-export async function runRetentionNow(ctx: EngineContext, tenantId: string, connectionId: string) {
-  const conn = await mustLoad(ctx, tenantId, connectionId);
-  if (conn.settings.personal_data_retention === "keep") {
-    throw new ApiError("conflict", "personal_data_retention is \"keep\" on this connection; set it to 30, 60 or 90 days first");
-  }
-  return (await runRetention(ctx, conn, "manual"))!;
 }
 
 /** What the API shows of a connection: settings and health, never credentials. */

@@ -1,9 +1,11 @@
 import { and, eq } from "drizzle-orm";
-import { dropUploads } from "../db/schema";
+import { dropSchedules, dropSettings, dropUploads } from "../db/schema";
 import type { EngineContext } from "../engine/context";
-import { ApiError } from "../errors";
+import { ApiError, invalid } from "../errors";
 import { dropPrefix, rejectFile } from "../connectors/drop/drop";
-import { checkImportKey, safeDropPath } from "../connectors/drop/names";
+import { exportEntity } from "../connectors/drop/export";
+import { checkImportKey, safeDropPath, type DropEntity } from "../connectors/drop/names";
+import { dropSettingsSchema, loadDropSettings } from "../connectors/drop/settings";
 
 /**
  * The tenant's drop in R2: `import/<ENTITY>/`, `processed/`, `rejected/`, `reports/`,
@@ -90,4 +92,27 @@ export async function readFile(ctx: EngineContext, tenantId: string, path: strin
   const object = await ctx.env.DROP.get(key);
   if (!object) throw new ApiError("not_found", "no such file in the drop");
   return object;
+}
+
+export async function getDropSettings(ctx: EngineContext, tenantId: string) {
+  return loadDropSettings(ctx, tenantId);
+}
+
+/** Replaces the drop settings; keys left out take their defaults. */
+export async function putDropSettings(ctx: EngineContext, tenantId: string, input: unknown) {
+  const parsed = dropSettingsSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  const now = new Date().toISOString();
+  await ctx.db
+    .insert(dropSettings)
+    .values({ tenantId, settings: JSON.stringify(parsed.data), updatedAt: now })
+    .onConflictDoUpdate({ target: dropSettings.tenantId, set: { settings: JSON.stringify(parsed.data), updatedAt: now } });
+  // A changed interval takes effect from now.
+  await ctx.db.delete(dropSchedules).where(eq(dropSchedules.tenantId, tenantId));
+  return parsed.data;
+}
+
+/** Exports every record of an entity to the drop, in its import template's columns. */
+export async function exportNow(ctx: EngineContext, tenantId: string, entity: DropEntity) {
+  return exportEntity(ctx, tenantId, entity);
 }

@@ -1,14 +1,12 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import { dropSchedules, dropSettings, importErrors, imports, outbox } from "../db/schema";
+import { importErrors, imports } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
-import { ApiError, invalid } from "../errors";
+import { ApiError } from "../errors";
 import { dropPrefix } from "../connectors/drop/drop";
-import { exportEntity } from "../connectors/drop/export";
 import { importReport, startImport, type ImportStart } from "../connectors/drop/import";
-import { runDropScheduler, scanDrop } from "../connectors/drop/pickup";
-import { ENTITIES, safeDropPath, type DropEntity } from "../connectors/drop/names";
-import { dropSettingsSchema, loadDropSettings } from "../connectors/drop/settings";
+import { scanDrop } from "../connectors/drop/pickup";
+import { ENTITIES, safeDropPath } from "../connectors/drop/names";
 import { newestFirst, nextBefore, olderThan } from "./paging";
 
 /**
@@ -21,24 +19,6 @@ export async function importNow(ctx: EngineContext, tenantId: string, path: stri
   if (!safe.path.startsWith("import/")) throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
   if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${safe.path}`))) throw new ApiError("not_found", "no such file in the drop");
   return startImport(ctx, tenantId, safe.path, "manual", { dryRun, resume: true });
-}
-
-export async function getDropSettings(ctx: EngineContext, tenantId: string) {
-  return loadDropSettings(ctx, tenantId);
-}
-
-/** Replaces the drop settings; keys left out take their defaults. */
-export async function putDropSettings(ctx: EngineContext, tenantId: string, input: unknown) {
-  const parsed = dropSettingsSchema.safeParse(input);
-  if (!parsed.success) throw invalid(parsed.error.issues);
-  const now = new Date().toISOString();
-  await ctx.db
-    .insert(dropSettings)
-    .values({ tenantId, settings: JSON.stringify(parsed.data), updatedAt: now })
-    .onConflictDoUpdate({ target: dropSettings.tenantId, set: { settings: JSON.stringify(parsed.data), updatedAt: now } });
-  // A changed interval takes effect from now.
-  await ctx.db.delete(dropSchedules).where(eq(dropSchedules.tenantId, tenantId));
-  return parsed.data;
 }
 
 export async function listImports(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
@@ -99,21 +79,6 @@ export async function resumeImportForTenant(ctx: EngineContext, tenantId: string
   return importReport(await tenantImport(ctx, tenantId, importId));
 }
 
-/** The tenant's emails (the outbox), newest first. */
-export async function listNotifications(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
-  const where = and(eq(outbox.tenantId, tenantId), olderThan(outbox.createdAt, outbox.id, f.before));
-  const rows = await ctx.db.select().from(outbox).where(where).orderBy(...newestFirst(outbox.createdAt, outbox.id)).limit(f.limit);
-  return {
-    items: rows.map((m) => ({ id: m.id, recipient: m.recipient, subject: m.subject, body: m.body, status: m.status, error: m.error, created_at: m.createdAt, sent_at: m.sentAt })),
-    next_before: nextBefore(rows, f.limit, (m) => ({ time: m.createdAt, id: m.id })),
-  };
-}
-
-/** Exports every record of an entity to the drop, in its import template's columns. */
-export async function exportNow(ctx: EngineContext, tenantId: string, entity: DropEntity) {
-  return exportEntity(ctx, tenantId, entity);
-}
-
 export const DROP_ENTITIES = ENTITIES;
 
-export { runDropScheduler, scanDrop };
+export { scanDrop };
