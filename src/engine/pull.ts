@@ -5,7 +5,8 @@ import type { PageResult, VendorHttp, Window } from "./connector";
 import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
-import { recordErrorStatements, upsertPulledRecords, chunk } from "./records";
+import { recordErrorStatements, upsertPulledRecords } from "./records";
+import { chunk, QUEUE_SEND_MAX } from "./batching";
 import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
@@ -85,7 +86,7 @@ export async function handleWindowStart(ctx: EngineContext, runId: string): Prom
 async function enqueuePages(ctx: EngineContext, runId: string, pass: number, pagesTotal: number) {
   const messages: Array<{ body: PullPageMessage }> = [];
   for (let page = 2; page <= pagesTotal; page++) messages.push({ body: { kind: "page", runId, pass, page } });
-  for (const part of chunk(messages, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
+  for (const part of chunk(messages, QUEUE_SEND_MAX)) await ctx.env.PULL_PAGE.sendBatch(part);
 }
 
 export async function handlePage(ctx: EngineContext, msg: Extract<PullPageMessage, { kind: "page" }>): Promise<void> {

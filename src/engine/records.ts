@@ -8,15 +8,8 @@ import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
 import { mergeWithPlatform, type ExistingRecord } from "./ownership";
 import { NO_PRODUCTS, productIndex } from "./products";
+import { chunk, IDS_PER_STATEMENT, rowsPerInsert } from "./batching";
 
-/** D1 binds at most 100 parameters per statement. */
-const MAX_PARAMS = 100;
-
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** One D1 batch (atomic); an empty list is a no-op. */
 export async function commitStatements(ctx: EngineContext, statements: BatchItem<"sqlite">[]): Promise<void> {
@@ -133,7 +126,7 @@ export async function upsertPulledRecords(
     }
   }
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
-  for (const ids of chunk(written.map((w) => w.item.externalId), MAX_PARAMS - 10)) {
+  for (const ids of chunk(written.map((w) => w.item.externalId), IDS_PER_STATEMENT)) {
     statements.push(resolveErrorsStatement(ctx, scope, "pull", ids, now));
   }
   return { statements, counts };
@@ -278,7 +271,7 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parentEntity
 }
 
 function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: string, rows: Array<{ externalId: string; systemId: string; hash: string }>, now: string) {
-  return chunk(rows, Math.floor(MAX_PARAMS / 9)).map((part) =>
+  return chunk(rows, rowsPerInsert(9)).map((part) =>
     ctx.db
       .insert(mappings)
       .values(part.map((w) => ({ tenantId: scope.tenantId, connectionId: scope.connectionId, entity, externalId: w.externalId, systemId: w.systemId, referenceId: w.externalId, hash: w.hash, updatedAt: now })))
@@ -291,7 +284,7 @@ function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: strin
 
 async function loadMappings(ctx: EngineContext, scope: RecordScope, entity: string, externalIds: string[]) {
   const out = new Map<string, { systemId: string | null; hash: string | null; origin: string }>();
-  for (const ids of chunk(externalIds, MAX_PARAMS - 10)) {
+  for (const ids of chunk(externalIds, IDS_PER_STATEMENT)) {
     const rows = await ctx.db
       .select({ externalId: mappings.externalId, systemId: mappings.systemId, hash: mappings.hash, origin: mappings.origin })
       .from(mappings)
@@ -303,7 +296,7 @@ async function loadMappings(ctx: EngineContext, scope: RecordScope, entity: stri
 
 /** A record that fails again updates its one open error (attempts + 1) instead of adding rows. */
 export function recordErrorStatements(ctx: EngineContext, scope: RecordScope, direction: "pull" | "push", failed: FailedRecord[], now: string): BatchItem<"sqlite">[] {
-  return chunk(failed, Math.floor(MAX_PARAMS / 15)).map((rows) =>
+  return chunk(failed, rowsPerInsert(15)).map((rows) =>
     ctx.db
       .insert(recordErrors)
       .values(

@@ -4,7 +4,7 @@ import { failImport, sendNextSlice } from "../connectors/drop/import";
 import { log } from "../log";
 import type { EngineContext } from "./context";
 import type { PullPageMessage } from "./messages";
-import { chunk } from "./records";
+import { chunk, QUEUE_SEND_MAX } from "./batching";
 import { failRun } from "./runs";
 
 /**
@@ -162,7 +162,7 @@ async function sendMissingWork(ctx: EngineContext, run: Run): Promise<string> {
     return `verification of pass ${run.pass}`;
   }
   const messages = missing.map((page): { body: PullPageMessage } => ({ body: { kind: "page", runId: run.id, pass: run.pass, page } }));
-  for (const part of chunk(messages, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
+  for (const part of chunk(messages, QUEUE_SEND_MAX)) await ctx.env.PULL_PAGE.sendBatch(part);
   return `${missing.length} of ${run.pagesTotal} pages of pass ${run.pass}`;
 }
 

@@ -4,7 +4,7 @@ import { orderExportPrefix } from "../connectors/drop/drop";
 import { log } from "../log";
 import type { EngineContext } from "./context";
 import type { LoadedConnection } from "./connections";
-import { chunk } from "./records";
+import { chunk, IDS_PER_STATEMENT } from "./batching";
 import { recordFinishedRun } from "./runs";
 
 const DAY_MS = 86_400_000;
@@ -62,7 +62,8 @@ export async function runRetention(ctx: EngineContext, conn: LoadedConnection, t
     .limit(MAX_ORDERS_PER_RUN);
   const report: RetentionReport = { retention_days: days, shipped_before: cutoff, orders: due.length, record_errors: 0, export_files: 0 };
 
-  for (const part of chunk(due, 40)) {
+  // An order puts up to two ids (the vendor's and the platform's) into one IN list.
+  for (const part of chunk(due, Math.floor(IDS_PER_STATEMENT / 2))) {
     const ids = part.flatMap((o) => (o.systemId ? [o.externalId, o.systemId] : [o.externalId]));
     const errors = await ctx.db
       .select({ id: recordErrors.id, payload: recordErrors.payload })

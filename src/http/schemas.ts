@@ -1,12 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { CONNECTION_STATUSES } from "../engine/connections";
 
-/** Shared OpenAPI schemas of the admin API's resources. */
+/**
+ * Shared OpenAPI schemas of the admin API's resources. A schema whose resource also has a
+ * database row type (Tenant, Connection, Run, RecordError in db/schema.ts) is named `…Schema`.
+ */
 
 export const TenantParams = z.object({ tenantId: z.string().min(1).max(64).openapi({ param: { name: "tenantId", in: "path" } }) });
 export const ConnectionParams = TenantParams.extend({ connectionId: z.string().min(1).max(64).openapi({ param: { name: "connectionId", in: "path" } }) });
 
-export const Tenant = z
+export const TenantSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -35,7 +38,7 @@ export const TenantKey = z
   })
   .openapi("TenantKey");
 
-export const Connection = z
+export const ConnectionSchema = z
   .object({
     id: z.string(),
     tenant_id: z.string(),
@@ -55,7 +58,7 @@ export const Connection = z
   })
   .openapi("Connection");
 
-export const Run = z
+export const RunSchema = z
   .object({
     id: z.string(),
     connection_id: z.string(),
@@ -76,7 +79,7 @@ export const Run = z
   })
   .openapi("Run");
 
-export const RecordError = z
+export const RecordErrorSchema = z
   .object({
     id: z.string(),
     connection_id: z.string().nullable(),

@@ -3,7 +3,7 @@ import { sha256Hex, stableJson } from "../../crypto/hash";
 import type { EngineContext } from "../../engine/context";
 import { platformFor } from "../../engine/platform";
 import { forgetProducts } from "../../engine/products";
-import { chunk } from "../../engine/records";
+import { chunk } from "../../engine/batching";
 import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../../platform/contract";
 import type { DropEntity } from "./names";
 import { categoryPathOf, planCategories, planCollections, planCustomerChildren, planCustomers, planOrders, planProducts, type Planned, type PlatformView, type Refuse, type RowOutcome, type ValidRow } from "./plan";

@@ -2,7 +2,8 @@ import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { importErrors, importKeys, imports, type Import } from "../../db/schema";
 import type { EngineContext } from "../../engine/context";
-import { chunk, commitStatements } from "../../engine/records";
+import { commitStatements } from "../../engine/records";
+import { chunk, IDS_PER_STATEMENT, rowsPerInsert } from "../../engine/batching";
 import { log } from "../../log";
 import { applyRows, forgetPreview, type RowOutcome, type ValidRow } from "./apply";
 import { errorReportCsv } from "./csv";
@@ -197,7 +198,7 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
 
   const failedRows = new Set(outcomes.filter((o) => o.outcome !== "skipped").map((o) => o.row)).size;
   const skippedRows = new Set(outcomes.filter((o) => o.outcome === "skipped").map((o) => o.row)).size;
-  const statements: BatchItem<"sqlite">[] = chunk(outcomes, 12).map((part) =>
+  const statements: BatchItem<"sqlite">[] = chunk(outcomes, rowsPerInsert(7)).map((part) =>
     ctx.db
       .insert(importErrors)
       .values(part.map((o) => ({ importId, row: o.row, columnName: o.column, value: o.value ?? null, message: o.message, outcome: o.outcome, cells: JSON.stringify(o.cells) })))
@@ -270,7 +271,7 @@ function rowProblems(record: CsvRecord, header: Array<string | null>, format: Fi
 async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[], outcomes: RowOutcome[]) {
   const keyed = rows.flatMap((row) => keysOf(job.entity as DropEntity, row.cells).map((k) => ({ row, ...k })));
   if (keyed.length === 0) return rows;
-  const statements = chunk(keyed, 30).map((part) =>
+  const statements = chunk(keyed, rowsPerInsert(3)).map((part) =>
     ctx.db
       .insert(importKeys)
       .values(part.map((k) => ({ importId: job.id, key: `${k.column}=${k.value.toLowerCase()}`, row: k.row.number })))
@@ -278,7 +279,7 @@ async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[],
   );
   await commitStatements(ctx, statements);
   const firstRow = new Map<string, number>();
-  for (const part of chunk([...new Set(keyed.map((k) => `${k.column}=${k.value.toLowerCase()}`))], 90)) {
+  for (const part of chunk([...new Set(keyed.map((k) => `${k.column}=${k.value.toLowerCase()}`))], IDS_PER_STATEMENT)) {
     const found = await ctx.db.select({ key: importKeys.key, row: importKeys.row }).from(importKeys).where(and(eq(importKeys.importId, job.id), inArray(importKeys.key, part)));
     for (const f of found) firstRow.set(f.key, f.row);
   }

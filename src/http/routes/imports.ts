@@ -10,7 +10,7 @@ const security = [{ Bearer: [] }];
 const tags = ["File drop"];
 const Entity = z.enum(DROP_ENTITIES as unknown as [string, ...string[]]);
 
-const Import = z
+const ImportSchema = z
   .object({
     id: z.string(),
     file: z.string(),
@@ -29,7 +29,7 @@ const Import = z
     finished_at: z.string().nullable(),
   })
   .openapi("Import");
-const ImportDetail = Import.extend({
+const ImportDetailSchema = ImportSchema.extend({
   errors: z.array(z.object({ row: z.number(), column: z.string(), value: z.string().nullable(), outcome: z.string(), message: z.string() })),
   next_after_row: z.number().nullable(),
 }).openapi("ImportDetail");
@@ -81,12 +81,12 @@ importRoutes.openapi(
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Imports, newest first, with progress and counts", security, request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) }, responses: { 200: json(z.object({ items: z.array(Import), next_before: z.string().nullable() }), "Imports"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Imports, newest first, with progress and counts", security, request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) }, responses: { 200: json(z.object({ items: z.array(ImportSchema), next_before: z.string().nullable() }), "Imports"), ...commonErrors } }),
   async (c) => c.json(await listImports(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports/{importId}", tags, summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)", security, request: { params: TenantParams.extend({ importId: z.string().max(64) }), query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }) }, responses: { 200: json(ImportDetail, "Import"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports/{importId}", tags, summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)", security, request: { params: TenantParams.extend({ importId: z.string().max(64) }), query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }) }, responses: { 200: json(ImportDetailSchema, "Import"), ...commonErrors } }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");
     const q = c.req.valid("query");
@@ -103,7 +103,7 @@ importRoutes.openapi(
     description: "It stops after the slice in hand; rows already applied stay applied. The file stays in import/ and scheduled pick-ups leave it alone; resume the import, import the file again (it goes on from where it stopped) or delete it.",
     security,
     request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
-    responses: { 200: json(Import, "Cancelled"), ...commonErrors },
+    responses: { 200: json(ImportSchema, "Cancelled"), ...commonErrors },
   }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");
@@ -120,7 +120,7 @@ importRoutes.openapi(
     description: "A running import has its next slice sent again now (without waiting for the recovery sweep); a failed or cancelled one goes on from the last committed slice. A done import answers 409.",
     security,
     request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
-    responses: { 202: json(Import, "Resumed"), ...commonErrors },
+    responses: { 202: json(ImportSchema, "Resumed"), ...commonErrors },
   }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listRecordErrors, replayAllOpen, replayError } from "../../services/record-errors";
 import { createRouter } from "../app";
 import { commonErrors, invalid } from "../errors";
-import { json, ListQuery, Page, RecordError, TenantParams } from "../schemas";
+import { json, ListQuery, Page, RecordErrorSchema, TenantParams } from "../schemas";
 
 /** Record errors: a failed record with its reason, payload and attempts; replayed one by one or all open. */
 
@@ -13,7 +13,7 @@ const ReplayFilter = z.object({ connection_id: z.string().max(64).optional(), en
 export const recordErrorRoutes = createRouter();
 
 recordErrorRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/errors", tags: ["Record errors"], summary: "List record errors (reason, payload, attempts, status)", security, request: { params: TenantParams, query: ListQuery }, responses: { 200: json(Page(RecordError), "Record errors"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/errors", tags: ["Record errors"], summary: "List record errors (reason, payload, attempts, status)", security, request: { params: TenantParams, query: ListQuery }, responses: { 200: json(Page(RecordErrorSchema), "Record errors"), ...commonErrors } }),
   async (c) => c.json(await listRecordErrors(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );
 
