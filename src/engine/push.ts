@@ -99,20 +99,28 @@ export async function failedPushScope(ctx: EngineContext, msg: PushRecordMessage
   return { scope: { tenantId: msg.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null }, payload: { ...msg, connectionId: conn.row.id } };
 }
 
+/** The record is locked by another consumer for longer than a lock request waits; the message waits in the queue. */
+export class RecordLockBusy extends PermitUnavailable {
+  constructor() {
+    super();
+    this.message = "the record is being pushed by another consumer";
+  }
+}
+
 /**
- * Runs `fn` holding the push lock of one record of one connection (a permit of 1 in the
- * tenant DO). Locks nest shipment → order → customer, never the other way, so they cannot
- * deadlock; a lock not granted in time makes the message wait in the queue.
+ * Runs `fn` holding the push lock of one record of one connection (the tenant DO's record
+ * lock, with its lease). Locks nest shipment → order → customer, never the other way, so they
+ * cannot deadlock; a lock not granted in time makes the message wait in the queue.
  */
 async function withRecordLock<T>(ctx: EngineContext, conn: LoadedConnection, entity: string, systemId: string, fn: () => Promise<T>): Promise<T> {
   const stub = tenantStub(ctx.env, conn.row.tenantId);
-  const lockKey = `push:${conn.row.id}:${entity}:${systemId}`;
-  const lock = await stub.acquirePermit(lockKey, 1);
-  if (!lock) throw new PermitUnavailable();
+  const lockKey = `${conn.row.id}:${entity}:${systemId}`;
+  const lock = await stub.acquireRecordLock(lockKey);
+  if (!lock) throw new RecordLockBusy();
   try {
     return await fn();
   } finally {
-    await stub.releasePermit(lockKey, lock);
+    await stub.releaseRecordLock(lockKey, lock);
   }
 }
 
