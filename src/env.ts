@@ -6,12 +6,12 @@ import { z } from "zod";
  * `npm run check` fails when it is out of date); only the queues' message types are added here.
  * Code reads settings through `loadConfig` below, which validates them.
  */
-type QueueBindings = "PULL_WINDOW" | "PULL_PAGE" | "PUSH_RECORD" | "IMPORT";
+type QueueBindings = "PULL_WINDOW" | "PULL_PAGE" | "PUSH_RECORD" | "STEP";
 export type Env = Omit<Cloudflare.Env, QueueBindings> & {
   PULL_WINDOW: Queue<import("./engine/messages").PullWindowMessage>;
   PULL_PAGE: Queue<import("./engine/messages").PullPageMessage>;
   PUSH_RECORD: Queue<import("./engine/messages").PushRecordMessage>;
-  IMPORT: Queue<import("./engine/messages").ImportMessage>;
+  STEP: Queue<import("./engine/messages").StepMessage>;
 };
 
 const keyringSchema = z.object({

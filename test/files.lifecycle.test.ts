@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, createTenant, OPERATOR, platformStore, runCron, testEnv, waitFor } from "./helpers";
+import { api, createTenant, deletionFinished, OPERATOR, platformStore, runCron, testEnv, waitFor } from "./helpers";
 import { csv, dropAndImport, dropHas, dropText, notifyTo, outboxOf, rawRequest, startImport, today, upload, waitForImport } from "./drop-helpers";
 
 /**
@@ -210,15 +210,16 @@ describe("the drop's routes", () => {
 });
 
 describe("offboarding", () => {
-  it("deleting a tenant deletes its drop: files, imports, settings and uploads", async () => {
+  it("deleting a tenant deletes its drop: files, imports, its connection (settings) and uploads", async () => {
     const tenant = await createTenant();
     await dropAndImport(tenant, "PRODUCT", csv(PRODUCT, [["S1", "R1", "One", "active"], ["S2", "R2", "", "active"]]));
     await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: false } } });
     await api("POST", `/v1/tenants/${tenant.id}/drop/uploads`, { token: tenant.key, body: { path: `import/PRODUCT/PRODUCT_${today()}_2.csv` } });
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects.length).toBeGreaterThan(0);
-    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(204);
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(202);
+    await deletionFinished(tenant.id);
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects).toEqual([]);
-    for (const table of ["imports", "drop_settings", "drop_uploads"]) {
+    for (const table of ["imports", "connections", "runs", "drop_uploads"]) {
       const left = await testEnv.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenant.id).first<{ n: number }>();
       expect(left?.n, table).toBe(0);
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { unseal } from "../src/crypto/secrets";
 import { engineContext } from "../src/engine/context";
 import { resealSecrets } from "../src/services/keyring";
-import { api, createTenant, OPERATOR, platformEvent, signedWebhook, testEnv, waitFor, type TestTenant } from "./helpers";
+import { api, createTenant, deletionFinished, OPERATOR, platformEvent, signedWebhook, testEnv, waitFor, type TestTenant } from "./helpers";
 
 /**
  * The hub's side of the FTP bridge, from the worker's entry points: logins and lockouts,
@@ -253,7 +253,8 @@ describe("outbound deliveries and health", () => {
   it("deleting a tenant deletes its FTP logins and settings", async () => {
     const tenant = await createTenant();
     const user = await ftpUser(tenant);
-    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(204);
+    expect((await api("DELETE", `/v1/tenants/${tenant.id}`, { token: OPERATOR })).status).toBe(202);
+    await deletionFinished(tenant.id);
     expect(await testEnv.DB.prepare("SELECT id FROM ftp_users WHERE tenant_id = ?").bind(tenant.id).first()).toBeNull();
     expect((await login(user.username, user.password)).body.ok).toBe(false);
   });

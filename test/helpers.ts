@@ -212,3 +212,11 @@ export function sosAccount(name = uniqueName("sos")) {
   };
 }
 export type SosAccount = ReturnType<typeof sosAccount>;
+
+/** A tenant deletion runs in the background (202): the cron carries it on until the tenant is gone (404). */
+export async function deletionFinished(tenantId: string, timeoutMs = 50_000): Promise<void> {
+  await waitFor(async () => {
+    await runCron();
+    return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
+  }, timeoutMs, "the deletion to finish");
+}

@@ -1,4 +1,5 @@
 import type { Connector } from "../engine/connector";
+import { drop } from "./drop";
 import { sellercloud } from "./sellercloud";
 import { sos } from "./sos";
 import { own } from "../own";
@@ -7,9 +8,11 @@ import { own } from "../own";
 export const connectors: Record<string, Connector> = {
   sellercloud,
   sos,
+  drop,
 };
 
-export const VENDORS = Object.keys(connectors) as [string, ...string[]];
+/** Vendors an admin connects; per-tenant ones (the file drop) are made with the tenant. */
+export const VENDORS = Object.keys(connectors).filter((v) => !connectors[v].perTenant) as [string, ...string[]];
 
 export function connectorFor(vendor: string): Connector {
   const c = own(connectors, vendor);

@@ -26,5 +26,8 @@ export type PushRecordMessage = {
   connectionId?: string;
 };
 
-/** Read and apply the next slice of one dropped file (its offset is on the import row). */
-export type ImportMessage = { kind: "import"; importId: string };
+/**
+ * The next step of a run its connector drives (engine/connector.ts `RunDriver`): the file
+ * drop's next slice of one file, its offset kept on the import row.
+ */
+export type StepMessage = { kind: "step"; runId: string };

@@ -4,11 +4,10 @@ import { log } from "../log";
 import type { PlatformEntity } from "../platform/contract";
 import { PushRefused, VendorError, type EntityPusher, type PushContext, type PushOutcome, type RecordOrigin } from "./connector";
 import { memoize, type EngineContext } from "./context";
-import { loadConnection, type LoadedConnection } from "./connections";
+import { homeConnection, loadConnection, type LoadedConnection } from "./connections";
 import type { PushRecordMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
-import { exportWanted, writeExport, type ExportEvent } from "../connectors/drop/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
 import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
@@ -22,12 +21,8 @@ import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
  * tenant DO), so a redelivery racing a retry cannot create twice.
  */
 export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
-  if (msg.connectionId === DROP_EXPORT) return exportToDrop(ctx, msg);
-  // The file drop's exports are one more target, on their own message so each retries alone.
-  const exporting = !msg.connectionId && (await exportWanted(ctx, msg.tenantId, msg.type));
-  if (exporting) await ctx.env.PUSH_RECORD.send({ ...msg, connectionId: DROP_EXPORT });
   const targets = await pushTargets(ctx, msg);
-  if (targets === "none") return exporting ? undefined : noHandler(ctx, msg);
+  if (targets === "none") return noHandler(ctx, msg);
   if (targets.length === 0) {
     log.info("platform event not pushed: its push is switched off on every connection", { tenant_id: msg.tenantId, event_id: msg.eventId, event_type: msg.type });
     return;
@@ -37,15 +32,6 @@ export async function handlePushEvent(ctx: EngineContext, msg: PushRecordMessage
     return;
   }
   await pushToConnection(ctx, targets[0].conn, targets[0].pusher, msg);
-}
-
-/** The pseudo-connection of drop exports (export/Orders/…, export/Customers/…). */
-export const DROP_EXPORT = "drop-export";
-
-async function exportToDrop(ctx: EngineContext, msg: PushRecordMessage): Promise<void> {
-  const embedded = (msg.payload as { data?: { record?: unknown } } | null)?.data?.record;
-  const written = await writeExport(ctx, msg.tenantId, msg.type as ExportEvent, msg.systemId, embedded);
-  log.info("exported to the drop", { tenant_id: msg.tenantId, event_id: msg.eventId, files: written });
 }
 
 interface PushTarget {
@@ -63,7 +49,7 @@ async function pushTargets(ctx: EngineContext, msg: PushRecordMessage): Promise<
   const targets: PushTarget[] = [];
   for (const { id } of rows) {
     const conn = await memoize(ctx, `connection:${id}`, () => loadConnection(ctx.db, id));
-    const pusher = conn?.connector.pushers?.find((p) => p.events.includes(msg.type as never));
+    const pusher = conn?.connector.pushers?.find((p) => p.events.includes(msg.type as never) && (p.wants?.(conn.settings, msg.type) ?? true));
     if (!conn || !pusher) continue;
     handled = true;
     if (conn.row.status !== "disabled" && pusher.enabled(conn.settings)) targets.push({ conn, pusher });
@@ -79,12 +65,18 @@ async function noHandler(ctx: EngineContext, msg: PushRecordMessage): Promise<vo
     reason: `no connection of this tenant handles ${msg.type} yet; replay the error once one does`,
     payload: msg,
   };
-  await ctx.db.batch(recordErrorStatements(ctx, eventScope(msg), "push", [failure], new Date().toISOString()) as [any]);
+  await ctx.db.batch(recordErrorStatements(ctx, await eventScope(ctx, msg), "push", [failure], new Date().toISOString()) as [any]);
 }
 
-/** Errors of platform events no connection handles belong to the tenant and the event's entity. */
-export function eventScope(msg: PushRecordMessage) {
-  return { tenantId: msg.tenantId, connectionId: "", entity: msg.type.split(".")[0], runId: null };
+/**
+ * Errors of platform events not bound to one connection (no connection handles the type, or
+ * the event ran out of retries before it was fanned out) are filed under the tenant's home
+ * connection (engine/connections.ts) and the event's entity, so they are listed, filtered,
+ * replayed and deleted like every record error.
+ */
+export async function eventScope(ctx: EngineContext, msg: PushRecordMessage) {
+  const home = await memoize(ctx, `home:${msg.tenantId}`, () => homeConnection(ctx.db, msg.tenantId));
+  return { tenantId: msg.tenantId, connectionId: home.row.id, entity: msg.type.split(".")[0], runId: null };
 }
 
 /**
@@ -94,7 +86,7 @@ export function eventScope(msg: PushRecordMessage) {
  */
 export async function failedPushScope(ctx: EngineContext, msg: PushRecordMessage) {
   const targets = await pushTargets(ctx, msg);
-  if (targets === "none" || targets.length !== 1) return { scope: eventScope(msg), payload: msg };
+  if (targets === "none" || targets.length !== 1) return { scope: await eventScope(ctx, msg), payload: msg };
   const { conn, pusher } = targets[0];
   return { scope: { tenantId: msg.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null }, payload: { ...msg, connectionId: conn.row.id } };
 }
@@ -222,6 +214,7 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushRecord
   }
 
   const pctx: PushContext<any> = {
+    ...(conn.connector.keepsDataInHub ? { hub: { engine: ctx, conn } } : {}),
     http: vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs),
     settings: conn.settings,
     now: () => new Date(),

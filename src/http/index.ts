@@ -20,12 +20,14 @@ import { operatorRoutes } from "./routes/operator";
 import { runRoutes } from "./routes/runs";
 import { tenantRoutes } from "./routes/tenants";
 import { webhookRoutes } from "./routes/webhooks";
+import { connectionEventRoutes, vendorEventRoutes } from "./routes/events";
 
 export function buildApp() {
   const app = createApp();
   app.get("/health", (c) => c.json({ ok: true }));
   // Webhooks authenticate by signature, not by key.
   app.route("/", webhookRoutes);
+  app.route("/", vendorEventRoutes);
   app.route("/", oauthCallbackRoutes);
   // The audit log wraps authentication: it writes after the action, naming who did it.
   app.use("/v1/operator/*", auditAdminActions);
@@ -45,6 +47,7 @@ export function buildApp() {
   app.route("/", orderTemplateRoutes);
   app.route("/", retentionRoutes);
   app.route("/", authorizeRoutes);
+  app.route("/", connectionEventRoutes);
   app.route("/", dropRoutes);
   app.route("/", dropSettingsRoutes);
   app.route("/", importRoutes);

@@ -61,18 +61,19 @@ export async function putFtpSettings(ctx: EngineContext, tenantId: string, input
   const parsed = ftpSettingsSchema.safeParse(JSON.parse(JSON.stringify(withoutPassword)));
   if (!parsed.success) throw invalid(parsed.error.issues);
   const settings = parsed.data;
+  const existing = await ctx.db.select().from(ftpSettings).where(eq(ftpSettings.tenantId, tenantId)).get();
+  let secrets = existing?.outboundSecrets ?? null;
+  if (!settings.outbound) secrets = null;
+  else if (typeof password === "string") secrets = await seal({ password }, ctx.config.keyring, outboundAad(tenantId));
+  // What the request itself lacks is named before the host is looked up (a name that does not resolve yet).
+  if (settings.outbound?.enabled && !secrets) {
+    throw new ApiError("bad_request", "outbound.password: the partner server's password is required", [{ path: "outbound.password", message: "required" }]);
+  }
   // The same address rule as vendor base URLs (the bridge connects from outside the worker).
   const hostIssue = settings.outbound ? await hostProblem(settings.outbound.host, { sandboxMode: ctx.config.sandboxMode, resolve: dohResolver(ctx.config.dnsResolverUrl) }) : null;
   if (hostIssue) {
     const message = hostIssue;
     throw new ApiError("bad_request", `outbound.host: ${message}`, [{ path: "outbound.host", message }]);
-  }
-  const existing = await ctx.db.select().from(ftpSettings).where(eq(ftpSettings.tenantId, tenantId)).get();
-  let secrets = existing?.outboundSecrets ?? null;
-  if (!settings.outbound) secrets = null;
-  else if (typeof password === "string") secrets = await seal({ password }, ctx.config.keyring, outboundAad(tenantId));
-  if (settings.outbound?.enabled && !secrets) {
-    throw new ApiError("bad_request", "outbound.password: the partner server's password is required", [{ path: "outbound.password", message: "required" }]);
   }
   // Deliveries start with exports written from now on, not the whole history of the drop.
   const wasOn = existing ? ftpSettingsSchema.parse(JSON.parse(existing.settings)).outbound?.enabled === true : false;

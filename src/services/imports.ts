@@ -1,7 +1,7 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import { importErrors, imports } from "../db/schema";
+import { importErrors, imports, runs } from "../db/schema";
 import type { EngineContext } from "../engine/context";
-import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
+import { cancelAnyRun, reopenAnyRun, resumeRunNow } from "../engine/driven-runs";
 import { ApiError } from "../errors";
 import { dropPrefix } from "../connectors/drop/drop";
 import { importReport, startImport, type ImportStart } from "../connectors/drop/import";
@@ -62,20 +62,28 @@ async function tenantImport(ctx: EngineContext, tenantId: string, importId: stri
   return job;
 }
 
+/** An import's run (the same id): cancelled, resumed and recovered as a run. */
+async function importRun(ctx: EngineContext, importId: string) {
+  const run = await ctx.db.query.runs.findFirst({ where: eq(runs.id, importId) });
+  if (!run) throw new ApiError("conflict", "this import has no run to act on");
+  return run;
+}
+
 /** Stops a running import after the slice in hand; the file stays in import/ and the schedule leaves it be. */
 export async function cancelImportForTenant(ctx: EngineContext, tenantId: string, importId: string) {
   const job = await tenantImport(ctx, tenantId, importId);
-  const cancelled = await cancelImport(ctx, job.id);
+  const cancelled = job.status === "running" ? await cancelAnyRun(ctx, await importRun(ctx, job.id)) : null;
   if (!cancelled) throw new ApiError("conflict", `this import is ${job.status}; only a running import can be cancelled`);
-  return importReport(cancelled);
+  return importReport(await tenantImport(ctx, tenantId, importId));
 }
 
 /** Goes on from the committed offset: now for a running import, again for a failed or cancelled one. */
 export async function resumeImportForTenant(ctx: EngineContext, tenantId: string, importId: string) {
   const job = await tenantImport(ctx, tenantId, importId);
-  if (job.status === "running") await resumeImport(ctx, job);
-  else if (job.status === "done") throw new ApiError("conflict", "this import is done; there is nothing to resume");
-  else if (!(await reopenImport(ctx, job))) throw new ApiError("conflict", `this import is ${job.status} and cannot be resumed`);
+  if (job.status === "done") throw new ApiError("conflict", "this import is done; there is nothing to resume");
+  const run = await importRun(ctx, job.id);
+  if (job.status === "running") await resumeRunNow(ctx, run);
+  else if ((await reopenAnyRun(ctx, run)).status !== "resumed") throw new ApiError("conflict", `this import is ${job.status} and cannot be resumed`);
   return importReport(await tenantImport(ctx, tenantId, importId));
 }
 

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { runs, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
-import { cancelRun, reopenRun, resumeRun } from "../engine/recovery";
+import { cancelAnyRun, reopenAnyRun, resumeRunNow } from "../engine/driven-runs";
 import { ApiError } from "../errors";
 import { listWhere, newestFirst, nextBefore, type ListFilter } from "./paging";
 
@@ -26,7 +26,7 @@ async function tenantRun(ctx: EngineContext, tenantId: string, runId: string): P
 /** Stops a running run; its cursor stays, so "sync now" (or the schedule) reads the window again. */
 export async function cancelRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
   const row = await tenantRun(ctx, tenantId, runId);
-  const cancelled = await cancelRun(ctx, row.id);
+  const cancelled = await cancelAnyRun(ctx, row);
   if (!cancelled) throw new ApiError("conflict", `this run is ${row.status === "running" ? "finishing" : row.status}; only a running run can be cancelled`);
   return publicRun(cancelled);
 }
@@ -39,11 +39,11 @@ export async function cancelRunForTenant(ctx: EngineContext, tenantId: string, r
 export async function resumeRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
   const row = await tenantRun(ctx, tenantId, runId);
   if (row.status === "running") {
-    await resumeRun(ctx, row);
+    await resumeRunNow(ctx, row);
     return publicRun((await tenantRun(ctx, tenantId, runId)));
   }
   if (row.status === "succeeded") throw new ApiError("conflict", "this run has succeeded; there is nothing to resume");
-  const result = await reopenRun(ctx, row);
+  const result = await reopenAnyRun(ctx, row);
   switch (result.status) {
     case "resumed":
       return publicRun(result.run);

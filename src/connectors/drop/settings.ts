@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { eq } from "drizzle-orm";
-import { dropSettings } from "../../db/schema";
 import type { EngineContext } from "../../engine/context";
+import { dropConnection } from "./drop";
 import { ENTITIES, type DropEntity } from "./names";
 
 /**
  * A tenant's file drop: how often each entity's folder is picked up, which exports are written,
- * and which entities ignore unknown columns. A new tenant has sensible defaults (inventory every
- * 30 minutes, the rest daily, exports on); saved settings replace them key by key, and every
- * object is strict, so a misspelt key is refused instead of silently ignored.
+ * and which entities ignore unknown columns — the settings of the tenant's drop connection, shown
+ * and replaced as one object through `…/drop/settings`. A new tenant has sensible defaults
+ * (inventory every 30 minutes, the rest daily, exports on); saved settings replace them key by
+ * key, and every object is strict, so a misspelt key is refused instead of silently ignored.
  */
 
 /** Pick-up interval of an entity when the tenant has not set one (seed 004's examples). */
@@ -49,15 +49,40 @@ export const dropSettingsSchema = z.strictObject({
 });
 export type DropSettings = z.output<typeof dropSettingsSchema>;
 
-export async function loadDropSettings(ctx: EngineContext, tenantId: string): Promise<DropSettings> {
-  const row = await ctx.db.select().from(dropSettings).where(eq(dropSettings.tenantId, tenantId)).get();
-  return parseStoredSettings(row?.settings);
+/**
+ * The drop connection's own settings, beside the engine's (whose `schedules` hold the pick-up
+ * interval of each entity, as any connection's do).
+ */
+export const dropConnectionSettingsSchema = z.object({
+  exports: dropSettingsSchema.shape.exports,
+  ignore_unknown_columns: dropSettingsSchema.shape.ignore_unknown_columns,
+});
+export type DropConnectionSettings = z.output<typeof dropConnectionSettingsSchema> & {
+  schedules: Record<string, { enabled: boolean; interval_minutes?: number; start_time?: string; time_zone?: string }>;
+};
+
+/** The drop settings the API shows, from the drop connection's settings (every entity, defaults filled in). */
+export function dropSettingsOf(settings: DropConnectionSettings): DropSettings {
+  const schedules = Object.fromEntries(
+    ENTITIES.map((e) => {
+      const s = Object.hasOwn(settings.schedules, e) ? settings.schedules[e] : undefined;
+      return [e, { enabled: s?.enabled ?? true, interval_minutes: s?.interval_minutes ?? DEFAULT_INTERVAL_MINUTES[e] }];
+    }),
+  ) as DropSettings["schedules"];
+  return { schedules, exports: settings.exports, ignore_unknown_columns: settings.ignore_unknown_columns };
 }
 
-/** Settings as saved; keys written by an older version that are no longer known are dropped. */
-export function parseStoredSettings(json: string | null | undefined): DropSettings {
-  const stored = json ? (JSON.parse(json) as Record<string, unknown>) : {};
-  const known = dropSettingsSchema.safeParse(stored);
-  if (known.success) return known.data;
-  return dropSettingsSchema.parse({});
+/**
+ * The drop connection's stored settings after `PUT …/drop/settings` (which replaces the drop
+ * settings): the engine's other settings stay, and so does a schedule's anchor (start_time,
+ * time_zone) set through the connections API.
+ */
+export function storedSettingsFor(current: Record<string, unknown>, next: DropSettings): Record<string, unknown> {
+  const currentSchedules = (current.schedules ?? {}) as Record<string, Record<string, unknown>>;
+  const schedules = Object.fromEntries(ENTITIES.map((e) => [e, { ...(Object.hasOwn(currentSchedules, e) ? currentSchedules[e] : {}), ...next.schedules[e] }]));
+  return { ...current, schedules, exports: next.exports, ignore_unknown_columns: next.ignore_unknown_columns };
+}
+
+export async function loadDropSettings(ctx: EngineContext, tenantId: string): Promise<DropSettings> {
+  return dropSettingsOf((await dropConnection(ctx, tenantId)).settings as unknown as DropConnectionSettings);
 }
