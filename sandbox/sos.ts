@@ -10,6 +10,7 @@
  * The reference marks much of SOS's behaviour [I] (inferred) or [?] (unknown); each such behaviour
  * is a config knob, so tests can run the connector against every variant.
  */
+import { emptyWebhookState, hookRoute, notifyQuantities, postJson, takeDeliveries, WEBHOOK_DEFAULTS, type ItemQuantities, type WebhookState } from "./sos-webhooks";
 import { z } from "zod";
 import { FaultSchema, sleep, takeFault, toActiveFault, type ActiveFault } from "./faults";
 import { formatLocal, parseVendorDate } from "./sellercloud";
@@ -295,6 +296,8 @@ interface Account {
   buckets: Map<string, Bucket>;
   faults: ActiveFault[];
   hooks: Hook[];
+  /** SOS's own webhooks (`/hook`), see sos-webhooks.ts. */
+  webhookState: WebhookState;
   stats: Stats;
   inFlight: number;
 }
@@ -339,6 +342,7 @@ function newAccount(name: string): Account {
     buckets: new Map(),
     faults: [],
     hooks: [],
+    webhookState: emptyWebhookState(),
     stats: emptyStats(),
     inFlight: 0,
   };
@@ -1416,6 +1420,11 @@ class Effects {
     this.touched.set(rec, (this.touched.get(rec) ?? false) || bump);
   }
 
+  /** Items whose quantities this write moved (their webhooks fire). */
+  movedItems(): Stored[] {
+    return [...this.items.values()];
+  }
+
   moveItem(itemId: number, field: "onhand" | "onSO", delta: number): void {
     const item = this.account.tables.item.get(itemId);
     if (!item || delta === 0) return;
@@ -1517,7 +1526,18 @@ function commitWrite(account: Account, resource: Resource, existing: Stored | nu
     for (const itemId of new Set([...was.keys(), ...after.keys()])) fx.moveItem(itemId, "onSO", (after.get(itemId) ?? 0) - (was.get(itemId) ?? 0));
   }
   fx.commit(now);
+  const moved = fx.movedItems();
+  const qtyChanged = resource === "item" && (!old || old.onhand !== rec.data.onhand || old.available !== rec.data.available || JSON.stringify(old._byLocation) !== JSON.stringify(rec.data._byLocation));
+  if (qtyChanged && old) moved.push(rec);
+  if (moved.length > 0) notifyQuantities(account.webhookState, moved.map(itemQuantities), postJson);
   return rec;
+}
+
+/** What an `item.quantity_updated` notification carries of an item. */
+function itemQuantities(item: Stored): ItemQuantities {
+  const d = item.data;
+  const byLocation = d._byLocation as Record<string, Json> | undefined;
+  return { id: item.id, name: d.name, fullname: d.fullname ?? d.name, description: d.description ?? "", sku: d.sku ?? "", onhand: d.onhand, available: d.available, byLocation };
 }
 
 function writeRecord(account: Account, resource: Resource, existing: Stored | null, body: Json, mode: WriteMode): Stored {
@@ -1909,6 +1929,7 @@ async function readJsonBody(req: Request): Promise<Json> {
 async function handleApi(account: Account, req: Request, url: URL, method: string, path: string): Promise<Response> {
   const segments = path.replace(/^\/+|\/+$/g, "").split("/");
   const resource = segments[0].toLowerCase();
+  if (resource === "hook" && segments.length <= 2) return hookApi(account, req, method, segments[1]);
   if (!isResource(resource) || segments.length > 2) return noResource();
   if (segments.length === 1) {
     if (method === "GET") return listRecords(account, resource, url);
@@ -1931,6 +1952,22 @@ async function handleApi(account: Account, req: Request, url: URL, method: strin
     }
   }
   return updateRecord(account, resource, rec, req);
+}
+
+/** SOS's webhook subscriptions (sos-webhooks.ts). */
+async function hookApi(account: Account, req: Request, method: string, id: string | undefined): Promise<Response> {
+  let body: Json | null = null;
+  if (method === "POST") {
+    try {
+      body = await readJsonBody(req);
+    } catch (error) {
+      if (error instanceof SosError) return singleError(account, error.message);
+      throw error;
+    }
+  }
+  const answer = hookRoute(account.webhookState, method, id, body);
+  if (answer.ok) return Array.isArray(answer.data) ? json({ count: answer.data.length, totalCount: answer.data.length, status: "ok", message: null, data: answer.data }) : single(account, answer.data as Json);
+  return answer.status === 400 ? singleError(account, answer.message) : json({ status: "error", message: answer.message }, answer.status);
 }
 
 async function createRecord(account: Account, resource: Resource, req: Request): Promise<Response> {
@@ -2244,6 +2281,9 @@ const CONTROL_ROUTES: Array<{ method: string; path: string; handle: ControlHandl
   { method: "POST", path: "reset-stats", handle: resetStats },
   { method: "POST", path: "faults", handle: addFaults },
   { method: "POST", path: "hooks", handle: addHooks },
+  { method: "PUT", path: "webhooks/config", handle: putWebhookConfig },
+  { method: "GET", path: "webhooks", handle: ({ account }) => account.webhookState.webhooks },
+  { method: "POST", path: "webhooks/deliveries", handle: ({ account }) => takeDeliveries(account.webhookState) },
   { method: "POST", path: "authorize-code", handle: authorizeCode },
   { method: "POST", path: "revoke-refresh-tokens", handle: revokeRefreshTokens },
   { method: "POST", path: "expire-access-tokens", handle: expireAccessTokens },
@@ -2309,6 +2349,18 @@ async function addHooks({ account, req }: ControlContext): Promise<{ pending: nu
   const { hooks } = await readControlBody(req, z.strictObject({ hooks: z.array(HookSchema) }));
   account.hooks.push(...hooks);
   return { pending: account.hooks.length };
+}
+
+const WebhookConfigSchema = z.strictObject({
+  delivery: z.enum(["post", "hold"]).optional(),
+  hookIdField: z.enum(["id", "webhookId", "hookId"]).optional(),
+  deliverTwice: z.boolean().optional(),
+});
+
+async function putWebhookConfig({ account, req }: ControlContext) {
+  const patch = await readControlBody(req, WebhookConfigSchema);
+  account.webhookState.webhookConfig = { ...WEBHOOK_DEFAULTS, ...account.webhookState.webhookConfig, ...patch };
+  return account.webhookState.webhookConfig;
 }
 
 async function authorizeCode({ account, req }: ControlContext): Promise<{ code: string; redirectUri: string }> {

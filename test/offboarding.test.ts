@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { engineContext } from "../src/engine/context";
 import { tenantStub } from "../src/engine/vendor-http";
-import { continueTenantDeletion, requestTenantDeletion } from "../src/services/tenant-deletion";
+import { continueTenantDeletion, KEPT_TABLES, requestTenantDeletion } from "../src/services/tenant-deletion";
 import { addSellerCloudConnection, api, OPERATOR, platformEvent, runCron, sellercloudAccount, settle, signedWebhook, sosAccount, testEnv, uniqueName, waitFor, type TestTenant } from "./helpers";
 
 /**
@@ -13,7 +13,7 @@ import { addSellerCloudConnection, api, OPERATOR, platformEvent, runCron, seller
  */
 
 /** Tables that outlive a tenant on purpose (with the reason in src/services/tenant-deletion.ts). */
-const KEPT = new Set(["audit_log", "deleted_tenants"]);
+const KEPT = new Set(Object.keys(KEPT_TABLES));
 const SYSTEM = /^(sqlite_|_cf_|d1_migrations$)/;
 const PARENT_KEYS = [["connection_id", "connections"], ["import_id", "imports"], ["run_id", "runs"]] as const;
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { connections, cursors, mappings, recordErrors, shippedOrders, type Connection } from "../db/schema";
+import { connections, cursors, eventReceipts, mappings, recordErrors, shippedOrders, type Connection } from "../db/schema";
 import { connectionAad, eventSecretAad, seal, unseal } from "../crypto/secrets";
 import type { Config } from "../env";
 import { connectors, connectorFor } from "../connectors";
@@ -84,7 +84,7 @@ export async function updateConnectionRow(db: Db, tenantId: string, connectionId
 }
 
 /**
- * Removes a connection with its cursors, mappings, shipped orders and open record errors (they
+ * Removes a connection with its cursors, mappings, shipped orders, event receipts and open record errors (they
  * point at nothing once it is gone); finished runs and resolved errors stay as history.
  */
 export async function deleteConnectionWithData(db: Db, tenantId: string, connectionId: string): Promise<void> {
@@ -92,6 +92,7 @@ export async function deleteConnectionWithData(db: Db, tenantId: string, connect
     db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
     db.delete(mappings).where(eq(mappings.connectionId, connectionId)),
     db.delete(shippedOrders).where(eq(shippedOrders.connectionId, connectionId)),
+    db.delete(eventReceipts).where(eq(eventReceipts.connectionId, connectionId)),
     db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
     db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
   ]);

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import { eventReceipts, webhookReceipts } from "../db/schema";
 import { log } from "../log";
 import { chunk, IDS_PER_STATEMENT, QUEUE_SEND_MAX, rowsPerInsert } from "./batching";
@@ -41,40 +41,68 @@ export async function takePlatformEvent(ctx: EngineContext, tenantId: string, ev
   return "accepted";
 }
 
+/** A pending re-pull's receipt older than this no longer holds a notification back (its message may be lost). */
+export const PENDING_REPULL_SECONDS = 15 * 60;
+
+/** The receipt of a record's queued re-pull, for notifications that carry no event id. */
+export const pendingReceiptOf = (ref: Pick<VendorEventRef, "entity" | "externalId">) => `pending:${ref.entity}/${ref.externalId}`;
+
 /**
- * A vendor notification's records: a receipt per (connection, event id) where the vendor gives
- * an id, then a re-pull of each new record on the pull path (`record` message: fetchOne, map,
- * upsert, record errors). Records without an event id are always re-pulled — a re-pull is
- * idempotent (an unchanged record is skipped by its hash), and a vendor that sends no id
- * cannot tell a repeat from a new change of the same record.
+ * A vendor notification's records: a receipt per (connection, event id), then a re-pull of each
+ * new record on the pull path (`record` message: fetchOne, map, upsert, record errors).
+ *
+ * A vendor that gives event ids gets a receipt per id: a repeat is a no-op. A vendor that gives
+ * none (SOS) cannot tell a repeat from a new change of the same record, so its receipt is the
+ * record's pending re-pull, `pending:<entity>/<id>`: while that re-pull is queued, further
+ * notifications of the record are no-ops (the re-pull reads what the vendor holds when it runs,
+ * which covers them), and the re-pull removes the receipt just before it reads the record, so a
+ * notification that arrives after that read starts a new one — nothing is lost. A receipt whose
+ * message was lost stops holding after PENDING_REPULL_SECONDS.
  */
 export async function takeVendorEvents(ctx: EngineContext, conn: LoadedConnection, refs: VendorEventRef[], nowMs = Date.now()): Promise<{ accepted: number; duplicate: number }> {
   const tenantId = conn.row.tenantId;
+  const connectionId = conn.row.id;
   const receivedAt = new Date(nowMs).toISOString();
-  const withId = refs.filter((r): r is VendorEventRef & { eventId: string } => r.eventId !== undefined);
-  const newIds = new Set<string>();
-  for (const part of chunk(withId, rowsPerInsert(5))) {
+  // One receipt per key, however many of its events one notification carries.
+  const byKey = new Map<string, VendorEventRef>();
+  for (const ref of refs) byKey.set(ref.eventId ?? pendingReceiptOf(ref), ref);
+  const keys = [...byKey.keys()];
+  const stale = new Date(nowMs - PENDING_REPULL_SECONDS * 1000).toISOString();
+  for (const ids of chunk(keys.filter((k) => k.startsWith("pending:")), IDS_PER_STATEMENT)) {
+    await ctx.db.delete(eventReceipts).where(and(eq(eventReceipts.connectionId, connectionId), inArray(eventReceipts.eventId, ids), lt(eventReceipts.receivedAt, stale)));
+  }
+  const newKeys = new Set<string>();
+  for (const part of chunk(keys, rowsPerInsert(5))) {
     const inserted = await ctx.db
       .insert(eventReceipts)
-      .values(part.map((r) => ({ tenantId, connectionId: conn.row.id, eventId: r.eventId, entity: r.entity, receivedAt })))
+      .values(part.map((eventId) => ({ tenantId, connectionId, eventId, entity: byKey.get(eventId)!.entity, receivedAt })))
       .onConflictDoNothing()
       .returning({ eventId: eventReceipts.eventId });
-    for (const r of inserted) newIds.add(r.eventId);
+    for (const r of inserted) newKeys.add(r.eventId);
   }
-  // One re-pull per record, however many of its events one notification carries.
-  const fresh = new Map<string, VendorEventRef>();
-  for (const ref of refs) if (ref.eventId === undefined || newIds.has(ref.eventId)) fresh.set(`${ref.entity}/${ref.externalId}`, ref);
-  const messages = [...fresh.values()].map((ref): { body: PullPageMessage } => ({
-    body: { kind: "record", tenantId, connectionId: conn.row.id, entity: ref.entity, externalId: ref.externalId, replayedAt: nowMs },
+  // One re-pull per record, however many new events name it.
+  const fresh = new Map<string, { ref: VendorEventRef; pending?: string }>();
+  for (const key of newKeys) {
+    const ref = byKey.get(key)!;
+    const record = `${ref.entity}/${ref.externalId}`;
+    if (!fresh.has(record) || key.startsWith("pending:")) fresh.set(record, { ref, pending: key.startsWith("pending:") ? key : fresh.get(record)?.pending });
+  }
+  const messages = [...fresh.values()].map(({ ref, pending }): { body: PullPageMessage } => ({
+    body: { kind: "record", tenantId, connectionId, entity: ref.entity, externalId: ref.externalId, replayedAt: nowMs, ...(pending ? { pendingReceipt: pending } : {}) },
   }));
   try {
     for (const part of chunk(messages, QUEUE_SEND_MAX)) await ctx.env.PULL_PAGE.sendBatch(part);
   } catch (err) {
-    for (const ids of chunk([...newIds], IDS_PER_STATEMENT)) {
-      await ctx.db.delete(eventReceipts).where(and(eq(eventReceipts.connectionId, conn.row.id), inArray(eventReceipts.eventId, ids))).catch(() => {});
+    for (const ids of chunk([...newKeys], IDS_PER_STATEMENT)) {
+      await ctx.db.delete(eventReceipts).where(and(eq(eventReceipts.connectionId, connectionId), inArray(eventReceipts.eventId, ids))).catch(() => {});
     }
-    log.warn("vendor notification not queued; the vendor is asked to send it again", { tenant_id: tenantId, connection_id: conn.row.id, error: (err as Error).message });
+    log.warn("vendor notification not queued; the vendor is asked to send it again", { tenant_id: tenantId, connection_id: connectionId, error: (err as Error).message });
     throw new InboundBusy((err as Error).message);
   }
-  return { accepted: messages.length, duplicate: refs.length - fresh.size };
+  return { accepted: messages.length, duplicate: refs.length - messages.length };
+}
+
+/** A notification's re-pull is about to read its record: later notifications of it count again. */
+export async function releasePendingReceipt(ctx: EngineContext, connectionId: string, receipt: string): Promise<void> {
+  await ctx.db.delete(eventReceipts).where(and(eq(eventReceipts.connectionId, connectionId), eq(eventReceipts.eventId, receipt)));
 }

@@ -13,7 +13,16 @@ export type PullPageMessage =
    * Re-pull one record by its external id (replay of a pull record error). `replayedAt`: when
    * the replay was asked for; what the record is checked against is read no earlier.
    */
-  | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string; replayedAt?: number };
+  | {
+      kind: "record";
+      tenantId: string;
+      connectionId: string;
+      entity: string;
+      externalId: string;
+      replayedAt?: number;
+      /** A vendor notification's pending re-pull (engine/inbound.ts): its receipt goes before the record is read. */
+      pendingReceipt?: string;
+    };
 
 export type PushRecordMessage = {
   kind: "event";

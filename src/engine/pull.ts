@@ -7,6 +7,7 @@ import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords } from "./records";
 import { chunk, QUEUE_SEND_MAX } from "./batching";
+import { releasePendingReceipt } from "./inbound";
 import { LISTINGS, startLinkRun } from "./link";
 import { replayWaiting } from "./replay";
 import { closeRun, failRun, getRun } from "./runs";
@@ -195,6 +196,8 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     return;
   }
   const scope = { tenantId: msg.tenantId, connectionId: msg.connectionId, entity: msg.entity, runId: null };
+  // Before the read: a notification that comes in from now on may name a newer state, so it counts again.
+  if (msg.pendingReceipt) await releasePendingReceipt(ctx, msg.connectionId, msg.pendingReceipt);
   const pulled = await readVendor(ctx, conn, (http) => puller.fetchOne(http, conn.settings, msg.externalId));
   const now = new Date().toISOString();
   if (!pulled) {

@@ -23,15 +23,18 @@ export function eventsUrl(origin: string, tenantId: string, connectionId: string
   return `${origin}/v1/events/${encodeURIComponent(tenantId)}/${encodeURIComponent(connectionId)}`;
 }
 
-export type VendorEventOutcome = { status: "accepted"; accepted: number; duplicate: number } | { status: "rejected"; http: 400 | 401; reason: string };
+export type VendorEventOutcome = { status: "accepted"; accepted: number; duplicate: number } | { status: "rejected"; http: 400 | 401 | 404; reason: string };
 
-/** A failed check answers the same for an unknown tenant or connection, so ids cannot be probed. */
-const REFUSED = { status: "rejected", http: 401, reason: "the notification does not carry this connection's secret" } as const;
+/** Events off, or a secret that does not match. */
+const REFUSED = { status: "rejected", http: 401, reason: "the notification does not carry this connection's secret, or events are off on it" } as const;
+/** No such connection of this tenant (another tenant's included), or its vendor sends no notifications. */
+const UNKNOWN = { status: "rejected", http: 404, reason: "no connection of this tenant takes notifications at this address" } as const;
 
 export async function receiveVendorEvent(ctx: EngineContext, tenantId: string, connectionId: string, req: InboundRequest, nowMs = Date.now()): Promise<VendorEventOutcome> {
   const conn = await loadConnection(ctx.db, connectionId, tenantId).catch(() => null);
   const events = conn?.connector.events;
-  if (!conn || !events || !conn.row.eventSecret || conn.row.status === "disabled") return REFUSED;
+  if (!conn || !events) return UNKNOWN;
+  if (!conn.row.eventSecret || conn.row.status === "disabled") return REFUSED;
   const secret = await openEventSecret(ctx.config, conn.row).catch(() => null);
   if (!secret) return REFUSED;
   let refs;

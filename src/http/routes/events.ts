@@ -27,6 +27,7 @@ vendorEventRoutes.openapi(
       202: json(z.object({ status: z.literal("accepted"), accepted: z.number().int(), duplicate: z.number().int() }), "Accepted: the named records are queued to be pulled again"),
       400: { description: "Not a notification of this vendor (the message says why)" },
       401: { description: "Not from the vendor: the secret does not match, or events are off" },
+      404: { description: "No connection of this tenant with this id takes notifications" },
       413: { description: "Body larger than 256 KiB" },
       429: { description: "Busy: send it again after Retry-After seconds" },
     },
@@ -36,7 +37,7 @@ vendorEventRoutes.openapi(
       const { tenantId, connectionId } = c.req.valid("param");
       const raw = await readCapped(c.req.raw, MAX_INBOUND_BYTES);
       const outcome = await receiveVendorEvent(c.get("engine"), tenantId, connectionId, { url: new URL(c.req.url), headers: c.req.raw.headers, body: raw });
-      if (outcome.status === "rejected") throw new ApiError(outcome.http === 401 ? "unauthorized" : "bad_request", outcome.reason);
+      if (outcome.status === "rejected") throw new ApiError(outcome.http === 401 ? "unauthorized" : outcome.http === 404 ? "not_found" : "bad_request", outcome.reason);
       return c.json(outcome, 202);
     }),
 );
