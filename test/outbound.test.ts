@@ -86,6 +86,7 @@ describe("vendor redirects", () => {
       "POST /rest/api/token": { status: 307, headers: { location: `${vendor.base}/rest/api/v2/token` } },
       "POST /rest/api/v2/token": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: "tok", expires_in: 3600 }) },
       "GET /rest/api/Catalog": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ Items: [], TotalResults: 7 }) },
+      "GET /rest/api/Companies": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ Items: [{ ID: 1, CompanyName: "Only" }], TotalResults: 1 }) },
     });
     const conn = await sellercloudAt(tenant, `${vendor.base}/rest`);
     const tested = await api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/test`, { token: tenant.key });
