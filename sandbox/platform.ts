@@ -29,8 +29,8 @@ import {
   type PlatformEntity,
   type PlatformOrder,
   type PlatformPriceList,
-  type RecordError,
-  type RecordErrorCode,
+  type UpsertError,
+  type UpsertErrorCode,
   type RecordResult,
 } from "../src/platform/contract";
 
@@ -363,13 +363,13 @@ function handleList(url: URL, store: Store, entity: PlatformEntity): Response {
 /** Thrown inside one record's upsert; becomes that record's `error` result. */
 class RecordFailure extends Error {
   constructor(
-    readonly code: RecordErrorCode,
+    readonly code: UpsertErrorCode,
     message: string,
     readonly field?: string,
   ) {
     super(message);
   }
-  toRecordError(): RecordError {
+  toUpsertError(): UpsertError {
     return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
   }
 }
@@ -390,7 +390,7 @@ function upsertBatch(
     } catch (error) {
       if (!(error instanceof RecordFailure)) throw error;
       const reference_id = isObject(raw) ? stringOrNull(raw.reference_id) : null;
-      return { index, status: "error", reference_id, error: error.toRecordError() };
+      return { index, status: "error", reference_id, error: error.toUpsertError() };
     }
   });
   return { results };

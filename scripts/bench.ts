@@ -707,8 +707,8 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     const sliceTimes = gaps.length ? `; between slice commits mean ${s(gaps.reduce((a, b) => a + b, 0) / gaps.length)}, max ${s(Math.max(...gaps))}` : "";
     const rowsDone = job.progress?.rows_done ?? 0;
     const counts = job.counts ?? {};
-    // The hub sends a slice's batches a few at a time (BATCHES_AT_ONCE in src/files/apply.ts).
-    const atOnce = Number(/const BATCHES_AT_ONCE = (\d+)/.exec(readFileSync("src/files/apply.ts", "utf8"))?.[1] ?? 1);
+    // The hub sends a slice's batches a few at a time (BATCHES_AT_ONCE in src/connectors/drop/apply.ts).
+    const atOnce = Number(/const BATCHES_AT_ONCE = (\d+)/.exec(readFileSync("src/connectors/drop/apply.ts", "utf8"))?.[1] ?? 1);
     const platformFloorMs = (batchCalls * IMPORT_LATENCY_MS) / atOnce;
     // A stalled import is rated up to its last progress, not the minutes spent waiting on it.
     const throughputMs = finished ? importMs : lastMoveAt - start;

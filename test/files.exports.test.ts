@@ -2,7 +2,7 @@ import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
 import { api, createTenant, platformEvent, platformStore, signedWebhook, waitFor, type TestTenant } from "./helpers";
 import { csv, dropAndImport, dropHas, dropText } from "./drop-helpers";
-import { templateCsv } from "../src/files/templates";
+import { templateCsv } from "../src/connectors/drop/templates";
 
 /**
  * Exports round-trip: every importable entity exports in exactly the columns of its import

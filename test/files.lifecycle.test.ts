@@ -210,7 +210,7 @@ describe("the drop's routes", () => {
 });
 
 describe("offboarding", () => {
-  it("deleting a tenant deletes its drop: files, imports, settings and uploads", async () => {
+  it("deleting a tenant deletes its drop: files, imports, its connection (settings) and uploads", async () => {
     const tenant = await createTenant();
     await dropAndImport(tenant, "PRODUCT", csv(PRODUCT, [["S1", "R1", "One", "active"], ["S2", "R2", "", "active"]]));
     await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: false } } });
@@ -218,7 +218,7 @@ describe("offboarding", () => {
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects.length).toBeGreaterThan(0);
     await deleteTenantFully(tenant.id);
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects).toEqual([]);
-    for (const table of ["imports", "drop_settings", "drop_uploads"]) {
+    for (const table of ["imports", "connections", "runs", "drop_uploads"]) {
       const left = await testEnv.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenant.id).first<{ n: number }>();
       expect(left?.n, table).toBe(0);
     }

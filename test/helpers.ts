@@ -222,3 +222,11 @@ export async function deleteTenantFully(tenantId: string): Promise<void> {
     return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
   }, 50_000, "the deletion to finish");
 }
+
+/** A tenant deletion runs in the background (202): the cron carries it on until the tenant is gone (404). */
+export async function deletionFinished(tenantId: string, timeoutMs = 50_000): Promise<void> {
+  await waitFor(async () => {
+    await runCron();
+    return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
+  }, timeoutMs, "the deletion to finish");
+}

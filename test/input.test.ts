@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
-import { parseRow } from "../src/files/rows";
+import { parseRow } from "../src/connectors/drop/rows";
 import { createApp } from "../src/http/app";
-import { validateOrderTemplate } from "../src/mapping/order-template";
+import { validateOrderTemplate } from "../src/connectors/sellercloud/order-template";
 import { signPayload } from "../src/services/webhooks";
 import { addSellerCloudConnection, api, createTenant, OPERATOR, sellercloudAccount, signedWebhook, testEnv, waitFor, type TestTenant } from "./helpers";
 

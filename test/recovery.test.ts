@@ -5,7 +5,7 @@ import { handlePage, handleWindowStart } from "../src/engine/pull";
 import { noteAlive } from "../src/engine/recovery";
 import { startPullRun } from "../src/engine/runs";
 import type { Env } from "../src/env";
-import { handleImportSlice, startImport } from "../src/files/import";
+import { handleImportSlice, startImport } from "../src/connectors/drop/import";
 import { addSellerCloudConnection, api, createTenant, OPERATOR, platformStore, runCron, sellercloudAccount, settle, testEnv, waitFor, type TestTenant } from "./helpers";
 
 /**
@@ -24,12 +24,13 @@ const lostQueue = { send: async (body: unknown) => void swallowed.push(body), se
  * loses the walk of the rest.
  */
 const lossy = (startPages = 0): EngineContext => {
-  const ctx = engineContext({ ...testEnv, PULL_WINDOW: lostQueue, PULL_PAGE: lostQueue, IMPORT: lostQueue } as unknown as Env);
+  const ctx = engineContext({ ...testEnv, PULL_WINDOW: lostQueue, PULL_PAGE: lostQueue, STEP: lostQueue } as unknown as Env);
   return { ...ctx, config: { ...ctx.config, pullStartPages: startPages } };
 };
 
 /** What a few minutes without news look like to the sweep. */
-async function quietFor(table: "runs" | "imports", id: string, minutes = 10) {
+/** An import is a run with the import's id: its heartbeat is on the run row. */
+async function quietFor(table: "runs", id: string, minutes = 10) {
   await testEnv.DB.prepare(`UPDATE ${table} SET heartbeat_at = ? WHERE id = ?`).bind(new Date(Date.now() - minutes * 60_000).toISOString(), id).run();
 }
 
@@ -163,7 +164,7 @@ describe("recovery of imports whose slice message was lost", () => {
     expect(stuck.progress.rows_done).toBeGreaterThan(0);
     expect(stuck.progress.rows_done).toBeLessThan(n);
 
-    await quietFor("imports", importId);
+    await quietFor("runs", importId);
     await runCron();
     expect(await waitForImport(tenant, importId)).toMatchObject({ status: "done", progress: { rows_done: n }, counts: { failed: 0 } });
     await expectWrittenOnce(store, "inventory", n);
@@ -220,7 +221,7 @@ describe("cancel and resume through the API", () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: "cancelled" });
     await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { schedules: { INVENTORY: { interval_minutes: 5 } } } });
-    await quietFor("imports", importId);
+    await quietFor("runs", importId);
     await runCron();
     expect(await getImport(tenant, importId)).toMatchObject({ status: "cancelled" });
     expect(await testEnv.DROP.head(`tenants/${tenant.id}/${path}`)).not.toBeNull();

@@ -10,6 +10,7 @@ import { runPageHooks } from "./control";
 import { render } from "./render";
 import { SosError, isResource, json, listError, noResource, single, singleError, type Account, type Json, type Resource, type Stored } from "./state";
 import { writeRecord } from "./writes";
+import { hookRoute } from "./webhooks";
 
 /** The body as a JSON object, whatever the Content-Type says (clients send JSON labelled form-urlencoded, §1). */
 async function readBodyObject(req: Request): Promise<Json> {
@@ -24,9 +25,26 @@ async function readBodyObject(req: Request): Promise<Json> {
   return body as Json;
 }
 
+/** SOS's webhook subscriptions (webhooks.ts). */
+async function hookApi(account: Account, req: Request, method: string, id: string | undefined): Promise<Response> {
+  let body: Json | null = null;
+  if (method === "POST") {
+    try {
+      body = await readBodyObject(req);
+    } catch (error) {
+      if (error instanceof SosError) return singleError(account, error.message);
+      throw error;
+    }
+  }
+  const answer = hookRoute(account.webhookState, method, id, body);
+  if (answer.ok) return Array.isArray(answer.data) ? json({ count: answer.data.length, totalCount: answer.data.length, status: "ok", message: null, data: answer.data }) : single(account, answer.data as Json);
+  return answer.status === 400 ? singleError(account, answer.message) : json({ status: "error", message: answer.message }, answer.status);
+}
+
 export async function handleApi(account: Account, req: Request, url: URL, method: string, path: string): Promise<Response> {
   const segments = path.replace(/^\/+|\/+$/g, "").split("/");
   const resource = segments[0].toLowerCase();
+  if (resource === "hook" && segments.length <= 2) return hookApi(account, req, method, segments[1]);
   if (!isResource(resource) || segments.length > 2) return noResource();
   if (segments.length === 1) {
     if (method === "GET") return listRecords(account, resource, url);

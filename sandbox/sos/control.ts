@@ -12,6 +12,7 @@ import { defaultsFor } from "./records";
 import { render } from "./render";
 import { RESOURCES, SosError, round2, simNow, type Account, type Json, type Resource, type Stored } from "./state";
 import { writeRecord } from "./writes";
+import { takeDeliveries, WEBHOOK_DEFAULTS } from "./webhooks";
 
 type ControlCtx = ControlContext<Account>;
 
@@ -47,6 +48,9 @@ function resourceRoutes(resource: Resource): ControlRoute<Account>[] {
 }
 
 export const SOS_CONTROL_ROUTES: ControlRoute<Account>[] = [
+  { method: "PUT", path: "webhooks/config", handle: putWebhookConfig },
+  { method: "GET", path: "webhooks", handle: ({ account }: ControlCtx) => account.webhookState.webhooks },
+  { method: "POST", path: "webhooks/deliveries", handle: ({ account }: ControlCtx) => takeDeliveries(account.webhookState) },
   { method: "POST", path: "authorize-code", handle: authorizeCode },
   { method: "POST", path: "revoke-refresh-tokens", handle: revokeRefreshTokens },
   { method: "POST", path: "expire-access-tokens", handle: expireAccessTokens },
@@ -66,6 +70,18 @@ const GenerateSchema = z.strictObject({
   start: z.number().int().min(1).default(1),
   archivedEvery: z.number().int().positive().optional(),
 });
+
+const WebhookConfigSchema = z.strictObject({
+  delivery: z.enum(["post", "hold"]).optional(),
+  hookIdField: z.enum(["id", "webhookId", "hookId"]).optional(),
+  deliverTwice: z.boolean().optional(),
+});
+
+async function putWebhookConfig({ account, req }: ControlCtx) {
+  const patch = await readControlBody(req, WebhookConfigSchema);
+  account.webhookState.webhookConfig = { ...WEBHOOK_DEFAULTS, ...account.webhookState.webhookConfig, ...patch };
+  return account.webhookState.webhookConfig;
+}
 
 async function authorizeCode({ account, req }: ControlCtx): Promise<{ code: string; redirectUri: string }> {
   const body = await readControlBody(req, z.strictObject({ redirectUri: z.url(), clientId: z.string().optional() }));

@@ -20,6 +20,7 @@ import { commonControlRoutes } from "../control";
 import { faultBody, trippedFault } from "../faults";
 import { countRoute, createSimulator, simNow, type Simulator } from "../simulator";
 import { handleApi } from "./api";
+import { emptyWebhookState } from "./webhooks";
 import { HookSchema, SOS_CONTROL_ROUTES } from "./control";
 import { handleOAuth } from "./oauth";
 import { defaultsFor } from "./records";
@@ -78,6 +79,7 @@ function newAccount(name: string): Account {
     buckets: new Map(),
     faults: [],
     hooks: [],
+    webhookState: emptyWebhookState(),
     stats: emptyStats(),
     violations: [],
   };

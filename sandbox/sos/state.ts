@@ -9,6 +9,7 @@ import type { ActiveFault } from "../faults";
 import { simNow, type LoggedRequest, type SimStats, type Violation } from "../simulator";
 import { isValidTimeZone } from "../zones";
 import type { Hook } from "./control";
+import type { WebhookState } from "./webhooks";
 
 export { simNow };
 
@@ -242,6 +243,8 @@ export interface Account {
   buckets: Map<string, Bucket>;
   faults: ActiveFault[];
   hooks: Hook[];
+  /** SOS's own webhooks (`/hook`), see webhooks.ts. */
+  webhookState: WebhookState;
   stats: Stats;
   violations: Violation[];
 }

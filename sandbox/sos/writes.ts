@@ -7,6 +7,7 @@ import { parseVendorDate } from "../zones";
 import { getCi, hasCi, lowerKeys, readFields, resolveRef, toBool, toId, toNaive, toNumber, toText, todayNaive, addDays } from "./input";
 import { ITEM_TYPES, QTY_FIELDS, TX_TYPE, WITH_LINES, WRITABLE, defaultsFor, lineDefaults } from "./records";
 import { SosError, round2, simNow, type Account, type Json, type Resource, type Stored } from "./state";
+import { notifyQuantities, postJson, type ItemQuantities } from "./webhooks";
 
 type WriteMode = "create" | "put" | "seed" | "patch";
 const privileged = (mode: WriteMode) => mode === "seed" || mode === "patch";
@@ -334,6 +335,11 @@ class Effects {
     this.touched.set(rec, (this.touched.get(rec) ?? false) || bump);
   }
 
+  /** Items whose quantities this write moved (their webhooks fire). */
+  movedItems(): Stored[] {
+    return [...this.items.values()];
+  }
+
   moveItem(itemId: number, field: "onhand" | "onSO", delta: number): void {
     const item = this.account.tables.item.get(itemId);
     if (!item || delta === 0) return;
@@ -435,7 +441,18 @@ function commitWrite(account: Account, resource: Resource, existing: Stored | nu
     for (const itemId of new Set([...was.keys(), ...after.keys()])) fx.moveItem(itemId, "onSO", (after.get(itemId) ?? 0) - (was.get(itemId) ?? 0));
   }
   fx.commit(now);
+  const moved = fx.movedItems();
+  const qtyChanged = resource === "item" && (!old || old.onhand !== rec.data.onhand || old.available !== rec.data.available || JSON.stringify(old._byLocation) !== JSON.stringify(rec.data._byLocation));
+  if (qtyChanged && old) moved.push(rec);
+  if (moved.length > 0) notifyQuantities(account.webhookState, moved.map(itemQuantities), postJson);
   return rec;
+}
+
+/** What an `item.quantity_updated` notification carries of an item. */
+function itemQuantities(item: Stored): ItemQuantities {
+  const d = item.data;
+  const byLocation = d._byLocation as Record<string, Json> | undefined;
+  return { id: item.id, name: d.name, fullname: d.fullname ?? d.name, description: d.description ?? "", sku: d.sku ?? "", onhand: d.onhand, available: d.available, byLocation };
 }
 
 export function writeRecord(account: Account, resource: Resource, existing: Stored | null, body: Json, mode: WriteMode): Stored {

@@ -6,7 +6,8 @@ import { memoize, type EngineContext } from "../engine/context";
 import { loadConnection } from "../engine/connections";
 import type { CommitWork, PlatformWrite, PushDone } from "../engine/hooks";
 import { productIndex } from "../engine/products";
-import { chunk, vendorSkuResolver } from "../engine/records";
+import { chunk } from "../engine/batching";
+import { vendorSkuResolver } from "../engine/records";
 import { channelConnections, isChannel } from "./channels";
 import { applyLineFact, applyShipment, applyStock, type LedgerRow, type ReleaseReason } from "./ledger";
 import { recompute } from "./recompute";
@@ -204,7 +205,7 @@ export async function inventoryWritten(ctx: EngineContext, write: PlatformWrite)
     figures.set(sku, { onHand: available, at: observedAt(w.record, now) });
   }
   if (figures.size === 0) return null;
-  const source = write.connectionId || "drop";
+  const source = write.connectionId;
   const statements: BatchItem<"sqlite">[] = chunk([...figures.entries()], 15).map((part) =>
     ctx.db
       .insert(stock)

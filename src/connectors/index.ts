@@ -1,6 +1,7 @@
 import type { Connector } from "../engine/connector";
 import { backmarket } from "./backmarket";
 import { ebay } from "./ebay";
+import { drop } from "./drop";
 import { sellercloud } from "./sellercloud";
 import { sos } from "./sos";
 import { own } from "../own";
@@ -11,9 +12,11 @@ export const connectors: Record<string, Connector> = {
   sos,
   ebay,
   backmarket,
+  drop,
 };
 
-export const VENDORS = Object.keys(connectors) as [string, ...string[]];
+/** Vendors an admin connects; per-tenant ones (the file drop) are made with the tenant. */
+export const VENDORS = Object.keys(connectors).filter((v) => !connectors[v].perTenant) as [string, ...string[]];
 
 export function connectorFor(vendor: string): Connector {
   const c = own(connectors, vendor);

@@ -4,7 +4,8 @@ import { intervalFor, parseSettings } from "../engine/settings";
 import { getConnection, listConnections } from "../services/connections";
 import { listFiles } from "../services/drop";
 import { listImports } from "../services/imports";
-import { listRecordErrors, listRuns } from "../services/runs";
+import { listRuns } from "../services/runs";
+import { listRecordErrors } from "../services/record-errors";
 
 /**
  * What the overview says about each connection, read through the same services as the API:

@@ -57,6 +57,8 @@ export const sealedWithOldKey = (sealedJson: string, keyring: Keyring) => (JSON.
 
 export const connectionAad = (tenantId: string, connectionId: string) => `connection:${tenantId}:${connectionId}`;
 export const platformAad = (tenantId: string) => `platform:${tenantId}`;
+/** A connection's secret for inbound vendor notifications (kept apart from its credentials, which a login may rewrite). */
+export const eventSecretAad = (tenantId: string, connectionId: string) => `event-secret:${tenantId}:${connectionId}`;
 
 export function toBase64(bytes: Uint8Array): string {
   let s = "";

@@ -33,6 +33,8 @@ export const connections = sqliteTable("connections", {
   baseUrl: text("base_url").notNull(),
   settings: text("settings").notNull(),
   secrets: text("secrets"),
+  /** Sealed secret that inbound vendor notifications must carry (engine/inbound.ts); null while events are off. */
+  eventSecret: text("event_secret"),
   status: text("status").notNull(),
   lastError: text("last_error"),
   lastErrorAt: text("last_error_at"),
@@ -136,6 +138,19 @@ export const recordErrors = sqliteTable("record_errors", {
   waitsFor: text("waits_for"),
 });
 
+/** Inbound vendor notifications already taken, per connection and the vendor's event id. */
+export const eventReceipts = sqliteTable(
+  "event_receipts",
+  {
+    tenantId: text("tenant_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    eventId: text("event_id").notNull(),
+    entity: text("entity").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.eventId] })],
+);
+
 export const webhookReceipts = sqliteTable(
   "webhook_receipts",
   {
@@ -210,10 +225,6 @@ export const imports = sqliteTable("imports", {
   error: text("error"),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
-  /** Latest sign of life: a committed slice, or a waiting message's due time (see engine/recovery.ts). */
-  heartbeatAt: text("heartbeat_at"),
-  /** Recoveries since the import last made progress. */
-  resumes: integer("resumes").notNull().default(0),
   format: text("format"),
   nextRow: integer("next_row").notNull().default(1),
   movedTo: text("moved_to"),
@@ -245,24 +256,6 @@ export const importErrors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.importId, t.row, t.columnName] })],
 );
-
-export const dropSchedules = sqliteTable(
-  "drop_schedules",
-  {
-    tenantId: text("tenant_id").notNull(),
-    entity: text("entity").notNull(),
-    intervalMinutes: integer("interval_minutes").notNull(),
-    enabled: integer("enabled").notNull(),
-    nextRunAt: text("next_run_at"),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.entity] })],
-);
-
-export const dropSettings = sqliteTable("drop_settings", {
-  tenantId: text("tenant_id").primaryKey(),
-  settings: text("settings").notNull(),
-  updatedAt: text("updated_at").notNull(),
-});
 
 export const deletedTenants = sqliteTable("deleted_tenants", {
   id: text("id").primaryKey(),

@@ -1,5 +1,8 @@
 import type { z } from "zod";
+import type { Run } from "../db/schema";
 import type { PlatformEntity, PlatformEventType } from "../platform/contract";
+import type { LoadedConnection } from "./connections";
+import type { EngineContext } from "./context";
 
 /**
  * The one interface between the engine and a vendor. A connector knows its vendor's HTTP
@@ -218,6 +221,18 @@ export interface PushContext<S> {
   /** A value of this connection kept for a while in the isolate (facts that rarely change, e.g. its company). */
   cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
   now(): Date;
+  /** Only for connectors whose records live in the hub itself (`keepsDataInHub`: the file drop). */
+  hub?: HubAccess;
+}
+
+/**
+ * What a connector that keeps its data in the hub itself (the file drop writes files to the
+ * hub's R2 bucket and tracks imports in D1) is handed: the engine's context and its connection.
+ * Vendor connectors never get it: they reach their vendor through `http` only.
+ */
+export interface HubAccess {
+  engine: EngineContext;
+  conn: LoadedConnection;
 }
 
 export type PushOutcome =
@@ -259,6 +274,13 @@ export interface EntityPusher<S> {
   events: readonly PlatformEventType[];
   /** A connection setting can switch a push off. */
   enabled(settings: S): boolean;
+  /**
+   * Whether this connection takes this event type at all (default: every type in `events`). A
+   * connection that does not is no handler of it (the event may become a `no_handler` record
+   * error); one switched off by `enabled` is a handler that chose not to push. The file drop
+   * exports either created or confirmed orders, by a setting.
+   */
+  wants?(settings: S, eventType: string): boolean;
   push(ctx: PushContext<S>, record: Record<string, unknown>, systemId: string): Promise<PushOutcome>;
 }
 
@@ -330,8 +352,104 @@ export interface LoginContext<C> {
   fetch: typeof fetch;
 }
 
+/**
+ * Work a connection does on a schedule besides pulls (the file drop's pick-up of one entity's
+ * folder). Its interval comes from the connection's `schedules.<name>` like a puller's; the
+ * scheduler keeps its next run time with the connection's cursors.
+ */
+export interface ScheduledJob<S> {
+  defaultIntervalMinutes: number;
+  enabledByDefault?: boolean;
+  /** Runs when due; a failure is logged and the job runs again at its next time. */
+  run(ctx: EngineContext, conn: LoadedConnection & { settings: S }, nowMs: number): Promise<void>;
+}
+
+/**
+ * Runs of a kind the connector drives itself (the file drop's imports, read in slices): the
+ * engine keeps their row (status, counts, heartbeat, resumes), delivers their steps on the
+ * `step` queue, and hands them back to the connector to go on, to resume after a loss, or to
+ * end when they fail — so runs of every kind are listed, counted, recovered and resumed alike.
+ */
+export interface RunDriver {
+  /** One step of a running run (a step message carries only the run id). */
+  step(ctx: EngineContext, run: Run): Promise<void>;
+  /** Re-sends what the run has not committed (the recovery sweep, a resume); says what was sent. */
+  resume(ctx: EngineContext, run: Run): Promise<string>;
+  /** Ends the run as failed (a step out of retries, too many resumes), with the connector's own follow-up. */
+  fail(ctx: EngineContext, run: Run, reason: string): Promise<void>;
+  /** Stops a running run; null when it was not running. */
+  cancel(ctx: EngineContext, run: Run): Promise<Run | null>;
+  /** A failed or cancelled run goes on from what it committed; false when it cannot. */
+  reopen(ctx: EngineContext, run: Run): Promise<boolean>;
+}
+
+/** Personal data a connector's records carry, for the personal-data retention job. */
+export interface PersonalData {
+  /**
+   * Keys (lower case, any depth) that hold a person's name, contact or street address in this
+   * vendor's payloads, beside the platform's own spellings which the engine knows.
+   */
+  fields: readonly string[];
+  /** Deletes what the connection keeps of these platform orders in the hub (the drop's export files); returns how many went. */
+  forgetOrders?(hub: HubAccess, orderSystemIds: string[]): Promise<number>;
+}
+
+/** One record a vendor notification names: the engine re-pulls it through the puller of `entity`. */
+export interface VendorEventRef {
+  entity: string;
+  externalId: string;
+  /** The vendor's id of the notification, when it gives one: a receipt makes a repeat a no-op. */
+  eventId?: string;
+}
+
+/** An inbound notification as the engine hands it to the connector. */
+export interface InboundRequest {
+  url: URL;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * Inbound vendor notifications, so a vendor that can notify does not have to be polled. The
+ * engine caps the body, verifies, keeps a receipt per (connection, event id), answers 202 and
+ * queues a re-pull of each named record (the pull path's `record` message: fetchOne, map,
+ * upsert, record errors). A notification is a wake-up call: what is written is what the
+ * vendor answers to fetchOne, never the notification's own copy.
+ */
+export interface VendorEvents<S> {
+  /**
+   * Checks the request came from the vendor with the connection's event secret (generated by
+   * the hub when events are switched on, kept sealed). Resolves with the notification's
+   * timestamp (ms) when the vendor signs one, for the engine's replay window; throws
+   * `VendorEventRejected` otherwise.
+   */
+  verify(req: InboundRequest, secret: string, settings: S): Promise<{ timestamp?: number }>;
+  /** Pure: the records the notification names (empty: nothing to do). Throws VendorEventRejected for a body that is not the vendor's. */
+  parse(req: InboundRequest, settings: S): VendorEventRef[];
+  /**
+   * Asks the vendor to notify `target.url` (the hub's events route of this connection) in a way
+   * that carries `target.secret` (a signing key the vendor is given, or — for a vendor that
+   * signs nothing — a token in the URL). Resolves with the vendor's ids of what it set up.
+   */
+  subscribe(http: VendorHttp, settings: S, target: { url: string; secret: string }): Promise<{ subscriptions: string[] }>;
+  /** Stops every notification to `url` (whatever secret it carried). */
+  unsubscribe(http: VendorHttp, settings: S, url: string): Promise<void>;
+}
+
+/** A notification the hub will not take; `status` 401 for a failed check, 400 for a body that is not the vendor's. */
+export class VendorEventRejected extends Error {
+  constructor(
+    readonly status: 400 | 401,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface Connector<S = any, C = any> {
   vendor: string;
+  /** The name a connection made by the hub gets (per-tenant connections); admins name theirs. */
+  displayName?: string;
   /** Vendor-specific connection settings (the engine adds schedules and limits). */
   settingsSchema: z.ZodObject<any, any> & z.ZodType<S>;
   /** Write-only credentials; stored encrypted, never returned. */
@@ -352,6 +470,21 @@ export interface Connector<S = any, C = any> {
   pullers: Record<string, EntityPuller<S>>;
   pushers?: EntityPusher<S>[];
   listings?: ListingLinker<S>;
+  /** Scheduled work besides pulls, by name (the drop: one pick-up per entity). */
+  jobs?: Record<string, ScheduledJob<S>>;
+  /** Run kinds this connector drives itself, by kind (the drop: `import`). */
+  runs?: Record<string, RunDriver>;
+  /** What of its payloads is personal data, for the retention job. */
+  personalData?: PersonalData;
+  /** Inbound notifications (switched on per connection through …/events). */
+  events?: VendorEvents<S>;
+  /**
+   * One connection of this vendor per tenant, made with the tenant (and by migration for older
+   * tenants); never created or deleted through the connections API. The file drop.
+   */
+  perTenant?: boolean;
+  /** Its records live in the hub (R2, D1), not at a vendor: it gets `HubAccess` where the engine offers it. */
+  keepsDataInHub?: boolean;
   /** Sales channels (eBay, Back Market): listing quantities, order lines and limits. */
   channel?: SalesChannel<S>;
 }

@@ -15,7 +15,7 @@ import type { LoadedConnection } from "./connections";
 /** Records a pull page, a replay or a file import wrote to the platform. */
 export interface PlatformWrite {
   tenantId: string;
-  /** The connection that pulled them; "" for file imports. */
+  /** The connection that wrote them (a file import: the tenant's drop connection). */
   connectionId: string;
   /** The connection's entity (a puller name), or the import's platform entity. */
   entity: string;

@@ -6,7 +6,8 @@ import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import { readVendor } from "./pull";
 import { platformFor } from "./platform";
-import { chunk, commitStatements, recordErrorStatements, resolveErrorsStatement } from "./records";
+import { commitStatements, recordErrorStatements, resolveErrorsStatement } from "./records";
+import { chunk, IDS_PER_STATEMENT, rowsPerInsert, STATEMENTS_PER_BATCH } from "./batching";
 import { noteAlive } from "./recovery";
 import { replayWaiting } from "./replay";
 import { linkRunDone } from "./hooks";
@@ -93,18 +94,18 @@ export async function handleLinkRun(ctx: EngineContext, runId: string, fromPage 
   const removed = [...existing.keys()].filter((id) => !linkedIds.has(id));
 
   const statements: BatchItem<"sqlite">[] = [
-    ...chunk(result.links, 10).map((part) =>
+    ...chunk(result.links, rowsPerInsert(9, 1)).map((part) =>
       ctx.db
         .insert(mappings)
         .values(part.map((l) => ({ tenantId: run.tenantId, connectionId: run.connectionId, entity: LISTINGS, externalId: l.externalId, systemId: l.systemId, referenceId: null, hash: null, origin: "platform", updatedAt: now })))
         .onConflictDoUpdate({ target: [mappings.connectionId, mappings.entity, mappings.externalId], set: { systemId: sql`excluded.system_id`, updatedAt: now }, setWhere: sql`${mappings.origin} != ${MANUAL}` }),
     ),
     // A link made by hand while the run was under way stays.
-    ...chunk(removed, 90).map((ids) => ctx.db.delete(mappings).where(and(eq(mappings.connectionId, run.connectionId), eq(mappings.entity, LISTINGS), inArray(mappings.externalId, ids), ne(mappings.origin, MANUAL)))),
+    ...chunk(removed, IDS_PER_STATEMENT).map((ids) => ctx.db.delete(mappings).where(and(eq(mappings.connectionId, run.connectionId), eq(mappings.entity, LISTINGS), inArray(mappings.externalId, ids), ne(mappings.origin, MANUAL)))),
     ...recordErrorStatements(ctx, scope, "pull", result.ambiguous.map((a) => ({ externalId: a.id, code: "ambiguous_link", reason: `${a.sku}: ${a.reason}`, payload: { sku: a.sku } })), now),
-    ...chunk(result.links.map((l) => (linker.oneRowPerProduct ? l.systemId : l.externalId)), 90).map((ids) => resolveErrorsStatement(ctx, scope, "pull", ids, now)),
+    ...chunk(result.links.map((l) => (linker.oneRowPerProduct ? l.systemId : l.externalId)), IDS_PER_STATEMENT).map((ids) => resolveErrorsStatement(ctx, scope, "pull", ids, now)),
   ];
-  for (const part of chunk(statements, 50)) await commitStatements(ctx, part);
+  for (const part of chunk(statements, STATEMENTS_PER_BATCH)) await commitStatements(ctx, part);
 
   const byRule: Record<string, number> = {};
   for (const link of result.links) byRule[link.rule] = (byRule[link.rule] ?? 0) + 1;

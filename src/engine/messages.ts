@@ -25,7 +25,16 @@ export type PullPageMessage =
    * Re-pull one record by its external id (replay of a pull record error). `replayedAt`: when
    * the replay was asked for; what the record is checked against is read no earlier.
    */
-  | { kind: "record"; tenantId: string; connectionId: string; entity: string; externalId: string; replayedAt?: number };
+  | {
+      kind: "record";
+      tenantId: string;
+      connectionId: string;
+      entity: string;
+      externalId: string;
+      replayedAt?: number;
+      /** A vendor notification's pending re-pull (engine/inbound.ts): its receipt goes before the record is read. */
+      pendingReceipt?: string;
+    };
 
 export type PushRecordMessage = TaskMessage | PushEventMessage;
 
@@ -40,8 +49,11 @@ export type PushEventMessage = {
   connectionId?: string;
 };
 
-/** Read and apply the next slice of one dropped file (its offset is on the import row). */
-export type ImportMessage = { kind: "import"; importId: string };
+/**
+ * The next step of a run its connector drives (engine/connector.ts `RunDriver`): the file
+ * drop's next slice of one file, its offset kept on the import row.
+ */
+export type StepMessage = { kind: "step"; runId: string };
 
 /**
  * Work of a feature beside the engine, run by the handler it registered (src/engine/hooks.ts):

@@ -6,6 +6,7 @@ import { memoize, type EngineContext } from "./context";
 import { loadConnection, type LoadedConnection } from "./connections";
 import type { PullPageMessage } from "./messages";
 import { recordErrorStatements, upsertPulledRecords } from "./records";
+import { releasePendingReceipt } from "./inbound";
 import { LISTINGS, startLinkRun } from "./link";
 import { runAfter, runClosed } from "./hooks";
 import { replayWaiting } from "./replay";
@@ -210,6 +211,8 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     return;
   }
   const scope = { tenantId: msg.tenantId, connectionId: msg.connectionId, entity: msg.entity, runId: null };
+  // Before the read: a notification that comes in from now on may name a newer state, so it counts again.
+  if (msg.pendingReceipt) await releasePendingReceipt(ctx, msg.connectionId, msg.pendingReceipt);
   const pulled = await readVendor(ctx, conn, (http) => puller.fetchOne(http, conn.settings, msg.externalId));
   const now = new Date().toISOString();
   if (!pulled) {

@@ -4,11 +4,10 @@ import { log } from "../log";
 import type { PlatformEntity } from "../platform/contract";
 import { PushRefused, VendorError, type EntityPusher, type PushContext, type PushOutcome, type RecordOrigin } from "./connector";
 import { memoize, type EngineContext } from "./context";
-import { loadConnection, type LoadedConnection } from "./connections";
+import { homeConnection, loadConnection, type LoadedConnection } from "./connections";
 import type { PushEventMessage } from "./messages";
 import { PermitUnavailable } from "./pull";
 import { platformFor } from "./platform";
-import { exportWanted, writeExport, type ExportEvent } from "../files/export";
 import { sha256Hex, stableJson } from "../crypto/hash";
 import { commitStatements, recordErrorStatements, resolveErrorsStatement, shippedOrderStatement } from "./records";
 import { pushDone, runAfter } from "./hooks";
@@ -23,12 +22,8 @@ import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
  * tenant DO), so a redelivery racing a retry cannot create twice.
  */
 export async function handlePushEvent(ctx: EngineContext, msg: PushEventMessage): Promise<void> {
-  if (msg.connectionId === DROP_EXPORT) return exportToDrop(ctx, msg);
-  // The file drop's exports are one more target, on their own message so each retries alone.
-  const exporting = !msg.connectionId && (await exportWanted(ctx, msg.tenantId, msg.type));
-  if (exporting) await ctx.env.PUSH_RECORD.send({ ...msg, connectionId: DROP_EXPORT });
   const targets = await pushTargets(ctx, msg);
-  if (targets === "none") return exporting ? undefined : noHandler(ctx, msg);
+  if (targets === "none") return noHandler(ctx, msg);
   if (targets.length === 0) {
     log.info("platform event not pushed: its push is switched off on every connection", { tenant_id: msg.tenantId, event_id: msg.eventId, event_type: msg.type });
     return;
@@ -38,15 +33,6 @@ export async function handlePushEvent(ctx: EngineContext, msg: PushEventMessage)
     return;
   }
   await pushToConnection(ctx, targets[0].conn, targets[0].pusher, msg);
-}
-
-/** The pseudo-connection of drop exports (export/Orders/…, export/Customers/…). */
-export const DROP_EXPORT = "drop-export";
-
-async function exportToDrop(ctx: EngineContext, msg: PushEventMessage): Promise<void> {
-  const embedded = (msg.payload as { data?: { record?: unknown } } | null)?.data?.record;
-  const written = await writeExport(ctx, msg.tenantId, msg.type as ExportEvent, msg.systemId, embedded);
-  log.info("exported to the drop", { tenant_id: msg.tenantId, event_id: msg.eventId, files: written });
 }
 
 interface PushTarget {
@@ -64,7 +50,7 @@ async function pushTargets(ctx: EngineContext, msg: PushEventMessage): Promise<P
   const targets: PushTarget[] = [];
   for (const { id } of rows) {
     const conn = await memoize(ctx, `connection:${id}`, () => loadConnection(ctx.db, id));
-    const pusher = conn?.connector.pushers?.find((p) => p.events.includes(msg.type as never));
+    const pusher = conn?.connector.pushers?.find((p) => p.events.includes(msg.type as never) && (p.wants?.(conn.settings, msg.type) ?? true));
     if (!conn || !pusher) continue;
     handled = true;
     if (conn.row.status !== "disabled" && pusher.enabled(conn.settings)) targets.push({ conn, pusher });
@@ -80,12 +66,18 @@ async function noHandler(ctx: EngineContext, msg: PushEventMessage): Promise<voi
     reason: `no connection of this tenant handles ${msg.type} yet; replay the error once one does`,
     payload: msg,
   };
-  await ctx.db.batch(recordErrorStatements(ctx, eventScope(msg), "push", [failure], new Date().toISOString()) as [any]);
+  await ctx.db.batch(recordErrorStatements(ctx, await eventScope(ctx, msg), "push", [failure], new Date().toISOString()) as [any]);
 }
 
-/** Errors of platform events no connection handles belong to the tenant and the event's entity. */
-export function eventScope(msg: PushEventMessage) {
-  return { tenantId: msg.tenantId, connectionId: "", entity: msg.type.split(".")[0], runId: null };
+/**
+ * Errors of platform events not bound to one connection (no connection handles the type, or
+ * the event ran out of retries before it was fanned out) are filed under the tenant's home
+ * connection (engine/connections.ts) and the event's entity, so they are listed, filtered,
+ * replayed and deleted like every record error.
+ */
+export async function eventScope(ctx: EngineContext, msg: PushEventMessage) {
+  const home = await memoize(ctx, `home:${msg.tenantId}`, () => homeConnection(ctx.db, msg.tenantId));
+  return { tenantId: msg.tenantId, connectionId: home.row.id, entity: msg.type.split(".")[0], runId: null };
 }
 
 /**
@@ -95,25 +87,33 @@ export function eventScope(msg: PushEventMessage) {
  */
 export async function failedPushScope(ctx: EngineContext, msg: PushEventMessage) {
   const targets = await pushTargets(ctx, msg);
-  if (targets === "none" || targets.length !== 1) return { scope: eventScope(msg), payload: msg };
+  if (targets === "none" || targets.length !== 1) return { scope: await eventScope(ctx, msg), payload: msg };
   const { conn, pusher } = targets[0];
   return { scope: { tenantId: msg.tenantId, connectionId: conn.row.id, entity: pusher.entity, runId: null }, payload: { ...msg, connectionId: conn.row.id } };
 }
 
+/** The record is locked by another consumer for longer than a lock request waits; the message waits in the queue. */
+export class RecordLockBusy extends PermitUnavailable {
+  constructor() {
+    super();
+    this.message = "the record is being pushed by another consumer";
+  }
+}
+
 /**
- * Runs `fn` holding the push lock of one record of one connection (a permit of 1 in the
- * tenant DO). Locks nest shipment → order → customer, never the other way, so they cannot
- * deadlock; a lock not granted in time makes the message wait in the queue.
+ * Runs `fn` holding the push lock of one record of one connection (the tenant DO's record
+ * lock, with its lease). Locks nest shipment → order → customer, never the other way, so they
+ * cannot deadlock; a lock not granted in time makes the message wait in the queue.
  */
 async function withRecordLock<T>(ctx: EngineContext, conn: LoadedConnection, entity: string, systemId: string, fn: () => Promise<T>): Promise<T> {
   const stub = tenantStub(ctx.env, conn.row.tenantId);
-  const lockKey = `push:${conn.row.id}:${entity}:${systemId}`;
-  const lock = await stub.acquirePermit(lockKey, 1);
-  if (!lock) throw new PermitUnavailable();
+  const lockKey = `${conn.row.id}:${entity}:${systemId}`;
+  const lock = await stub.acquireRecordLock(lockKey);
+  if (!lock) throw new RecordLockBusy();
   try {
     return await fn();
   } finally {
-    await stub.releasePermit(lockKey, lock);
+    await stub.releaseRecordLock(lockKey, lock);
   }
 }
 
@@ -221,6 +221,7 @@ function pushContext(ctx: EngineContext, conn: LoadedConnection, msg: PushEventM
   }
 
   const pctx: PushContext<any> = {
+    ...(conn.connector.keepsDataInHub ? { hub: { engine: ctx, conn } } : {}),
     http: vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs),
     settings: conn.settings,
     now: () => new Date(),

@@ -2,8 +2,8 @@ import { PlatformError } from "../platform/client";
 import { log } from "../log";
 import { VendorError } from "./connector";
 import { engineContext, withOwnD1Count, type EngineContext } from "./context";
-import type { ImportMessage, PullPageMessage, PullWindowMessage, PushRecordMessage } from "./messages";
-import { failImport, handleImportSlice } from "../files/import";
+import type { PullPageMessage, PullWindowMessage, PushRecordMessage, StepMessage } from "./messages";
+import { failAnyRun, handleStep } from "./driven-runs";
 import { handlePage, handleRecordReplay, handleVerify, handleWalk, handleWindowStart, PermitUnavailable, WalkInterrupted } from "./pull";
 import { handleLinkRun } from "./link";
 import { taskHandler } from "./hooks";
@@ -14,14 +14,14 @@ import { failRun, getRun, noteRunError } from "./runs";
 import { tenantStub, WaitForSlot } from "./vendor-http";
 import { walkMessage } from "./walk";
 
-type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage | ImportMessage;
-type Lane = "pull-window" | "pull-page" | "push-record" | "import";
+type AnyMessage = PullWindowMessage | PullPageMessage | PushRecordMessage | StepMessage;
+type Lane = "pull-window" | "pull-page" | "push-record" | "step";
 
 /** Queue names carry a deployment prefix (`switchyard-pull-page`, `…-dlq`). */
 export function laneOf(queueName: string): { lane: Lane; dead: boolean } | null {
   const dead = queueName.endsWith("-dlq");
   const base = dead ? queueName.slice(0, -4) : queueName;
-  for (const lane of ["pull-window", "pull-page", "push-record", "import"] as const) if (base.endsWith(lane)) return { lane, dead };
+  for (const lane of ["pull-window", "pull-page", "push-record", "step"] as const) if (base.endsWith(lane)) return { lane, dead };
   return null;
 }
 
@@ -59,8 +59,8 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
       return handleRecordReplay(ctx, body);
     case "event":
       return handlePushEvent(ctx, body);
-    case "import":
-      return handleImportSlice(ctx, body.importId);
+    case "step":
+      return handleStep(ctx, body.runId);
     case "task": {
       const handler = taskHandler(body.task);
       if (!handler) throw new Error(`no handler for task ${body.task}`);
@@ -70,7 +70,7 @@ async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
 }
 
 function producerFor(ctx: EngineContext, lane: Lane): Queue<any> {
-  return { "pull-window": ctx.env.PULL_WINDOW, "pull-page": ctx.env.PULL_PAGE, "push-record": ctx.env.PUSH_RECORD, import: ctx.env.IMPORT }[lane];
+  return { "pull-window": ctx.env.PULL_WINDOW, "pull-page": ctx.env.PULL_PAGE, "push-record": ctx.env.PUSH_RECORD, step: ctx.env.STEP }[lane];
 }
 
 const runIdOf = (body: AnyMessage) => ("runId" in body ? body.runId : null);
@@ -110,7 +110,7 @@ async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage
   }
   if ((err instanceof VendorError && (err.kind === "auth" || err.kind === "fatal")) || (err instanceof PlatformError && !err.retryable)) {
     // Retrying cannot help (bad credentials, a request the vendor or platform refuses): fail now, visibly.
-    if (runId) await failRun(ctx, runId, reason);
+    if (runId) await failAnyRun(ctx, runId, reason);
     else await deadRecord(ctx, body, reason);
     msg.ack();
     return;
@@ -133,10 +133,10 @@ async function onFailure(ctx: EngineContext, lane: Lane, msg: Message<AnyMessage
   await stillAlive(ctx, body, delaySeconds);
 }
 
-/** A waiting or retried message keeps its run or import from looking abandoned (engine/recovery.ts). */
+/** A waiting or retried message keeps its run from looking abandoned (engine/recovery.ts). */
 async function stillAlive(ctx: EngineContext, body: AnyMessage, delaySeconds: number): Promise<void> {
-  const target = body.kind === "import" ? { importId: body.importId } : runIdOf(body) ? { runId: runIdOf(body)! } : null;
-  if (target) await noteAlive(ctx, target, Date.now() + delaySeconds * 1000).catch(() => {});
+  const runId = runIdOf(body);
+  if (runId) await noteAlive(ctx, { runId }, Date.now() + delaySeconds * 1000).catch(() => {});
 }
 
 /** Seconds to wait without spending a retry, or null when the failure is a real one. */
@@ -167,12 +167,10 @@ async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
   const body = msg.body;
   try {
     const runId = runIdOf(body);
-    if (body.kind === "import") {
-      await failImport(ctx, body.importId, "a slice of the file failed after all retries; the file stays in import/, held until it changes or the import is resumed (POST …/imports {path})");
-    } else if (runId) {
+    if (runId) {
       const run = await getRun(ctx, runId);
-      const what = body.kind === "page" || body.kind === "walk" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : "the window job";
-      await failRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);
+      const what = body.kind === "page" || body.kind === "walk" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : body.kind === "step" ? "a step" : "the window job";
+      await failAnyRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);
     } else {
       await deadRecord(ctx, body, "failed after all retries");
     }

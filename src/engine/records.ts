@@ -10,15 +10,8 @@ import type { EngineContext } from "./context";
 import { platformFor } from "./platform";
 import { mergeWithPlatform, type ExistingRecord } from "./ownership";
 import { NO_PRODUCTS, productIndex } from "./products";
+import { chunk, IDS_PER_STATEMENT, rowsPerInsert } from "./batching";
 
-/** D1 binds at most 100 parameters per statement. */
-const MAX_PARAMS = 100;
-
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** One D1 batch (atomic); an empty list is a no-op. */
 export async function commitStatements(ctx: EngineContext, statements: BatchItem<"sqlite">[]): Promise<void> {
@@ -164,7 +157,7 @@ export async function upsertPulledRecords(
 export async function vendorSkuResolver(ctx: EngineContext, connectionId: string, products: ProductIndex, skus: string[]) {
   const linked = new Map<string, string>();
   const wanted = [...new Set(skus.filter(Boolean))];
-  for (const part of chunk(wanted, MAX_PARAMS - 10)) {
+  for (const part of chunk(wanted, IDS_PER_STATEMENT)) {
     const rows = await ctx.db
       .select({ externalId: mappings.externalId, systemId: mappings.systemId })
       .from(mappings)
@@ -361,7 +354,7 @@ export async function loadMappings(ctx: EngineContext, scope: Pick<RecordScope, 
 
 /** A record that fails again updates its one open error (attempts + 1) instead of adding rows. */
 export function recordErrorStatements(ctx: EngineContext, scope: RecordScope, direction: "pull" | "push", failed: FailedRecord[], now: string): BatchItem<"sqlite">[] {
-  return chunk(failed, Math.floor(MAX_PARAMS / 15)).map((rows) =>
+  return chunk(failed, rowsPerInsert(15)).map((rows) =>
     ctx.db
       .insert(recordErrors)
       .values(

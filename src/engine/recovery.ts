@@ -1,20 +1,20 @@
 import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
-import { imports, runPages, runs, type Import, type Run } from "../db/schema";
-import { failImport, sendNextSlice } from "../files/import";
+import { runPages, runs, type Run } from "../db/schema";
 import { log } from "../log";
 import type { EngineContext } from "./context";
 import { isCursorPuller } from "./connector";
 import { loadConnection } from "./connections";
+import { driverOf, failAnyRun } from "./driven-runs";
 import { failRun } from "./runs";
 import { walkMessage, type WalkFrom } from "./walk";
 
 /**
- * Runs and imports whose queue messages were lost. Queues deliver at least once, but a
+ * Runs whose queue messages were lost. Queues deliver at least once, but a
  * message can still vanish: the local queue of `npm start` drops everything in flight when
  * the process dies, and a dead-letter delivery can be lost too. Such a row would stay
  * "running" with nothing working on it, blocking "sync now" or leaving the rest of a file
- * unread. So every running row keeps a heartbeat — the time of its last committed page or
- * slice, pushed forward while one of its messages waits out a throttle or a retry — and the
+ * unread. So every running run keeps a heartbeat — the time of its last committed page or
+ * step, pushed forward while one of its messages waits out a throttle or a retry — and the
  * cron sweep resumes rows that have been quiet for longer than the recovery time, from what
  * they last committed:
  *   - a pull whose page 1 never committed: the window job again;
@@ -23,7 +23,8 @@ import { walkMessage, type WalkFrom } from "./walk";
  *     page, with the cursor that page stored);
  *   - a pull whose pass is complete: its verification (which closes or re-walks it);
  *   - a link run: its one job again;
- *   - an import: the next slice at its committed offset.
+ *   - a run its connector drives (an import): whatever the driver says is missing (the next
+ *     slice at its committed offset).
  * Re-sent work is harmless when the original turns up after all: a page commits once (its
  * run_pages row), a slice once (the offset guard), and platform writes carry the same
  * Idempotency-Keys. A row resumed several times without any progress fails visibly.
@@ -31,9 +32,9 @@ import { walkMessage, type WalkFrom } from "./walk";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export type Target = { runId: string } | { importId: string };
+export type Target = { runId: string };
 
-/** Due times already written per run or import, so a busy queue does not write one per message. */
+/** Due times already written per run, so a busy queue does not write one per message. */
 const noted = new Map<string, number>();
 
 /**
@@ -41,24 +42,17 @@ const noted = new Map<string, number>();
  * retry delay, a busy permit): the row is not quiet until then.
  */
 export async function noteAlive(ctx: EngineContext, target: Target, untilMs: number): Promise<void> {
-  const key = "runId" in target ? `run:${target.runId}` : `import:${target.importId}`;
+  const key = `run:${target.runId}`;
   const slack = Math.min(30_000, (ctx.config.recoveryQuietSeconds * 1000) / 4);
   const last = noted.get(key);
   if (last !== undefined && last >= untilMs - slack) return;
   if (noted.size > 10_000) noted.clear();
   noted.set(key, untilMs);
   const until = iso(untilMs);
-  if ("runId" in target) {
-    await ctx.db
-      .update(runs)
-      .set({ heartbeatAt: sql`max(coalesce(${runs.heartbeatAt}, ${runs.startedAt}), ${until})` })
-      .where(and(eq(runs.id, target.runId), eq(runs.status, "running")));
-  } else {
-    await ctx.db
-      .update(imports)
-      .set({ heartbeatAt: sql`max(coalesce(${imports.heartbeatAt}, ${imports.startedAt}), ${until})` })
-      .where(and(eq(imports.id, target.importId), eq(imports.status, "running")));
-  }
+  await ctx.db
+    .update(runs)
+    .set({ heartbeatAt: sql`max(coalesce(${runs.heartbeatAt}, ${runs.startedAt}), ${until})` })
+    .where(and(eq(runs.id, target.runId), eq(runs.status, "running")));
 }
 
 /** True when a running row has shown no sign of life for `quietSeconds`. */
@@ -68,18 +62,23 @@ export function isQuiet(row: { status: string; heartbeatAt: string | null; start
 
 export interface RecoveryResult {
   runs: { resumed: number; failed: number };
-  imports: { resumed: number; failed: number };
+  /** The same, per kind of run (pull, link, import, …). */
+  by_kind: Record<string, { resumed: number; failed: number }>;
 }
 
 /**
- * The cron sweep: resumes every running run and import quiet for `quietSeconds` (the
+ * The cron sweep: resumes every running run quiet for `quietSeconds` (the
  * configured recovery time unless given; `npm start` passes 0 at boot, when its fresh local
  * queue is known to be empty) and fails those resumed too often without progress.
  */
 export async function recoverStalledWork(ctx: EngineContext, quietSeconds = ctx.config.recoveryQuietSeconds): Promise<RecoveryResult> {
   const cutoff = iso(Date.now() - quietSeconds * 1000);
   const max = ctx.config.recoveryMaxResumes;
-  const result: RecoveryResult = { runs: { resumed: 0, failed: 0 }, imports: { resumed: 0, failed: 0 } };
+  const result: RecoveryResult = { runs: { resumed: 0, failed: 0 }, by_kind: {} };
+  const count = (run: Run, outcome: "resumed" | "failed") => {
+    result.runs[outcome]++;
+    (result.by_kind[run.kind] ??= { resumed: 0, failed: 0 })[outcome]++;
+  };
 
   const quietRuns = await ctx.db
     .select()
@@ -90,39 +89,19 @@ export async function recoverStalledWork(ctx: EngineContext, quietSeconds = ctx.
   for (const run of quietRuns) {
     try {
       if (run.resumes >= max) {
-        await failRun(ctx, run.id, `stopped: no progress after ${run.resumes} resumes${run.error ? ` (last error: ${run.error})` : ""}; the cursor stays, so the next run reads this window again`);
-        result.runs.failed++;
+        await failAnyRun(ctx, run.id, `stopped: no progress after ${run.resumes} resumes${run.error ? ` (last error: ${run.error})` : ""}${run.kind === "pull" ? "; the cursor stays, so the next run reads this window again" : "; resume it to go on from what it committed"}`);
+        count(run, "failed");
       } else if (await resumeRun(ctx, run, { cutoff })) {
-        result.runs.resumed++;
+        count(run, "resumed");
       }
     } catch (err) {
       log.error("could not resume a run", { run_id: run.id, error: (err as Error).message });
     }
   }
 
-  const quietImports = await ctx.db
-    .select()
-    .from(imports)
-    .where(and(eq(imports.status, "running"), sql`coalesce(${imports.heartbeatAt}, ${imports.startedAt}) <= ${cutoff}`))
-    .orderBy(asc(imports.startedAt))
-    .limit(200);
-  for (const job of quietImports) {
-    try {
-      if (job.resumes >= max) {
-        await failImport(ctx, job.id, `stopped: no progress after ${job.resumes} resumes at byte ${job.offset} of ${job.size}; import the file again (or resume this import) to continue from there`);
-        result.imports.failed++;
-      } else if (await resumeImport(ctx, job, { cutoff })) {
-        result.imports.resumed++;
-      }
-    } catch (err) {
-      log.error("could not resume an import", { import_id: job.id, error: (err as Error).message });
-    }
-  }
-  if (quietRuns.length + quietImports.length > 0) log.warn("recovered quiet work", { quiet_seconds: quietSeconds, ...flat(result) });
+  if (quietRuns.length > 0) log.warn("recovered quiet work", { quiet_seconds: quietSeconds, runs_resumed: result.runs.resumed, runs_failed: result.runs.failed });
   return result;
 }
-
-const flat = (r: RecoveryResult) => ({ runs_resumed: r.runs.resumed, runs_failed: r.runs.failed, imports_resumed: r.imports.resumed, imports_failed: r.imports.failed });
 
 /**
  * Re-sends what a running run is missing. With `cutoff` (the sweep) the run must still be
@@ -144,6 +123,8 @@ export async function resumeRun(ctx: EngineContext, run: Run, opts: { cutoff?: s
 
 /** The one place that knows how far a run got: what it committed decides what is sent again. */
 async function sendMissingWork(ctx: EngineContext, run: Run): Promise<string> {
+  const driven = await driverOf(ctx, run);
+  if (driven) return driven.driver.resume(ctx, run);
   if (run.kind === "link") {
     await ctx.env.PULL_WINDOW.send({ kind: "link", runId: run.id });
     return "the link job";
@@ -190,19 +171,6 @@ async function sendVerify(ctx: EngineContext, run: Run): Promise<string> {
   return `verification of pass ${run.pass}`;
 }
 
-/** Same as `resumeRun`, for an import: the next slice at its committed offset. */
-export async function resumeImport(ctx: EngineContext, job: Import, opts: { cutoff?: string } = {}): Promise<boolean> {
-  const claimed = await ctx.db
-    .update(imports)
-    .set({ heartbeatAt: iso(Date.now()), ...(opts.cutoff ? { resumes: sql`${imports.resumes} + 1` } : {}) })
-    .where(and(eq(imports.id, job.id), eq(imports.status, "running"), opts.cutoff ? sql`coalesce(${imports.heartbeatAt}, ${imports.startedAt}) <= ${opts.cutoff}` : undefined))
-    .returning({ resumes: imports.resumes, offset: imports.offset });
-  if (!claimed[0]) return false;
-  await sendNextSlice(ctx, job.id);
-  log.warn("import resumed", { tenant_id: job.tenantId, import_id: job.id, offset: claimed[0].offset, resumes: claimed[0].resumes, by: opts.cutoff ? "sweep" : "operator" });
-  return true;
-}
-
 /** Stops a running run: its messages find it cancelled and do nothing; the cursor stays. */
 export async function cancelRun(ctx: EngineContext, runId: string): Promise<Run | null> {
   const [run] = await ctx.db
@@ -244,28 +212,4 @@ export async function reopenRun(ctx: EngineContext, run: Run): Promise<Reopen> {
   const sent = await sendMissingWork(ctx, reopened[0]);
   log.info("run reopened", { tenant_id: run.tenantId, connection_id: run.connectionId, entity: run.entity, run_id: run.id, sent });
   return { status: "resumed", run: reopened[0] };
-}
-
-/** Stops a running import after its current slice; the file stays in import/ and pick-up leaves it be. */
-export async function cancelImport(ctx: EngineContext, importId: string): Promise<Import | null> {
-  const [job] = await ctx.db
-    .update(imports)
-    .set({ status: "cancelled", error: "cancelled through the API; resume it, import the file again, or delete it", finishedAt: iso(Date.now()) })
-    .where(and(eq(imports.id, importId), eq(imports.status, "running")))
-    .returning();
-  if (job) log.info("import cancelled", { tenant_id: job.tenantId, import_id: importId, offset: job.offset });
-  return job ?? null;
-}
-
-/** A failed or cancelled import goes on from its committed offset. */
-export async function reopenImport(ctx: EngineContext, job: Import): Promise<Import | null> {
-  const [reopened] = await ctx.db
-    .update(imports)
-    .set({ status: "running", error: null, finishedAt: null, resumes: 0, heartbeatAt: iso(Date.now()) })
-    .where(and(eq(imports.id, job.id), inArray(imports.status, ["failed", "cancelled"])))
-    .returning();
-  if (!reopened) return null;
-  await sendNextSlice(ctx, job.id);
-  log.info("import reopened", { tenant_id: job.tenantId, import_id: job.id, offset: job.offset });
-  return reopened;
 }

@@ -2,7 +2,7 @@ import { and, eq, inArray, or } from "drizzle-orm";
 import { recordErrors, type RecordError } from "../db/schema";
 import type { EngineContext } from "./context";
 import type { PullPageMessage, PushRecordMessage } from "./messages";
-import { chunk } from "./records";
+import { chunk, IDS_PER_STATEMENT, QUEUE_SEND_MAX } from "./batching";
 
 /** Re-enqueues record errors' work; each resolves itself when its record then goes through. */
 export async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
@@ -16,10 +16,10 @@ export async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
       pushes.push({ body: JSON.parse(e.payload) as PushRecordMessage });
     }
   }
-  for (const part of chunk(pulls, 100)) await ctx.env.PULL_PAGE.sendBatch(part);
-  for (const part of chunk(pushes, 100)) await ctx.env.PUSH_RECORD.sendBatch(part);
+  for (const part of chunk(pulls, QUEUE_SEND_MAX)) await ctx.env.PULL_PAGE.sendBatch(part);
+  for (const part of chunk(pushes, QUEUE_SEND_MAX)) await ctx.env.PUSH_RECORD.sendBatch(part);
   const now = new Date().toISOString();
-  for (const ids of chunk(rows.map((r) => r.id), 90)) {
+  for (const ids of chunk(rows.map((r) => r.id), IDS_PER_STATEMENT)) {
     await ctx.db.update(recordErrors).set({ updatedAt: now }).where(inArray(recordErrors.id, ids));
   }
 }

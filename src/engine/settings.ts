@@ -13,15 +13,20 @@ export const scheduleSchema = z.object({
   time_zone: z.string().refine(isValidTimeZone, "not an IANA time zone, e.g. America/Los_Angeles").optional(),
 });
 
+/** What a connection's `schedules` may name: its pulled entities and its scheduled jobs. */
+export function scheduledNames(connector: Connector): string[] {
+  return [...Object.keys(connector.pullers), ...Object.keys(connector.jobs ?? {})];
+}
+
 export function engineSettingsSchema(connector: Connector) {
-  const entities = Object.keys(connector.pullers);
+  const entities = scheduledNames(connector);
   return z.object({
     schedules: z
       .record(z.string(), scheduleSchema)
       .default({})
       .superRefine((s, ctx) => {
         for (const name of Object.keys(s)) {
-          if (!entities.includes(name)) ctx.addIssue({ code: "custom", path: [name], message: `unknown entity; this connection pulls ${entities.join(", ")}` });
+          if (!entities.includes(name)) ctx.addIssue({ code: "custom", path: [name], message: `unknown entity; this connection schedules ${entities.join(", ")}` });
         }
       }),
     /** Pages of one connection fetched at once (permits held by the tenant Durable Object). */
@@ -61,7 +66,7 @@ export function parseSettings(connector: Connector, json: string): EngineSetting
 
 export function intervalFor(connector: Connector, settings: EngineSettings, entity: string): { enabled: boolean; minutes: number; startTime?: string; timeZone?: string } {
   const s = own(settings.schedules, entity);
-  const puller = own(connector.pullers, entity);
-  if (!puller) throw new Error(`${connector.vendor} does not pull ${entity}`);
-  return { enabled: s?.enabled ?? puller.enabledByDefault ?? true, minutes: s?.interval_minutes ?? puller.defaultIntervalMinutes, startTime: s?.start_time, timeZone: s?.time_zone };
+  const scheduled = own(connector.pullers, entity) ?? own(connector.jobs ?? {}, entity);
+  if (!scheduled) throw new Error(`${connector.vendor} does not schedule ${entity}`);
+  return { enabled: s?.enabled ?? scheduled.enabledByDefault ?? true, minutes: s?.interval_minutes ?? scheduled.defaultIntervalMinutes, startTime: s?.start_time, timeZone: s?.time_zone };
 }

@@ -1,12 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { CONNECTION_STATUSES } from "../engine/connections";
 
-/** Shared OpenAPI schemas of the admin API's resources. */
+/**
+ * Shared OpenAPI schemas of the admin API's resources. A schema whose resource also has a
+ * database row type (Tenant, Connection, Run, RecordError in db/schema.ts) is named `…Schema`.
+ */
 
 export const TenantParams = z.object({ tenantId: z.string().min(1).max(64).openapi({ param: { name: "tenantId", in: "path" } }) });
 export const ConnectionParams = TenantParams.extend({ connectionId: z.string().min(1).max(64).openapi({ param: { name: "connectionId", in: "path" } }) });
 
-export const Tenant = z
+export const TenantSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -35,7 +38,7 @@ export const TenantKey = z
   })
   .openapi("TenantKey");
 
-export const Connection = z
+export const ConnectionSchema = z
   .object({
     id: z.string(),
     tenant_id: z.string(),
@@ -61,7 +64,7 @@ export const Connection = z
   })
   .openapi("Connection");
 
-export const Run = z
+export const RunSchema = z
   .object({
     id: z.string(),
     connection_id: z.string(),
@@ -82,7 +85,7 @@ export const Run = z
   })
   .openapi("Run");
 
-export const RecordError = z
+export const RecordErrorSchema = z
   .object({
     id: z.string(),
     connection_id: z.string().nullable(),
@@ -108,6 +111,9 @@ export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before (an opaque cursor; rows sharing a timestamp are never skipped)" }),
 });
+
+/** A page of a newest-first list. */
+export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_before: z.string().nullable() });
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 export const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });

@@ -376,16 +376,17 @@ export const batchUpsertRequest = z.strictObject({
   records: z.array(z.unknown()).min(1).max(MAX_BATCH_RECORDS),
 });
 
-export const RECORD_ERROR_CODES = [
+export const UPSERT_ERROR_CODES = [
   "invalid_record",
   "not_found",
   "unknown_reference",
   "unknown_sku",
   "conflict",
 ] as const;
-export type RecordErrorCode = (typeof RECORD_ERROR_CODES)[number];
+export type UpsertErrorCode = (typeof UPSERT_ERROR_CODES)[number];
 
-export const recordError = z.object({
+/** The platform refusing one record of a batch upsert (not the hub's record error, db/schema.ts). */
+export const upsertError = z.object({
   code: z.string(),
   message: z.string(),
   field: z.string().optional(),
@@ -398,7 +399,7 @@ export const batchUpsertResult = z.object({
       status: z.enum(["created", "updated", "unchanged", "error"]),
       system_id: z.string().optional(),
       reference_id: z.string().nullable().optional(),
-      error: recordError.optional(),
+      error: upsertError.optional(),
     }),
   ),
 });
@@ -406,7 +407,7 @@ export const batchUpsertResult = z.object({
 export type BatchUpsertRequest = z.infer<typeof batchUpsertRequest>;
 export type BatchUpsertResult = z.infer<typeof batchUpsertResult>;
 export type RecordResult = BatchUpsertResult["results"][number];
-export type RecordError = z.infer<typeof recordError>;
+export type UpsertError = z.infer<typeof upsertError>;
 
 // ── reads and errors ────────────────────────────────────────────────────────
 

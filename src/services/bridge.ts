@@ -3,9 +3,9 @@ import { dropChanges, ftpBridges, ftpDeliveries, ftpLoginFailures, ftpSettings, 
 import { tenants } from "../db/schema";
 import type { EngineContext } from "../engine/context";
 import { ApiError } from "../errors";
-import { dropPrefix, rejectFile } from "../files/drop";
-import { startImport, type ImportStart } from "../files/import";
-import { safeDropPath } from "../files/names";
+import { dropPrefix, rejectFile } from "../connectors/drop/drop";
+import { startImport, type ImportStart } from "../connectors/drop/import";
+import { safeDropPath } from "../connectors/drop/names";
 import { log } from "../log";
 import { loadFtpSettings } from "./ftp-settings";
 import { completeUpload, startUpload, uploadFile, uploadPart, type UploadOutcome } from "./drop";

@@ -1,12 +1,11 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { atsDirty, channelBudget, channelListings, connections, cursors, legacyListings, mappings, recordErrors, reservations, shippedOrders, type Connection } from "../db/schema";
+import { connections, cursors, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
-import { loadConnection, openCredentials, sealCredentials, type ConnectionStatus } from "../engine/connections";
+import { deleteConnectionWithData, insertConnection, loadConnection, openCredentials, sealCredentials, updateConnectionRow, type ConnectionStatus } from "../engine/connections";
 import { dohResolver } from "../engine/resolver";
-import { runRetention } from "../engine/retention";
 import { isQuiet, resumeRun } from "../engine/recovery";
 import { startPullRun } from "../engine/runs";
 import { connectionSettingsSchema } from "../engine/settings";
@@ -49,6 +48,7 @@ async function validBaseUrl(ctx: EngineContext, raw: string): Promise<string> {
 
 export async function createConnection(ctx: EngineContext, tenantId: string, input: ConnectionInput) {
   const connector = connectorFor(input.vendor);
+  if (connector.perTenant) throw new ApiError("bad_request", `vendor: every tenant has its one ${input.vendor} connection already; change it with PATCH`, [{ path: "vendor", message: "made with the tenant" }]);
   const baseUrl = await validBaseUrl(ctx, input.base_url);
   // OAuth connections start with the app's client credentials and wait for the admin's consent.
   const credentials = parseWith(connector.oauth?.appCredentialsSchema ?? connector.credentialsSchema, input.credentials, "credentials");
@@ -64,6 +64,7 @@ export async function createConnection(ctx: EngineContext, tenantId: string, inp
     baseUrl,
     settings: JSON.stringify(settings),
     secrets: await sealCredentials(ctx.config, tenantId, id, credentials),
+    eventSecret: null,
     status: awaitingConsent?.status ?? "active",
     lastError: awaitingConsent?.lastError ?? null,
     lastErrorAt: awaitingConsent?.lastErrorAt ?? null,
@@ -73,7 +74,7 @@ export async function createConnection(ctx: EngineContext, tenantId: string, inp
     credentialsExpireAt: null,
     expiryWarnedAt: null,
   };
-  await ctx.db.insert(connections).values(row);
+  await insertConnection(ctx.db, row);
   return publicConnection(row);
 }
 
@@ -134,7 +135,7 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
     throw new ApiError("conflict", "the connection is not authorised yet: POST …/authorize and consent at the vendor; it becomes active by itself", [{ path: "status", message: "an OAuth connection becomes active when it is authorised" }]);
   }
   if (patch.status !== undefined) set.status = patch.status;
-  await ctx.db.update(connections).set(set).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId)));
+  await updateConnectionRow(ctx.db, tenantId, connectionId, set);
   if (patch.credentials !== undefined || patch.base_url !== undefined) await tenantStub(ctx.env, tenantId).forget(connectionId);
   return getConnection(ctx, tenantId, connectionId);
 }
@@ -152,30 +153,12 @@ async function authorised(ctx: EngineContext, row: Connection, pending: Partial<
 /**
  * Removes the connection with its cursors, mappings and open record errors (they point at
  * nothing once it is gone); finished runs stay as history. Open runs fail on their next step.
+ * A per-tenant connection (the file drop) stays: it belongs to the tenant.
  */
 export async function deleteConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
-  await mustLoad(ctx, tenantId, connectionId);
-  await ctx.db.batch([
-    ctx.db.delete(cursors).where(eq(cursors.connectionId, connectionId)),
-    ctx.db.delete(mappings).where(eq(mappings.connectionId, connectionId)),
-    ctx.db.delete(shippedOrders).where(eq(shippedOrders.connectionId, connectionId)),
-    ctx.db.delete(channelListings).where(eq(channelListings.connectionId, connectionId)),
-    ctx.db.delete(channelBudget).where(eq(channelBudget.connectionId, connectionId)),
-    ctx.db.delete(legacyListings).where(eq(legacyListings.connectionId, connectionId)),
-    // Its order lines stop holding units (the channel's orders are no longer followed): their SKUs are computed again.
-    ctx.db
-      .insert(atsDirty)
-      .select(
-        ctx.db
-          .selectDistinct({ tenantId: reservations.tenantId, sku: sql<string>`${reservations.productSku}`.as("sku"), since: sql<string>`${new Date().toISOString()}`.as("since") })
-          .from(reservations)
-          .where(and(eq(reservations.connectionId, connectionId), eq(reservations.state, "held"), isNotNull(reservations.productSku))),
-      )
-      .onConflictDoNothing(),
-    ctx.db.delete(reservations).where(eq(reservations.connectionId, connectionId)),
-    ctx.db.delete(recordErrors).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.status, "open"))),
-    ctx.db.delete(connections).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId))),
-  ]);
+  const conn = await mustLoad(ctx, tenantId, connectionId);
+  if (conn.connector.perTenant) throw new ApiError("conflict", `the ${conn.row.vendor} connection belongs to the tenant and is deleted with it; switch what it does off in its settings, or disable it (status)`);
+  await deleteConnectionWithData(ctx.db, tenantId, connectionId);
   await tenantStub(ctx.env, tenantId).forget(connectionId);
 }
 
@@ -206,15 +189,6 @@ export async function syncNow(ctx: EngineContext, tenantId: string, connectionId
     await resumeRun(ctx, result.run, { cutoff: new Date(Date.now() - ctx.config.recoveryQuietSeconds * 1000).toISOString() });
   }
   return result;
-}
-
-/** Scrubs personal data of shipped orders now, as the hourly job would; the report says what went. */
-export async function runRetentionNow(ctx: EngineContext, tenantId: string, connectionId: string) {
-  const conn = await mustLoad(ctx, tenantId, connectionId);
-  if (conn.settings.personal_data_retention === "keep") {
-    throw new ApiError("conflict", "personal_data_retention is \"keep\" on this connection; set it to 30, 60 or 90 days first");
-  }
-  return (await runRetention(ctx, conn, "manual"))!;
 }
 
 /** What the API shows of a connection: settings and health, never credentials. */

@@ -1,9 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { dropUploads } from "../db/schema";
+import { rescheduleNow, updateConnectionRow } from "../engine/connections";
+import { connectionSettingsSchema } from "../engine/settings";
 import type { EngineContext } from "../engine/context";
-import { ApiError } from "../errors";
-import { dropPrefix, rejectFile } from "../files/drop";
-import { checkImportKey, safeDropPath } from "../files/names";
+import { ApiError, invalid } from "../errors";
+import { dropConnection, dropPrefix, rejectFile } from "../connectors/drop/drop";
+import { exportEntity } from "../connectors/drop/export";
+import { checkImportKey, safeDropPath, type DropEntity } from "../connectors/drop/names";
+import { dropSettingsSchema, loadDropSettings, storedSettingsFor } from "../connectors/drop/settings";
 
 /**
  * The tenant's drop in R2: `import/<ENTITY>/`, `processed/`, `rejected/`, `reports/`,
@@ -90,4 +94,29 @@ export async function readFile(ctx: EngineContext, tenantId: string, path: strin
   const object = await ctx.env.DROP.get(key);
   if (!object) throw new ApiError("not_found", "no such file in the drop");
   return object;
+}
+
+export async function getDropSettings(ctx: EngineContext, tenantId: string) {
+  return loadDropSettings(ctx, tenantId);
+}
+
+/**
+ * Replaces the drop settings (keys left out take their defaults): they are the settings of the
+ * tenant's drop connection, validated as any connection's, and the pick-up schedules start over
+ * (a changed interval takes effect from now).
+ */
+export async function putDropSettings(ctx: EngineContext, tenantId: string, input: unknown) {
+  const parsed = dropSettingsSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  const conn = await dropConnection(ctx, tenantId);
+  const stored = connectionSettingsSchema(conn.connector).parse(storedSettingsFor(JSON.parse(conn.row.settings), parsed.data));
+  await updateConnectionRow(ctx.db, tenantId, conn.row.id, { settings: JSON.stringify(stored), updatedAt: new Date().toISOString() });
+  await rescheduleNow(ctx.db, conn.row.id, Object.keys(conn.connector.jobs ?? {}));
+  ctx.memo.delete(`drop-connection:${tenantId}`);
+  return parsed.data;
+}
+
+/** Exports every record of an entity to the drop, in its import template's columns. */
+export async function exportNow(ctx: EngineContext, tenantId: string, entity: DropEntity) {
+  return exportEntity(ctx, tenantId, entity);
 }

@@ -1,14 +1,12 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import { dropSchedules, dropSettings, importErrors, imports, outbox } from "../db/schema";
+import { importErrors, imports, runs } from "../db/schema";
 import type { EngineContext } from "../engine/context";
-import { cancelImport, reopenImport, resumeImport } from "../engine/recovery";
-import { ApiError, invalid } from "../errors";
-import { dropPrefix } from "../files/drop";
-import { exportEntity } from "../files/export";
-import { importReport, startImport, type ImportStart } from "../files/import";
-import { runDropScheduler, scanDrop } from "../files/pickup";
-import { ENTITIES, safeDropPath, type DropEntity } from "../files/names";
-import { dropSettingsSchema, loadDropSettings } from "../files/settings";
+import { cancelAnyRun, reopenAnyRun, resumeRunNow } from "../engine/driven-runs";
+import { ApiError } from "../errors";
+import { dropPrefix } from "../connectors/drop/drop";
+import { importReport, startImport, type ImportStart } from "../connectors/drop/import";
+import { scanDrop } from "../connectors/drop/pickup";
+import { ENTITIES, safeDropPath } from "../connectors/drop/names";
 import { newestFirst, nextBefore, olderThan } from "./paging";
 
 /**
@@ -21,24 +19,6 @@ export async function importNow(ctx: EngineContext, tenantId: string, path: stri
   if (!safe.path.startsWith("import/")) throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
   if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${safe.path}`))) throw new ApiError("not_found", "no such file in the drop");
   return startImport(ctx, tenantId, safe.path, "manual", { dryRun, resume: true });
-}
-
-export async function getDropSettings(ctx: EngineContext, tenantId: string) {
-  return loadDropSettings(ctx, tenantId);
-}
-
-/** Replaces the drop settings; keys left out take their defaults. */
-export async function putDropSettings(ctx: EngineContext, tenantId: string, input: unknown) {
-  const parsed = dropSettingsSchema.safeParse(input);
-  if (!parsed.success) throw invalid(parsed.error.issues);
-  const now = new Date().toISOString();
-  await ctx.db
-    .insert(dropSettings)
-    .values({ tenantId, settings: JSON.stringify(parsed.data), updatedAt: now })
-    .onConflictDoUpdate({ target: dropSettings.tenantId, set: { settings: JSON.stringify(parsed.data), updatedAt: now } });
-  // A changed interval takes effect from now.
-  await ctx.db.delete(dropSchedules).where(eq(dropSchedules.tenantId, tenantId));
-  return parsed.data;
 }
 
 export async function listImports(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
@@ -82,38 +62,31 @@ async function tenantImport(ctx: EngineContext, tenantId: string, importId: stri
   return job;
 }
 
+/** An import's run (the same id): cancelled, resumed and recovered as a run. */
+async function importRun(ctx: EngineContext, importId: string) {
+  const run = await ctx.db.query.runs.findFirst({ where: eq(runs.id, importId) });
+  if (!run) throw new ApiError("conflict", "this import has no run to act on");
+  return run;
+}
+
 /** Stops a running import after the slice in hand; the file stays in import/ and the schedule leaves it be. */
 export async function cancelImportForTenant(ctx: EngineContext, tenantId: string, importId: string) {
   const job = await tenantImport(ctx, tenantId, importId);
-  const cancelled = await cancelImport(ctx, job.id);
+  const cancelled = job.status === "running" ? await cancelAnyRun(ctx, await importRun(ctx, job.id)) : null;
   if (!cancelled) throw new ApiError("conflict", `this import is ${job.status}; only a running import can be cancelled`);
-  return importReport(cancelled);
+  return importReport(await tenantImport(ctx, tenantId, importId));
 }
 
 /** Goes on from the committed offset: now for a running import, again for a failed or cancelled one. */
 export async function resumeImportForTenant(ctx: EngineContext, tenantId: string, importId: string) {
   const job = await tenantImport(ctx, tenantId, importId);
-  if (job.status === "running") await resumeImport(ctx, job);
-  else if (job.status === "done") throw new ApiError("conflict", "this import is done; there is nothing to resume");
-  else if (!(await reopenImport(ctx, job))) throw new ApiError("conflict", `this import is ${job.status} and cannot be resumed`);
+  if (job.status === "done") throw new ApiError("conflict", "this import is done; there is nothing to resume");
+  const run = await importRun(ctx, job.id);
+  if (job.status === "running") await resumeRunNow(ctx, run);
+  else if ((await reopenAnyRun(ctx, run)).status !== "resumed") throw new ApiError("conflict", `this import is ${job.status} and cannot be resumed`);
   return importReport(await tenantImport(ctx, tenantId, importId));
-}
-
-/** The tenant's emails (the outbox), newest first. */
-export async function listNotifications(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
-  const where = and(eq(outbox.tenantId, tenantId), olderThan(outbox.createdAt, outbox.id, f.before));
-  const rows = await ctx.db.select().from(outbox).where(where).orderBy(...newestFirst(outbox.createdAt, outbox.id)).limit(f.limit);
-  return {
-    items: rows.map((m) => ({ id: m.id, recipient: m.recipient, subject: m.subject, body: m.body, status: m.status, error: m.error, created_at: m.createdAt, sent_at: m.sentAt })),
-    next_before: nextBefore(rows, f.limit, (m) => ({ time: m.createdAt, id: m.id })),
-  };
-}
-
-/** Exports every record of an entity to the drop, in its import template's columns. */
-export async function exportNow(ctx: EngineContext, tenantId: string, entity: DropEntity) {
-  return exportEntity(ctx, tenantId, entity);
 }
 
 export const DROP_ENTITIES = ENTITIES;
 
-export { runDropScheduler, scanDrop };
+export { scanDrop };

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { ftpSettings } from "../db/bridge-schema";
 import { connections, tenants } from "../db/schema";
-import { connectionAad, platformAad, seal, sealedWithOldKey, unseal } from "../crypto/secrets";
+import { connectionAad, eventSecretAad, platformAad, seal, sealedWithOldKey, unseal } from "../crypto/secrets";
+import { storeSealedSecrets } from "../engine/connections";
 import type { EngineContext } from "../engine/context";
 import { outboundAad } from "./ftp-settings";
 
@@ -33,10 +34,14 @@ export async function resealSecrets(ctx: EngineContext): Promise<ResealReport> {
       report.unreadable.push({ kind: "tenant", id: t.id, reason: (err as Error).message });
     }
   }
-  for (const c of await ctx.db.select({ id: connections.id, tenantId: connections.tenantId, sealed: connections.secrets }).from(connections)) {
-    if (!c.sealed || !sealedWithOldKey(c.sealed, keyring)) continue;
+  for (const c of await ctx.db.select({ id: connections.id, tenantId: connections.tenantId, sealed: connections.secrets, eventSecret: connections.eventSecret }).from(connections)) {
+    const stale = (v: string | null): v is string => v != null && sealedWithOldKey(v, keyring);
+    if (!stale(c.sealed) && !stale(c.eventSecret)) continue;
     try {
-      await ctx.db.update(connections).set({ secrets: await reseal(c.sealed, connectionAad(c.tenantId, c.id)) }).where(eq(connections.id, c.id));
+      await storeSealedSecrets(ctx.db, c.id, {
+        ...(stale(c.sealed) ? { secrets: await reseal(c.sealed, connectionAad(c.tenantId, c.id)) } : {}),
+        ...(stale(c.eventSecret) ? { eventSecret: await reseal(c.eventSecret, eventSecretAad(c.tenantId, c.id)) } : {}),
+      });
       report.connections++;
     } catch (err) {
       report.unreadable.push({ kind: "connection", id: c.id, reason: (err as Error).message });

@@ -3,7 +3,7 @@ import { connections, oauthStates, tenantKeys } from "../db/schema";
 import { randomToken, sha256Hex } from "../crypto/hash";
 import { VendorError } from "../engine/connector";
 import type { EngineContext } from "../engine/context";
-import { loadConnection, openCredentials, sealCredentials } from "../engine/connections";
+import { loadConnection, openCredentials, storeAuthorisedCredentials } from "../engine/connections";
 import { AUTHORISATION } from "../engine/push";
 import { replayWaiting } from "../engine/replay";
 import { tenantStub, vendorFetch } from "../engine/vendor-http";
@@ -78,20 +78,10 @@ export async function completeAuthorization(ctx: EngineContext, query: { code?: 
     log.warn("oauth code exchange failed", { tenant_id: claimed.tenantId, connection_id: claimed.connectionId, error: message });
     return { ok: false, status: 502, message: `the vendor refused the code: ${message}` };
   }
-  await ctx.db
-    .update(connections)
-    .set({
-      secrets: await sealCredentials(ctx.config, claimed.tenantId, claimed.connectionId, result.credentials ?? app),
-      status: "active",
-      lastError: null,
-      lastErrorAt: null,
-      lastOkAt: now,
-      updatedAt: now,
-      // eBay's refresh token lapses after ~18 months: the connection warns before (docs/channels.md).
-      credentialsExpireAt: result.credentialsExpireAt ? new Date(result.credentialsExpireAt).toISOString() : null,
-      expiryWarnedAt: null,
-    })
-    .where(eq(connections.id, claimed.connectionId));
+  await storeAuthorisedCredentials(ctx.config, ctx.db, claimed.tenantId, claimed.connectionId, result.credentials ?? app, {
+    // eBay's refresh token lapses after ~18 months: the connection warns before (docs/channels.md).
+    credentialsExpireAt: result.credentialsExpireAt ? new Date(result.credentialsExpireAt).toISOString() : null,
+  });
   await tenantStub(ctx.env, claimed.tenantId).primeToken(claimed.connectionId, { accessToken: result.accessToken, expiresAt: result.expiresAt });
   const replayed = await replayWaiting(ctx, claimed.connectionId, AUTHORISATION, []);
   await audit(ctx, { tenantId: claimed.tenantId, actor: claimed.keyId ? `key:${claimed.keyId}` : "operator", action: "connection.authorised", target: claimed.connectionId, status: 200 });

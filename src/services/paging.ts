@@ -41,3 +41,32 @@ export function nextBefore<T>(rows: T[], limit: number, key: (row: T) => { time:
   const last = key(rows[rows.length - 1]);
   return pageCursor(last.time, last.id);
 }
+
+export interface ListFilter {
+  connection_id?: string;
+  entity?: string;
+  status?: string;
+  limit: number;
+  /** Paging: the previous page's `next_before`. */
+  before?: string;
+}
+
+/** The columns a tenant-scoped list filters on; runs and record errors share the filter. */
+interface ListColumns {
+  id: SQLiteColumn;
+  tenantId: SQLiteColumn;
+  connectionId: SQLiteColumn;
+  entity: SQLiteColumn;
+  status: SQLiteColumn;
+  time: SQLiteColumn;
+}
+
+export function listWhere(cols: ListColumns, tenantId: string, f: Omit<ListFilter, "limit">): SQL | undefined {
+  const where: SQL[] = [eq(cols.tenantId, tenantId)];
+  if (f.connection_id) where.push(eq(cols.connectionId, f.connection_id));
+  if (f.entity) where.push(eq(cols.entity, f.entity));
+  if (f.status) where.push(eq(cols.status, f.status));
+  const older = olderThan(cols.time, cols.id, f.before);
+  if (older) where.push(older);
+  return and(...where);
+}

@@ -1,40 +1,9 @@
-import { and, eq, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { recordErrors, runs, type RecordError, type Run } from "../db/schema";
+import { and, eq } from "drizzle-orm";
+import { runs, type Run } from "../db/schema";
 import type { EngineContext } from "../engine/context";
-import { cancelRun, reopenRun, resumeRun } from "../engine/recovery";
-import { enqueueReplays } from "../engine/replay";
+import { cancelAnyRun, reopenAnyRun, resumeRunNow } from "../engine/driven-runs";
 import { ApiError } from "../errors";
-import { newestFirst, nextBefore, olderThan } from "./paging";
-
-export interface ListFilter {
-  connection_id?: string;
-  entity?: string;
-  status?: string;
-  limit: number;
-  /** Paging: the previous page's `next_before`. */
-  before?: string;
-}
-
-/** The columns a tenant-scoped list filters on; runs and record errors share the filter. */
-interface ListColumns {
-  id: SQLiteColumn;
-  tenantId: SQLiteColumn;
-  connectionId: SQLiteColumn;
-  entity: SQLiteColumn;
-  status: SQLiteColumn;
-  time: SQLiteColumn;
-}
-
-function listWhere(cols: ListColumns, tenantId: string, f: Omit<ListFilter, "limit">): SQL | undefined {
-  const where: SQL[] = [eq(cols.tenantId, tenantId)];
-  if (f.connection_id) where.push(eq(cols.connectionId, f.connection_id));
-  if (f.entity) where.push(eq(cols.entity, f.entity));
-  if (f.status) where.push(eq(cols.status, f.status));
-  const older = olderThan(cols.time, cols.id, f.before);
-  if (older) where.push(older);
-  return and(...where);
-}
+import { listWhere, newestFirst, nextBefore, type ListFilter } from "./paging";
 
 export async function listRuns(ctx: EngineContext, tenantId: string, f: ListFilter) {
   const where = listWhere({ ...runs, time: runs.startedAt }, tenantId, f);
@@ -57,7 +26,7 @@ async function tenantRun(ctx: EngineContext, tenantId: string, runId: string): P
 /** Stops a running run; its cursor stays, so "sync now" (or the schedule) reads the window again. */
 export async function cancelRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
   const row = await tenantRun(ctx, tenantId, runId);
-  const cancelled = await cancelRun(ctx, row.id);
+  const cancelled = await cancelAnyRun(ctx, row);
   if (!cancelled) throw new ApiError("conflict", `this run is ${row.status === "running" ? "finishing" : row.status}; only a running run can be cancelled`);
   return publicRun(cancelled);
 }
@@ -70,11 +39,11 @@ export async function cancelRunForTenant(ctx: EngineContext, tenantId: string, r
 export async function resumeRunForTenant(ctx: EngineContext, tenantId: string, runId: string) {
   const row = await tenantRun(ctx, tenantId, runId);
   if (row.status === "running") {
-    await resumeRun(ctx, row);
+    await resumeRunNow(ctx, row);
     return publicRun((await tenantRun(ctx, tenantId, runId)));
   }
   if (row.status === "succeeded") throw new ApiError("conflict", "this run has succeeded; there is nothing to resume");
-  const result = await reopenRun(ctx, row);
+  const result = await reopenAnyRun(ctx, row);
   switch (result.status) {
     case "resumed":
       return publicRun(result.run);
@@ -107,45 +76,4 @@ export function publicRun(r: Run) {
     finished_at: r.finishedAt,
     duration_ms: end - Date.parse(r.startedAt),
   };
-}
-
-export async function listRecordErrors(ctx: EngineContext, tenantId: string, f: ListFilter) {
-  const where = listWhere({ ...recordErrors, time: recordErrors.createdAt }, tenantId, f);
-  const rows = await ctx.db.select().from(recordErrors).where(where).orderBy(...newestFirst(recordErrors.createdAt, recordErrors.id)).limit(f.limit);
-  return { items: rows.map(publicRecordError), next_before: nextBefore(rows, f.limit, (e) => ({ time: e.createdAt, id: e.id })) };
-}
-
-export function publicRecordError(e: RecordError) {
-  return {
-    id: e.id,
-    connection_id: e.connectionId || null,
-    run_id: e.runId,
-    entity: e.entity,
-    external_id: e.externalId,
-    direction: e.direction,
-    code: e.code,
-    reason: e.reason,
-    payload: e.payload ? JSON.parse(e.payload) : null,
-    attempts: e.attempts,
-    status: e.status,
-    created_at: e.createdAt,
-    updated_at: e.updatedAt,
-    resolved_at: e.resolvedAt,
-  };
-}
-
-/** Re-enqueues a record error's work; it resolves itself when the record then goes through. */
-export async function replayError(ctx: EngineContext, tenantId: string, errorId: string) {
-  const row = await ctx.db.query.recordErrors.findFirst({ where: and(eq(recordErrors.id, errorId), eq(recordErrors.tenantId, tenantId)) });
-  if (!row) throw new ApiError("not_found", "no such record error");
-  if (row.status !== "open") throw new ApiError("conflict", "this record error is already resolved");
-  await enqueueReplays(ctx, [row]);
-  return { queued: 1 };
-}
-
-export async function replayAllOpen(ctx: EngineContext, tenantId: string, f: { connection_id?: string; entity?: string }) {
-  const where = listWhere({ ...recordErrors, time: recordErrors.createdAt }, tenantId, { ...f, status: "open" });
-  const rows = await ctx.db.select().from(recordErrors).where(where).limit(5000);
-  await enqueueReplays(ctx, rows);
-  return { queued: rows.length };
 }

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import { connections, deletedTenants, oauthStates, tenantKeys, tenants } from "../db/schema";
+import { deletedTenants, oauthStates, tenantKeys, tenants } from "../db/schema";
+import { disableTenantConnectionsStatement } from "../engine/connections";
 import type { EngineContext } from "../engine/context";
 import { bucketWithoutFeed } from "../engine/drop-changes";
 import { tenantStub } from "../engine/vendor-http";
@@ -89,7 +90,7 @@ export async function requestTenantDeletion(ctx: EngineContext, tenantId: string
     ctx.db.update(tenants).set({ status: "deleting", platformSecrets: null, deletion: JSON.stringify(progress), updatedAt: now }).where(eq(tenants.id, tenantId)).returning(),
     ctx.db.delete(tenantKeys).where(eq(tenantKeys.tenantId, tenantId)),
     ctx.db.delete(oauthStates).where(eq(oauthStates.tenantId, tenantId)),
-    ctx.db.update(connections).set({ status: "disabled", secrets: null, updatedAt: now }).where(eq(connections.tenantId, tenantId)),
+    disableTenantConnectionsStatement(ctx.db, tenantId, now),
   ]);
   await tenantStub(ctx.env, tenantId).forgetAll();
   log.info("tenant deletion started", { tenant_id: tenantId });

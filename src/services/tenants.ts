@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { deletedTenants, tenants, type Tenant } from "../db/schema";
+import { perTenantConnectionStatements } from "../engine/connections";
 import { platformAad, seal } from "../crypto/secrets";
 import type { EngineContext } from "../engine/context";
 import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
@@ -39,7 +40,8 @@ export async function createTenant(ctx: EngineContext, input: TenantInput & { id
     status: "active",
     deletion: null,
   };
-  await ctx.db.insert(tenants).values(row);
+  // The connections every tenant has (the file drop) are made with it, in the same batch.
+  await ctx.db.batch([ctx.db.insert(tenants).values(row), ...perTenantConnectionStatements(ctx.db, id, now)]);
   return publicTenant(row);
 }
 

@@ -1,17 +1,12 @@
-import { and, eq } from "drizzle-orm";
-import { webhookReceipts } from "../db/schema";
 import { constantTimeEqual, hmacSha256Hex } from "../crypto/hash";
 import type { EngineContext } from "../engine/context";
+import { EVENT_TOLERANCE_SECONDS, InboundBusy, MAX_EVENT_ID_LENGTH, takePlatformEvent } from "../engine/inbound";
 import type { PushRecordMessage } from "../engine/messages";
 import { tenantPlatformSecrets, type PlatformSecrets } from "../engine/platform";
 import { ApiError } from "../errors";
 import { platformEvent } from "../platform/contract";
 import { log } from "../log";
 
-/** Signatures older or newer than this are refused (replay protection). */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
-/** Longest event id the hub keeps a receipt for. */
-export const MAX_EVENT_ID_LENGTH = 200;
 /**
  * Queue messages are limited to 128 KB as serialised, and a string with characters beyond
  * Latin-1 serialises as UTF-16 (two bytes a character). A message estimated above this
@@ -58,9 +53,9 @@ export function serialisedBytes(value: unknown): number {
 }
 
 /**
- * Verify, record a receipt, enqueue. The receipt is written before the enqueue so a
- * redelivery is a no-op; if the enqueue fails the receipt is removed and the platform is
- * asked to send the event again a little later (429 with Retry-After).
+ * Verify, then record a receipt and enqueue (engine/inbound.ts): a redelivery is a no-op; if the
+ * enqueue fails the receipt is removed and the platform is asked to send the event again a
+ * little later (429 with Retry-After).
  */
 export async function receivePlatformEvent(ctx: EngineContext, tenantId: string, rawBody: string, signatureHeader: string | undefined, nowMs = Date.now()): Promise<WebhookOutcome> {
   const secrets = await tenantPlatformSecrets(ctx, tenantId).catch(() => null);
@@ -68,7 +63,7 @@ export async function receivePlatformEvent(ctx: EngineContext, tenantId: string,
   if (!secrets?.webhook_secret) return { status: "rejected", reason: "signature does not match", http: 401 };
   const sig = parseSignatureHeader(signatureHeader);
   if (!sig) return { status: "rejected", reason: "missing or malformed Platform-Signature header", http: 401 };
-  if (Math.abs(nowMs / 1000 - sig.t) > SIGNATURE_TOLERANCE_SECONDS) return { status: "rejected", reason: "signature timestamp outside the 5-minute window", http: 401 };
+  if (Math.abs(nowMs / 1000 - sig.t) > EVENT_TOLERANCE_SECONDS) return { status: "rejected", reason: "signature timestamp outside the 5-minute window", http: 401 };
   let verified = false;
   for (const secret of acceptedSecrets(secrets, nowMs)) {
     const expected = (await signPayload(secret, sig.t, rawBody)).split("v1=")[1];
@@ -90,21 +85,16 @@ export async function receivePlatformEvent(ctx: EngineContext, tenantId: string,
   const event = parsed.data;
   if (event.id.length > MAX_EVENT_ID_LENGTH) return { status: "rejected", reason: `id: at most ${MAX_EVENT_ID_LENGTH} characters`, http: 400 };
   if (event.data.system_id.length > MAX_EVENT_ID_LENGTH) return { status: "rejected", reason: `data.system_id: at most ${MAX_EVENT_ID_LENGTH} characters`, http: 400 };
-  const inserted = await ctx.db
-    .insert(webhookReceipts)
-    .values({ tenantId, eventId: event.id, eventType: event.type, receivedAt: new Date(nowMs).toISOString() })
-    .onConflictDoNothing()
-    .returning({ eventId: webhookReceipts.eventId });
-  if (inserted.length === 0) return { status: "duplicate", eventId: event.id };
   const message: PushRecordMessage = { kind: "event", tenantId, eventId: event.id, type: event.type, systemId: event.data.system_id, payload: event };
   if (serialisedBytes(message) > MAX_MESSAGE_BYTES) message.payload = { ...event, data: { ...event.data, record: undefined } };
+  let taken: "accepted" | "duplicate";
   try {
-    await ctx.env.PUSH_RECORD.send(message);
+    taken = await takePlatformEvent(ctx, tenantId, event.type, message, nowMs);
   } catch (err) {
-    await ctx.db.delete(webhookReceipts).where(and(eq(webhookReceipts.tenantId, tenantId), eq(webhookReceipts.eventId, event.id))).catch(() => {});
-    log.warn("platform event not queued; the platform is asked to send it again", { tenant_id: tenantId, event_id: event.id, error: (err as Error).message });
-    throw new ApiError("too_many_requests", "the hub cannot take this event right now; send it again after Retry-After seconds", undefined, WEBHOOK_RETRY_AFTER_SECONDS);
+    if (err instanceof InboundBusy) throw new ApiError("too_many_requests", "the hub cannot take this event right now; send it again after Retry-After seconds", undefined, WEBHOOK_RETRY_AFTER_SECONDS);
+    throw err;
   }
+  if (taken === "duplicate") return { status: "duplicate", eventId: event.id };
   log.info("platform event accepted", { tenant_id: tenantId, event_id: event.id, event_type: event.type });
   return { status: "accepted", eventId: event.id };
 }

@@ -20,6 +20,15 @@ const EXPIRY_MARGIN_SHARE = 0.1;
 const PERMIT_LEASE_MS = 120_000;
 /** How long an acquire may wait for a free permit before the caller re-queues. */
 const PERMIT_MAX_WAIT_MS = 10_000;
+/**
+ * A record lock's lease: a lock whose holder vanished (a consumer that crashed mid-push) is
+ * free again after this. A push normally holds its lock for seconds; one that outlives the
+ * lease (a vendor that answers very slowly) may overlap a retry of the same record, which the
+ * pushers make harmless by looking the record up in the vendor before they create it.
+ */
+export const RECORD_LOCK_LEASE_MS = 120_000;
+/** How long a lock request may wait before the caller re-queues its message. */
+const RECORD_LOCK_MAX_WAIT_MS = 10_000;
 
 /** A token as the object keeps it: when it was obtained tells its lifetime. */
 type HeldToken = AccessToken & { obtainedAt?: number };
@@ -61,7 +70,8 @@ interface Bucket {
 }
 
 /**
- * One per tenant. Holds access tokens and request budgets only; it never runs a sync.
+ * One per tenant. Holds access tokens, request budgets, page permits and record locks only; it
+ * never runs a sync.
  * Durable Object input gates do not cover `fetch()`, so token refresh is single-flight by
  * an in-memory promise: every caller that arrives while a login is under way awaits the
  * same promise, and a caller holding a token that was already replaced gets the new one.
@@ -75,6 +85,9 @@ export class TenantDurableObject extends DurableObject<Env> {
   private pausedUntil = new Map<string, number>();
   /** Throttles seen per connection: a slot reserved under an older count is void. */
   private throttles = new Map<string, number>();
+  /** Record locks: key → the holder's lock id and its lease end. */
+  private recordLocks = new Map<string, { id: string; until: number }>();
+  private lockWaiters = new Map<string, Array<() => void>>();
 
   /**
    * A valid access token; `stale` is a token the vendor just rejected (forces one refresh).
@@ -122,6 +135,7 @@ export class TenantDurableObject extends DurableObject<Env> {
     this.buckets.clear();
     this.pausedUntil.clear();
     this.throttles.clear();
+    this.recordLocks.clear();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -233,7 +247,6 @@ export class TenantDurableObject extends DurableObject<Env> {
     held?.delete(permitId);
     const waiting = this.waiters.get(connectionId);
     if (waiting?.length) waiting[0]();
-    // Per-record push locks use one key each: drop them once idle so the maps stay small.
     else if (held?.size === 0) {
       this.permits.delete(connectionId);
       this.waiters.delete(connectionId);
@@ -249,6 +262,47 @@ export class TenantDurableObject extends DurableObject<Env> {
     const now = Date.now();
     for (const [id, expiry] of held) if (expiry < now) held.delete(id);
     return held;
+  }
+
+  /**
+   * One record of one connection is worked on by one consumer at a time (a push and a retry of
+   * the same event racing each other). `key` names the record; the lock is held until released
+   * or until its lease (RECORD_LOCK_LEASE_MS) ends. Waits up to RECORD_LOCK_MAX_WAIT_MS, then
+   * returns null so the caller re-queues instead of holding a consumer. Separate from page
+   * permits: a lock is never counted against a connection's parallel pages.
+   */
+  async acquireRecordLock(key: string): Promise<string | null> {
+    const deadline = Date.now() + RECORD_LOCK_MAX_WAIT_MS;
+    for (;;) {
+      const held = this.recordLocks.get(key);
+      if (!held || held.until < Date.now()) {
+        const id = crypto.randomUUID();
+        this.recordLocks.set(key, { id, until: Date.now() + RECORD_LOCK_LEASE_MS });
+        return id;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const list = this.lockWaiters.get(key) ?? [];
+        this.lockWaiters.set(key, list);
+        const wake = () => {
+          clearTimeout(timer);
+          const i = list.indexOf(wake);
+          if (i >= 0) list.splice(i, 1);
+          if (list.length === 0 && this.lockWaiters.get(key) === list) this.lockWaiters.delete(key);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(remaining, 1000)); // also notices an expired lease
+        list.push(wake);
+      });
+    }
+  }
+
+  /** Releases a record lock; a lock whose lease ended and was taken by another holder is left alone. */
+  async releaseRecordLock(key: string, lockId: string): Promise<void> {
+    if (this.recordLocks.get(key)?.id !== lockId) return;
+    this.recordLocks.delete(key);
+    this.lockWaiters.get(key)?.[0]?.();
   }
 
   /**

@@ -1,7 +1,7 @@
 import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
-import { errorReportCsv, neutraliseCell, toCsv, unneutraliseCell } from "../../src/files/csv";
-import { parseRow } from "../../src/files/rows";
+import { errorReportCsv, neutraliseCell, toCsv, unneutraliseCell } from "../../src/connectors/drop/csv";
+import { parseRow } from "../../src/connectors/drop/rows";
 
 /** Reads a CSV back with papaparse (RFC 4180), as the importer does. */
 const readBack = (csv: string) => Papa.parse<string[]>(csv, { skipEmptyLines: true }).data;

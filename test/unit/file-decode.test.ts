@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeSlice, scanUtf8, UNREADABLE, type EncodingState } from "../../src/files/decode";
-import { detectFormat, readRecords, type CsvRecord } from "../../src/files/read";
+import { decodeSlice, scanUtf8, UNREADABLE, type EncodingState } from "../../src/connectors/drop/decode";
+import { detectFormat, readRecords, type CsvRecord } from "../../src/connectors/drop/read";
 
 /** Windows-1252 bytes of text (test helper; every character used has one). */
 const cp1252 = (text: string) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkImportKey, DROP_FOLDERS, ENTITIES, MAX_DROP_PATH_BYTES, safeDropPath } from "../../src/files/names";
+import { checkImportKey, DROP_FOLDERS, ENTITIES, MAX_DROP_PATH_BYTES, safeDropPath } from "../../src/connectors/drop/names";
 
 const rule = (entity: string, got: string) =>
   `file name must be ${entity}_DD_MM_YYYY.csv (or ${entity}_DD_MM_YYYY_2.csv for a second file that day), e.g. ${entity}_23_11_2026.csv; got "${got}"`;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import doc from "../../docs/file-drop.md?raw";
-import { ENTITIES } from "../../src/files/names";
-import { parseRow, ROW_SCHEMAS, toPlatformRecord, type CellMeta, type RowError } from "../../src/files/rows";
-import { checkHeader, ONE_OF_COLUMNS, TEMPLATES, templateCsv, templatesMarkdown } from "../../src/files/templates";
+import { ENTITIES } from "../../src/connectors/drop/names";
+import { parseRow, ROW_SCHEMAS, toPlatformRecord, type CellMeta, type RowError } from "../../src/connectors/drop/rows";
+import { checkHeader, ONE_OF_COLUMNS, TEMPLATES, templateCsv, templatesMarkdown } from "../../src/connectors/drop/templates";
 import {
   addressRecord,
   categoryRecord,

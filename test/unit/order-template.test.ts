@@ -6,7 +6,7 @@ import {
   ORDER_SOURCE_FIELDS,
   validateOrderTemplate,
   type OrderTemplate,
-} from "../../src/mapping/order-template";
+} from "../../src/connectors/sellercloud/order-template";
 import { orderRecord, type PlatformOrder } from "../../src/platform/contract";
 import swagger from "../../sandbox/sellercloud-swagger-2022.json";
 

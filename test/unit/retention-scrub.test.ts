@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { scrubPersonalData } from "../../src/engine/retention";
+import { personalFieldsOf, scrubPersonalData as scrubWith } from "../../src/engine/retention";
+
+/** What the job scrubs from a SellerCloud connection's records: the platform's keys and SellerCloud's. */
+const scrubPersonalData = (value: unknown) => scrubWith(value, personalFieldsOf("sellercloud"));
 
 // A platform order.confirmed event as a record error keeps it (envelope + order record).
 const platformEvent = {

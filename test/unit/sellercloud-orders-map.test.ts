@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mapOrder, mapOrderWithTemplate, orderShippedAt, orderStatus } from "../../src/connectors/sellercloud/orders-map";
-import { validateOrderTemplate, type OrderTemplate } from "../../src/mapping/order-template";
+import { validateOrderTemplate, type OrderTemplate } from "../../src/connectors/sellercloud/order-template";
 import { orderRecord } from "../../src/platform/contract";
 
 const NY = "America/New_York";

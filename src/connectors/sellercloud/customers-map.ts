@@ -2,6 +2,7 @@ import { z } from "zod";
 import { countryCode } from "../../countries";
 import type { ChildRecord, MapResult } from "../../engine/connector";
 import type { PlatformCustomer } from "../../platform/contract";
+import { splitPersonName, trimmedOrNull } from "../../platform/values";
 import { own } from "../../own";
 
 /**
@@ -55,14 +56,6 @@ export interface CustomerMapSettings {
   sales_rep_map: Record<string, string>;
 }
 
-const blank = (v: string | null | undefined) => (v == null || v.trim() === "" ? null : v.trim());
-
-function splitName(name: string | null): { first_name: string | null; last_name: string | null } {
-  if (!name) return { first_name: null, last_name: null };
-  const parts = name.split(/\s+/);
-  return { first_name: parts[0], last_name: parts.length > 1 ? parts.slice(1).join(" ") : null };
-}
-
 type CustomerFields = Omit<PlatformCustomer, "system_id" | "reference_id">;
 
 export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapResult<CustomerFields> {
@@ -74,8 +67,8 @@ export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapRes
   }
   const { General, Internal, Personal, Addresses } = parsed.data;
   const id = String(General.ID);
-  const personName = blank(General.Name) ?? blank([pull.row?.FirstName, pull.row?.LastName].filter(Boolean).join(" "));
-  const companyName = blank(General.CorporateName) ?? blank(pull.row?.CorporateName) ?? personName;
+  const personName = trimmedOrNull(General.Name) ?? trimmedOrNull([pull.row?.FirstName, pull.row?.LastName].filter(Boolean).join(" "));
+  const companyName = trimmedOrNull(General.CorporateName) ?? trimmedOrNull(pull.row?.CorporateName) ?? personName;
   if (!companyName) {
     return { ok: false, code: "invalid_vendor_record", reason: `customer ${id} has neither a corporate name nor a name (give it one in SellerCloud, then replay)` };
   }
@@ -83,8 +76,8 @@ export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapRes
   const children: ChildRecord[] = [];
   for (const address of Addresses ?? []) {
     const country = countryCode(address.Country);
-    const line1 = blank(address.Address);
-    const city = blank(address.City);
+    const line1 = trimmedOrNull(address.Address);
+    const city = trimmedOrNull(address.City);
     const where = `address ${address.ID} of customer ${id}`;
     if (!line1 || !city) return { ok: false, code: "invalid_vendor_record", reason: `${where}: Address and City are required (complete the address in SellerCloud, then replay)` };
     if (!country) return { ok: false, code: "invalid_vendor_record", reason: `${where}: Country "${address.Country ?? ""}" is not an ISO country code or a known name (use e.g. US)` };
@@ -98,15 +91,15 @@ export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapRes
         record: {
           customer_reference_id: id,
           type,
-          ...splitName(blank(address.ContactName)),
-          company_name: blank(address.CompanyName),
+          ...splitPersonName(trimmedOrNull(address.ContactName)),
+          company_name: trimmedOrNull(address.CompanyName),
           line1,
-          line2: blank(address.Address2),
+          line2: trimmedOrNull(address.Address2),
           city,
-          state: blank(address.State),
-          postal_code: blank(address.ZipCode),
+          state: trimmedOrNull(address.State),
+          postal_code: trimmedOrNull(address.ZipCode),
           country,
-          phone: blank(address.Phone),
+          phone: trimmedOrNull(address.Phone),
         },
       });
     }
@@ -117,10 +110,10 @@ export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapRes
     ok: true,
     record: {
       company_name: companyName,
-      email: blank(General.Email),
-      phone: blank(Personal?.Phone1) ?? blank(Personal?.Mobile),
+      email: trimmedOrNull(General.Email),
+      phone: trimmedOrNull(Personal?.Phone1) ?? trimmedOrNull(Personal?.Mobile),
       // The account manager is the sales rep; an unmapped manager falls back to SalesMan.
-      sales_rep: (manager != null ? own(settings.sales_rep_map, String(manager)) : undefined) ?? blank(Internal?.SalesMan),
+      sales_rep: (manager != null ? own(settings.sales_rep_map, String(manager)) : undefined) ?? trimmedOrNull(Internal?.SalesMan),
       status: General.IsBlackListed ? "inactive" : "active",
       source: { system: "sellercloud", id },
     },

@@ -4,6 +4,7 @@ import { customersPuller } from "./customers";
 import { inventoryPuller } from "./inventory";
 import { sellercloudLinker } from "./listings";
 import { ordersPuller } from "./orders";
+import { SELLERCLOUD_PERSONAL_FIELDS } from "./personal-data";
 import { productsPuller } from "./products";
 import { customersPusher, ordersPusher, shipmentsPusher } from "./pushers";
 import { settingsSchema, type SellerCloudSettings } from "./settings";
@@ -59,4 +60,5 @@ export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials>
   pullers: { products: productsPuller, inventory: inventoryPuller, customers: customersPuller, orders: ordersPuller },
   pushers: [customersPusher, ordersPusher, shipmentsPusher],
   listings: sellercloudLinker,
+  personalData: { fields: SELLERCLOUD_PERSONAL_FIELDS },
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { MapResult } from "../../engine/connector";
 import type { PlatformInventory, PlatformProduct } from "../../platform/contract";
+import { priceOrNull, trimmedOrNull } from "../../platform/values";
 
 /**
  * Pure mapping of SellerCloud rows to platform records. Field names follow
@@ -31,8 +32,6 @@ export type CatalogRow = z.infer<typeof catalogRow>;
 
 type ProductFields = Omit<PlatformProduct, "system_id" | "reference_id">;
 
-const blankToNull = (v: string | null | undefined) => (v == null || v.trim() === "" ? null : v.trim());
-const money = (v: number | null | undefined) => (v == null || v < 0 ? null : Math.round(v * 100) / 100);
 
 export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
   const parsed = catalogRow.safeParse(raw);
@@ -42,7 +41,7 @@ export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
     return { ok: false, code: "invalid_vendor_record", reason: `${field}: ${issue.message} (fix the product in SellerCloud, then replay)` };
   }
   const row = parsed.data;
-  const name = blankToNull(row.ProductName);
+  const name = trimmedOrNull(row.ProductName);
   if (!name) {
     return { ok: false, code: "invalid_vendor_record", reason: `ProductName is empty for SKU ${row.ID} (give it a name in SellerCloud, then replay)` };
   }
@@ -54,17 +53,17 @@ export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
       // Inactive products still sync, but arrive deactivated (seed 000, FAQ 2).
       status: row.Status === 0 ? "inactive" : "active",
       barcodes: {
-        upc: blankToNull(row.UPC),
-        gtin: blankToNull(row.GTIN),
-        asin: blankToNull(row.ASIN),
-        mpn: blankToNull(row.ManufacturerSKU),
+        upc: trimmedOrNull(row.UPC),
+        gtin: trimmedOrNull(row.GTIN),
+        asin: trimmedOrNull(row.ASIN),
+        mpn: trimmedOrNull(row.ManufacturerSKU),
       },
-      price: money(row.SitePrice),
-      cost: money(row.SiteCost),
-      list_price: money(row.ListPrice),
-      map_price: money(row.MAPPrice),
+      price: priceOrNull(row.SitePrice),
+      cost: priceOrNull(row.SiteCost),
+      list_price: priceOrNull(row.ListPrice),
+      map_price: priceOrNull(row.MAPPrice),
       weight: row.Weight == null ? null : { value: row.Weight, unit: "lb" },
-      brand: blankToNull(row.BrandName),
+      brand: trimmedOrNull(row.BrandName),
       source: { system: "sellercloud", id: row.ID, ...(row.LastModifiedDate ? { updated_at: row.LastModifiedDate } : {}) },
     },
   };

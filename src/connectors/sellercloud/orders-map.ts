@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { MapResult } from "../../engine/connector";
 import type { PlatformOrder, PostalAddress } from "../../platform/contract";
-import { applyOrderTemplate, type OrderTemplate } from "../../mapping/order-template";
+import { cents, trimmedOrNull } from "../../platform/values";
+import { applyOrderTemplate, type OrderTemplate } from "./order-template";
 import { countryCode } from "../../countries";
 import { parseVendorTime } from "./time";
 
@@ -67,8 +68,6 @@ export type OrderRow = z.infer<typeof orderRow>;
 /** `OrderCurrencyCode` enum (reference §6). */
 const CURRENCIES = ["USD", "GBP", "JPY", "EUR", "CAD", "AUD"];
 
-const blank = (v: string | null | undefined) => (v == null || v.trim() === "" ? null : v.trim());
-const money = (n: number | null | undefined) => Math.round((n ?? 0) * 100) / 100;
 
 /** Order status from SellerCloud's status and shipping status (§6 enums). */
 export function orderStatus(statusCode: number, shippingStatus: number | null | undefined): PlatformOrder["status"] {
@@ -81,22 +80,22 @@ export function orderStatus(statusCode: number, shippingStatus: number | null | 
 }
 
 function address(raw: z.infer<typeof listAddress>): PostalAddress | null {
-  const line1 = blank(raw?.StreetLine1);
-  const city = blank(raw?.City);
+  const line1 = trimmedOrNull(raw?.StreetLine1);
+  const city = trimmedOrNull(raw?.City);
   const country = countryCode(raw?.CountryCode) ?? countryCode(raw?.CountryName);
   // A half-filled address is left out rather than failing the whole order.
   if (!raw || !line1 || !city || !country) return null;
   return {
-    first_name: blank(raw.FirstName),
-    last_name: blank(raw.LastName),
-    company_name: blank(raw.CompanyName),
+    first_name: trimmedOrNull(raw.FirstName),
+    last_name: trimmedOrNull(raw.LastName),
+    company_name: trimmedOrNull(raw.CompanyName),
     line1,
-    line2: blank(raw.StreetLine2),
+    line2: trimmedOrNull(raw.StreetLine2),
     city,
-    state: blank(raw.StateCode) ?? blank(raw.StateName),
-    postal_code: blank(raw.PostalCode),
+    state: trimmedOrNull(raw.StateCode) ?? trimmedOrNull(raw.StateName),
+    postal_code: trimmedOrNull(raw.PostalCode),
     country,
-    phone: blank(raw.PhoneNumber),
+    phone: trimmedOrNull(raw.PhoneNumber),
   };
 }
 
@@ -117,8 +116,8 @@ export function mapOrder(raw: unknown, timeZone: string): MapResult<OrderFields>
   const lines = row.Items.map((item) => ({
     sku: item.ProductID,
     quantity: item.Qty,
-    unit_price: money(item.AdjustedSitePrice ?? item.SitePrice),
-    note: blank(item.Notes),
+    unit_price: cents(item.AdjustedSitePrice ?? item.SitePrice),
+    note: trimmedOrNull(item.Notes),
   }));
   const subtotal = row.Items.reduce((sum, item) => sum + (item.LineTotal ?? item.Qty * (item.AdjustedSitePrice ?? item.SitePrice ?? 0)), 0);
   const status = orderStatus(row.StatusCode, row.ShippingStatus);
@@ -134,15 +133,15 @@ export function mapOrder(raw: unknown, timeZone: string): MapResult<OrderFields>
       lines,
       billing_address: address(row.BillingAddress),
       shipping_address: address(row.ShippingAddress),
-      shipping_method: blank(row.ShippingService),
+      shipping_method: trimmedOrNull(row.ShippingService),
       totals: {
-        subtotal: money(subtotal),
-        discount: money(row.OrderDiscountsTotal),
-        shipping: money(row.ShippingTotal),
-        tax: money(row.TaxTotal),
-        total: money(row.GrandTotal ?? subtotal),
+        subtotal: cents(subtotal),
+        discount: cents(row.OrderDiscountsTotal),
+        shipping: cents(row.ShippingTotal),
+        tax: cents(row.TaxTotal),
+        total: cents(row.GrandTotal ?? subtotal),
       },
-      memo: blank(row.OrderSourceOrderID) ? `SellerCloud order ${id} (channel order ${row.OrderSourceOrderID})` : `SellerCloud order ${id}`,
+      memo: trimmedOrNull(row.OrderSourceOrderID) ? `SellerCloud order ${id} (channel order ${row.OrderSourceOrderID})` : `SellerCloud order ${id}`,
       // Shipped in SellerCloud: the platform must not edit it any more.
       read_only: row.ShippingStatus === 3,
       source: { system: "sellercloud", id, ...(row.LastUpdated ? { updated_at: row.LastUpdated } : {}) },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { validateOrderTemplate, type OrderTemplate } from "../../mapping/order-template";
+import { validateOrderTemplate, type OrderTemplate } from "./order-template";
 import { isValidTimeZone } from "./time";
 
 /**

@@ -1,5 +1,6 @@
 import type { Connector } from "../../engine/connector";
 import { appCredentialsSchema, authorizeUrl, credentialsSchema, exchangeCode, login, sosCall, type SosCredentials } from "./client";
+import { sosEvents } from "./events";
 import { sosPullers } from "./pullers";
 import { customersPusher, ordersPusher, paymentsPusher } from "./pushers";
 import { settingsSchema, type SosSettings } from "./settings";
@@ -24,4 +25,5 @@ export const sos: Connector<SosSettings, SosCredentials> = {
 
   pullers: sosPullers,
   pushers: [customersPusher, ordersPusher, paymentsPusher],
+  events: sosEvents,
 };

@@ -1,8 +1,10 @@
 import type { Hono } from "hono";
 import { ApiError } from "../../errors";
-import { templateCsv } from "../../files/templates";
+import { templateCsv } from "../../connectors/drop/templates";
 import { completeUpload, listFiles, readFile, startUpload, uploadFile, uploadPart } from "../../services/drop";
-import { cancelImportForTenant, DROP_ENTITIES, exportNow, getDropSettings, getImport, importNow, listImports, listNotifications, putDropSettings, resumeImportForTenant, scanDrop } from "../../services/imports";
+import { cancelImportForTenant, DROP_ENTITIES, getImport, importNow, listImports, resumeImportForTenant, scanDrop } from "../../services/imports";
+import { exportNow, getDropSettings, putDropSettings } from "../../services/drop";
+import { listNotifications } from "../../services/notifications";
 import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
 import { ActionButton, Ago, Badge, Checkbox, Csrf, emptyForm, ErrorSummary, fieldId, Page, placeErrors, Select, type FormState } from "../ui";
 

@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import { ApiError } from "../../errors";
 import { listConnections } from "../../services/connections";
-import { cancelRunForTenant, getRunForTenant, listRecordErrors, listRuns, replayAllOpen, replayError, resumeRunForTenant } from "../../services/runs";
+import { cancelRunForTenant, getRunForTenant, listRuns, resumeRunForTenant } from "../../services/runs";
+import { listRecordErrors, replayAllOpen, replayError } from "../../services/record-errors";
 import { auditAction, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
 import { fixFor } from "../health";
 import { ActionButton, Ago, Badge, emptyForm, Input, Json, Page, Select } from "../ui";

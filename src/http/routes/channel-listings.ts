@@ -15,7 +15,7 @@ import {
 import { createRouter } from "../app";
 import { commonErrors } from "../errors";
 import { body, ConnectionParams, json } from "../schemas";
-import { Listing } from "./channel";
+import { Listing } from "./listings";
 
 /**
  * A sales channel's listings (link by hand, rules, "why is this quantity N?"), its Unknown-SKU

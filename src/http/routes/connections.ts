@@ -4,7 +4,7 @@ import { createConnection, deleteConnection, getConnection, listConnections, syn
 import { publicRun } from "../../services/runs";
 import { createRouter } from "../app";
 import { commonErrors } from "../errors";
-import { body, Connection, ConnectionParams, json, Run, TenantParams } from "../schemas";
+import { body, ConnectionSchema, ConnectionParams, json, RunSchema, TenantParams } from "../schemas";
 
 const security = [{ Bearer: [] }];
 
@@ -38,7 +38,7 @@ const SyncResult = z
   .object({
     status: z.enum(["started", "skipped"]),
     reason: z.string().optional().openapi({ description: "run_open: a run of this entity is still open; up_to_date: nothing new to read yet" }),
-    run: Run.optional(),
+    run: RunSchema.optional(),
     next_window_at: z.string().optional(),
   })
   .openapi("SyncResult");
@@ -55,17 +55,17 @@ const TestResult = z
 export const connectionRoutes = createRouter();
 
 connectionRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/connections", tags: ["Connections"], summary: "Add a connection", security, request: { params: TenantParams, ...body(CreateConnection) }, responses: { 201: json(Connection, "Created"), ...commonErrors } }),
+  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/connections", tags: ["Connections"], summary: "Add a connection", security, request: { params: TenantParams, ...body(CreateConnection) }, responses: { 201: json(ConnectionSchema, "Created"), ...commonErrors } }),
   async (c) => c.json(await createConnection(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json")), 201),
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections", tags: ["Connections"], summary: "List connections", security, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(Connection) }), "Connections"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections", tags: ["Connections"], summary: "List connections", security, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(ConnectionSchema) }), "Connections"), ...commonErrors } }),
   async (c) => c.json({ items: await listConnections(c.get("engine"), c.req.valid("param").tenantId) }, 200),
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Get a connection with its health and cursors", security, request: { params: ConnectionParams }, responses: { 200: json(Connection, "Connection"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Get a connection with its health and cursors", security, request: { params: ConnectionParams }, responses: { 200: json(ConnectionSchema, "Connection"), ...commonErrors } }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await getConnection(c.get("engine"), tenantId, connectionId), 200);
@@ -73,7 +73,7 @@ connectionRoutes.openapi(
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Change name, base URL, credentials, settings or status", security, request: { params: ConnectionParams, ...body(UpdateConnection) }, responses: { 200: json(Connection, "Updated"), ...commonErrors } }),
+  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Change name, base URL, credentials, settings or status", security, request: { params: ConnectionParams, ...body(UpdateConnection) }, responses: { 200: json(ConnectionSchema, "Updated"), ...commonErrors } }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await updateConnection(c.get("engine"), tenantId, connectionId, c.req.valid("json")), 200);

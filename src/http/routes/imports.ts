@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ImportStart } from "../../files/import";
-import { dropSettingsSchema } from "../../files/settings";
-import { templateCsv } from "../../files/templates";
-import { cancelImportForTenant, DROP_ENTITIES, exportNow, getDropSettings, getImport, importNow, listImports, listNotifications, putDropSettings, resumeImportForTenant, scanDrop } from "../../services/imports";
+import type { ImportStart } from "../../connectors/drop/import";
+import { templateCsv } from "../../connectors/drop/templates";
+import { cancelImportForTenant, DROP_ENTITIES, getImport, importNow, listImports, resumeImportForTenant, scanDrop } from "../../services/imports";
 import { createRouter } from "../app";
 import { commonErrors } from "../errors";
 import { body, json, TenantParams } from "../schemas";
@@ -11,7 +10,7 @@ const security = [{ Bearer: [] }];
 const tags = ["File drop"];
 const Entity = z.enum(DROP_ENTITIES as unknown as [string, ...string[]]);
 
-const Import = z
+const ImportSchema = z
   .object({
     id: z.string(),
     file: z.string(),
@@ -30,7 +29,7 @@ const Import = z
     finished_at: z.string().nullable(),
   })
   .openapi("Import");
-const ImportDetail = Import.extend({
+const ImportDetailSchema = ImportSchema.extend({
   errors: z.array(z.object({ row: z.number(), column: z.string(), value: z.string().nullable(), outcome: z.string(), message: z.string() })),
   next_after_row: z.number().nullable(),
 }).openapi("ImportDetail");
@@ -44,10 +43,6 @@ const ImportStarted = z
     moved_to: z.string().optional(),
   })
   .openapi("ImportStarted");
-const Settings = dropSettingsSchema.openapi("DropSettings");
-const Notification = z
-  .object({ id: z.string(), recipient: z.string(), subject: z.string(), body: z.string(), status: z.string().openapi({ description: "pending | sent | failed" }), error: z.string().nullable(), created_at: z.string(), sent_at: z.string().nullable() })
-  .openapi("Notification");
 
 /** What starting an import answers: never the counts of an earlier import as if it ran again. */
 function started(r: ImportStart) {
@@ -65,16 +60,6 @@ function started(r: ImportStart) {
 }
 
 export const importRoutes = createRouter();
-
-importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/drop/settings", tags, summary: "File drop settings: pick-up schedule per entity, exports", security, request: { params: TenantParams }, responses: { 200: json(Settings, "Settings"), ...commonErrors } }),
-  async (c) => c.json(await getDropSettings(c.get("engine"), c.req.valid("param").tenantId), 200),
-);
-
-importRoutes.openapi(
-  createRoute({ method: "put", path: "/v1/tenants/{tenantId}/drop/settings", tags, summary: "Set the pick-up schedules (e.g. INVENTORY every 30 minutes) and the exports", security, request: { params: TenantParams, ...body(Settings) }, responses: { 200: json(Settings, "Saved"), ...commonErrors } }),
-  async (c) => c.json(await putDropSettings(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json")), 200),
-);
 
 importRoutes.openapi(
   createRoute({ method: "post", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Import one dropped file now, or dry-run it (report and counts, nothing applied)", security, request: { params: TenantParams, ...body(StartImport) }, responses: { 202: json(ImportStarted, "Started"), 200: json(ImportStarted, "Skipped or rejected"), ...commonErrors } }),
@@ -96,12 +81,12 @@ importRoutes.openapi(
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Imports, newest first, with progress and counts", security, request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) }, responses: { 200: json(z.object({ items: z.array(Import), next_before: z.string().nullable() }), "Imports"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Imports, newest first, with progress and counts", security, request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) }, responses: { 200: json(z.object({ items: z.array(ImportSchema), next_before: z.string().nullable() }), "Imports"), ...commonErrors } }),
   async (c) => c.json(await listImports(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports/{importId}", tags, summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)", security, request: { params: TenantParams.extend({ importId: z.string().max(64) }), query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }) }, responses: { 200: json(ImportDetail, "Import"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports/{importId}", tags, summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)", security, request: { params: TenantParams.extend({ importId: z.string().max(64) }), query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }) }, responses: { 200: json(ImportDetailSchema, "Import"), ...commonErrors } }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");
     const q = c.req.valid("query");
@@ -118,7 +103,7 @@ importRoutes.openapi(
     description: "It stops after the slice in hand; rows already applied stay applied. The file stays in import/ and scheduled pick-ups leave it alone; resume the import, import the file again (it goes on from where it stopped) or delete it.",
     security,
     request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
-    responses: { 200: json(Import, "Cancelled"), ...commonErrors },
+    responses: { 200: json(ImportSchema, "Cancelled"), ...commonErrors },
   }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");
@@ -135,7 +120,7 @@ importRoutes.openapi(
     description: "A running import has its next slice sent again now (without waiting for the recovery sweep); a failed or cancelled one goes on from the last committed slice. A done import answers 409.",
     security,
     request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
-    responses: { 202: json(Import, "Resumed"), ...commonErrors },
+    responses: { 202: json(ImportSchema, "Resumed"), ...commonErrors },
   }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");
@@ -149,30 +134,4 @@ importRoutes.openapi(
     const { entity } = c.req.valid("param");
     return c.body(templateCsv(entity as never), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${entity}_template.csv"` });
   },
-);
-
-importRoutes.openapi(
-  createRoute({
-    method: "post",
-    path: "/v1/tenants/{tenantId}/drop/exports",
-    tags,
-    summary: "Export every record of an entity to export/<ENTITY>/<ENTITY>_DD_MM_YYYY.csv, in the columns of its import template (System IDs filled in): edit it and drop it back into import/<ENTITY>/",
-    security,
-    request: { params: TenantParams, ...body(z.strictObject({ entity: Entity }).openapi("StartExport")) },
-    responses: { 201: json(z.object({ path: z.string(), rows: z.number(), records: z.number() }), "Written"), ...commonErrors },
-  }),
-  async (c) => c.json(await exportNow(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json").entity as never), 201),
-);
-
-importRoutes.openapi(
-  createRoute({
-    method: "get",
-    path: "/v1/tenants/{tenantId}/notifications",
-    tags: ["Notifications"],
-    summary: "The tenant's emails (import results, refused files), newest first, with whether each was sent",
-    security,
-    request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) },
-    responses: { 200: json(z.object({ items: z.array(Notification), next_before: z.string().nullable() }), "Notifications"), ...commonErrors },
-  }),
-  async (c) => c.json(await listNotifications(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );

@@ -34,14 +34,15 @@ operatorRoutes.openapi(
 const Recover = z.strictObject({
   quiet_seconds: z.number().int().min(0).max(86_400).optional().openapi({ description: "Resume rows with no sign of life for this long; default: RECOVERY_QUIET_SECONDS. 0 resumes every running run and import (right after a restart whose queue started empty)." }),
 }).openapi("Recover");
-const Recovered = z.object({ runs: z.object({ resumed: z.number().int(), failed: z.number().int() }), imports: z.object({ resumed: z.number().int(), failed: z.number().int() }) }).openapi("Recovered");
+const Counts = z.object({ resumed: z.number().int(), failed: z.number().int() });
+const Recovered = z.object({ runs: Counts, by_kind: z.record(z.string(), Counts).openapi({ description: "The same per kind of run: pull, link, import, …" }) }).openapi("Recovered");
 
 operatorRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/operator/recover",
     tags: ["Operator"],
-    summary: "Run the recovery sweep now: resume quiet runs and imports from what they committed",
+    summary: "Run the recovery sweep now: resume quiet runs (imports included) from what they committed",
     description: "What the cron does every minute, on demand and with a quiet time of your choosing. Rows resumed too often without progress fail visibly.",
     security: [{ Bearer: [] }],
     request: body(Recover),

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app";
 import { requireOperator } from "../auth";
 import { ApiError, commonErrors, invalid } from "../errors";
-import { body, json, Tenant, TenantKey, TenantParams } from "../schemas";
+import { body, json, TenantSchema, TenantKey, TenantParams } from "../schemas";
 import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
 import { continueTenantDeletion, requestTenantDeletion } from "../../services/tenant-deletion";
 import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
@@ -23,17 +23,17 @@ tenantRoutes.use("/v1/tenants/:tenantId/keys", requireOperator);
 tenantRoutes.use("/v1/tenants/:tenantId/keys/*", requireOperator);
 
 tenantRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security, request: body(CreateTenant), responses: { 201: json(Tenant, "Created"), ...commonErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") } }),
+  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security, request: body(CreateTenant), responses: { 201: json(TenantSchema, "Created"), ...commonErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") } }),
   async (c) => c.json(await createTenant(c.get("engine"), c.req.valid("json")), 201),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants", tags: ["Tenants"], summary: "List tenants (operator)", security, responses: { 200: json(z.object({ items: z.array(Tenant) }), "Tenants"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants", tags: ["Tenants"], summary: "List tenants (operator)", security, responses: { 200: json(z.object({ items: z.array(TenantSchema) }), "Tenants"), ...commonErrors } }),
   async (c) => c.json({ items: await listTenants(c.get("engine")) }, 200),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Get a tenant", security, request: { params: TenantParams }, responses: { 200: json(Tenant, "Tenant"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Get a tenant", security, request: { params: TenantParams }, responses: { 200: json(TenantSchema, "Tenant"), ...commonErrors } }),
   async (c) => {
     const tenant = await getTenant(c.get("engine"), c.req.valid("param").tenantId);
     if (!tenant) throw new ApiError("not_found", "no such tenant");
@@ -42,7 +42,7 @@ tenantRoutes.openapi(
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Update a tenant (name, notification email, platform credentials)", security, request: { params: TenantParams, ...body(UpdateTenant) }, responses: { 200: json(Tenant, "Updated"), ...commonErrors } }),
+  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Update a tenant (name, notification email, platform credentials)", security, request: { params: TenantParams, ...body(UpdateTenant) }, responses: { 200: json(TenantSchema, "Updated"), ...commonErrors } }),
   async (c) => {
     const tenant = await updateTenant(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json"));
     if (!tenant) throw new ApiError("not_found", "no such tenant");
@@ -60,7 +60,7 @@ tenantRoutes.openapi(
       "Its keys stop working and its credentials are dropped at once; every row of it in every table, every file of its drop and its Durable Object's storage are then deleted in the background. Meanwhile the tenant reads `status: deleting` with its progress; when done it is gone (404) and its id is never given out again. Asking again answers the progress.",
     security,
     request: { params: TenantParams },
-    responses: { 202: json(Tenant, "Deletion under way"), ...commonErrors },
+    responses: { 202: json(TenantSchema, "Deletion under way"), ...commonErrors },
   }),
   async (c) => {
     if (c.get("principal")?.kind !== "operator") throw new ApiError("forbidden", "only the operator token may delete a tenant");

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
-import { importErrors, outbox, tenants, type Import } from "../db/schema";
-import type { EngineContext } from "../engine/context";
-import { log } from "../log";
+import { importErrors, outbox, tenants, type Import } from "../../db/schema";
+import type { EngineContext } from "../../engine/context";
+import { log } from "../../log";
 
 /**
  * Emails of the file drop (decision 7: an outbox row first, then the send_email binding), one per

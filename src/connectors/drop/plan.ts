@@ -6,7 +6,7 @@
  * the file's own words (SKU_ID, Reference_ID, path), never in platform ids. The same planning
  * serves real imports and dry runs: only the platform view differs.
  */
-import type { PlatformEntity, RecordResult } from "../platform/contract";
+import type { PlatformEntity, RecordResult } from "../../platform/contract";
 import type { DropEntity } from "./names";
 import { toPlatformRecord } from "./rows";
 

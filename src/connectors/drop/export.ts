@@ -1,11 +1,10 @@
-import type { EngineContext } from "../engine/context";
-import { platformFor } from "../engine/platform";
-import type { PlatformClient } from "../platform/client";
+import type { EngineContext } from "../../engine/context";
+import { platformFor } from "../../engine/platform";
+import type { PlatformClient } from "../../platform/client";
 import { templateColumns, templateRows, type ExportLookups } from "./export-map";
 import { csvRows, toCsv } from "./csv";
 import { dropPrefix } from "./drop";
 import type { DropEntity } from "./names";
-import { loadDropSettings } from "./settings";
 import { PLATFORM_ENTITY } from "./apply";
 import { categoryPathOf } from "./plan";
 
@@ -20,22 +19,13 @@ import { categoryPathOf } from "./plan";
 
 export type ExportEvent = "order.created" | "order.confirmed" | "customer.created";
 
-/** Whether a platform event writes an export, by the tenant's drop settings. */
-export async function exportWanted(ctx: EngineContext, tenantId: string, type: string): Promise<boolean> {
-  const { exports } = await loadDropSettings(ctx, tenantId);
-  if (type === "customer.created") return exports.customers;
-  if (type === "order.created" || type === "order.confirmed") return exports.orders && type === exports.order_event;
-  return false;
-}
-
 const ITEM_COLUMNS = ["Order_ID", "Line", "SKU_ID", "Product_System_ID", "Quantity", "Unit_Price", "Line_Note"];
 
-/** Writes the export of one platform record for its event; nothing when the platform no longer has it. */
-export async function writeExport(ctx: EngineContext, tenantId: string, type: ExportEvent, systemId: string, embedded?: unknown): Promise<string[]> {
-  const platform = await platformFor(ctx, tenantId);
-  const kind = type.startsWith("order.") ? "orders" : "customers";
-  const record = ((await platform.get(kind, systemId)) ?? embedded) as Record<string, unknown> | undefined;
-  if (!record) return [];
+/**
+ * Writes the export of one platform record (as the platform holds it now: the push path reads
+ * it) into its folder, `export/Customers/customer_<id>/` or `export/Orders/order_<id>/`.
+ */
+export async function writeExport(ctx: EngineContext, tenantId: string, kind: "orders" | "customers", systemId: string, record: Record<string, unknown>): Promise<string[]> {
   const prefix = dropPrefix(tenantId);
   const put = async (path: string, csv: string) => {
     await ctx.env.DROP.put(`${prefix}${path}`, csv, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { parseVendorTime } from "../connectors/sellercloud/time";
-import { orderLine, orderRecord, postalAddress, type PlatformOrder } from "../platform/contract";
-import { own } from "../own";
+import { parseVendorTime } from "./time";
+import { orderLine, orderRecord, postalAddress, type PlatformOrder } from "../../platform/contract";
+import { own } from "../../own";
 
 /**
  * Mapping templates for imported SellerCloud orders (docs/mapping-templates.md): per platform

@@ -9,7 +9,7 @@
  * as 10`, because the merchant reads it in a spreadsheet, not in a log.
  */
 import { z } from "zod";
-import { countryCode } from "../countries";
+import { countryCode } from "../../countries";
 import {
   ORDER_STATUSES,
   type PlatformAddress,
@@ -20,7 +20,7 @@ import {
   type PlatformInventory,
   type PlatformOrder,
   type PlatformProduct,
-} from "../platform/contract";
+} from "../../platform/contract";
 import { unneutraliseCell } from "./csv";
 import type { DropEntity } from "./names";
 import { canonicalColumn, ONE_OF_COLUMNS, type ColumnType } from "./templates";

@@ -10,10 +10,10 @@ import {
   recordLinks,
   recordSchemas,
   type PlatformEntity,
-  type RecordError,
-  type RecordErrorCode,
+  type UpsertError,
+  type UpsertErrorCode,
   type RecordResult,
-} from "../platform/contract";
+} from "../../platform/contract";
 
 type Row = Record<string, unknown> & { system_id: string };
 
@@ -25,13 +25,13 @@ interface Table {
 
 class Refused extends Error {
   constructor(
-    readonly code: RecordErrorCode,
+    readonly code: UpsertErrorCode,
     message: string,
     readonly field?: string,
   ) {
     super(message);
   }
-  get error(): RecordError {
+  get error(): UpsertError {
     return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
   }
 }

@@ -8,7 +8,7 @@
  * out are cleared), so `Status` is a required column where the platform requires a status: a
  * default would silently reactivate a record the merchant had deactivated.
  */
-import { ORDER_STATUSES } from "../platform/contract";
+import { ORDER_STATUSES } from "../../platform/contract";
 import { ENTITIES, type DropEntity } from "./names";
 
 export const COLUMN_TYPES = ["text", "number", "integer", "boolean(Y/N)", "date", "uuid", "path", "list"] as const;

@@ -1,5 +1,6 @@
-import type { EngineContext } from "../engine/context";
-import { log } from "../log";
+import { loadTenantConnection, type LoadedConnection } from "../../engine/connections";
+import { memoize, type EngineContext } from "../../engine/context";
+import { log } from "../../log";
 import { notifyRejected } from "./notify";
 
 /**
@@ -8,6 +9,20 @@ import { notifyRejected } from "./notify";
  */
 export function dropPrefix(tenantId: string): string {
   return `tenants/${tenantId}/`;
+}
+
+/** The vendor name of the drop's connections. */
+export const DROP_VENDOR = "drop";
+
+/**
+ * The tenant's drop connection (one per tenant, made with it): its settings are the drop's
+ * settings, its runs the imports, its record errors those of exports and of platform events no
+ * connection handles.
+ */
+export async function dropConnection(ctx: EngineContext, tenantId: string): Promise<LoadedConnection> {
+  const conn = await memoize(ctx, `drop-connection:${tenantId}`, () => loadTenantConnection(ctx.db, tenantId, DROP_VENDOR));
+  if (!conn) throw new Error(`tenant ${tenantId} has no file drop connection`);
+  return conn;
 }
 
 /** Where the order export files of one platform order live (docs: export/Orders/order_<UUID>/). */

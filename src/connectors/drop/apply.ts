@@ -1,11 +1,13 @@
-import type { Import } from "../db/schema";
-import { sha256Hex, stableJson } from "../crypto/hash";
-import type { EngineContext } from "../engine/context";
-import { platformFor } from "../engine/platform";
-import { forgetProducts } from "../engine/products";
-import { platformWritten, runAfter } from "../engine/hooks";
-import { chunk, commitStatements } from "../engine/records";
-import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../platform/contract";
+import type { Import } from "../../db/schema";
+import { sha256Hex, stableJson } from "../../crypto/hash";
+import type { EngineContext } from "../../engine/context";
+import { platformFor } from "../../engine/platform";
+import { forgetProducts } from "../../engine/products";
+import { chunk } from "../../engine/batching";
+import { MAX_BATCH_RECORDS, type PlatformEntity, type RecordResult } from "../../platform/contract";
+import { platformWritten, runAfter } from "../../engine/hooks";
+import { commitStatements } from "../../engine/records";
+import { dropConnection } from "./drop";
 import type { DropEntity } from "./names";
 import { categoryPathOf, planCategories, planCollections, planCustomerChildren, planCustomers, planOrders, planProducts, type Planned, type PlatformView, type Refuse, type RowOutcome, type ValidRow } from "./plan";
 import { PlatformPreview } from "./preview";
@@ -105,7 +107,8 @@ export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[
   }
   if (entity === "INVENTORY" && applied.length > 0) {
     // Observers of platform inventory (availability's stock mirror) see what the file wrote.
-    const work = await platformWritten(ctx, { tenantId: job.tenantId, connectionId: "", entity: "inventory", platformEntity: "inventory", pulled: [], written: applied.map((p) => ({ externalId: null, systemId: "", record: p.record })), at: new Date().toISOString() });
+    const drop = await dropConnection(ctx, job.tenantId);
+    const work = await platformWritten(ctx, { tenantId: job.tenantId, connectionId: drop.row.id, entity: "inventory", platformEntity: "inventory", pulled: [], written: applied.map((p) => ({ externalId: null, systemId: "", record: p.record })), at: new Date().toISOString() });
     await commitStatements(ctx, work.statements);
     await runAfter([work.after]);
   }

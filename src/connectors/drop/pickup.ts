@@ -1,13 +1,12 @@
-import { eq } from "drizzle-orm";
-import { dropSchedules, dropSettings, tenants } from "../db/schema";
-import type { EngineContext } from "../engine/context";
-import { log } from "../log";
+import type { EngineContext } from "../../engine/context";
 import { dropPrefix } from "./drop";
 import { startImport, type ImportStart } from "./import";
 import { ENTITIES, type DropEntity } from "./names";
-import { parseStoredSettings } from "./settings";
 
-/** Pick-up: files waiting in a tenant's import folders become imports, by schedule or on demand. */
+/**
+ * Pick-up: files waiting in a tenant's import folders become imports, on demand or by the drop
+ * connection's scheduled jobs (one per entity, on the interval of `schedules.<ENTITY>`).
+ */
 
 /**
  * Picks up every file waiting in the entities' import folders, oldest name first. A file whose
@@ -51,34 +50,4 @@ async function strayFiles(ctx: EngineContext, tenantId: string): Promise<string[
   };
   await walk(base, "/");
   return stray;
-}
-
-/**
- * Cron: each tenant's entities whose pick-up interval has come round. Every tenant has a drop:
- * one that never saved settings is picked up on the defaults.
- */
-export async function runDropScheduler(ctx: EngineContext, nowMs: number): Promise<number> {
-  const all = await ctx.db.select({ tenantId: tenants.id, settings: dropSettings.settings }).from(tenants).leftJoin(dropSettings, eq(dropSettings.tenantId, tenants.id));
-  const due = new Map((await ctx.db.select().from(dropSchedules)).map((d) => [`${d.tenantId}/${d.entity}`, d.nextRunAt]));
-  let picked = 0;
-  for (const row of all) {
-    const settings = parseStoredSettings(row.settings);
-    for (const entity of ENTITIES) {
-      const schedule = settings.schedules[entity];
-      if (!schedule.enabled) continue;
-      const next = due.get(`${row.tenantId}/${entity}`);
-      if (next && Date.parse(next) > nowMs) continue;
-      const nextRunAt = new Date(nowMs + schedule.interval_minutes * 60_000).toISOString();
-      await ctx.db
-        .insert(dropSchedules)
-        .values({ tenantId: row.tenantId, entity, intervalMinutes: schedule.interval_minutes, enabled: 1, nextRunAt })
-        .onConflictDoUpdate({ target: [dropSchedules.tenantId, dropSchedules.entity], set: { intervalMinutes: schedule.interval_minutes, nextRunAt } });
-      try {
-        picked += (await scanDrop(ctx, row.tenantId, [entity], "cron")).length;
-      } catch (err) {
-        log.error("drop pick-up failed", { tenant_id: row.tenantId, entity, error: (err as Error).message });
-      }
-    }
-  }
-  return picked;
 }

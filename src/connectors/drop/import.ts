@@ -1,13 +1,15 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { importErrors, importKeys, imports, type Import } from "../db/schema";
-import type { EngineContext } from "../engine/context";
-import { chunk, commitStatements } from "../engine/records";
-import { log } from "../log";
+import { importErrors, importKeys, imports, type Import, type Run } from "../../db/schema";
+import type { EngineContext } from "../../engine/context";
+import { drivenDeleteStatement, drivenEndStatement, drivenReportStatement, drivenProgressStatement, drivenReopenStatement, openDrivenRunStatement, sendStep, type DrivenCounts } from "../../engine/driven-runs";
+import { commitStatements } from "../../engine/records";
+import { chunk, IDS_PER_STATEMENT, rowsPerInsert } from "../../engine/batching";
+import { log } from "../../log";
 import { applyRows, forgetPreview, type RowOutcome, type ValidRow } from "./apply";
 import { errorReportCsv } from "./csv";
 import { decodeSlice, encodingName, UNREADABLE, type EncodingState } from "./decode";
-import { dropPrefix, moveFile, rejectFile } from "./drop";
+import { dropConnection, dropPrefix, moveFile, rejectFile } from "./drop";
 import { checkImportKey, type DropEntity } from "./names";
 import { notifyImport } from "./notify";
 import { detectFormat, readRecords, type CsvFormat, type CsvRecord } from "./read";
@@ -16,7 +18,10 @@ import { loadDropSettings } from "./settings";
 import { checkHeader } from "./templates";
 
 /**
- * Imports of dropped CSV files. A file is read in byte slices (512 KiB by default, some 30,000
+ * Imports of dropped CSV files, each one a run of the tenant's drop connection (kind `import`,
+ * with the import's id): the engine lists, counts, recovers and resumes it like any run, and
+ * sends its slices as steps (engine/driven-runs.ts); the import row keeps where the file is
+ * read up to. A file is read in byte slices (512 KiB by default, some 30,000
  * inventory rows — well inside an invocation's CPU time; an R2 range read each, never the whole
  * file in memory). Each slice is decoded strictly in the file's encoding (decode.ts), cut where
  * papaparse ends its last complete record (read.ts), validated row by row (zod), checked for keys
@@ -65,19 +70,30 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
   }
   const head = await ctx.env.DROP.head(`${dropPrefix(tenantId)}${path}`);
   if (!head) return { status: "rejected", reason: "no such file in the drop" };
+  const conn = await dropConnection(ctx, tenantId);
   const id = crypto.randomUUID();
   const now = new Date().toISOString();
-  const inserted = await ctx.db
-    .insert(imports)
-    .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now, heartbeatAt: now, nextRow: 1 })
-    .onConflictDoNothing()
-    .returning();
+  // The import and its run in one batch: the run stays only when the import row was new.
+  const [inserted] = await ctx.db.batch([
+    ctx.db
+      .insert(imports)
+      .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now, nextRow: 1 })
+      .onConflictDoNothing()
+      .returning(),
+    openDrivenRunStatement(ctx, conn, { id, kind: IMPORT_RUN, entity: name.entity, trigger }),
+    drivenDeleteStatement(ctx, id, sql`EXISTS (SELECT 1 FROM imports WHERE id = ${id})`),
+  ]);
   if (inserted.length === 0) {
     const existing = (await ctx.db.select().from(imports).where(and(eq(imports.tenantId, tenantId), eq(imports.path, path), eq(imports.etag, head.etag), eq(imports.dryRun, dryRun ? 1 : 0))).get())!;
     if (existing.status === "running") return { status: "skipped", importId: existing.id, reason: "import_open" };
     if (existing.status === "done" && dryRun) {
       // A dry run answers for the platform as it is now: run it again.
-      await ctx.db.batch([ctx.db.delete(importErrors).where(eq(importErrors.importId, existing.id)), ctx.db.delete(importKeys).where(eq(importKeys.importId, existing.id)), ctx.db.delete(imports).where(eq(imports.id, existing.id))]);
+      await ctx.db.batch([
+        ctx.db.delete(importErrors).where(eq(importErrors.importId, existing.id)),
+        ctx.db.delete(importKeys).where(eq(importKeys.importId, existing.id)),
+        ctx.db.delete(imports).where(eq(imports.id, existing.id)),
+        drivenDeleteStatement(ctx, existing.id),
+      ]);
       return startImport(ctx, tenantId, path, trigger, options);
     }
     // Someone cancelled it: the schedule leaves it be; an explicit import or upload resumes it.
@@ -98,18 +114,52 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
       return { status: "held", importId: existing.id, reason: `its import failed (${existing.error ?? "see its report"}); it is held until the file changes, or until its import is resumed (POST /v1/tenants/${tenantId}/imports {"path": "${path}"})` };
     }
     // A failed import of this very file resumes from its last committed slice.
-    await ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null, heartbeatAt: now, resumes: 0 }).where(eq(imports.id, existing.id));
-    await ctx.env.IMPORT.send({ kind: "import", importId: existing.id });
+    await reopenImport(ctx, existing);
     return { status: "resumed", importId: existing.id };
   }
-  await ctx.env.IMPORT.send({ kind: "import", importId: id });
+  await sendStep(ctx, id);
   log.info("import started", { tenant_id: tenantId, import_id: id, path, dry_run: dryRun, trigger });
   return { status: "started", importId: id };
 }
 
-/** Sends the next slice of a running import (the offset is on its row); a duplicate is harmless. */
-export async function sendNextSlice(ctx: EngineContext, importId: string): Promise<void> {
-  await ctx.env.IMPORT.send({ kind: "import", importId });
+/** The kind of the runs imports are. */
+export const IMPORT_RUN = "import";
+
+/** The import's counts as its run shows them, read from the import row in the same batch. */
+function countsFromImport(importId: string): DrivenCounts {
+  const column = (name: string) => sql`(SELECT ${sql.raw(name)} FROM imports WHERE id = ${importId})`;
+  return { recordsSeen: column("rows_done"), created: column("created"), updated: column("updated"), unchanged: column("unchanged"), skipped: column("skipped"), failed: column("failed") };
+}
+
+/** A running import whose next slice message was lost: it is sent again (the offset is on the import row). */
+export async function resumeImport(ctx: EngineContext, run: Run): Promise<string> {
+  const job = await ctx.db.select({ offset: imports.offset, size: imports.size }).from(imports).where(eq(imports.id, run.id)).get();
+  await sendStep(ctx, run.id);
+  return `the slice at byte ${job?.offset ?? 0} of ${job?.size ?? 0}`;
+}
+
+/** Stops a running import after the slice in hand; the file stays in import/ and pick-up leaves it be. */
+export async function cancelImport(ctx: EngineContext, run: Run): Promise<Run | null> {
+  const reason = "cancelled through the API; resume it, import the file again, or delete it";
+  const [job] = await ctx.db.batch([
+    ctx.db.update(imports).set({ status: "cancelled", error: reason, finishedAt: new Date().toISOString() }).where(and(eq(imports.id, run.id), eq(imports.status, "running"))).returning(),
+    drivenEndStatement(ctx, run.id, { status: "cancelled", error: reason }),
+  ]);
+  if (!job[0]) return null;
+  log.info("import cancelled", { tenant_id: run.tenantId, import_id: run.id, offset: job[0].offset });
+  return { ...run, status: "cancelled", error: reason };
+}
+
+/** A failed or cancelled import goes on from its committed offset. */
+export async function reopenImport(ctx: EngineContext, job: Pick<Import, "id" | "tenantId" | "offset">): Promise<boolean> {
+  const [reopened] = await ctx.db.batch([
+    ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null }).where(and(eq(imports.id, job.id), inArray(imports.status, ["failed", "cancelled"]))).returning({ id: imports.id }),
+    drivenReopenStatement(ctx, job.id),
+  ]);
+  if (!reopened[0]) return false;
+  await sendStep(ctx, job.id);
+  log.info("import reopened", { tenant_id: job.tenantId, import_id: job.id, offset: job.offset });
+  return true;
 }
 
 /** Reads `length` bytes at the job's offset; null when the file changed or went away. */
@@ -120,6 +170,7 @@ async function readBytes(ctx: EngineContext, job: Import, length: number): Promi
   return new Uint8Array(await (object as R2ObjectBody).arrayBuffer());
 }
 
+/** One step of an import run: the next slice at the committed offset. */
 export async function handleImportSlice(ctx: EngineContext, importId: string): Promise<void> {
   const job = await ctx.db.select().from(imports).where(eq(imports.id, importId)).get();
   if (!job || job.status !== "running") return;
@@ -197,7 +248,7 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
 
   const failedRows = new Set(outcomes.filter((o) => o.outcome !== "skipped").map((o) => o.row)).size;
   const skippedRows = new Set(outcomes.filter((o) => o.outcome === "skipped").map((o) => o.row)).size;
-  const statements: BatchItem<"sqlite">[] = chunk(outcomes, 12).map((part) =>
+  const statements: BatchItem<"sqlite">[] = chunk(outcomes, rowsPerInsert(7)).map((part) =>
     ctx.db
       .insert(importErrors)
       .values(part.map((o) => ({ importId, row: o.row, columnName: o.column, value: o.value ?? null, message: o.message, outcome: o.outcome, cells: JSON.stringify(o.cells) })))
@@ -218,18 +269,17 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
         unchanged: sql`${imports.unchanged} + ${applied.unchanged}`,
         skipped: sql`${imports.skipped} + ${skippedRows}`,
         failed: sql`${imports.failed} + ${failedRows}`,
-        // Progress: the recovery sweep leaves the import alone and its resumes start over.
-        heartbeatAt: new Date().toISOString(),
-        resumes: 0,
       })
       .where(and(eq(imports.id, importId), eq(imports.offset, job.offset), eq(imports.status, "running")))
       .returning({ id: imports.id }),
+    // Progress on the run: the recovery sweep leaves it alone and its resumes start over.
+    drivenProgressStatement(ctx, importId, countsFromImport(importId)),
     ...statements,
   ] as [any, ...any[]]);
   if ((advanced as unknown[]).length === 0) return; // another delivery committed this slice
   log.info("import slice committed", { tenant_id: job.tenantId, import_id: importId, offset: job.offset, rows: dataRows, created: applied.created, updated: applied.updated, failed: failedRows, skipped: skippedRows });
   if (!final) {
-    await ctx.env.IMPORT.send({ kind: "import", importId });
+    await sendStep(ctx, importId);
     return;
   }
   await finishImport(ctx, importId);
@@ -270,7 +320,7 @@ function rowProblems(record: CsvRecord, header: Array<string | null>, format: Fi
 async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[], outcomes: RowOutcome[]) {
   const keyed = rows.flatMap((row) => keysOf(job.entity as DropEntity, row.cells).map((k) => ({ row, ...k })));
   if (keyed.length === 0) return rows;
-  const statements = chunk(keyed, 30).map((part) =>
+  const statements = chunk(keyed, rowsPerInsert(3)).map((part) =>
     ctx.db
       .insert(importKeys)
       .values(part.map((k) => ({ importId: job.id, key: `${k.column}=${k.value.toLowerCase()}`, row: k.row.number })))
@@ -278,7 +328,7 @@ async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[],
   );
   await commitStatements(ctx, statements);
   const firstRow = new Map<string, number>();
-  for (const part of chunk([...new Set(keyed.map((k) => `${k.column}=${k.value.toLowerCase()}`))], 90)) {
+  for (const part of chunk([...new Set(keyed.map((k) => `${k.column}=${k.value.toLowerCase()}`))], IDS_PER_STATEMENT)) {
     const found = await ctx.db.select({ key: importKeys.key, row: importKeys.row }).from(importKeys).where(and(eq(importKeys.importId, job.id), inArray(importKeys.key, part)));
     for (const f of found) firstRow.set(f.key, f.row);
   }
@@ -317,13 +367,19 @@ export async function failImport(ctx: EngineContext, importId: string, reason: s
   const job = await ctx.db.select().from(imports).where(eq(imports.id, importId)).get();
   if (!job || job.status !== "running") return;
   const now = new Date().toISOString();
-  const claimed = await ctx.db.update(imports).set({ status: "failed", error: reason.slice(0, 1000), finishedAt: now }).where(and(eq(imports.id, importId), eq(imports.status, "running"))).returning({ id: imports.id });
+  const [claimed] = await ctx.db.batch([
+    ctx.db.update(imports).set({ status: "failed", error: reason.slice(0, 1000), finishedAt: now }).where(and(eq(imports.id, importId), eq(imports.status, "running"))).returning({ id: imports.id }),
+    drivenEndStatement(ctx, importId, { status: "failed", error: reason, counts: countsFromImport(importId) }),
+  ]);
   if (claimed.length === 0) return; // another delivery ended it
   const movedTo = rejectFileToo && !job.dryRun ? await rejectFile(ctx, job.tenantId, job.path, reason, { notify: false }) : null;
   const failed: Import = { ...job, status: "failed", error: reason, finishedAt: now, movedTo };
   failed.errorReportPath = await writeErrorCsv(ctx, failed);
   failed.reportPath = await writeReport(ctx, failed);
-  await ctx.db.update(imports).set({ movedTo, reportPath: failed.reportPath, errorReportPath: failed.errorReportPath }).where(eq(imports.id, importId));
+  await ctx.db.batch([
+    ctx.db.update(imports).set({ movedTo, reportPath: failed.reportPath, errorReportPath: failed.errorReportPath }).where(eq(imports.id, importId)),
+    drivenReportStatement(ctx, importId, importReport(failed)),
+  ]);
   forgetPreview(importId);
   await notifyImport(ctx, failed, movedTo);
   log.warn("import failed", { tenant_id: job.tenantId, import_id: importId, error: reason });
@@ -339,8 +395,11 @@ async function finishImport(ctx: EngineContext, importId: string): Promise<void>
   const done: Import = { ...job, status: "done", finishedAt: now, movedTo };
   done.errorReportPath = await writeErrorCsv(ctx, done);
   done.reportPath = await writeReport(ctx, done);
-  await ctx.db.update(imports).set({ status: "done", finishedAt: now, reportPath: done.reportPath, errorReportPath: done.errorReportPath, movedTo }).where(eq(imports.id, importId));
-  await ctx.db.delete(importKeys).where(eq(importKeys.importId, importId));
+  await ctx.db.batch([
+    ctx.db.update(imports).set({ status: "done", finishedAt: now, reportPath: done.reportPath, errorReportPath: done.errorReportPath, movedTo }).where(eq(imports.id, importId)),
+    drivenEndStatement(ctx, importId, { status: "succeeded", counts: countsFromImport(importId), report: importReport(done) }),
+    ctx.db.delete(importKeys).where(eq(importKeys.importId, importId)),
+  ]);
   forgetPreview(importId);
   await notifyImport(ctx, done, movedTo);
   log.info("import finished", { tenant_id: job.tenantId, import_id: importId, rows: job.rowsDone, created: job.created, updated: job.updated, skipped: job.skipped, failed: job.failed });
