@@ -101,7 +101,7 @@ describe("Back Market orders", () => {
   it("reads listings and orders whole whatever `count` means and however a page past the end answers", async () => {
     const stock = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`PG-${String(i).padStart(3, "0")}`, 2]));
     const s = await bmTenant(stock, {}, { countMeaning: "page", pageOutOfRange: "empty", ordersOrder: "modified-desc" });
-    const run = (await api("GET", `/v1/tenants/${s.tenant.id}/runs?limit=1`, { token: s.tenant.key })).body.items[0];
+    const run = (await api("GET", `/v1/tenants/${s.tenant.id}/runs?limit=1&entity=listings`, { token: s.tenant.key })).body.items[0];
     expect(run.report).toMatchObject({ vendor_rows: 120, linked: 120 });
     for (let i = 0; i < 55; i++) await s.bm.order({ sku: `PG-${String(i).padStart(3, "0")}`, quantity: 1 });
     await pullOrders(s.tenant, s.b.id);

@@ -94,7 +94,8 @@ export async function handleLinkRun(ctx: EngineContext, runId: string, fromPage 
   const removed = [...existing.keys()].filter((id) => !linkedIds.has(id));
 
   const statements: BatchItem<"sqlite">[] = [
-    ...chunk(result.links, rowsPerInsert(9, 1)).map((part) =>
+    // Two parameters besides the rows: the update's time and the hand-made origin it spares.
+    ...chunk(result.links, rowsPerInsert(9, 2)).map((part) =>
       ctx.db
         .insert(mappings)
         .values(part.map((l) => ({ tenantId: run.tenantId, connectionId: run.connectionId, entity: LISTINGS, externalId: l.externalId, systemId: l.systemId, referenceId: null, hash: null, origin: "platform", updatedAt: now })))
