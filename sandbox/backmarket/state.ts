@@ -1,7 +1,7 @@
 /**
  * Back Market simulator: account state, switches (config) and shared helpers.
  *
- * Tags follow shared/reference/channels-api.md §2: [C] stated in Back Market's OpenAPI file,
+ * Tags follow docs/vendors/channels-api.md §2: [C] stated in Back Market's OpenAPI file,
  * [3P] third-party, [I] inferred. Each [I] behaviour is a switch; the default is the documented reading.
  */
 import { z } from "zod";

@@ -1,7 +1,7 @@
 /**
  * eBay simulator: account state, the switches (config) and shared helpers.
  *
- * Tags in comments follow shared/reference/channels-api.md: [C] stated by eBay, [3P] third-party,
+ * Tags in comments follow docs/vendors/channels-api.md: [C] stated by eBay, [3P] third-party,
  * [I] inferred. Every [I] or conflicting behaviour is a switch whose default is the documented reading.
  */
 import { z } from "zod";

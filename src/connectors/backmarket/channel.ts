@@ -7,7 +7,7 @@ import { orderIdOf } from "./orders-map";
 import type { BackMarketSettings } from "./settings";
 
 /**
- * Back Market listings, quantities, acceptance and shipments (channels-api.md §2.2–2.5). One
+ * Back Market listings, quantities, acceptance and shipments (docs/vendors/channels-api.md §2.2–2.5). One
  * listing is one SKU (no variations); its quantity is shared by every market.
  */
 

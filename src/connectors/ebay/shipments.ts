@@ -4,7 +4,7 @@ import { ebayCall, FULFILLMENT } from "./client";
 import type { EbaySettings } from "./settings";
 
 /**
- * Shipments (hub → eBay, channels-api.md §1.6): one createShippingFulfillment per package, with
+ * Shipments (hub → eBay, docs/vendors/channels-api.md §1.6): one createShippingFulfillment per package, with
  * carrier and tracking number. eBay has no idempotency key, so the order's fulfillments are read
  * first and a tracking number eBay already has is not sent again; after the call the new
  * fulfillment is read back.
