@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { ActiveFault } from "../faults";
-import { simNow, type RouteCtx, type SimStats, type Violation } from "../simulator";
+import { routePageHookSchema, simNow, type RouteCtx, type SimStats, type Violation } from "../simulator";
 
 export { ControlError, readControlBody } from "../control";
 export { simNow };
@@ -222,12 +222,7 @@ export interface Stats extends SimStats {
   skuLines: number;
 }
 
-export const HookSchema = z.strictObject({
-  route: z.string(),
-  afterPage: z.number().int().min(1),
-  action: z.enum(["place-order", "edit-quantity", "set-line-state"]),
-  body: z.record(z.string(), z.unknown()),
-});
+export const HookSchema = routePageHookSchema(["place-order", "edit-quantity", "set-line-state"] as const);
 export type Hook = z.infer<typeof HookSchema>;
 
 export interface Account {
