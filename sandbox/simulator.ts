@@ -10,6 +10,7 @@
  *  - `accounts` and `accountOf(url)`, which sandbox/persist.ts uses to keep accounts on disk.
  * A plain fetch handler with no Node APIs: it runs behind `serve()` and inside workerd alike.
  */
+import { z } from "zod";
 import type { ActiveFault } from "./faults";
 import { sleep } from "./faults";
 import { handleControl, type ControlRoute } from "./control";
@@ -70,6 +71,15 @@ export function recordViolation(account: SimAccount, method: string, path: strin
   if (problems.length === 0) return;
   account.violations.push({ account: account.name, method, path, problems, at: isoNow(account) });
   if (account.violations.length > MAX_VIOLATIONS) account.violations.shift();
+}
+
+/**
+ * "After page k of this route is computed, run this control action": the channel simulators'
+ * hooks (a sale or an edit landing between two pages of a walk). `route` is the key of
+ * `stats.byRoute`, e.g. "GET /sell/fulfillment/v1/order"; `body` is the control route's body.
+ */
+export function routePageHookSchema<A extends readonly [string, ...string[]]>(actions: A) {
+  return z.strictObject({ route: z.string(), afterPage: z.number().int().min(1), action: z.enum(actions), body: z.record(z.string(), z.unknown()) });
 }
 
 /** The hooks `isDue` picks, taken off the account: each fires once. */

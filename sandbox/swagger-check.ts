@@ -16,7 +16,7 @@ export interface NewerEndpoint {
  * no query parameters. Each needs a documented source.
  */
 export const NEWER_ENDPOINTS: readonly NewerEndpoint[] = [
-  // shared/reference/sellercloud-api.md §5: "PUT /api/Customers/{id} (S26/newer docs): partial update … Not present in S22."
+  // docs/vendors/sellercloud-api.md §5: "PUT /api/Customers/{id} (S26/newer docs): partial update … Not present in S22."
   { method: "PUT", path: "/api/Customers/{id}" },
   // "Create Shipping Packages", https://developer.sellercloud.com/dev-article/create-shipping-packages:
   // POST /rest/api/Orders/{orderID}/Shipping/Packages replaces an order's packages (the documented way

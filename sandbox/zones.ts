@@ -120,7 +120,7 @@ export function formatLocal(epochMs: number, timeZone: string): string {
 }
 
 // Date strings: SellerCloud documents `mm/dd/yyyy hh:mm`; clients also send ISO and `yyyy/mm/dd`
-// (sellercloud-api.md §2), and SOS takes the ISO forms.
+// (docs/vendors/sellercloud-api.md §2), and SOS takes the ISO forms.
 const TIME = String.raw`(?<hour>\d{1,2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.(?<fraction>\d{1,7}))?)?`;
 const DATE_PATTERNS = [
   new RegExp(String.raw`^(?<month>\d{1,2})/(?<day>\d{1,2})/(?<year>\d{4})(?:\s+${TIME})?$`),

@@ -1,6 +1,6 @@
 /**
  * Back Market seller API simulator (`/ws/listings`, `/ws/orders`, `/ws/orderlines`, `/ws/tasks`),
- * written from Back Market's OpenAPI file and guide (shared/reference/channels-api.md §2).
+ * written from Back Market's OpenAPI file and guide (docs/vendors/channels-api.md §2).
  * A plain fetch handler with no Node APIs: it runs behind `serve()` and inside workerd alike.
  *
  * It never imports `src/`. It stands in for Back Market when the hub's connector is tested; code
@@ -36,7 +36,7 @@ const ROUTES: Route[] = [...LISTING_ROUTES, ...ORDER_ROUTES];
 const USER_AGENT = /^BM-[^;\s]+-[^;]+;[^@\s;]+@[^@\s;]+\.[^@\s;]+$/;
 
 /**
- * [C] `UpdateOrder` lists `id` as required but defines only `order_id` (channels-api.md §2.4);
+ * [C] `UpdateOrder` lists `id` as required but defines only `order_id` (docs/vendors/channels-api.md §2.4);
  * clients send `order_id`, so a missing `id` is not reported.
  */
 export const BACKMARKET_SPEC_ERRATA = ["POST /ws/orders/{order_id} id"];

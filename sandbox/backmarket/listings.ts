@@ -1,6 +1,6 @@
 /**
  * Back Market simulator: listings (list, detail, by id, real-time update), the CSV batch update
- * with its task, and the 2,000-SKU-lines-per-hour data limit [C §2.2–2.3].
+ * with its task, and the 2,000-SKU-lines-per-hour data limit [C docs/vendors/channels-api.md §2.2–2.3].
  */
 import Papa from "papaparse";
 import {

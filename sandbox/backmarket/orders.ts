@@ -1,5 +1,5 @@
 /**
- * Back Market simulator: orders [C §2.4–2.5]. Orders arrive paid in state 1; the seller accepts
+ * Back Market simulator: orders [C docs/vendors/channels-api.md §2.4–2.5]. Orders arrive paid in state 1; the seller accepts
  * (2) or cancels (4) each orderline by SKU; once no line waits the order is 3 and ships as one
  * package (`new_state: 3` + tracking number moves every accepted line to 3, the order to 9).
  */

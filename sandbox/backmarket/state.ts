@@ -1,12 +1,12 @@
 /**
  * Back Market simulator: account state, switches (config) and shared helpers.
  *
- * Tags follow shared/reference/channels-api.md §2: [C] stated in Back Market's OpenAPI file,
+ * Tags follow docs/vendors/channels-api.md §2: [C] stated in Back Market's OpenAPI file,
  * [3P] third-party, [I] inferred. Each [I] behaviour is a switch; the default is the documented reading.
  */
 import { z } from "zod";
 import type { ActiveFault } from "../faults";
-import { simNow, type RouteCtx, type SimStats, type Violation } from "../simulator";
+import { routePageHookSchema, simNow, type RouteCtx, type SimStats, type Violation } from "../simulator";
 
 export { ControlError, readControlBody } from "../control";
 export { simNow };
@@ -222,12 +222,7 @@ export interface Stats extends SimStats {
   skuLines: number;
 }
 
-export const HookSchema = z.strictObject({
-  route: z.string(),
-  afterPage: z.number().int().min(1),
-  action: z.enum(["place-order", "edit-quantity", "set-line-state"]),
-  body: z.record(z.string(), z.unknown()),
-});
+export const HookSchema = routePageHookSchema(["place-order", "edit-quantity", "set-line-state"] as const);
 export type Hook = z.infer<typeof HookSchema>;
 
 export interface Account {

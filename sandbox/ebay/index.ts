@@ -1,6 +1,6 @@
 /**
  * eBay simulator (Sell Inventory API v1, Sell Fulfillment API v1, OAuth 2.0, Developer Analytics
- * rate limits), written from eBay's documentation and OpenAPI files (shared/reference/channels-api.md).
+ * rate limits), written from eBay's documentation and OpenAPI files (docs/vendors/channels-api.md).
  * A plain fetch handler with no Node APIs: it runs behind `serve()` and inside workerd alike.
  *
  * It never imports `src/`. It stands in for eBay when the hub's eBay connector is tested; code shared

@@ -1,7 +1,7 @@
 /**
  * eBay simulator: inventory items (single and bulk) and inventory item groups (multi-variation
  * listings). Listings made in Seller Hub or with the Trading API are not inventory items, so none
- * of these routes sees them [3P]/[I] (channels-api.md §1.3).
+ * of these routes sees them [3P]/[I] (docs/vendors/channels-api.md §1.3).
  */
 import {
   bodyObject,

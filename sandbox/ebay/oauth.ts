@@ -1,5 +1,5 @@
 /**
- * eBay simulator: OAuth 2.0 authorization-code grant (channels-api.md §1.2).
+ * eBay simulator: OAuth 2.0 authorization-code grant (docs/vendors/channels-api.md §1.2).
  *   GET  /<account>/oauth2/authorize            consent page (auth.ebay.com); redirects to the RuName's accept URL
  *   POST /<account>/identity/v1/oauth2/token    code exchange and refresh (api.ebay.com), Basic client auth
  * Refresh tokens do not rotate and last ~18 months [C]; access tokens last 2 h [C].

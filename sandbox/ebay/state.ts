@@ -1,12 +1,12 @@
 /**
  * eBay simulator: account state, the switches (config) and shared helpers.
  *
- * Tags in comments follow shared/reference/channels-api.md: [C] stated by eBay, [3P] third-party,
+ * Tags in comments follow docs/vendors/channels-api.md: [C] stated by eBay, [3P] third-party,
  * [I] inferred. Every [I] or conflicting behaviour is a switch whose default is the documented reading.
  */
 import { z } from "zod";
 import type { ActiveFault } from "../faults";
-import { simNow, type SimStats, type Violation } from "../simulator";
+import { routePageHookSchema, simNow, type SimStats, type Violation } from "../simulator";
 import { isValidTimeZone } from "../zones";
 
 export { ControlError, readControlBody } from "../control";
@@ -293,14 +293,7 @@ export interface Stats extends SimStats {
   throttled: number;
 }
 
-export const HookSchema = z.strictObject({
-  /** Route key as in `stats.byRoute`, e.g. "GET /sell/fulfillment/v1/order". */
-  route: z.string(),
-  afterPage: z.number().int().min(1),
-  /** A control action run after that page was computed (same bodies as the control routes). */
-  action: z.enum(["place-order", "edit-quantity", "cancel-order"]),
-  body: z.record(z.string(), z.unknown()),
-});
+export const HookSchema = routePageHookSchema(["place-order", "edit-quantity", "cancel-order"] as const);
 
 export type Hook = z.infer<typeof HookSchema>;
 

@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: `POST /api/token` (username and password → a bearer token, §1) and the
+ * SellerCloud simulator: `POST /api/token` (username and password → a bearer token, docs/vendors/sellercloud-api.md §1) and the
  * bearer check every other call makes. Tokens expire on the account's clock.
  */
 import { base64, randomBytes } from "../oauth";

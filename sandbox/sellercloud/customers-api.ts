@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: the customer calls (§5) — `GET /api/Customers` with its filters,
+ * SellerCloud simulator: the customer calls (docs/vendors/sellercloud-api.md §5) — `GET /api/Customers` with its filters,
  * `GET /api/Customers/{id}`, `POST /api/Customers`, `PUT /api/Customers/{id}` — and the control
  * routes that seed, generate and edit customers.
  */

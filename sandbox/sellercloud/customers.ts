@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: customer records (§5) and their two read shapes, `CustomerDto` (list row)
+ * SellerCloud simulator: customer records (docs/vendors/sellercloud-api.md §5) and their two read shapes, `CustomerDto` (list row)
  * and `CustomerDetailsDto`, plus generated customers.
  */
 import { z } from "zod";

@@ -16,7 +16,7 @@ export function noResource(): Response {
   return json({ Message: "No HTTP resource was found that matches the request URI" }, 404);
 }
 
-/** Clients detect expiry by status 401 plus "Invalid token" in the reason phrase (§1). */
+/** Clients detect expiry by status 401 plus "Invalid token" in the reason phrase (docs/vendors/sellercloud-api.md §1). */
 export function invalidToken(): Response {
   return json({ Message: "Invalid token" }, 401, "Invalid token");
 }

@@ -1,6 +1,6 @@
 /**
  * SellerCloud REST API simulator, written from SellerCloud's developer docs and its swagger file
- * (shared/reference/sellercloud-api.md, cited as §n). A plain fetch handler with no Node APIs: it
+ * (docs/vendors/sellercloud-api.md, cited as §n). A plain fetch handler with no Node APIs: it
  * runs behind `serve()` and inside workerd alike.
  *
  * It never imports `src/`. It stands in for SellerCloud when the hub's SellerCloud connector is

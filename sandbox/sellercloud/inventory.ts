@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: inventory (§4) — `ProductInventoryDto` rows (the Catalog's rows, reshaped,
+ * SellerCloud simulator: inventory (docs/vendors/sellercloud-api.md §4) — `ProductInventoryDto` rows (the Catalog's rows, reshaped,
  * with per-warehouse figures), `GET /api/Inventory`, `/api/Inventory/Warehouses`,
  * `/api/Warehouses`, and the control routes that set warehouses and stock.
  */

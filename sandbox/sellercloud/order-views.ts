@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: an order's read shapes (§6) — the `MultipleOrderDataDto` list row and
+ * SellerCloud simulator: an order's read shapes (docs/vendors/sellercloud-api.md §6) — the `MultipleOrderDataDto` list row and
  * `SingleOrderDataDto` — and the control API's view.
  */
 import { formatLocal, type Instant } from "../zones";

@@ -1,6 +1,6 @@
 /**
  * SellerCloud simulator: `GET /api/Orders` with its filters, `GET /api/Orders/{id}` and
- * `POST /api/Orders` (§6). The shipping calls are in shipping.ts.
+ * `POST /api/Orders` (docs/vendors/sellercloud-api.md §6). The shipping calls are in shipping.ts.
  */
 import { Instant } from "../zones";
 import { writeCustomer, type CustomerRecord } from "./customers";

@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: order records (§6), their sequences, the figures derived from them
+ * SellerCloud simulator: order records (docs/vendors/sellercloud-api.md §6), their sequences, the figures derived from them
  * (totals, weight, tracking) and the state/country lookups of their addresses. Records are
  * replaced whole on every write (never mutated), so renderings are cached per record.
  */

@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: products (`ProductCatalogDto` rows, §3) — stored rows and how they are
+ * SellerCloud simulator: products (`ProductCatalogDto` rows, docs/vendors/sellercloud-api.md §3) — stored rows and how they are
  * written, edited and rendered, generated catalogs, `GET /api/Catalog` with its filters,
  * `GET /api/Companies`, and the control routes that seed and edit products.
  */

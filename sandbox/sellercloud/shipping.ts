@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: shipping an order (§6 "Mark shipped / tracking"): the two shipping-status
+ * SellerCloud simulator: shipping an order (docs/vendors/sellercloud-api.md §6 "Mark shipped / tracking"): the two shipping-status
  * PUTs, Create Shipping Packages and SetUnshipped. Both shipping PUTs mark the whole order
  * FullyShipped and set every item's QtyShipped to its Qty (partial shipments are unsupported via
  * the API). StatusCode stays as it was ([I]: whether shipping completes the order is undocumented).

@@ -1,6 +1,6 @@
 /**
  * SellerCloud simulator: the account, its switches (config) and small helpers every part uses.
- * Facts marked [I] in shared/reference/sellercloud-api.md are guesses; the switches let a test
+ * Facts marked [I] in docs/vendors/sellercloud-api.md are guesses; the switches let a test
  * pick a behaviour.
  */
 import { z } from "zod";

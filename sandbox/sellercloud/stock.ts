@@ -1,5 +1,5 @@
 /**
- * SellerCloud simulator: warehouses and per-warehouse stock (§4). A product's quantities are
+ * SellerCloud simulator: warehouses and per-warehouse stock (docs/vendors/sellercloud-api.md §4). A product's quantities are
  * aggregated from its figures per warehouse whenever those change.
  */
 import type { ProductRow } from "./products";

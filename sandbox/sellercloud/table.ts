@@ -89,7 +89,7 @@ interface Page {
   size: number;
 }
 
-/** Defaults 1/10; oversize pages are clamped silently, so `TotalResults` is the only stop signal (§2, §9.2). */
+/** Defaults 1/10; oversize pages are clamped silently, so `TotalResults` is the only stop signal (docs/vendors/sellercloud-api.md §2, §9.2). */
 export function bindPage(query: QueryBinder, clamp: number): Page {
   const number = query.int("pageNumber") ?? 1;
   const size = query.int("pageSize") ?? 10;

@@ -1,5 +1,5 @@
 /**
- * SOS Inventory simulator: the resource API (§5–§13) — list with its filters and paging, get,
+ * SOS Inventory simulator: the resource API (docs/vendors/sos-api.md §5–§13) — list with its filters and paging, get,
  * create and update (with `syncToken`).
  */
 import { bodyText } from "../simulator";

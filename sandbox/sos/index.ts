@@ -1,6 +1,6 @@
 /**
  * SOS Inventory API v2 simulator, written from SOS's documentation and what live clients show
- * (shared/reference/sos-api.md, cited as §n). A plain fetch handler with no Node APIs: it runs
+ * (docs/vendors/sos-api.md, cited as §n). A plain fetch handler with no Node APIs: it runs
  * behind `serve()` and inside workerd alike.
  *
  * It never imports `src/`. It stands in for SOS when the hub's SOS connector is tested; code

@@ -75,7 +75,7 @@ function readAddressLines(value: unknown): Json {
   return out;
 }
 
-/** Accepts the transaction shape or a plain address (both appear in the sources, §6). */
+/** Accepts the transaction shape or a plain address (both appear in the sources, docs/vendors/sos-api.md §6). */
 function readAddress(value: unknown, field: string): Json {
   if (value === null || value === undefined) return emptyTxAddress();
   if (typeof value !== "object" || Array.isArray(value)) throw new SosError(`${field} must be an address object`);

@@ -1,5 +1,5 @@
 /**
- * SOS Inventory simulator: OAuth 2.0 (§2) — the authorize redirect (login and consent in one
+ * SOS Inventory simulator: OAuth 2.0 (docs/vendors/sos-api.md §2) — the authorize redirect (login and consent in one
  * step) and the token endpoint, with rotating refresh tokens by default.
  */
 import { base64, basicCredentials as basicAuth, randomBytes, redirect } from "../oauth";

@@ -1,5 +1,5 @@
 /**
- * SOS Inventory simulator: the shape of every record (reference §7–§13) — defaults listing every
+ * SOS Inventory simulator: the shape of every record (reference docs/vendors/sos-api.md §7–§13) — defaults listing every
  * emitted field in emission order, the summary fields, and the fields a write may set.
  */
 import type { Json, Resource } from "./state";

@@ -1,6 +1,6 @@
 /**
  * SOS Inventory simulator: the account, its switches (config), the record table and the answers
- * every part gives. The reference (shared/reference/sos-api.md) marks much of SOS's behaviour [I]
+ * every part gives. The reference (docs/vendors/sos-api.md) marks much of SOS's behaviour [I]
  * (inferred) or [?] (unknown); each such behaviour is a switch, so tests can run the connector
  * against every variant.
  */

@@ -1,5 +1,5 @@
 /**
- * SOS Inventory's webhooks, as the vendor documents them (reference/sos-api.md §14, help
+ * SOS Inventory's webhooks, as the vendor documents them (docs/vendors/sos-api.md §14, help
  * article "Configuring an API webhook"): one event, `item.quantity_updated`, subscribed with
  * `POST /hook {eventType, postUri, additionalData, enabled}` and managed with `GET /hook`,
  * `GET /hook/{id}` and `DELETE /hook/{id}`. When an item's quantities may have changed (a

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { channelRulesSchema } from "../availability/formula";
 import { CHANNEL_ROW_FIELDS, PRODUCT_LINK_FIELDS, type ChannelLinkPair } from "../engine/linking";
-import type { ChannelOrder, EntityPuller, MapResult } from "../engine/connector";
+import type { ChannelOrder, EntityPuller, MapResult, PushContext, PushOutcome } from "../engine/connector";
+import type { PlatformShipment } from "../platform/contract";
 
 /**
  * What the sales-channel connectors (eBay, Back Market) share: their common settings, the
@@ -104,3 +105,16 @@ export function allLinesUnknown(channel: string, orderId: string, unknown: Array
 }
 
 export type { ChannelOrder };
+
+/**
+ * A platform shipment a channel can send back: it names an order this connection imported and is
+ * neither pending nor cancelled. Otherwise the skip says why (another channel's order is no error).
+ */
+export async function channelShipment(ctx: PushContext<unknown>, record: Record<string, unknown>, channelName: string): Promise<{ shipment: PlatformShipment & { order_system_id: string }; orderExternalId: string } | PushOutcome> {
+  const shipment = record as PlatformShipment;
+  if (!shipment.order_system_id) return { action: "skipped", detail: "the shipment names no order" };
+  const orderExternalId = await ctx.externalIdOf(["orders"], shipment.order_system_id);
+  if (!orderExternalId) return { action: "skipped", detail: `not an order of this ${channelName} connection` };
+  if (shipment.status === "pending" || shipment.status === "cancelled") return { action: "skipped", detail: `the shipment is ${shipment.status}` };
+  return { shipment: { ...shipment, order_system_id: shipment.order_system_id }, orderExternalId };
+}

@@ -1,13 +1,13 @@
 import { PushRefused, VendorError, type EntityPusher, type ListingLinker, type QuantityContext, type QuantityResult, type QuantityUpdate, type VendorHttp } from "../../engine/connector";
 import { linkRowsToProducts } from "../../engine/linking";
 import type { PlatformShipment } from "../../platform/contract";
-import type { ChannelRow } from "../channel";
+import { channelShipment, type ChannelRow } from "../channel";
 import { bmCall, nextQuery, PAGE_SIZE } from "./client";
 import { orderIdOf } from "./orders-map";
 import type { BackMarketSettings } from "./settings";
 
 /**
- * Back Market listings, quantities, acceptance and shipments (channels-api.md §2.2–2.5). One
+ * Back Market listings, quantities, acceptance and shipments (docs/vendors/channels-api.md §2.2–2.5). One
  * listing is one SKU (no variations); its quantity is shared by every market.
  */
 
@@ -95,11 +95,9 @@ export const shipmentsPusher: EntityPusher<BackMarketSettings> = {
   enabled: (s) => s.push_shipments,
 
   async push(ctx, record, systemId) {
-    const shipment = record as PlatformShipment;
-    if (!shipment.order_system_id) return { action: "skipped", detail: "the shipment names no order" };
-    const externalId = await ctx.externalIdOf(["orders"], shipment.order_system_id);
-    if (!externalId) return { action: "skipped", detail: "not an order of this Back Market connection" };
-    if (shipment.status === "pending" || shipment.status === "cancelled") return { action: "skipped", detail: `the shipment is ${shipment.status}` };
+    const sendable = await channelShipment(ctx, record, "Back Market");
+    if (!("shipment" in sendable)) return sendable;
+    const { shipment, orderExternalId: externalId } = sendable;
     const id = orderIdOf(externalId);
     const order = await bmCall(ctx.http, { method: "GET", path: `/ws/orders/${id}` }, `order ${externalId}`);
     const lines = (order?.orderlines ?? []) as Array<{ id: number; listing: string; quantity: number; state: number }>;

@@ -3,7 +3,7 @@ import { VendorError, type LoginContext, type LoginResult, type VendorHttp, type
 import type { BackMarketSettings } from "./settings";
 
 /**
- * Back Market seller API client (channels-api.md §2): the Back Office token sent as
+ * Back Market seller API client (docs/vendors/channels-api.md §2): the Back Office token sent as
  * `Authorization: Basic <token>` (the token itself), a mandatory `User-Agent`, the market in
  * `Accept-Language`, Cloudflare in front (429 and a 10 s block above ~200 requests / 10 s, 403
  * from its firewall), `{count, next, previous, results}` pages of at most 50.

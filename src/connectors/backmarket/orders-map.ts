@@ -5,7 +5,7 @@ import { countryCode } from "../../countries";
 import { allLinesUnknown, splitOrderLines, unknownLinesNote } from "../channel";
 
 /**
- * Pure mapping of a Back Market order (channels-api.md §2.4) to the reservation ledger's lines
+ * Pure mapping of a Back Market order (docs/vendors/channels-api.md §2.4) to the reservation ledger's lines
  * and to a platform order. Orderline states: 0 new, 9 on hold, 8 pending payment (not yet sure),
  * 1 paid (to accept), 2 accepted, 3 shipped, 4 cancelled, 5 refunded before shipping,
  * 6 refunded after shipping, 7 payment refused. Back Market order ids are integers, which other

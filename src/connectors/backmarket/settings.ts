@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { channelSettingsShape } from "../channel";
 
-/** The markets of `Accept-Language` (channels-api.md §2.1). */
+/** The markets of `Accept-Language` (docs/vendors/channels-api.md §2.1). */
 export const MARKETS = ["fr-fr", "fr-be", "es-es", "de-de", "de-at", "it-it", "en-gb", "nl-nl", "pt-pt", "en-ie", "el-gr", "sk-sk", "sv-se", "en-us", "ja-jp", "en-au"] as const;
 
 export const settingsSchema = z.object({

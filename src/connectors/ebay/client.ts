@@ -2,7 +2,7 @@ import { z } from "zod";
 import { VendorError, type LoginContext, type LoginResult, type VendorHttp, type VendorRequest } from "../../engine/connector";
 
 /**
- * eBay REST client (channels-api.md §1): OAuth 2.0 authorization-code grant with a refresh token
+ * eBay REST client (docs/vendors/channels-api.md §1): OAuth 2.0 authorization-code grant with a refresh token
  * that does not rotate and lapses after ~18 months, the Sell Inventory and Fulfillment APIs under
  * one host, and eBay's error envelope `{errors:[{errorId, message, longMessage}]}`.
  */

@@ -1,7 +1,7 @@
 import type { Window } from "../../engine/connector";
 
 /**
- * getOrders' `filter` (channels-api.md §1.5), pure. eBay's grammar: `lastmodifieddate:[from..to]`,
+ * getOrders' `filter` (docs/vendors/channels-api.md §1.5), pure. eBay's grammar: `lastmodifieddate:[from..to]`,
  * inclusive, timestamps `YYYY-MM-DDThh:mm:ss.sssZ` in UTC. The brackets must reach eBay
  * percent-encoded; the query string the hub sends encodes every reserved character.
  */

@@ -5,7 +5,7 @@ import { countryCode } from "../../countries";
 import { allLinesUnknown, splitOrderLines, unknownLinesNote } from "../channel";
 
 /**
- * Pure mapping of an eBay Fulfillment API order (channels-api.md §1.5) to the reservation
+ * Pure mapping of an eBay Fulfillment API order (docs/vendors/channels-api.md §1.5) to the reservation
  * ledger's lines and to a platform order. eBay drops the buyer's e-mail 14 days and name, street
  * and phone 90 days after the order: the copy made at import is what the platform keeps.
  */

@@ -3,7 +3,7 @@ import { ebayCall, errorText, INVENTORY, type EbayErrorItem } from "./client";
 import type { EbaySettings } from "./settings";
 
 /**
- * Quantity push (hub → eBay, channels-api.md §1.4): bulkUpdatePriceQuantity, one entry per SKU with
+ * Quantity push (hub → eBay, docs/vendors/channels-api.md §1.4): bulkUpdatePriceQuantity, one entry per SKU with
  * the item's ship-to-home quantity and every published offer's availableQuantity set to the same
  * value — eBay shows min(item, offer) per its guide and the offer's figure per its schema, so both
  * are written. eBay's pages disagree on whether one call may carry 25 SKUs or one: the hub sends 25

@@ -1,10 +1,11 @@
+import { channelShipment } from "../channel";
 import { PushRefused, VendorError, type EntityPusher } from "../../engine/connector";
 import type { PlatformShipment } from "../../platform/contract";
 import { ebayCall, FULFILLMENT } from "./client";
 import type { EbaySettings } from "./settings";
 
 /**
- * Shipments (hub → eBay, channels-api.md §1.6): one createShippingFulfillment per package, with
+ * Shipments (hub → eBay, docs/vendors/channels-api.md §1.6): one createShippingFulfillment per package, with
  * carrier and tracking number. eBay has no idempotency key, so the order's fulfillments are read
  * first and a tracking number eBay already has is not sent again; after the call the new
  * fulfillment is read back.
@@ -111,11 +112,9 @@ export const shipmentsPusher: EntityPusher<EbaySettings> = {
   enabled: (s) => s.push_shipments,
 
   async push(ctx, record, systemId) {
-    const shipment = record as PlatformShipment;
-    if (!shipment.order_system_id) return { action: "skipped", detail: "the shipment names no order" };
-    const orderId = await ctx.externalIdOf(["orders"], shipment.order_system_id);
-    if (!orderId) return { action: "skipped", detail: "not an order of this eBay connection" };
-    if (shipment.status === "pending" || shipment.status === "cancelled") return { action: "skipped", detail: `the shipment is ${shipment.status}` };
+    const sendable = await channelShipment(ctx, record, "eBay");
+    if (!("shipment" in sendable)) return sendable;
+    const { shipment, orderExternalId: orderId } = sendable;
 
     const path = `${FULFILLMENT}/order/${encodeURIComponent(orderId)}`;
     const order = (await ebayCall(ctx.http, { method: "GET", path }, `getOrder ${orderId}`)).body as { lineItems?: Array<{ lineItemId: string; sku?: string; quantity: number; lineItemFulfillmentStatus?: string }> };

@@ -108,7 +108,7 @@ export const listEnvelope = z.object({
   TotalResults: z.coerce.number().int().min(0),
 });
 
-/** SellerCloud clamps list pages to 50 whatever is asked (reference §2). */
+/** SellerCloud clamps list pages to 50 whatever is asked (reference docs/vendors/sellercloud-api.md §2). */
 export const PAGE_SIZE = 50;
 
 export interface ListPage {

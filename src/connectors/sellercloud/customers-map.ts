@@ -7,7 +7,7 @@ import { own } from "../../own";
 
 /**
  * Pure mapping of a SellerCloud customer (list row `CustomerDto` + `CustomerDetailsDto`,
- * reference §5) to a platform customer and its addresses. The single-customer view has
+ * reference docs/vendors/sellercloud-api.md §5) to a platform customer and its addresses. The single-customer view has
  * `Name`, not First/Last; `ID` here is `UserID` in the list.
  */
 

@@ -7,7 +7,7 @@ import type { SellerCloudSettings } from "./settings";
 /** Detail calls made at once within one page: the list row is too thin (no phone, addresses, manager). */
 const DETAIL_CALLS_AT_ONCE = 4;
 
-/** Query for one Customers page, windowed on `modifiedOn…` (reference §5). */
+/** Query for one Customers page, windowed on `modifiedOn…` (reference docs/vendors/sellercloud-api.md §5). */
 export function customersQuery(settings: SellerCloudSettings, window: Window, page: number): Array<[string, string]> {
   return windowedQuery(settings, window, page, { from: "model.modifiedOnFrom", to: "model.modifiedOnTo", company: "model.companyIds" });
 }

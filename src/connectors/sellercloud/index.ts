@@ -13,7 +13,7 @@ export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials>
   vendor: "sellercloud",
   settingsSchema,
   credentialsSchema,
-  // 10,800 requests/hour per user (reference §7).
+  // 10,800 requests/hour per user (reference docs/vendors/sellercloud-api.md §7).
   defaultRequestsPerMinute: 180,
   login,
 

@@ -5,7 +5,7 @@ import { priceOrNull, trimmedOrNull } from "../../platform/values";
 
 /**
  * Pure mapping of SellerCloud rows to platform records. Field names follow
- * `ProductCatalogDto` (reference/sellercloud-api.md §3): `ID` is the SKU, `Status` is
+ * `ProductCatalogDto` (docs/vendors/sellercloud-api.md §3): `ID` is the SKU, `Status` is
  * 0 Disabled / 1 Active, there is no EAN/MPN on the catalog row (ManufacturerSKU is the MPN).
  */
 
@@ -69,7 +69,7 @@ export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
   };
 }
 
-/** `ProductInventoryDto` (reference §4): quantities are numbers, Weight is a string here. */
+/** `ProductInventoryDto` (docs/vendors/sellercloud-api.md §4): quantities are numbers, Weight is a string here. */
 export const inventoryRow = z.looseObject({
   ID: z.string().trim().min(1, "ID (the SKU) is empty"),
   InventoryAvailableQty: z.number().nullable().optional(),

@@ -7,7 +7,7 @@ import { countryCode } from "../../countries";
 import { parseVendorTime } from "./time";
 
 /**
- * Pure mapping of a SellerCloud order list row (`MultipleOrderDataDto`, reference §6) to a
+ * Pure mapping of a SellerCloud order list row (`MultipleOrderDataDto`, reference docs/vendors/sellercloud-api.md §6) to a
  * platform order. The list row carries items and both addresses (the BV address shape:
  * `StreetLine1`, `StateCode`, `PostalCode`, `CountryCode`), so no detail call is needed.
  */
@@ -65,7 +65,7 @@ export const orderRow = z.looseObject({
 });
 export type OrderRow = z.infer<typeof orderRow>;
 
-/** `OrderCurrencyCode` enum (reference §6). */
+/** `OrderCurrencyCode` enum (docs/vendors/sellercloud-api.md §6). */
 const CURRENCIES = ["USD", "GBP", "JPY", "EUR", "CAD", "AUD"];
 
 

@@ -4,7 +4,7 @@ import { OWNED_CUSTOMER_FIELDS, type OwnedCustomerField, type SellerCloudSetting
 import { formatVendorTime, parseVendorTime } from "./time";
 
 /**
- * Pure mapping of platform records to SellerCloud write bodies (reference §5, §6): the
+ * Pure mapping of platform records to SellerCloud write bodies (reference docs/vendors/sellercloud-api.md §5, §6): the
  * customer create and partial-update bodies, the order create body (`OrderBaseModel`, the
  * create address shape) and the shipping-status calls of a shipment.
  */

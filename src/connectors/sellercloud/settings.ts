@@ -66,7 +66,7 @@ export type OwnedCustomerField = (typeof OWNED_CUSTOMER_FIELDS)[number];
 /** The owned fields a push can write: SellerCloud's customer update takes no phone, status or addresses. */
 export const PUSHED_CUSTOMER_FIELDS: readonly OwnedCustomerField[] = ["company_name", "email", "sales_rep"];
 
-/** Order status names of the Get Orders filter (reference §6 enums). */
+/** Order status names of the Get Orders filter (reference docs/vendors/sellercloud-api.md §6 enums). */
 export const ORDER_STATUS_CODES = { ShoppingCart: 1, InProcess: 2, Completed: 3, ProblemOrder: 100, OnHold: 200, Quote: 300, Void: 999, Canceled: -1 } as const;
 /** Dropship status names (`model.dropShipStatus` enum of the swagger; one value per query). */
 export const DROPSHIP_STATUS_CODES = { None: 0, Pending: 1, Requested: 2, Acknowledged: 3, Processed: 4, PartialProcessed: 5, Cancelled: 6, Invalid: 7 } as const;

@@ -2,7 +2,7 @@ import { formatZonedTime, isValidTimeZone, parseZonedTime, wallParts } from "../
 
 /**
  * SellerCloud date filters are wall-clock times in the server's time zone with minute
- * granularity, written `MM/DD/YYYY HH:mm` (reference/sellercloud-api.md §2).
+ * granularity, written `MM/DD/YYYY HH:mm` (docs/vendors/sellercloud-api.md §2).
  */
 export function formatVendorMinute(isoUtc: string, timeZone: string): string {
   const p = wallParts(Date.parse(isoUtc), timeZone);

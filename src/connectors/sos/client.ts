@@ -2,7 +2,7 @@ import { z } from "zod";
 import { VendorError, vendorMessage, type LoginContext, type LoginResult, type VendorHttp, type VendorRequest } from "../../engine/connector";
 
 /**
- * SOS Inventory API v2 client (reference/sos-api.md): OAuth2 code flow with rotating refresh
+ * SOS Inventory API v2 client (docs/vendors/sos-api.md): OAuth2 code flow with rotating refresh
  * tokens at `{base}/oauth2/…`, resources at `{base}/api/v2/<resource>`, `{count, totalCount,
  * status, message, data}` envelopes whose `status` can say "error" inside an HTTP 200, and a
  * throttle that may arrive as a 200 with a message, a 429 or a 400.

@@ -25,7 +25,7 @@ import {
 
 // ── customers ───────────────────────────────────────────────────────────────
 
-/** `GET /customer` row (§8). */
+/** `GET /customer` row (docs/vendors/sos-api.md §8). */
 export const sosCustomer = sosObject({
   id: recordId,
   name: text,

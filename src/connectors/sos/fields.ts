@@ -1,5 +1,5 @@
 /**
- * Reading SOS Inventory API v2 records (reference/sos-api.md) for the per-entity maps: the
+ * Reading SOS Inventory API v2 records (docs/vendors/sos-api.md) for the per-entity maps: the
  * platform field types they fill, the connection settings they read, tolerant schemas for SOS's
  * drifting payloads, addresses, sales reps and price tiers. Pure, no I/O.
  *

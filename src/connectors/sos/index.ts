@@ -9,7 +9,7 @@ export const sos: Connector<SosSettings, SosCredentials> = {
   vendor: "sos",
   settingsSchema,
   credentialsSchema,
-  // About 2 requests a second (reference §4); the tenant DO paces below it rather than waiting for throttles.
+  // About 2 requests a second (reference docs/vendors/sos-api.md §4); the tenant DO paces below it rather than waiting for throttles.
   defaultRequestsPerMinute: 110,
   // No burst: two calls back to back leave SOS's own bucket empty, and the next one may be throttled.
   defaultRequestBurst: 1,

@@ -36,7 +36,7 @@ function quantityInput(value: SosQuantity, field: string): number {
 
 /**
  * Platform quantities are whole (`quantity` is an int ≥ 0 in contract.ts) while SOS sends
- * decimals (§7). Each figure is floored, never rounded up: a platform that promised 3 of
+ * decimals (docs/vendors/sos-api.md §7). Each figure is floored, never rounded up: a platform that promised 3 of
  * 2.8 would oversell. Float noise is removed first so 4.35 − 0.35 stays 4, not 3.
  */
 const wholeCount = (n: number) => Math.max(0, Math.floor(Math.round(n * 1e6) / 1e6));

@@ -1,5 +1,5 @@
 /**
- * Pure mapping between SOS Inventory API v2 records (reference/sos-api.md) and platform records,
+ * Pure mapping between SOS Inventory API v2 records (docs/vendors/sos-api.md) and platform records,
  * both ways, one file per entity: items-map.ts (inventory, products), customers-map.ts,
  * orders-map.ts, transactions-map.ts (invoices, shipments, payments), on the payload reading in
  * fields.ts. No I/O: callers resolve ids (items → skus, platform records → SOS ids) and hand them

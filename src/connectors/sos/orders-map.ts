@@ -47,7 +47,7 @@ export interface UnsupportedNote {
 const lineAmount = (quantity: number, price: number) => Math.round(quantity * price * 1e5) / 1e5;
 
 /**
- * `POST /salesorder` body (§9). SOS lines have no notes field: a platform line note is either
+ * `POST /salesorder` body (docs/vendors/sos-api.md §9). SOS lines have no notes field: a platform line note is either
  * appended to the internal `comment` ("Line 2 (SKU X): note") or returned in
  * `unsupportedNotes` for the run to report (seed 003: line notes are not pushed).
  */

@@ -61,7 +61,7 @@ export const customersPusher: EntityPusher<SosSettings> = {
     const customer = record as PlatformCustomer;
     const linked = await ctx.externalIdOf(["customers"], systemId);
     if (!linked) {
-      // SOS does not de-duplicate customers (§8): look the name up before creating.
+      // SOS does not de-duplicate customers (docs/vendors/sos-api.md §8): look the name up before creating.
       const found = await sosCall(ctx.http, { method: "GET", path: "/customer", query: [["name", customer.company_name], ["maxresults", "20"]] }, "customers by name");
       const match = ((found.data as Array<{ id: number; name?: string }>) ?? []).find((c) => c.name?.trim().toLowerCase() === customer.company_name.trim().toLowerCase());
       if (match) return { action: "linked", externalId: String(match.id), origin: "vendor", detail: `SOS customer ${match.id} has this name; linked instead of creating a second one` };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isValidTimeZone } from "../../time";
 
 export const settingsSchema = z.object({
-  /** SOS timestamps (and `updatedsince`) carry no offset: wall time in this zone (§1, [?]). */
+  /** SOS timestamps (and `updatedsince`) carry no offset: wall time in this zone (docs/vendors/sos-api.md §1, [?]). */
   time_zone: z.string().refine(isValidTimeZone, "not an IANA time zone, e.g. America/Chicago").default("America/Chicago"),
   /** SOS sales rep (name, or id written as a string) → the platform's sales rep, both ways. */
   sales_rep_map: z.record(z.string().min(1), z.string().min(1).max(255)).default({}),

@@ -77,7 +77,7 @@ export interface SosLink {
 
 const linkedLine = sosObject({ item: ref, quantity: decimal, linkedTransaction: linked });
 
-/** `GET /invoice` row (§10). */
+/** `GET /invoice` row (docs/vendors/sos-api.md §10). */
 export const sosInvoice = sosObject({
   id: recordId,
   number: text,
