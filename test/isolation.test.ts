@@ -279,6 +279,21 @@ describe("tenant isolation, from the OpenAPI route list", () => {
     expect((after["get /v1/tenants/{tenantId}/keys"] as any).body.items.map((k: any) => k.id)).toContain(world.keyId);
   });
 
+  it("nothing of B's shows in what A reads under its own tenant", async () => {
+    const bIds = [world.b.id, world.connectionId, world.keyId, world.runId, world.errorId, world.importId, world.uploadId, world.filePath, world.ftpUserId, world.deliveryId];
+    const reads = routes.filter((r) => r.method === "get" && r.params.includes("tenantId") && r.params.every((p) => p === "tenantId" || PARAMS[p]?.kind === "name"));
+    expect(reads.length).toBeGreaterThan(10);
+    const leaks = (
+      await inBatches(reads, 8, async (r) => {
+        const res = await call("get", fill(r, world.a.id), { token: world.a.key });
+        const text = typeof res.body === "string" ? res.body : JSON.stringify(res.body);
+        const seen = bIds.filter((id) => text.includes(id));
+        return seen.length ? `${r.key} as A: shows B's ${seen.join(", ")}` : null;
+      })
+    ).filter(Boolean);
+    expect(leaks).toEqual([]);
+  });
+
   it("a route that authenticates by signature refuses A's signature for B's tenant", async () => {
     for (const route of routes.filter((r) => !r.op.security?.length)) {
       const signed = await SIGNED[route.key](world);
