@@ -1,5 +1,6 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { browser, csrfOf, signIn } from "./console-helpers";
 import { api, createTenant, OPERATOR, sellercloudAccount, sosAccount } from "./helpers";
 
 /**
@@ -8,52 +9,6 @@ import { api, createTenant, OPERATOR, sellercloudAccount, sosAccount } from "./h
  * form needs its session's CSRF token, sessions end on sign-out and when their key is revoked,
  * a tenant sees only itself, and a refused setting is shown next to its field.
  */
-
-const entry = (exports as unknown as { default: Fetcher }).default;
-const ORIGIN = "https://hub.test";
-
-interface Browser {
-  cookies: Map<string, string>;
-  get(path: string): Promise<Response>;
-  post(path: string, fields: Record<string, string>, opts?: { csrf?: string | null; origin?: string }): Promise<Response>;
-}
-
-function browser(): Browser {
-  const cookies = new Map<string, string>();
-  const jar = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  const keep = (res: Response) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const at = pair.indexOf("=");
-      const name = pair.slice(0, at);
-      const value = pair.slice(at + 1);
-      if (/max-age=0|expires=Thu, 01 Jan 1970/i.test(line) || value === "") cookies.delete(name);
-      else cookies.set(name, value);
-    }
-    return res;
-  };
-  return {
-    cookies,
-    get: async (path) => keep(await entry.fetch(`${ORIGIN}${path}`, { headers: { cookie: jar() }, redirect: "manual" })),
-    post: async (path, fields, opts = {}) =>
-      keep(
-        await entry.fetch(`${ORIGIN}${path}`, {
-          method: "POST",
-          redirect: "manual",
-          headers: { cookie: jar(), "content-type": "application/x-www-form-urlencoded", origin: opts.origin ?? ORIGIN },
-          body: new URLSearchParams(fields).toString(),
-        }),
-      ),
-  };
-}
-
-const csrfOf = async (res: Response) => (await res.text()).match(/name="csrf-token" content="([^"]+)"/)?.[1] ?? "";
-
-async function signIn(b: Browser, key: string) {
-  const form = await b.get("/app/sign-in");
-  const pre = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-  return b.post("/app/sign-in", { _csrf: pre, key });
-}
 
 describe("console sessions", () => {
   it("exchanges a tenant key for an HttpOnly, Secure, SameSite=Strict session cookie that does not hold the key", async () => {

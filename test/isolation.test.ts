@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/http";
 import { signPayload } from "../src/services/webhooks";
 import { today } from "./drop-helpers";
-import { addSellerCloudConnection, api, createTenant, OPERATOR, runCron, sellercloudAccount, settle, waitFor, type TestTenant } from "./helpers";
+import { addBackMarketConnection, backmarketAccount, channelTenant, pullOrders, pushesSettled, syncListings } from "./channel-helpers";
+import { addSellerCloudConnection, api, createTenant, listPushes, OPERATOR, runCron, sellercloudAccount, settle, waitFor, type TestTenant } from "./helpers";
 
 /**
  * Tenant isolation, generated from the worker's own OpenAPI document: every documented route is
@@ -17,6 +18,7 @@ const BRIDGE = "test-bridge-token-0123456789";
 const entry = (exports as unknown as { default: Fetcher }).default;
 
 interface Operation {
+  tags?: string[];
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ name: string; in: string }>;
   requestBody?: { required?: boolean; content?: Record<string, unknown> };
@@ -43,6 +45,10 @@ interface World {
   filePath: string;
   ftpUserId: string;
   deliveryId: string;
+  channelId: string;
+  sku: string;
+  listingTitle: string;
+  orderId: string;
 }
 
 /**
@@ -50,8 +56,9 @@ interface World {
  * must be unknown under tenant A's own path too; `name`: chosen by the caller (a file path, an
  * entity), meaningful only under B's tenant id. A route with a parameter missing here fails.
  */
-const PARAMS: Record<string, { kind: "id" | "name"; of: (w: World) => string }> = {
-  connectionId: { kind: "id", of: (w) => w.connectionId },
+const PARAMS: Record<string, { kind: "id" | "name"; of: (w: World, route: Route) => string }> = {
+  // A sales channel's routes get B's Back Market connection; the others its SellerCloud one.
+  connectionId: { kind: "id", of: (w, r) => (r.op.tags?.includes("Sales channels") ? w.channelId : w.connectionId) },
   keyId: { kind: "id", of: (w) => w.keyId },
   runId: { kind: "id", of: (w) => w.runId },
   errorId: { kind: "id", of: (w) => w.errorId },
@@ -62,6 +69,9 @@ const PARAMS: Record<string, { kind: "id" | "name"; of: (w: World) => string }> 
   path: { kind: "name", of: (w) => w.filePath },
   partNumber: { kind: "name", of: () => "1" },
   entity: { kind: "name", of: () => "INVENTORY" },
+  // The seller's SKU and the channel's order number: chosen outside the hub, found under B's connection.
+  sku: { kind: "name", of: (w) => w.sku },
+  orderId: { kind: "name", of: (w) => w.orderId },
 };
 
 /**
@@ -77,6 +87,9 @@ const BODIES: Record<string, (w: World) => unknown> = {
   "put /v1/tenants/{tenantId}/drop/uploads/{uploadId}/parts/{partNumber}": () => "SKU_ID,Available\r\nS1,3\r\n",
   "post /v1/tenants/{tenantId}/drop/uploads/{uploadId}/complete": (w) => ({ path: w.uploadPath, parts: [{ part_number: 1, etag: "not-a-real-etag" }] }),
   "put /v1/tenants/{tenantId}/drop/files/{path}": () => "SKU_ID,Available\r\nS1,3\r\n",
+  "put /v1/tenants/{tenantId}/connections/{connectionId}/listings/{sku}/link": (w) => ({ product_sku: w.sku }),
+  "put /v1/tenants/{tenantId}/connections/{connectionId}/listings/{sku}/rules": () => ({ rules: null }),
+  "post /v1/tenants/{tenantId}/connections/{connectionId}/legacy-listings/migrate": () => ({ listing_ids: ["110000000001"] }),
 };
 
 /** Routes that authenticate by a signature instead of a key: how to sign with A's secret for B. */
@@ -134,7 +147,7 @@ async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promis
 function fill(route: Route, tenantId: string): string {
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     if (name === "tenantId") return tenantId;
-    const value = PARAMS[name].of(world);
+    const value = PARAMS[name].of(world, route);
     return name === "path" ? value : encodeURIComponent(value);
   });
 }
@@ -167,8 +180,9 @@ beforeAll(async () => {
     Object.entries(ops).map(([method, op]) => ({ method, path, key: `${method} ${path}`, op, params: (op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name) })),
   );
 
-  // Tenant B with one of everything a path parameter can name.
-  const [a, b] = await Promise.all([createTenant(), createTenant()]);
+  // Tenant B with one of everything a path parameter can name; its platform sells one product on Back Market.
+  const sku = `ISO-${crypto.randomUUID().slice(0, 8)}`;
+  const [a, { tenant: b }] = await Promise.all([createTenant(), channelTenant({ [sku]: 5 })]);
   const sc = sellercloudAccount();
   await sc.generate(3);
   await sc.upsert([{ ID: "BAD", ProductName: "", LastModifiedDate: "2024-01-01T00:00:00" }]);
@@ -180,6 +194,16 @@ beforeAll(async () => {
   };
 
   const connection = await addSellerCloudConnection(b, sc);
+  // The sales channel: a listing linked to B's product, and an order pulled in (and accepted on import).
+  const bm = backmarketAccount();
+  const listingTitle = `Refurbished ${sku} of tenant B`;
+  await bm.listings([{ sku, quantity: 5, title: listingTitle }]);
+  const channel = await addBackMarketConnection(b, bm);
+  await syncListings(b, channel.id);
+  const placed = await bm.order({ sku, quantity: 1 });
+  await pullOrders(b, channel.id);
+  await waitFor(async () => ((await listPushes(b, channel.id)).some((p) => p.entity === "orders" && p.action === "updated") ? true : null), 20_000, "B's order accepted");
+  await pushesSettled(b, channel.id);
   const key = await must("issue a key", api("POST", `/v1/tenants/${b.id}/keys`, { token: OPERATOR, body: { label: "isolation" } }), 201);
   const ftpUser = await must("an FTP login", as("POST", "/ftp/users", {}), 201);
   await must("FTP outbound", as("PUT", "/ftp/settings", { outbound: { protocol: "ftps", host: "127.0.0.1", port: 2990, username: "partner", password: "s3cret-partner", directory: "/inbound" } }), 200);
@@ -214,8 +238,15 @@ beforeAll(async () => {
     filePath: exported.path,
     ftpUserId: ftpUser.id,
     deliveryId: deliveries[0].id,
+    channelId: channel.id,
+    sku,
+    listingTitle,
+    orderId: `BM-${placed.order_id}`,
   };
 });
+
+/** Strings only tenant B's data holds (its SKU is left out: a route may echo back the SKU asked for). */
+const bData = () => [world.b.id, world.connectionId, world.keyId, world.runId, world.errorId, world.importId, world.uploadId, world.filePath, world.ftpUserId, world.deliveryId, world.channelId, world.listingTitle, world.orderId];
 
 describe("tenant isolation, from the OpenAPI route list", () => {
   it("every route's path parameters and authentication are known to this test", () => {
@@ -277,10 +308,12 @@ describe("tenant isolation, from the OpenAPI route list", () => {
     const list = (key: string) => (after[`get /v1/tenants/{tenantId}${key}`] as { status: number; body: { items: unknown[] } }).body.items;
     for (const key of ["/connections", "/runs", "/errors", "/imports", "/ftp/users", "/ftp/deliveries", "/drop"]) expect(list(key).length, key).toBeGreaterThan(0);
     expect((after["get /v1/tenants/{tenantId}/keys"] as any).body.items.map((k: any) => k.id)).toContain(world.keyId);
+    expect(after["get /v1/tenants/{tenantId}/connections/{connectionId}/listings/{sku}"]).toMatchObject({ status: 200, body: { title: world.listingTitle, link_state: "linked" } });
+    expect(after["get /v1/tenants/{tenantId}/availability/skus/{sku}"]).toMatchObject({ status: 200, body: { sku: world.sku, reserved: 1 } });
   });
 
   it("nothing of B's shows in what A reads under its own tenant", async () => {
-    const bIds = [world.b.id, world.connectionId, world.keyId, world.runId, world.errorId, world.importId, world.uploadId, world.filePath, world.ftpUserId, world.deliveryId];
+    const bIds = bData();
     const reads = routes.filter((r) => r.method === "get" && r.params.includes("tenantId") && r.params.every((p) => p === "tenantId" || PARAMS[p]?.kind === "name"));
     expect(reads.length).toBeGreaterThan(10);
     const leaks = (
