@@ -3,6 +3,7 @@ import { inspectRoutes } from "hono/dev";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/http";
 import { signPayload } from "../src/services/webhooks";
+import { browser, csrfOf, signIn, type Browser } from "./console-helpers";
 import { today } from "./drop-helpers";
 import { addBackMarketConnection, backmarketAccount, channelTenant, pullOrders, pushesSettled, syncListings } from "./channel-helpers";
 import { addSellerCloudConnection, api, createTenant, listPushes, OPERATOR, runCron, sellercloudAccount, settle, waitFor, type TestTenant } from "./helpers";
@@ -11,7 +12,8 @@ import { addSellerCloudConnection, api, createTenant, listPushes, OPERATOR, runC
  * Tenant isolation, generated from the worker's own OpenAPI document: every documented route is
  * called with tenant A's key against tenant B's real ids, and with no key at all. A route added
  * later is covered without anyone listing it; a route with a path parameter this file cannot fill,
- * or an authentication it does not know, fails the test until it is taught here.
+ * or an authentication it does not know, fails the test until it is taught here. The console's
+ * pages are checked the same way from the app's own route list (last block).
  */
 
 const BRIDGE = "test-bridge-token-0123456789";
@@ -109,6 +111,7 @@ const UNDOCUMENTED: Array<{ match: (method: string, path: string) => boolean; wh
   { match: (m, p) => m === "GET" && ["/health", "/openapi.json", "/docs"].includes(p), why: "public: liveness and the API's own description" },
   { match: (m, p) => m === "GET" && p === "/v1/oauth/callback", why: "the vendor's consent redirect, authenticated by its one-time state" },
   { match: (_m, p) => p.startsWith("/v1/bridge/"), why: "the FTP bridge's API, with its own token (checked below: tenant keys get 401)" },
+  { match: (_m, p) => p === "/app" || p.startsWith("/app/"), why: "the console: HTML pages with their own cookie session (checked below from the console's route list; sessions in test/console.test.ts)" },
 ];
 
 const operatorOnly = (op: Operation) => !!op.security?.length && op.security.every((s) => Object.keys(s).every((name) => name === "Operator"));
@@ -171,8 +174,9 @@ async function snapshotOfB(): Promise<Record<string, unknown>> {
   return Object.fromEntries(answers);
 }
 
-/** A key's last use moves whenever B reads with it; that is not a change to B's data. */
-const withoutUsageStamps = (body: unknown): unknown => JSON.parse(JSON.stringify(body ?? null, (k, v) => (k === "last_used_at" ? undefined : v)));
+/** A key's last use moves whenever B reads with it, a reservation's age with the clock: neither is a change to B's data. */
+const CLOCK_FIELDS = new Set(["last_used_at", "age_minutes"]);
+const withoutUsageStamps = (body: unknown): unknown => JSON.parse(JSON.stringify(body ?? null, (k, v) => (CLOCK_FIELDS.has(k) ? undefined : v)));
 
 beforeAll(async () => {
   const doc = (await api("GET", "/openapi.json")).body;
@@ -355,5 +359,107 @@ describe("tenant isolation, from the OpenAPI route list", () => {
       })
     ).filter(Boolean);
     expect(bridgeFailures).toEqual([]);
+  });
+});
+
+/**
+ * The console, from its own route list: tenant A's session is refused B's tenant on every page and
+ * form (404, as in the API), and B's ids on A's own pages; a tenant session never reaches the
+ * operator's pages. Path parameters are filled from PARAMS, so a page with a new one fails here.
+ */
+
+/** Query parameters a console page reads an id from: B's value, which must be refused under A's tenant. */
+const CONSOLE_QUERY: Record<string, (w: World) => Record<string, string>> = {
+  "/app/t/:tenantId/files/download": (w) => ({ path: w.filePath }),
+};
+
+interface ConsoleRoute {
+  method: string;
+  path: string;
+  params: string[];
+}
+
+const consoleRoutes = (): ConsoleRoute[] =>
+  inspectRoutes(buildApp())
+    .filter((r) => !r.isMiddleware && r.method !== "ALL" && r.path.startsWith("/app/"))
+    .map((r) => ({ method: r.method, path: r.path, params: [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]) }));
+
+/** The page's paths with `tenantId` and B's values: one per B connection where it takes a connection. */
+function consolePaths(route: ConsoleRoute, tenantId: string): string[] {
+  const connections = route.params.includes("connectionId") ? [world.connectionId, world.channelId] : [world.connectionId];
+  return connections.map((connectionId) => {
+    const path = route.path.replace(/:(\w+)/g, (_, name: string) => {
+      if (name === "tenantId") return tenantId;
+      if (name === "connectionId") return connectionId;
+      return encodeURIComponent(PARAMS[name].of(world, { method: "", path: "", key: "", op: {}, params: [] }));
+    });
+    const query = CONSOLE_QUERY[route.path]?.(world);
+    return query ? `${path}?${new URLSearchParams(query)}` : path;
+  });
+}
+
+describe("tenant isolation in the console, from its route list", () => {
+  let a: Browser;
+  let csrf: string;
+  let all: ConsoleRoute[];
+
+  beforeAll(async () => {
+    all = consoleRoutes();
+    a = browser();
+    expect((await signIn(a, world.a.key)).status).toBe(303);
+    csrf = await csrfOf(await a.get(`/app/t/${world.a.id}`));
+    expect(csrf).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  const seenOfB = (html: string) => bData().filter((id) => html.includes(id));
+
+  it("every console page's path parameters are known to this test", () => {
+    expect(all.filter((r) => r.path.startsWith("/app/t/:tenantId")).length).toBeGreaterThan(40);
+    const unknown = all.flatMap((r) => r.params.filter((p) => p !== "tenantId" && !PARAMS[p]).map((p) => `${r.method} ${r.path}: path parameter :${p} — add it to PARAMS in test/isolation.test.ts`));
+    expect(unknown).toEqual([]);
+  });
+
+  it("tenant A's session gets 404 for B's tenant on every page and form, for B's ids under A's own tenant, and never sees B's data; B is unchanged", async () => {
+    const before = await snapshotOfB();
+    type Attempt = { label: string; method: string; path: string; expect: number | "no data of B" };
+    const attempts: Attempt[] = [];
+    for (const r of all.filter((x) => x.path.startsWith("/app/t/:tenantId"))) {
+      for (const path of consolePaths(r, world.b.id)) attempts.push({ label: "B's tenant id", method: r.method, path, expect: 404 });
+      if (r.method !== "GET") continue;
+      // Under A's own tenant: a page naming B's hub-assigned id is not found; any other shows nothing of B's.
+      const takesId = r.params.some((p) => PARAMS[p]?.kind === "id") || !!CONSOLE_QUERY[r.path];
+      for (const path of consolePaths(r, world.a.id)) attempts.push({ label: "A's tenant id, B's ids", method: r.method, path, expect: takesId ? 404 : "no data of B" });
+    }
+    const failures = (
+      await inBatches(attempts, 6, async (t) => {
+        const res = t.method === "GET" ? await a.get(t.path) : await a.post(t.path, { _csrf: csrf });
+        const html = await res.text();
+        const seen = seenOfB(html);
+        if (seen.length) return `${t.method} ${t.path} (${t.label}): ${res.status}, shows B's ${seen.join(", ")}`;
+        if (t.expect === "no data of B") return res.status < 500 ? null : `${t.method} ${t.path} (${t.label}): ${res.status}`;
+        // The console's own 404 for an unknown path would prove nothing: the page must exist (it does: the path came from the route list).
+        return res.status === t.expect ? null : `${t.method} ${t.path} (${t.label}): expected ${t.expect}, got ${res.status} ${html.slice(0, 200)}`;
+      })
+    ).filter(Boolean);
+    expect(failures).toEqual([]);
+    expect(attempts.length).toBeGreaterThan(60);
+
+    const after = await snapshotOfB();
+    const changed = Object.keys(before).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    expect(changed, "routes whose answer to B changed after A's console requests").toEqual([]);
+  });
+
+  it("a tenant's session gets 404 on every operator page and form", async () => {
+    const operatorRoutes = all.filter((r) => r.path === "/app/operator" || r.path.startsWith("/app/operator/"));
+    expect(operatorRoutes.length).toBeGreaterThan(5);
+    const failures = (
+      await inBatches(operatorRoutes, 6, async (r) => {
+        const path = r.path.replace(/:(\w+)/g, (_, name: string) => (name === "tenantId" ? world.b.id : name === "keyId" ? world.keyId : "x"));
+        const res = r.method === "GET" ? await a.get(path) : await a.post(path, { _csrf: csrf });
+        const html = await res.text();
+        return res.status === 404 && !seenOfB(html).length ? null : `${r.method} ${path}: expected 404, got ${res.status} ${html.slice(0, 200)}`;
+      })
+    ).filter(Boolean);
+    expect(failures).toEqual([]);
   });
 });
