@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addBackMarketConnection, addEbayConnection, backmarketAccount, channelTenant, ebayAccount, listing, pullOrders, RU_NAME, syncListings } from "./channel-helpers";
-import { browser, csrfOf, signIn } from "./console-browser";
+import { browser, csrfOf, signIn } from "./console-helpers";
 import { api, createTenant, OPERATOR, sellercloudAccount } from "./helpers";
 
 /**

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { browser, csrfOf, signIn } from "./console-browser";
+import { browser, csrfOf, signIn } from "./console-helpers";
 import { api, createTenant, OPERATOR, sellercloudAccount, sosAccount } from "./helpers";
 
 /**

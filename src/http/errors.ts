@@ -23,3 +23,10 @@ export const commonErrors = {
   404: errorContent("No such resource for this caller"),
 } as const;
 
+/**
+ * Routes only the operator token may call. They name their own security scheme, so the
+ * document says who may call them (and the isolation test knows which routes to expect 403 from).
+ */
+export const operatorSecurity = [{ Operator: [] }];
+export const operatorErrors = { ...commonErrors, 403: errorContent("A tenant key: only the operator token may do this") } as const;
+

@@ -14,6 +14,7 @@ export const OPENAPI_INFO = {
 /** `/openapi.json` and `/docs`: the docs page is rendered here, with no external assets, so it works offline. */
 export function registerDocs(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", description: "Operator token or tenant key (sy_…)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Operator", { type: "http", scheme: "bearer", description: "The operator token only; a tenant key is answered 403 (or 404 for another tenant's id)" });
   app.doc("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => {
     const doc = app.getOpenAPIDocument(OPENAPI_INFO);

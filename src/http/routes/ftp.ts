@@ -5,7 +5,7 @@ import { getFtpSettings, putFtpSettings } from "../../services/ftp-settings";
 import { createFtpUser, listFtpUsers, revokeFtpUser, rotateFtpPassword } from "../../services/ftp-users";
 import { createRouter } from "../app";
 import { requireOperator } from "../auth";
-import { commonErrors } from "../errors";
+import { commonErrors, operatorErrors, operatorSecurity } from "../errors";
 import { json, TenantParams } from "../schemas";
 
 /** A tenant's FTP logins, settings, outbound deliveries and bridge health (docs/ftp-bridge.md). */
@@ -110,6 +110,6 @@ ftpRoutes.openapi(
 
 ftpRoutes.use("/v1/operator/ftp-bridges", requireOperator);
 ftpRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/operator/ftp-bridges", tags: ["Operator"], summary: "Every FTP bridge: heartbeat, spool backlog, last error (stale after 2 minutes of silence)", security, responses: { 200: json(z.object({ items: z.array(Bridge) }), "Bridges"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/operator/ftp-bridges", tags: ["Operator"], summary: "Every FTP bridge: heartbeat, spool backlog, last error (stale after 2 minutes of silence)", security: operatorSecurity, responses: { 200: json(z.object({ items: z.array(Bridge) }), "Bridges"), ...operatorErrors } }),
   async (c) => c.json({ items: await listBridges(c.get("engine")) }, 200),
 );

@@ -4,12 +4,12 @@ import { listAudit } from "../../services/audit";
 import { resealSecrets } from "../../services/keyring";
 import { createRouter } from "../app";
 import { requireOperator } from "../auth";
-import { commonErrors } from "../errors";
+import { operatorErrors, operatorSecurity } from "../errors";
 import { body, json } from "../schemas";
 
 export const operatorRoutes = createRouter();
 operatorRoutes.use("/v1/operator/*", requireOperator);
-const security = [{ Bearer: [] }];
+const security = operatorSecurity;
 
 operatorRoutes.openapi(
   createRoute({
@@ -26,7 +26,7 @@ operatorRoutes.openapi(
           unreadable: z.array(z.object({ kind: z.enum(["tenant", "connection", "ftp_outbound"]), id: z.string(), reason: z.string() })),
         }),
         "How many rows were re-sealed, and which could not be opened",
-      ), ...commonErrors },
+      ), ...operatorErrors },
   }),
   async (c) => c.json(await resealSecrets(c.get("engine")), 200),
 );
@@ -44,9 +44,9 @@ operatorRoutes.openapi(
     tags: ["Operator"],
     summary: "Run the recovery sweep now: resume quiet runs (imports included) from what they committed",
     description: "What the cron does every minute, on demand and with a quiet time of your choosing. Rows resumed too often without progress fail visibly.",
-    security: [{ Bearer: [] }],
+    security,
     request: body(Recover),
-    responses: { 200: json(Recovered, "What was resumed or failed"), ...commonErrors },
+    responses: { 200: json(Recovered, "What was resumed or failed"), ...operatorErrors },
   }),
   async (c) => c.json(await recoverStalledWork(c.get("engine"), c.req.valid("json").quiet_seconds), 200),
 );
@@ -83,7 +83,7 @@ operatorRoutes.openapi(
     summary: "The audit log of admin actions, newest first (filters: tenant, action, actor, time)",
     security,
     request: { query: AuditQuery },
-    responses: { 200: json(z.object({ items: z.array(AuditEntry), next_before: z.number().int().nullable() }), "Entries"), ...commonErrors },
+    responses: { 200: json(z.object({ items: z.array(AuditEntry), next_before: z.number().int().nullable() }), "Entries"), ...operatorErrors },
   }),
   async (c) => {
     const q = c.req.valid("query");

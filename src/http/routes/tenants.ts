@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app";
 import { requireOperator } from "../auth";
-import { ApiError, commonErrors, invalid } from "../errors";
+import { ApiError, commonErrors, invalid, operatorErrors, operatorSecurity } from "../errors";
 import { body, json, TenantSchema, TenantKey, TenantParams } from "../schemas";
 import { createTenant, getTenant, listTenants, updateTenant } from "../../services/tenants";
 import { continueTenantDeletion, requestTenantDeletion } from "../../services/tenant-deletion";
@@ -23,12 +23,12 @@ tenantRoutes.use("/v1/tenants/:tenantId/keys", requireOperator);
 tenantRoutes.use("/v1/tenants/:tenantId/keys/*", requireOperator);
 
 tenantRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security, request: body(CreateTenant), responses: { 201: json(TenantSchema, "Created"), ...commonErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") } }),
+  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security: operatorSecurity, request: body(CreateTenant), responses: { 201: json(TenantSchema, "Created"), ...operatorErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") } }),
   async (c) => c.json(await createTenant(c.get("engine"), c.req.valid("json")), 201),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants", tags: ["Tenants"], summary: "List tenants (operator)", security, responses: { 200: json(z.object({ items: z.array(TenantSchema) }), "Tenants"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants", tags: ["Tenants"], summary: "List tenants (operator)", security: operatorSecurity, responses: { 200: json(z.object({ items: z.array(TenantSchema) }), "Tenants"), ...operatorErrors } }),
   async (c) => c.json({ items: await listTenants(c.get("engine")) }, 200),
 );
 
@@ -58,9 +58,9 @@ tenantRoutes.openapi(
     summary: "Delete a tenant and all its data (operator)",
     description:
       "Its keys stop working and its credentials are dropped at once; every row of it in every table, every file of its drop and its Durable Object's storage are then deleted in the background. Meanwhile the tenant reads `status: deleting` with its progress; when done it is gone (404) and its id is never given out again. Asking again answers the progress.",
-    security,
+    security: operatorSecurity,
     request: { params: TenantParams },
-    responses: { 202: json(TenantSchema, "Deletion under way"), ...commonErrors },
+    responses: { 202: json(TenantSchema, "Deletion under way"), ...operatorErrors },
   }),
   async (c) => {
     if (c.get("principal")?.kind !== "operator") throw new ApiError("forbidden", "only the operator token may delete a tenant");
@@ -79,9 +79,9 @@ tenantRoutes.openapi(
     path: "/v1/tenants/{tenantId}/keys",
     tags: ["Tenant keys"],
     summary: "Issue a tenant key (operator); the key is shown once",
-    security,
+    security: operatorSecurity,
     request: { params: TenantParams, body: { content: { "application/json": { schema: IssueKey } }, required: false } },
-    responses: { 201: json(z.object({ key: z.string(), record: TenantKey }), "The key, shown only in this answer"), ...commonErrors },
+    responses: { 201: json(z.object({ key: z.string(), record: TenantKey }), "The key, shown only in this answer"), ...operatorErrors },
   }),
   async (c) => {
     const { tenantId } = c.req.valid("param");
@@ -94,12 +94,12 @@ tenantRoutes.openapi(
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/keys", tags: ["Tenant keys"], summary: "List a tenant's keys (operator)", security, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(TenantKey) }), "Keys"), ...commonErrors } }),
+  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/keys", tags: ["Tenant keys"], summary: "List a tenant's keys (operator)", security: operatorSecurity, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(TenantKey) }), "Keys"), ...operatorErrors } }),
   async (c) => c.json({ items: await listTenantKeys(c.get("engine"), c.req.valid("param").tenantId) }, 200),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "delete", path: "/v1/tenants/{tenantId}/keys/{keyId}", tags: ["Tenant keys"], summary: "Revoke a tenant key (operator)", security, request: { params: KeyParams }, responses: { 204: { description: "Revoked" }, ...commonErrors } }),
+  createRoute({ method: "delete", path: "/v1/tenants/{tenantId}/keys/{keyId}", tags: ["Tenant keys"], summary: "Revoke a tenant key (operator)", security: operatorSecurity, request: { params: KeyParams }, responses: { 204: { description: "Revoked" }, ...operatorErrors } }),
   async (c) => {
     const { tenantId, keyId } = c.req.valid("param");
     if (!(await revokeTenantKey(c.get("engine"), tenantId, keyId))) throw new ApiError("not_found", "no such active key");

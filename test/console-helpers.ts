@@ -1,9 +1,9 @@
 import { exports } from "cloudflare:workers";
 
-/** A browser for the console's pool tests: the worker's own fetch, a cookie jar, forms as a browser posts them. */
+/** A browser at the HTTP level for the console: a cookie jar, no redirects followed. */
 
 const entry = (exports as unknown as { default: Fetcher }).default;
-const ORIGIN = "https://hub.test";
+export const ORIGIN = "https://hub.test";
 
 export interface Browser {
   cookies: Map<string, string>;
@@ -40,8 +40,10 @@ export function browser(): Browser {
   };
 }
 
+/** The session's CSRF token, from a page's meta tag. */
 export const csrfOf = async (res: Response) => (await res.text()).match(/name="csrf-token" content="([^"]+)"/)?.[1] ?? "";
 
+/** Signs in through the form: its pre-session CSRF token, then the key. */
 export async function signIn(b: Browser, key: string) {
   const form = await b.get("/app/sign-in");
   const pre = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1];
