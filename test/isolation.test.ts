@@ -92,6 +92,7 @@ const BODIES: Record<string, (w: World) => unknown> = {
   "put /v1/tenants/{tenantId}/connections/{connectionId}/listings/{sku}/link": (w) => ({ product_sku: w.sku }),
   "put /v1/tenants/{tenantId}/connections/{connectionId}/listings/{sku}/rules": () => ({ rules: null }),
   "post /v1/tenants/{tenantId}/connections/{connectionId}/legacy-listings/migrate": () => ({ listing_ids: ["110000000001"] }),
+  "put /v1/tenants/{tenantId}/connections/{connectionId}/events": () => ({ enabled: true }),
 };
 
 /** Routes that authenticate by a signature instead of a key: how to sign with A's secret for B. */
@@ -101,7 +102,16 @@ const SIGNED: Record<string, (w: World) => Promise<{ headers: Record<string, str
     const signature = await signPayload(w.a.webhookSecret, Math.floor(Date.now() / 1000), raw);
     return { raw, headers: { "platform-signature": signature, "content-type": "application/json" } };
   },
+  // A vendor notification carries its connection's event secret as `token` (SOS signs nothing):
+  // A's notification, or none, at B's address is refused like an address that takes none (404).
+  "post /v1/events/{tenantId}/{connectionId}": async () => ({ raw: JSON.stringify({ id: 1, sku: "S1", onhand: 1, available: 1 }), headers: { "content-type": "application/json" } }),
 };
+
+/** What a signed route answers to a request it must refuse (401 unless it says otherwise). */
+const REFUSED: Record<string, { status: number; code: string }> = {
+  "post /v1/events/{tenantId}/{connectionId}": { status: 404, code: "not_found" },
+};
+const refusal = (key: string) => REFUSED[key] ?? { status: 401, code: "unauthorized" };
 
 /**
  * Routes the worker serves outside the OpenAPI document, and why. Anything else it serves must be
@@ -335,7 +345,7 @@ describe("tenant isolation, from the OpenAPI route list", () => {
     for (const route of routes.filter((r) => !r.op.security?.length)) {
       const signed = await SIGNED[route.key](world);
       const res = await call(route.method, fill(route, world.b.id), { headers: signed.headers, body: signed.raw, contentType: signed.headers["content-type"] });
-      expect(res.status, `${route.key}: ${describeAnswer(res)}`).toBe(401);
+      expect(res.status, `${route.key}: ${describeAnswer(res)}`).toBe(refusal(route.key).status);
     }
   });
 
@@ -343,7 +353,8 @@ describe("tenant isolation, from the OpenAPI route list", () => {
     const failures = (
       await inBatches(routes, 8, async (route) => {
         const res = await call(route.method, fill(route, world.b.id), requestBody(route));
-        return res.status === 401 && res.body?.error?.code === "unauthorized" ? null : `${route.key} with no key: expected 401 unauthorized, got ${describeAnswer(res)}`;
+        const refused = refusal(route.key);
+        return res.status === refused.status && res.body?.error?.code === refused.code ? null : `${route.key} with no key: expected ${refused.status} ${refused.code}, got ${describeAnswer(res)}`;
       })
     ).filter(Boolean);
     expect(failures).toEqual([]);
