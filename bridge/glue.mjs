@@ -57,7 +57,7 @@ const dirs = {
 const log = (level, msg, fields = {}) => {
   const line = JSON.stringify({ level, msg, time: new Date().toISOString(), bridge: cfg.id, ...fields });
   // pure-authd reads the auth hook's stdout as its answer: logs go to stderr there.
-  (level === "error" || level === "warn" || process.argv[2] === "auth" ? process.stderr : process.stdout).write(line + "\n");
+  (level === "error" || level === "warn" || process.argv[2] === "auth" ? process.stderr : process.stdout).write(`${line}\n`);
 };
 
 // ── hub calls ───────────────────────────────────────────────────────────────
@@ -135,7 +135,7 @@ async function writeAtomic(file, data, mode = 0o600) {
   await fsp.rename(tmp, file);
 }
 
-async function sha256File(file) {
+async function _sha256File(file) {
   const hash = createHash("sha256");
   await pipeline(fs.createReadStream(file), hash);
   return hash.digest("hex");
@@ -172,10 +172,10 @@ async function pruneEmpty(dir, stop) {
 
 // ── auth (pure-authd) ───────────────────────────────────────────────────────
 
-const loginFile = (user) => path.join(dirs.logins, createHash("sha256").update(user).digest("hex") + ".json");
+const loginFile = (user) => path.join(dirs.logins, `${createHash("sha256").update(user).digest("hex")}.json`);
 
 function answer(lines) {
-  process.stdout.write(lines.join("\n") + "\nend\n");
+  process.stdout.write(`${lines.join("\n")}\nend\n`);
 }
 
 async function authMode() {
@@ -224,7 +224,7 @@ async function uploadMode(file) {
   // Only a note for the daemon: pure-uploadscript runs hooks one at a time, so this stays quick.
   fs.mkdirSync(dirs.events, { recursive: true, mode: 0o700 });
   const name = `${Date.now()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  await writeAtomic(path.join(dirs.events, name + ".evt"), file);
+  await writeAtomic(path.join(dirs.events, `${name}.evt`), file);
 }
 
 // ── daemon ──────────────────────────────────────────────────────────────────
@@ -281,12 +281,16 @@ async function spoolUpload(absPath, spooledKeys) {
     const id = `${Date.now()}-${randomBytes(4).toString("hex")}`;
     const data = path.join(dirs.spool, `${id}.data`);
     const hash = createHash("sha256");
-    await pipeline(handle.createReadStream({ start: 0, autoClose: false }), async function* (source) {
-      for await (const chunk of source) {
-        hash.update(chunk);
-        yield chunk;
-      }
-    }, fs.createWriteStream(data, { mode: 0o600 }));
+    await pipeline(
+      handle.createReadStream({ start: 0, autoClose: false }),
+      async function* (source) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      },
+      fs.createWriteStream(data, { mode: 0o600 }),
+    );
     const meta = { id, tenant, path: drop, sha256: hash.digest("hex"), size: st.size, stat: statKey(st), spooled_at: new Date().toISOString(), attempts: 0, next_at: 0 };
     await writeAtomic(path.join(dirs.spool, `${id}.json`), JSON.stringify(meta));
     spooledKeys.add(`${key}|${meta.stat}`);
@@ -342,7 +346,12 @@ async function forwardSpool() {
       const res =
         entry.size > cfg.partBytes
           ? await handOverInParts(entry, data)
-          : await hub("PUT", route, { body: fs.createReadStream(data, { highWaterMark: 1 << 20 }), length: entry.size, headers: { "content-type": "text/csv" }, timeoutMs: 15 * 60_000 });
+          : await hub("PUT", route, {
+              body: fs.createReadStream(data, { highWaterMark: 1 << 20 }),
+              length: entry.size,
+              headers: { "content-type": "text/csv" },
+              timeoutMs: 15 * 60_000,
+            });
       const outcome = await res.json().catch(() => ({}));
       if ((res.status === 200 || res.status === 201 || res.status === 422) && (outcome.status === "stored" || outcome.status === "rejected")) {
         state.forwarded[`${entry.tenant}/${entry.path}`] = { stat: entry.stat, sha256: entry.sha256, status: outcome.status };
@@ -393,7 +402,11 @@ async function handOverInParts(entry, data) {
     const hash = createHash("sha256");
     await pipeline(fs.createReadStream(data, range), hash);
     const query = `?path=${encodeURIComponent(entry.path)}&sha256=${hash.digest("hex")}&size=${length}`;
-    const res = await hub("PUT", `${base}/${encodeURIComponent(uploadId)}/parts/${n}${query}`, { body: fs.createReadStream(data, { ...range, highWaterMark: 1 << 20 }), length, timeoutMs: 15 * 60_000 });
+    const res = await hub("PUT", `${base}/${encodeURIComponent(uploadId)}/parts/${n}${query}`, {
+      body: fs.createReadStream(data, { ...range, highWaterMark: 1 << 20 }),
+      length,
+      timeoutMs: 15 * 60_000,
+    });
     if (res.status !== 200) return res;
     parts.push(await res.json());
   }

@@ -126,7 +126,7 @@ function readPath(resolver: Resolver, template: string, item: Json): PathEntry {
   return {
     template,
     segments: parts.map((s) => (/^\{[^}]+\}$/.test(s) ? null : s.toLowerCase())),
-    names: parts.map((s) => (/^\{([^}]+)\}$/.exec(s)?.[1] ?? null)),
+    names: parts.map((s) => /^\{([^}]+)\}$/.exec(s)?.[1] ?? null),
     operations,
   };
 }
@@ -243,7 +243,7 @@ class BodyWalker {
       return hasShape(rest) ? this.check(rest, value, at, depth + 1) : best;
     }
     const problems: string[] = [];
-    if (Array.isArray(schema.enum) && (typeof value !== "object") && !schema.enum.some((allowed) => allowed === value || String(allowed) === String(value))) {
+    if (Array.isArray(schema.enum) && typeof value !== "object" && !schema.enum.some((allowed) => allowed === value || String(allowed) === String(value))) {
       problems.push(`${at} is ${JSON.stringify(value)}, not one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")} (${this.label})`);
     }
     if (Array.isArray(value)) {

@@ -59,7 +59,7 @@ export function encodeState(value: unknown, classes: readonly ClassSpec[]): stri
     const n = (visits.get(v) ?? 0) + 1;
     visits.set(v, n);
     if (n > 1) return;
-    if (v instanceof Map) for (const [k, x] of v) (count(k), count(x));
+    if (v instanceof Map) for (const [k, x] of v) count(k), count(x);
     if (v instanceof Set) for (const x of v) count(x);
     else if (!(v instanceof Date)) for (const [k, x] of Object.entries(v)) if (!specOf(v)?.skip?.includes(k)) count(x);
   };
@@ -205,7 +205,7 @@ export function fileJournal(path: string): PlatformJournal & { rewrite(entries: 
       return out;
     },
     append(entries) {
-      appendFileSync(path, entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+      appendFileSync(path, `${entries.map((e) => JSON.stringify(e)).join("\n")}\n`);
     },
     rewrite(entries) {
       writeFileSync(`${path}.tmp`, entries.map((e) => JSON.stringify(e)).join("\n") + (entries.length ? "\n" : ""));

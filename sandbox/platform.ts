@@ -195,9 +195,7 @@ function emptyStore(key: string, log: JournalEntry[] | null): Store {
     records: perEntity(() => new Map<string, Row>()),
     ordered: perEntity((): Row[] => []),
     positions: perEntity(() => new Map<string, number>()),
-    indexes: perEntity((entity) =>
-      Object.fromEntries(uniqueFields(entity).map((field) => [field, new Map<unknown, string>()])),
-    ),
+    indexes: perEntity((entity) => Object.fromEntries(uniqueFields(entity).map((field) => [field, new Map<unknown, string>()]))),
     idempotency: new Map(),
     stats: { calls: 0, byRoute: {}, writes: perEntity(() => ({})), replays: 0 },
     faults: [],
@@ -277,8 +275,7 @@ function takeFault(store: Store, routeKey: string): Fault | undefined {
 function faultResponse(fault: Fault): Response {
   const status = fault.status ?? 500;
   const code = status === 429 ? "rate_limited" : status === 503 ? "unavailable" : "internal_error";
-  const headers: Record<string, string> =
-    fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) };
+  const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) };
   return errorResponse(status, code, `injected fault (${fault.match})`, undefined, headers);
 }
 
@@ -334,16 +331,10 @@ function handleList(url: URL, store: Store, entity: PlatformEntity): Response {
     return errorResponse(400, "invalid_request", "invalid query", details);
   }
   const { reference_id, sku, limit, cursor } = query.data;
-  const matches = (row: Row) =>
-    (reference_id === undefined || row.reference_id === reference_id) &&
-    (sku === undefined || row.sku === sku);
+  const matches = (row: Row) => (reference_id === undefined || row.reference_id === reference_id) && (sku === undefined || row.sku === sku);
   // A unique field narrows the candidates to at most one row; otherwise every row, in creation order.
   const narrowed =
-    reference_id !== undefined
-      ? findBy(store, entity, "reference_id", reference_id)
-      : sku !== undefined && isUniqueField(entity, "sku")
-        ? findBy(store, entity, "sku", sku)
-        : null;
+    reference_id !== undefined ? findBy(store, entity, "reference_id", reference_id) : sku !== undefined && isUniqueField(entity, "sku") ? findBy(store, entity, "sku", sku) : null;
   const matching =
     narrowed !== null
       ? [narrowed].filter((row): row is Row => row !== undefined && matches(row))
@@ -375,12 +366,7 @@ class RecordFailure extends Error {
 }
 
 /** Records apply in order, so a later record in the same batch sees the earlier ones. */
-function upsertBatch(
-  store: Store,
-  entity: PlatformEntity,
-  records: unknown[],
-  countWrites: boolean,
-): BatchUpsertResult {
+function upsertBatch(store: Store, entity: PlatformEntity, records: unknown[], countWrites: boolean): BatchUpsertResult {
   const results = records.map((raw, index): RecordResult => {
     try {
       const { status, row } = upsertRecord(store, entity, raw);
@@ -396,17 +382,11 @@ function upsertBatch(
   return { results };
 }
 
-function upsertRecord(
-  store: Store,
-  entity: PlatformEntity,
-  raw: unknown,
-): { status: "created" | "updated" | "unchanged"; row: Row } {
+function upsertRecord(store: Store, entity: PlatformEntity, raw: unknown): { status: "created" | "updated" | "unchanged"; row: Row } {
   const parsed = recordSchemas[entity].safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues;
-    const message = issues
-      .map((issue) => `${fieldOf(issue) || "record"}: ${issue.message}`)
-      .join("; ");
+    const message = issues.map((issue) => `${fieldOf(issue) || "record"}: ${issue.message}`).join("; ");
     throw new RecordFailure("invalid_record", message, fieldOf(issues[0]) || undefined);
   }
   const record: Fields = { ...parsed.data };
@@ -477,10 +457,7 @@ function resolveLinks(store: Store, entity: PlatformEntity, record: Fields): voi
     const systemId = record[`${field}_system_id`];
     const referenceId = record[`${field}_reference_id`];
     if (systemId == null && referenceId == null) continue;
-    const linked =
-      systemId != null
-        ? store.records[target].get(String(systemId))
-        : findBy(store, target, "reference_id", referenceId);
+    const linked = systemId != null ? store.records[target].get(String(systemId)) : findBy(store, target, "reference_id", referenceId);
     if (!linked) {
       const given = systemId != null ? `${field}_system_id` : `${field}_reference_id`;
       const message = `no ${target} matches ${given} ${String(systemId ?? referenceId)}`;
@@ -550,7 +527,7 @@ function findBy(store: Store, entity: PlatformEntity, field: string, value: unkn
 
 /** Writes are counted under the record's partner-facing key, which tests know up front. */
 function countWrite(store: Store, entity: PlatformEntity, row: Row): void {
-  const key = String((entity === "inventory" ? row.sku : row.reference_id ?? row.sku) ?? row.system_id);
+  const key = String((entity === "inventory" ? row.sku : (row.reference_id ?? row.sku)) ?? row.system_id);
   const writes = store.stats.writes[entity];
   writes[key] = (writes[key] ?? 0) + 1;
   store.log?.push({ t: "write", store: store.key, entity, key });
@@ -558,12 +535,7 @@ function countWrite(store: Store, entity: PlatformEntity, row: Row): void {
 
 // ── control API ─────────────────────────────────────────────────────────────
 
-async function control(
-  req: Request,
-  store: Store,
-  segments: string[],
-  reset: () => void,
-): Promise<Response> {
+async function control(req: Request, store: Store, segments: string[], reset: () => void): Promise<Response> {
   const [resource, entity] = segments;
   const route = `${req.method} ${resource ?? ""}`;
   if (resource === "records" && isEntity(entity) && segments.length === 2) {

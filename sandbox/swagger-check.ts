@@ -66,19 +66,13 @@ function matchingEntries(entries: PathEntry[], path: string): PathEntry[] {
   const segments = path.toLowerCase().split("/");
   const literals = (entry: PathEntry) => entry.segments.filter((s) => s !== null).length;
   return entries
-    .filter(
-      (entry) =>
-        entry.segments.length === segments.length &&
-        entry.segments.every((s, i) => (s === null ? segments[i] !== "" : s === segments[i])),
-    )
+    .filter((entry) => entry.segments.length === segments.length && entry.segments.every((s, i) => (s === null ? segments[i] !== "" : s === segments[i])))
     .sort((a, b) => literals(b) - literals(a));
 }
 
 function checkQuery(operation: Operation, params: URLSearchParams, label: string): string[] {
   const sent = new Set([...params.keys()].map((name) => name.toLowerCase()));
-  const problems = [...sent]
-    .filter((name) => !operation.accepted.has(name))
-    .map((name) => `query parameter "${name}" is not declared for ${label}`);
+  const problems = [...sent].filter((name) => !operation.accepted.has(name)).map((name) => `query parameter "${name}" is not declared for ${label}`);
   for (const name of operation.required) {
     const bare = name.toLowerCase().replace(/^model\./, "");
     if (!sent.has(name.toLowerCase()) && !sent.has(bare)) {
@@ -90,8 +84,7 @@ function checkQuery(operation: Operation, params: URLSearchParams, label: string
 
 function addEndpoint(entries: PathEntry[], { method, path }: NewerEndpoint): void {
   const segments = templateSegments(path);
-  const same = (entry: PathEntry) =>
-    entry.segments.length === segments.length && entry.segments.every((s, i) => s === segments[i]);
+  const same = (entry: PathEntry) => entry.segments.length === segments.length && entry.segments.every((s, i) => s === segments[i]);
   let entry = entries.find(same);
   if (!entry) {
     entry = { template: path, segments, operations: new Map() };

@@ -106,8 +106,7 @@ function wallTimeAsUtc(w: WallTime): number {
 /** Wall-clock time in `timeZone` → epoch ms. Ambiguous (DST fall-back) times take the earlier instant. */
 function wallTimeToEpoch(w: WallTime, timeZone: string): number {
   const asUtc = wallTimeAsUtc(w);
-  const offsetAt = (epochMs: number) =>
-    wallTimeAsUtc(wallTimeIn(epochMs, timeZone)) - Math.floor(epochMs / 1000) * 1000;
+  const offsetAt = (epochMs: number) => wallTimeAsUtc(wallTimeIn(epochMs, timeZone)) - Math.floor(epochMs / 1000) * 1000;
   const guess = asUtc - offsetAt(asUtc);
   return asUtc - offsetAt(guess);
 }
@@ -125,10 +124,7 @@ const TIME = String.raw`(?<hour>\d{1,2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:
 const DATE_PATTERNS = [
   new RegExp(String.raw`^(?<month>\d{1,2})/(?<day>\d{1,2})/(?<year>\d{4})(?:\s+${TIME})?$`),
   new RegExp(String.raw`^(?<year>\d{4})/(?<month>\d{1,2})/(?<day>\d{1,2})(?:\s+${TIME})?$`),
-  new RegExp(
-    String.raw`^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ]${TIME})?(?<zone>Z|[+-]\d{2}:?\d{2})?$`,
-    "i",
-  ),
+  new RegExp(String.raw`^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ]${TIME})?(?<zone>Z|[+-]\d{2}:?\d{2})?$`, "i"),
 ];
 
 /**
@@ -156,12 +152,7 @@ function fromDateParts(parts: Record<string, string | undefined>, timeZone: stri
   };
   const roundTrip = new Date(wallTimeAsUtc(w));
   const valid =
-    roundTrip.getUTCFullYear() === w.year &&
-    roundTrip.getUTCMonth() === w.month - 1 &&
-    roundTrip.getUTCDate() === w.day &&
-    w.hour < 24 &&
-    w.minute < 60 &&
-    w.second < 60;
+    roundTrip.getUTCFullYear() === w.year && roundTrip.getUTCMonth() === w.month - 1 && roundTrip.getUTCDate() === w.day && w.hour < 24 && w.minute < 60 && w.second < 60;
   if (!valid) return null;
 
   const granularity: DateGranularity = hour === undefined ? "day" : second === undefined ? "minute" : "second";

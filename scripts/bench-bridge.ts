@@ -43,7 +43,13 @@ async function main() {
   const hub = await startLocalHub({
     port: PORT,
     persistTo: persist,
-    vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, OPERATOR_TOKEN: OPERATOR, ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", BRIDGE_TOKEN: TOKEN },
+    vars: {
+      SANDBOX_MODE: "true",
+      PLATFORM_BASE_URL: sandbox.platformUrl,
+      OPERATOR_TOKEN: OPERATOR,
+      ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+      BRIDGE_TOKEN: TOKEN,
+    },
   });
   const cert = selfSignedCert(join(work, "tls"));
   const bridge = await startBridge({
@@ -55,16 +61,28 @@ async function main() {
   });
   try {
     const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const res = await fetch(`${hub.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${hub.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const json = (await res.json()) as any;
       if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
     const apiKey = "pk_bench_bridge";
-    const tenant = await call("POST", "/v1/tenants", OPERATOR, { id: "bench-bridge", name: "Bench", platform: { api_key: apiKey, webhook_secret: "whsec_bench_bridge_0123456789" } });
+    const tenant = await call("POST", "/v1/tenants", OPERATOR, {
+      id: "bench-bridge",
+      name: "Bench",
+      platform: { api_key: apiKey, webhook_secret: "whsec_bench_bridge_0123456789" },
+    });
     const { key } = await call("POST", `/v1/tenants/${tenant.id}/keys`, OPERATOR, {});
     const user = await call("POST", `/v1/tenants/${tenant.id}/ftp/users`, key, {});
-    await fetch(`${sandbox.platformUrl}/__control/stores/${apiKey}/records/products`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records: [{ reference_id: "r1", sku: "S1", name: "One", status: "active" }] }) });
+    await fetch(`${sandbox.platformUrl}/__control/stores/${apiKey}/records/products`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ records: [{ reference_id: "r1", sku: "S1", name: "One", status: "active" }] }),
+    });
     const ftp = (path: string) => `ftp://${user.username}:${user.password}@127.0.0.1:${FTP_PORT}/${path}`;
     const curl = (args: string[]) => {
       const res = spawnSync("curl", ["-sS", "--ssl-reqd", "-k", ...args], { encoding: "utf8" });
@@ -104,7 +122,24 @@ async function main() {
     const bridgeDone = Date.now();
     const httpName = `INVENTORY_${dateName(RUNS + 2)}.csv`;
     const h0 = Date.now();
-    const put = spawnSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", big, "-H", `authorization: Bearer ${key}`, "-H", "content-type: text/csv", `${hub.url}/v1/tenants/${tenant.id}/drop/files/import/INVENTORY/${httpName}`], { encoding: "utf8" });
+    const put = spawnSync(
+      "curl",
+      [
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-T",
+        big,
+        "-H",
+        `authorization: Bearer ${key}`,
+        "-H",
+        "content-type: text/csv",
+        `${hub.url}/v1/tenants/${tenant.id}/drop/files/import/INVENTORY/${httpName}`,
+      ],
+      { encoding: "utf8" },
+    );
     const httpDone = Date.now();
     if (put.stdout !== "201") throw new Error(`drop PUT answered ${put.stdout}`);
 

@@ -37,7 +37,12 @@ async function control(root: string, account: string, method: string, path: stri
 
 export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[string, string]>> {
   const call = async (method: string, path: string, token: string, body?: unknown, timeoutMs?: number) => {
-    const res = await fetch(`${o.hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body), ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
+    const res = await fetch(`${o.hubUrl}${path}`, {
+      method,
+      headers: { ...json, authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+    });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
@@ -64,7 +69,11 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     const n = Math.min(5_000, o.skus - i);
     const products = Array.from({ length: n }, (_, k) => ({ reference_id: `CH-P-${i + k}`, sku: skuOf(i + k), name: `Refurbished phone ${i + k}`, status: "active" }));
     await fetch(`${o.platformUrl}/__control/stores/${platformKey}/records/products`, { method: "POST", headers: json, body: JSON.stringify({ records: products }) });
-    await fetch(`${o.platformUrl}/__control/stores/${platformKey}/records/inventory`, { method: "POST", headers: json, body: JSON.stringify({ records: products.map((p) => ({ sku: p.sku, available: ON_HAND })) }) });
+    await fetch(`${o.platformUrl}/__control/stores/${platformKey}/records/inventory`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ records: products.map((p) => ({ sku: p.sku, available: ON_HAND })) }),
+    });
   }
 
   // The channels: every SKU listed at its on hand, the bench's latency per call, eBay A's clock ahead (the rounds' windows end in its past).
@@ -76,14 +85,19 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     const account = accounts[name];
     await control(o.ebayUrl, account, "PUT", "config", { latencyMs: o.latencyMs, ruNames: { "Bench-RuName": { acceptUrl: `${o.hubUrl}/v1/oauth/callback` } } });
     for (let i = 0; i < o.skus; i += 2_000) {
-      await control(o.ebayUrl, account, "POST", "listings", { listings: Array.from({ length: Math.min(2_000, o.skus - i) }, (_, k) => ({ sku: skuOf(i + k), quantity: ON_HAND, title: `Refurbished phone ${i + k}` })) });
+      await control(o.ebayUrl, account, "POST", "listings", {
+        listings: Array.from({ length: Math.min(2_000, o.skus - i) }, (_, k) => ({ sku: skuOf(i + k), quantity: ON_HAND, title: `Refurbished phone ${i + k}` })),
+      });
     }
     const conn = await call("POST", `/v1/tenants/${tenant.id}/connections`, key, {
       vendor: "ebay",
       name: `eBay ${name.slice(-1)}`,
       base_url: `${o.ebayUrl}/${account}`,
       credentials: { client_id: "ebay-client", client_secret: "ebay-secret", ru_name: "Bench-RuName" },
-      settings: { listing_sync_minutes: 0, schedules: { orders: name === "ebayA" ? { interval_minutes: 1 } : off, customers: name === "ebayA" ? { interval_minutes: 1440 } : off } },
+      settings: {
+        listing_sync_minutes: 0,
+        schedules: { orders: name === "ebayA" ? { interval_minutes: 1 } : off, customers: name === "ebayA" ? { interval_minutes: 1440 } : off },
+      },
     });
     const { authorize_url } = await call("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/authorize`, key);
     const consent = await fetch(authorize_url, { redirect: "manual" });
@@ -93,7 +107,9 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
   }
   await control(o.backmarketUrl, accounts.bm, "PUT", "config", { latencyMs: o.latencyMs });
   for (let i = 0; i < o.skus; i += 2_000) {
-    await control(o.backmarketUrl, accounts.bm, "POST", "listings", { listings: Array.from({ length: Math.min(2_000, o.skus - i) }, (_, k) => ({ sku: skuOf(i + k), quantity: ON_HAND })) });
+    await control(o.backmarketUrl, accounts.bm, "POST", "listings", {
+      listings: Array.from({ length: Math.min(2_000, o.skus - i) }, (_, k) => ({ sku: skuOf(i + k), quantity: ON_HAND })),
+    });
   }
   connections.bm = (
     await call("POST", `/v1/tenants/${tenant.id}/connections`, key, {
@@ -161,7 +177,12 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     const until = Date.now() + deadlineMs;
     const wanted = new Set(skus);
     for (;;) {
-      const ebayHeld = new Map(((await control(o.ebayUrl, accounts.ebayB, "GET", "listings")) as any[]).flatMap((l) => l.offers ?? []).filter((x: any) => x && wanted.has(x.sku)).map((x: any) => [x.sku, x.itemQuantity]));
+      const ebayHeld = new Map(
+        ((await control(o.ebayUrl, accounts.ebayB, "GET", "listings")) as any[])
+          .flatMap((l) => l.offers ?? [])
+          .filter((x: any) => x && wanted.has(x.sku))
+          .map((x: any) => [x.sku, x.itemQuantity]),
+      );
       const bmHeld = new Map(((await control(o.backmarketUrl, accounts.bm, "GET", "listings")) as any[]).filter((l) => wanted.has(l.sku)).map((l) => [l.sku, l.quantity]));
       const done = skus.filter((sku) => ebayHeld.get(sku) === expected && bmHeld.get(sku) === expected);
       if (done.length === skus.length || Date.now() > until) {
@@ -227,16 +248,39 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
   const hottest = Math.ceil(day * 0.01);
   return [
     ["channels: set-up", `${o.skus.toLocaleString("en-US")} SKUs on hand ${ON_HAND}, listed on eBay A, eBay B and Back Market; ${o.latencyMs} ms per simulator and platform call`],
-    ["channels: listings sync + link (eBay A / eBay B / Back Market)", `${s(syncMs.ebayA)} / ${s(syncMs.ebayB)} / ${s(syncMs.bm)}; linked ${linked.ebayA} / ${linked.ebayB} / ${linked.bm}`],
+    [
+      "channels: listings sync + link (eBay A / eBay B / Back Market)",
+      `${s(syncMs.ebayA)} / ${s(syncMs.ebayB)} / ${s(syncMs.bm)}; linked ${linked.ebayA} / ${linked.ebayB} / ${linked.bm}`,
+    ],
     ["channels: single orders on eBay A", `${o.rounds} rounds, one order each, one orders window per round (cron)`],
-    ["channels: latency import → eBay B and Back Market both acknowledged (single orders)", ss.length ? `p50 ${s(percentile(ss, 50))}, p95 ${s(percentile(ss, 95))}, max ${s(ss.at(-1)!)} (${ss.length} of ${o.rounds})` : "none measured"],
-    [`channels: burst of ${o.burst} orders in one window`, bs.length ? `p50 ${s(percentile(bs, 50))}, p95 ${s(percentile(bs, 95))}, max ${s(bs.at(-1)!)} (${bs.length} of ${o.burst}); window to last acknowledgement ${s(burstWall)}` : "none measured"],
-    ["channels: eBay B calls per changed SKU (single / burst)", `${(singleEbay.update / Math.max(1, o.rounds)).toFixed(2)} update + ${(singleEbay.readBack / Math.max(1, o.rounds)).toFixed(2)} read-back / ${(burstEbay.update / Math.max(1, o.burst)).toFixed(3)} update + ${(burstEbay.readBack / Math.max(1, o.burst)).toFixed(3)} read-back (${burstEbay.update} bulkUpdatePriceQuantity + ${burstEbay.readBack} bulk_get for ${o.burst} SKUs: 25 per call)`],
-    ["channels: Back Market calls per changed SKU (single / burst)", `${(singleBm / Math.max(1, o.rounds)).toFixed(2)} / ${(burstBm / Math.max(1, o.burst)).toFixed(2)} (one listing per call; the answer is the read-back)`],
+    [
+      "channels: latency import → eBay B and Back Market both acknowledged (single orders)",
+      ss.length ? `p50 ${s(percentile(ss, 50))}, p95 ${s(percentile(ss, 95))}, max ${s(ss.at(-1)!)} (${ss.length} of ${o.rounds})` : "none measured",
+    ],
+    [
+      `channels: burst of ${o.burst} orders in one window`,
+      bs.length
+        ? `p50 ${s(percentile(bs, 50))}, p95 ${s(percentile(bs, 95))}, max ${s(bs.at(-1)!)} (${bs.length} of ${o.burst}); window to last acknowledgement ${s(burstWall)}`
+        : "none measured",
+    ],
+    [
+      "channels: eBay B calls per changed SKU (single / burst)",
+      `${(singleEbay.update / Math.max(1, o.rounds)).toFixed(2)} update + ${(singleEbay.readBack / Math.max(1, o.rounds)).toFixed(2)} read-back / ${(burstEbay.update / Math.max(1, o.burst)).toFixed(3)} update + ${(burstEbay.readBack / Math.max(1, o.burst)).toFixed(3)} read-back (${burstEbay.update} bulkUpdatePriceQuantity + ${burstEbay.readBack} bulk_get for ${o.burst} SKUs: 25 per call)`,
+    ],
+    [
+      "channels: Back Market calls per changed SKU (single / burst)",
+      `${(singleBm / Math.max(1, o.rounds)).toFixed(2)} / ${(burstBm / Math.max(1, o.burst)).toFixed(2)} (one listing per call; the answer is the read-back)`,
+    ],
     ["channels: eBay A getOrders calls for all rounds", String(ordersCalls)],
     ["channels: hub polls given up (5 s, worker busy) and asked again", String(abandonedPolls)],
     ["channels: busiest eBay B listing, revisions today", `${maxRevisions} of 250`],
-    [`channels: a day of ${day.toLocaleString("en-US")} orders (one SKU each, arriving apart) — eBay, per account`, `${Math.round(ebayDayCalls).toLocaleString("en-US")} Inventory API calls = ${((ebayDayCalls / 2_000_000) * 100).toFixed(2)}% of 2,000,000/day; the busiest listing (1% of the orders) ${hottest} revisions = ${((hottest / 250) * 100).toFixed(0)}% of 250`],
-    [`channels: a day of ${day.toLocaleString("en-US")} orders — Back Market`, `${Math.round(bmDayLines).toLocaleString("en-US")} SKU lines = ${((bmDayLines / 48_000) * 100).toFixed(1)}% of 2,000/hour × 24; at the peak hour (15% of the day) ${Math.round(bmDayLines * 0.15)} = ${(((bmDayLines * 0.15) / 2000) * 100).toFixed(0)}% of 2,000`],
+    [
+      `channels: a day of ${day.toLocaleString("en-US")} orders (one SKU each, arriving apart) — eBay, per account`,
+      `${Math.round(ebayDayCalls).toLocaleString("en-US")} Inventory API calls = ${((ebayDayCalls / 2_000_000) * 100).toFixed(2)}% of 2,000,000/day; the busiest listing (1% of the orders) ${hottest} revisions = ${((hottest / 250) * 100).toFixed(0)}% of 250`,
+    ],
+    [
+      `channels: a day of ${day.toLocaleString("en-US")} orders — Back Market`,
+      `${Math.round(bmDayLines).toLocaleString("en-US")} SKU lines = ${((bmDayLines / 48_000) * 100).toFixed(1)}% of 2,000/hour × 24; at the peak hour (15% of the day) ${Math.round(bmDayLines * 0.15)} = ${(((bmDayLines * 0.15) / 2000) * 100).toFixed(0)}% of 2,000`,
+    ],
   ];
 }

@@ -48,7 +48,14 @@ export async function prepareAccount(scUrl: string, platformUrl: string, account
 }
 
 /** A tenant and a SellerCloud connection on the hub, and a way to run one sync to its end. */
-export async function hubTenant(hubUrl: string, operator: string, scUrl: string, account: string, platformKey: string, opts: { permits: number; schedules?: Record<string, unknown>; name?: string }) {
+export async function hubTenant(
+  hubUrl: string,
+  operator: string,
+  scUrl: string,
+  account: string,
+  platformKey: string,
+  opts: { permits: number; schedules?: Record<string, unknown>; name?: string },
+) {
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
     for (let attempt = 1; ; attempt++) {
       let res: Response;
@@ -76,7 +83,12 @@ export async function hubTenant(hubUrl: string, operator: string, scUrl: string,
       max_parallel_pages: opts.permits,
       requests_per_minute: 60_000,
       request_burst: 200,
-      schedules: opts.schedules ?? { products: { enabled: false, interval_minutes: 60 }, inventory: { enabled: false, interval_minutes: 30 }, customers: { enabled: false, interval_minutes: 60 }, orders: { enabled: false, interval_minutes: 15 } },
+      schedules: opts.schedules ?? {
+        products: { enabled: false, interval_minutes: 60 },
+        inventory: { enabled: false, interval_minutes: 30 },
+        customers: { enabled: false, interval_minutes: 60 },
+        orders: { enabled: false, interval_minutes: 15 },
+      },
     },
   });
 
@@ -157,10 +169,19 @@ export function runBreakdown(runId: string, syncAtMs: number, latencyMs: number,
   const busyMs = slices.reduce((a, l) => a + Number(l.ms), 0);
   return [
     ["backfill: time to first page (sync now → page 1 committed)", `${Math.round(firstPage.time - syncAtMs)} ms`],
-    ["backfill: queue messages (window job + walk slices)", `${slices.length}: ${[...jobs].map(([job, n]) => `${n} ${job}`).join(", ")}; ${(committed / slices.length).toFixed(0)} pages per message; ${s(busyMs)} inside them`],
-    ["backfill: D1 round trips per page", `${perPage(pageD1 + otherD1)} (${perPage(pageD1)} the page's own: mappings read + commit batch; ${otherD1} for the run in all: run row, committed pages, verification, close)`],
+    [
+      "backfill: queue messages (window job + walk slices)",
+      `${slices.length}: ${[...jobs].map(([job, n]) => `${n} ${job}`).join(", ")}; ${(committed / slices.length).toFixed(0)} pages per message; ${s(busyMs)} inside them`,
+    ],
+    [
+      "backfill: D1 round trips per page",
+      `${perPage(pageD1 + otherD1)} (${perPage(pageD1)} the page's own: mappings read + commit batch; ${otherD1} for the run in all: run row, committed pages, verification, close)`,
+    ],
     ["backfill: D1 wait per page (mean)", `${perPage(sum("d1_ms"))} ms`],
-    ["backfill: page permit wait (mean per vendor call)", `${(sum("permit_wait_ms") / Math.max(1, fetches)).toFixed(1)} ms (${fetches} vendor calls under permits, ${permits} permits)`],
+    [
+      "backfill: page permit wait (mean per vendor call)",
+      `${(sum("permit_wait_ms") / Math.max(1, fetches)).toFixed(1)} ms (${fetches} vendor calls under permits, ${permits} permits)`,
+    ],
     ["backfill: vendor call under its permit (mean; budget, token, fetch)", `${(sum("vendor_ms") / Math.max(1, fetches)).toFixed(1)} ms (simulator latency ${latencyMs} ms)`],
     ["backfill: platform step per page (map, hash, platform upsert; no permit held)", `${perPage(sum("platform_ms"))} ms (simulator latency ${latencyMs} ms)`],
     ["backfill: verification read and close (after the last page)", `${sum("verify_ms")} ms`],
@@ -225,12 +246,18 @@ export async function noisyNeighbour(o: NoisyOptions): Promise<Array<[string, st
   const sorted = [...ratios].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   const rows: Array<[string, string]> = [
-    ["noisy neighbour: tenants", `${o.small} small (${o.smallProducts} products each, ${Math.ceil(o.smallProducts / 50)} pages) + 1 backfilling ${o.bigProducts.toLocaleString("en-US")} (${bigPages} pages); ${o.permits} permits each; ${o.latencyMs} ms per call`],
+    [
+      "noisy neighbour: tenants",
+      `${o.small} small (${o.smallProducts} products each, ${Math.ceil(o.smallProducts / 50)} pages) + 1 backfilling ${o.bigProducts.toLocaleString("en-US")} (${bigPages} pages); ${o.permits} permits each; ${o.latencyMs} ms per call`,
+    ],
     ["noisy neighbour: small sync alone (mean, max)", `${s(mean(aloneMs))}, ${s(Math.max(...aloneMs))}`],
     ["noisy neighbour: small sync during the backfill (mean, max)", `${s(mean(busyMs))}, ${s(Math.max(...busyMs))} (${during} of ${o.small} ended while the backfill ran)`],
     ["noisy neighbour: during ÷ alone (median, max)", `${median.toFixed(2)}×, ${Math.max(...ratios).toFixed(2)}×`],
     ["noisy neighbour: per small tenant (alone → during)", aloneMs.map((ms, i) => `${i + 1}: ${(ms / 1000).toFixed(2)}→${(busyMs[i] / 1000).toFixed(2)}`).join(", ")],
-    ["noisy neighbour: the backfill", `${s(bigDone.ms)} for ${o.bigProducts.toLocaleString("en-US")} products (${Math.round(o.bigProducts / (bigDone.ms / 1000))} products/s; floor ${s((bigPages * o.latencyMs) / o.permits)}), pass ${bigDone.run.pass}, created ${bigDone.run.counts.created}`],
+    [
+      "noisy neighbour: the backfill",
+      `${s(bigDone.ms)} for ${o.bigProducts.toLocaleString("en-US")} products (${Math.round(o.bigProducts / (bigDone.ms / 1000))} products/s; floor ${s((bigPages * o.latencyMs) / o.permits)}), pass ${bigDone.run.pass}, created ${bigDone.run.counts.created}`,
+    ],
   ];
   return rows;
 }

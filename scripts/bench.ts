@@ -56,7 +56,12 @@ const IMPORT_STALL_MS = Number(process.env.BENCH_IMPORT_STALL_MS ?? 5 * 60_000);
 const IMPORT_SLICE_SET = process.env.BENCH_IMPORT_SLICE_BYTES !== undefined;
 /** The slice size the hub runs with, as the worker's own config reads it. */
 function importSliceBytes(devVars: Record<string, string>): number {
-  const env = { ...devVars, PLATFORM_BASE_URL: "http://127.0.0.1", SANDBOX_MODE: "true", ...(IMPORT_SLICE_SET ? { IMPORT_SLICE_BYTES: process.env.BENCH_IMPORT_SLICE_BYTES } : {}) };
+  const env = {
+    ...devVars,
+    PLATFORM_BASE_URL: "http://127.0.0.1",
+    SANDBOX_MODE: "true",
+    ...(IMPORT_SLICE_SET ? { IMPORT_SLICE_BYTES: process.env.BENCH_IMPORT_SLICE_BYTES } : {}),
+  };
   return loadConfig(env as unknown as Env).importSliceBytes;
 }
 const IMPORT_SEED_CHUNK = 10_000;
@@ -118,12 +123,26 @@ async function changeStock(scUrl: string, account: string, count: number) {
   const step = Math.floor(N / count);
   for (let i = 0; i < count; i++) {
     const sku = `SKU-${String(1 + i * step).padStart(6, "0")}`;
-    await fetch(`${scUrl}/${account}/__control/inventory/${sku}`, { method: "PUT", headers: json, body: JSON.stringify({ warehouses: { "208": { PhysicalQty: 500 + i, AvailableQty: 400 + i } } }) });
+    await fetch(`${scUrl}/${account}/__control/inventory/${sku}`, {
+      method: "PUT",
+      headers: json,
+      body: JSON.stringify({ warehouses: { "208": { PhysicalQty: 500 + i, AvailableQty: 400 + i } } }),
+    });
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const address = { first_name: "Jane", last_name: "Doe", company_name: "Acme Wholesale", line1: "1 Main St", city: "Austin", state: "TX", postal_code: "73301", country: "US", phone: "555-0100" };
+const address = {
+  first_name: "Jane",
+  last_name: "Doe",
+  company_name: "Acme Wholesale",
+  line1: "1 Main St",
+  city: "Austin",
+  state: "TX",
+  postal_code: "73301",
+  country: "US",
+  phone: "555-0100",
+};
 
 async function scControl(scUrl: string, account: string, method: string, path: string) {
   const res = await fetch(`${scUrl}/${account}/__control/${path}`, { method });
@@ -168,7 +187,10 @@ async function sendWebhook(hubUrl: string, tenantId: string, id: string, type: s
 async function allPushes(api: HubTenant) {
   const items: any[] = [];
   for (let before: string | null = null; ; ) {
-    const page: { items: any[]; next_before: string | null } = await api.call("GET", `/v1/tenants/${api.tenantId}/connections/${api.connectionId}/pushes?limit=200${before ? `&before=${encodeURIComponent(before)}` : ""}`);
+    const page: { items: any[]; next_before: string | null } = await api.call(
+      "GET",
+      `/v1/tenants/${api.tenantId}/connections/${api.connectionId}/pushes?limit=200${before ? `&before=${encodeURIComponent(before)}` : ""}`,
+    );
     items.push(...page.items);
     if (!page.next_before) return items;
     before = page.next_before;
@@ -190,7 +212,11 @@ async function orderPushLatency(scUrl: string, platformUrl: string, hubUrl: stri
   const products = (await platformControl(platformUrl, platformKey, "GET", "records/products")).data as Array<{ sku: string; status: string }>;
   const skus = products.filter((p) => p.status === "active").map((p) => p.sku);
   if (skus.length < 2) throw new Error(`the platform holds ${skus.length} active synced products; orders need 2`);
-  const [customer] = (await platformControl(platformUrl, platformKey, "POST", "records/customers", { records: [{ reference_id: "WEB-C-BENCH", company_name: "Acme Wholesale", email: "buyer@acme.test", status: "active" }] })).results;
+  const [customer] = (
+    await platformControl(platformUrl, platformKey, "POST", "records/customers", {
+      records: [{ reference_id: "WEB-C-BENCH", company_name: "Acme Wholesale", email: "buyer@acme.test", status: "active" }],
+    })
+  ).results;
   if (customer.status !== "created") throw new Error(`customer seed failed: ${JSON.stringify(customer)}`);
 
   const numbers = Array.from({ length: ORDERS }, (_, i) => `WEB-B-${String(i + 1).padStart(5, "0")}`);
@@ -266,7 +292,14 @@ async function orderPushLatency(scUrl: string, platformUrl: string, hubUrl: stri
 
   if (missing.length > 0 || doubled > 0) {
     console.log(`\norder pushes: ${missing.length} missing (${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""}), ${doubled} doubled`);
-    console.log("failed or unusual pushes:", JSON.stringify(pushesMid.filter((p) => p.action === "failed" || p.warning), null, 1));
+    console.log(
+      "failed or unusual pushes:",
+      JSON.stringify(
+        pushesMid.filter((p) => p.action === "failed" || p.warning),
+        null,
+        1,
+      ),
+    );
     console.log("push errors:", JSON.stringify(await pushErrors(api), null, 1));
   }
 
@@ -343,7 +376,9 @@ async function sosInventoryPull(hubUrl: string, operator: string, sosUrl: string
   await platformControl(platformUrl, platformKey, "POST", "config", { latencyMs: LATENCY_MS });
   const ids = Array.from({ length: generated.last - generated.first + 1 }, (_, i) => generated.first + i);
   for (let i = 0; i < ids.length; i += 5_000) {
-    const records = ids.slice(i, i + 5_000).map((id) => ({ reference_id: String(id), sku: `BS-P-${String(id).padStart(6, "0")}`, name: `Bench SOS product ${id}`, status: "active" }));
+    const records = ids
+      .slice(i, i + 5_000)
+      .map((id) => ({ reference_id: String(id), sku: `BS-P-${String(id).padStart(6, "0")}`, name: `Bench SOS product ${id}`, status: "active" }));
     const results = (await platformControl(platformUrl, platformKey, "POST", "records/products", { records })).results as Array<{ status: string }>;
     const bad = results.find((r) => r.status !== "created");
     if (bad) throw new Error(`platform product seed failed: ${JSON.stringify(bad)}`);
@@ -368,10 +403,17 @@ async function sosInventoryPull(hubUrl: string, operator: string, sosUrl: string
   if (!callback.ok) throw new Error(`OAuth callback: ${callback.status} ${await callback.text()}`);
   const connection = await call("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}`, key);
   if (connection.status !== "active") throw new Error(`SOS connection is ${connection.status} after consent: ${JSON.stringify(connection.health)}`);
-  const budget = { perMinute: connection.settings?.requests_per_minute as number | undefined, burst: connection.settings?.request_burst as number | undefined, permits: connection.settings?.max_parallel_pages as number | undefined };
+  const budget = {
+    perMinute: connection.settings?.requests_per_minute as number | undefined,
+    burst: connection.settings?.request_burst as number | undefined,
+    permits: connection.settings?.max_parallel_pages as number | undefined,
+  };
 
   const before = (await sosControl("GET", "stats")) as SosStats;
-  const writesBefore = Object.values(((await platformControl(platformUrl, platformKey, "GET", "stats")).writes.inventory ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+  const writesBefore = Object.values(((await platformControl(platformUrl, platformKey, "GET", "stats")).writes.inventory ?? {}) as Record<string, number>).reduce(
+    (a, b) => a + b,
+    0,
+  );
 
   // Sync now, then follow the run in the runs list until it ends.
   const floorCalls = Math.ceil(SOS_ITEMS / SOS_PAGE) + 1;
@@ -396,7 +438,7 @@ async function sosInventoryPull(hubUrl: string, operator: string, sosUrl: string
   const rowsWritten = Object.values(inventoryWrites).reduce((a, b) => a + b, 0) - writesBefore;
   const skusWritten = Object.keys(inventoryWrites).length;
 
-  if (!run || run.status !== "succeeded") {
+  if (run?.status !== "succeeded") {
     console.log(`
 SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.round(wallMs / 1000)} s`}`);
     console.log("run:", JSON.stringify(run ?? (await call("GET", `/v1/tenants/${tenant.id}/runs/${runId}`, key)), null, 1));
@@ -408,15 +450,19 @@ SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.rou
     const d = n - (before.byRoute[route] ?? 0);
     if (d > 0) routeDelta[route] = d;
   }
-  const routes = Object.entries(routeDelta)
-    .sort(([a], [b]) => (a.includes("oauth2") ? 1 : b.includes("oauth2") ? -1 : a < b ? -1 : 1))
-    .map(([route, n]) => `${n} ${route}`)
-    .join(" + ") || "none";
+  const routes =
+    Object.entries(routeDelta)
+      .sort(([a], [b]) => (a.includes("oauth2") ? 1 : b.includes("oauth2") ? -1 : a < b ? -1 : 1))
+      .map(([route, n]) => `${n} ${route}`)
+      .join(" + ") || "none";
   const itemLists = routeDelta["GET /item"] ?? 0;
   const tokenCalls = routeDelta["POST /oauth2/token"] ?? 0;
   const apiCalls = after.calls - before.calls;
   const throttled = Object.fromEntries(Object.entries(after.throttled).map(([k, v]) => [k, v - (before.throttled[k] ?? 0)]));
-  const throttledModes = Object.entries(throttled).filter(([k, v]) => k !== "total" && v > 0).map(([k, v]) => `${v} ${k}`).join(", ");
+  const throttledModes = Object.entries(throttled)
+    .filter(([k, v]) => k !== "total" && v > 0)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
   const budgetFloorMs = budget.perMinute ? (Math.max(0, floorCalls - (budget.burst ?? 0)) / (budget.perMinute / 60)) * 1000 : undefined;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const counts = run?.counts ?? {};
@@ -428,13 +474,20 @@ SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.rou
     ["SOS: hub wall time (sync → run end)", s(wallMs)],
     [`SOS: floor (${Math.ceil(SOS_ITEMS / SOS_PAGE)} pages + 1 verification = ${floorCalls} calls at ${SOS_RATE_PER_S}/s)`, s(floorMs)],
     ["SOS: hub ÷ floor", `${(wallMs / floorMs).toFixed(2)}×`],
-    ...(budgetFloorMs !== undefined ? ([["SOS: same calls at the connection's own budget", `${s(budgetFloorMs)} (${floorCalls} calls at ${budget.perMinute}/min after a burst of ${budget.burst})`]] as Array<[string, string]>) : []),
+    ...(budgetFloorMs !== undefined
+      ? ([["SOS: same calls at the connection's own budget", `${s(budgetFloorMs)} (${floorCalls} calls at ${budget.perMinute}/min after a burst of ${budget.burst})`]] as Array<
+          [string, string]
+        >)
+      : []),
     ["SOS: calls by route", routes],
     ["SOS: item list calls / token calls", `${itemLists} GET /item (expected ${floorCalls}) / ${tokenCalls} POST /oauth2/token`],
     ["SOS: API calls (all /api/v2)", `${apiCalls} (${(SOS_ITEMS / Math.max(1, apiCalls)).toFixed(1)} items per call)`],
     ["SOS: throttled answers", `${throttled.total ?? 0}${throttledModes ? ` (${throttledModes})` : ""}`],
     ["SOS: most calls in flight at once", String(after.maxInFlight)],
-    ["SOS: run counts", `seen ${counts.seen ?? "?"}, created ${counts.created ?? "?"}, updated ${counts.updated ?? "?"}, unchanged ${counts.unchanged ?? "?"}, skipped ${counts.skipped ?? "?"}, failed ${counts.failed ?? "?"}`],
+    [
+      "SOS: run counts",
+      `seen ${counts.seen ?? "?"}, created ${counts.created ?? "?"}, updated ${counts.updated ?? "?"}, unchanged ${counts.unchanged ?? "?"}, skipped ${counts.skipped ?? "?"}, failed ${counts.failed ?? "?"}`,
+    ],
     ["SOS: inventory rows written on the platform", `${rowsWritten} writes, ${skusWritten} SKUs`],
     ["SOS: hub throughput", `${Math.round(SOS_ITEMS / (wallMs / 1000))} items/s`],
   ];
@@ -514,7 +567,7 @@ async function writeInventoryFile(file: string, rows: number, samples: Set<numbe
       if (samples.has(i)) expected.set(i, row.expected);
       lines.push(row.line);
     }
-    if (!out.write(lines.join("\r\n") + "\r\n")) await once(out, "drain");
+    if (!out.write(`${lines.join("\r\n")}\r\n`)) await once(out, "drain");
   }
   out.end();
   await once(out, "finish");
@@ -595,7 +648,9 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     const d = new Date();
     const fileName = `INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}.csv`;
     const file = join(dir, fileName);
-    const sampleRows = new Set([1, 2, 3, Math.ceil(IMPORT_ROWS / 3), Math.ceil(IMPORT_ROWS / 2), Math.ceil((2 * IMPORT_ROWS) / 3), IMPORT_ROWS - 1, IMPORT_ROWS].filter((n) => n >= 1 && n <= IMPORT_ROWS));
+    const sampleRows = new Set(
+      [1, 2, 3, Math.ceil(IMPORT_ROWS / 3), Math.ceil(IMPORT_ROWS / 2), Math.ceil((2 * IMPORT_ROWS) / 3), IMPORT_ROWS - 1, IMPORT_ROWS].filter((n) => n >= 1 && n <= IMPORT_ROWS),
+    );
     const genStart = performance.now();
     const expected = await writeInventoryFile(file, IMPORT_ROWS, sampleRows);
     const genMs = performance.now() - genStart;
@@ -621,7 +676,8 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     const uploaded = await fetch(`${hubUrl}/v1/tenants/${tenant.id}/drop/files/${path}`, uploadInit as unknown as RequestInit);
     const uploadBody = (await uploaded.json()) as { status: string; size: number };
     const uploadMs = performance.now() - uploadStart;
-    if (uploaded.status !== 201 || uploadBody.status !== "stored" || uploadBody.size !== size) throw new Error(`upload: HTTP ${uploaded.status} ${JSON.stringify(uploadBody)} (file is ${size} bytes)`);
+    if (uploaded.status !== 201 || uploadBody.status !== "stored" || uploadBody.size !== size)
+      throw new Error(`upload: HTTP ${uploaded.status} ${JSON.stringify(uploadBody)} (file is ${size} bytes)`);
 
     const statsBefore = await platformControl(platformUrl, platformKey, "GET", "stats");
     const peakBefore = hub.peakMemoryMiB();
@@ -645,7 +701,10 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     for (;;) {
       const pollStart = performance.now();
       try {
-        const res = await fetch(`${hubUrl}/v1/tenants/${tenant.id}/imports/${importId}?limit=20`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(3_000) });
+        const res = await fetch(`${hubUrl}/v1/tenants/${tenant.id}/imports/${importId}?limit=20`, {
+          headers: { authorization: `Bearer ${key}` },
+          signal: AbortSignal.timeout(3_000),
+        });
         if (!res.ok) throw new Error(`GET import: ${res.status} ${await res.text()}`);
         job = await res.json();
         slowestPollMs = Math.max(slowestPollMs, performance.now() - pollStart);
@@ -666,7 +725,9 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
       }
       if (now - lastNoteAt > 60_000) {
         lastNoteAt = now;
-        console.log(`file drop: import ${job.progress.rows_done.toLocaleString("en-US")} / ${IMPORT_ROWS.toLocaleString("en-US")} rows after ${s(now - start)} (${rate(job.progress.rows_done, now - start)})`);
+        console.log(
+          `file drop: import ${job.progress.rows_done.toLocaleString("en-US")} / ${IMPORT_ROWS.toLocaleString("en-US")} rows after ${s(now - start)} (${rate(job.progress.rows_done, now - start)})`,
+        );
       }
       await sleep(250);
     }
@@ -675,7 +736,11 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     const peakAfter = hub.peakMemoryMiB();
     const finished = job.status === "done";
     if (!finished) {
-      const why = stalled ? `stalled: offset ${lastOffset.toLocaleString("en-US")} unchanged for ${s(performance.now() - lastMoveAt)}` : job.status === "running" ? `still running after ${s(importMs)}` : job.status;
+      const why = stalled
+        ? `stalled: offset ${lastOffset.toLocaleString("en-US")} unchanged for ${s(performance.now() - lastMoveAt)}`
+        : job.status === "running"
+          ? `still running after ${s(importMs)}`
+          : job.status;
       console.log(`\nfile drop import ${importId}: ${why}`);
       console.log("import:", JSON.stringify({ ...job, errors: job.errors?.slice(0, 20) }, null, 1));
       if (importLog.retryErrors.size) console.log("import messages retried:", JSON.stringify(Object.fromEntries(importLog.retryErrors), null, 1));
@@ -695,7 +760,12 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     for (const [n, want] of expected) {
       const res = await fetch(`${platformUrl}/v1/inventory?sku=${encodeURIComponent(importSku(n))}`, { headers: { authorization: `Bearer ${platformKey}` } });
       const row = ((await res.json()) as { data: Array<Record<string, unknown>> }).data[0];
-      if (row && Object.entries(want).every(([k, v]) => row[k] === v) && ["on_order", "on_order_eta", "backorder_allowed", "backorder_limit"].every((k) => k in want || row[k] == null)) matching++;
+      if (
+        row &&
+        Object.entries(want).every(([k, v]) => row[k] === v) &&
+        ["on_order", "on_order_eta", "backorder_allowed", "backorder_limit"].every((k) => k in want || row[k] == null)
+      )
+        matching++;
       else console.log(`file drop: row ${n + 1} on the platform ${JSON.stringify(row)}, file says ${JSON.stringify(want)}`);
     }
 
@@ -703,7 +773,10 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     // The bench runs one import at a time, so every import-queue invocation since the POST is this import's.
     const invocations = importLog.invocationsMs.slice(invocationsBefore);
     const inHandlerMs = invocations.reduce((a, b) => a + b, 0);
-    const gaps = commits.slice(1).map((t, i) => t - commits[i]).filter((g) => Number.isFinite(g));
+    const gaps = commits
+      .slice(1)
+      .map((t, i) => t - commits[i])
+      .filter((g) => Number.isFinite(g));
     const sliceTimes = gaps.length ? `; between slice commits mean ${s(gaps.reduce((a, b) => a + b, 0) / gaps.length)}, max ${s(Math.max(...gaps))}` : "";
     const rowsDone = job.progress?.rows_done ?? 0;
     const counts = job.counts ?? {};
@@ -717,25 +790,71 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     const chunkRate = papaChunk.rows / (papaChunk.ms / 1000);
     return [
       ["file drop: rows (INVENTORY file; every SKU a product on the platform)", IMPORT_ROWS.toLocaleString("en-US")],
-      ["file drop: file", `${(size / 1e6).toFixed(1)} MB (${size.toLocaleString("en-US")} bytes, ${(size / IMPORT_ROWS).toFixed(1)} bytes/row), written in ${s(genMs)}; SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit`],
-      ["file drop: value mix", "10% Available 0, most 0–199, 15% up to 19,999; On_Order on ~35% (ETA on 80% of those, half YYYY-MM-DD, half DD/MM/YYYY); Backorder_Allowed Y/yes/N/no/empty, a limit on half the Y rows"],
-      ["file drop: platform store", `${IMPORT_LATENCY_MS} ms per platform call (${process.env.BENCH_IMPORT_LATENCY_MS === undefined ? "the bench's latency" : "BENCH_IMPORT_LATENCY_MS"})`],
-      [`file drop: seeding ${IMPORT_ROWS.toLocaleString("en-US")} products (control API, ${IMPORT_SEED_CHUNK.toLocaleString("en-US")} per call; not part of the import)`, `${s(seedMs)} (${Math.round(IMPORT_ROWS / (seedMs / 1000)).toLocaleString("en-US")} products/s); bench process heap ${heapAfterSeed} MiB after seeding`],
-      ["file drop: upload (PUT …/drop/files/…, body streamed from disk)", `${s(uploadMs)} (${(size / 1e6 / (uploadMs / 1000)).toFixed(1)} MB/s), HTTP ${uploaded.status} ${uploadBody.status}, ${uploadBody.size.toLocaleString("en-US")} bytes`],
-      ["file drop: import (POST /imports → status done)", `${job.status}${stalled ? `, STALLED (no progress for ${s(IMPORT_STALL_MS)}; last progress ${s(lastMoveAt - start)} into the import)` : finished ? "" : ` after ${s(importMs)}`}, ${rowsDone.toLocaleString("en-US")} rows read, ${job.progress?.percent ?? "?"}% of the bytes${job.error ? `: ${job.error}` : ""}`],
-      ["file drop: import wall time", finished ? `${s(importMs)} (POST → done seen by the bench); ${hubMs !== undefined ? s(hubMs) : "?"} by the hub's started_at → finished_at` : `${s(importMs)} waited, ${s(lastMoveAt - start)} to the last progress`],
+      [
+        "file drop: file",
+        `${(size / 1e6).toFixed(1)} MB (${size.toLocaleString("en-US")} bytes, ${(size / IMPORT_ROWS).toFixed(1)} bytes/row), written in ${s(genMs)}; SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit`,
+      ],
+      [
+        "file drop: value mix",
+        "10% Available 0, most 0–199, 15% up to 19,999; On_Order on ~35% (ETA on 80% of those, half YYYY-MM-DD, half DD/MM/YYYY); Backorder_Allowed Y/yes/N/no/empty, a limit on half the Y rows",
+      ],
+      [
+        "file drop: platform store",
+        `${IMPORT_LATENCY_MS} ms per platform call (${process.env.BENCH_IMPORT_LATENCY_MS === undefined ? "the bench's latency" : "BENCH_IMPORT_LATENCY_MS"})`,
+      ],
+      [
+        `file drop: seeding ${IMPORT_ROWS.toLocaleString("en-US")} products (control API, ${IMPORT_SEED_CHUNK.toLocaleString("en-US")} per call; not part of the import)`,
+        `${s(seedMs)} (${Math.round(IMPORT_ROWS / (seedMs / 1000)).toLocaleString("en-US")} products/s); bench process heap ${heapAfterSeed} MiB after seeding`,
+      ],
+      [
+        "file drop: upload (PUT …/drop/files/…, body streamed from disk)",
+        `${s(uploadMs)} (${(size / 1e6 / (uploadMs / 1000)).toFixed(1)} MB/s), HTTP ${uploaded.status} ${uploadBody.status}, ${uploadBody.size.toLocaleString("en-US")} bytes`,
+      ],
+      [
+        "file drop: import (POST /imports → status done)",
+        `${job.status}${stalled ? `, STALLED (no progress for ${s(IMPORT_STALL_MS)}; last progress ${s(lastMoveAt - start)} into the import)` : finished ? "" : ` after ${s(importMs)}`}, ${rowsDone.toLocaleString("en-US")} rows read, ${job.progress?.percent ?? "?"}% of the bytes${job.error ? `: ${job.error}` : ""}`,
+      ],
+      [
+        "file drop: import wall time",
+        finished
+          ? `${s(importMs)} (POST → done seen by the bench); ${hubMs !== undefined ? s(hubMs) : "?"} by the hub's started_at → finished_at`
+          : `${s(importMs)} waited, ${s(lastMoveAt - start)} to the last progress`,
+      ],
       ["file drop: hub throughput (whole import)", `${Math.round(hubRate).toLocaleString("en-US")} rows/s${finished ? "" : " (rows read up to the last progress)"}`],
       ["file drop: status polls (GET /imports/{id}, 250 ms apart, 3 s timeout)", `slowest answer ${s(slowestPollMs)}; ${abandonedPolls} given up (worker busy with a slice)`],
-      ["file drop: import counts", `created ${counts.created ?? "?"}, updated ${counts.updated ?? "?"}, unchanged ${counts.unchanged ?? "?"}, skipped ${counts.skipped ?? "?"}, failed ${counts.failed ?? "?"}`],
-      [`file drop: slices (queue messages, ${sliceBytes / 1024} KiB each${IMPORT_SLICE_SET ? ", BENCH_IMPORT_SLICE_BYTES" : ", the worker's default"})`, `${commits.length} committed (${slicesExpected} expected from the file), ${importLog.retries} import messages retried${importLog.retryErrors.size ? ` (${[...importLog.retryErrors].map(([e, n]) => `${n}× ${e}`).join("; ")})` : ""}${sliceTimes}`],
-      ["file drop: platform batch calls", `${batchCalls} ${route} (${(rowsDone / Math.max(1, batchCalls)).toFixed(1)} rows per call), ${replays} idempotent replays, ${otherCalls} other platform calls`],
-      ["file drop: time in the slice handler (wrangler's QUEUE lines)", invocations.length ? `${invocations.length} invocations, ${s(inHandlerMs)} in all (mean ${s(inHandlerMs / invocations.length)}, max ${s(Math.max(...invocations))}); the other ${s(Math.max(0, throughputMs - inHandlerMs))} of the import between invocations (queue hops: wrangler dev's queue hands the next slice over after the consumer's max_batch_timeout of 1 s)` : "no QUEUE lines seen"],
-      [`file drop: platform floor (batch calls × ${IMPORT_LATENCY_MS} ms ÷ ${atOnce} in flight)`, `${s(platformFloorMs)} (${platformFloorMs > 0 ? `${((platformFloorMs / throughputMs) * 100).toFixed(0)}% of the import${finished ? "" : " up to its last progress"}` : "no simulated latency"})`],
-      ["file drop: inventory rows written on the platform", `${writes.length.toLocaleString("en-US")} SKUs; ${once1 === writes.length && writes.length === IMPORT_ROWS ? "every SKU written exactly once" : `${once1.toLocaleString("en-US")} written once, most writes for one SKU ${maxWrites}`}`],
+      [
+        "file drop: import counts",
+        `created ${counts.created ?? "?"}, updated ${counts.updated ?? "?"}, unchanged ${counts.unchanged ?? "?"}, skipped ${counts.skipped ?? "?"}, failed ${counts.failed ?? "?"}`,
+      ],
+      [
+        `file drop: slices (queue messages, ${sliceBytes / 1024} KiB each${IMPORT_SLICE_SET ? ", BENCH_IMPORT_SLICE_BYTES" : ", the worker's default"})`,
+        `${commits.length} committed (${slicesExpected} expected from the file), ${importLog.retries} import messages retried${importLog.retryErrors.size ? ` (${[...importLog.retryErrors].map(([e, n]) => `${n}× ${e}`).join("; ")})` : ""}${sliceTimes}`,
+      ],
+      [
+        "file drop: platform batch calls",
+        `${batchCalls} ${route} (${(rowsDone / Math.max(1, batchCalls)).toFixed(1)} rows per call), ${replays} idempotent replays, ${otherCalls} other platform calls`,
+      ],
+      [
+        "file drop: time in the slice handler (wrangler's QUEUE lines)",
+        invocations.length
+          ? `${invocations.length} invocations, ${s(inHandlerMs)} in all (mean ${s(inHandlerMs / invocations.length)}, max ${s(Math.max(...invocations))}); the other ${s(Math.max(0, throughputMs - inHandlerMs))} of the import between invocations (queue hops: wrangler dev's queue hands the next slice over after the consumer's max_batch_timeout of 1 s)`
+          : "no QUEUE lines seen",
+      ],
+      [
+        `file drop: platform floor (batch calls × ${IMPORT_LATENCY_MS} ms ÷ ${atOnce} in flight)`,
+        `${s(platformFloorMs)} (${platformFloorMs > 0 ? `${((platformFloorMs / throughputMs) * 100).toFixed(0)}% of the import${finished ? "" : " up to its last progress"}` : "no simulated latency"})`,
+      ],
+      [
+        "file drop: inventory rows written on the platform",
+        `${writes.length.toLocaleString("en-US")} SKUs; ${once1 === writes.length && writes.length === IMPORT_ROWS ? "every SKU written exactly once" : `${once1.toLocaleString("en-US")} written once, most writes for one SKU ${maxWrites}`}`,
+      ],
       ["file drop: rows read back from the platform", `${matching} / ${expected.size} sample rows match the file`],
       ["file drop: papaparse alone (Node, file streamed, step per row)", `${s(papaStep.ms)}, ${rate(papaStep.rows, papaStep.ms)}`],
       ["file drop: papaparse alone (Node, file streamed, chunk callback)", `${s(papaChunk.ms)}, ${rate(papaChunk.rows, papaChunk.ms)}`],
-      ["file drop: whole import ÷ papaparse alone (throughput)", `${(hubRate / stepRate).toFixed(4)} of step, ${(hubRate / chunkRate).toFixed(4)} of chunk (papaparse alone ${Math.round(stepRate / hubRate)}× / ${Math.round(chunkRate / hubRate)}× faster)`],
+      [
+        "file drop: whole import ÷ papaparse alone (throughput)",
+        `${(hubRate / stepRate).toFixed(4)} of step, ${(hubRate / chunkRate).toFixed(4)} of chunk (papaparse alone ${Math.round(stepRate / hubRate)}× / ${Math.round(chunkRate / hubRate)}× faster)`,
+      ],
       ["file drop: workerd peak memory (VmHWM, whole workerd lifetime)", `${peakBefore} MiB before the upload, ${peakAfter} MiB after the import`],
       ["file drop: bench process peak RSS (simulators incl. the platform store, papaparse)", `${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`],
     ];
@@ -746,7 +865,9 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
 
 async function main() {
   const vars = ensureDevVars();
-  console.log(`bench: sections ${[...SECTIONS].join(", ")}; ${N} products, ${ORDERS} orders, ${SOS_ITEMS} SOS items, ${IMPORT_ROWS} import rows, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`);
+  console.log(
+    `bench: sections ${[...SECTIONS].join(", ")}; ${N} products, ${ORDERS} orders, ${SOS_ITEMS} SOS items, ${IMPORT_ROWS} import rows, ${LATENCY_MS} ms per simulated call, ${PERMITS} page permits`,
+  );
   applyMigrations(PERSIST_TO, true);
   const sandbox = await startSandbox();
   const hub = await startLocalHub({
@@ -804,7 +925,10 @@ async function main() {
         ["products on the platform (hub / naive)", `${hubCounts.products} / ${naiveCounts.products}`],
         ["run passes", String(hubResult.run.pass)],
         ...runBreakdown(hubResult.run.id, hubResult.startedAtMs, LATENCY_MS, PERMITS),
-        ["backfill: CPU per page: workerd (worker, local D1, queues, DOs) / wrangler / simulators (bench process)", `${(cpu.workerd / pages).toFixed(1)} / ${(cpu.wrangler / pages).toFixed(1)} / ${(cpu.bench / pages).toFixed(1)} ms (workerd ${(cpu.workerd / 1000).toFixed(2)} s, ${Math.round((cpu.workerd / hubResult.ms) * 100)}% of a core over the wall time; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`],
+        [
+          "backfill: CPU per page: workerd (worker, local D1, queues, DOs) / wrangler / simulators (bench process)",
+          `${(cpu.workerd / pages).toFixed(1)} / ${(cpu.wrangler / pages).toFixed(1)} / ${(cpu.bench / pages).toFixed(1)} ms (workerd ${(cpu.workerd / 1000).toFixed(2)} s, ${Math.round((cpu.workerd / hubResult.ms) * 100)}% of a core over the wall time; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
+        ],
       );
 
       if (SECTIONS.has("inventory")) {
@@ -827,7 +951,8 @@ async function main() {
       rows.push(["workerd peak memory (VmHWM)", `${hub.peakMemoryMiB()} MiB`]);
 
       // Order pushes on the same tenant and connection.
-      if (SECTIONS.has("orders") && ORDERS > 0) rows.push(...(await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub")));
+      if (SECTIONS.has("orders") && ORDERS > 0)
+        rows.push(...(await orderPushLatency(sandbox.sellercloudUrl, sandbox.platformUrl, hub.url, hubTenantApi, "bench-hub", "pk_bench_hub")));
     }
 
     // SOS Inventory: a full inventory pull at SOS's pace, on a tenant of its own.

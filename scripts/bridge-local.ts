@@ -26,7 +26,27 @@ export function selfSignedCert(dir: string): { cert: string; key: string } {
   const cert = join(dir, "tls.crt");
   const key = join(dir, "tls.key");
   if (!existsSync(cert)) {
-    const res = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "pipe" });
+    const res = spawnSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ],
+      { stdio: "pipe" },
+    );
     if (res.status !== 0) throw new Error(`openssl failed: ${res.stderr}`);
   }
   return { cert, key };
@@ -53,7 +73,14 @@ export interface RunningBridge {
 }
 
 /** Starts bridge/run.sh in its own process group; `stop` ends that group only. */
-export async function startBridge(opts: { hubUrl: string; token: string; data: string; port: number; env?: Record<string, string>; onLog?: (line: string) => void }): Promise<RunningBridge> {
+export async function startBridge(opts: {
+  hubUrl: string;
+  token: string;
+  data: string;
+  port: number;
+  env?: Record<string, string>;
+  onLog?: (line: string) => void;
+}): Promise<RunningBridge> {
   mkdirSync(opts.data, { recursive: true });
   const child = spawn("sh", [join(BRIDGE_DIR, "run.sh")], {
     detached: true,
@@ -110,10 +137,16 @@ export async function startPartnerServer(opts: { dir: string; port: number; pass
   const passwd = join(opts.dir, "pureftpd.passwd");
   if (!existsSync(pdb)) {
     writeFileSync(passwd, "");
-    const res = spawnSync("pure-pw", ["useradd", opts.user, "-u", "ftpbridge", "-g", "ftpbridge", "-d", root, "-f", passwd, "-m", "-F", pdb], { input: `${opts.password}\n${opts.password}\n` });
+    const res = spawnSync("pure-pw", ["useradd", opts.user, "-u", "ftpbridge", "-g", "ftpbridge", "-d", root, "-f", passwd, "-m", "-F", pdb], {
+      input: `${opts.password}\n${opts.password}\n`,
+    });
     if (res.status !== 0) throw new Error(`pure-pw failed: ${res.stderr}`);
   }
-  const child = spawn("pure-ftpd", ["-S", `127.0.0.1,${opts.port}`, "-l", `puredb:${pdb}`, "-A", "-E", "-H", "-u", "100", "-p", opts.passive, "-Y", "2", "-2", `${opts.cert},${opts.key}`], { detached: true, stdio: "ignore" });
+  const child = spawn(
+    "pure-ftpd",
+    ["-S", `127.0.0.1,${opts.port}`, "-l", `puredb:${pdb}`, "-A", "-E", "-H", "-u", "100", "-p", opts.passive, "-Y", "2", "-2", `${opts.cert},${opts.key}`],
+    { detached: true, stdio: "ignore" },
+  );
   await waitForPort(opts.port);
   return {
     root,

@@ -21,7 +21,11 @@ async function main() {
   const health = await fetch(`${HUB}/health`).catch(() => null);
   if (!health?.ok) throw new Error(`no hub at ${HUB}: start it first with npm start (or set HUB_URL)`);
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${HUB}${path}`, { method, headers: { authorization: `Bearer ${vars.OPERATOR_TOKEN}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${HUB}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${vars.OPERATOR_TOKEN}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await res.json().catch(() => null)) as any;
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -31,7 +35,9 @@ async function main() {
 
   // One login per run: the password is shown once, so an old login is rotated.
   const users = (await call("GET", `/v1/tenants/${TENANT}/ftp/users`)).items.filter((u: any) => !u.revoked_at);
-  const login = users[0] ? await call("POST", `/v1/tenants/${TENANT}/ftp/users/${users[0].id}/rotate`) : await call("POST", `/v1/tenants/${TENANT}/ftp/users`, { username: `${TENANT}-partner`, label: "npm run bridge" });
+  const login = users[0]
+    ? await call("POST", `/v1/tenants/${TENANT}/ftp/users/${users[0].id}/rotate`)
+    : await call("POST", `/v1/tenants/${TENANT}/ftp/users`, { username: `${TENANT}-partner`, label: "npm run bridge" });
   await call("PUT", `/v1/tenants/${TENANT}/drop/settings`, { schedules: { INVENTORY: { interval_minutes: 30 } }, exports: { orders: true, customers: true } });
 
   const cert = selfSignedCert(join(STATE, "tls"));
@@ -40,7 +46,14 @@ async function main() {
     token: vars.BRIDGE_TOKEN,
     data: join(process.cwd(), STATE, "data"),
     port: FTP_PORT,
-    env: { FTP_TLS: process.env.FTP_TLS ?? "required", FTP_TLS_CERT: cert.cert, FTP_TLS_KEY: cert.key, FTP_PASSIVE_PORTS: "30000:30049", BRIDGE_POLL_SECONDS: "2", BRIDGE_HEARTBEAT_SECONDS: "10" },
+    env: {
+      FTP_TLS: process.env.FTP_TLS ?? "required",
+      FTP_TLS_CERT: cert.cert,
+      FTP_TLS_KEY: cert.key,
+      FTP_PASSIVE_PORTS: "30000:30049",
+      BRIDGE_POLL_SECONDS: "2",
+      BRIDGE_HEARTBEAT_SECONDS: "10",
+    },
     onLog: (line) => console.log(line),
   });
   const stop = async () => {

@@ -25,7 +25,14 @@ export interface DataDir {
 
 export function dataDir(root: string): DataDir {
   const abs = resolve(root);
-  return { root: abs, secrets: join(abs, "secrets.env"), hubFile: join(abs, "hub.json"), wrangler: join(abs, "wrangler"), sandbox: join(abs, "sandbox"), lock: join(abs, "hub.lock") };
+  return {
+    root: abs,
+    secrets: join(abs, "secrets.env"),
+    hubFile: join(abs, "hub.json"),
+    wrangler: join(abs, "wrangler"),
+    sandbox: join(abs, "sandbox"),
+    lock: join(abs, "hub.lock"),
+  };
 }
 
 /** `--data <dir>` wins over `SWITCHYARD_DATA`, which wins over `.switchyard` in the current folder. */

@@ -14,7 +14,7 @@ export function ensureDevVars(path = ".dev.vars"): Record<string, string> {
       `OPERATOR_TOKEN=op_${randomBytes(24).toString("hex")}`,
       `BRIDGE_TOKEN=br_${randomBytes(24).toString("hex")}`,
     ];
-    writeFileSync(path, lines.join("\n") + "\n", { mode: 0o600 });
+    writeFileSync(path, `${lines.join("\n")}\n`, { mode: 0o600 });
   } else if (!/^BRIDGE_TOKEN=/m.test(readFileSync(path, "utf8"))) {
     // Older files predate the FTP bridge: its token is added (wrangler dev reads it at start).
     appendFileSync(path, `BRIDGE_TOKEN=br_${randomBytes(24).toString("hex")}\n`);

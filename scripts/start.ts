@@ -57,7 +57,15 @@ async function main() {
       persistTo: data.wrangler,
       envFile: data.secrets,
       inspectorPort: INSPECTOR_PORT,
-      vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, RETRY_BASE_SECONDS: "2", WINDOW_SKEW_SECONDS: "5", PERMIT_WAIT_SECONDS: "1", RECOVERY_QUIET_SECONDS: "120", ...overrides },
+      vars: {
+        SANDBOX_MODE: "true",
+        PLATFORM_BASE_URL: sandbox.platformUrl,
+        RETRY_BASE_SECONDS: "2",
+        WINDOW_SKEW_SECONDS: "5",
+        PERMIT_WAIT_SECONDS: "1",
+        RECOVERY_QUIET_SECONDS: "120",
+        ...overrides,
+      },
       onLog: (line) => {
         recent.push(line);
         if (recent.length > 15) recent.shift();
@@ -86,7 +94,10 @@ async function main() {
   };
   hub.child.on("exit", (code, signal) => {
     // Ctrl-C reaches wrangler and this process together: let our own signal handler speak first.
-    setTimeout(() => void shutdown(1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping the simulators too. Your data is kept in ${data.root}; npm start again resumes it.`), 500);
+    setTimeout(
+      () => void shutdown(1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping the simulators too. Your data is kept in ${data.root}; npm start again resumes it.`),
+      500,
+    );
   });
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
@@ -137,7 +148,11 @@ interface Seeded {
 }
 
 async function call(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${HUB}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${HUB}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = await res.json().catch(() => null);
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
   return json as any;
@@ -154,7 +169,9 @@ async function seed(data: DataDir, sellercloudUrl: string, platformUrl: string, 
   const account = "sandbox";
   const scControl = `${sellercloudUrl}/${account}/__control`;
   const control = (method: string, path: string, body?: unknown) =>
-    fetch(`${scControl}/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+    fetch(`${scControl}/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(
+      (r) => r.json() as Promise<any>,
+    );
   if ((await control("GET", "products")).products.length === 0) {
     await control("PUT", "config", { latencyMs: 40 });
     await control("POST", "products/generate", { count: 300, inactiveEvery: 12 });
@@ -165,7 +182,12 @@ async function seed(data: DataDir, sellercloudUrl: string, platformUrl: string, 
   const platformKey = "pk_sandbox";
   const existing = await fetch(`${HUB}/v1/tenants/sandbox`, { headers: { authorization: `Bearer ${operator}` } });
   if (existing.status === 404) {
-    await call("POST", "/v1/tenants", operator, { id: "sandbox", name: "Sandbox merchant", notification_email: "admin@sandbox.test", platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET } });
+    await call("POST", "/v1/tenants", operator, {
+      id: "sandbox",
+      name: "Sandbox merchant",
+      notification_email: "admin@sandbox.test",
+      platform: { api_key: platformKey, webhook_secret: WEBHOOK_SECRET },
+    });
     say("created the sandbox tenant");
   }
   const kept: HubFile | null = existsSync(data.hubFile) ? JSON.parse(readFileSync(data.hubFile, "utf8")) : null;
@@ -173,7 +195,7 @@ async function seed(data: DataDir, sellercloudUrl: string, platformUrl: string, 
   if (key && (await fetch(`${HUB}/v1/tenants/sandbox/connections`, { headers: { authorization: `Bearer ${key}` } })).status !== 200) key = null;
   if (!key) {
     key = (await call("POST", "/v1/tenants/sandbox/keys", operator, { label: "npm start" })).key as string;
-    writeFileSync(data.hubFile, JSON.stringify({ tenant_id: "sandbox", key } satisfies HubFile, null, 2) + "\n", { mode: 0o600 });
+    writeFileSync(data.hubFile, `${JSON.stringify({ tenant_id: "sandbox", key } satisfies HubFile, null, 2)}\n`, { mode: 0o600 });
   }
   const connections = await call("GET", "/v1/tenants/sandbox/connections", key);
   const connection =
@@ -208,7 +230,9 @@ async function connectSos(sosUrl: string, s: Seeded) {
     await fetch(`${base}/__control/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 40 }) });
     await post(`${base}/__control/items/generate`, { count: 100, prefix: "SOS-" });
     items = ((await (await fetch(`${base}/__control/item`)).json()) as { data: Array<{ id: number; sku: string; name: string }> }).data;
-    await post(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`, { records: items.map((i) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })) });
+    await post(`${s.platformUrl}/__control/stores/${s.platformKey}/records/products`, {
+      records: items.map((i) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })),
+    });
   }
   const existing = (await call("GET", "/v1/tenants/sandbox/connections", s.key)).items.find((c: any) => c.vendor === "sos");
   if (existing?.status === "active") return; // authorised before; its refresh token is in D1 and the simulator kept it
@@ -219,7 +243,19 @@ async function connectSos(sosUrl: string, s: Seeded) {
       name: "SOS Inventory (sandbox)",
       base_url: base,
       credentials: { client_id: "sos-client", client_secret: "sos-secret" },
-      settings: { schedules: { inventory: { interval_minutes: 1 }, customers: { interval_minutes: 1 }, orders: { enabled: false, interval_minutes: 120 }, invoices: { enabled: false, interval_minutes: 120 }, shipments: { enabled: false, interval_minutes: 120 }, payments: { enabled: false, interval_minutes: 120 } }, push_customers: false, push_orders: false, push_payments: false },
+      settings: {
+        schedules: {
+          inventory: { interval_minutes: 1 },
+          customers: { interval_minutes: 1 },
+          orders: { enabled: false, interval_minutes: 120 },
+          invoices: { enabled: false, interval_minutes: 120 },
+          shipments: { enabled: false, interval_minutes: 120 },
+          payments: { enabled: false, interval_minutes: 120 },
+        },
+        push_customers: false,
+        push_orders: false,
+        push_payments: false,
+      },
     }));
   const { authorize_url } = await call("POST", `/v1/tenants/sandbox/connections/${conn.id}/authorize`, s.key);
   const consent = await fetch(authorize_url, { redirect: "manual" });
@@ -235,7 +271,8 @@ async function tick(s: Seeded, round: number) {
     const send = (method: string, path: string, body: unknown) =>
       fetch(`${s.scControl}/${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     for (let i = 0; i < 3; i++) await send("PATCH", `products/${sku()}`, { SitePrice: Math.round(Math.random() * 10000) / 100 });
-    for (let i = 0; i < 2; i++) await send("PUT", `inventory/${sku()}`, { warehouses: { "208": { PhysicalQty: Math.floor(Math.random() * 90), AvailableQty: Math.floor(Math.random() * 80) } } });
+    for (let i = 0; i < 2; i++)
+      await send("PUT", `inventory/${sku()}`, { warehouses: { "208": { PhysicalQty: Math.floor(Math.random() * 90), AvailableQty: Math.floor(Math.random() * 80) } } });
     say(`edited 3 prices and 2 stock levels in SellerCloud; the next windows pick them up`);
   }
   if (round > 1) await pushPlatformOrder(s, round);
@@ -257,7 +294,9 @@ async function tick(s: Seeded, round: number) {
   }
   const count = async (entity: string) =>
     (await fetch(`${s.platformUrl}/__control/stores/${s.platformKey}/records/${entity}`).then((r) => r.json() as Promise<{ data: unknown[] }>)).data.length;
-  say(`platform now holds ${await count("products")} products, ${await count("inventory")} inventory rows, ${await count("customers")} customers with ${await count("addresses")} addresses, ${await count("orders")} orders`);
+  say(
+    `platform now holds ${await count("products")} products, ${await count("inventory")} inventory rows, ${await count("customers")} customers with ${await count("addresses")} addresses, ${await count("orders")} orders`,
+  );
 }
 
 /**
@@ -293,7 +332,11 @@ async function pushPlatformOrder(s: Seeded, round: number) {
   }).then((r) => r.json() as Promise<{ results: Array<{ system_id: string }> }>);
   const body = JSON.stringify({ id: `evt_${number}`, type: "order.confirmed", created_at: new Date().toISOString(), data: { system_id: seeded.results[0].system_id } });
   const t = Math.floor(Date.now() / 1000);
-  await fetch(`${HUB}/v1/webhooks/platform/${s.tenantId}`, { method: "POST", headers: { "content-type": "application/json", "platform-signature": await signPayload(WEBHOOK_SECRET, t, body) }, body });
+  await fetch(`${HUB}/v1/webhooks/platform/${s.tenantId}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "platform-signature": await signPayload(WEBHOOK_SECRET, t, body) },
+    body,
+  });
   await new Promise((r) => setTimeout(r, 3000));
   const { items } = await call("GET", `/v1/tenants/${s.tenantId}/connections/${s.connectionId}/pushes?limit=5`, s.key);
   for (const push of (items as any[]).reverse()) say(`push: ${push.event_type} → ${push.entity} ${push.action} ${push.external_id ?? ""} ${push.detail ?? ""}`);
@@ -307,7 +350,7 @@ async function dropInventoryFile(s: Seeded, round: number) {
   const d = new Date();
   const name = `INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}${round > 1 ? `_${round}` : ""}.csv`;
   const rows = Array.from({ length: 20 }, (_, i) => `SKU-${String(1 + ((round * 20 + i) % 300)).padStart(6, "0")},${Math.floor(Math.random() * 50)},0,,N,`);
-  const body = ["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", ...rows, "SKU-000001,lots,0,,N,"].join("\r\n") + "\r\n";
+  const body = `${["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", ...rows, "SKU-000001,lots,0,,N,"].join("\r\n")}\r\n`;
   const path = `import/INVENTORY/${name}`;
   await fetch(`${HUB}/v1/tenants/${s.tenantId}/drop/files/${path}`, { method: "PUT", headers: { authorization: `Bearer ${s.key}`, "content-type": "text/csv" }, body });
   const started = await call("POST", `/v1/tenants/${s.tenantId}/imports`, s.key, { path });
@@ -315,7 +358,9 @@ async function dropInventoryFile(s: Seeded, round: number) {
     await new Promise((r) => setTimeout(r, 1000));
     const job = await call("GET", `/v1/tenants/${s.tenantId}/imports/${started.import_id}`, s.key);
     if (job.status === "running") continue;
-    say(`file drop: ${path} ${job.status}: created ${job.counts.created}, updated ${job.counts.updated}, unchanged ${job.counts.unchanged}, failed ${job.counts.failed}${job.errors[0] ? ` (${job.errors[0].message})` : ""}; report ${job.report}`);
+    say(
+      `file drop: ${path} ${job.status}: created ${job.counts.created}, updated ${job.counts.updated}, unchanged ${job.counts.unchanged}, failed ${job.counts.failed}${job.errors[0] ? ` (${job.errors[0].message})` : ""}; report ${job.report}`,
+    );
     return;
   }
 }
@@ -326,7 +371,9 @@ function showLog(line: string) {
   if (start >= 0) {
     try {
       const { level, msg, time: _t, ...rest } = JSON.parse(line.slice(start));
-      const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 12 && k.endsWith("_id") ? v.slice(0, 8) : JSON.stringify(v)}`).join(" ");
+      const fields = Object.entries(rest)
+        .map(([k, v]) => `${k}=${typeof v === "string" && v.length > 12 && k.endsWith("_id") ? v.slice(0, 8) : JSON.stringify(v)}`)
+        .join(" ");
       console.log(`  \x1b[2m${level}\x1b[0m ${msg} \x1b[2m${fields}\x1b[0m`);
       return;
     } catch {

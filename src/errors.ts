@@ -57,7 +57,8 @@ export function invalid(issues: ReadonlyArray<{ path: PropertyKey[]; message: st
  * Durable Object, a queue that refused a send, a dropped connection to either). A caller that
  * meets one is told to retry (429 with Retry-After), never answered 5xx.
  */
-const BUSY = /overloaded|too many requests|SQLITE_BUSY|database is locked|network connection lost|queue send failed|Failed to send (message|batch)|storage operation exceeded timeout|Durable Object reset|D1_ERROR:.*(timed? ?out|reset|unavailable)/i;
+const BUSY =
+  /overloaded|too many requests|SQLITE_BUSY|database is locked|network connection lost|queue send failed|Failed to send (message|batch)|storage operation exceeded timeout|Durable Object reset|D1_ERROR:.*(timed? ?out|reset|unavailable)/i;
 
 export function busyFailure(err: unknown): boolean {
   return err instanceof Error && BUSY.test(err.message);

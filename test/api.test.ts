@@ -58,7 +58,12 @@ describe("admin API input and errors", () => {
       body: { settings: { product_pull_filter: { "model.keyword": "Widget" }, schedules: { products: { interval_minutes: 30 } }, include_inactive: false } },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body.settings).toMatchObject({ company_id: 163, include_inactive: false, product_pull_filter: { "model.keyword": "Widget" }, schedules: { products: { interval_minutes: 30, enabled: true } } });
+    expect(patched.body.settings).toMatchObject({
+      company_id: 163,
+      include_inactive: false,
+      product_pull_filter: { "model.keyword": "Widget" },
+      schedules: { products: { interval_minutes: 30, enabled: true } },
+    });
     expect(patched.body.health.last_ok_at).not.toBeNull();
 
     const missingCompany = await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { settings: { company_id: 999 } } });
@@ -74,7 +79,10 @@ describe("admin API input and errors", () => {
   it("test connection warns when the SellerCloud user sees several companies and no company_id is set", async () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
-    await sc.upsert([{ ID: "A-1", ProductName: "A", CompanyID: 163, CompanyName: "Default Company" }, { ID: "B-1", ProductName: "B", CompanyID: 187, CompanyName: "Other Co" }]);
+    await sc.upsert([
+      { ID: "A-1", ProductName: "A", CompanyID: 163, CompanyName: "Default Company" },
+      { ID: "B-1", ProductName: "B", CompanyID: 187, CompanyName: "Other Co" },
+    ]);
     const conn = await addSellerCloudConnection(tenant, sc);
     const path = `/v1/tenants/${tenant.id}/connections/${conn.id}`;
     const tested = await api("POST", `${path}/test`, { token: tenant.key });
@@ -93,7 +101,14 @@ describe("admin API input and errors", () => {
     const spec = await api("GET", "/openapi.json");
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toBe("3.0.3");
-    for (const path of ["/v1/tenants", "/v1/tenants/{tenantId}/connections", "/v1/tenants/{tenantId}/connections/{connectionId}/sync", "/v1/tenants/{tenantId}/runs", "/v1/tenants/{tenantId}/errors/{errorId}/replay", "/v1/webhooks/platform/{tenantId}"]) {
+    for (const path of [
+      "/v1/tenants",
+      "/v1/tenants/{tenantId}/connections",
+      "/v1/tenants/{tenantId}/connections/{connectionId}/sync",
+      "/v1/tenants/{tenantId}/runs",
+      "/v1/tenants/{tenantId}/errors/{errorId}/replay",
+      "/v1/webhooks/platform/{tenantId}",
+    ]) {
       expect(spec.body.paths[path], path).toBeDefined();
     }
     const docs = await api("GET", "/docs");

@@ -4,7 +4,11 @@ import { api, createTenant, platformStore, settle, uniqueName, waitFor, type Tes
 /** Control clients for the eBay and Back Market simulators, and channel connections on the hub. */
 
 async function control(root: string, account: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${root}/${account}/__control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${root}/${account}/__control/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<any>;
 }
@@ -77,7 +81,13 @@ export async function addEbayConnection(tenant: TestTenant, ebay: EbayAccount, s
       name: `eBay ${ebay.name}`,
       base_url: ebay.baseUrl,
       credentials: { client_id: "ebay-client", client_secret: "ebay-secret", ru_name: RU_NAME },
-      settings: { requests_per_minute: 6000, request_burst: 200, listing_sync_minutes: 0, ...settings, schedules: { orders: OFF, customers: OFF, ...((settings.schedules as object) ?? {}) } },
+      settings: {
+        requests_per_minute: 6000,
+        request_burst: 200,
+        listing_sync_minutes: 0,
+        ...settings,
+        schedules: { orders: OFF, customers: OFF, ...((settings.schedules as object) ?? {}) },
+      },
     },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -99,7 +109,13 @@ export async function addBackMarketConnection(tenant: TestTenant, bm: BackMarket
       name: `Back Market ${bm.name}`,
       base_url: bm.baseUrl,
       credentials: { token: "bm-token" },
-      settings: { company_name: "Acme", contact_email: "ops@acme.test", listing_sync_minutes: 0, ...settings, schedules: { orders: OFF, customers: OFF, ...((settings.schedules as object) ?? {}) } },
+      settings: {
+        company_name: "Acme",
+        contact_email: "ops@acme.test",
+        listing_sync_minutes: 0,
+        ...settings,
+        schedules: { orders: OFF, customers: OFF, ...((settings.schedules as object) ?? {}) },
+      },
     },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -115,7 +131,10 @@ export async function channelTenant(products: Record<string, number | { onHand: 
     "products",
     entries.map((p) => ({ reference_id: `P-${p.sku}`, sku: p.sku, name: p.name ?? `Product ${p.sku}`, status: "active", ...(p.barcodes ? { barcodes: p.barcodes } : {}) })),
   );
-  await store.seed("inventory", entries.map((p) => ({ sku: p.sku, available: p.onHand })));
+  await store.seed(
+    "inventory",
+    entries.map((p) => ({ sku: p.sku, available: p.onHand })),
+  );
   const ids = Object.fromEntries(entries.map((p, i) => [p.sku, seeded[i].system_id]));
   return { tenant, store, ids };
 }
@@ -126,10 +145,14 @@ export async function syncListings(tenant: TestTenant, connectionId: string) {
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   const run = await waitForRun(tenant, started.body.run_id);
   const { env } = await import("cloudflare:workers");
-  await waitFor(async () => {
-    const dirty = await (env as any).DB.prepare("SELECT count(*) AS n FROM ats_dirty WHERE tenant_id = ?").bind(tenant.id).first();
-    return dirty.n === 0;
-  }, 20_000, "the listings' quantities computed");
+  await waitFor(
+    async () => {
+      const dirty = await (env as any).DB.prepare("SELECT count(*) AS n FROM ats_dirty WHERE tenant_id = ?").bind(tenant.id).first();
+      return dirty.n === 0;
+    },
+    20_000,
+    "the listings' quantities computed",
+  );
   return run;
 }
 
@@ -156,7 +179,10 @@ export async function syncEntity(tenant: TestTenant, connectionId: string, entit
 
 /** Orders of a channel connection imported: the buyer account first (orders depend on it). */
 export async function pullOrders(tenant: TestTenant, connectionId: string) {
-  const cursors = (await api("GET", `/v1/tenants/${tenant.id}/connections/${connectionId}`, { token: tenant.key })).body.cursors as Array<{ entity: string; position: string | null }>;
+  const cursors = (await api("GET", `/v1/tenants/${tenant.id}/connections/${connectionId}`, { token: tenant.key })).body.cursors as Array<{
+    entity: string;
+    position: string | null;
+  }>;
   if (!cursors.some((c) => c.entity === "customers" && c.position)) await syncEntity(tenant, connectionId, "customers");
   return syncEntity(tenant, connectionId, "orders");
 }
@@ -192,10 +218,14 @@ export async function dropInventory(tenant: TestTenant, stock: Record<string, nu
   expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
   const started = await api("POST", `/v1/tenants/${tenant.id}/imports`, { token: tenant.key, body: { path } });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  const job = await waitFor(async () => {
-    const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${started.body.import_id}`, { token: tenant.key });
-    return res.body.status !== "running" ? res.body : null;
-  }, 40_000, "the inventory import");
+  const job = await waitFor(
+    async () => {
+      const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${started.body.import_id}`, { token: tenant.key });
+      return res.body.status !== "running" ? res.body : null;
+    },
+    40_000,
+    "the inventory import",
+  );
   expect(job.status, JSON.stringify(job)).toBe("done");
   return job;
 }
@@ -208,9 +238,13 @@ export async function skuAvailability(tenant: TestTenant, sku: string) {
 
 /** Settles when no listing of the connection waits for a push (or `until` holds). */
 export async function pushesSettled(tenant: TestTenant, connectionId: string, timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const res = await api("GET", `/v1/tenants/${tenant.id}/connections/${connectionId}/listings?limit=500`, { token: tenant.key });
-    const busy = (res.body.items as any[]).filter((l) => l.push_state === "due");
-    return busy.length === 0 ? res.body.items : null;
-  }, timeoutMs, "pushes to settle");
+  return waitFor(
+    async () => {
+      const res = await api("GET", `/v1/tenants/${tenant.id}/connections/${connectionId}/listings?limit=500`, { token: tenant.key });
+      const busy = (res.body.items as any[]).filter((l) => l.push_state === "due");
+      return busy.length === 0 ? res.body.items : null;
+    },
+    timeoutMs,
+    "pushes to settle",
+  );
 }

@@ -5,7 +5,18 @@ import { handleWindowStart } from "../src/engine/pull";
 import { startPullRun } from "../src/engine/runs";
 import type { Env } from "../src/env";
 import { api, listErrors, listPushes, platformEvent, runCron, signedWebhook, testEnv, waitFor } from "./helpers";
-import { addBackMarketConnection, backmarketAccount, channelTenant, dropInventory, listing, pullOrders, syncEntity, syncListings, waitForRun, type BackMarketAccount } from "./channel-helpers";
+import {
+  addBackMarketConnection,
+  backmarketAccount,
+  channelTenant,
+  dropInventory,
+  listing,
+  pullOrders,
+  syncEntity,
+  syncListings,
+  waitForRun,
+  type BackMarketAccount,
+} from "./channel-helpers";
 
 /**
  * Back Market as a sales channel: its 429 block, the hidden order states, acceptance line by line,
@@ -43,10 +54,14 @@ describe("Back Market quantity pushes", () => {
     const s = await bmTenant({ H1: 9, H2: 9, H3: 9 }, { sku_lines_per_hour: 2, sku_lines_reserved: 0 });
     await dropInventory(s.tenant, { H1: 5, H2: 0, H3: 7 });
     await waitFor(async () => (await s.bm.quantityOf("H2")) === 0 && (await s.bm.quantityOf("H1")) === 5, 20_000, "the two nearest zero");
-    const waiting = await waitFor(async () => {
-      const l = await listing(s.tenant, s.b.id, "H3");
-      return l.push_state === "capped" ? l : null;
-    }, 20_000, "H3 capped");
+    const waiting = await waitFor(
+      async () => {
+        const l = await listing(s.tenant, s.b.id, "H3");
+        return l.push_state === "capped" ? l : null;
+      },
+      20_000,
+      "H3 capped",
+    );
     expect(waiting.push_note).toContain("sku_lines budget spent for this hour");
     expect(await s.bm.quantityOf("H3")).toBe(9);
     expect((await s.bm.stats()).dataLimited).toBe(0);
@@ -56,7 +71,12 @@ describe("Back Market quantity pushes", () => {
 describe("Back Market orders", () => {
   it("imports paid and payment-check orders (hidden from the default list), accepts each line on import, and ships the whole order", async () => {
     const s = await bmTenant({ PHONE: 6, CASE: 6 }, {}, { defaultHiddenStates: [0, 8, 10], addressKeys: "prose" });
-    const paid = await s.bm.order({ lines: [{ sku: "PHONE", quantity: 1 }, { sku: "CASE", quantity: 2 }] });
+    const paid = await s.bm.order({
+      lines: [
+        { sku: "PHONE", quantity: 1 },
+        { sku: "CASE", quantity: 2 },
+      ],
+    });
     const checking = await s.bm.order({ sku: "PHONE", quantity: 1, state: 0 });
     await pullOrders(s.tenant, s.b.id);
     const orders = await s.store.records("orders");
@@ -71,7 +91,16 @@ describe("Back Market orders", () => {
     expect((await listPushes(s.tenant, s.b.id)).find((p) => p.entity === "orders")).toMatchObject({ action: "updated", detail: "accepted PHONE, CASE" });
 
     // A shipment of part of the order: Back Market ships it whole, with a warning.
-    const [shipment] = await s.store.seed("shipments", [{ reference_id: "BMS1", order_system_id: placed.system_id, status: "shipped", carrier: "Colissimo", tracking_numbers: ["6A12345678901"], lines: [{ sku: "PHONE", quantity: 1 }] }]);
+    const [shipment] = await s.store.seed("shipments", [
+      {
+        reference_id: "BMS1",
+        order_system_id: placed.system_id,
+        status: "shipped",
+        carrier: "Colissimo",
+        tracking_numbers: ["6A12345678901"],
+        lines: [{ sku: "PHONE", quantity: 1 }],
+      },
+    ]);
     await signedWebhook(s.tenant, platformEvent("shipment.created", shipment.system_id));
     const push = await waitFor(async () => (await listPushes(s.tenant, s.b.id)).find((p) => p.entity === "shipments"), 20_000, "the shipment push");
     expect(push).toMatchObject({ action: "created" });
@@ -80,7 +109,9 @@ describe("Back Market orders", () => {
     const shippedOrder = (await s.bm.orders()).find((o) => o.order_id === paid.order_id);
     expect(shippedOrder).toMatchObject({ state: 9, tracking_number: "6A12345678901" });
     // Held until the inventory source shows the units gone.
-    expect((await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/CASE`, { token: s.tenant.key })).body.reservations[0].state).toContain("waiting for the inventory source");
+    expect((await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/CASE`, { token: s.tenant.key })).body.reservations[0].state).toContain(
+      "waiting for the inventory source",
+    );
   });
 
   it("with manual acceptance a shipment waits for it; accepting by hand lets the replay through", async () => {
@@ -88,7 +119,9 @@ describe("Back Market orders", () => {
     const order = await s.bm.order({ sku: "MAN", quantity: 1 });
     await pullOrders(s.tenant, s.b.id);
     const [platformOrder] = await s.store.records("orders");
-    const [shipment] = await s.store.seed("shipments", [{ reference_id: "BMS2", order_system_id: platformOrder.system_id, status: "shipped", carrier: "UPS", tracking_numbers: ["1ZMAN"] }]);
+    const [shipment] = await s.store.seed("shipments", [
+      { reference_id: "BMS2", order_system_id: platformOrder.system_id, status: "shipped", carrier: "UPS", tracking_numbers: ["1ZMAN"] },
+    ]);
     await signedWebhook(s.tenant, platformEvent("shipment.created", shipment.system_id));
     const refused = await waitFor(async () => (await listErrors(s.tenant, "?status=open")).find((x) => x.code === "order_not_accepted"), 20_000, "the refusal");
     expect(refused.reason).toContain("accept the order");
@@ -114,7 +147,10 @@ describe("Back Market orders", () => {
 const SMALL_PAGES = { maxPageSize: 5 };
 
 const swallowed: any[] = [];
-const lostQueue = { send: async (body: unknown) => void swallowed.push(body), sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)) };
+const lostQueue = {
+  send: async (body: unknown) => void swallowed.push(body),
+  sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)),
+};
 
 /** The order-list pages Back Market served, as `<list>:<page>` ("all" without `state`); count reads (page-size 1) left out. */
 async function orderPagesAsked(bm: BackMarketAccount) {
@@ -136,7 +172,8 @@ async function expectEachOrderWrittenOnce(store: { stats(): Promise<any> }, orde
   expect(Object.entries(writes).filter(([key, n]) => n !== (twice.some((id) => `BM-${id}` === key) ? 2 : 1))).toEqual([]);
 }
 
-const reservedOf = async (s: { tenant: { id: string; key: string } }, sku: string) => (await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/${sku}`, { token: s.tenant.key })).body.reserved;
+const reservedOf = async (s: { tenant: { id: string; key: string } }, sku: string) =>
+  (await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/${sku}`, { token: s.tenant.key })).body.reserved;
 
 describe.each([
   { count: "total", passes: 1, total: 17 },
@@ -195,7 +232,9 @@ describe.each([
     // The cursor names the list and the next link's query, never Back Market's URL.
     expect(lost).toMatchObject({ kind: "walk", pass: 1, page: 3, cursor: expect.stringMatching(/^0:.*page=3/) });
     expect(lost.cursor).not.toContain("http");
-    await testEnv.DB.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?").bind(new Date(Date.now() - 10 * 60_000).toISOString(), started.run.id).run();
+    await testEnv.DB.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 10 * 60_000).toISOString(), started.run.id)
+      .run();
     await runCron();
     const run = await waitForRun(s.tenant, started.run.id);
     expect(run).toMatchObject({ status: "succeeded", pass: passes, counts: { seen: 14 * passes, created: 14 } });

@@ -43,10 +43,14 @@ describe("eBay quantity pushes", () => {
     await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}`, { token: s.tenant.key, body: { settings: { revisions_per_day: 250 } } });
     await dropInventory(s.tenant, { CAP: 5, FREE: 4 });
     await waitFor(async () => (await s.ebay.offerQuantity("FREE")).itemQuantity === 4, 20_000, "FREE at 4");
-    const capped = await waitFor(async () => {
-      const w = await why(s.tenant, s.e.id, "CAP");
-      return w.push.state === "capped" && /revision_cap/.test(w.push.note ?? "") ? w : null;
-    }, 20_000, "CAP refused by eBay's cap");
+    const capped = await waitFor(
+      async () => {
+        const w = await why(s.tenant, s.e.id, "CAP");
+        return w.push.state === "capped" && /revision_cap/.test(w.push.note ?? "") ? w : null;
+      },
+      20_000,
+      "CAP refused by eBay's cap",
+    );
     expect(capped.push.note).toContain("revised 2 times today");
     expect((await s.ebay.offerQuantity("CAP")).itemQuantity).toBe(7);
     // The cap is no record error (it waits for the next day), and nothing retries it meanwhile.
@@ -62,10 +66,14 @@ describe("eBay quantity pushes", () => {
     await s.ebay.configure({ bulkPriceQuantitySkus: "one" });
     const before = (await s.ebay.stats()).byRoute["POST /sell/inventory/v1/bulk_update_price_quantity"] ?? 0;
     await dropInventory(s.tenant, { M1: 4, M2: 4, M3: 4 });
-    await waitFor(async () => {
-      const q = await Promise.all(["M1", "M2", "M3"].map(async (sku) => (await s.ebay.offerQuantity(sku)).itemQuantity));
-      return q.every((n) => n === 4);
-    }, 20_000, "all three at 4");
+    await waitFor(
+      async () => {
+        const q = await Promise.all(["M1", "M2", "M3"].map(async (sku) => (await s.ebay.offerQuantity(sku)).itemQuantity));
+        return q.every((n) => n === 4);
+      },
+      20_000,
+      "all three at 4",
+    );
     const first = (await s.ebay.stats()).byRoute["POST /sell/inventory/v1/bulk_update_price_quantity"] - before;
     expect(first).toBe(4); // the refused batch, then one call per SKU
     await dropInventory(s.tenant, { M1: 3, M2: 3 });
@@ -78,7 +86,14 @@ describe("eBay quantity pushes", () => {
 
   it("a variation listing: each SKU linked, quantities sent together and the listing revised once", async () => {
     const s = await ebayTenant({ "TEE-S": 4, "TEE-M": 6 }, {}, [
-      { groupKey: "TEE", title: "T-shirt", variations: [{ sku: "TEE-S", quantity: 4, aspects: { Size: "S" } }, { sku: "TEE-M", quantity: 6, aspects: { Size: "M" } }] },
+      {
+        groupKey: "TEE",
+        title: "T-shirt",
+        variations: [
+          { sku: "TEE-S", quantity: 4, aspects: { Size: "S" } },
+          { sku: "TEE-M", quantity: 6, aspects: { Size: "M" } },
+        ],
+      },
     ]);
     const small = await listing(s.tenant, s.e.id, "TEE-S");
     const medium = await listing(s.tenant, s.e.id, "TEE-M");
@@ -118,7 +133,12 @@ describe("eBay listings and orders", () => {
     ]);
     expect(await listing(s.tenant, s.e.id, "NEW-PHONE-1")).toMatchObject({ link_state: "unlinked" });
     await s.ebay.order({ lines: [{ sku: "NEW-PHONE-1", quantity: 1 }] });
-    await s.ebay.order({ lines: [{ sku: "KNOWN", quantity: 1 }, { sku: "NEW-PHONE-1", quantity: 1 }] });
+    await s.ebay.order({
+      lines: [
+        { sku: "KNOWN", quantity: 1 },
+        { sku: "NEW-PHONE-1", quantity: 1 },
+      ],
+    });
     await pullOrders(s.tenant, s.e.id);
     const unknown = (await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/unknown-skus`, { token: s.tenant.key })).body.items as any[];
     expect(unknown).toHaveLength(2);
@@ -134,14 +154,20 @@ describe("eBay listings and orders", () => {
     await s.store.seed("inventory", [{ sku: "NEW-PHONE-1", available: 3 }]);
     const refreshed = await api("POST", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/unknown-skus/refresh`, { token: s.tenant.key });
     expect(refreshed.body).toMatchObject({ relinked_lines: 2, orders_reimported: 2, still_unknown: 0 });
-    await waitFor(async () => (await s.store.records("orders")).length === 2 && (await s.store.records("orders")).every((o: any) => o.lines.some((l: any) => l.sku === "NEW-PHONE-1")), 30_000, "both orders with the line");
+    await waitFor(
+      async () => (await s.store.records("orders")).length === 2 && (await s.store.records("orders")).every((o: any) => o.lines.some((l: any) => l.sku === "NEW-PHONE-1")),
+      30_000,
+      "both orders with the line",
+    );
     const sku = (await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/NEW-PHONE-1`, { token: s.tenant.key })).body;
     expect(sku).toMatchObject({ on_hand: 3, reserved: 2, ats: 1 });
     await waitFor(async () => !(await listErrors(s.tenant, "?status=open")).some((x) => x.code === "unknown_sku"), 20_000, "the unknown_sku error resolved");
   });
 
   it("suggests matches for an unlinked listing, remembers a link made by hand through later syncs, and an unlink too", async () => {
-    const s = await ebayTenant({ "IPX-64-SLV": { onHand: 6, name: "iPhone X 64GB Silver" }, "IPX-256": { onHand: 2, name: "iPhone X 256GB Black" } }, {}, [{ sku: "apple-x-silver", quantity: 6, title: "Apple iPhone X 64GB Silver Unlocked" }]);
+    const s = await ebayTenant({ "IPX-64-SLV": { onHand: 6, name: "iPhone X 64GB Silver" }, "IPX-256": { onHand: 2, name: "iPhone X 256GB Black" } }, {}, [
+      { sku: "apple-x-silver", quantity: 6, title: "Apple iPhone X 64GB Silver Unlocked" },
+    ]);
     await s.store.seed("products", [{ reference_id: "P-LOOK", sku: "IPX-64-SLV-2", name: "iPhone X 64GB Gold", status: "active" }]);
     const listed = await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/listings?link_state=unlinked`, { token: s.tenant.key });
     const [row] = listed.body.items;
@@ -171,18 +197,30 @@ describe("eBay listings and orders", () => {
     await s.ebay.order({ legacyItemId: noSku.listingId, quantity: 1 });
     await pullOrders(s.tenant, s.e.id);
     const found = (await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/legacy-listings`, { token: s.tenant.key })).body.items as any[];
-    expect(found.map((l) => [l.listing_id, l.sku])).toEqual(expect.arrayContaining([[legacy.listingId, "OLD"], [noSku.listingId, null]]));
+    expect(found.map((l) => [l.listing_id, l.sku])).toEqual(
+      expect.arrayContaining([
+        [legacy.listingId, "OLD"],
+        [noSku.listingId, null],
+      ]),
+    );
     expect(found.find((l) => l.sku === "OLD").what_to_do).toContain("Migrate it");
     expect(found.find((l) => l.sku === null).what_to_do).toContain("has no SKU");
     // Its sale still reserves.
     expect((await api("GET", `/v1/tenants/${s.tenant.id}/availability/skus/OLD`, { token: s.tenant.key })).body).toMatchObject({ reserved: 1 });
 
-    const migrated = await api("POST", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/legacy-listings/migrate`, { token: s.tenant.key, body: { listing_ids: [legacy.listingId, noSku.listingId] } });
+    const migrated = await api("POST", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/legacy-listings/migrate`, {
+      token: s.tenant.key,
+      body: { listing_ids: [legacy.listingId, noSku.listingId] },
+    });
     expect(migrated.body.results).toEqual([
       { listing_id: legacy.listingId, migrated: true, detail: expect.stringContaining("OLD") },
       { listing_id: noSku.listingId, migrated: false, detail: expect.stringContaining("SKU") },
     ]);
-    await waitFor(async () => (await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/listings/OLD`, { token: s.tenant.key })).body.link_state === "linked", 30_000, "the migrated listing linked");
+    await waitFor(
+      async () => (await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/listings/OLD`, { token: s.tenant.key })).body.link_state === "linked",
+      30_000,
+      "the migrated listing linked",
+    );
     const left = (await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}/legacy-listings`, { token: s.tenant.key })).body.items as any[];
     expect(left.map((l) => l.listing_id)).toEqual([noSku.listingId]);
   });
@@ -191,10 +229,23 @@ describe("eBay listings and orders", () => {
 describe("eBay shipments", () => {
   it("one fulfillment per package with carrier and tracking, read back; a retry finds it instead of sending it twice", async () => {
     const s = await ebayTenant({ SHIPME: 5, OTHER: 5 });
-    const order = await s.ebay.order({ lines: [{ sku: "SHIPME", quantity: 2 }, { sku: "OTHER", quantity: 1 }] });
+    const order = await s.ebay.order({
+      lines: [
+        { sku: "SHIPME", quantity: 2 },
+        { sku: "OTHER", quantity: 1 },
+      ],
+    });
     await pullOrders(s.tenant, s.e.id);
     const [platformOrder] = await s.store.records("orders");
-    const shipped = (sku: string, tracking: string, ref: string) => ({ reference_id: ref, order_system_id: platformOrder.system_id, status: "shipped", carrier: "FedEx", tracking_numbers: [tracking], lines: [{ sku, quantity: 1 }], shipped_at: new Date(Date.now() - 60_000).toISOString() });
+    const shipped = (sku: string, tracking: string, ref: string) => ({
+      reference_id: ref,
+      order_system_id: platformOrder.system_id,
+      status: "shipped",
+      carrier: "FedEx",
+      tracking_numbers: [tracking],
+      lines: [{ sku, quantity: 1 }],
+      shipped_at: new Date(Date.now() - 60_000).toISOString(),
+    });
     const [first, second] = await s.store.seed("shipments", [shipped("SHIPME", "7489-1234 5678", "SH1"), shipped("OTHER", "7489 0000 0002", "SH2")]);
     await signedWebhook(s.tenant, platformEvent("shipment.created", first.system_id));
     const push = await waitFor(async () => (await listPushes(s.tenant, s.e.id)).find((p) => p.entity === "shipments"), 20_000, "the shipment push");
@@ -202,7 +253,9 @@ describe("eBay shipments", () => {
     expect(push.detail).toContain("FEDEX 748912345678"); // read back from eBay
     expect(push.warning).toContain("ships 1 of 2"); // eBay marks the line shipped: its second unit cannot follow in another package
     const fulfillments = async () => (await s.ebay.orders()).find((o) => o.orderId === order.orderId)._fulfillments as any[];
-    expect(await fulfillments()).toEqual([expect.objectContaining({ shippingCarrierCode: "FEDEX", trackingNumber: "748912345678", lineItems: [expect.objectContaining({ quantity: 1 })] })]);
+    expect(await fulfillments()).toEqual([
+      expect.objectContaining({ shippingCarrierCode: "FEDEX", trackingNumber: "748912345678", lineItems: [expect.objectContaining({ quantity: 1 })] }),
+    ]);
 
     // The second package's create reaches eBay but its answer is lost (the hub times out): the retry must not send it twice.
     await s.ebay.faults([{ match: `POST /sell/fulfillment/v1/order/${order.orderId}/shipping_fulfillment`, delayMs: 4000, times: 1 }]);

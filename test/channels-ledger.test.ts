@@ -10,7 +10,6 @@ import {
   pullOrders,
   skuAvailability,
   syncListings,
-  waitForRun,
   why,
 } from "./channel-helpers";
 
@@ -82,11 +81,15 @@ async function timeline(tenant: TestTenant, ebay: ReturnType<typeof ebayAccount>
 
 /** Runs every started run of the tenant to its end. */
 async function runsDone(tenant: TestTenant, since: string) {
-  return waitFor(async () => {
-    const runs = (await api("GET", `/v1/tenants/${tenant.id}/runs?limit=50`, { token: tenant.key })).body.items as any[];
-    const mine = runs.filter((r) => r.started_at >= since);
-    return mine.length > 0 && mine.every((r) => r.status !== "running") ? mine : null;
-  }, 45_000, "the runs");
+  return waitFor(
+    async () => {
+      const runs = (await api("GET", `/v1/tenants/${tenant.id}/runs?limit=50`, { token: tenant.key })).body.items as any[];
+      const mine = runs.filter((r) => r.started_at >= since);
+      return mine.length > 0 && mine.every((r) => r.status !== "running") ? mine : null;
+    },
+    45_000,
+    "the runs",
+  );
 }
 
 describe("never selling the last unit twice", () => {
@@ -97,10 +100,14 @@ describe("never selling the last unit twice", () => {
     const bmOrder = await s.bm.order({ sku: "LAST", quantity: 1, createdAt: s.clock.at() });
     await s.clock.pull();
 
-    const sku = await waitFor(async () => {
-      const a = await skuAvailability(s.tenant, "LAST");
-      return a.reservations.length === 2 ? a : null;
-    }, 20_000, "both reservations");
+    const sku = await waitFor(
+      async () => {
+        const a = await skuAvailability(s.tenant, "LAST");
+        return a.reservations.length === 2 ? a : null;
+      },
+      20_000,
+      "both reservations",
+    );
     expect(sku).toMatchObject({ on_hand: 1, reserved: 2, ats: 0, oversold: 1 });
     expect(sku.listings.map((l: any) => l.quantity)).toEqual([0, 0]);
     const explained = await why(s.tenant, s.e.id, "LAST");
@@ -137,7 +144,10 @@ describe("never selling the last unit twice", () => {
     await s.clock.onEbay(() => s.ebay.payment(order.orderId, "FULLY_REFUNDED"));
     await s.clock.pull();
     const ledger = await testLedger(s.tenant, "CXL");
-    expect(ledger.map((r) => [r.release_reason, r.quantity]).sort()).toEqual([["cancelled", 2], ["unpaid", 1]]);
+    expect(ledger.map((r) => [r.release_reason, r.quantity]).sort()).toEqual([
+      ["cancelled", 2],
+      ["unpaid", 1],
+    ]);
   });
 });
 
@@ -158,7 +168,9 @@ describe("a shipped line is released once, whichever of the shipment and the inv
 
     // 1. The shipment reaches eBay first: the unit is gone but on hand (5) still counts it — ATS stays 4, not 5.
     const shippedAt = new Date(Date.now() - 2 * MINUTE).toISOString();
-    const [shipment] = await s.store.seed("shipments", [{ reference_id: "S1", order_system_id: platformOrder.system_id, status: "shipped", carrier: "UPS", tracking_numbers: ["1Z-999-AA1"], shipped_at: shippedAt }]);
+    const [shipment] = await s.store.seed("shipments", [
+      { reference_id: "S1", order_system_id: platformOrder.system_id, status: "shipped", carrier: "UPS", tracking_numbers: ["1Z-999-AA1"], shipped_at: shippedAt },
+    ]);
     await signedWebhook(s.tenant, platformEvent("shipment.created", shipment.system_id));
     await waitFor(async () => (await s.ebay.orders()).find((o) => o.orderId === first.orderId)?.orderFulfillmentStatus === "FULFILLED", 20_000, "the eBay fulfillment");
     const afterShipment = await skuAvailability(s.tenant, "SHIP");
@@ -179,7 +191,16 @@ describe("a shipped line is released once, whichever of the shipment and the inv
     expect(await skuAvailability(s.tenant, "SHIP")).toMatchObject({ on_hand: 3, reserved: 1, ats: 2 });
     const orders = await s.store.records("orders");
     const secondOrder = orders.find((o) => o.order_number === second.orderId);
-    const [late] = await s.store.seed("shipments", [{ reference_id: "S2", order_system_id: secondOrder.system_id, status: "shipped", carrier: "UPS", tracking_numbers: ["1ZAA2"], shipped_at: new Date(Date.parse(packedAt) - MINUTE).toISOString() }]);
+    const [late] = await s.store.seed("shipments", [
+      {
+        reference_id: "S2",
+        order_system_id: secondOrder.system_id,
+        status: "shipped",
+        carrier: "UPS",
+        tracking_numbers: ["1ZAA2"],
+        shipped_at: new Date(Date.parse(packedAt) - MINUTE).toISOString(),
+      },
+    ]);
     await signedWebhook(s.tenant, platformEvent("shipment.created", late.system_id));
     // It left before the stock figure was read: released at once.
     await waitFor(async () => (await skuAvailability(s.tenant, "SHIP")).reserved === 0, 20_000, "released by the shipment");
@@ -220,5 +241,3 @@ describe("the oversell guard", () => {
     expect(await why(s.tenant, s.e.id, "GRD")).toMatchObject({ quantity: 4, push: { state: "idle", acknowledged_quantity: 4 } });
   });
 });
-
-export { waitForRun };

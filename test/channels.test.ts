@@ -33,7 +33,13 @@ describe("an order on one channel lowers the others", () => {
     // Back Market is lowered at once (a decrease needs no guard) and the hub reads back what it holds.
     await waitFor(async () => (await bm.quantityOf("IPX-64-SLV")) === 4, 30_000, "Back Market at 4");
     const explained = await why(tenant, b.id, "IPX-64-SLV");
-    expect(explained).toMatchObject({ quantity: 4, ats: 4, on_hand: { value: 5 }, reservations: [{ quantity: 1, vendor: "ebay", state: "open order" }], push: { acknowledged_quantity: 4 } });
+    expect(explained).toMatchObject({
+      quantity: 4,
+      ats: 4,
+      on_hand: { value: 5 },
+      reservations: [{ quantity: 1, vendor: "ebay", state: "open order" }],
+      push: { acknowledged_quantity: 4 },
+    });
     expect(explained.explanation).toContain("IPX-64-SLV: 5 on hand − 1 held by 1 channel order line = ATS 4");
 
     // The order is on the platform under "eBay buyers", with its line and ship-to.

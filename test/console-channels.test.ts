@@ -11,7 +11,11 @@ import { api, createTenant, OPERATOR, sellercloudAccount } from "./helpers";
  * overview, and another tenant's channel pages answering 404.
  */
 
-const unescape = (html: string) => html.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+const unescape = (html: string) =>
+  html
+    .replace(/&amp;/g, "&")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 
 async function ebayWithUnlinked() {
   const s = await channelTenant({ "IPX-64-SLV": { onHand: 6, name: "iPhone X 64GB Silver" }, "IPX-256": { onHand: 2, name: "iPhone X 256GB Black" } });
@@ -89,16 +93,36 @@ describe("console: sales channels", () => {
     expect((await s.b.post(`${base}/availability`, { _csrf: csrf, buffer: "1", sku_buffers: "IPX-256 = 2" })).status).toBe(303);
     expect((await api("GET", `/v1/tenants/${s.tenant.id}/availability`, { token: s.tenant.key })).body).toEqual({ buffer: 1, sku_buffers: { "IPX-256": 2 } });
 
-    const rules = await s.b.post(`${s.page}/rules`, { _csrf: csrf, "settings.quantity_rules.zero_below": "0", "settings.quantity_rules.percent": "150", "settings.quantity_rules.max_quantity": "" });
+    const rules = await s.b.post(`${s.page}/rules`, {
+      _csrf: csrf,
+      "settings.quantity_rules.zero_below": "0",
+      "settings.quantity_rules.percent": "150",
+      "settings.quantity_rules.max_quantity": "",
+    });
     expect(rules.status).toBe(400);
     expect(await rules.text()).toMatch(/id="f-settings-quantity_rules-percent-error"/);
-    expect((await s.b.post(`${s.page}/rules`, { _csrf: csrf, "settings.quantity_rules.zero_below": "1", "settings.quantity_rules.percent": "50", "settings.quantity_rules.max_quantity": "4" })).status).toBe(303);
-    expect((await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}`, { token: s.tenant.key })).body.settings.quantity_rules).toEqual({ zero_below: 1, percent: 50, max_quantity: 4 });
+    expect(
+      (
+        await s.b.post(`${s.page}/rules`, {
+          _csrf: csrf,
+          "settings.quantity_rules.zero_below": "1",
+          "settings.quantity_rules.percent": "50",
+          "settings.quantity_rules.max_quantity": "4",
+        })
+      ).status,
+    ).toBe(303);
+    expect((await api("GET", `/v1/tenants/${s.tenant.id}/connections/${s.e.id}`, { token: s.tenant.key })).body.settings.quantity_rules).toEqual({
+      zero_below: 1,
+      percent: 50,
+      max_quantity: 4,
+    });
 
     const own = await s.b.post(`${s.page}/listing-rules`, { _csrf: csrf, sku: "IPX-256", "rules.percent": "101", "rules.zero_below": "", "rules.max_quantity": "" });
     expect(own.status).toBe(400);
     expect(await own.text()).toMatch(/id="f-rules-percent-error"/);
-    expect((await s.b.post(`${s.page}/listing-rules`, { _csrf: csrf, sku: "IPX-256", "rules.percent": "100", "rules.zero_below": "", "rules.max_quantity": "1" })).status).toBe(303);
+    expect((await s.b.post(`${s.page}/listing-rules`, { _csrf: csrf, sku: "IPX-256", "rules.percent": "100", "rules.zero_below": "", "rules.max_quantity": "1" })).status).toBe(
+      303,
+    );
     expect((await listing(s.tenant, s.e.id, "IPX-256")).rules).toEqual({ percent: 100, max_quantity: 1 });
   });
 
@@ -106,7 +130,10 @@ describe("console: sales channels", () => {
     const s = await ebayWithUnlinked();
     const other = await createTenant();
     const sc = sellercloudAccount();
-    const scConn = await api("POST", `/v1/tenants/${s.tenant.id}/connections`, { token: s.tenant.key, body: { vendor: "sellercloud", name: "SC", base_url: sc.baseUrl, credentials: { username: "api@example.com", password: "secret" } } });
+    const scConn = await api("POST", `/v1/tenants/${s.tenant.id}/connections`, {
+      token: s.tenant.key,
+      body: { vendor: "sellercloud", name: "SC", base_url: sc.baseUrl, credentials: { username: "api@example.com", password: "secret" } },
+    });
     const stranger = browser();
     await signIn(stranger, other.key);
     for (const path of [s.page, `${s.page}/listing?sku=apple-x-silver`, `/app/t/${s.tenant.id}/channels`]) expect((await stranger.get(path)).status, path).toBe(404);
@@ -149,7 +176,15 @@ describe("console: sales channels", () => {
     const form = await (await b.get(`/app/t/${t.id}/connections/new?vendor=ebay`)).text();
     expect(form).toContain('name="credentials.ru_name"');
     const csrf = await csrfOf(await b.get(`/app/t/${t.id}/connections/new?vendor=ebay`));
-    const created = await b.post(`/app/t/${t.id}/connections`, { _csrf: csrf, vendor: "ebay", name: "eBay US", base_url: ebay.baseUrl, "credentials.client_id": "ebay-client", "credentials.client_secret": "ebay-secret", "credentials.ru_name": RU_NAME });
+    const created = await b.post(`/app/t/${t.id}/connections`, {
+      _csrf: csrf,
+      vendor: "ebay",
+      name: "eBay US",
+      base_url: ebay.baseUrl,
+      "credentials.client_id": "ebay-client",
+      "credentials.client_secret": "ebay-secret",
+      "credentials.ru_name": RU_NAME,
+    });
     expect(created.status).toBe(303);
     const path = created.headers.get("location")!;
     const start = await (await b.post(`${path}/authorize`, { _csrf: csrf })).text();

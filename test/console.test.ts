@@ -87,7 +87,14 @@ describe("console sessions", () => {
     const other = await createTenant();
     const b = browser();
     await signIn(b, mine.key);
-    for (const path of [`/app/t/${other.id}`, `/app/t/${other.id}/connections`, `/app/t/${other.id}/files`, `/app/t/${other.id}/runs`, "/app/operator", `/app/operator/tenants/${mine.id}`]) {
+    for (const path of [
+      `/app/t/${other.id}`,
+      `/app/t/${other.id}/connections`,
+      `/app/t/${other.id}/files`,
+      `/app/t/${other.id}/runs`,
+      "/app/operator",
+      `/app/operator/tenants/${mine.id}`,
+    ]) {
       expect((await b.get(path)).status, path).toBe(404);
     }
     const csrf = await csrfOf(await b.get(`/app/t/${mine.id}`));
@@ -120,7 +127,10 @@ describe("console sessions", () => {
   it("puts a refused setting next to its field, keeping what was typed", async () => {
     const t = await createTenant();
     const sc = sellercloudAccount();
-    const conn = await api("POST", `/v1/tenants/${t.id}/connections`, { token: t.key, body: { vendor: "sellercloud", name: "SC", base_url: sc.baseUrl, credentials: { username: "api@example.com", password: "secret" } } });
+    const conn = await api("POST", `/v1/tenants/${t.id}/connections`, {
+      token: t.key,
+      body: { vendor: "sellercloud", name: "SC", base_url: sc.baseUrl, credentials: { username: "api@example.com", password: "secret" } },
+    });
     const b = browser();
     await signIn(b, t.key);
     const path = `/app/t/${t.id}/connections/${conn.body.id}`;
@@ -150,7 +160,12 @@ describe("console sessions", () => {
       "settings.schedules.products.time_zone": "America/Los_Angeles",
     });
     expect(ok.status).toBe(303);
-    expect((await api("GET", `/v1/tenants/${t.id}/connections/${conn.body.id}`, { token: t.key })).body.settings.schedules.products).toEqual({ enabled: true, interval_minutes: 120, start_time: "12:00", time_zone: "America/Los_Angeles" });
+    expect((await api("GET", `/v1/tenants/${t.id}/connections/${conn.body.id}`, { token: t.key })).body.settings.schedules.products).toEqual({
+      enabled: true,
+      interval_minutes: 120,
+      start_time: "12:00",
+      time_zone: "America/Los_Angeles",
+    });
   });
 
   it("creates an SOS connection and connects it through the vendor's consent page (OAuth)", async () => {
@@ -159,7 +174,14 @@ describe("console sessions", () => {
     const b = browser();
     await signIn(b, t.key);
     const csrf = await csrfOf(await b.get(`/app/t/${t.id}/connections/new?vendor=sos`));
-    const created = await b.post(`/app/t/${t.id}/connections`, { _csrf: csrf, vendor: "sos", name: "SOS", base_url: sos.baseUrl, "credentials.client_id": "sos-client", "credentials.client_secret": "sos-secret" });
+    const created = await b.post(`/app/t/${t.id}/connections`, {
+      _csrf: csrf,
+      vendor: "sos",
+      name: "SOS",
+      base_url: sos.baseUrl,
+      "credentials.client_id": "sos-client",
+      "credentials.client_secret": "sos-secret",
+    });
     expect(created.status).toBe(303);
     const path = created.headers.get("location")!;
     const page = await (await b.get(path)).text();
@@ -202,4 +224,3 @@ describe("console sessions", () => {
     expect(await settings.text()).toMatch(/id="f-outbound-host-error"/);
   });
 });
-

@@ -58,8 +58,11 @@ const listingsPuller: CursorPuller<Settings> = {
     };
   },
 
-  async fetchTotal(http, settings) {
-    const page = await get(http, [["publication_state", "2"], ["page-size", "1"]]);
+  async fetchTotal(http, _settings) {
+    const page = await get(http, [
+      ["publication_state", "2"],
+      ["page-size", "1"],
+    ]);
     return totalOf(page);
   },
 

@@ -4,7 +4,11 @@ import { addSellerCloudConnection, api, createTenant, platformEvent, platformSto
 const MINUTE = 60_000;
 
 async function control(sc: ReturnType<typeof sellercloudAccount>, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<any>;
 }
@@ -15,7 +19,10 @@ describe("SellerCloud customers → platform", () => {
     const sc = sellercloudAccount();
     await control(sc, "POST", "customers/generate", { count: 70 });
     // One detail call per customer: SellerCloud's 180/min budget would make this test slow.
-    await addSellerCloudConnection(tenant, sc, { requests_per_minute: 6000, schedules: { products: { enabled: false, interval_minutes: 60 }, customers: { interval_minutes: 1 } } });
+    await addSellerCloudConnection(tenant, sc, {
+      requests_per_minute: 6000,
+      schedules: { products: { enabled: false, interval_minutes: 60 }, customers: { interval_minutes: 1 } },
+    });
     const store = platformStore(tenant.platformKey);
 
     const t0 = Date.now();
@@ -30,7 +37,11 @@ describe("SellerCloud customers → platform", () => {
     expect(addresses.filter((a: any) => a.customer_reference_id === "10001").every((a: any) => a.customer_system_id === first.system_id)).toBe(true);
     const stats = await sc.stats();
     expect(stats.byRoute["GET /api/Customers"]).toBe(3); // 2 pages + verification
-    expect(Object.entries(stats.byRoute).filter(([k]) => k.startsWith("GET /api/Customers/")).reduce((n, [, v]) => n + (v as number), 0)).toBe(70);
+    expect(
+      Object.entries(stats.byRoute)
+        .filter(([k]) => k.startsWith("GET /api/Customers/"))
+        .reduce((n, [, v]) => n + (v as number), 0),
+    ).toBe(70);
 
     await control(sc, "PATCH", "customers/10005", { CorporateName: "Renamed Wholesale LLC" });
     await sc.resetStats();
@@ -63,7 +74,9 @@ describe("SellerCloud customers → platform", () => {
     const errors = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
     expect(errors.body.items[0]).toMatchObject({ entity: "customers", external_id: "20001", reason: expect.stringContaining("address 9001") });
 
-    await control(sc, "PATCH", "customers/20001", { Addresses: [{ ID: 9001, Address: "5 Elm St", City: "Austin", State: "TX", ZipCode: "73301", Country: "US", IsBillingAddress: true, IsShippingAddress: true }] });
+    await control(sc, "PATCH", "customers/20001", {
+      Addresses: [{ ID: 9001, Address: "5 Elm St", City: "Austin", State: "TX", ZipCode: "73301", Country: "US", IsBillingAddress: true, IsShippingAddress: true }],
+    });
     await api("POST", `/v1/tenants/${tenant.id}/errors/replay`, { token: tenant.key, body: {} });
     const store = platformStore(tenant.platformKey);
     for (let i = 0; i < 80 && (await store.records("addresses")).length < 2; i++) await new Promise((r) => setTimeout(r, 250));
@@ -74,29 +87,46 @@ describe("SellerCloud customers → platform", () => {
   it("a pull after a platform customer was pushed keeps what the platform owns: reference id, phone, terms, addresses", async () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
-    const conn = await addSellerCloudConnection(tenant, sc, { requests_per_minute: 6000, schedules: { products: { enabled: false, interval_minutes: 60 }, customers: { interval_minutes: 60 } } });
+    const conn = await addSellerCloudConnection(tenant, sc, {
+      requests_per_minute: 6000,
+      schedules: { products: { enabled: false, interval_minutes: 60 }, customers: { interval_minutes: 60 } },
+    });
     const store = platformStore(tenant.platformKey);
     const [customer] = await store.seed("customers", [
       { reference_id: "WEB-C-77", company_name: "Acme Wholesale", email: "buyer@acme.test", phone: "555-0100", payment_terms: "Net 30", status: "active" },
     ]);
-    await store.seed("addresses", [{ reference_id: "WEB-A-1", customer_system_id: customer.system_id, type: "shipping", line1: "1 Main St", city: "Austin", country: "US", is_default: true }]);
+    await store.seed("addresses", [
+      { reference_id: "WEB-A-1", customer_system_id: customer.system_id, type: "shipping", line1: "1 Main St", city: "Austin", country: "US", is_default: true },
+    ]);
     await signedWebhook(tenant, platformEvent("customer.created", customer.system_id));
     const pushed = await waitFor(async () => (await sc.customers()).find((c) => c.General?.Email === "buyer@acme.test"), 20_000, "the customer in SellerCloud");
     // Someone adds an address in SellerCloud; the platform still owns this customer's addresses.
-    await control(sc, "PATCH", `customers/${pushed.General.ID}`, { Addresses: [{ ID: 9100, Address: "9 Dock Rd", City: "Dallas", ZipCode: "75201", Country: "US", IsShippingAddress: true }] });
+    await control(sc, "PATCH", `customers/${pushed.General.ID}`, {
+      Addresses: [{ ID: 9100, Address: "9 Dock Rd", City: "Dallas", ZipCode: "75201", Country: "US", IsShippingAddress: true }],
+    });
 
     const t0 = Date.now();
     await runCron(t0 + 120 * MINUTE);
     const [run] = await settle(tenant, 45_000, 1);
     expect(run).toMatchObject({ entity: "customers", status: "succeeded", counts: { failed: 0 } });
     const [after] = (await store.records("customers")).filter((c: any) => c.system_id === customer.system_id);
-    expect(after).toMatchObject({ reference_id: "WEB-C-77", company_name: "Acme Wholesale", email: "buyer@acme.test", phone: "555-0100", payment_terms: "Net 30", status: "active" });
+    expect(after).toMatchObject({
+      reference_id: "WEB-C-77",
+      company_name: "Acme Wholesale",
+      email: "buyer@acme.test",
+      phone: "555-0100",
+      payment_terms: "Net 30",
+      status: "active",
+    });
     expect(after.source).toBeUndefined();
     expect((await store.records("addresses")).map((a: any) => [a.reference_id, a.line1, a.is_default])).toEqual([["WEB-A-1", "1 Main St", true]]);
 
     // SellerCloud made master of the company name and the phone: its name comes over; it holds no
     // phone (the hub cannot write one there), and an empty value never erases the platform's.
-    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { settings: { customer_field_owners: { company_name: "sellercloud", phone: "sellercloud" } } } });
+    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, {
+      token: tenant.key,
+      body: { settings: { customer_field_owners: { company_name: "sellercloud", phone: "sellercloud" } } },
+    });
     await control(sc, "POST", "clock", { offsetMs: 180 * MINUTE });
     await control(sc, "PATCH", `customers/${pushed.General.ID}`, { CorporateName: "Acme Wholesale Group" });
     await runCron(t0 + 240 * MINUTE);

@@ -16,13 +16,40 @@ export const today = () => {
 
 /** Windows-1252 bytes of `text` (what Excel on Windows writes for "CSV (Comma delimited)"). */
 export function cp1252(text: string): Uint8Array {
-  const special: Record<string, number> = { "€": 0x80, "‚": 0x82, "„": 0x84, "…": 0x85, "†": 0x86, "‡": 0x87, "‰": 0x89, "Š": 0x8a, "‹": 0x8b, "Œ": 0x8c, "Ž": 0x8e, "‘": 0x91, "’": 0x92, "“": 0x93, "”": 0x94, "•": 0x95, "–": 0x96, "—": 0x97, "™": 0x99, "š": 0x9a, "›": 0x9b, "œ": 0x9c, "ž": 0x9e, "Ÿ": 0x9f };
-  return Uint8Array.from([...text].map((ch) => {
-    if (special[ch] !== undefined) return special[ch];
-    const code = ch.codePointAt(0)!;
-    if (code > 0xff || (code >= 0x80 && code < 0xa0)) throw new Error(`${ch} has no Windows-1252 byte`);
-    return code;
-  }));
+  const special: Record<string, number> = {
+    "€": 0x80,
+    "‚": 0x82,
+    "„": 0x84,
+    "…": 0x85,
+    "†": 0x86,
+    "‡": 0x87,
+    "‰": 0x89,
+    Š: 0x8a,
+    "‹": 0x8b,
+    Œ: 0x8c,
+    Ž: 0x8e,
+    "‘": 0x91,
+    "’": 0x92,
+    "“": 0x93,
+    "”": 0x94,
+    "•": 0x95,
+    "–": 0x96,
+    "—": 0x97,
+    "™": 0x99,
+    š: 0x9a,
+    "›": 0x9b,
+    œ: 0x9c,
+    ž: 0x9e,
+    Ÿ: 0x9f,
+  };
+  return Uint8Array.from(
+    [...text].map((ch) => {
+      if (special[ch] !== undefined) return special[ch];
+      const code = ch.codePointAt(0)!;
+      if (code > 0xff || (code >= 0x80 && code < 0xa0)) throw new Error(`${ch} has no Windows-1252 byte`);
+      return code;
+    }),
+  );
 }
 
 /** UTF-16LE bytes with a byte order mark (Excel's "Unicode Text"). */
@@ -51,7 +78,12 @@ export const concat = (...parts: Uint8Array[]) => {
 const entry = (exports as unknown as { default: Fetcher }).default;
 
 export async function rawRequest(method: string, path: string, token: string, body?: BodyInit | null, headers: Record<string, string> = {}) {
-  const res = await entry.fetch(`https://hub.test${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+  const res = await entry.fetch(`https://hub.test${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    body,
+    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -82,12 +114,16 @@ export async function importFile(tenant: TestTenant, path: string, dryRun = fals
  * then the file moves, the reports are written and the email goes out, so each is waited for.
  */
 export async function waitForImport(tenant: TestTenant, id: string, timeoutMs = 40_000) {
-  return waitFor(async () => {
-    const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${id}?limit=1000`, { token: tenant.key });
-    if (res.body.status === "running" || !res.body.report) return null;
-    if ((await notifies(tenant)) && !(await outboxOf(tenant)).some((m) => m.body.includes(`/imports/${id}`) && m.body.includes(`Status: ${res.body.status}`))) return null;
-    return res.body;
-  }, timeoutMs, "the import to end");
+  return waitFor(
+    async () => {
+      const res = await api("GET", `/v1/tenants/${tenant.id}/imports/${id}?limit=1000`, { token: tenant.key });
+      if (res.body.status === "running" || !res.body.report) return null;
+      if ((await notifies(tenant)) && !(await outboxOf(tenant)).some((m) => m.body.includes(`/imports/${id}`) && m.body.includes(`Status: ${res.body.status}`))) return null;
+      return res.body;
+    },
+    timeoutMs,
+    "the import to end",
+  );
 }
 
 async function notifies(tenant: TestTenant): Promise<boolean> {
@@ -104,10 +140,15 @@ export async function dropAndImport(tenant: TestTenant, entity: string, content:
 }
 
 export const dropHas = async (tenant: TestTenant, path: string) => (await testEnv.DROP.head(`tenants/${tenant.id}/${path}`)) !== null;
-export const dropText = async (tenant: TestTenant, path: string) => (await (await testEnv.DROP.get(`tenants/${tenant.id}/${path}`))!.text());
+export const dropText = async (tenant: TestTenant, path: string) => await (await testEnv.DROP.get(`tenants/${tenant.id}/${path}`))!.text();
 
 export async function outboxOf(tenant: TestTenant) {
-  return (await testEnv.DB.prepare("SELECT recipient, subject, body, status FROM outbox WHERE tenant_id = ? ORDER BY created_at").bind(tenant.id).all()).results as Array<{ recipient: string; subject: string; body: string; status: string }>;
+  return (await testEnv.DB.prepare("SELECT recipient, subject, body, status FROM outbox WHERE tenant_id = ? ORDER BY created_at").bind(tenant.id).all()).results as Array<{
+    recipient: string;
+    subject: string;
+    body: string;
+    status: string;
+  }>;
 }
 
 export async function notifyTo(tenant: TestTenant, email = "ops@merchant.test") {

@@ -139,12 +139,18 @@ describe("scheduling", () => {
     await settle(tenant, 30_000, 2);
     expect(await listRuns(tenant)).toHaveLength(2);
 
-    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { settings: { schedules: { products: { interval_minutes: 30, enabled: false } } } } });
+    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, {
+      token: tenant.key,
+      body: { settings: { schedules: { products: { interval_minutes: 30, enabled: false } } } },
+    });
     await runCron(t0 + 120 * 60_000);
     expect(await listRuns(tenant)).toHaveLength(2);
 
     // A disabled connection is not scheduled either, and refuses "sync now".
-    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { status: "disabled", settings: { schedules: { products: { interval_minutes: 30, enabled: true } } } } });
+    await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, {
+      token: tenant.key,
+      body: { status: "disabled", settings: { schedules: { products: { interval_minutes: 30, enabled: true } } } },
+    });
     await runCron(t0 + 240 * 60_000);
     expect(await listRuns(tenant)).toHaveLength(2);
     const refused = await api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, { token: tenant.key, body: { entity: "products" } });

@@ -27,11 +27,15 @@ describe("a row never re-keys a record", () => {
     ]);
     await store.seed("inventory", [{ sku: "SKU-A", available: 5 }]);
     await store.seed("categories", [{ reference_id: "CAT-T", name: "Tools", product_skus: ["SKU-A"] }]);
-    const done = await dropAndImport(tenant, "PRODUCT", csv(PRODUCT, [
-      ["", "SKU-A2", "REF-A", "A renamed", "active"], // REF-A is SKU-A's
-      ["", "SKU-B", "REF-B2", "B again", "active"], // SKU-B is REF-B's
-      [b.system_id, "SKU-B3", "REF-B", "B with a new SKU", "active"], // System_ID: a deliberate change
-    ]));
+    const done = await dropAndImport(
+      tenant,
+      "PRODUCT",
+      csv(PRODUCT, [
+        ["", "SKU-A2", "REF-A", "A renamed", "active"], // REF-A is SKU-A's
+        ["", "SKU-B", "REF-B2", "B again", "active"], // SKU-B is REF-B's
+        [b.system_id, "SKU-B3", "REF-B", "B with a new SKU", "active"], // System_ID: a deliberate change
+      ]),
+    );
     expect(done.counts).toMatchObject({ created: 0, updated: 1, failed: 2 });
     const problems = problemsByRow(done);
     expect(problems[2]).toMatch(/REF-A.*SKU-A|SKU-A.*REF-A/);
@@ -52,10 +56,17 @@ describe("a row never re-keys a record", () => {
       { reference_id: "C-1", company_name: "Acme", status: "active" },
       { reference_id: "C-2", company_name: "Beta", status: "active" },
     ]);
-    const done = await dropAndImport(tenant, "CUSTOMER", csv(["System_ID", "Reference_ID", "Company_Name", "Status"], [
-      ["", "C-9", "Acme", "active"], // a new customer of the same name: never C-1 re-keyed
-      [beta.system_id, "C-1", "Beta", "active"], // C-1 is Acme's
-    ]));
+    const done = await dropAndImport(
+      tenant,
+      "CUSTOMER",
+      csv(
+        ["System_ID", "Reference_ID", "Company_Name", "Status"],
+        [
+          ["", "C-9", "Acme", "active"], // a new customer of the same name: never C-1 re-keyed
+          [beta.system_id, "C-1", "Beta", "active"], // C-1 is Acme's
+        ],
+      ),
+    );
     expect(done.counts).toMatchObject({ created: 1, failed: 1 });
     expect(problemsByRow(done)[3]).toMatch(/C-1.*Acme/);
     noInternals(done.errors.map((e: any) => e.message));
@@ -66,13 +77,31 @@ describe("a row never re-keys a record", () => {
   it("categories: a Reference_ID with another path, or a path with another Reference_ID, is a conflict; a System_ID may rename", async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
-    await dropAndImport(tenant, "CATEGORY", csv(["Reference_ID", "Path"], [["CAT-EL", "Electronics"], ["CAT-PH", "Electronics > Phones"]]));
+    await dropAndImport(
+      tenant,
+      "CATEGORY",
+      csv(
+        ["Reference_ID", "Path"],
+        [
+          ["CAT-EL", "Electronics"],
+          ["CAT-PH", "Electronics > Phones"],
+        ],
+      ),
+    );
     const phones = (await store.records("categories")).find((c: any) => c.reference_id === "CAT-PH");
-    const done = await dropAndImport(tenant, "CATEGORY", csv(["System_ID", "Reference_ID", "Path"], [
-      ["", "CAT-EL", "Gadgets"], // CAT-EL is Electronics
-      ["", "CAT-NEW", "Electronics"], // Electronics is CAT-EL
-      [phones.system_id, "CAT-PH", "Electronics > Mobile Phones"], // rename with its System_ID
-    ]), { suffix: "_2" });
+    const done = await dropAndImport(
+      tenant,
+      "CATEGORY",
+      csv(
+        ["System_ID", "Reference_ID", "Path"],
+        [
+          ["", "CAT-EL", "Gadgets"], // CAT-EL is Electronics
+          ["", "CAT-NEW", "Electronics"], // Electronics is CAT-EL
+          [phones.system_id, "CAT-PH", "Electronics > Mobile Phones"], // rename with its System_ID
+        ],
+      ),
+      { suffix: "_2" },
+    );
     expect(done.counts, JSON.stringify(done.errors)).toMatchObject({ created: 0, updated: 1, failed: 2 });
     const problems = problemsByRow(done);
     expect(problems[2]).toMatch(/CAT-EL.*Electronics/);
@@ -93,10 +122,17 @@ describe("a row never re-keys a record", () => {
       { reference_id: "A1", customer_reference_id: "C-1", type: "billing", line1: "1 Main St", city: "Austin", country: "US" },
       { reference_id: "A2", customer_reference_id: "C-1", type: "shipping", line1: "2 Main St", city: "Austin", country: "US" },
     ]);
-    const addresses = await dropAndImport(tenant, "ADDRESS", csv(["Address_System_ID", "Address_Reference_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"], [
-      ["", "A1", "C-2", "billing", "1 Main St", "Austin", "US"],
-      [a2.system_id, "A2", "C-2", "shipping", "2 Main St", "Austin", "US"],
-    ]));
+    const addresses = await dropAndImport(
+      tenant,
+      "ADDRESS",
+      csv(
+        ["Address_System_ID", "Address_Reference_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"],
+        [
+          ["", "A1", "C-2", "billing", "1 Main St", "Austin", "US"],
+          [a2.system_id, "A2", "C-2", "shipping", "2 Main St", "Austin", "US"],
+        ],
+      ),
+    );
     expect(addresses.counts).toMatchObject({ updated: 1, failed: 1 });
     expect(problemsByRow(addresses)[2]).toMatch(/A1.*C-1|C-1.*A1/);
     noInternals(addresses.errors.map((e: any) => e.message));
@@ -107,10 +143,17 @@ describe("a row never re-keys a record", () => {
       { reference_id: "K1", customer_reference_id: "C-1", first_name: "Ann" },
       { reference_id: "K2", customer_reference_id: "C-1", first_name: "Bob" },
     ]);
-    const contacts = await dropAndImport(tenant, "CONTACT", csv(["Contact_System_ID", "Contact_Reference_ID", "Customer_Reference_ID", "First_Name"], [
-      ["", "K1", "C-2", "Ann"],
-      [k2.system_id, "K2", "C-2", "Bob"],
-    ]));
+    const contacts = await dropAndImport(
+      tenant,
+      "CONTACT",
+      csv(
+        ["Contact_System_ID", "Contact_Reference_ID", "Customer_Reference_ID", "First_Name"],
+        [
+          ["", "K1", "C-2", "Ann"],
+          [k2.system_id, "K2", "C-2", "Bob"],
+        ],
+      ),
+    );
     expect(contacts.counts).toMatchObject({ updated: 1, failed: 1 });
     expect(problemsByRow(contacts)[2]).toMatch(/K1.*C-1|C-1.*K1/);
     const storedContacts = Object.fromEntries((await store.records("contacts")).map((a: any) => [a.reference_id, a.customer_reference_id]));
@@ -125,15 +168,26 @@ describe("a row never re-keys a record", () => {
       { reference_id: "C-1", company_name: "Acme", status: "active" },
       { reference_id: "C-2", company_name: "Beta", status: "active" },
     ]);
-    const order = (reference_id: string, order_number: string) => ({ reference_id, order_number, status: "confirmed", customer_reference_id: "C-1", lines: [{ sku: "S1", quantity: 1, unit_price: 5 }], totals: { subtotal: 5, total: 5 } });
+    const order = (reference_id: string, order_number: string) => ({
+      reference_id,
+      order_number,
+      status: "confirmed",
+      customer_reference_id: "C-1",
+      lines: [{ sku: "S1", quantity: 1, unit_price: 5 }],
+      totals: { subtotal: 5, total: 5 },
+    });
     const [, , , o4] = await store.seed("orders", [order("ERP-1", "1001"), order("ERP-2", "1002"), order("ERP-3", "1003"), order("ERP-4", "1004")]);
     const header = ["Order_ID", "Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"];
-    const done = await dropAndImport(tenant, "ORDER", csv(header, [
-      ["", "ERP-1", "1099", "confirmed", "C-1", "S1", "1", "5", "5", "5"], // ERP-1 is order 1001
-      ["", "ERP-9", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"], // 1002 is ERP-2
-      ["", "ERP-3", "1003", "confirmed", "C-2", "S1", "1", "5", "5", "5"], // ERP-3 is Acme's
-      [o4.system_id, "ERP-4", "1004", "confirmed", "C-2", "S1", "1", "5", "5", "5"], // moved with its Order_ID
-    ]));
+    const done = await dropAndImport(
+      tenant,
+      "ORDER",
+      csv(header, [
+        ["", "ERP-1", "1099", "confirmed", "C-1", "S1", "1", "5", "5", "5"], // ERP-1 is order 1001
+        ["", "ERP-9", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"], // 1002 is ERP-2
+        ["", "ERP-3", "1003", "confirmed", "C-2", "S1", "1", "5", "5", "5"], // ERP-3 is Acme's
+        [o4.system_id, "ERP-4", "1004", "confirmed", "C-2", "S1", "1", "5", "5", "5"], // moved with its Order_ID
+      ]),
+    );
     expect(done.counts).toMatchObject({ created: 0, updated: 1, failed: 3 });
     const problems = problemsByRow(done);
     expect(problems[2]).toMatch(/ERP-1.*1001|1001.*ERP-1/);
@@ -165,13 +219,20 @@ describe("an order is applied whole", () => {
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
     await store.seed("customers", [{ reference_id: "C-1", company_name: "Acme", status: "active" }]);
-    const done = await dropAndImport(tenant, "ORDER", csv(["Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"], [
-      ["ERP-1", "1001", "confirmed", "C-1", "S1", "2", "5", "15", "15"],
-      ["ERP-1", "1001", "confirmed", "C-1", "S1", "x", "5", "15", "15"], // a bad line: the whole order waits
-      ["ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
-      ["ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "6"], // another Total for the same order
-      ["ERP-3", "1003", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
-    ]));
+    const done = await dropAndImport(
+      tenant,
+      "ORDER",
+      csv(
+        ["Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"],
+        [
+          ["ERP-1", "1001", "confirmed", "C-1", "S1", "2", "5", "15", "15"],
+          ["ERP-1", "1001", "confirmed", "C-1", "S1", "x", "5", "15", "15"], // a bad line: the whole order waits
+          ["ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
+          ["ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "6"], // another Total for the same order
+          ["ERP-3", "1003", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
+        ],
+      ),
+    );
     expect(done.counts).toMatchObject({ created: 1, failed: 4 });
     const problems = problemsByRow(done);
     expect(problems[2]).toMatch(/row 3/);
@@ -203,15 +264,22 @@ describe("a dry run predicts the real import", () => {
       { reference_id: "R2", sku: "S2", name: "Two", status: "active" },
     ]);
     await store.seed("categories", [{ reference_id: "CAT-1", name: "Tools" }]);
-    const real = await dryRunThenImport(tenant, "PRODUCT", csv(["System_ID", "SKU_ID", "Reference_ID", "Name", "Status", "Categories"], [
-      ["", "S1", "R1", "One renamed", "active", "Tools"],
-      ["", "S2", "R2", "Two", "active", ""],
-      ["", "S3", "R3", "Three", "active", ""],
-      ["", "S4", "R4", "Four", "active", "Garden"],
-      ["0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b", "S5", "R5", "Five", "active", ""],
-      ["", "S1", "R6", "Six", "active", ""],
-      ["", "S7", "R7", "", "active", ""],
-    ]));
+    const real = await dryRunThenImport(
+      tenant,
+      "PRODUCT",
+      csv(
+        ["System_ID", "SKU_ID", "Reference_ID", "Name", "Status", "Categories"],
+        [
+          ["", "S1", "R1", "One renamed", "active", "Tools"],
+          ["", "S2", "R2", "Two", "active", ""],
+          ["", "S3", "R3", "Three", "active", ""],
+          ["", "S4", "R4", "Four", "active", "Garden"],
+          ["0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b", "S5", "R5", "Five", "active", ""],
+          ["", "S1", "R6", "Six", "active", ""],
+          ["", "S7", "R7", "", "active", ""],
+        ],
+      ),
+    );
     expect(real.counts).toMatchObject({ created: 2, updated: 1, unchanged: 1 });
     expect(real.counts.failed).toBeGreaterThanOrEqual(3);
   });
@@ -219,9 +287,28 @@ describe("a dry run predicts the real import", () => {
   it("INVENTORY: first stock of a SKU is created, a change updated, the same unchanged, an unknown SKU skipped", async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
-    await store.seed("products", ["S1", "S2", "S3"].map((sku) => ({ reference_id: `R-${sku}`, sku, name: sku, status: "active" })));
-    await store.seed("inventory", [{ sku: "S2", available: 1 }, { sku: "S3", available: 7 }]);
-    const real = await dryRunThenImport(tenant, "INVENTORY", csv(["SKU_ID", "Available"], [["S1", "4"], ["S2", "5"], ["S3", "7"], ["NOPE", "1"], ["S4", "x"]]));
+    await store.seed(
+      "products",
+      ["S1", "S2", "S3"].map((sku) => ({ reference_id: `R-${sku}`, sku, name: sku, status: "active" })),
+    );
+    await store.seed("inventory", [
+      { sku: "S2", available: 1 },
+      { sku: "S3", available: 7 },
+    ]);
+    const real = await dryRunThenImport(
+      tenant,
+      "INVENTORY",
+      csv(
+        ["SKU_ID", "Available"],
+        [
+          ["S1", "4"],
+          ["S2", "5"],
+          ["S3", "7"],
+          ["NOPE", "1"],
+          ["S4", "x"],
+        ],
+      ),
+    );
     expect(real.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1, skipped: 1, failed: 1 });
   });
 
@@ -234,14 +321,21 @@ describe("a dry run predicts the real import", () => {
       { reference_id: "C-3", company_name: "Twin", status: "active" },
       { reference_id: "C-4", company_name: "Solo", status: "active" },
     ]);
-    const real = await dryRunThenImport(tenant, "CUSTOMER", csv(["System_ID", "Reference_ID", "Company_Name", "Pricelist_Reference_ID", "Status"], [
-      ["", "C-1", "Acme Inc", "", "active"],
-      ["", "", "Solo", "", "inactive"],
-      ["", "C-5", "Fresh", "", "active"],
-      ["", "", "Twin", "", "active"],
-      ["", "C-6", "Priced", "PL-NOPE", "active"],
-      ["5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "", "Ghost", "", "active"],
-    ]));
+    const real = await dryRunThenImport(
+      tenant,
+      "CUSTOMER",
+      csv(
+        ["System_ID", "Reference_ID", "Company_Name", "Pricelist_Reference_ID", "Status"],
+        [
+          ["", "C-1", "Acme Inc", "", "active"],
+          ["", "", "Solo", "", "inactive"],
+          ["", "C-5", "Fresh", "", "active"],
+          ["", "", "Twin", "", "active"],
+          ["", "C-6", "Priced", "PL-NOPE", "active"],
+          ["5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "", "Ghost", "", "active"],
+        ],
+      ),
+    );
     expect(real.counts).toMatchObject({ created: 1, updated: 2, failed: 3 });
   });
 
@@ -253,19 +347,33 @@ describe("a dry run predicts the real import", () => {
       { reference_id: "A1", customer_reference_id: "C-1", type: "billing", line1: "1 Main St", city: "Austin", country: "US" },
       { reference_id: "A2", customer_reference_id: "C-1", type: "shipping", line1: "2 Main St", city: "Austin", country: "US" },
     ]);
-    const addresses = await dryRunThenImport(tenant, "ADDRESS", csv(["Address_Reference_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"], [
-      ["A1", "C-1", "billing", "1 Main Street", "Austin", "US"],
-      ["A2", "C-1", "shipping", "2 Main St", "Austin", "US"],
-      ["A3", "C-1", "shipping", "3 Main St", "Austin", "US"],
-      ["A4", "C-NOPE", "shipping", "4 Main St", "Austin", "US"],
-    ]));
+    const addresses = await dryRunThenImport(
+      tenant,
+      "ADDRESS",
+      csv(
+        ["Address_Reference_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"],
+        [
+          ["A1", "C-1", "billing", "1 Main Street", "Austin", "US"],
+          ["A2", "C-1", "shipping", "2 Main St", "Austin", "US"],
+          ["A3", "C-1", "shipping", "3 Main St", "Austin", "US"],
+          ["A4", "C-NOPE", "shipping", "4 Main St", "Austin", "US"],
+        ],
+      ),
+    );
     expect(addresses.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1, failed: 1 });
     await store.seed("contacts", [{ reference_id: "K1", customer_reference_id: "C-1", first_name: "Ann" }]);
-    const contacts = await dryRunThenImport(tenant, "CONTACT", csv(["Contact_Reference_ID", "Customer_Reference_ID", "First_Name", "Email"], [
-      ["K1", "C-1", "Ann", "ann@acme.test"],
-      ["K2", "C-1", "Bob", ""],
-      ["K3", "C-NOPE", "Cy", ""],
-    ]));
+    const contacts = await dryRunThenImport(
+      tenant,
+      "CONTACT",
+      csv(
+        ["Contact_Reference_ID", "Customer_Reference_ID", "First_Name", "Email"],
+        [
+          ["K1", "C-1", "Ann", "ann@acme.test"],
+          ["K2", "C-1", "Bob", ""],
+          ["K3", "C-NOPE", "Cy", ""],
+        ],
+      ),
+    );
     expect(contacts.counts).toMatchObject({ created: 1, updated: 1, failed: 1 });
   });
 
@@ -274,27 +382,47 @@ describe("a dry run predicts the real import", () => {
     const store = platformStore(tenant.platformKey);
     const [tools] = await store.seed("categories", [{ reference_id: "CAT-T", name: "Tools" }]);
     await store.seed("categories", [{ reference_id: "CAT-H", name: "Hammers", parent_system_id: tools.system_id }]);
-    const real = await dryRunThenImport(tenant, "CATEGORY", csv(["Reference_ID", "Path", "Description"], [
-      ["CAT-T", "Tools", "All tools"],
-      ["CAT-H", "Tools > Hammers", ""],
-      ["CAT-S", "Tools > Saws", ""],
-      ["CAT-E", "Electronics", ""],
-      ["CAT-EP", "Electronics > Phones", ""],
-      ["CAT-X", "Garden > Shears", ""],
-    ]));
+    const real = await dryRunThenImport(
+      tenant,
+      "CATEGORY",
+      csv(
+        ["Reference_ID", "Path", "Description"],
+        [
+          ["CAT-T", "Tools", "All tools"],
+          ["CAT-H", "Tools > Hammers", ""],
+          ["CAT-S", "Tools > Saws", ""],
+          ["CAT-E", "Electronics", ""],
+          ["CAT-EP", "Electronics > Phones", ""],
+          ["CAT-X", "Garden > Shears", ""],
+        ],
+      ),
+    );
     expect(real.counts).toMatchObject({ created: 3, updated: 1, unchanged: 1, failed: 1 });
   });
 
   it("COLLECTION: new, updated, unchanged, and an unknown SKU among good ones", async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
-    await store.seed("products", ["S1", "S2"].map((sku) => ({ reference_id: `R-${sku}`, sku, name: sku, status: "active" })));
-    await store.seed("collections", [{ reference_id: "COL-1", name: "Summer", product_skus: ["S1"] }, { reference_id: "COL-2", name: "Winter" }]);
-    const real = await dryRunThenImport(tenant, "COLLECTION", csv(["Reference_ID", "Name", "SKUs"], [
-      ["COL-1", "Summer", "S1"],
-      ["COL-2", "Winter", "S1|S2"],
-      ["COL-3", "Spring", "S2|NOPE"],
-    ]));
+    await store.seed(
+      "products",
+      ["S1", "S2"].map((sku) => ({ reference_id: `R-${sku}`, sku, name: sku, status: "active" })),
+    );
+    await store.seed("collections", [
+      { reference_id: "COL-1", name: "Summer", product_skus: ["S1"] },
+      { reference_id: "COL-2", name: "Winter" },
+    ]);
+    const real = await dryRunThenImport(
+      tenant,
+      "COLLECTION",
+      csv(
+        ["Reference_ID", "Name", "SKUs"],
+        [
+          ["COL-1", "Summer", "S1"],
+          ["COL-2", "Winter", "S1|S2"],
+          ["COL-3", "Spring", "S2|NOPE"],
+        ],
+      ),
+    );
     expect(real.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
     expect(real.errors).toEqual([expect.objectContaining({ row: 4, column: "SKUs" })]);
   });
@@ -304,16 +432,27 @@ describe("a dry run predicts the real import", () => {
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
     await store.seed("customers", [{ reference_id: "C-1", company_name: "Acme", status: "active" }]);
-    const order = (reference_id: string, order_number: string) => ({ reference_id, order_number, status: "confirmed", customer_reference_id: "C-1", lines: [{ sku: "S1", quantity: 1, unit_price: 5 }], totals: { subtotal: 5, total: 5 } });
+    const order = (reference_id: string, order_number: string) => ({
+      reference_id,
+      order_number,
+      status: "confirmed",
+      customer_reference_id: "C-1",
+      lines: [{ sku: "S1", quantity: 1, unit_price: 5 }],
+      totals: { subtotal: 5, total: 5 },
+    });
     const [o1] = await store.seed("orders", [order("ERP-1", "1001"), order("ERP-2", "1002")]);
     const header = ["Order_ID", "Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"];
-    const real = await dryRunThenImport(tenant, "ORDER", csv(header, [
-      [o1.system_id, "ERP-1", "1001", "shipped", "C-1", "S1", "1", "5", "5", "5"],
-      ["", "ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
-      ["", "ERP-3", "1003", "confirmed", "C-1", "S1", "2", "5", "10", "10"],
-      ["", "ERP-4", "1004", "confirmed", "C-NOPE", "S1", "1", "5", "5", "5"],
-      ["", "ERP-5", "1005", "confirmed", "C-1", "NOPE", "1", "5", "5", "5"],
-    ]));
+    const real = await dryRunThenImport(
+      tenant,
+      "ORDER",
+      csv(header, [
+        [o1.system_id, "ERP-1", "1001", "shipped", "C-1", "S1", "1", "5", "5", "5"],
+        ["", "ERP-2", "1002", "confirmed", "C-1", "S1", "1", "5", "5", "5"],
+        ["", "ERP-3", "1003", "confirmed", "C-1", "S1", "2", "5", "10", "10"],
+        ["", "ERP-4", "1004", "confirmed", "C-NOPE", "S1", "1", "5", "5", "5"],
+        ["", "ERP-5", "1005", "confirmed", "C-1", "NOPE", "1", "5", "5", "5"],
+      ]),
+    );
     expect(real.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
     expect(real.counts.failed + real.counts.skipped).toBe(2);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, createTenant, deleteTenantFully, OPERATOR, platformStore, runCron, testEnv, waitFor } from "./helpers";
+import { api, createTenant, deleteTenantFully, platformStore, runCron, testEnv, waitFor } from "./helpers";
 import { csv, dropAndImport, dropHas, dropText, notifyTo, outboxOf, rawRequest, startImport, today, upload, waitForImport } from "./drop-helpers";
 
 /**
@@ -94,7 +94,10 @@ describe("defaults a partner expects", () => {
     const job = await waitFor(async () => (await api("GET", `/v1/tenants/${tenant.id}/imports`, { token: tenant.key })).body.items[0], 10_000, "the scheduled import");
     expect((await waitForImport(tenant, job.id)).status).toBe("done");
 
-    const changed = await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { schedules: { PRODUCT: { interval_minutes: 60 } }, exports: { customers: false } } });
+    const changed = await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, {
+      token: tenant.key,
+      body: { schedules: { PRODUCT: { interval_minutes: 60 } }, exports: { customers: false } },
+    });
     expect(changed.status).toBe(200);
     const after = (await api("GET", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key })).body;
     expect(after.schedules.PRODUCT.interval_minutes).toBe(60);
@@ -120,11 +123,18 @@ describe("notifications a partner can act on", () => {
   it("the email has the counts, the first row errors and where the report and error CSV are; a refused name notifies too; the outbox is listed", async () => {
     const tenant = await createTenant();
     await notifyTo(tenant);
-    const done = await dropAndImport(tenant, "PRODUCT", csv(["SKU_ID", "Reference_ID", "Name", "Status", "Price"], [
-      ["S1", "R1", "One", "active", "9.50"],
-      ["S2", "R2", "Two", "active", "abc"],
-      ["S3", "R3", "Three", "actif", "1"],
-    ]));
+    const done = await dropAndImport(
+      tenant,
+      "PRODUCT",
+      csv(
+        ["SKU_ID", "Reference_ID", "Name", "Status", "Price"],
+        [
+          ["S1", "R1", "One", "active", "9.50"],
+          ["S2", "R2", "Two", "active", "abc"],
+          ["S3", "R3", "Three", "actif", "1"],
+        ],
+      ),
+    );
     expect(done.counts).toMatchObject({ created: 1, failed: 2 });
     const [mail] = await outboxOf(tenant);
     expect(mail.body).toMatch(/created 1/);
@@ -187,8 +197,10 @@ describe("the drop's routes", () => {
     const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
     const start = await api("POST", `/v1/tenants/${a.id}/drop/uploads`, { token: a.key, body: { path } });
     expect(start.status).toBe(201);
-    const part = (tenant: typeof a, id: string) => api("PUT", `/v1/tenants/${tenant.id}/drop/uploads/${id}/parts/1?path=${encodeURIComponent(path)}`, { token: tenant.key, raw: "SKU_ID,Available\r\n" });
-    const complete = (tenant: typeof a, id: string) => api("POST", `/v1/tenants/${tenant.id}/drop/uploads/${id}/complete`, { token: tenant.key, body: { path, parts: [{ part_number: 1, etag: "x" }] } });
+    const part = (tenant: typeof a, id: string) =>
+      api("PUT", `/v1/tenants/${tenant.id}/drop/uploads/${id}/parts/1?path=${encodeURIComponent(path)}`, { token: tenant.key, raw: "SKU_ID,Available\r\n" });
+    const complete = (tenant: typeof a, id: string) =>
+      api("POST", `/v1/tenants/${tenant.id}/drop/uploads/${id}/complete`, { token: tenant.key, body: { path, parts: [{ part_number: 1, etag: "x" }] } });
     expect((await part(a, "no-such-upload")).status).toBe(404);
     expect((await complete(a, "no-such-upload")).status).toBe(404);
     expect((await part(b, start.body.upload_id)).status).toBe(404);
@@ -201,7 +213,13 @@ describe("the drop's routes", () => {
   it("drop settings refuse unknown keys, __proto__ included", async () => {
     const tenant = await createTenant();
     const put = (raw: string) => api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, raw, headers: { "content-type": "application/json" } });
-    for (const raw of ['{"exports":{"orders":true},"bogus":1}', '{"__proto__":{"exports":{"orders":false}}}', '{"exports":{"__proto__":{"x":1}}}', '{"schedules":{"WIDGETS":{"interval_minutes":5}}}', '{"schedules":{"PRODUCT":{"interval_minutes":5,"cron":"x"}}}']) {
+    for (const raw of [
+      '{"exports":{"orders":true},"bogus":1}',
+      '{"__proto__":{"exports":{"orders":false}}}',
+      '{"exports":{"__proto__":{"x":1}}}',
+      '{"schedules":{"WIDGETS":{"interval_minutes":5}}}',
+      '{"schedules":{"PRODUCT":{"interval_minutes":5,"cron":"x"}}}',
+    ]) {
       const res = await put(raw);
       expect(res.status, raw).toBe(400);
       expect(res.body.error.code).toBe("bad_request");
@@ -212,7 +230,14 @@ describe("the drop's routes", () => {
 describe("offboarding", () => {
   it("deleting a tenant deletes its drop: files, imports, its connection (settings) and uploads", async () => {
     const tenant = await createTenant();
-    await dropAndImport(tenant, "PRODUCT", csv(PRODUCT, [["S1", "R1", "One", "active"], ["S2", "R2", "", "active"]]));
+    await dropAndImport(
+      tenant,
+      "PRODUCT",
+      csv(PRODUCT, [
+        ["S1", "R1", "One", "active"],
+        ["S2", "R2", "", "active"],
+      ]),
+    );
     await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: false } } });
     await api("POST", `/v1/tenants/${tenant.id}/drop/uploads`, { token: tenant.key, body: { path: `import/PRODUCT/PRODUCT_${today()}_2.csv` } });
     expect((await testEnv.DROP.list({ prefix: `tenants/${tenant.id}/` })).objects.length).toBeGreaterThan(0);

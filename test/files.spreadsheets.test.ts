@@ -32,7 +32,7 @@ describe("encodings", () => {
     const store = platformStore(tenant.platformKey);
     const bom = await dropAndImport(tenant, "PRODUCT", concat(new Uint8Array([0xef, 0xbb, 0xbf]), enc.encode(csv(PRODUCT, [["CAFE-1", "R1", "Café", "5 €", "active"]]))));
     expect(bom).toMatchObject({ status: "done", encoding: "utf-8", counts: { created: 1 } });
-    const tsv = [PRODUCT.join("\t"), ["GROSS-2", "R2", "Größe", "10 €", "active"].join("\t")].join("\r\n") + "\r\n";
+    const tsv = `${[PRODUCT.join("\t"), ["GROSS-2", "R2", "Größe", "10 €", "active"].join("\t")].join("\r\n")}\r\n`;
     const wide = await dropAndImport(tenant, "PRODUCT", utf16le(tsv), { suffix: "_2" });
     expect(wide).toMatchObject({ status: "done", encoding: "utf-16le", counts: { created: 1, failed: 0 } });
     const names = (await store.records("products")).map((p: any) => `${p.name}/${p.description}`).sort();
@@ -84,10 +84,10 @@ describe("encodings", () => {
 });
 
 describe("slices agree with the CSV parser", () => {
-  it("a stray quote inside a cell (Monitor 27\") imports in a file of several slices", async () => {
+  it('a stray quote inside a cell (Monitor 27") imports in a file of several slices', async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
-    const rows = Array.from({ length: 4500 }, (_, i) => [`S${i}`, `R${i}`, `Widget ${i}`, i % 400 === 7 ? "multi\r\nline \"quoted\"" : "plain", "active"]);
+    const rows = Array.from({ length: 4500 }, (_, i) => [`S${i}`, `R${i}`, `Widget ${i}`, i % 400 === 7 ? 'multi\r\nline "quoted"' : "plain", "active"]);
     const lines = csv(PRODUCT, rows).split("\r\n");
     // A spreadsheet export that did not quote: Monitor 27" wide, unquoted.
     lines[11] = 'MON-27,R-MON,Monitor 27" wide,stand,active';
@@ -120,8 +120,11 @@ describe("row numbers are spreadsheet rows", () => {
   it("after blank lines and multi-line cells, in one slice and across slices", async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
-    await store.seed("products", Array.from({ length: 4000 }, (_, i) => ({ reference_id: `R${i}`, sku: `S${i}`, name: `P${i}`, status: "active" })));
-    const small = [
+    await store.seed(
+      "products",
+      Array.from({ length: 4000 }, (_, i) => ({ reference_id: `R${i}`, sku: `S${i}`, name: `P${i}`, status: "active" })),
+    );
+    const small = `${[
       "SKU_ID,Available,Warehouse",
       "S1,3,Main", // row 2
       "", // row 3
@@ -130,7 +133,7 @@ describe("row numbers are spreadsheet rows", () => {
       'floor 2"', // … still row 5
       ",,", // row 6
       "S4,-1,Main", // row 7
-    ].join("\r\n") + "\r\n";
+    ].join("\r\n")}\r\n`;
     const one = await dropAndImport(tenant, "INVENTORY", small);
     expect(Object.keys(problemsByRow(one)).map(Number)).toEqual([4, 7]);
     expect(one.errors[0].message).toMatch(/^row 4, Available/);
@@ -153,7 +156,7 @@ describe("row numbers are spreadsheet rows", () => {
       } else if (i % 70 === 3) lines.push(`${sku},${i},"Aisle ${i}\r\nshelf B"`);
       else lines.push(`${sku},${i},Main`);
     }
-    const text = lines.join("\r\n") + "\r\n";
+    const text = `${lines.join("\r\n")}\r\n`;
     expect(enc.encode(text).length).toBeGreaterThan(SLICE);
     const many = await dropAndImport(tenant, "INVENTORY", text, { suffix: "_2" });
     const availability = many.errors.filter((e: any) => e.column === "Available").map((e: any) => e.row);
@@ -165,7 +168,10 @@ describe("errors speak the file's language", () => {
   it("a COLLECTION row keeps its good SKUs when one is unknown, and says which one in the file's words", async () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
-    await store.seed("products", ["S1", "S2"].map((sku) => ({ reference_id: `R-${sku}`, sku, name: sku, status: "active" })));
+    await store.seed(
+      "products",
+      ["S1", "S2"].map((sku) => ({ reference_id: `R-${sku}`, sku, name: sku, status: "active" })),
+    );
     const done = await dropAndImport(tenant, "COLLECTION", csv(["Reference_ID", "Name", "SKUs"], [["COL-1", "Summer", "S1|NOPE|S2"]]));
     expect(done.counts).toMatchObject({ created: 1 });
     expect(done.errors).toEqual([expect.objectContaining({ row: 2, column: "SKUs", value: "S1|NOPE|S2" })]);
@@ -178,17 +184,28 @@ describe("errors speak the file's language", () => {
     const tenant = await createTenant();
     const store = platformStore(tenant.platformKey);
     await store.seed("customers", [{ reference_id: "C-1", company_name: "Acme", status: "active" }]);
-    const customers = await dropAndImport(tenant, "CUSTOMER", csv(["System_ID", "Reference_ID", "Company_Name", "Pricelist_Reference_ID", "Status"], [
-      ["", "C-2", "Priced", "WHOLESALE-A", "active"],
-      ["5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "", "Ghost", "", "active"],
-    ]));
+    const customers = await dropAndImport(
+      tenant,
+      "CUSTOMER",
+      csv(
+        ["System_ID", "Reference_ID", "Company_Name", "Pricelist_Reference_ID", "Status"],
+        [
+          ["", "C-2", "Priced", "WHOLESALE-A", "active"],
+          ["5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "", "Ghost", "", "active"],
+        ],
+      ),
+    );
     const problems = problemsByRow(customers);
     expect(customers.errors.map((e: any) => e.column)).toEqual(["Pricelist_Reference_ID", "System_ID"]);
     expect(problems[2]).toContain('"WHOLESALE-A"');
     expect(problems[2]).toMatch(/price list/i);
     expect(problems[2]).toMatch(/cannot be imported|not imported through/i);
     expect(problems[3]).toMatch(/export/i);
-    const addresses = await dropAndImport(tenant, "ADDRESS", csv(["Address_Reference_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"], [["A1", "C-NOPE", "billing", "1 Main St", "Austin", "US"]]));
+    const addresses = await dropAndImport(
+      tenant,
+      "ADDRESS",
+      csv(["Address_Reference_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"], [["A1", "C-NOPE", "billing", "1 Main St", "Austin", "US"]]),
+    );
     expect(addresses.errors[0]).toMatchObject({ row: 2, column: "Customer_Reference_ID" });
     expect(addresses.errors[0].message).toContain('"C-NOPE"');
     for (const m of [...customers.errors, ...addresses.errors].map((e: any) => e.message)) {

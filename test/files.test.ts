@@ -42,7 +42,10 @@ describe("the drop: uploads and names", () => {
     const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
     const start = await api("POST", `/v1/tenants/${tenant.id}/drop/uploads`, { token: tenant.key, body: { path } });
     expect(start.status).toBe(201);
-    const part = await api("PUT", `/v1/tenants/${tenant.id}/drop/uploads/${start.body.upload_id}/parts/1?path=${encodeURIComponent(path)}`, { token: tenant.key, raw: "SKU_ID,Available\r\nS1,3\r\n" });
+    const part = await api("PUT", `/v1/tenants/${tenant.id}/drop/uploads/${start.body.upload_id}/parts/1?path=${encodeURIComponent(path)}`, {
+      token: tenant.key,
+      raw: "SKU_ID,Available\r\nS1,3\r\n",
+    });
     expect(part.status).toBe(200);
     const done = await api("POST", `/v1/tenants/${tenant.id}/drop/uploads/${start.body.upload_id}/complete`, { token: tenant.key, body: { path, parts: [part.body] } });
     expect(done.body).toMatchObject({ status: "stored", path });
@@ -118,7 +121,17 @@ describe("imports", () => {
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
     const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
-    await upload(tenant, path, csv(["SKU_ID", "Available", "On_Order", "On_Order_ETA", "Backorder_Allowed", "Backorder_Limit"], [["S1", "12", "5", "2026-12-01", "Y", "3"], ["NOPE", "4", "", "", "N", ""]]));
+    await upload(
+      tenant,
+      path,
+      csv(
+        ["SKU_ID", "Available", "On_Order", "On_Order_ETA", "Backorder_Allowed", "Backorder_Limit"],
+        [
+          ["S1", "12", "5", "2026-12-01", "Y", "3"],
+          ["NOPE", "4", "", "", "N", ""],
+        ],
+      ),
+    );
     const done = await importFile(tenant, path);
     expect(done).toMatchObject({ status: "done", counts: { created: 1, skipped: 1 } });
     expect(done.errors[0]).toMatchObject({ row: 3, column: "SKU_ID", outcome: "skipped" });
@@ -138,13 +151,16 @@ describe("imports", () => {
     await upload(
       tenant,
       path,
-      csv(["System_ID", "Reference_ID", "Company_Name", "Email", "Status"], [
-        [x.system_id, "", "Xeno Renamed", "x@x.test", "active"],
-        ["", "C-Z", "Zed Limited", "", "active"],
-        ["", "", "Twin Co", "", "active"],
-        ["", "", "Brand New", "", "active"],
-        ["", "C-NEW", "Fresh Co", "", "active"],
-      ]),
+      csv(
+        ["System_ID", "Reference_ID", "Company_Name", "Email", "Status"],
+        [
+          [x.system_id, "", "Xeno Renamed", "x@x.test", "active"],
+          ["", "C-Z", "Zed Limited", "", "active"],
+          ["", "", "Twin Co", "", "active"],
+          ["", "", "Brand New", "", "active"],
+          ["", "C-NEW", "Fresh Co", "", "active"],
+        ],
+      ),
     );
     const done = await importFile(tenant, path);
     expect(done.counts).toMatchObject({ updated: 2, created: 1, failed: 2 });
@@ -163,12 +179,15 @@ describe("imports", () => {
     await upload(
       tenant,
       path,
-      csv(["System_ID", "Reference_ID", "Path"], [
-        ["", "CAT-ACC", "Electronics > Mobile Phones > Accessories"],
-        ["", "CAT-EL", "Electronics"],
-        ["", "CAT-MP", "Electronics > Mobile Phones"],
-        ["", "CAT-X", "Garden > Tools > Shears"],
-      ]),
+      csv(
+        ["System_ID", "Reference_ID", "Path"],
+        [
+          ["", "CAT-ACC", "Electronics > Mobile Phones > Accessories"],
+          ["", "CAT-EL", "Electronics"],
+          ["", "CAT-MP", "Electronics > Mobile Phones"],
+          ["", "CAT-X", "Garden > Tools > Shears"],
+        ],
+      ),
     );
     const done = await importFile(tenant, path);
     expect(done.counts).toMatchObject({ created: 3, failed: 1 });
@@ -180,16 +199,40 @@ describe("imports", () => {
 
     // Products join categories by path; an unknown path is reported on the row, the product still saved.
     const products = `import/PRODUCT/PRODUCT_${today()}.csv`;
-    await upload(tenant, products, csv(["SKU_ID", "Reference_ID", "Name", "Status", "Categories"], [["P-1", "R-P1", "Phone case", "active", "Electronics > Mobile Phones > Accessories"], ["P-2", "R-P2", "Rake", "active", "Garden"]]));
+    await upload(
+      tenant,
+      products,
+      csv(
+        ["SKU_ID", "Reference_ID", "Name", "Status", "Categories"],
+        [
+          ["P-1", "R-P1", "Phone case", "active", "Electronics > Mobile Phones > Accessories"],
+          ["P-2", "R-P2", "Rake", "active", "Garden"],
+        ],
+      ),
+    );
     const joined = await importFile(tenant, products);
     expect(joined.counts.created).toBe(2);
     expect(joined.errors).toEqual([expect.objectContaining({ row: 3, column: "Categories" })]);
     const after = await platformStore(tenant.platformKey).records("categories");
     expect(after.find((c: any) => c.reference_id === "CAT-ACC").product_skus).toEqual(["P-1"]);
     // Importing the categories again keeps their products.
-    await upload(tenant, `import/CATEGORY/CATEGORY_${today()}_2.csv`, csv(["System_ID", "Reference_ID", "Path", "Description"], [["", "CAT-ACC", "Electronics > Mobile Phones > Accessories", "Cases and more"], ["", "CAT-MP", "Electronics > Mobile Phones", ""], ["", "CAT-EL", "Electronics", ""]]));
+    await upload(
+      tenant,
+      `import/CATEGORY/CATEGORY_${today()}_2.csv`,
+      csv(
+        ["System_ID", "Reference_ID", "Path", "Description"],
+        [
+          ["", "CAT-ACC", "Electronics > Mobile Phones > Accessories", "Cases and more"],
+          ["", "CAT-MP", "Electronics > Mobile Phones", ""],
+          ["", "CAT-EL", "Electronics", ""],
+        ],
+      ),
+    );
     await importFile(tenant, `import/CATEGORY/CATEGORY_${today()}_2.csv`);
-    expect((await platformStore(tenant.platformKey).records("categories")).find((c: any) => c.reference_id === "CAT-ACC")).toMatchObject({ description: "Cases and more", product_skus: ["P-1"] });
+    expect((await platformStore(tenant.platformKey).records("categories")).find((c: any) => c.reference_id === "CAT-ACC")).toMatchObject({
+      description: "Cases and more",
+      product_skus: ["P-1"],
+    });
   });
 
   it("addresses and contacts attach to existing customers; collections list products; orders update by id, else create", async () => {
@@ -197,11 +240,25 @@ describe("imports", () => {
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
     const [customer] = await store.seed("customers", [{ reference_id: "C1", company_name: "Acme", status: "active" }]);
-    await upload(tenant, `import/ADDRESS/ADDRESS_${today()}.csv`, csv(["Address_Reference_ID", "Customer_System_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"], [["A1", customer.system_id, "", "billing", "1 Main St", "Austin", "us"], ["A2", "", "NOPE", "shipping", "2 Main St", "Austin", "US"]]));
+    await upload(
+      tenant,
+      `import/ADDRESS/ADDRESS_${today()}.csv`,
+      csv(
+        ["Address_Reference_ID", "Customer_System_ID", "Customer_Reference_ID", "Type", "Line1", "City", "Country"],
+        [
+          ["A1", customer.system_id, "", "billing", "1 Main St", "Austin", "us"],
+          ["A2", "", "NOPE", "shipping", "2 Main St", "Austin", "US"],
+        ],
+      ),
+    );
     const addresses = await importFile(tenant, `import/ADDRESS/ADDRESS_${today()}.csv`);
     expect(addresses.counts).toMatchObject({ created: 1, failed: 1 });
     expect(addresses.errors[0].message).toMatch(/NOPE|customer/);
-    await upload(tenant, `import/CONTACT/CONTACT_${today()}.csv`, csv(["Contact_Reference_ID", "Customer_Reference_ID", "First_Name", "Email"], [["K1", "C1", "Ann", "ann@acme.test"]]));
+    await upload(
+      tenant,
+      `import/CONTACT/CONTACT_${today()}.csv`,
+      csv(["Contact_Reference_ID", "Customer_Reference_ID", "First_Name", "Email"], [["K1", "C1", "Ann", "ann@acme.test"]]),
+    );
     expect((await importFile(tenant, `import/CONTACT/CONTACT_${today()}.csv`)).counts.created).toBe(1);
     expect((await store.records("contacts"))[0]).toMatchObject({ customer_system_id: customer.system_id, first_name: "Ann" });
     await upload(tenant, `import/COLLECTION/COLLECTION_${today()}.csv`, csv(["Reference_ID", "Name", "SKUs"], [["COL-1", "Summer", "S1"]]));
@@ -209,7 +266,14 @@ describe("imports", () => {
     expect((await store.records("collections"))[0]).toMatchObject({ name: "Summer", product_skus: ["S1"] });
 
     const orderHeader = ["Order_ID", "Reference_ID", "Order_Number", "Status", "Customer_Reference_ID", "SKU_ID", "Quantity", "Unit_Price", "Subtotal", "Total"];
-    await upload(tenant, `import/ORDER/ORDER_${today()}.csv`, csv(orderHeader, [["", "ERP-1", "1001", "confirmed", "C1", "S1", "2", "5", "15", "15"], ["", "ERP-1", "1001", "confirmed", "C1", "S1", "1", "5", "15", "15"]]));
+    await upload(
+      tenant,
+      `import/ORDER/ORDER_${today()}.csv`,
+      csv(orderHeader, [
+        ["", "ERP-1", "1001", "confirmed", "C1", "S1", "2", "5", "15", "15"],
+        ["", "ERP-1", "1001", "confirmed", "C1", "S1", "1", "5", "15", "15"],
+      ]),
+    );
     expect((await importFile(tenant, `import/ORDER/ORDER_${today()}.csv`)).counts.created).toBe(1);
     const [order] = await store.records("orders");
     expect(order.lines).toHaveLength(2);
@@ -223,7 +287,15 @@ describe("imports", () => {
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
     const path = `import/PRODUCT/PRODUCT_${today()}.csv`;
-    await upload(tenant, path, csv(PRODUCT_HEADER, [["", "S1", "R1", "One again", "active", "1"], ["", "S2", "R2", "Two", "active", "2"], ["", "", "R3", "", "active", ""]]));
+    await upload(
+      tenant,
+      path,
+      csv(PRODUCT_HEADER, [
+        ["", "S1", "R1", "One again", "active", "1"],
+        ["", "S2", "R2", "Two", "active", "2"],
+        ["", "", "R3", "", "active", ""],
+      ]),
+    );
     const done = await importFile(tenant, path, true);
     expect(done).toMatchObject({ dry_run: true, status: "done", counts: { created: 1, updated: 1, failed: 1 } });
     expect(await store.records("products")).toHaveLength(1);
@@ -236,7 +308,10 @@ describe("imports", () => {
     const store = platformStore(tenant.platformKey);
     const n = 8_000; // about 180 KB: three slices of 64 KiB in tests
     await store.seed("products", [{ reference_id: "R0", sku: "S0", name: "Zero", status: "active" }]);
-    await store.seed("products", Array.from({ length: n }, (_, i) => ({ reference_id: `R${i + 1}`, sku: `SKU-${String(i + 1).padStart(8, "0")}`, name: `P${i}`, status: "active" })));
+    await store.seed(
+      "products",
+      Array.from({ length: n }, (_, i) => ({ reference_id: `R${i + 1}`, sku: `SKU-${String(i + 1).padStart(8, "0")}`, name: `P${i}`, status: "active" })),
+    );
     const rows = Array.from({ length: n }, (_, i) => [`SKU-${String(i + 1).padStart(8, "0")}`, String(i % 97), "0", "", "N", ""]);
     const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
     await upload(tenant, path, csv(["SKU_ID", "Available", "On_Order", "On_Order_ETA", "Backorder_Allowed", "Backorder_Limit"], rows));
@@ -284,8 +359,17 @@ describe("exports", () => {
     await api("PUT", `/v1/tenants/${tenant.id}/drop/settings`, { token: tenant.key, body: { exports: { orders: true, customers: true, order_event: "order.confirmed" } } });
     const store = platformStore(tenant.platformKey);
     await store.seed("products", [{ reference_id: "R1", sku: "S1", name: "One", status: "active" }]);
-    const [customer] = await store.seed("customers", [{ reference_id: "C1", company_name: "=HYPERLINK(\"http://evil\")", status: "active" }]);
-    const [order] = await store.seed("orders", [{ reference_id: "O1", order_number: "W-1", status: "confirmed", customer_system_id: customer.system_id, lines: [{ sku: "S1", quantity: 2, unit_price: 3, note: "+1 gift" }], totals: { subtotal: 6, total: 6 } }]);
+    const [customer] = await store.seed("customers", [{ reference_id: "C1", company_name: '=HYPERLINK("http://evil")', status: "active" }]);
+    const [order] = await store.seed("orders", [
+      {
+        reference_id: "O1",
+        order_number: "W-1",
+        status: "confirmed",
+        customer_system_id: customer.system_id,
+        lines: [{ sku: "S1", quantity: 2, unit_price: 3, note: "+1 gift" }],
+        totals: { subtotal: 6, total: 6 },
+      },
+    ]);
     await signedWebhook(tenant, platformEvent("customer.created", customer.system_id));
     await signedWebhook(tenant, platformEvent("order.confirmed", order.system_id));
     const id = order.system_id;
@@ -293,7 +377,13 @@ describe("exports", () => {
     const data = await dropText(tenant, `export/Orders/order_${id}/order_data_${id}.csv`);
     expect(data).toContain("W-1");
     expect(await dropText(tenant, `export/Orders/order_${id}/order_items_${id}.csv`)).toContain("'+1 gift");
-    const cust = await waitFor(async () => (await dropHas(tenant, `export/Customers/customer_${customer.system_id}/customer_data_${customer.system_id}.csv`)) && dropText(tenant, `export/Customers/customer_${customer.system_id}/customer_data_${customer.system_id}.csv`), 20_000, "the customer export");
+    const cust = await waitFor(
+      async () =>
+        (await dropHas(tenant, `export/Customers/customer_${customer.system_id}/customer_data_${customer.system_id}.csv`)) &&
+        dropText(tenant, `export/Customers/customer_${customer.system_id}/customer_data_${customer.system_id}.csv`),
+      20_000,
+      "the customer export",
+    );
     expect(cust).toContain(`"'=HYPERLINK(""http://evil"")"`);
     // Again: the same files, no error, no duplicate folder.
     await signedWebhook(tenant, platformEvent("order.confirmed", order.system_id));

@@ -127,7 +127,7 @@ describe("large files handed over in parts", () => {
     const tenant = await createTenant();
     await api("PUT", `/v1/tenants/${tenant.id}/ftp/settings`, { token: tenant.key, body: { import_on_upload: false } });
     const row = "S1,1,warehouse-with-a-long-name\r\n";
-    const text = "SKU_ID,Available,Warehouse\r\n" + row.repeat(Math.ceil((5 * 1024 * 1024 + 1000) / row.length));
+    const text = `SKU_ID,Available,Warehouse\r\n${row.repeat(Math.ceil((5 * 1024 * 1024 + 1000) / row.length))}`;
     const bytes = new TextEncoder().encode(text);
     const cut = 5 * 1024 * 1024;
     const parts = [bytes.slice(0, cut), bytes.slice(cut)];
@@ -138,14 +138,20 @@ describe("large files handed over in parts", () => {
     const { exports } = await import("cloudflare:workers");
     const entry = (exports as unknown as { default: Fetcher }).default;
     const put = async (n: number, body: Uint8Array, declared?: string) => {
-      const res = await entry.fetch(`https://hub.test/v1/bridge/ftp/tenants/${tenant.id}/uploads/${start.body.upload_id}/parts/${n}?path=${encodeURIComponent(path)}&sha256=${declared ?? (await sha(body))}&size=${body.length}`, { method: "PUT", headers: { authorization: `Bearer ${BRIDGE}` }, body });
+      const res = await entry.fetch(
+        `https://hub.test/v1/bridge/ftp/tenants/${tenant.id}/uploads/${start.body.upload_id}/parts/${n}?path=${encodeURIComponent(path)}&sha256=${declared ?? (await sha(body))}&size=${body.length}`,
+        { method: "PUT", headers: { authorization: `Bearer ${BRIDGE}` }, body },
+      );
       return { status: res.status, body: (await res.json()) as any };
     };
     expect((await put(1, parts[0], "0".repeat(64))).status).toBe(400);
     const p1 = await put(1, parts[0]);
     const p2 = await put(2, parts[1]);
     expect(p1.status, JSON.stringify(p1.body)).toBe(200);
-    const done = await api("POST", `/v1/bridge/ftp/tenants/${tenant.id}/uploads/${start.body.upload_id}/complete`, { token: BRIDGE, body: { path, sha256: whole, size: bytes.length, parts: [p1.body, p2.body] } });
+    const done = await api("POST", `/v1/bridge/ftp/tenants/${tenant.id}/uploads/${start.body.upload_id}/complete`, {
+      token: BRIDGE,
+      body: { path, sha256: whole, size: bytes.length, parts: [p1.body, p2.body] },
+    });
     expect(done.status, JSON.stringify(done.body)).toBe(201);
     expect(done.body).toMatchObject({ status: "stored", size: bytes.length, duplicate: false });
     const again = await api("POST", `/v1/bridge/ftp/tenants/${tenant.id}/uploads`, { token: BRIDGE, body: { path, sha256: whole, size: bytes.length } });
@@ -168,13 +174,19 @@ describe("the change feed", () => {
       page = (await api("GET", `/v1/bridge/ftp/changes?after=${after}&limit=1000`, { token: BRIDGE })).body;
     }
     await handOver(tenant, "import/PRODUCT/products.csv", "SKU_ID\r\n");
-    const changes = await waitFor(async () => {
-      const res = await api("GET", `/v1/bridge/ftp/changes?after=${after}&limit=1000`, { token: BRIDGE });
-      const mine = res.body.items.filter((i: any) => i.tenant_id === tenant.id);
-      return mine.length >= 3 ? mine : null;
-    }, 10_000, "feed rows");
+    const changes = await waitFor(
+      async () => {
+        const res = await api("GET", `/v1/bridge/ftp/changes?after=${after}&limit=1000`, { token: BRIDGE });
+        const mine = res.body.items.filter((i: any) => i.tenant_id === tenant.id);
+        return mine.length >= 3 ? mine : null;
+      },
+      10_000,
+      "feed rows",
+    );
     const ops = changes.map((c: any) => `${c.op} ${c.path}`);
-    expect(ops).toEqual(expect.arrayContaining(["put import/PRODUCT/products.csv", "put rejected/products.csv", "delete import/PRODUCT/products.csv", "put reports/products.csv.rejected.json"]));
+    expect(ops).toEqual(
+      expect.arrayContaining(["put import/PRODUCT/products.csv", "put rejected/products.csv", "delete import/PRODUCT/products.csv", "put reports/products.csv.rejected.json"]),
+    );
     const put = changes.find((c: any) => c.path === "rejected/products.csv");
     expect(put.etag).toBeTruthy();
   });
@@ -208,10 +220,14 @@ describe("outbound deliveries and health", () => {
     const id = crypto.randomUUID();
     await signedWebhook(tenant, platformEvent("customer.created", id, { system_id: id, company_name: "Out Co", status: "active" }));
 
-    const claimed = await waitFor(async () => {
-      const res = await api("POST", "/v1/bridge/ftp/deliveries/claim", { token: BRIDGE, body: { limit: 50 } });
-      return res.body.items.find((d: any) => d.tenant_id === tenant.id) ?? null;
-    }, 20_000, "a delivery");
+    const claimed = await waitFor(
+      async () => {
+        const res = await api("POST", "/v1/bridge/ftp/deliveries/claim", { token: BRIDGE, body: { limit: 50 } });
+        return res.body.items.find((d: any) => d.tenant_id === tenant.id) ?? null;
+      },
+      20_000,
+      "a delivery",
+    );
     expect(claimed.target).toMatchObject({ host: "127.0.0.1", password: "s3cret-partner", directory: "/inbound" });
     // Leased: not handed out twice.
     const again = await api("POST", "/v1/bridge/ftp/deliveries/claim", { token: BRIDGE, body: { limit: 50 } });
@@ -221,10 +237,14 @@ describe("outbound deliveries and health", () => {
     expect(failed.body).toMatchObject({ status: "pending", attempts: 1, last_error: "connection refused" });
     const list = await api("GET", `/v1/tenants/${tenant.id}/ftp/deliveries`, { token: tenant.key });
     expect(list.body.items[0]).toMatchObject({ status: "pending", attempts: 1 });
-    const retried = await waitFor(async () => {
-      const res = await api("POST", "/v1/bridge/ftp/deliveries/claim", { token: BRIDGE, body: { limit: 50 } });
-      return res.body.items.find((d: any) => d.id === claimed.id) ?? null;
-    }, 10_000, "the retry");
+    const retried = await waitFor(
+      async () => {
+        const res = await api("POST", "/v1/bridge/ftp/deliveries/claim", { token: BRIDGE, body: { limit: 50 } });
+        return res.body.items.find((d: any) => d.id === claimed.id) ?? null;
+      },
+      10_000,
+      "the retry",
+    );
     expect(retried.attempts).toBe(1);
     const ok = await api("POST", `/v1/bridge/ftp/deliveries/${claimed.id}`, { token: BRIDGE, body: { ok: true } });
     expect(ok.body).toMatchObject({ status: "delivered", attempts: 2 });
@@ -239,7 +259,15 @@ describe("outbound deliveries and health", () => {
     await ftpUser(tenant);
     const beat = await api("POST", "/v1/bridge/ftp/heartbeat", {
       token: BRIDGE,
-      body: { bridge_id: "bridge-test", version: "1", spool_files: 2, spool_bytes: 300, backlog: { [tenant.id]: { files: 1, bytes: 100 } }, last_error: "hub unreachable", last_error_at: new Date().toISOString() },
+      body: {
+        bridge_id: "bridge-test",
+        version: "1",
+        spool_files: 2,
+        spool_bytes: 300,
+        backlog: { [tenant.id]: { files: 1, bytes: 100 } },
+        last_error: "hub unreachable",
+        last_error_at: new Date().toISOString(),
+      },
     });
     expect(beat.body.tenants.map((t: any) => t.id)).toContain(tenant.id);
     const health = await api("GET", `/v1/tenants/${tenant.id}/ftp`, { token: tenant.key });

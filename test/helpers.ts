@@ -17,7 +17,11 @@ export interface ApiResult<T = any> {
   headers: Headers;
 }
 
-export async function api<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<ApiResult<T>> {
+export async function api<T = any>(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let payload: string | undefined = opts.raw;
@@ -59,7 +63,11 @@ export async function createTenant(): Promise<TestTenant> {
 export function sellercloudAccount(name = uniqueName("sc")) {
   const root = inject("sellercloudUrl");
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${root}/${name}/__control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${root}/${name}/__control/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`sellercloud control ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
@@ -95,14 +103,19 @@ export type SellerCloudAccount = ReturnType<typeof sellercloudAccount>;
 export function platformStore(apiKey: string) {
   const root = inject("platformUrl");
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${root}/__control/stores/${apiKey}/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${root}/__control/stores/${apiKey}/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`platform control ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
   return {
     records: async (entity: string) => (await control("GET", `records/${entity}`)).data as any[],
     /** Seeds records through the platform's upsert rules; returns one result per record. */
-    seed: async (entity: string, records: Array<Record<string, unknown>>) => (await control("POST", `records/${entity}`, { records })).results as Array<{ status: string; system_id: string; error?: unknown }>,
+    seed: async (entity: string, records: Array<Record<string, unknown>>) =>
+      (await control("POST", `records/${entity}`, { records })).results as Array<{ status: string; system_id: string; error?: unknown }>,
     stats: () => control("GET", "stats"),
     faults: (faults: Array<Record<string, unknown>>) => control("POST", "faults", { faults }),
   };
@@ -121,7 +134,13 @@ export async function addSellerCloudConnection(tenant: TestTenant, account: Sell
   };
   const res = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
     token: tenant.key,
-    body: { vendor: "sellercloud", name: "SellerCloud", base_url: account.baseUrl, credentials: { username: "api@example.com", password: "secret" }, settings: { ...settings, schedules } },
+    body: {
+      vendor: "sellercloud",
+      name: "SellerCloud",
+      base_url: account.baseUrl,
+      credentials: { username: "api@example.com", password: "secret" },
+      settings: { ...settings, schedules },
+    },
   });
   if (res.status !== 201) throw new Error(`connection create failed: ${JSON.stringify(res.body)}`);
   return res.body as { id: string };
@@ -145,7 +164,8 @@ export async function settle(tenant: TestTenant, timeoutMs = 45_000, expectRuns 
   for (;;) {
     const runs = await listRuns(tenant);
     if (runs.length >= expectRuns && runs.every((r) => r.status !== "running")) return runs;
-    if (Date.now() > deadline) throw new Error(`runs still open after ${timeoutMs} ms: ${JSON.stringify(runs.map((r) => ({ id: r.id, status: r.status, pages: r.pages, error: r.error })))}`);
+    if (Date.now() > deadline)
+      throw new Error(`runs still open after ${timeoutMs} ms: ${JSON.stringify(runs.map((r) => ({ id: r.id, status: r.status, pages: r.pages, error: r.error })))}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -184,7 +204,11 @@ export async function listErrors(tenant: TestTenant, query = "") {
 export function sosAccount(name = uniqueName("sos")) {
   const root = inject("sosUrl");
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${root}/${name}/__control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${root}/${name}/__control/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`sos control ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
@@ -217,16 +241,24 @@ export type SosAccount = ReturnType<typeof sosAccount>;
 export async function deleteTenantFully(tenantId: string): Promise<void> {
   const asked = await api("DELETE", `/v1/tenants/${tenantId}`, { token: OPERATOR });
   if (asked.status !== 202) throw new Error(`tenant delete answered ${asked.status}: ${JSON.stringify(asked.body)}`);
-  await waitFor(async () => {
-    await runCron();
-    return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
-  }, 50_000, "the deletion to finish");
+  await waitFor(
+    async () => {
+      await runCron();
+      return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
+    },
+    50_000,
+    "the deletion to finish",
+  );
 }
 
 /** A tenant deletion runs in the background (202): the cron carries it on until the tenant is gone (404). */
 export async function deletionFinished(tenantId: string, timeoutMs = 50_000): Promise<void> {
-  await waitFor(async () => {
-    await runCron();
-    return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
-  }, timeoutMs, "the deletion to finish");
+  await waitFor(
+    async () => {
+      await runCron();
+      return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
+    },
+    timeoutMs,
+    "the deletion to finish",
+  );
 }

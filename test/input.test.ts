@@ -57,7 +57,11 @@ describe("content types", () => {
     for (const status of statuses) {
       const res = await call(`/raise/${status}`);
       expect(res.status).toBe(status);
-      expect(res.body.error).toMatchObject({ code: expect.any(String), message: status === 415 ? expect.stringContaining("application/json") : `raised ${status}`, requestId: expect.any(String) });
+      expect(res.body.error).toMatchObject({
+        code: expect.any(String),
+        message: status === 415 ? expect.stringContaining("application/json") : `raised ${status}`,
+        requestId: expect.any(String),
+      });
       expect(res.body.error.code).not.toBe("internal_error");
     }
     expect((await call("/raise/415")).body.error.code).toBe("unsupported_media_type");
@@ -82,7 +86,11 @@ describe("keys that are not the API's", () => {
     }
     expect((await api("GET", `/v1/tenants/${tenant.id}/runs`, { token: tenant.key })).body.items).toEqual([]);
     for (const entity of ["constructor", "__proto__"]) {
-      const res = await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, raw: `{"settings":{"schedules":{"${entity}":{"interval_minutes":5}}}}`, headers: { "content-type": "application/json" } });
+      const res = await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, {
+        token: tenant.key,
+        raw: `{"settings":{"schedules":{"${entity}":{"interval_minutes":5}}}}`,
+        headers: { "content-type": "application/json" },
+      });
       expectErrorShape(res, 400, "bad_request");
       expect(res.body.error.message).toContain(entity);
     }
@@ -91,7 +99,12 @@ describe("keys that are not the API's", () => {
   it("refuses Object.prototype's names as order-template targets and source fields", async () => {
     const tenant = await createTenant();
     const conn = await addSellerCloudConnection(tenant, sellercloudAccount());
-    for (const raw of ['{"order":{"constructor":{"mode":"skip"}}}', '{"items":{"toString":{"mode":"empty"}}}', '{"order":{"__proto__":{"mode":"skip"}}}', '{"__proto__":{"order":{}}}']) {
+    for (const raw of [
+      '{"order":{"constructor":{"mode":"skip"}}}',
+      '{"items":{"toString":{"mode":"empty"}}}',
+      '{"order":{"__proto__":{"mode":"skip"}}}',
+      '{"__proto__":{"order":{}}}',
+    ]) {
       const res = await api("PUT", `/v1/tenants/${tenant.id}/connections/${conn.id}/order-template`, { token: tenant.key, raw, headers: { "content-type": "application/json" } });
       expectErrorShape(res, 400, "bad_request");
     }
@@ -119,7 +132,13 @@ describe("keys that are not the API's", () => {
       ["PATCH", `/v1/tenants/${tenant.id}`, tenant.key, '{"nmae":"y"}', "nmae"],
       ["PATCH", `/v1/tenants/${tenant.id}`, tenant.key, '{"__proto__":{"name":"y"}}', "__proto__"],
       ["POST", `/v1/tenants/${tenant.id}/keys`, OPERATOR, '{"label":"x","scope":"all"}', "scope"],
-      ["POST", `/v1/tenants/${tenant.id}/connections`, tenant.key, `{"vendor":"sellercloud","name":"x","base_url":"http://127.0.0.1:1/rest","credentials":{"username":"u","password":"p"},"sttings":{}}`, "sttings"],
+      [
+        "POST",
+        `/v1/tenants/${tenant.id}/connections`,
+        tenant.key,
+        `{"vendor":"sellercloud","name":"x","base_url":"http://127.0.0.1:1/rest","credentials":{"username":"u","password":"p"},"sttings":{}}`,
+        "sttings",
+      ],
       ["PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, tenant.key, '{"nmae":"y"}', "nmae"],
       ["PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, tenant.key, '{"settings":{"__proto__":{"include_inactive":false}}}', "__proto__"],
       ["PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, tenant.key, '{"settings":{"sales_rep_map":{"__proto__":"Ann"}}}', "__proto__"],
@@ -160,7 +179,8 @@ describe("webhook bodies", () => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   };
-  const eventOf = (id: string, record: unknown) => JSON.stringify({ id, type: "order.confirmed", created_at: new Date().toISOString(), data: { system_id: crypto.randomUUID(), record } });
+  const eventOf = (id: string, record: unknown) =>
+    JSON.stringify({ id, type: "order.confirmed", created_at: new Date().toISOString(), data: { system_id: crypto.randomUUID(), record } });
 
   it("takes a valid 240 KB event of multi-byte text, once and on every redelivery", async () => {
     const tenant = await createTenant();
@@ -188,7 +208,12 @@ describe("webhook bodies", () => {
 
   it("refuses an over-long event id with 400 naming it", async () => {
     const tenant = await createTenant();
-    const res = await signedWebhook(tenant, { id: `evt_${"x".repeat(300)}`, type: "order.confirmed", created_at: new Date().toISOString(), data: { system_id: crypto.randomUUID() } });
+    const res = await signedWebhook(tenant, {
+      id: `evt_${"x".repeat(300)}`,
+      type: "order.confirmed",
+      created_at: new Date().toISOString(),
+      data: { system_id: crypto.randomUUID() },
+    });
     expectErrorShape(res, 400, "bad_request");
     expect(res.body.error.message).toContain("id");
     expect((await testEnv.DB.prepare("SELECT count(*) AS n FROM webhook_receipts WHERE tenant_id = ?").bind(tenant.id).first<{ n: number }>())!.n).toBe(0);

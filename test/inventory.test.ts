@@ -37,7 +37,11 @@ describe("SellerCloud inventory → platform", () => {
     expect(stock.get("SKU-000002")).toMatchObject({ available: 10, on_order: 5, on_order_eta: "2030-02-01", warehouse: "sellable" });
 
     // Stock changes after the last window (the cron above ran 2 minutes ahead of real time).
-    await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ offsetMs: 3 * MINUTE }) });
+    await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ offsetMs: 3 * MINUTE }),
+    });
     // A stock change bumps LastAggregateDate; a name edit does not concern inventory.
     await setStock(sc, "SKU-000007", { warehouses: { "208": { PhysicalQty: 3, AvailableQty: 3 } } });
     await setStock(sc, "SKU-000008", { warehouses: { "208": { PhysicalQty: 0, AvailableQty: -2 } } });
@@ -58,7 +62,11 @@ describe("SellerCloud inventory → platform", () => {
     const sc = sellercloudAccount();
     await sc.generate(3);
     // The stock was set a while ago: inside the window that "sync now" reads (it ends at now − skew).
-    await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ offsetMs: -10 * MINUTE }) });
+    await fetch(`${sc.baseUrl.replace(/\/rest$/, "")}/__control/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ offsetMs: -10 * MINUTE }),
+    });
     await setStock(sc, "SKU-000001", { warehouses: { "208": { PhysicalQty: 7, AvailableQty: 7 }, "255": { PhysicalQty: 4, AvailableQty: 4 } } });
 
     const expectations: Array<[unknown, number, string]> = [

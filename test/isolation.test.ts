@@ -104,7 +104,10 @@ const SIGNED: Record<string, (w: World) => Promise<{ headers: Record<string, str
   },
   // A vendor notification carries its connection's event secret as `token` (SOS signs nothing):
   // A's notification, or none, at B's address is refused like an address that takes none (404).
-  "post /v1/events/{tenantId}/{connectionId}": async () => ({ raw: JSON.stringify({ id: 1, sku: "S1", onhand: 1, available: 1 }), headers: { "content-type": "application/json" } }),
+  "post /v1/events/{tenantId}/{connectionId}": async () => ({
+    raw: JSON.stringify({ id: 1, sku: "S1", onhand: 1, available: 1 }),
+    headers: { "content-type": "application/json" },
+  }),
 };
 
 /** What a signed route answers to a request it must refuse (401 unless it says otherwise). */
@@ -121,7 +124,10 @@ const UNDOCUMENTED: Array<{ match: (method: string, path: string) => boolean; wh
   { match: (m, p) => m === "GET" && ["/health", "/openapi.json", "/docs"].includes(p), why: "public: liveness and the API's own description" },
   { match: (m, p) => m === "GET" && p === "/v1/oauth/callback", why: "the vendor's consent redirect, authenticated by its one-time state" },
   { match: (_m, p) => p.startsWith("/v1/bridge/"), why: "the FTP bridge's API, with its own token (checked below: tenant keys get 401)" },
-  { match: (_m, p) => p === "/app" || p.startsWith("/app/"), why: "the console: HTML pages with their own cookie session (checked below from the console's route list; sessions in test/console.test.ts)" },
+  {
+    match: (_m, p) => p === "/app" || p.startsWith("/app/"),
+    why: "the console: HTML pages with their own cookie session (checked below from the console's route list; sessions in test/console.test.ts)",
+  },
 ];
 
 const operatorOnly = (op: Operation) => !!op.security?.length && op.security.every((s) => Object.keys(s).every((name) => name === "Operator"));
@@ -220,10 +226,18 @@ beforeAll(async () => {
   await pushesSettled(b, channel.id);
   const key = await must("issue a key", api("POST", `/v1/tenants/${b.id}/keys`, { token: OPERATOR, body: { label: "isolation" } }), 201);
   const ftpUser = await must("an FTP login", as("POST", "/ftp/users", {}), 201);
-  await must("FTP outbound", as("PUT", "/ftp/settings", { outbound: { protocol: "ftps", host: "127.0.0.1", port: 2990, username: "partner", password: "s3cret-partner", directory: "/inbound" } }), 200);
+  await must(
+    "FTP outbound",
+    as("PUT", "/ftp/settings", { outbound: { protocol: "ftps", host: "127.0.0.1", port: 2990, username: "partner", password: "s3cret-partner", directory: "/inbound" } }),
+    200,
+  );
   const exported = await must("an export", as("POST", "/drop/exports", { entity: "INVENTORY" }), 201);
   const importPath = `import/INVENTORY/INVENTORY_${today()}.csv`;
-  await must("an upload", api("PUT", `/v1/tenants/${b.id}/drop/files/${importPath}`, { token: b.key, raw: "SKU_ID,Available\r\nS1,3\r\n", headers: { "content-type": "text/csv" } }), 201);
+  await must(
+    "an upload",
+    api("PUT", `/v1/tenants/${b.id}/drop/files/${importPath}`, { token: b.key, raw: "SKU_ID,Available\r\nS1,3\r\n", headers: { "content-type": "text/csv" } }),
+    201,
+  );
   const started = await must("an import", as("POST", "/imports", { path: importPath, dry_run: true }), 202);
   const uploadPath = `import/PRODUCT/PRODUCT_${today()}.csv`;
   const upload = await must("a multipart upload", as("POST", "/drop/uploads", { path: uploadPath }), 201);
@@ -260,16 +274,32 @@ beforeAll(async () => {
 });
 
 /** Strings only tenant B's data holds (its SKU is left out: a route may echo back the SKU asked for). */
-const bData = () => [world.b.id, world.connectionId, world.keyId, world.runId, world.errorId, world.importId, world.uploadId, world.filePath, world.ftpUserId, world.deliveryId, world.channelId, world.listingTitle, world.orderId];
+const bData = () => [
+  world.b.id,
+  world.connectionId,
+  world.keyId,
+  world.runId,
+  world.errorId,
+  world.importId,
+  world.uploadId,
+  world.filePath,
+  world.ftpUserId,
+  world.deliveryId,
+  world.channelId,
+  world.listingTitle,
+  world.orderId,
+];
 
 describe("tenant isolation, from the OpenAPI route list", () => {
   it("every route's path parameters and authentication are known to this test", () => {
     expect(routes.length).toBeGreaterThan(40);
     const unknown: string[] = [];
     for (const r of routes) {
-      for (const p of r.params) if (p !== "tenantId" && !PARAMS[p]) unknown.push(`${r.key}: path parameter {${p}} — add it to PARAMS in test/isolation.test.ts with how to get tenant B's real ${p}`);
+      for (const p of r.params)
+        if (p !== "tenantId" && !PARAMS[p]) unknown.push(`${r.key}: path parameter {${p}} — add it to PARAMS in test/isolation.test.ts with how to get tenant B's real ${p}`);
       if (!r.op.security?.length && !SIGNED[r.key]) unknown.push(`${r.key}: no security in the document — declare it, or add to SIGNED how it authenticates`);
-      if (r.op.security?.length && !operatorOnly(r.op) && !r.params.includes("tenantId")) unknown.push(`${r.key}: a tenant key route outside /v1/tenants/{tenantId} — mark it operator-only (security: operatorSecurity) or teach this test how it is scoped`);
+      if (r.op.security?.length && !operatorOnly(r.op) && !r.params.includes("tenantId"))
+        unknown.push(`${r.key}: a tenant key route outside /v1/tenants/{tenantId} — mark it operator-only (security: operatorSecurity) or teach this test how it is scoped`);
       const needsBody = r.op.requestBody?.required && r.params.some((p) => PARAMS[p]?.kind === "id") && !operatorOnly(r.op);
       if (needsBody && !BODIES[r.key]) unknown.push(`${r.key}: a required body — add a valid one to BODIES so the attempt reaches the ownership check`);
     }
@@ -354,7 +384,9 @@ describe("tenant isolation, from the OpenAPI route list", () => {
       await inBatches(routes, 8, async (route) => {
         const res = await call(route.method, fill(route, world.b.id), requestBody(route));
         const refused = refusal(route.key);
-        return res.status === refused.status && res.body?.error?.code === refused.code ? null : `${route.key} with no key: expected ${refused.status} ${refused.code}, got ${describeAnswer(res)}`;
+        return res.status === refused.status && res.body?.error?.code === refused.code
+          ? null
+          : `${route.key} with no key: expected ${refused.status} ${refused.code}, got ${describeAnswer(res)}`;
       })
     ).filter(Boolean);
     expect(failures).toEqual([]);
@@ -363,10 +395,15 @@ describe("tenant isolation, from the OpenAPI route list", () => {
     expect(bridge.length).toBeGreaterThan(5);
     const bridgeFailures = (
       await inBatches(bridge, 8, async (r) => {
-        const path = r.path.replace(":tenantId", world.b.id).replace(/:(\w+)/g, "1").replace(/\*$/, world.filePath);
+        const path = r.path
+          .replace(":tenantId", world.b.id)
+          .replace(/:(\w+)/g, "1")
+          .replace(/\*$/, world.filePath);
         const body = r.method === "GET" ? {} : { body: {} };
         const answers = await Promise.all([call(r.method, path, { token: world.a.key, ...body }), call(r.method, path, body)]);
-        return answers.every((res) => res.status === 401) ? null : `${r.method} ${r.path}: expected 401 to a tenant key and to none, got ${answers.map(describeAnswer).join(" / ")}`;
+        return answers.every((res) => res.status === 401)
+          ? null
+          : `${r.method} ${r.path}: expected 401 to a tenant key and to none, got ${answers.map(describeAnswer).join(" / ")}`;
       })
     ).filter(Boolean);
     expect(bridgeFailures).toEqual([]);
@@ -426,7 +463,9 @@ describe("tenant isolation in the console, from its route list", () => {
 
   it("every console page's path parameters are known to this test", () => {
     expect(all.filter((r) => r.path.startsWith("/app/t/:tenantId")).length).toBeGreaterThan(40);
-    const unknown = all.flatMap((r) => r.params.filter((p) => p !== "tenantId" && !PARAMS[p]).map((p) => `${r.method} ${r.path}: path parameter :${p} — add it to PARAMS in test/isolation.test.ts`));
+    const unknown = all.flatMap((r) =>
+      r.params.filter((p) => p !== "tenantId" && !PARAMS[p]).map((p) => `${r.method} ${r.path}: path parameter :${p} — add it to PARAMS in test/isolation.test.ts`),
+    );
     expect(unknown).toEqual([]);
   });
 

@@ -65,7 +65,9 @@ describe("paging never skips rows that share a timestamp", () => {
       "INSERT INTO push_log (id, tenant_id, connection_id, event_id, event_type, entity, system_id, action, created_at) VALUES (?, ?, ?, ?, 'order.confirmed', 'orders', ?, 'created', ?)",
       [SAME_MS, EARLIER].map((t) => [crypto.randomUUID(), tenant.id, conn.id, `evt-${t}`, crypto.randomUUID(), t]),
     );
-    const res: { status: number; body: any } = await api("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}/pushes?before=${encodeURIComponent(SAME_MS)}`, { token: tenant.key });
+    const res: { status: number; body: any } = await api("GET", `/v1/tenants/${tenant.id}/connections/${conn.id}/pushes?before=${encodeURIComponent(SAME_MS)}`, {
+      token: tenant.key,
+    });
     expect(res.body.items.map((p: { created_at: string }) => p.created_at)).toEqual([EARLIER]);
   });
 });

@@ -3,7 +3,21 @@ import { describe, expect, it } from "vitest";
 import { engineContext } from "../src/engine/context";
 import { tenantStub } from "../src/engine/vendor-http";
 import { continueTenantDeletion, KEPT_TABLES, requestTenantDeletion } from "../src/services/tenant-deletion";
-import { addSellerCloudConnection, api, OPERATOR, platformEvent, runCron, sellercloudAccount, settle, signedWebhook, sosAccount, testEnv, uniqueName, waitFor, type TestTenant } from "./helpers";
+import {
+  addSellerCloudConnection,
+  api,
+  OPERATOR,
+  platformEvent,
+  runCron,
+  sellercloudAccount,
+  settle,
+  signedWebhook,
+  sosAccount,
+  testEnv,
+  uniqueName,
+  waitFor,
+  type TestTenant,
+} from "./helpers";
 
 /**
  * Offboarding: DELETE /v1/tenants/{t} removes every row of the tenant in every table of the
@@ -15,7 +29,11 @@ import { addSellerCloudConnection, api, OPERATOR, platformEvent, runCron, seller
 /** Tables that outlive a tenant on purpose (with the reason in src/services/tenant-deletion.ts). */
 const KEPT = new Set(Object.keys(KEPT_TABLES));
 const SYSTEM = /^(sqlite_|_cf_|d1_migrations$)/;
-const PARENT_KEYS = [["connection_id", "connections"], ["import_id", "imports"], ["run_id", "runs"]] as const;
+const PARENT_KEYS = [
+  ["connection_id", "connections"],
+  ["import_id", "imports"],
+  ["run_id", "runs"],
+] as const;
 
 interface Column {
   name: string;
@@ -69,7 +87,9 @@ async function rowsOf(owner: Owner): Promise<Record<string, number>> {
       }
       [sql, binds] = [`"${key![0]}" IN (${values.map(() => "?").join(",")})`, values];
     }
-    counts[table.name] = (await testEnv.DB.prepare(`SELECT count(*) AS n FROM "${table.name}" WHERE ${sql}`).bind(...binds).first<{ n: number }>())!.n;
+    counts[table.name] = (await testEnv.DB.prepare(`SELECT count(*) AS n FROM "${table.name}" WHERE ${sql}`)
+      .bind(...binds)
+      .first<{ n: number }>())!.n;
   }
   return counts;
 }
@@ -95,7 +115,10 @@ async function fillEveryTable(owner: Owner) {
 async function tenantWithId(id: string): Promise<TestTenant> {
   const platformKey = `pk_${uniqueName("store")}`;
   const webhookSecret = `whsec_${uniqueName("secret")}`;
-  const created = await api("POST", "/v1/tenants", { token: OPERATOR, body: { id, name: "Offboarded", notification_email: "ops@example.com", platform: { api_key: platformKey, webhook_secret: webhookSecret } } });
+  const created = await api("POST", "/v1/tenants", {
+    token: OPERATOR,
+    body: { id, name: "Offboarded", notification_email: "ops@example.com", platform: { api_key: platformKey, webhook_secret: webhookSecret } },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const key = await api("POST", `/v1/tenants/${id}/keys`, { token: OPERATOR, body: { label: "test" } });
   return { id, key: key.body.key, platformKey, webhookSecret };
@@ -114,12 +137,17 @@ async function busyTenant(id: string) {
   expect((await api("PUT", `/v1/tenants/${id}/drop/settings`, { token: tenant.key, body: { schedules: { INVENTORY: { interval_minutes: 30 } } } })).status).toBe(200);
   const d = new Date();
   const path = `import/INVENTORY/INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}.csv`;
-  expect((await api("PUT", `/v1/tenants/${id}/drop/files/${path}`, { token: tenant.key, raw: "SKU_ID,Available\r\nNOPE,x\r\n", headers: { "content-type": "text/csv" } })).status).toBe(201);
+  expect(
+    (await api("PUT", `/v1/tenants/${id}/drop/files/${path}`, { token: tenant.key, raw: "SKU_ID,Available\r\nNOPE,x\r\n", headers: { "content-type": "text/csv" } })).status,
+  ).toBe(201);
   const started = await api("POST", `/v1/tenants/${id}/imports`, { token: tenant.key, body: { path } });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   await waitFor(async () => (await api("GET", `/v1/tenants/${id}/imports/${started.body.import_id}`, { token: tenant.key })).body.status !== "running", 30_000, "the import");
   const sos = sosAccount();
-  const oauth = await api("POST", `/v1/tenants/${id}/connections`, { token: tenant.key, body: { vendor: "sos", name: "SOS", base_url: sos.baseUrl, credentials: { client_id: "app", client_secret: "app-secret" } } });
+  const oauth = await api("POST", `/v1/tenants/${id}/connections`, {
+    token: tenant.key,
+    body: { vendor: "sos", name: "SOS", base_url: sos.baseUrl, credentials: { client_id: "app", client_secret: "app-secret" } },
+  });
   expect((await api("POST", `/v1/tenants/${id}/connections/${oauth.body.id}/authorize`, { token: tenant.key })).status).toBe(200);
   // More files than one R2 delete takes (1,000 keys).
   for (let i = 0; i < 1100; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => testEnv.DROP.put(`tenants/${id}/export/Orders/file-${i + j}.csv`, "x")));
@@ -163,10 +191,14 @@ describe("offboarding", () => {
     expect((await api("GET", `/v1/tenants/${id}/runs`, { token: tenant.key })).status).toBe(401);
     expect((await signedWebhook(tenant, platformEvent("order.confirmed", crypto.randomUUID()))).status).toBe(401);
 
-    await waitFor(async () => {
-      await runCron();
-      return (await api("GET", `/v1/tenants/${id}`, { token: OPERATOR })).status === 404;
-    }, 50_000, "the deletion to finish");
+    await waitFor(
+      async () => {
+        await runCron();
+        return (await api("GET", `/v1/tenants/${id}`, { token: OPERATOR })).status === 404;
+      },
+      50_000,
+      "the deletion to finish",
+    );
 
     const after = await rowsOf(owner);
     for (const [table, n] of Object.entries(after)) expect(n, `rows of the deleted tenant left in ${table}`).toBe(0);
@@ -193,7 +225,9 @@ describe("offboarding", () => {
     const tenant = await tenantWithId(id);
     const sc = sellercloudAccount();
     const conn = await addSellerCloudConnection(tenant, sc);
-    const rows = Array.from({ length: 3000 }, (_, i) => testEnv.DB.prepare("INSERT INTO mappings (tenant_id, connection_id, entity, external_id, updated_at) VALUES (?, ?, 'products', ?, '2024-01-01')").bind(id, conn.id, `P${i}`));
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      testEnv.DB.prepare("INSERT INTO mappings (tenant_id, connection_id, entity, external_id, updated_at) VALUES (?, ?, 'products', ?, '2024-01-01')").bind(id, conn.id, `P${i}`),
+    );
     for (let i = 0; i < rows.length; i += 500) await testEnv.DB.batch(rows.slice(i, i + 500));
     for (let i = 0; i < 1500; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => testEnv.DROP.put(`tenants/${id}/reports/r-${i + j}.json`, "{}")));
 
@@ -223,6 +257,6 @@ describe("offboarding", () => {
     expect((await api("GET", `/v1/tenants/${id}`, { token: OPERATOR })).status).toBe(404);
     expect((await testEnv.DB.prepare("SELECT count(*) AS n FROM mappings WHERE tenant_id = ?").bind(id).first<{ n: number }>())!.n).toBe(0);
     expect(await objectsUnder(`tenants/${id}/`)).toBe(0);
-    expect((await testEnv.DB.prepare("SELECT id FROM deleted_tenants WHERE id = ?").bind(id).first())).not.toBeNull();
+    expect(await testEnv.DB.prepare("SELECT id FROM deleted_tenants WHERE id = ?").bind(id).first()).not.toBeNull();
   });
 });

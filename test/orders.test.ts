@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { addSellerCloudConnection, api, createTenant, listErrors, listRuns, platformEvent, platformStore, runCron, sellercloudAccount, settle, signedWebhook, testEnv, waitFor } from "./helpers";
+import {
+  addSellerCloudConnection,
+  api,
+  createTenant,
+  listErrors,
+  listRuns,
+  platformEvent,
+  platformStore,
+  runCron,
+  sellercloudAccount,
+  settle,
+  signedWebhook,
+  testEnv,
+  waitFor,
+} from "./helpers";
 
 /**
  * SellerCloud orders → platform (Get Orders), the mapping template, listing links and the
@@ -10,14 +24,30 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** SellerCloud dates are wall time in the account zone (the simulator's default is America/New_York). */
 const wall = (ms: number) => new Date(ms).toLocaleString("sv-SE", { timeZone: "America/New_York" }).replace(" ", "T");
-const shippingAddress = { FirstName: "Ann", LastName: "Lee", CompanyName: "Lee Supply", StreetLine1: "5 Elm St", City: "Austin", StateCode: "TX", PostalCode: "73301", CountryCode: "US", PhoneNumber: "555-0199", EmailAddress: "ann@lee.test" };
+const shippingAddress = {
+  FirstName: "Ann",
+  LastName: "Lee",
+  CompanyName: "Lee Supply",
+  StreetLine1: "5 Elm St",
+  City: "Austin",
+  StateCode: "TX",
+  PostalCode: "73301",
+  CountryCode: "US",
+  PhoneNumber: "555-0199",
+  EmailAddress: "ann@lee.test",
+};
 
 async function channelSetup(settings: Record<string, unknown> = {}) {
   const tenant = await createTenant();
   const sc = sellercloudAccount();
   const old = { LastModifiedDate: "2024-01-01T00:00:00" };
-  await sc.upsert([{ ID: "WIDGET-1", ProductName: "Widget", ...old }, { ID: "GADGET-2", ProductName: "Gadget", ...old }]);
-  await sc.upsertCustomers([{ ID: 40001, FirstName: "Ann", LastName: "Lee", ModifiedOn: "2024-01-01T00:00:00", General: { Name: "Ann Lee", Email: "ann@lee.test", CorporateName: "Lee Supply" } }]);
+  await sc.upsert([
+    { ID: "WIDGET-1", ProductName: "Widget", ...old },
+    { ID: "GADGET-2", ProductName: "Gadget", ...old },
+  ]);
+  await sc.upsertCustomers([
+    { ID: 40001, FirstName: "Ann", LastName: "Lee", ModifiedOn: "2024-01-01T00:00:00", General: { Name: "Ann Lee", Email: "ann@lee.test", CorporateName: "Lee Supply" } },
+  ]);
   const conn = await addSellerCloudConnection(tenant, sc, { company_id: 163, requests_per_minute: 6000, ...settings });
   const sync = (entity: string) => api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, { token: tenant.key, body: { entity } });
   await sync("products");
@@ -74,12 +104,23 @@ describe("SellerCloud orders → platform (Get Orders)", () => {
     // An order the platform pushes lands in SellerCloud; the next Get Orders leaves it alone.
     const [customer] = await s.store.records("customers");
     const [own] = await s.store.seed("orders", [
-      { reference_id: "WEB-8001", order_number: "WEB-8001", status: "confirmed", customer_system_id: customer.system_id, lines: [{ sku: "GADGET-2", quantity: 1, unit_price: 20 }], shipping_address: { line1: "1 Main St", city: "Austin", country: "US" }, totals: { subtotal: 20, total: 20 } },
+      {
+        reference_id: "WEB-8001",
+        order_number: "WEB-8001",
+        status: "confirmed",
+        customer_system_id: customer.system_id,
+        lines: [{ sku: "GADGET-2", quantity: 1, unit_price: 20 }],
+        shipping_address: { line1: "1 Main St", city: "Austin", country: "US" },
+        totals: { subtotal: 20, total: 20 },
+      },
     ]);
     await signedWebhook(s.tenant, platformEvent("order.confirmed", own.system_id));
     await waitFor(async () => (await s.sc.orders()).find((o) => o.OrderSourceOrderID === "WEB-8001"), 30_000, "the pushed order");
     await s.sc.editOrder(7001, { ShippingService: "UPS 2nd Day Air" });
-    await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, { token: s.tenant.key, body: { settings: { schedules: { orders: { enabled: true, interval_minutes: 15 } } } } });
+    await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, {
+      token: s.tenant.key,
+      body: { settings: { schedules: { orders: { enabled: true, interval_minutes: 15 } } } },
+    });
     await runCron(Date.now() + 2 * HOUR);
     // The cron tick starts products and orders at the same time: take the newest orders run.
     const second = (await settle(s.tenant, 45_000, 4)).find((r) => r.entity === "orders");
@@ -96,7 +137,9 @@ describe("SellerCloud orders → platform (Get Orders)", () => {
   it("a 409 throttle in the middle of a multi-page window loses nothing", async () => {
     const s = await channelSetup({ order_age_days: 30 });
     await s.sc.upsertOrders(Array.from({ length: 60 }, (_, i) => scOrder(9000 + i)));
-    await s.sc.faults([{ match: "GET /api/Orders", status: 409, body: { Error: "Too many requests.", RateLimitResetTime: new Date(Date.now() + 1500).toISOString() }, after: 1, times: 2 }]);
+    await s.sc.faults([
+      { match: "GET /api/Orders", status: 409, body: { Error: "Too many requests.", RateLimitResetTime: new Date(Date.now() + 1500).toISOString() }, after: 1, times: 2 },
+    ]);
     await s.sync("orders");
     const [run] = await settle(s.tenant, 45_000, 3);
     expect(run).toMatchObject({ entity: "orders", status: "succeeded", total: 60, counts: { created: 60, failed: 0 } });
@@ -108,14 +151,20 @@ describe("SellerCloud orders → platform (Get Orders)", () => {
   it("a template is checked when saved and can be previewed on an order", async () => {
     const s = await channelSetup();
     const path = `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}/order-template`;
-    const bad = await api("PUT", path, { token: s.tenant.key, body: { order: { memo: { mode: "field", path: "ShippingAdress.City" } }, items: { colour: { mode: "value", value: "red" } } } });
+    const bad = await api("PUT", path, {
+      token: s.tenant.key,
+      body: { order: { memo: { mode: "field", path: "ShippingAdress.City" } }, items: { colour: { mode: "value", value: "red" } } },
+    });
     expect(bad.status).toBe(400);
     const messages = JSON.stringify(bad.body.error.details);
     expect(messages).toContain("ShippingAdress.City");
     expect(messages).toContain("colour");
 
     await s.sc.upsertOrders([scOrder(7101)]);
-    const preview = await api("POST", `${path}/preview`, { token: s.tenant.key, body: { order_id: 7101, template: { order: { order_number: { mode: "field", path: "OrderSourceOrderID" }, memo: { mode: "empty" } } } } });
+    const preview = await api("POST", `${path}/preview`, {
+      token: s.tenant.key,
+      body: { order_id: 7101, template: { order: { order_number: { mode: "field", path: "OrderSourceOrderID" }, memo: { mode: "empty" } } } },
+    });
     expect(preview.status).toBe(200);
     expect(preview.body.order).toMatchObject({ order_number: "AMZ-7101", memo: null });
     expect(preview.body.default).toMatchObject({ order_number: "7101" });
@@ -164,7 +213,15 @@ describe("link listings", () => {
     // An order for a linked product goes to SellerCloud with the linked ProductID.
     const [customer] = await store.seed("customers", [{ reference_id: "C1", company_name: "Buyer", email: "buyer@x.test", status: "active" }]);
     const [order] = await store.seed("orders", [
-      { reference_id: "W1", order_number: "W1", status: "confirmed", customer_system_id: customer.system_id, lines: [{ sku: "X5", quantity: 1, unit_price: 3 }], shipping_address: { line1: "1 Main St", city: "Austin", country: "US" }, totals: { subtotal: 3, total: 3 } },
+      {
+        reference_id: "W1",
+        order_number: "W1",
+        status: "confirmed",
+        customer_system_id: customer.system_id,
+        lines: [{ sku: "X5", quantity: 1, unit_price: 3 }],
+        shipping_address: { line1: "1 Main St", city: "Austin", country: "US" },
+        totals: { subtotal: 3, total: 3 },
+      },
     ]);
     await signedWebhook(tenant, platformEvent("order.confirmed", order.system_id));
     const pushed = await waitFor(async () => (await sc.orders()).find((o) => o.OrderSourceOrderID === "W1"), 30_000, "the order");
@@ -176,7 +233,13 @@ describe("link listings", () => {
 describe("personal-data retention after shipment", () => {
   it("scrubs shipped-and-old orders from record errors and export files, and leaves the others intact", async () => {
     const s = await channelSetup({ order_statuses: ["InProcess", "Completed"], order_age_days: 90, personal_data_retention: 30 });
-    const shipped = (days: number) => ({ StatusCode: 3, ShippingStatus: 3, ShipDate: wall(Date.now() - days * DAY), TimeOfOrder: wall(Date.now() - (days + 1) * DAY), CreatedOn: wall(Date.now() - (days + 1) * DAY) });
+    const shipped = (days: number) => ({
+      StatusCode: 3,
+      ShippingStatus: 3,
+      ShipDate: wall(Date.now() - days * DAY),
+      TimeOfOrder: wall(Date.now() - (days + 1) * DAY),
+      CreatedOn: wall(Date.now() - (days + 1) * DAY),
+    });
     await s.sc.upsertOrders([
       scOrder(7201, shipped(40)), // old, imported
       scOrder(7202, { ...shipped(40), Items: [{ ProductID: "WIDGET-1", Qty: 0, SitePrice: 1 }] }), // old, a record error

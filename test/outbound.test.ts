@@ -24,7 +24,8 @@ function hostile(root = inject("hostileUrl")) {
       const res = await fetch(`${base}/__control/routes`, { method: "PUT", body: JSON.stringify(routes) });
       expect(res.ok).toBe(true);
     },
-    requests: async () => ((await (await fetch(`${base}/__control/requests`)).json()) as { requests: Array<{ method: string; path: string; body: string; headers: Record<string, string> }> }).requests,
+    requests: async () =>
+      ((await (await fetch(`${base}/__control/requests`)).json()) as { requests: Array<{ method: string; path: string; body: string; headers: Record<string, string> }> }).requests,
   };
 }
 
@@ -38,7 +39,15 @@ const LEAK = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI";
 async function sellercloudAt(tenant: TestTenant, baseUrl: string) {
   const res = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
     token: tenant.key,
-    body: { vendor: "sellercloud", name: "SC", base_url: baseUrl, credentials: { username: "api@example.com", password: PASSWORD }, settings: { schedules: { inventory: { enabled: false, interval_minutes: 30 }, customers: { enabled: false, interval_minutes: 60 }, orders: { enabled: false, interval_minutes: 15 } } } },
+    body: {
+      vendor: "sellercloud",
+      name: "SC",
+      base_url: baseUrl,
+      credentials: { username: "api@example.com", password: PASSWORD },
+      settings: {
+        schedules: { inventory: { enabled: false, interval_minutes: 30 }, customers: { enabled: false, interval_minutes: 60 }, orders: { enabled: false, interval_minutes: 15 } },
+      },
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string };
@@ -86,7 +95,11 @@ describe("vendor redirects", () => {
       "POST /rest/api/token": { status: 307, headers: { location: `${vendor.base}/rest/api/v2/token` } },
       "POST /rest/api/v2/token": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: "tok", expires_in: 3600 }) },
       "GET /rest/api/Catalog": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ Items: [], TotalResults: 7 }) },
-      "GET /rest/api/Companies": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ Items: [{ ID: 1, CompanyName: "Only" }], TotalResults: 1 }) },
+      "GET /rest/api/Companies": {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ Items: [{ ID: 1, CompanyName: "Only" }], TotalResults: 1 }),
+      },
     });
     const conn = await sellercloudAt(tenant, `${vendor.base}/rest`);
     const tested = await api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/test`, { token: tenant.key });
@@ -100,9 +113,14 @@ describe("vendor redirects", () => {
     const tenant = await createTenant();
     const vendor = hostile();
     const elsewhere = hostile(otherOrigin());
-    await elsewhere.routes({ "POST /token": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: "a", refresh_token: "r", Message: LEAK }) } });
+    await elsewhere.routes({
+      "POST /token": { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: "a", refresh_token: "r", Message: LEAK }) },
+    });
     await vendor.routes({ "POST /oauth2/token": { status: 308, headers: { location: `${elsewhere.base}/token` } } });
-    const created = await api("POST", `/v1/tenants/${tenant.id}/connections`, { token: tenant.key, body: { vendor: "sos", name: "SOS", base_url: vendor.base, credentials: { client_id: "app", client_secret: "app-secret-never-leaves" } } });
+    const created = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
+      token: tenant.key,
+      body: { vendor: "sos", name: "SOS", base_url: vendor.base, credentials: { client_id: "app", client_secret: "app-secret-never-leaves" } },
+    });
     expect(created.status).toBe(201);
     const start = await api("POST", `/v1/tenants/${tenant.id}/connections/${created.body.id}/authorize`, { token: tenant.key });
     const state = new URL(start.body.authorize_url).searchParams.get("state")!;
@@ -128,7 +146,13 @@ describe("vendor error bodies", () => {
     expect(html.body.error.message).not.toContain("Internal admin console");
     expect(html.body.error.message).toContain("not the vendor's JSON");
 
-    await vendor.routes({ "POST /rest/api/token": { status: 400, headers: { "content-type": "application/json" }, body: JSON.stringify({ Message: "Invalid username or password.\r\nTry again", Debug: LEAK }) } });
+    await vendor.routes({
+      "POST /rest/api/token": {
+        status: 400,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ Message: "Invalid username or password.\r\nTry again", Debug: LEAK }),
+      },
+    });
     const json = await api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/test`, { token: tenant.key });
     expect(json.body.error.message).toContain("Invalid username or password. Try again");
     expect(JSON.stringify(json.body)).not.toContain(LEAK);
@@ -149,7 +173,11 @@ describe("base URL addresses", () => {
       [`mixed.${tag}.example`]: { A: ["93.184.215.14", "100.64.0.9"] },
       [`shop.${tag}.example`]: { A: ["93.184.215.14"], AAAA: ["2606:2800:21f:cb07:6820:80da:af6b:8b2c"] },
     });
-    const create = (base_url: string) => api("POST", `/v1/tenants/${tenant.id}/connections`, { token: tenant.key, body: { vendor: "sellercloud", name: "SC", base_url, credentials: { username: "u", password: "p" } } });
+    const create = (base_url: string) =>
+      api("POST", `/v1/tenants/${tenant.id}/connections`, {
+        token: tenant.key,
+        body: { vendor: "sellercloud", name: "SC", base_url, credentials: { username: "u", password: "p" } },
+      });
     const refused = [
       `https://erp.${tag}.example/rest`,
       `https://v6.${tag}.example/rest`,
@@ -197,10 +225,14 @@ describe("base URL addresses", () => {
     expect(tested.body.ok).toBe(false);
     expect(tested.body.error.message).toContain("link-local");
     await runCron();
-    const runs = await waitFor(async () => {
-      const list = (await api("GET", `/v1/tenants/${tenant.id}/runs`, { token: tenant.key })).body.items;
-      return list.length > 0 && list.every((r: any) => r.status !== "running") ? list : null;
-    }, 30_000, "the run to end");
+    const runs = await waitFor(
+      async () => {
+        const list = (await api("GET", `/v1/tenants/${tenant.id}/runs`, { token: tenant.key })).body.items;
+        return list.length > 0 && list.every((r: any) => r.status !== "running") ? list : null;
+      },
+      30_000,
+      "the run to end",
+    );
     expect(runs[0].status).toBe("failed");
     expect(runs[0].error).toContain("link-local");
   });

@@ -21,7 +21,17 @@ import {
  */
 
 const HOUR = 3_600_000;
-const address = { first_name: "Jane", last_name: "Doe", company_name: "Acme Wholesale", line1: "1 Main St", city: "Austin", state: "TX", postal_code: "73301", country: "US", phone: "555-0100" };
+const address = {
+  first_name: "Jane",
+  last_name: "Doe",
+  company_name: "Acme Wholesale",
+  line1: "1 Main St",
+  city: "Austin",
+  state: "TX",
+  postal_code: "73301",
+  country: "US",
+  phone: "555-0100",
+};
 
 async function pushSetup(settings: Record<string, unknown> = {}) {
   const tenant = await createTenant();
@@ -32,7 +42,9 @@ async function pushSetup(settings: Record<string, unknown> = {}) {
   await settle(tenant);
   const store = platformStore(tenant.platformKey);
   const products = await store.records("products");
-  const [customer] = await store.seed("customers", [{ reference_id: `WEB-C-${tenant.id.slice(0, 6)}`, company_name: "Acme Wholesale", email: "buyer@acme.test", status: "active" }]);
+  const [customer] = await store.seed("customers", [
+    { reference_id: `WEB-C-${tenant.id.slice(0, 6)}`, company_name: "Acme Wholesale", email: "buyer@acme.test", status: "active" },
+  ]);
   return { tenant, sc, conn, store, products, customerId: customer.system_id };
 }
 
@@ -74,10 +86,14 @@ describe("platform orders → SellerCloud", () => {
     const event = platformEvent("order.confirmed", orderId);
     await signedWebhook(s.tenant, event);
 
-    const [scOrder] = await waitFor(async () => {
-      const found = await scOrdersFor(s, "WEB-1001");
-      return found.length ? found : null;
-    }, 30_000, "the SellerCloud order");
+    const [scOrder] = await waitFor(
+      async () => {
+        const found = await scOrdersFor(s, "WEB-1001");
+        return found.length ? found : null;
+      },
+      30_000,
+      "the SellerCloud order",
+    );
     const customer = (await s.sc.customers()).find((c) => c.General?.Email === "buyer@acme.test");
     expect(customer, "the customer was created in SellerCloud first").toBeTruthy();
     expect(scOrder.OrderDetails.CustomerID).toBe(customer!.General.ID);
@@ -133,10 +149,14 @@ describe("platform orders → SellerCloud", () => {
       { sku: "NEW-001", quantity: 3 },
     ]);
     await webhook(s.tenant, "order.confirmed", orderId);
-    const [error] = await waitFor(async () => {
-      const open = (await listErrors(s.tenant, "?status=open")).filter((e) => e.code === "unmapped_product");
-      return open.length ? open : null;
-    }, 20_000, "the unmapped-product error");
+    const [error] = await waitFor(
+      async () => {
+        const open = (await listErrors(s.tenant, "?status=open")).filter((e) => e.code === "unmapped_product");
+        return open.length ? open : null;
+      },
+      20_000,
+      "the unmapped-product error",
+    );
     expect(error).toMatchObject({ connection_id: s.conn.id, entity: "orders", external_id: orderId, direction: "push" });
     expect(error.reason).toContain("line 2 (SKU NEW-001)");
     expect(error.reason).toContain("product sync");
@@ -146,10 +166,14 @@ describe("platform orders → SellerCloud", () => {
     await s.sc.upsert([{ ID: "NEW-001", ProductName: "New thing" }]);
     // Two hours on, the scheduled product pull is due and its window covers the new product.
     await runCron(Date.now() + 2 * HOUR);
-    const [scOrder] = await waitFor(async () => {
-      const found = await scOrdersFor(s, "WEB-3001");
-      return found.length ? found : null;
-    }, 40_000, "the order after the product sync");
+    const [scOrder] = await waitFor(
+      async () => {
+        const found = await scOrdersFor(s, "WEB-3001");
+        return found.length ? found : null;
+      },
+      40_000,
+      "the order after the product sync",
+    );
     expect(scOrder.OrderItems.map((i: any) => i.ProductID)).toContain("NEW-001");
     await waitFor(async () => (await listErrors(s.tenant, "?status=resolved")).some((e) => e.code === "unmapped_product"), 10_000, "the error to resolve");
   });
@@ -200,13 +224,23 @@ describe("platform shipments → SellerCloud tracking", () => {
 
   async function shipmentOf(s: Setup, orderId: string, reference: string, tracking: string[], extra: Record<string, unknown> = {}) {
     const [shipment] = await s.store.seed("shipments", [
-      { reference_id: reference, order_system_id: orderId, status: "shipped", carrier: "UPS", service: "UPS Ground", tracking_numbers: tracking, shipped_at: new Date().toISOString(), ...extra },
+      {
+        reference_id: reference,
+        order_system_id: orderId,
+        status: "shipped",
+        carrier: "UPS",
+        service: "UPS Ground",
+        tracking_numbers: tracking,
+        shipped_at: new Date().toISOString(),
+        ...extra,
+      },
     ]);
     await webhook(s.tenant, "shipment.created", shipment.system_id);
     return shipment.system_id as string;
   }
 
-  const pushOf = (s: Setup, systemId: string) => async () => (await listPushes(s.tenant, s.conn.id, "?entity=shipments")).find((p) => p.system_id === systemId && p.action !== "skipped");
+  const pushOf = (s: Setup, systemId: string) => async () =>
+    (await listPushes(s.tenant, s.conn.id, "?entity=shipments")).find((p) => p.system_id === systemId && p.action !== "skipped");
 
   // The docs say SinglePackage without a PackageID writes the first package; a kinder reading fills a free one or appends.
   for (const reading of ["first", "first-free-or-append"]) {
@@ -318,14 +352,18 @@ describe("platform customers → SellerCloud", () => {
   it("a customer that came from SellerCloud keeps SellerCloud as master unless a field is given to the platform", async () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
-    await sc.upsertCustomers([{ ID: 30001, FirstName: "Bo", LastName: "Li", ModifiedOn: "2024-01-01T00:00:00", General: { Name: "Bo Li", Email: "bo@li.test", CorporateName: "Li Trading" } }]);
+    await sc.upsertCustomers([
+      { ID: 30001, FirstName: "Bo", LastName: "Li", ModifiedOn: "2024-01-01T00:00:00", General: { Name: "Bo Li", Email: "bo@li.test", CorporateName: "Li Trading" } },
+    ]);
     const conn = await addSellerCloudConnection(tenant, sc, { schedules: { products: { enabled: false, interval_minutes: 60 }, customers: { interval_minutes: 60 } } });
     await api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, { token: tenant.key, body: { entity: "customers" } });
     await settle(tenant);
     const store = platformStore(tenant.platformKey);
     const [pulled] = await store.records("customers");
 
-    await store.seed("customers", [{ system_id: pulled.system_id, reference_id: "30001", company_name: "Li Trading Co", email: "buying@li.test", payment_terms: "Net 30", status: "active" }]);
+    await store.seed("customers", [
+      { system_id: pulled.system_id, reference_id: "30001", company_name: "Li Trading Co", email: "buying@li.test", payment_terms: "Net 30", status: "active" },
+    ]);
     await webhook(tenant, "customer.updated", pulled.system_id);
     const skipped = await waitFor(async () => (await listPushes(tenant, conn.id, "?action=skipped")).at(0), 20_000, "the skip");
     expect(skipped.detail).toContain("SellerCloud is master");

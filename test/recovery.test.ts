@@ -17,7 +17,10 @@ import { addSellerCloudConnection, api, createTenant, OPERATOR, platformStore, r
  */
 
 const swallowed: unknown[] = [];
-const lostQueue = { send: async (body: unknown) => void swallowed.push(body), sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)) };
+const lostQueue = {
+  send: async (body: unknown) => void swallowed.push(body),
+  sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)),
+};
 /**
  * The engine, with every queue it sends to dropping the message. Its window jobs keep only
  * page 1 to themselves (PULL_START_PAGES 0), so a window of several pages commits page 1 and
@@ -31,7 +34,9 @@ const lossy = (startPages = 0): EngineContext => {
 /** What a few minutes without news look like to the sweep. */
 /** An import is a run with the import's id: its heartbeat is on the run row. */
 async function quietFor(table: "runs", id: string, minutes = 10) {
-  await testEnv.DB.prepare(`UPDATE ${table} SET heartbeat_at = ? WHERE id = ?`).bind(new Date(Date.now() - minutes * 60_000).toISOString(), id).run();
+  await testEnv.DB.prepare(`UPDATE ${table} SET heartbeat_at = ? WHERE id = ?`)
+    .bind(new Date(Date.now() - minutes * 60_000).toISOString(), id)
+    .run();
 }
 
 const runRow = (id: string) => testEnv.DB.prepare("SELECT * FROM runs WHERE id = ?").bind(id).first<any>();
@@ -95,7 +100,7 @@ describe("recovery of runs whose messages were lost", () => {
     expect(cursor?.position).toBe(b.window.to);
   });
 
-  it("\"sync now\" resumes an open run that has been quiet, instead of being refused until the sweep", async () => {
+  it('"sync now" resumes an open run that has been quiet, instead of being refused until the sweep', async () => {
     const { tenant, conn, runId, store } = await runWithLostMessages(160, [1]);
     const fresh = await api("POST", `/v1/tenants/${tenant.id}/connections/${conn.id}/sync`, { token: tenant.key, body: { entity: "products" } });
     expect(fresh.body).toMatchObject({ status: "skipped", reason: "run_open", run: { id: runId } });
@@ -125,7 +130,7 @@ describe("recovery of runs whose messages were lost", () => {
   });
 });
 
-const csv = (header: string[], rows: string[][]) => [header.join(","), ...rows.map((r) => r.join(","))].join("\r\n") + "\r\n";
+const csv = (header: string[], rows: string[][]) => `${[header.join(","), ...rows.map((r) => r.join(","))].join("\r\n")}\r\n`;
 const today = () => {
   const d = new Date();
   return `${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}`;
@@ -137,9 +142,15 @@ async function importWithLostSlice(n: number, slices: number) {
   const tenant = await createTenant();
   const store = platformStore(tenant.platformKey);
   const sku = (i: number) => `SKU-${String(i + 1).padStart(8, "0")}`;
-  await store.seed("products", Array.from({ length: n }, (_, i) => ({ reference_id: `R${i + 1}`, sku: sku(i), name: `P${i}`, status: "active" })));
+  await store.seed(
+    "products",
+    Array.from({ length: n }, (_, i) => ({ reference_id: `R${i + 1}`, sku: sku(i), name: `P${i}`, status: "active" })),
+  );
   const path = `import/INVENTORY/INVENTORY_${today()}.csv`;
-  const body = csv(INVENTORY_HEADER, Array.from({ length: n }, (_, i) => [sku(i), String(i % 97), "0", "", "N", ""]));
+  const body = csv(
+    INVENTORY_HEADER,
+    Array.from({ length: n }, (_, i) => [sku(i), String(i % 97), "0", "", "N", ""]),
+  );
   expect((await api("PUT", `/v1/tenants/${tenant.id}/drop/files/${path}`, { token: tenant.key, raw: body, headers: { "content-type": "text/csv" } })).status).toBe(201);
   const ctx = lossy();
   const started = await startImport(ctx, tenant.id, path, "manual");
@@ -150,10 +161,14 @@ async function importWithLostSlice(n: number, slices: number) {
 
 const getImport = async (tenant: TestTenant, id: string) => (await api("GET", `/v1/tenants/${tenant.id}/imports/${id}`, { token: tenant.key })).body;
 const waitForImport = (tenant: TestTenant, id: string) =>
-  waitFor(async () => {
-    const job = await getImport(tenant, id);
-    return job.status !== "running" ? job : null;
-  }, 90_000, "the import to end");
+  waitFor(
+    async () => {
+      const job = await getImport(tenant, id);
+      return job.status !== "running" ? job : null;
+    },
+    90_000,
+    "the import to end",
+  );
 
 describe("recovery of imports whose slice message was lost", () => {
   it("resumes at the committed offset: every row applied once, none skipped", async () => {

@@ -4,7 +4,7 @@ import { engineContext } from "../src/engine/context";
 import { resealSecrets } from "../src/services/keyring";
 import { rotated } from "../src/services/tenants";
 import { acceptedSecrets } from "../src/services/webhooks";
-import { addSellerCloudConnection, api, createTenant, OPERATOR, runCron, sellercloudAccount, settle, signedWebhook, sosAccount, testEnv, waitFor, type TestTenant } from "./helpers";
+import { addSellerCloudConnection, api, createTenant, OPERATOR, sellercloudAccount, settle, signedWebhook, sosAccount, testEnv, waitFor, type TestTenant } from "./helpers";
 
 const event = (id: string, type = "order.confirmed") => ({ id, type, created_at: new Date().toISOString(), data: { system_id: crypto.randomUUID() } });
 
@@ -28,10 +28,14 @@ describe("webhooks", () => {
     expect(again).toMatchObject({ status: 202, body: { status: "duplicate", event_id: e.id } });
 
     // No connection pushes orders yet: the event is a visible record error, not a silent ack.
-    const open = await waitFor(async () => {
-      const errors = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
-      return errors.body.items.length > 0 ? errors.body.items : null;
-    }, 20_000, "record error for the event");
+    const open = await waitFor(
+      async () => {
+        const errors = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
+        return errors.body.items.length > 0 ? errors.body.items : null;
+      },
+      20_000,
+      "record error for the event",
+    );
     // A grace period for something that must not happen (a second error from the repeat): it can
     // only miss a fault, never fail a correct hub, however busy the machine.
     await new Promise((r) => setTimeout(r, 1500));
@@ -109,7 +113,12 @@ describe("secrets", () => {
     await settle(tenant);
     record(await api("GET", `/v1/tenants/${tenant.id}/runs`, { token: tenant.key }));
     // A failed login must not echo the password either.
-    record(await api("PATCH", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key, body: { credentials: { username: "api@example.com", password: `${password}-wrong` } } }));
+    record(
+      await api("PATCH", `/v1/tenants/${tenant.id}/connections/${id}`, {
+        token: tenant.key,
+        body: { credentials: { username: "api@example.com", password: `${password}-wrong` } },
+      }),
+    );
     record(await api("POST", `/v1/tenants/${tenant.id}/connections/${id}/test`, { token: tenant.key }));
     record(await api("GET", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key }));
 
@@ -136,7 +145,10 @@ describe("secrets", () => {
     expect(nothingToDo.body).toMatchObject({ tenants: 0, connections: 0 });
 
     const base = engineContext(testEnv);
-    const rotated = { ...base, config: { ...base.config, keyring: { currentId: "k2", keys: { ...base.config.keyring.keys, k2: "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" } } } };
+    const rotated = {
+      ...base,
+      config: { ...base.config, keyring: { currentId: "k2", keys: { ...base.config.keyring.keys, k2: "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" } } },
+    };
     const result = await resealSecrets(rotated);
     expect(result.connections).toBeGreaterThanOrEqual(1);
     expect(result.tenants).toBeGreaterThanOrEqual(1);
@@ -169,7 +181,13 @@ describe("OAuth state and connection status", () => {
     const off = { enabled: false, interval_minutes: 120 };
     const created = await api("POST", `/v1/tenants/${tenant.id}/connections`, {
       token: tenant.key,
-      body: { vendor: "sos", name: "SOS", base_url: sos.baseUrl, credentials: { client_id: "sos-client", client_secret: "sos-secret" }, settings: { schedules: { inventory: off, customers: off, orders: off, invoices: off, shipments: off, payments: off } } },
+      body: {
+        vendor: "sos",
+        name: "SOS",
+        base_url: sos.baseUrl,
+        credentials: { client_id: "sos-client", client_secret: "sos-secret" },
+        settings: { schedules: { inventory: off, customers: off, orders: off, invoices: off, shipments: off, payments: off } },
+      },
     });
     expect(created.status).toBe(201);
     return created.body.id as string;
@@ -194,7 +212,10 @@ describe("OAuth state and connection status", () => {
     expect(reload.status).toBe(200);
     expect(reload.body).toContain("Already connected");
     // New app credentials ask for a new consent; the old link cannot give it.
-    expect((await api("PATCH", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key, body: { credentials: { client_id: "sos-client", client_secret: "sos-secret" } } })).body.status).toBe("needs_reauthorisation");
+    expect(
+      (await api("PATCH", `/v1/tenants/${tenant.id}/connections/${id}`, { token: tenant.key, body: { credentials: { client_id: "sos-client", client_secret: "sos-secret" } } }))
+        .body.status,
+    ).toBe("needs_reauthorisation");
     const replay = await api("GET", callback);
     expect(replay.status).toBe(400);
     expect(replay.body).toContain("used already");
@@ -242,7 +263,9 @@ describe("webhook secret rotation", () => {
     expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: "whsec_never-was-a-secret" })).status).toBe(401);
     // Rotating again with no overlap: only the newest secret works.
     const newest = `whsec_${crypto.randomUUID()}`;
-    expect((await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { webhook_secret: newest, webhook_secret_overlap_minutes: 0 } } })).status).toBe(200);
+    expect((await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { webhook_secret: newest, webhook_secret_overlap_minutes: 0 } } })).status).toBe(
+      200,
+    );
     expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: fresh })).status).toBe(401);
     expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`))).status).toBe(401);
     expect((await signedWebhook(tenant, event(`evt_${crypto.randomUUID()}`), { secret: newest })).status).toBe(202);
@@ -280,7 +303,14 @@ describe("tenant keys and the audit log", () => {
     const sc = sellercloudAccount();
     const conn = await addSellerCloudConnection(tenant, sc);
     const password = `pw-${crypto.randomUUID()}`;
-    expect((await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, { token: tenant.key, body: { credentials: { username: "u@example.com", password }, settings: { include_inactive: false } } })).status).toBe(200);
+    expect(
+      (
+        await api("PATCH", `/v1/tenants/${tenant.id}/connections/${conn.id}`, {
+          token: tenant.key,
+          body: { credentials: { username: "u@example.com", password }, settings: { include_inactive: false } },
+        })
+      ).status,
+    ).toBe(200);
     const secret = `whsec_${crypto.randomUUID()}`;
     expect((await api("PATCH", `/v1/tenants/${tenant.id}`, { token: tenant.key, body: { platform: { webhook_secret: secret } } })).status).toBe(200);
     expect((await api("POST", `/v1/tenants/${tenant.id}/errors/replay`, { token: tenant.key, body: {} })).status).toBe(202);
@@ -292,7 +322,8 @@ describe("tenant keys and the audit log", () => {
     const log = await api("GET", `/v1/operator/audit?tenant_id=${tenant.id}&limit=100`, { token: OPERATOR });
     expect(log.status).toBe(200);
     const actions = log.body.items.map((e: any) => e.action);
-    for (const action of ["tenant.create", "key.issue", "connection.create", "connection.update", "tenant.update", "errors.replay_all", "key.revoke", "connection.delete"]) expect(actions).toContain(action);
+    for (const action of ["tenant.create", "key.issue", "connection.create", "connection.update", "tenant.update", "errors.replay_all", "key.revoke", "connection.delete"])
+      expect(actions).toContain(action);
     const update = log.body.items.find((e: any) => e.action === "connection.update");
     expect(update).toMatchObject({ tenant_id: tenant.id, target: conn.id, status: 200, actor: expect.stringMatching(/^key:/) });
     expect(update.detail.fields).toEqual(expect.arrayContaining(["credentials.password", "settings.include_inactive"]));

@@ -1,5 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { api, createTenant, listErrors, listPushes, listRuns, platformEvent, platformStore, runCron, settle, signedWebhook, sosAccount, testEnv, waitFor, type SosAccount, type TestTenant } from "./helpers";
+import {
+  api,
+  createTenant,
+  listErrors,
+  listPushes,
+  listRuns,
+  platformEvent,
+  platformStore,
+  runCron,
+  settle,
+  signedWebhook,
+  sosAccount,
+  testEnv,
+  waitFor,
+  type SosAccount,
+  type TestTenant,
+} from "./helpers";
 
 /**
  * SOS Inventory from the worker's entry points to the simulator: OAuth with rotating refresh
@@ -135,7 +151,10 @@ describe("SOS inventory → platform", () => {
     const s = await sosSetup(settings, { throttle: true, throttleMode: mode, requestsPerSecond: 2, burst: 2 });
     await s.sos.generateItems(1200, { prefix: "T" });
     const items = await s.sos.records("item");
-    await s.store.seed("products", items.map((i: any) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })));
+    await s.store.seed(
+      "products",
+      items.map((i: any) => ({ reference_id: String(i.id), sku: i.sku, name: i.name, status: "active" })),
+    );
     await sync(s, "inventory");
     const [run] = await settle(s.tenant, 55_000);
     expect(run, run.error).toMatchObject({ status: "succeeded", counts: { failed: 0 } });
@@ -169,7 +188,10 @@ describe("SOS inventory → platform", () => {
     for (const t of throttles) {
       // Calls on their way when SOS answered may arrive after it (600 ms of slack for a busy
       // machine); then nothing until the pause (1 s) ends.
-      expect(atMs.filter((at) => at > t + 600 && at < t + 950).map((at) => at - t), "calls during the pause").toEqual([]);
+      expect(
+        atMs.filter((at) => at > t + 600 && at < t + 950).map((at) => at - t),
+        "calls during the pause",
+      ).toEqual([]);
     }
     // At 110 a minute two calls fit in a second; waiters released together would put four or more there.
     const busiest = Math.max(...atMs.map((start) => atMs.filter((at) => at >= start && at < start + 1000).length));
@@ -199,7 +221,15 @@ async function orderSetup(settings: Record<string, unknown> = {}) {
 
 async function pushOrder(s: Awaited<ReturnType<typeof orderSetup>>, number: string, lines: Array<{ sku: string; quantity: number; note?: string }>) {
   const [order] = await s.store.seed("orders", [
-    { reference_id: `ref-${number}`, order_number: number, status: "confirmed", customer_system_id: s.customerId, lines: lines.map((l) => ({ unit_price: 5, ...l })), shipping_address: { line1: "1 Main St", city: "Austin", country: "US" }, totals: { subtotal: 10, total: 10 } },
+    {
+      reference_id: `ref-${number}`,
+      order_number: number,
+      status: "confirmed",
+      customer_system_id: s.customerId,
+      lines: lines.map((l) => ({ unit_price: 5, ...l })),
+      shipping_address: { line1: "1 Main St", city: "Austin", country: "US" },
+      totals: { subtotal: 10, total: 10 },
+    },
   ]);
   await signedWebhook(s.tenant, platformEvent("order.confirmed", order.system_id));
   return order.system_id;
@@ -217,12 +247,31 @@ describe("platform → SOS orders, customers and payments", () => {
     expect(so.number).not.toBe("auto");
 
     // Edit on the platform: the sales order follows.
-    await s.store.seed("orders", [{ system_id: orderId, reference_id: "ref-WEB-501", order_number: "WEB-501", status: "confirmed", customer_system_id: s.customerId, lines: [{ sku: "WID", quantity: 5, unit_price: 5 }], shipping_address: { line1: "1 Main St", city: "Austin", country: "US" }, totals: { subtotal: 25, total: 25 } }]);
+    await s.store.seed("orders", [
+      {
+        system_id: orderId,
+        reference_id: "ref-WEB-501",
+        order_number: "WEB-501",
+        status: "confirmed",
+        customer_system_id: s.customerId,
+        lines: [{ sku: "WID", quantity: 5, unit_price: 5 }],
+        shipping_address: { line1: "1 Main St", city: "Austin", country: "US" },
+        totals: { subtotal: 25, total: 25 },
+      },
+    ]);
     await signedWebhook(s.tenant, platformEvent("order.updated", orderId));
     await waitFor(async () => (await soFor(s.sos, "WEB-501"))?.lines?.[0]?.quantity === 5, 20_000, "the edit in SOS");
 
     // SOS ships it: later edits are not pushed and the platform order becomes read-only.
-    await s.sos.seed("shipment", [{ customer: { id: so.customer.id }, linkedTransaction: { id: so.id, transactionType: "SalesOrder" }, trackingNumber: "1Z9", date: "2026-01-05T10:00:00", lines: [{ item: { id: 11 }, quantity: 5 }] }]);
+    await s.sos.seed("shipment", [
+      {
+        customer: { id: so.customer.id },
+        linkedTransaction: { id: so.id, transactionType: "SalesOrder" },
+        trackingNumber: "1Z9",
+        date: "2026-01-05T10:00:00",
+        lines: [{ item: { id: 11 }, quantity: 5 }],
+      },
+    ]);
     await signedWebhook(s.tenant, platformEvent("order.updated", orderId));
     const skipped = await waitFor(async () => (await listPushes(s.tenant, s.conn.id, "?entity=orders&action=skipped")).at(0), 20_000, "the blocked edit");
     expect(skipped.detail).toContain("edit in SOS");
@@ -303,12 +352,23 @@ describe("platform → SOS orders, customers and payments", () => {
   it("a stale syncToken is re-read and retried; an error inside a 200 becomes a record error with SOS's message", async () => {
     const s = await orderSetup();
     await signedWebhook(s.tenant, platformEvent("customer.created", s.customerId));
-    const [created] = await waitFor(async () => {
-      const found = (await s.sos.records("customer")).filter((c) => c.name === "Beta Stores");
-      return found.length ? found : null;
-    }, 20_000, "the customer");
+    const [created] = await waitFor(
+      async () => {
+        const found = (await s.sos.records("customer")).filter((c) => c.name === "Beta Stores");
+        return found.length ? found : null;
+      },
+      20_000,
+      "the customer",
+    );
     await s.store.seed("customers", [{ system_id: s.customerId, reference_id: "WEB-C9", company_name: "Beta Stores", email: "orders@beta.test", status: "active" }]);
-    await s.sos.faults([{ match: "PUT /api/v2/customer", status: 200, body: { status: "error", message: "The syncToken is out of date; GET the latest version before updating", data: null }, times: 1 }]);
+    await s.sos.faults([
+      {
+        match: "PUT /api/v2/customer",
+        status: 200,
+        body: { status: "error", message: "The syncToken is out of date; GET the latest version before updating", data: null },
+        times: 1,
+      },
+    ]);
     await signedWebhook(s.tenant, platformEvent("customer.updated", s.customerId));
     await waitFor(async () => (await s.sos.records("customer")).find((c) => c.id === created.id && c.email === "orders@beta.test"), 20_000, "the retried update");
     expect((await s.sos.stats()).byRoute["PUT /customer/{id}"]).toBe(2);
@@ -324,13 +384,23 @@ describe("platform → SOS orders, customers and payments", () => {
     const s = await orderSetup({ schedules: { orders: { enabled: true, interval_minutes: 120 }, payments: { enabled: true, interval_minutes: 120 } } });
     const orderId = await pushOrder(s, "WEB-505", [{ sku: "WID", quantity: 2 }]);
     const so = await waitFor(() => soFor(s.sos, "WEB-505"), 20_000, "the sales order");
-    const [payment] = await s.store.seed("payments", [{ reference_id: "pay-1", order_system_id: orderId, amount: 10, method: "card", paid_at: new Date().toISOString(), online: true, transaction_id: "ch_123" }]);
+    const [payment] = await s.store.seed("payments", [
+      { reference_id: "pay-1", order_system_id: orderId, amount: 10, method: "card", paid_at: new Date().toISOString(), online: true, transaction_id: "ch_123" },
+    ]);
     await signedWebhook(s.tenant, platformEvent("payment.created", payment.system_id));
     const pushed = await waitFor(async () => (await s.sos.records("payment")).find((p) => String(p.comment ?? "").includes("ch_123")), 20_000, "the payment in SOS");
     expect(pushed).toMatchObject({ amount: 10, linkedTransaction: expect.objectContaining({ id: so.id }) });
 
     // A cheque recorded in SOS against the same order comes to the platform, linked to the order.
-    await s.sos.seed("payment", [{ customer: { id: so.customer.id }, amount: 15, date: "2026-01-06T09:00:00", paymentMethod: { name: "Check" }, linkedTransaction: { id: so.id, transactionType: "SalesOrder" } }]);
+    await s.sos.seed("payment", [
+      {
+        customer: { id: so.customer.id },
+        amount: 15,
+        date: "2026-01-06T09:00:00",
+        paymentMethod: { name: "Check" },
+        linkedTransaction: { id: so.id, transactionType: "SalesOrder" },
+      },
+    ]);
     await sync(s, "payments");
     await settle(s.tenant, 45_000, 1);
     const payments = await s.store.records("payments");
@@ -352,26 +422,63 @@ describe("SOS → platform pulls", () => {
     await s.sos.seed("item", [{ id: 21, name: "Bolt", sku: "B", available: 9, onPO: 0 }]);
     await s.store.seed("products", [{ reference_id: "21", sku: "BOLT", name: "Bolt", status: "active" }]);
     await s.sos.seed("pricetier", [{ id: 1, name: "Gold" }]);
-    await s.sos.seed("salesrep", [{ id: 1, firstName: "Dana", lastName: "Reyes" }, { id: 2, firstName: "Unmapped", lastName: "Rep" }]);
+    await s.sos.seed("salesrep", [
+      { id: 1, firstName: "Dana", lastName: "Reyes" },
+      { id: 2, firstName: "Unmapped", lastName: "Rep" },
+    ]);
     await s.sos.seed("customer", [
-      { id: 301, name: "Delta Hardware", companyName: "Delta Hardware", email: "ap@delta.test", salesRep: { id: 1, name: "Dana Reyes" }, priceTier: { id: 1, name: "Gold" }, billing: { company: "Delta Hardware", address: { line1: "9 Oak Ave", city: "Dallas", stateProvince: "TX", postalCode: "75201", country: "US" } } },
+      {
+        id: 301,
+        name: "Delta Hardware",
+        companyName: "Delta Hardware",
+        email: "ap@delta.test",
+        salesRep: { id: 1, name: "Dana Reyes" },
+        priceTier: { id: 1, name: "Gold" },
+        billing: { company: "Delta Hardware", address: { line1: "9 Oak Ave", city: "Dallas", stateProvince: "TX", postalCode: "75201", country: "US" } },
+      },
       { id: 302, name: "Echo Supply", companyName: "Echo Supply", email: "buy@echo.test", salesRep: { id: 2, name: "Unmapped Rep" } },
     ]);
     await sync(s, "customers");
     await settle(s.tenant);
     const customers = await s.store.records("customers");
-    expect(customers.find((c: any) => c.reference_id === "301")).toMatchObject({ company_name: "Delta Hardware", sales_rep: "dana@merchant.test", price_list_reference_id: "PL-GOLD" });
+    expect(customers.find((c: any) => c.reference_id === "301")).toMatchObject({
+      company_name: "Delta Hardware",
+      sales_rep: "dana@merchant.test",
+      price_list_reference_id: "PL-GOLD",
+    });
     expect(customers.find((c: any) => c.reference_id === "302").sales_rep).toBe("sales-team@merchant.test");
     expect((await s.store.records("addresses")).find((a: any) => a.customer_reference_id === "301")).toMatchObject({ line1: "9 Oak Ave", city: "Dallas" });
 
-    const [soId] = await s.sos.seed("salesorder", [{ number: "7001", date: "2026-01-04T09:00:00", customer: { id: 301 }, lines: [{ lineNumber: 1, item: { id: 21 }, quantity: 4, unitprice: 2.5, amount: 10 }] }]);
+    const [soId] = await s.sos.seed("salesorder", [
+      { number: "7001", date: "2026-01-04T09:00:00", customer: { id: 301 }, lines: [{ lineNumber: 1, item: { id: 21 }, quantity: 4, unitprice: 2.5, amount: 10 }] },
+    ]);
     await sync(s, "orders");
     await settle(s.tenant, 45_000, 2);
     const order = (await s.store.records("orders")).find((o: any) => o.reference_id === String(soId));
     expect(order).toMatchObject({ order_number: "7001", lines: [expect.objectContaining({ sku: "BOLT", quantity: 4 })] });
 
-    await s.sos.seed("invoice", [{ number: "INV-1", date: "2026-01-05T09:00:00", customer: { id: 301 }, linkedTransaction: { id: soId, transactionType: "SalesOrder" }, total: 10, balance: 10, lines: [{ lineNumber: 1, item: { id: 21 }, quantity: 4, unitprice: 2.5, amount: 10 }] }]);
-    await s.sos.seed("shipment", [{ number: "SH-1", date: "2026-01-05T10:00:00", customer: { id: 301 }, linkedTransaction: { id: soId, transactionType: "SalesOrder" }, trackingNumber: "1ZAA, 1ZBB", shippingMethod: { name: "UPS" }, lines: [{ item: { id: 21 }, quantity: 4 }] }]);
+    await s.sos.seed("invoice", [
+      {
+        number: "INV-1",
+        date: "2026-01-05T09:00:00",
+        customer: { id: 301 },
+        linkedTransaction: { id: soId, transactionType: "SalesOrder" },
+        total: 10,
+        balance: 10,
+        lines: [{ lineNumber: 1, item: { id: 21 }, quantity: 4, unitprice: 2.5, amount: 10 }],
+      },
+    ]);
+    await s.sos.seed("shipment", [
+      {
+        number: "SH-1",
+        date: "2026-01-05T10:00:00",
+        customer: { id: 301 },
+        linkedTransaction: { id: soId, transactionType: "SalesOrder" },
+        trackingNumber: "1ZAA, 1ZBB",
+        shippingMethod: { name: "UPS" },
+        lines: [{ item: { id: 21 }, quantity: 4 }],
+      },
+    ]);
     await sync(s, "invoices");
     await sync(s, "shipments");
     await settle(s.tenant, 45_000, 4);
@@ -380,7 +487,10 @@ describe("SOS → platform pulls", () => {
     const [shipment] = await s.store.records("shipments");
     expect(shipment).toMatchObject({ order_system_id: order.system_id, carrier: "UPS", tracking_numbers: ["1ZAA", "1ZBB"] });
     // Once SOS has shipped and invoiced it, the pulled order is read-only on the platform (next scheduled pull).
-    await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, { token: s.tenant.key, body: { settings: { schedules: { customers: OFF, orders: { enabled: true, interval_minutes: 120 } } } } });
+    await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, {
+      token: s.tenant.key,
+      body: { settings: { schedules: { customers: OFF, orders: { enabled: true, interval_minutes: 120 } } } },
+    });
     await runCron(Date.now() + 3 * 3_600_000);
     await settle(s.tenant, 45_000, 5);
     expect((await s.store.records("orders")).find((o: any) => o.system_id === order.system_id).read_only).toBe(true);
@@ -407,7 +517,10 @@ describe("SOS schedules", () => {
     const local = new Date(cursor.next_run_at).toLocaleString("en-US", { timeZone: "America/Los_Angeles", hour: "numeric", minute: "2-digit", hour12: false });
     expect(Number(local.split(":")[0]) % 2).toBe(0);
     expect(local.endsWith(":00")).toBe(true);
-    const bad = await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, { token: s.tenant.key, body: { settings: { schedules: { inventory: { interval_minutes: 120, start_time: "25:00", time_zone: "Mars/Base" } } } } });
+    const bad = await api("PATCH", `/v1/tenants/${s.tenant.id}/connections/${s.conn.id}`, {
+      token: s.tenant.key,
+      body: { settings: { schedules: { inventory: { interval_minutes: 120, start_time: "25:00", time_zone: "Mars/Base" } } } },
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/start_time[\s\S]*time_zone|time_zone[\s\S]*start_time/);
     expect((await listRuns(s.tenant)).length).toBe(1);

@@ -23,14 +23,19 @@ connectors[KEYSET_VENDOR] = backMarketListingsAsKeyset;
 function backMarket(name = uniqueName("bm")) {
   const root = inject("backmarketUrl");
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${root}/${name}/__control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${root}/${name}/__control/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`backmarket control ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
   return {
     baseUrl: `${root}/${name}`,
     configure: (config: Record<string, unknown>) => control("PUT", "config", { rateLimit: null, ...config }),
-    listings: (n: number) => control("POST", "listings", { listings: Array.from({ length: n }, (_, i) => ({ sku: sku(i + 1), title: `Listing ${i + 1}`, quantity: 5, price: "120.00" })) }),
+    listings: (n: number) =>
+      control("POST", "listings", { listings: Array.from({ length: n }, (_, i) => ({ sku: sku(i + 1), title: `Listing ${i + 1}`, quantity: 5, price: "120.00" })) }),
     hooks: (hooks: Array<Record<string, unknown>>) => control("POST", "hooks", { hooks }),
     /** The listing pages asked for, in order: `page` of the chain, or "count" for a count read (page-size 1). */
     pagesAsked: async () =>
@@ -61,7 +66,8 @@ async function setUp(n: number, config: Record<string, unknown> = {}, vendor = V
   return { tenant, bm, conn, store: platformStore(tenant.platformKey) };
 }
 
-const syncNow = (tenant: TestTenant, connectionId: string) => api("POST", `/v1/tenants/${tenant.id}/connections/${connectionId}/sync`, { token: tenant.key, body: { entity: "products" } });
+const syncNow = (tenant: TestTenant, connectionId: string) =>
+  api("POST", `/v1/tenants/${tenant.id}/connections/${connectionId}/sync`, { token: tenant.key, body: { entity: "products" } });
 
 async function expectEachWrittenOnce(store: ReturnType<typeof platformStore>, skus: string[]) {
   const writes = (await store.stats()).writes.products as Record<string, number>;
@@ -72,7 +78,10 @@ async function expectEachWrittenOnce(store: ReturnType<typeof platformStore>, sk
 const all = (n: number) => Array.from({ length: n }, (_, i) => sku(i + 1));
 
 const swallowed: any[] = [];
-const lostQueue = { send: async (body: unknown) => void swallowed.push(body), sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)) };
+const lostQueue = {
+  send: async (body: unknown) => void swallowed.push(body),
+  sendBatch: async (bodies: Array<{ body: unknown }>) => void swallowed.push(...bodies.map((b) => b.body)),
+};
 /** The engine with its queues losing every message; window jobs keep `startPages` pages to themselves. */
 const lossy = (startPages: number): EngineContext => {
   const ctx = engineContext({ ...testEnv, PULL_WINDOW: lostQueue, PULL_PAGE: lostQueue } as unknown as Env);
@@ -131,7 +140,9 @@ describe("cursor paging (Back Market's next links)", () => {
   it("a walk whose message was lost is resumed by the sweep from the last committed page, with the cursor that page stored", async () => {
     const { tenant, bm, runId, store } = await runWithLostWalk(130, 3);
     expect(await runOf(tenant, runId)).toMatchObject({ status: "running", pages: { done: 3, total: null } });
-    await testEnv.DB.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?").bind(new Date(Date.now() - 10 * 60_000).toISOString(), runId).run();
+    await testEnv.DB.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 10 * 60_000).toISOString(), runId)
+      .run();
     await runCron();
     const [run] = await settle(tenant);
     expect(run).toMatchObject({ id: runId, status: "succeeded", pass: 1, counts: { seen: 130, created: 130 } });

@@ -107,19 +107,27 @@ describe("SellerCloud products → platform (failures and retries)", () => {
 
     // A replay before the fix fails again: attempts go up, still one open error.
     await api("POST", `/v1/tenants/${tenant.id}/errors/${(byId.get("POISON-1") as any).id}/replay`, { token: tenant.key });
-    await waitFor(async () => {
-      const e = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
-      return e.body.items.find((x: any) => x.external_id === "POISON-1" && x.attempts === 2);
-    }, 20_000, "second attempt recorded");
+    await waitFor(
+      async () => {
+        const e = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
+        return e.body.items.find((x: any) => x.external_id === "POISON-1" && x.attempts === 2);
+      },
+      20_000,
+      "second attempt recorded",
+    );
 
     await sc.edit("POISON-1", { SitePrice: 12.5 });
     await sc.edit("POISON-2", { ProductName: "Named now" });
     const replay = await api("POST", `/v1/tenants/${tenant.id}/errors/replay`, { token: tenant.key, body: {} });
     expect(replay).toMatchObject({ status: 202, body: { queued: 2 } });
-    await waitFor(async () => {
-      const e = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
-      return e.body.items.length === 0;
-    }, 20_000, "errors resolved");
+    await waitFor(
+      async () => {
+        const e = await api("GET", `/v1/tenants/${tenant.id}/errors?status=open`, { token: tenant.key });
+        return e.body.items.length === 0;
+      },
+      20_000,
+      "errors resolved",
+    );
     const resolved = await api("GET", `/v1/tenants/${tenant.id}/errors?status=resolved`, { token: tenant.key });
     expect(resolved.body.items).toHaveLength(2);
     const bySku = new Map((await platformStore(tenant.platformKey).records("products")).map((p: any) => [p.sku, p]));

@@ -113,7 +113,13 @@ describe("SellerCloud products → platform (happy paths)", () => {
     const skus = (await platformStore(tenant.platformKey).records("products")).map((p: any) => p.sku).sort();
     expect(skus).toEqual(["BRAND-A-1", "BRAND-A-2"]);
     const catalogCalls = (await sc.stats()).requests.filter((r: any) => r.path.endsWith("/api/Catalog"));
-    expect(catalogCalls[0].query).toEqual(expect.arrayContaining([["model.companyID", "200"], ["model.keyword", "Other"], ["model.activeStatus", "-1"]]));
+    expect(catalogCalls[0].query).toEqual(
+      expect.arrayContaining([
+        ["model.companyID", "200"],
+        ["model.keyword", "Other"],
+        ["model.activeStatus", "-1"],
+      ]),
+    );
     expect(await sc.swaggerViolations()).toEqual([]);
   });
 
@@ -121,7 +127,20 @@ describe("SellerCloud products → platform (happy paths)", () => {
     const tenant = await createTenant();
     const sc = sellercloudAccount();
     await sc.upsert([
-      { ID: "MAP-1", ProductName: "Mapped", UPC: "012345678905", ManufacturerSKU: "MPN-1", ASIN: "B000000001", SitePrice: 19.99, SiteCost: 7.5, ListPrice: 24.99, Weight: 1.2, BrandName: "Acme", Status: 1, LastModifiedDate: "2024-04-03T10:21:00" },
+      {
+        ID: "MAP-1",
+        ProductName: "Mapped",
+        UPC: "012345678905",
+        ManufacturerSKU: "MPN-1",
+        ASIN: "B000000001",
+        SitePrice: 19.99,
+        SiteCost: 7.5,
+        ListPrice: 24.99,
+        Weight: 1.2,
+        BrandName: "Acme",
+        Status: 1,
+        LastModifiedDate: "2024-04-03T10:21:00",
+      },
     ]);
     const conn = await addSellerCloudConnection(tenant, sc);
     await runCron();

@@ -36,7 +36,13 @@ function controlListing(l: Listing) {
   return { ...renderListing(l, Object.keys(l.markets)[0] ?? "fr-fr"), markets: l.markets };
 }
 
-const MarketSeed = z.strictObject({ price: z.string(), min_price: z.string().nullable().optional(), max_price: z.string().optional(), comment: z.string().nullable().optional(), warranty_delay: z.number().int().min(12).optional() });
+const MarketSeed = z.strictObject({
+  price: z.string(),
+  min_price: z.string().nullable().optional(),
+  max_price: z.string().optional(),
+  comment: z.string().nullable().optional(),
+  warranty_delay: z.number().int().min(12).optional(),
+});
 const ListingSeed = z.strictObject({
   sku: z.string().min(1),
   title: z.string().optional(),
@@ -68,7 +74,10 @@ async function seedListings({ account, req }: ControlCtx) {
       publication_state: seed.publication_state ?? (seed.quantity > 0 ? 2 : 3),
       new_battery: seed.new_battery,
       markets: Object.fromEntries(
-        Object.entries(markets).map(([m, o]) => [m, { price: o.price, min_price: o.min_price ?? null, max_price: o.max_price ?? "9999.00", comment: o.comment ?? null, warranty_delay: o.warranty_delay ?? 12 }]),
+        Object.entries(markets).map(([m, o]) => [
+          m,
+          { price: o.price, min_price: o.min_price ?? null, max_price: o.max_price ?? "9999.00", comment: o.comment ?? null, warranty_delay: o.warranty_delay ?? 12 },
+        ]),
       ),
       shippings: [],
     };
@@ -119,7 +128,20 @@ export function applyAction(account: Account, name: ActionName, body: Json): unk
 }
 
 function address(extra: Record<string, string> = {}): Address {
-  return { firstName: "Victor", lastName: "Hugo", company: "", street: "3, Imaginary Street", street2: "", postalCode: "75003", city: "Paris", state: "", country: "FR", phoneNumber: "+33639981234", email: "buyer@example.com", ...extra };
+  return {
+    firstName: "Victor",
+    lastName: "Hugo",
+    company: "",
+    street: "3, Imaginary Street",
+    street2: "",
+    postalCode: "75003",
+    city: "Paris",
+    state: "",
+    country: "FR",
+    phoneNumber: "+33639981234",
+    email: "buyer@example.com",
+    ...extra,
+  };
 }
 
 /** A buyer orders: Back Market lowers the listing's stock itself [C]. */

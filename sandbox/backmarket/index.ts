@@ -101,7 +101,11 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
   if (!language && cfg.acceptLanguageMissing === "default") market = cfg.defaultMarket;
   else if (!(language in MARKETS)) {
     account.stats.refusedHeaders++;
-    return errorV1(400, "invalid_language", language ? `Accept-Language "${language}" is not a Back Market market (e.g. fr-fr, en-us).` : "Accept-Language is required: the market code, e.g. fr-fr.");
+    return errorV1(
+      400,
+      "invalid_language",
+      language ? `Accept-Language "${language}" is not a Back Market market (e.g. fr-fr, en-us).` : "Accept-Language is required: the market code, e.g. fr-fr.",
+    );
   }
 
   const match = matchRoute(ROUTES, method, sub);
@@ -130,7 +134,8 @@ function cfRay(): string {
 
 /** [C] the two documented 403 shapes: Cloudflare's HTML page with `cf-ray`, or the bot-management JSON. */
 function wafResponse(kind: "html" | "bot-json"): Response {
-  if (kind === "bot-json") return json({ errors: [{ code: "bot-need-challenge", message: "Forbidden", challengePath: "/testchallengepage" }] }, 403, { "cf-ray": cfRay(), server: "cloudflare" });
+  if (kind === "bot-json")
+    return json({ errors: [{ code: "bot-need-challenge", message: "Forbidden", challengePath: "/testchallengepage" }] }, 403, { "cf-ray": cfRay(), server: "cloudflare" });
   const page = "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body><h1>Sorry, you have been blocked</h1></body></html>";
   return new Response(page, { status: 403, headers: { "Content-Type": "text/html; charset=UTF-8", "cf-ray": cfRay(), server: "cloudflare", "cache-control": "max-age=15" } });
 }
@@ -157,7 +162,10 @@ function tooMany(account: Account, remainingMs: number): Response {
   const headers: Record<string, string> = { "cf-ray": cfRay() };
   if (cfg.retryAfterSeconds !== null) headers["Retry-After"] = String(Math.max(cfg.retryAfterSeconds, Math.ceil(remainingMs / 1000)));
   if (cfg.rateLimitBody === "cloudflare-html") {
-    return new Response("<!DOCTYPE html><html><head><title>Access denied | error 1015</title></head><body>You are being rate limited</body></html>", { status: 429, headers: { ...headers, "Content-Type": "text/html; charset=UTF-8" } });
+    return new Response("<!DOCTYPE html><html><head><title>Access denied | error 1015</title></head><body>You are being rate limited</body></html>", {
+      status: 429,
+      headers: { ...headers, "Content-Type": "text/html; charset=UTF-8" },
+    });
   }
   return errorV1(429, "too_many_requests", "Too many requests. Client has been rate limited.", headers);
 }

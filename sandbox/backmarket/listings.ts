@@ -107,7 +107,13 @@ function listListings(ctx: Ctx): Response {
   const all = [...ctx.account.listings.values()]
     .filter((l) => (state === undefined || l.publication_state === state) && (min === undefined || l.quantity >= min) && (max === undefined || l.quantity <= max))
     .sort((a, b) => a.listing_id - b.listing_id);
-  return paginate(ctx, "/ws/listings", all, (l) => renderListing(l, ctx.market), (message) => refuse(400, "invalid_parameter", message));
+  return paginate(
+    ctx,
+    "/ws/listings",
+    all,
+    (l) => renderListing(l, ctx.market),
+    (message) => refuse(400, "invalid_parameter", message),
+  );
 }
 
 function listingDetail(ctx: Ctx): Response {
@@ -150,7 +156,8 @@ export function applyUpdate(account: Account, listing: Listing, market: string, 
   const quantity = body.quantity === undefined ? undefined : countValue(body.quantity, "quantity");
   const price = body.price === undefined ? undefined : priceValue(body.price, "price");
   const minPrice = body.min_price === undefined || body.min_price === null ? body.min_price : priceValue(body.min_price, "min_price");
-  if (body.comment !== undefined && body.comment !== null && (typeof body.comment !== "string" || body.comment.length > 500)) refuseText("comment must be a string of 500 characters or fewer");
+  if (body.comment !== undefined && body.comment !== null && (typeof body.comment !== "string" || body.comment.length > 500))
+    refuseText("comment must be a string of 500 characters or fewer");
   const warranty = body.warranty_delay === undefined ? undefined : countValue(body.warranty_delay, "warranty_delay");
   if (warranty !== undefined && warranty < 12) refuseText("warranty_delay must be 12 months or more");
   const touchesMarket = price !== undefined || body.comment !== undefined || warranty !== undefined || minPrice !== undefined;
@@ -187,7 +194,13 @@ function batchUpdate(ctx: Ctx): Response {
   for (const field of ["catalog", "quotechar", "delimiter", "encoding"]) {
     if (typeof body[field] !== "string" || body[field] === "") refuseText(`parameter ${field} not found`);
   }
-  const parsed = Papa.parse<Record<string, string>>(body.catalog, { header: true, delimiter: body.delimiter, quoteChar: body.quotechar, skipEmptyLines: true, transformHeader: (h) => h.trim().toLowerCase() });
+  const parsed = Papa.parse<Record<string, string>>(body.catalog, {
+    header: true,
+    delimiter: body.delimiter,
+    quoteChar: body.quotechar,
+    skipEmptyLines: true,
+    transformHeader: (h) => h.trim().toLowerCase(),
+  });
   if (parsed.data.length > 15_000) refuseText("the catalog is limited to 15000 lines");
   if (!parsed.meta.fields?.includes("sku")) refuseText("the catalog has no sku column");
   takeSkuLines(account, parsed.data.length);
@@ -204,7 +217,8 @@ function getTask(ctx: Ctx): Response {
   const age = simNow(account) - task.createdAt;
   const delay = account.config.taskDelayMs;
   if (age < delay) return json({ task_id: task.taskId, action_status: age < delay / 2 ? 0 : 2, last_action_error: null, result: {}, statuscode: 200 });
-  if (account.config.taskOutcome === "failed") return json({ task_id: task.taskId, action_status: 8, last_action_error: "Task has been interrupted.", result: {}, statuscode: 200 });
+  if (account.config.taskOutcome === "failed")
+    return json({ task_id: task.taskId, action_status: 8, last_action_error: "Task has been interrupted.", result: {}, statuscode: 200 });
   task.result ??= runTask(account, task);
   return json({ task_id: task.taskId, action_status: 9, last_action_error: null, result: task.result, statuscode: 200 });
 }

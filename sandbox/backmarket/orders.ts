@@ -114,7 +114,8 @@ export function renderOrder(account: Account, order: Order): Json {
 function dateFilter(ctx: Ctx, name: string): number | undefined {
   const raw = ctx.url.searchParams.get(name);
   if (raw === null) return undefined;
-  if (!RFC3339.test(raw) || !Number.isFinite(Date.parse(raw))) orderError(ctx.account, 400, "invalid_parameter", `${name} must be an RFC 3339 date-time such as 2014-06-24T12:55:57Z.`);
+  if (!RFC3339.test(raw) || !Number.isFinite(Date.parse(raw)))
+    orderError(ctx.account, 400, "invalid_parameter", `${name} must be an RFC 3339 date-time such as 2014-06-24T12:55:57Z.`);
   return Date.parse(raw);
 }
 
@@ -138,7 +139,13 @@ function listOrders(ctx: Ctx): Response {
   });
   if (account.config.ordersOrder === "id-asc") all.sort((a, b) => a.orderId - b.orderId);
   else all.sort((a, b) => b.modifiedAt - a.modifiedAt || b.orderId - a.orderId);
-  return paginate(ctx, "/ws/orders", all, (o) => renderOrder(account, o), (message) => orderError(account, 400, "invalid_parameter", message));
+  return paginate(
+    ctx,
+    "/ws/orders",
+    all,
+    (o) => renderOrder(account, o),
+    (message) => orderError(account, 400, "invalid_parameter", message),
+  );
 }
 
 function findOrder(ctx: Ctx, notFound: string): Order {
@@ -201,11 +208,13 @@ function updateOrder(ctx: Ctx): Response {
       if (order.lines.length !== 1 || order.lines[0].quantity !== 1) bad("imei and serial_number can be sent with new_state 3 only for one orderline of quantity 1.");
       const line = order.lines[0];
       if (body.imei !== undefined && !validImei(account, body.imei)) bad("imei is not a valid IMEI.");
-      if ((line.imei && body.imei !== undefined && body.imei !== line.imei) || (line.serialNumber && body.serial_number !== undefined && body.serial_number !== line.serialNumber)) bad("imei and serial_number cannot be corrected once set.");
+      if ((line.imei && body.imei !== undefined && body.imei !== line.imei) || (line.serialNumber && body.serial_number !== undefined && body.serial_number !== line.serialNumber))
+        bad("imei and serial_number cannot be corrected once set.");
       if (body.imei !== undefined) line.imei = body.imei;
       if (body.serial_number !== undefined) line.serialNumber = String(body.serial_number);
     }
-    if (body.date_shipping !== undefined && (typeof body.date_shipping !== "string" || !Number.isFinite(Date.parse(body.date_shipping)))) bad("date_shipping must be an RFC 3339 date-time.");
+    if (body.date_shipping !== undefined && (typeof body.date_shipping !== "string" || !Number.isFinite(Date.parse(body.date_shipping))))
+      bad("date_shipping must be an RFC 3339 date-time.");
     for (const line of accepted) line.state = 3;
     order.trackingNumber = body.tracking_number;
     if (typeof body.tracking_url === "string") order.trackingUrl = body.tracking_url;
@@ -244,7 +253,8 @@ function patchOrderline(ctx: Ctx): Response {
   if (body.imei === undefined && body.serial_number === undefined) orderError(account, 400, "invalid_parameter", "Give imei and/or serial_number.");
   if (![2, 3].includes(line.state)) orderError(account, 400, "invalid_parameter", `Orderline ${id} is in state ${line.state}: accept the order first.`);
   if (body.imei !== undefined && !validImei(account, body.imei)) orderError(account, 422, "unprocessable_entity", "imei is not a valid IMEI.");
-  if (body.serial_number !== undefined && (typeof body.serial_number !== "string" || body.serial_number.length > 50)) orderError(account, 422, "unprocessable_entity", "serial_number must be 50 characters or fewer.");
+  if (body.serial_number !== undefined && (typeof body.serial_number !== "string" || body.serial_number.length > 50))
+    orderError(account, 422, "unprocessable_entity", "serial_number must be 50 characters or fewer.");
   if ((line.imei && body.imei !== undefined && body.imei !== line.imei) || (line.serialNumber && body.serial_number !== undefined && body.serial_number !== line.serialNumber)) {
     orderError(account, 422, "unprocessable_entity", "Once registered, the value cannot be corrected.");
   }

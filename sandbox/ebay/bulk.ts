@@ -55,10 +55,11 @@ function bulkUpdatePriceQuantity(ctx: Ctx): Response {
     // The live listings this entry would change, refused together if one is at the cap.
     const listings = new Set<Listing>();
     if (!entryErrors.length && sku && entry.shipToLocationAvailability) for (const l of listingsOfSku(account, sku)) if (alive(l)) listings.add(l);
-    for (const r of offerResults) if (!r.errors.length && r.offer?.listingId) {
-      const l = account.listings.get(r.offer.listingId);
-      if (l && alive(l)) listings.add(l);
-    }
+    for (const r of offerResults)
+      if (!r.errors.length && r.offer?.listingId) {
+        const l = account.listings.get(r.offer.listingId);
+        if (l && alive(l)) listings.add(l);
+      }
     const capped = [...listings].find((l) => revisionBlocked(account, l));
     if (capped) entryErrors.push(revisionCapError(account, capped));
     if (!entryErrors.length) {
@@ -92,13 +93,24 @@ function bulkUpdatePriceQuantity(ctx: Ctx): Response {
     } else {
       for (const r of offerResults) {
         const errors = [...entryErrors, ...r.errors];
-        responses.push({ statusCode: errors.length ? r.status ?? 400 : 200, sku, offerId: r.raw.offerId === undefined ? undefined : String(r.raw.offerId), ...(errors.length ? { errors } : {}) });
+        responses.push({
+          statusCode: errors.length ? (r.status ?? 400) : 200,
+          sku,
+          offerId: r.raw.offerId === undefined ? undefined : String(r.raw.offerId),
+          ...(errors.length ? { errors } : {}),
+        });
       }
     }
   }
   for (const [listing, changed] of revised) countRevision(account, [listing], changed);
   for (const listing of touched) refreshListingStatus(account, listing);
-  return json({ responses }, bulkStatus(ctx, responses.map((r) => r.statusCode)));
+  return json(
+    { responses },
+    bulkStatus(
+      ctx,
+      responses.map((r) => r.statusCode),
+    ),
+  );
 }
 
 function checkEntry(account: Account, entry: Json, sku: string | undefined, seen: Set<string>): EbayErrorItem[] {
@@ -107,14 +119,23 @@ function checkEntry(account: Account, entry: Json, sku: string | undefined, seen
   if (ship === undefined && !Array.isArray(entry.offers)) {
     errors.push(errorItem(INVENTORY, 25709, "Invalid value for requests. Give shipToLocationAvailability and/or offers.", { fieldName: "requests" }));
   }
-  if (ship !== undefined && typeof entry.sku !== "string") errors.push(errorItem(INVENTORY, 25709, "Invalid value for sku. sku is required with shipToLocationAvailability.", { fieldName: "sku" }));
+  if (ship !== undefined && typeof entry.sku !== "string")
+    errors.push(errorItem(INVENTORY, 25709, "Invalid value for sku. sku is required with shipToLocationAvailability.", { fieldName: "sku" }));
   if (sku !== undefined && !account.items.has(sku)) errors.push(errorItem(INVENTORY, 25702, `SKU ${sku} is not available in the system`, { sku }));
   if (sku !== undefined && seen.has(sku)) errors.push(errorItem(INVENTORY, 25002, `A user error has occurred. SKU ${sku} appears in more than one request.`, { sku }));
-  if (ship !== undefined && !isCount(ship?.quantity)) errors.push(errorItem(INVENTORY, 25709, "Invalid value for quantity. It must be a whole number of 0 or more.", { fieldName: "shipToLocationAvailability.quantity" }));
+  if (ship !== undefined && !isCount(ship?.quantity))
+    errors.push(errorItem(INVENTORY, 25709, "Invalid value for quantity. It must be a whole number of 0 or more.", { fieldName: "shipToLocationAvailability.quantity" }));
   if (ship !== undefined && isCount(ship?.quantity) && sku !== undefined) {
     const auction = [...account.offers.values()].find((o) => o.sku === sku && o.status === "PUBLISHED" && o.data.format === "AUCTION");
     if (auction && ship.quantity < 1) {
-      errors.push(errorItem(INVENTORY, 25759, "shipToLocationAvailability quantity value should be greater than or equal to auction allocation. Please provide valid quantity or unpublish auction offers of the sku.", { sku }));
+      errors.push(
+        errorItem(
+          INVENTORY,
+          25759,
+          "shipToLocationAvailability quantity value should be greater than or equal to auction allocation. Please provide valid quantity or unpublish auction offers of the sku.",
+          { sku },
+        ),
+      );
     }
   }
   return errors;
@@ -128,13 +149,17 @@ function checkOffer(account: Account, raw: Json, sku: string | undefined, seen: 
   const offer = account.offers.get(id);
   if (!offer) return { errors: [errorItem(INVENTORY, 25713, `This Offer is not available : ${id}.`, { offerId: id })], status: 404 };
   const errors: EbayErrorItem[] = [];
-  if (sku !== undefined && offer.sku !== sku) errors.push(errorItem(INVENTORY, 25002, `A user error has occurred. Offer ${id} belongs to SKU ${offer.sku}, not ${sku}.`, { offerId: id }));
+  if (sku !== undefined && offer.sku !== sku)
+    errors.push(errorItem(INVENTORY, 25002, `A user error has occurred. Offer ${id} belongs to SKU ${offer.sku}, not ${sku}.`, { offerId: id }));
   // [C] the offers container revises published offers; an unpublished one needs updateOffer.
   if (offer.status !== "PUBLISHED") errors.push(errorItem(INVENTORY, 25002, `A user error has occurred. Offer ${id} is not published; use updateOffer.`, { offerId: id }));
-  if (raw.availableQuantity !== undefined && !isCount(raw.availableQuantity)) errors.push(errorItem(INVENTORY, 25709, "Invalid value for availableQuantity.", { fieldName: "availableQuantity" }));
-  if (raw.availableQuantity !== undefined && offer.data.format === "AUCTION") errors.push(errorItem(INVENTORY, 25762, "availableQuantity is not applicable for auction offer.", { offerId: id }));
+  if (raw.availableQuantity !== undefined && !isCount(raw.availableQuantity))
+    errors.push(errorItem(INVENTORY, 25709, "Invalid value for availableQuantity.", { fieldName: "availableQuantity" }));
+  if (raw.availableQuantity !== undefined && offer.data.format === "AUCTION")
+    errors.push(errorItem(INVENTORY, 25762, "availableQuantity is not applicable for auction offer.", { offerId: id }));
   if (raw.price !== undefined && !validPrice(raw.price)) errors.push(errorItem(INVENTORY, 25709, "Invalid value for price.", { fieldName: "price" }));
-  if (raw.availableQuantity === undefined && raw.price === undefined) errors.push(errorItem(INVENTORY, 25709, "Invalid value for offers. Give availableQuantity and/or price.", { offerId: id }));
+  if (raw.availableQuantity === undefined && raw.price === undefined)
+    errors.push(errorItem(INVENTORY, 25709, "Invalid value for offers. Give availableQuantity and/or price.", { offerId: id }));
   return { offer, errors };
 }
 
@@ -169,18 +194,32 @@ function bulkMigrateListing(ctx: Ctx): Response {
     if (clash) return refused(`SKU ${clash.sku} is already an inventory item.`);
     return migrate(account, listing);
   });
-  return json({ responses }, bulkStatus(ctx, responses.map((r) => r.statusCode)));
+  return json(
+    { responses },
+    bulkStatus(
+      ctx,
+      responses.map((r) => r.statusCode),
+    ),
+  );
 }
 
 function migrate(account: Account, listing: Listing) {
   const locationKey = `migrated-${listing.listingId}`;
-  account.locations.set(locationKey, { name: "Migrated listing location", location: { address: { postalCode: "00000", country: "US" } }, merchantLocationStatus: "ENABLED", locationTypes: ["WAREHOUSE"] });
+  account.locations.set(locationKey, {
+    name: "Migrated listing location",
+    location: { address: { postalCode: "00000", country: "US" } },
+    merchantLocationStatus: "ENABLED",
+    locationTypes: ["WAREHOUSE"],
+  });
   const grouped = listing.variations.length > 1 || listing.variations.some((v) => v.legacyVariationId);
   const inventoryItems: Array<{ sku: string; offerId: string }> = [];
   for (const v of listing.variations) {
     const sku = v.sku!;
     const aspects = Object.fromEntries(Object.entries(v.aspects ?? {}).map(([k, value]) => [k, [value]]));
-    account.items.set(sku, { sku, data: { sku, locale: "en_US", product: { title: listing.title, aspects }, availability: { shipToLocationAvailability: { quantity: v.quantity } } } });
+    account.items.set(sku, {
+      sku,
+      data: { sku, locale: "en_US", product: { title: listing.title, aspects }, availability: { shipToLocationAvailability: { quantity: v.quantity } } },
+    });
     const offer: Offer = {
       offerId: nextId(account, "offer"),
       sku,

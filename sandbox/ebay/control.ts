@@ -5,16 +5,7 @@
 import { z } from "zod";
 import { ControlError, found, readControlBody, type ControlContext, type ControlRoute } from "../control";
 import { renderItem, replaceGroup } from "./inventory-items";
-import {
-  availableFor,
-  editQuantity,
-  findSaleTarget,
-  giveBack,
-  listingView,
-  newListing,
-  publish,
-  takeQuantity,
-} from "./listings";
+import { availableFor, editQuantity, findSaleTarget, giveBack, listingView, newListing, publish, takeQuantity } from "./listings";
 import { issueCode } from "./oauth";
 import { createOfferRecord, renderOffer } from "./offers";
 import { renderOrder } from "./orders";
@@ -99,7 +90,8 @@ const OfferSeed = z.looseObject({
 
 function seedOffer(account: Account, seed: z.infer<typeof OfferSeed>) {
   const { price, status, listingId, soldQuantity, offerId, ...rest } = seed;
-  if (!account.locations.has(DEFAULT_LOCATION)) account.locations.set(DEFAULT_LOCATION, { name: "Warehouse", location: { address: { postalCode: "10001", country: "US" } }, merchantLocationStatus: "ENABLED" });
+  if (!account.locations.has(DEFAULT_LOCATION))
+    account.locations.set(DEFAULT_LOCATION, { name: "Warehouse", location: { address: { postalCode: "10001", country: "US" } }, merchantLocationStatus: "ENABLED" });
   const offer = createOfferRecord(
     account,
     {
@@ -123,19 +115,35 @@ async function seedOffers({ account, req }: ControlCtx) {
   return offers.map((o) => renderOffer(account, seedOffer(account, o)));
 }
 
-const GroupSeed = z.looseObject({ inventoryItemGroupKey: z.string().min(1), variantSKUs: z.array(z.string()).min(1), publish: z.boolean().optional(), listingId: z.string().optional() });
+const GroupSeed = z.looseObject({
+  inventoryItemGroupKey: z.string().min(1),
+  variantSKUs: z.array(z.string()).min(1),
+  publish: z.boolean().optional(),
+  listingId: z.string().optional(),
+});
 
 async function seedGroups({ account, req }: ControlCtx) {
   const { groups } = await readControlBody(req, z.strictObject({ groups: z.array(GroupSeed) }));
   return groups.map(({ inventoryItemGroupKey: key, publish: doPublish, listingId, ...data }) => {
     replaceGroup(account, key, data);
     if (doPublish === false) return { inventoryItemGroupKey: key };
-    const offers = data.variantSKUs.map((sku) => found([...account.offers.values()].find((o) => o.sku === sku), `offer for ${sku}`));
+    const offers = data.variantSKUs.map((sku) =>
+      found(
+        [...account.offers.values()].find((o) => o.sku === sku),
+        `offer for ${sku}`,
+      ),
+    );
     return { inventoryItemGroupKey: key, listingId: publish(account, offers, listingId, key).listingId };
   });
 }
 
-const VariationSeed = z.strictObject({ sku: z.string().min(1), quantity: z.number().int().min(0), price: z.string().optional(), availableQuantity: z.number().int().min(0).optional(), aspects: z.record(z.string(), z.string()).optional() });
+const VariationSeed = z.strictObject({
+  sku: z.string().min(1),
+  quantity: z.number().int().min(0),
+  price: z.string().optional(),
+  availableQuantity: z.number().int().min(0).optional(),
+  aspects: z.record(z.string(), z.string()).optional(),
+});
 const ListingSeed = z.strictObject({
   sku: z.string().min(1).optional(),
   title: z.string().optional(),
@@ -156,7 +164,12 @@ async function seedListings({ account, req }: ControlCtx) {
       const key = seed.groupKey ?? `group-${seed.variations[0].sku}`;
       for (const v of seed.variations) {
         seedItem(account, { sku: v.sku, quantity: v.quantity, product: { title, aspects: Object.fromEntries(Object.entries(v.aspects ?? {}).map(([k, x]) => [k, [x]])) } });
-        seedOffer(account, { sku: v.sku, price: v.price ?? "100.00", status: "UNPUBLISHED", ...(v.availableQuantity !== undefined ? { availableQuantity: v.availableQuantity } : {}) });
+        seedOffer(account, {
+          sku: v.sku,
+          price: v.price ?? "100.00",
+          status: "UNPUBLISHED",
+          ...(v.availableQuantity !== undefined ? { availableQuantity: v.availableQuantity } : {}),
+        });
       }
       const names = [...new Set(seed.variations.flatMap((v) => Object.keys(v.aspects ?? {})))];
       replaceGroup(account, key, {
@@ -169,7 +182,12 @@ async function seedListings({ account, req }: ControlCtx) {
     }
     if (!seed.sku) throw new ControlError("a listing needs sku or variations");
     seedItem(account, { sku: seed.sku, quantity: seed.quantity ?? 0, product: { title } });
-    const offer = seedOffer(account, { sku: seed.sku, price: seed.price ?? "100.00", listingId: seed.listingId, ...(seed.availableQuantity !== undefined ? { availableQuantity: seed.availableQuantity } : {}) });
+    const offer = seedOffer(account, {
+      sku: seed.sku,
+      price: seed.price ?? "100.00",
+      listingId: seed.listingId,
+      ...(seed.availableQuantity !== undefined ? { availableQuantity: seed.availableQuantity } : {}),
+    });
     return listingView(account, account.listings.get(offer.listingId!)!);
   });
 }
@@ -181,7 +199,9 @@ const LegacySeed = z.strictObject({
   sku: z.string().optional(),
   quantity: z.number().int().min(0).optional(),
   price: z.string().default("100.00"),
-  variations: z.array(z.strictObject({ sku: z.string().optional(), quantity: z.number().int().min(0), price: z.string().optional(), aspects: z.record(z.string(), z.string()).optional() })).optional(),
+  variations: z
+    .array(z.strictObject({ sku: z.string().optional(), quantity: z.number().int().min(0), price: z.string().optional(), aspects: z.record(z.string(), z.string()).optional() }))
+    .optional(),
   format: z.enum(["FIXED_PRICE", "AUCTION"]).default("FIXED_PRICE"),
   currency: z.string().default("USD"),
   businessPolicies: z.boolean().default(true),
@@ -193,7 +213,14 @@ async function seedLegacy({ account, req }: ControlCtx) {
   const { listings } = await readControlBody(req, z.strictObject({ listings: z.array(LegacySeed) }));
   return listings.map((seed) => {
     const variations = seed.variations
-      ? seed.variations.map((v) => ({ sku: v.sku, quantity: v.quantity, price: v.price ?? seed.price, aspects: v.aspects, legacyVariationId: nextId(account, "variation"), soldQuantity: 0 }))
+      ? seed.variations.map((v) => ({
+          sku: v.sku,
+          quantity: v.quantity,
+          price: v.price ?? seed.price,
+          aspects: v.aspects,
+          legacyVariationId: nextId(account, "variation"),
+          soldQuantity: 0,
+        }))
       : [{ sku: seed.sku, quantity: seed.quantity ?? 1, price: seed.price, soldQuantity: 0 }];
     const listing = newListing(account, {
       source: "legacy",
@@ -214,7 +241,12 @@ async function seedLegacy({ account, req }: ControlCtx) {
 
 const EditQuantity = z.strictObject({ sku: z.string().optional(), listingId: z.string().optional(), quantity: z.number().int().min(0) });
 
-const Line = z.strictObject({ sku: z.string().optional(), legacyItemId: z.string().optional(), quantity: z.number().int().positive().default(1), shippingCost: z.string().optional() });
+const Line = z.strictObject({
+  sku: z.string().optional(),
+  legacyItemId: z.string().optional(),
+  quantity: z.number().int().positive().default(1),
+  shippingCost: z.string().optional(),
+});
 const PlaceOrder = z.strictObject({
   orderId: z.string().optional(),
   sku: z.string().optional(),

@@ -9,7 +9,13 @@ import { FULFILLMENT, SCOPES, fail, json, nextId, simNow, iso, type Fulfillment,
 export const FULFILLMENT_ROUTES: Route[] = [
   { method: "GET", api: "fulfillment", pattern: "/order/{orderId}/shipping_fulfillment", scopes: [SCOPES.fulfillment, SCOPES.fulfillmentRead], handle: getFulfillments },
   { method: "POST", api: "fulfillment", pattern: "/order/{orderId}/shipping_fulfillment", scopes: [SCOPES.fulfillment], handle: createFulfillment },
-  { method: "GET", api: "fulfillment", pattern: "/order/{orderId}/shipping_fulfillment/{fulfillmentId}", scopes: [SCOPES.fulfillment, SCOPES.fulfillmentRead], handle: getFulfillment },
+  {
+    method: "GET",
+    api: "fulfillment",
+    pattern: "/order/{orderId}/shipping_fulfillment/{fulfillmentId}",
+    scopes: [SCOPES.fulfillment, SCOPES.fulfillmentRead],
+    handle: getFulfillment,
+  },
 ];
 
 function render(f: Fulfillment): Json {
@@ -76,7 +82,8 @@ function createFulfillment(ctx: Ctx): Response {
   }
   const trackingCount = new Set(order.fulfillments.map((f) => f.trackingNumber).filter(Boolean)).size;
   if (hasTracking && trackingCount >= account.config.maxTrackingNumbersPerOrder) bad(34100, "Maximum tracking number for order is exceeded");
-  const fulfillmentId = hasTracking && !order.fulfillments.some((f) => f.fulfillmentId === trackingNumber) ? (trackingNumber as string) : nextId(account, "fulfillment").padStart(3, "9");
+  const fulfillmentId =
+    hasTracking && !order.fulfillments.some((f) => f.fulfillmentId === trackingNumber) ? (trackingNumber as string) : nextId(account, "fulfillment").padStart(3, "9");
   order.fulfillments.push({ fulfillmentId, lineItems: lines, shippedDate: shipped, ...(hasCarrier ? { shippingCarrierCode, trackingNumber } : {}) });
   for (const ref of lines) order.lineItems.find((l) => l.lineItemId === ref.lineItemId)!.shipped += ref.quantity;
   order.modifiedAt = simNow(account);

@@ -28,7 +28,8 @@ export function noContent(status = 204): Response {
 }
 
 export function bodyObject(ctx: Ctx): Json {
-  if (typeof ctx.body !== "object" || ctx.body === null || Array.isArray(ctx.body)) fail(400, INVENTORY, 25709, "Invalid value for request body. A JSON object is required.", { fieldName: "body" });
+  if (typeof ctx.body !== "object" || ctx.body === null || Array.isArray(ctx.body))
+    fail(400, INVENTORY, 25709, "Invalid value for request body. A JSON object is required.", { fieldName: "body" });
   return ctx.body as Json;
 }
 
@@ -44,7 +45,9 @@ export function contentLocale(ctx: Ctx): string {
 
 export function checkSku(sku: unknown): string {
   if (typeof sku !== "string" || sku.length === 0 || sku.length > 50) {
-    fail(400, INVENTORY, 25707, "This is an invalid value for a SKU. Only alphanumeric characters can be used for SKUs, and their length must not exceed 50 characters.", { sku: String(sku ?? "") });
+    fail(400, INVENTORY, 25707, "This is an invalid value for a SKU. Only alphanumeric characters can be used for SKUs, and their length must not exceed 50 characters.", {
+      sku: String(sku ?? ""),
+    });
   }
   return sku;
 }
@@ -106,7 +109,8 @@ export function bulkRequests(ctx: Ctx, max: number, tooManyErrorId = 25709): Jso
   const requests = bodyObject(ctx).requests;
   if (!Array.isArray(requests) || requests.length === 0) fail(400, INVENTORY, 25709, "Invalid value for requests. At least one request is required.", { fieldName: "requests" });
   if (requests.length > max) fail(400, INVENTORY, tooManyErrorId, `The number of requests cannot exceed ${max}.`, { fieldName: "requests", value: String(requests.length) });
-  if (requests.some((r) => typeof r !== "object" || r === null || Array.isArray(r))) fail(400, INVENTORY, 25709, "Invalid value for requests. Every entry must be an object.", { fieldName: "requests" });
+  if (requests.some((r) => typeof r !== "object" || r === null || Array.isArray(r)))
+    fail(400, INVENTORY, 25709, "Invalid value for requests. Every entry must be an object.", { fieldName: "requests" });
   return requests as Json[];
 }
 

@@ -92,7 +92,11 @@ async function handleVendor(account: Account, req: Request, url: URL, path: stri
   const problems = checkers[apiName]?.({ method, path: sub, query: url.searchParams, headers: req.headers, body: body.value });
   if (problems) recordViolation(account, method, path + url.search, problems);
 
-  const match = matchRoute(ROUTES.filter((r) => r.api === apiName), method, sub);
+  const match = matchRoute(
+    ROUTES.filter((r) => r.api === apiName),
+    method,
+    sub,
+  );
   if (!match) return json({ errors: [GATEWAY.notFound()] }, 404);
   // Every attempt counts, refused ones too: a client's retries show up in the counts.
   const key = routeKey(method, baseOf(apiName) + match.route.pattern);

@@ -3,19 +3,7 @@
  * listings). Listings made in Seller Hub or with the Trading API are not inventory items, so none
  * of these routes sees them [3P]/[I] (docs/vendors/channels-api.md §1.3).
  */
-import {
-  bodyObject,
-  bulkRequests,
-  bulkStatus,
-  checkSku,
-  contentLocale,
-  entryError,
-  inventoryLinks,
-  inventoryPaging,
-  noContent,
-  type Ctx,
-  type Route,
-} from "./http";
+import { bodyObject, bulkRequests, bulkStatus, checkSku, contentLocale, entryError, inventoryLinks, inventoryPaging, noContent, type Ctx, type Route } from "./http";
 import { assertRevisable, countRevision, listingsOfSku, refreshListingStatus, withdraw } from "./listings";
 import { EbayError, INVENTORY, SCOPES, errorItem, fail, json, type Account, type InventoryItem, type Json } from "./state";
 
@@ -126,7 +114,13 @@ function bulkCreateOrReplace(ctx: Ctx): Response {
       return { statusCode: status, sku: r.sku, locale: r.locale, errors };
     }
   });
-  return json({ responses }, bulkStatus(ctx, responses.map((r) => r.statusCode)));
+  return json(
+    { responses },
+    bulkStatus(
+      ctx,
+      responses.map((r) => r.statusCode),
+    ),
+  );
 }
 
 function bulkGet(ctx: Ctx): Response {
@@ -137,7 +131,13 @@ function bulkGet(ctx: Ctx): Response {
     if (item) return { statusCode: 200, sku: r.sku, inventoryItem: renderItem(ctx.account, item) };
     return { statusCode: 404, sku: r.sku, errors: [errorItem(INVENTORY, 25702, `SKU ${String(r.sku)} is not available in the system`, { sku: String(r.sku) })] };
   });
-  return json({ responses }, bulkStatus(ctx, responses.map((r) => r.statusCode)));
+  return json(
+    { responses },
+    bulkStatus(
+      ctx,
+      responses.map((r) => r.statusCode),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -176,20 +176,30 @@ export function replaceGroup(account: Account, key: string, body: Json): void {
     const other = [...account.groups.values()].find((g) => g.key !== key && (g.data.variantSKUs ?? []).includes(sku));
     if (other) fail(400, INVENTORY, 25703, `The following SKU is already a member of another group. SKU : ${sku} groupId : ${other.key}`, { sku, groupId: other.key });
     const single = [...account.offers.values()].find((o) => o.sku === sku && o.status === "PUBLISHED" && account.listings.get(o.listingId!)?.groupKey !== key);
-    if (single) fail(400, INVENTORY, 25704, `The following SKU is already listed as a single SKU listing. SKU : ${sku} Listing ID : ${single.listingId}`, { sku, listingId: single.listingId! });
+    if (single)
+      fail(400, INVENTORY, 25704, `The following SKU is already listed as a single SKU listing. SKU : ${sku} Listing ID : ${single.listingId}`, {
+        sku,
+        listingId: single.listingId!,
+      });
   }
   const previous = account.groups.get(key);
   const listing = [...account.listings.values()].find((l) => l.groupKey === key && l.status !== "ENDED");
   const removed = ((previous?.data.variantSKUs ?? []) as string[]).filter((s) => !variantSKUs.includes(s));
   for (const sku of removed) {
     const sold = [...account.offers.values()].some((o) => o.sku === sku && o.soldQuantity > 0);
-    if (sold) throw new EbayError(400, [errorItem(INVENTORY, 25013, `Invalid data in the Inventory Item Group. Variation ${sku} has sales and cannot be removed; set its quantity to 0 instead.`, { sku })]);
+    if (sold)
+      throw new EbayError(400, [
+        errorItem(INVENTORY, 25013, `Invalid data in the Inventory Item Group. Variation ${sku} has sales and cannot be removed; set its quantity to 0 instead.`, { sku }),
+      ]);
   }
   if (listing) assertRevisable(account, [listing]);
   const { inventoryItemGroupKey: _k, ...data } = body;
   account.groups.set(key, { key, data: { ...data, variantSKUs } });
   if (listing) {
-    withdraw(account, [...account.offers.values()].filter((o) => removed.includes(o.sku) && o.listingId === listing.listingId));
+    withdraw(
+      account,
+      [...account.offers.values()].filter((o) => removed.includes(o.sku) && o.listingId === listing.listingId),
+    );
     countRevision(account, [listing], JSON.stringify(previous?.data) !== JSON.stringify(account.groups.get(key)!.data));
     refreshListingStatus(account, listing);
   }

@@ -2,20 +2,7 @@
  * eBay simulator: live listings — how quantities combine, when a listing ends, the daily
  * revision cap, sales and hand edits in Seller Hub. Shared by the API handlers and the control API.
  */
-import {
-  ControlError,
-  EbayError,
-  INVENTORY,
-  dayKey,
-  errorItem,
-  nextId,
-  simNow,
-  type Account,
-  type InventoryItem,
-  type LegacyVariation,
-  type Listing,
-  type Offer,
-} from "./state";
+import { ControlError, EbayError, INVENTORY, dayKey, errorItem, nextId, simNow, type Account, type InventoryItem, type LegacyVariation, type Listing, type Offer } from "./state";
 
 export function itemQuantity(item: InventoryItem | undefined): number {
   const q = item?.data.availability?.shipToLocationAvailability?.quantity;
@@ -299,7 +286,16 @@ export function listingView(account: Account, listing: Listing) {
     groupKey: listing.groupKey,
     offers: listing.offerIds.map((id) => {
       const offer = account.offers.get(id);
-      return offer && { offerId: id, sku: offer.sku, quantity: offerLiveQuantity(account, offer), itemQuantity: itemQuantity(account.items.get(offer.sku)), availableQuantity: offerAvailable(offer), soldQuantity: offer.soldQuantity };
+      return (
+        offer && {
+          offerId: id,
+          sku: offer.sku,
+          quantity: offerLiveQuantity(account, offer),
+          itemQuantity: itemQuantity(account.items.get(offer.sku)),
+          availableQuantity: offerAvailable(offer),
+          soldQuantity: offer.soldQuantity,
+        }
+      );
     }),
     variations: listing.source === "legacy" ? listing.variations : undefined,
     businessPolicies: listing.businessPolicies,

@@ -82,7 +82,13 @@ export async function token(account: Account, req: Request): Promise<Response> {
     const access = newAccess(account, record.scopes);
     const refresh = randomToken("v^1.1#i^1#p^3#r^1#", 96);
     account.refresh.set(refresh, { expiresAt: now + cfg.refreshTokenTtlSeconds * 1000, scopes: record.scopes, revoked: false });
-    return json({ access_token: access, expires_in: cfg.accessTokenTtlSeconds, refresh_token: refresh, refresh_token_expires_in: cfg.refreshTokenTtlSeconds, token_type: "User Access Token" });
+    return json({
+      access_token: access,
+      expires_in: cfg.accessTokenTtlSeconds,
+      refresh_token: refresh,
+      refresh_token_expires_in: cfg.refreshTokenTtlSeconds,
+      token_type: "User Access Token",
+    });
   }
   if (grant === "refresh_token") {
     if (!takeGrantQuota(account, grant)) return failed(429, "rate_limit_exceeded", "The daily refresh_token grant limit has been reached.");

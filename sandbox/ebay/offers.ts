@@ -135,7 +135,8 @@ function deleteOffer(ctx: Ctx): Response {
 function checkPublishable(account: Account, offer: Offer): void {
   const problems = [];
   const price = offer.data.pricingSummary?.price?.value;
-  if (offer.data.format === "FIXED_PRICE" && (price === undefined || !(Number(price) > 0))) problems.push(errorItem(INVENTORY, 25003, "Invalid price. The offer has no price.", { offerId: offer.offerId }));
+  if (offer.data.format === "FIXED_PRICE" && (price === undefined || !(Number(price) > 0)))
+    problems.push(errorItem(INVENTORY, 25003, "Invalid price. The offer has no price.", { offerId: offer.offerId }));
   if (!offer.data.categoryId) problems.push(errorItem(INVENTORY, 25005, "Invalid category. The offer has no categoryId.", { offerId: offer.offerId }));
   if (!offer.data.merchantLocationKey) problems.push(errorItem(INVENTORY, 25012, "Invalid location. The offer has no merchantLocationKey.", { offerId: offer.offerId }));
   const policies = offer.data.listingPolicies ?? {};
@@ -171,7 +172,8 @@ function withdrawOffer(ctx: Ctx): Response {
 function groupOffers(account: Account, body: Json): Offer[] {
   const key = body.inventoryItemGroupKey;
   const group = typeof key === "string" ? account.groups.get(key) : undefined;
-  if (!group) fail(400, INVENTORY, 25705, `The Inventory Item Group named ${String(key)} could not be found or is not available in the system.`, { inventoryItemGroupKey: String(key) });
+  if (!group)
+    fail(400, INVENTORY, 25705, `The Inventory Item Group named ${String(key)} could not be found or is not available in the system.`, { inventoryItemGroupKey: String(key) });
   const marketplace = body.marketplaceId;
   if (typeof marketplace !== "string") fail(400, INVENTORY, 25709, "Invalid value for marketplaceId.", { fieldName: "marketplaceId" });
   return (group.data.variantSKUs as string[]).map((sku) => {

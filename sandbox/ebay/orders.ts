@@ -95,7 +95,16 @@ export function renderOrder(account: Account, order: Order, root: string, full: 
     orderFulfillmentStatus: orderFulfillmentStatus(order),
     orderPaymentStatus: order.paymentStatus,
     sellerId: account.name,
-    buyer: { username: order.buyer.username, taxAddress: { city: order.buyer.address.city, stateOrProvince: order.buyer.address.stateOrProvince, postalCode: order.buyer.address.postalCode, countryCode: order.buyer.address.countryCode }, buyerRegistrationAddress: contact(order, now) },
+    buyer: {
+      username: order.buyer.username,
+      taxAddress: {
+        city: order.buyer.address.city,
+        stateOrProvince: order.buyer.address.stateOrProvince,
+        postalCode: order.buyer.address.postalCode,
+        countryCode: order.buyer.address.countryCode,
+      },
+      buyerRegistrationAddress: contact(order, now),
+    },
     ...(order.buyerCheckoutNotes ? { buyerCheckoutNotes: order.buyerCheckoutNotes } : {}),
     pricingSummary: { priceSubtotal: money(subtotal, c), deliveryCost: money(delivery, c), total: money(total, c) },
     cancelStatus: {
@@ -232,7 +241,10 @@ function getOrders(ctx: Ctx): Response {
   const ids = q.get("orderIds");
   if (ids !== null) {
     // [C] with orderIds every other parameter is ignored; at most 50.
-    const list = ids.split(",").map((s) => s.trim()).filter(Boolean);
+    const list = ids
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (list.length > 50) fail(400, FULFILLMENT, 30900, "Exceeded maximum number of order IDs (the current limit is 50)", { orderIds: String(list.length) });
     const orders = list.map((id) => account.orders.get(id)).filter((o): o is Order => !!o && listable(account, o));
     ctx.servedPage = 1;

@@ -432,7 +432,13 @@ export const GATEWAY = {
     longMessage: "Insufficient permissions to fulfill the request.",
   }),
   notFound: (): EbayErrorItem => ({ errorId: 2002, domain: "ACCESS", category: "REQUEST", message: "Resource not found", longMessage: "The requested resource does not exist." }),
-  badBody: (): EbayErrorItem => ({ errorId: 2004, domain: "ACCESS", category: "REQUEST", message: "Invalid request", longMessage: "The request has errors. For help, see the documentation for this API." }),
+  badBody: (): EbayErrorItem => ({
+    errorId: 2004,
+    domain: "ACCESS",
+    category: "REQUEST",
+    message: "Invalid request",
+    longMessage: "The request has errors. For help, see the documentation for this API.",
+  }),
   system: (domain = "API_INVENTORY", errorId = 25001): EbayErrorItem => ({ errorId, domain, category: "APPLICATION", message: "A system error has occurred." }),
 };
 

@@ -12,8 +12,7 @@ export async function handleToken({ account, req }: ApiContext): Promise<Respons
   // Decoded by hand: workerd warns when `.text()` is called on a form-encoded body.
   const body = new TextDecoder().decode(await req.arrayBuffer());
   const credentials = readCredentials(body, req.headers.get("Content-Type") ?? "");
-  const valid =
-    credentials.username?.toLowerCase() === config.username.toLowerCase() && credentials.password === config.password;
+  const valid = credentials.username?.toLowerCase() === config.username.toLowerCase() && credentials.password === config.password;
   if (!valid) {
     stats.failedLogins++;
     return json({ Message: "Invalid username or password" }, config.badLoginStatus);

@@ -85,17 +85,12 @@ function bindCustomerFilter(query: QueryBinder, toInclusiveMinute: boolean): Row
   const phone = query.string("phoneNumber")?.replace(/\D/g, "");
   if (phone) {
     const digits = (value: unknown) => (typeof value === "string" ? value.replace(/\D/g, "") : "");
-    filter.add(["phone", phone], (c) =>
-      [...Object.values(c.Personal), ...c.Addresses.map((a) => a.Phone)].some((v) => digits(v).includes(phone)),
-    );
+    filter.add(["phone", phone], (c) => [...Object.values(c.Personal), ...c.Addresses.map((a) => a.Phone)].some((v) => digits(v).includes(phone)));
   }
 
   const keyword = query.string("keyword")?.trim().toLowerCase();
   if (keyword) {
-    filter.add(["keyword", keyword], (c) =>
-      String(c.ID) === keyword ||
-      [c.General.Name, c.General.Email, c.General.CorporateName].some((v) => lower(v).includes(keyword)),
-    );
+    filter.add(["keyword", keyword], (c) => String(c.ID) === keyword || [c.General.Name, c.General.Email, c.General.CorporateName].some((v) => lower(v).includes(keyword)));
   }
 
   for (const ignored of ["subscribed", "exported", "channel"]) query.int(ignored);
@@ -253,10 +248,7 @@ async function postCustomers({ account, req }: ControlCtx): Promise<{ upserted: 
   return { upserted: ids.length, ids };
 }
 
-async function generateCustomers({
-  account,
-  req,
-}: ControlCtx): Promise<{ generated: number; first?: number; last?: number }> {
+async function generateCustomers({ account, req }: ControlCtx): Promise<{ generated: number; first?: number; last?: number }> {
   const { count, companyId } = await readControlBody(req, GenerateCustomersSchema);
   const now = simNow(account);
   const first = account.nextCustomerId;

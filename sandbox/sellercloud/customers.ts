@@ -83,9 +83,7 @@ export const CustomerPatchSchema = z.strictObject({
     })
     .optional(),
   OrderOptions: z.looseObject({ TaxExempt: z.boolean().optional() }).optional(),
-  Personal: z
-    .looseObject({ Phone1: NullableString, Phone2: NullableString, Phone3: NullableString, Mobile: NullableString, Fax: NullableString })
-    .optional(),
+  Personal: z.looseObject({ Phone1: NullableString, Phone2: NullableString, Phone3: NullableString, Mobile: NullableString, Fax: NullableString }).optional(),
   Addresses: z.array(AddressInputSchema).optional(),
   WholesaleOptions: z.looseObject({}).optional(),
   CustomerGroups: z.looseObject({}).optional(),

@@ -84,7 +84,10 @@ export class QueryBinder {
   stringList(name: string): string[] | undefined {
     const values = (this.values.get(name.toLowerCase()) ?? []).filter((v) => v !== "");
     if (values.length === 0) return undefined;
-    return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+    return values
+      .flatMap((v) => v.split(","))
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
 
   intList(name: string): number[] | undefined {

@@ -84,7 +84,10 @@ export function createSellerCloudSimulator(options: SellerCloudSimulatorOptions 
     // Pacing tests read when a throttle said to come back.
     annotate: async (entry, res) => {
       if (res.status !== 409 && res.status !== 429) return;
-      const body = (await res.clone().json().catch(() => ({}))) as { RateLimitResetTime?: string };
+      const body = (await res
+        .clone()
+        .json()
+        .catch(() => ({}))) as { RateLimitResetTime?: string };
       (entry as Account["stats"]["requests"][number]).resetAt = body.RateLimitResetTime;
     },
     json,
@@ -127,10 +130,7 @@ export const sellercloudPersistence = {
 // ---------------------------------------------------------------------------
 // API pipeline
 
-type RouteResolution =
-  | { kind: "found"; route: ApiRoute; params: Record<string, string> }
-  | { kind: "wrong-method"; path: string }
-  | { kind: "none" };
+type RouteResolution = { kind: "found"; route: ApiRoute; params: Record<string, string> } | { kind: "wrong-method"; path: string } | { kind: "none" };
 
 /** IIS/ASP.NET routing is case-insensitive. */
 function resolveRoute(method: string, apiPath: string): RouteResolution {

@@ -39,21 +39,13 @@ function warehouseContext(warehouses: WarehouseSet, requested?: readonly number[
 }
 
 /** Like `renderProduct`: cached per stored row, and valid while zone, context, stock record and warehouses are the same objects. */
-const renderedInventory = new WeakMap<
-  ProductRow,
-  { timeZone: string; context: string; stock: StockRecord | undefined; warehouses: WarehouseSet; rendered: ProductRow }
->();
+const renderedInventory = new WeakMap<ProductRow, { timeZone: string; context: string; stock: StockRecord | undefined; warehouses: WarehouseSet; rendered: ProductRow }>();
 
 function renderInventory(account: Account, row: ProductRow, context: WarehouseContext): ProductRow {
   const { timeZone } = account.config;
   const stock = account.products.stockOf(String(row.ID).toLowerCase());
   const cached = renderedInventory.get(row);
-  if (
-    cached?.timeZone === timeZone &&
-    cached.context === context.key &&
-    cached.stock === stock &&
-    cached.warehouses === account.warehouses
-  ) {
+  if (cached?.timeZone === timeZone && cached.context === context.key && cached.stock === stock && cached.warehouses === account.warehouses) {
     return cached.rendered;
   }
   const rendered = inventoryRow(renderProduct(row, timeZone), stock, context, timeZone);
@@ -62,12 +54,7 @@ function renderInventory(account: Account, row: ProductRow, context: WarehouseCo
 }
 
 /** `ProductInventoryDto` (§4) from a rendered product row. Missing fields (raw rows) read as null, inventory-only counters as 0. */
-function inventoryRow(
-  shown: ProductRow,
-  stock: StockRecord | undefined,
-  context: WarehouseContext,
-  timeZone: string,
-): ProductRow {
+function inventoryRow(shown: ProductRow, stock: StockRecord | undefined, context: WarehouseContext, timeZone: string): ProductRow {
   const figures = stock?.warehouses;
   let warehousePhysical = 0;
   for (const id of context.ids) warehousePhysical += figures?.get(id)?.PhysicalQty ?? 0;
@@ -258,10 +245,7 @@ async function putWarehouses({ account, req }: ControlCtx): Promise<{ warehouses
 const InventoryBodySchema = z.strictObject({
   /** Warehouse ID → figures (AvailableQty defaults to PhysicalQty), merged into the product's; null removes one. */
   warehouses: z
-    .record(
-      z.string().regex(/^\d+$/, "keys are warehouse IDs"),
-      z.strictObject({ PhysicalQty: z.number().int(), AvailableQty: z.number().int().optional() }).nullable(),
-    )
+    .record(z.string().regex(/^\d+$/, "keys are warehouse IDs"), z.strictObject({ PhysicalQty: z.number().int(), AvailableQty: z.number().int().optional() }).nullable())
     .optional(),
   OnOrder: z.number().int().min(0).optional(),
   OnBackOrder: z.number().int().min(0).optional(),

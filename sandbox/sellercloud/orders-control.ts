@@ -309,10 +309,7 @@ const GENERATED_CARRIERS = [
   ["FedEx", "FedEx Home Delivery"],
 ] as const;
 
-async function generateOrders({
-  account,
-  req,
-}: ControlCtx): Promise<{ generated: number; first?: number; last?: number }> {
+async function generateOrders({ account, req }: ControlCtx): Promise<{ generated: number; first?: number; last?: number }> {
   const { count, companyId, channel } = await readControlBody(req, GenerateOrdersSchema);
   const products = account.products.sorted();
   const customers = account.customers.sorted();
@@ -337,13 +334,7 @@ async function generateOrders({
  * minute later; every 3rd FullyShipped (and Completed) a day after, with tracking; every 10th
  * otherwise OnHold and unpaid; the rest InProcess and Charged.
  */
-function generatedOrder(
-  account: Account,
-  id: number,
-  index: number,
-  options: { companyId: number; channel?: number },
-  nowMs: number,
-): OrderRecord {
+function generatedOrder(account: Account, id: number, index: number, options: { companyId: number; channel?: number }, nowMs: number): OrderRecord {
   const products = account.products.sorted();
   const customers = account.customers.sorted();
   const customer = customers[(index * 7) % customers.length];
@@ -411,8 +402,7 @@ function generatedOrder(
 /** The customer's shipping (or billing, as `empty` is) address in the read shape; just the name if it has none. */
 function customerAddress(customer: CustomerRecord, empty: OrderAddress): OrderAddress {
   const shipping = empty.IsShippingAddress;
-  const source =
-    customer.Addresses.find((a) => (shipping ? a.IsShippingAddress : a.IsBillingAddress)) ?? customer.Addresses[0];
+  const source = customer.Addresses.find((a) => (shipping ? a.IsShippingAddress : a.IsBillingAddress)) ?? customer.Addresses[0];
   if (!source) return { ...empty, FirstName: customer.FirstName, LastName: customer.LastName };
   return {
     ...empty,

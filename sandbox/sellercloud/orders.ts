@@ -289,15 +289,7 @@ interface Totals {
 export function totalsOf(order: OrderRecord): Totals {
   const subTotal = round2(order.Items.reduce((sum, item) => sum + lineTotal(item), 0));
   const tax = round2(order.Items.reduce((sum, item) => sum + item.LineTaxTotal, 0));
-  const grandTotal = round2(
-    subTotal +
-      tax +
-      order.ShippingTotal +
-      order.HandlingFee +
-      order.InsuranceTotal -
-      order.OrderDiscountsTotal -
-      order.ShippingDiscountsTotal,
-  );
+  const grandTotal = round2(subTotal + tax + order.ShippingTotal + order.HandlingFee + order.InsuranceTotal - order.OrderDiscountsTotal - order.ShippingDiscountsTotal);
   return { subTotal, tax, grandTotal };
 }
 

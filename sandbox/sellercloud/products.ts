@@ -147,13 +147,7 @@ export function editProduct(account: Account, sku: string, fields: ProductRow): 
  * Deterministic, plausible catalog data; dates are scattered over the 30 days before now, not in ID order.
  * Quantities come from `generatedStock`, aggregated over the account's warehouses.
  */
-function generatedProduct(
-  index: number,
-  prefix: string,
-  inactive: boolean,
-  nowMs: number,
-  quantities: AggregatedQuantities,
-): ProductRow {
+function generatedProduct(index: number, prefix: string, inactive: boolean, nowMs: number, quantities: AggregatedQuantities): ProductRow {
   const id = `${prefix}${String(index).padStart(6, "0")}`;
   const scatter = (Math.imul(index, 2654435761) >>> 0) / 2 ** 32;
   const modified = Math.floor((nowMs - scatter * 30 * DAY_MS) / 1000) * 1000;
@@ -258,29 +252,18 @@ export function bindUpcAndKeyword(filter: RowFilterBuilder, query: QueryBinder):
   // Observed: keyword hits ID, name and ASIN but not ManufacturerSKU (§3, §9.12).
   const keyword = query.string("keyword")?.toLowerCase();
   if (keyword) {
-    filter.add(["keyword", keyword], (row) =>
-      [row.ID, row.ProductName, row.ASIN].some((v) => typeof v === "string" && v.toLowerCase().includes(keyword)),
-    );
+    filter.add(["keyword", keyword], (row) => [row.ID, row.ProductName, row.ASIN].some((v) => typeof v === "string" && v.toLowerCase().includes(keyword)));
   }
 }
 
-export function bindDateFilters(
-  filter: RowFilterBuilder,
-  query: QueryBinder,
-  dateFilters: ReadonlyArray<{ param: string; field: string }>,
-  toInclusiveMinute: boolean,
-): void {
+export function bindDateFilters(filter: RowFilterBuilder, query: QueryBinder, dateFilters: ReadonlyArray<{ param: string; field: string }>, toInclusiveMinute: boolean): void {
   for (const { param, field } of dateFilters) {
     const range = bindDateRange(query, param, toInclusiveMinute);
     if (!range) continue;
     const { from, upper } = range;
     filter.add([param, from ?? null, upper ?? null], (row) => {
       const value = row[field];
-      return (
-        value instanceof Instant &&
-        (from === undefined || value.epochMs >= from) &&
-        (upper === undefined || value.epochMs <= upper)
-      );
+      return value instanceof Instant && (from === undefined || value.epochMs >= from) && (upper === undefined || value.epochMs <= upper);
     });
   }
 }
@@ -346,10 +329,7 @@ async function postProducts({ account, req }: ControlCtx): Promise<{ upserted: n
   return { upserted: products.length };
 }
 
-async function generateProducts({
-  account,
-  req,
-}: ControlCtx): Promise<{ generated: number; first?: string; last?: string }> {
+async function generateProducts({ account, req }: ControlCtx): Promise<{ generated: number; first?: string; last?: string }> {
   const { count, prefix, inactiveEvery, start } = await readControlBody(req, GenerateSchema);
   const now = simNow(account);
   const ids: string[] = [];

@@ -79,10 +79,7 @@ export interface AggregatedQuantities {
  * available over every warehouse, as in §4's example; AggregateQty over sellable warehouses only
  * ("sellable warehouses − reserved", SellerCloud help). AggregatedQty mirrors it ([I]).
  */
-export function aggregateQuantities(
-  figures: ReadonlyMap<number, WarehouseQty>,
-  warehouses: WarehouseSet,
-): AggregatedQuantities {
+export function aggregateQuantities(figures: ReadonlyMap<number, WarehouseQty>, warehouses: WarehouseSet): AggregatedQuantities {
   let physical = 0;
   let available = 0;
   let aggregate = 0;
@@ -122,9 +119,7 @@ export function replaceWarehouses(account: Account, warehouses: readonly Warehou
     const next = kept.length === record.warehouses.size ? record : { ...record, warehouses: new Map(kept) };
     const row = account.products.get(key)!;
     const quantities = aggregateQuantities(next.warehouses!, account.warehouses);
-    const requantified = (Object.keys(quantities) as Array<keyof AggregatedQuantities>).some(
-      (field) => row[field] !== quantities[field],
-    );
+    const requantified = (Object.keys(quantities) as Array<keyof AggregatedQuantities>).some((field) => row[field] !== quantities[field]);
     if (requantified || next !== record) changes.push([key, next, requantified]);
   }
   for (const [key, record, requantified] of changes) {

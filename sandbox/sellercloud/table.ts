@@ -114,21 +114,12 @@ export function commaList(query: QueryBinder, param: string): string[] | undefin
  * `<param>From` / `<param>To`, both inclusive. Inclusivity of a minute-granular To is unknown ([I], §11),
  * so `toInclusiveMinute` picks: cover the whole minute, or stop at its first millisecond.
  */
-export function bindDateRange(
-  query: QueryBinder,
-  param: string,
-  toInclusiveMinute: boolean,
-): { from?: number; upper?: number } | null {
+export function bindDateRange(query: QueryBinder, param: string, toInclusiveMinute: boolean): { from?: number; upper?: number } | null {
   return bindDateWindow(query, `${param}From`, `${param}To`, toInclusiveMinute);
 }
 
 /** `bindDateRange` for pairs not named `<param>From/To` (Orders' `orderFromDate`/`orderToDate`). */
-export function bindDateWindow(
-  query: QueryBinder,
-  fromParam: string,
-  toParam: string,
-  toInclusiveMinute: boolean,
-): { from?: number; upper?: number } | null {
+export function bindDateWindow(query: QueryBinder, fromParam: string, toParam: string, toInclusiveMinute: boolean): { from?: number; upper?: number } | null {
   const from = query.date(fromParam);
   const to = query.date(toParam);
   if (!from && !to) return null;

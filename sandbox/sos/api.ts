@@ -37,7 +37,10 @@ async function hookApi(account: Account, req: Request, method: string, id: strin
     }
   }
   const answer = hookRoute(account.webhookState, method, id, body);
-  if (answer.ok) return Array.isArray(answer.data) ? json({ count: answer.data.length, totalCount: answer.data.length, status: "ok", message: null, data: answer.data }) : single(account, answer.data as Json);
+  if (answer.ok)
+    return Array.isArray(answer.data)
+      ? json({ count: answer.data.length, totalCount: answer.data.length, status: "ok", message: null, data: answer.data })
+      : single(account, answer.data as Json);
   return answer.status === 400 ? singleError(account, answer.message) : json({ status: "error", message: answer.message }, answer.status);
 }
 
@@ -231,9 +234,14 @@ function filterRows(account: Account, resource: Resource, q: Map<string, string>
     if (category) tests.push((r) => text(r.data.category?.name) === category.toLowerCase());
     const tags = q.get("tags");
     if (tags) {
-      const wanted = tags.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+      const wanted = tags
+        .split(",")
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean);
       tests.push((r) => {
-        const have = text(r.data.tags).split(",").map((t) => t.trim());
+        const have = text(r.data.tags)
+          .split(",")
+          .map((t) => t.trim());
         return wanted.some((t) => have.includes(t));
       });
     }

@@ -133,18 +133,7 @@ export const SOS_DEFAULT_CONFIG: SosConfig = {
   checkLineAmounts: false,
 };
 
-export const RESOURCES = [
-  "item",
-  "customer",
-  "salesorder",
-  "invoice",
-  "shipment",
-  "payment",
-  "salesrep",
-  "pricetier",
-  "location",
-  "terms",
-] as const;
+export const RESOURCES = ["item", "customer", "salesorder", "invoice", "shipment", "payment", "salesrep", "pricetier", "location", "terms"] as const;
 
 export type Resource = (typeof RESOURCES)[number];
 

@@ -110,7 +110,15 @@ export function notifyQuantities(state: WebhookState, items: ItemQuantities[], s
     if (!hook.enabled || hook.eventType !== "item.quantity_updated") continue;
     for (const item of items) {
       const at = hook.additionalData.trim() !== "" ? item.byLocation?.[hook.additionalData.trim()] : undefined;
-      const body = { id: item.id, name: item.name, fullname: item.fullname, description: item.description, sku: item.sku, onhand: at?.onhand ?? item.onhand, available: at?.available ?? item.available };
+      const body = {
+        id: item.id,
+        name: item.name,
+        fullname: item.fullname,
+        description: item.description,
+        sku: item.sku,
+        onhand: at?.onhand ?? item.onhand,
+        available: at?.available ?? item.available,
+      };
       for (let n = state.webhookConfig.deliverTwice ? 2 : 1; n > 0; n--) deliver(state, hook, body, send);
     }
   }

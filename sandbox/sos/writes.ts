@@ -44,14 +44,7 @@ const LINE_NUMBERS = ["quantity", "weight", "volume", "altAmount", "cost", "marg
 /** Privileged writes may set these read-only line figures. */
 const LINE_RO_NUMBERS = ["picked", "shipped", "invoiced", "produced", "returned", "backOrdered"];
 
-function buildLines(
-  account: Account,
-  resource: Resource,
-  raw: unknown,
-  oldLines: Json[],
-  linkedSo: Stored | null,
-  mode: WriteMode,
-): Json[] {
+function buildLines(account: Account, resource: Resource, raw: unknown, oldLines: Json[], linkedSo: Stored | null, mode: WriteMode): Json[] {
   if (!Array.isArray(raw)) throw new SosError("lines must be an array");
   const byId = new Map(oldLines.map((line) => [line.id as number, line]));
   const room = new Map<number, number>();
@@ -66,7 +59,7 @@ function buildLines(
     const line: Json = previous ? structuredClone(previous) : { ...lineDefaults(resource), id: account.lineSeq++ };
     line.lineNumber = src.has("linenumber") ? toNumber(src.get("linenumber"), `${label}.lineNumber`) : index + 1;
     line.item = item;
-    line.description = src.has("description") ? toText(src.get("description"), `${label}.description`) : previous?.description ?? itemRec.data.description;
+    line.description = src.has("description") ? toText(src.get("description"), `${label}.description`) : (previous?.description ?? itemRec.data.description);
     for (const key of LINE_NUMBERS) if (src.has(key.toLowerCase())) line[key] = toNumber(src.get(key.toLowerCase()), `${label}.${key}`);
     if (src.has("unitprice")) line.unitprice = toNumber(src.get("unitprice"), `${label}.unitprice`);
     else if (!previous) line.unitprice = itemRec.data.salesPrice;
@@ -205,7 +198,8 @@ function finishItem(account: Account, existing: Stored | null, data: Json, src: 
   data.salesPrice = data.useMarkup ? round2(data.purchaseCost * (1 + data.markupPercent / 100)) : data.baseSalesPrice;
   if (privileged(mode)) {
     for (const key of ITEM_RO_SEEDABLE) {
-      if (src.has(key.toLowerCase())) data[key] = QTY_FIELDS.includes(key as (typeof QTY_FIELDS)[number]) ? toNumber(src.get(key.toLowerCase()), key) : structuredClone(src.get(key.toLowerCase()));
+      if (src.has(key.toLowerCase()))
+        data[key] = QTY_FIELDS.includes(key as (typeof QTY_FIELDS)[number]) ? toNumber(src.get(key.toLowerCase()), key) : structuredClone(src.get(key.toLowerCase()));
     }
     if (!src.has("available") && (src.has("onhand") || src.has("onso"))) data.available = round2(data.onhand - data.onSO);
     if (src.has("bylocation")) data._byLocation = readByLocation(account, src.get("bylocation"));
@@ -399,7 +393,7 @@ function applyLinks(account: Account, resource: Resource, rec: Stored, sign: 1 |
   }
 }
 
-function linkedOrderIds(account: Account, resource: Resource, data: Json | undefined): number[] {
+function linkedOrderIds(_account: Account, resource: Resource, data: Json | undefined): number[] {
   if (!data) return [];
   const linked = linkedOf(data);
   if (resource === "shipment" && linked?.resource === "salesorder") return [linked.id];
@@ -442,7 +436,9 @@ function commitWrite(account: Account, resource: Resource, existing: Stored | nu
   }
   fx.commit(now);
   const moved = fx.movedItems();
-  const qtyChanged = resource === "item" && (!old || old.onhand !== rec.data.onhand || old.available !== rec.data.available || JSON.stringify(old._byLocation) !== JSON.stringify(rec.data._byLocation));
+  const qtyChanged =
+    resource === "item" &&
+    (!old || old.onhand !== rec.data.onhand || old.available !== rec.data.available || JSON.stringify(old._byLocation) !== JSON.stringify(rec.data._byLocation));
   if (qtyChanged && old) moved.push(rec);
   if (moved.length > 0) notifyQuantities(account.webhookState, moved.map(itemQuantities), postJson);
   return rec;

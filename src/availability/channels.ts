@@ -9,7 +9,10 @@ import type { ChannelRules } from "./formula";
 /** The tenant's sales-channel connections (not disabled), loaded once per context. */
 export function channelConnections(ctx: EngineContext, tenantId: string): Promise<LoadedConnection[]> {
   return memoize(ctx, `channel-connections:${tenantId}`, async () => {
-    const rows = await ctx.db.select({ id: connections.id, vendor: connections.vendor }).from(connections).where(and(eq(connections.tenantId, tenantId), ne(connections.status, "disabled")));
+    const rows = await ctx.db
+      .select({ id: connections.id, vendor: connections.vendor })
+      .from(connections)
+      .where(and(eq(connections.tenantId, tenantId), ne(connections.status, "disabled")));
     const out: LoadedConnection[] = [];
     for (const row of rows) {
       if (!connectorFor(row.vendor).channel) continue;
@@ -40,7 +43,10 @@ export async function guardState(ctx: EngineContext, tenantId: string): Promise<
   const channels = (await channelConnections(ctx, tenantId)).filter((c) => c.connector.pullers.orders && intervalFor(c.connector, c.settings, "orders").enabled);
   const ids = channels.map((c) => c.row.id);
   const positions = ids.length
-    ? await ctx.db.select({ connectionId: cursors.connectionId, position: cursors.position }).from(cursors).where(and(inArray(cursors.connectionId, ids), eq(cursors.entity, "orders")))
+    ? await ctx.db
+        .select({ connectionId: cursors.connectionId, position: cursors.position })
+        .from(cursors)
+        .where(and(inArray(cursors.connectionId, ids), eq(cursors.entity, "orders")))
     : [];
   const byId = new Map(positions.map((p) => [p.connectionId, p.position]));
   const list = channels.map((c) => ({ connectionId: c.row.id, name: c.row.name, vendor: c.row.vendor, ordersPulledUntil: byId.get(c.row.id) ?? null }));

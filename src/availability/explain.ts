@@ -37,9 +37,17 @@ export async function reservationsOf(ctx: EngineContext, tenantId: string, sku: 
 /** "Why is this quantity N?" for one listing of a channel connection; null when the connection has no such listing. */
 export async function explainListing(ctx: EngineContext, conn: LoadedConnection, sku: string) {
   const tenantId = conn.row.tenantId;
-  const listing = await ctx.db.select().from(channelListings).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku))).get();
+  const listing = await ctx.db
+    .select()
+    .from(channelListings)
+    .where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku)))
+    .get();
   if (!listing) return null;
-  const link = await ctx.db.select({ systemId: mappings.systemId, origin: mappings.origin }).from(mappings).where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, "listings"), eq(mappings.externalId, sku))).get();
+  const link = await ctx.db
+    .select({ systemId: mappings.systemId, origin: mappings.origin })
+    .from(mappings)
+    .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, "listings"), eq(mappings.externalId, sku)))
+    .get();
   const product = link?.systemId ? (await productIndex(ctx, tenantId)).bySystemId(link.systemId) : null;
   const own = listing.rules ? (JSON.parse(listing.rules) as ListingRules) : null;
   const rules = effectiveRules(rulesOf(conn), own);
@@ -70,24 +78,47 @@ export async function explainListing(ctx: EngineContext, conn: LoadedConnection,
     push,
   };
   if (!product) {
-    return { ...base, quantity: listing.targetQuantity, explanation: "the listing is not linked to a platform product: the hub does not set its quantity; link it (suggestions on the listing)", steps: [], on_hand: null, reservations: [], buffer: null, ats: null, oversold: 0 };
+    return {
+      ...base,
+      quantity: listing.targetQuantity,
+      explanation: "the listing is not linked to a platform product: the hub does not set its quantity; link it (suggestions on the listing)",
+      steps: [],
+      on_hand: null,
+      reservations: [],
+      buffer: null,
+      ats: null,
+      oversold: 0,
+    };
   }
   const [availability] = [...(await availabilityOf(ctx, tenantId, [product.sku])).values()];
-  const figure = await ctx.db.select().from(stock).where(and(eq(stock.tenantId, tenantId), eq(stock.sku, product.sku))).get();
+  const figure = await ctx.db
+    .select()
+    .from(stock)
+    .where(and(eq(stock.tenantId, tenantId), eq(stock.sku, product.sku)))
+    .get();
   const ats = availableToSell({ onHand: availability.onHand, reserved: availability.reserved, buffer: availability.buffer, reservations: availability.reservations });
   const channel = channelQuantity(ats.ats, rules);
   const held = await reservationsOf(ctx, tenantId, product.sku);
   const rulesApplied = channel.steps.filter((s) => s.step !== "quantity").map((s) => s.note);
-  const sentence =
-    [`${product.sku}: ${availability.onHand} on hand`, availability.reserved ? `− ${availability.reserved} held by ${held.length} channel order line${held.length === 1 ? "" : "s"}` : null, availability.buffer ? `− buffer ${availability.buffer}` : null, `= ATS ${ats.ats}`]
-      .filter(Boolean)
-      .join(" ") + `${rulesApplied.length ? `; ${rulesApplied.join("; ")}` : ""}; ${conn.row.name} gets ${channel.quantity}`;
+  const sentence = `${[
+    `${product.sku}: ${availability.onHand} on hand`,
+    availability.reserved ? `− ${availability.reserved} held by ${held.length} channel order line${held.length === 1 ? "" : "s"}` : null,
+    availability.buffer ? `− buffer ${availability.buffer}` : null,
+    `= ATS ${ats.ats}`,
+  ]
+    .filter(Boolean)
+    .join(" ")}${rulesApplied.length ? `; ${rulesApplied.join("; ")}` : ""}; ${conn.row.name} gets ${channel.quantity}`;
   return {
     ...base,
     quantity: channel.quantity,
     explanation: sentence,
     steps: [...ats.steps, ...channel.steps],
-    on_hand: { value: availability.onHand, as_of: figure && figure.observedAt > "1971" ? figure.observedAt : null, written_at: figure?.writtenAt ?? null, source: figure?.source ?? null },
+    on_hand: {
+      value: availability.onHand,
+      as_of: figure && figure.observedAt > "1971" ? figure.observedAt : null,
+      written_at: figure?.writtenAt ?? null,
+      source: figure?.source ?? null,
+    },
     reservations: held,
     buffer: availability.buffer,
     ats: ats.ats,

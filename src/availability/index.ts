@@ -37,14 +37,32 @@ async function enqueueWaiting(ctx: EngineContext, tenantId: string | null, state
   // States other than idle: the partial index channel_listings_waiting holds just these rows.
   const where = [inArray(channelListings.pushState, states), ne(channelListings.pushState, "idle"), ne(channelListings.status, "gone")];
   if (tenantId) where.push(eq(channelListings.tenantId, tenantId));
-  const rows = await ctx.db.selectDistinct({ tenantId: channelListings.tenantId, connectionId: channelListings.connectionId }).from(channelListings).where(and(...where));
+  const rows = await ctx.db
+    .selectDistinct({ tenantId: channelListings.tenantId, connectionId: channelListings.connectionId })
+    .from(channelListings)
+    .where(and(...where));
   if (rows.length === 0) return 0;
   const active = new Set(
-    (await ctx.db.select({ id: connections.id }).from(connections).where(and(inArray(connections.id, rows.map((r) => r.connectionId)), eq(connections.status, "active")))).map((c) => c.id),
+    (
+      await ctx.db
+        .select({ id: connections.id })
+        .from(connections)
+        .where(
+          and(
+            inArray(
+              connections.id,
+              rows.map((r) => r.connectionId),
+            ),
+            eq(connections.status, "active"),
+          ),
+        )
+    ).map((c) => c.id),
   );
   const tasks = rows.filter((r) => active.has(r.connectionId));
   for (let i = 0; i < tasks.length; i += 100) {
-    await ctx.env.PUSH_RECORD.sendBatch(tasks.slice(i, i + 100).map((r) => ({ body: { kind: "task" as const, task: QUANTITIES_TASK, tenantId: r.tenantId, connectionId: r.connectionId } })));
+    await ctx.env.PUSH_RECORD.sendBatch(
+      tasks.slice(i, i + 100).map((r) => ({ body: { kind: "task" as const, task: QUANTITIES_TASK, tenantId: r.tenantId, connectionId: r.connectionId } })),
+    );
   }
   return tasks.length;
 }
@@ -66,7 +84,14 @@ async function startDueListingSyncs(ctx: EngineContext, nowMs: number): Promise<
   const rows = await ctx.db.select({ id: connections.id, vendor: connections.vendor }).from(connections).where(eq(connections.status, "active"));
   const channelIds = rows.filter((r) => connectorFor(r.vendor).channel).map((r) => r.id);
   if (channelIds.length === 0) return 0;
-  const due = new Map((await ctx.db.select().from(cursors).where(and(inArray(cursors.connectionId, channelIds), eq(cursors.entity, "listings")))).map((c) => [c.connectionId, c.nextRunAt]));
+  const due = new Map(
+    (
+      await ctx.db
+        .select()
+        .from(cursors)
+        .where(and(inArray(cursors.connectionId, channelIds), eq(cursors.entity, "listings")))
+    ).map((c) => [c.connectionId, c.nextRunAt]),
+  );
   let started = 0;
   for (const id of channelIds) {
     const conn = await loadConnection(ctx.db, id);

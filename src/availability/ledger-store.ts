@@ -39,7 +39,10 @@ const same = (a: LedgerRow, b: LedgerRow) =>
 export async function stockSeen(ctx: EngineContext, tenantId: string, skus: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const part of chunk([...new Set(skus)], 90)) {
-    const rows = await ctx.db.select({ sku: stock.sku, observedAt: stock.observedAt }).from(stock).where(and(eq(stock.tenantId, tenantId), inArray(stock.sku, part)));
+    const rows = await ctx.db
+      .select({ sku: stock.sku, observedAt: stock.observedAt })
+      .from(stock)
+      .where(and(eq(stock.tenantId, tenantId), inArray(stock.sku, part)));
     for (const r of rows) out.set(r.sku, r.observedAt);
   }
   return out;
@@ -80,13 +83,23 @@ export async function ledgerFromOrders(ctx: EngineContext, tenantId: string, con
   const skus = orders.flatMap((o) => o.lines.map((l) => l.sku ?? "")).filter(Boolean);
   const resolve = await vendorSkuResolver(ctx, connectionId, products, skus);
   const existing = new Map<string, Reservation>();
-  for (const ids of chunk(orders.map((o) => o.orderId), 90)) {
-    const rows = await ctx.db.select().from(reservations).where(and(eq(reservations.connectionId, connectionId), inArray(reservations.orderId, ids)));
+  for (const ids of chunk(
+    orders.map((o) => o.orderId),
+    90,
+  )) {
+    const rows = await ctx.db
+      .select()
+      .from(reservations)
+      .where(and(eq(reservations.connectionId, connectionId), inArray(reservations.orderId, ids)));
     for (const r of rows) existing.set(`${r.orderId}\u0000${r.lineId}`, r);
   }
   const resolved = new Map<string, string | null>();
   for (const sku of new Set(skus)) resolved.set(sku, resolve(sku)?.sku ?? null);
-  const seen = await stockSeen(ctx, tenantId, [...resolved.values()].filter((s): s is string => !!s));
+  const seen = await stockSeen(
+    ctx,
+    tenantId,
+    [...resolved.values()].filter((s): s is string => !!s),
+  );
 
   const values: Array<typeof reservations.$inferInsert> = [];
   const dirty = new Set<string>();
@@ -156,22 +169,44 @@ export async function ledgerFromOrders(ctx: EngineContext, tenantId: string, con
  * Listings the channel's listing API cannot see (eBay listings made in Seller Hub or with the
  * Trading API) show up in orders only: a line without SKU, or of a listing no listings sync found.
  */
-async function legacyStatements(ctx: EngineContext, tenantId: string, connectionId: string, lines: Array<{ order: ChannelOrder; line: ChannelOrder["lines"][number] }>, now: string) {
+async function legacyStatements(
+  ctx: EngineContext,
+  tenantId: string,
+  connectionId: string,
+  lines: Array<{ order: ChannelOrder; line: ChannelOrder["lines"][number] }>,
+  now: string,
+) {
   const listingIds = [...new Set(lines.map((l) => l.line.listingId).filter((id): id is string => !!id))];
   const synced = await ctx.db.select({ sku: channelListings.sku }).from(channelListings).where(eq(channelListings.connectionId, connectionId)).limit(1).get();
   const known = new Set<string>();
   for (const part of chunk(listingIds, 90)) {
-    const rows = await ctx.db.select({ listingId: channelListings.listingId }).from(channelListings).where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.listingId, part)));
+    const rows = await ctx.db
+      .select({ listingId: channelListings.listingId })
+      .from(channelListings)
+      .where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.listingId, part)));
     for (const r of rows) if (r.listingId) known.add(r.listingId);
   }
   const legacy = lines.filter(({ line }) => line.listingId && !known.has(line.listingId) && (!line.sku || synced !== undefined));
   return legacy.map(({ order, line }) =>
     ctx.db
       .insert(legacyListings)
-      .values({ tenantId, connectionId, listingId: line.listingId!, sku: line.sku, title: line.title?.slice(0, 500) ?? null, firstSeenAt: now, lastOrderAt: order.orderedAt ?? now, orders: 1 })
+      .values({
+        tenantId,
+        connectionId,
+        listingId: line.listingId!,
+        sku: line.sku,
+        title: line.title?.slice(0, 500) ?? null,
+        firstSeenAt: now,
+        lastOrderAt: order.orderedAt ?? now,
+        orders: 1,
+      })
       .onConflictDoUpdate({
         target: [legacyListings.connectionId, legacyListings.listingId],
-        set: { orders: sql`${legacyListings.orders} + 1`, lastOrderAt: sql`max(coalesce(${legacyListings.lastOrderAt}, ''), excluded.last_order_at)`, sku: sql`coalesce(excluded.sku, ${legacyListings.sku})` },
+        set: {
+          orders: sql`${legacyListings.orders} + 1`,
+          lastOrderAt: sql`max(coalesce(${legacyListings.lastOrderAt}, ''), excluded.last_order_at)`,
+          sku: sql`coalesce(excluded.sku, ${legacyListings.sku})`,
+        },
       }),
   );
 }
@@ -240,7 +275,10 @@ export async function shipmentPushed(ctx: EngineContext, done: PushDone): Promis
   const now = new Date().toISOString();
   const where = [eq(reservations.connectionId, done.conn.row.id), eq(reservations.orderId, shipped.externalId), eq(reservations.state, "held")];
   if (shipped.lines?.length) where.push(inArray(reservations.lineId, shipped.lines));
-  const rows = await ctx.db.select().from(reservations).where(and(...where));
+  const rows = await ctx.db
+    .select()
+    .from(reservations)
+    .where(and(...where));
   if (rows.length === 0) return null;
   const seen = await stockSeen(ctx, done.conn.row.tenantId, rows.map((r) => r.productSku ?? "").filter(Boolean));
   const statements: BatchItem<"sqlite">[] = [];

@@ -36,7 +36,7 @@ export interface LineFact {
 export function applyLineFact(existing: LedgerRow | null, fact: LineFact, now: string, stockSeenAt: string | null): LedgerRow {
   if (existing?.state === "released") return existing;
   const productSku = existing?.productSku ?? fact.productSku;
-  const shippedAt = existing?.shippedAt ?? (fact.state === "shipped" ? fact.shippedAt ?? now : null);
+  const shippedAt = existing?.shippedAt ?? (fact.state === "shipped" ? (fact.shippedAt ?? now) : null);
   const row: LedgerRow = {
     state: "held",
     // Units already on their way keep the count they left with.

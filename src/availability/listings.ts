@@ -54,8 +54,15 @@ export async function listingsSynced(ctx: EngineContext, done: LinkRunDone): Pro
   for (const [sku, systemId] of done.pinned) links.set(sku, systemId);
 
   const existing = new Map<string, typeof channelListings.$inferSelect>();
-  for (const part of chunk(rows.map((r) => r.sku), 90)) {
-    for (const l of await ctx.db.select().from(channelListings).where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.sku, part)))) existing.set(l.sku, l);
+  for (const part of chunk(
+    rows.map((r) => r.sku),
+    90,
+  )) {
+    for (const l of await ctx.db
+      .select()
+      .from(channelListings)
+      .where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.sku, part))))
+      existing.set(l.sku, l);
   }
 
   // Quantities changed on the channel by hand: what it shows against what the hub set, less the sales since.
@@ -85,7 +92,10 @@ export async function listingsSynced(ctx: EngineContext, done: LinkRunDone): Pro
     offers: JSON.stringify(row.offers ?? []),
     channelQuantity: row.quantity,
     seenAt: now,
-    suggestions: links.get(row.sku) || !matcher ? null : JSON.stringify(matcher.suggest({ sku: row.sku, title: row.title, identifiers: { upc: row.upc, ean: row.ean, mpn: row.mpn, gtin: row.gtin, isbn: row.isbn } })),
+    suggestions:
+      links.get(row.sku) || !matcher
+        ? null
+        : JSON.stringify(matcher.suggest({ sku: row.sku, title: row.title, identifiers: { upc: row.upc, ean: row.ean, mpn: row.mpn, gtin: row.gtin, isbn: row.isbn } })),
     pushState: "idle",
     updatedAt: now,
   }));
@@ -125,23 +135,51 @@ export async function listingsSynced(ctx: EngineContext, done: LinkRunDone): Pro
         ctx,
         scope,
         "pull",
-        edited.map((e) => ({ externalId: e.sku, code: "quantity_edited_on_channel", reason: `${e.sku} shows ${e.shown} on ${conn.row.name}; the hub set ${e.expected} (after the sales since). hand_edits is "report": the hub leaves it until the quantity changes again`, payload: e })),
+        edited.map((e) => ({
+          externalId: e.sku,
+          code: "quantity_edited_on_channel",
+          reason: `${e.sku} shows ${e.shown} on ${conn.row.name}; the hub set ${e.expected} (after the sales since). hand_edits is "report": the hub leaves it until the quantity changes again`,
+          payload: e,
+        })),
         now,
       ),
     );
   }
   // An edit report is resolved once the channel shows what the hub set again.
-  for (const part of chunk(rows.filter((r) => !edited.some((e) => e.sku === r.sku)).map((r) => r.sku), 90)) {
-    statements.push(ctx.db.update(recordErrors).set({ status: "resolved", resolvedAt: now, updatedAt: now }).where(and(eq(recordErrors.connectionId, connectionId), eq(recordErrors.entity, "listings"), eq(recordErrors.code, "quantity_edited_on_channel"), eq(recordErrors.status, "open"), inArray(recordErrors.externalId, part))));
+  for (const part of chunk(
+    rows.filter((r) => !edited.some((e) => e.sku === r.sku)).map((r) => r.sku),
+    90,
+  )) {
+    statements.push(
+      ctx.db
+        .update(recordErrors)
+        .set({ status: "resolved", resolvedAt: now, updatedAt: now })
+        .where(
+          and(
+            eq(recordErrors.connectionId, connectionId),
+            eq(recordErrors.entity, "listings"),
+            eq(recordErrors.code, "quantity_edited_on_channel"),
+            eq(recordErrors.status, "open"),
+            inArray(recordErrors.externalId, part),
+          ),
+        ),
+    );
   }
   // Migrated legacy listings are ordinary listings now.
   const listingIds = rows.map((r) => r.listing_id).filter((id): id is string => !!id);
-  for (const part of chunk(listingIds, 90)) statements.push(ctx.db.delete(legacyListings).where(and(eq(legacyListings.connectionId, connectionId), inArray(legacyListings.listingId, part))));
+  for (const part of chunk(listingIds, 90))
+    statements.push(ctx.db.delete(legacyListings).where(and(eq(legacyListings.connectionId, connectionId), inArray(legacyListings.listingId, part))));
   for (const part of chunk(statements, 50)) await commitStatements(ctx, part);
   // Hand edits in "report" mode stay as the channel shows them until the next change.
   if (conn.settings.hand_edits === "report" && edited.length) {
-    for (const part of chunk(edited.map((e) => e.sku), 90)) {
-      await ctx.db.update(channelListings).set({ pushNote: "edited by hand on the channel (reported, not corrected)" }).where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.sku, part)));
+    for (const part of chunk(
+      edited.map((e) => e.sku),
+      90,
+    )) {
+      await ctx.db
+        .update(channelListings)
+        .set({ pushNote: "edited by hand on the channel (reported, not corrected)" })
+        .where(and(eq(channelListings.connectionId, connectionId), inArray(channelListings.sku, part)));
     }
   }
 
@@ -150,7 +188,14 @@ export async function listingsSynced(ctx: EngineContext, done: LinkRunDone): Pro
   // With hand_edits "report", an edited listing's product is left as the channel shows it until its number changes again.
   const products = await productIndex(ctx, tenantId);
   const leave = new Set(conn.settings.hand_edits === "report" ? edited.map((e) => links.get(e.sku)).filter((id): id is string => !!id) : []);
-  const skus = [...new Set([...links.values()].filter((id): id is string => !!id && !leave.has(id)).map((id) => products.bySystemId(id)?.sku).filter((s): s is string => !!s))];
+  const skus = [
+    ...new Set(
+      [...links.values()]
+        .filter((id): id is string => !!id && !leave.has(id))
+        .map((id) => products.bySystemId(id)?.sku)
+        .filter((s): s is string => !!s),
+    ),
+  ];
   for (const part of chunk(dirtyStatements(ctx, tenantId, skus, now), 50)) await commitStatements(ctx, part);
   if (skus.length) await ctx.env.PUSH_RECORD.send({ kind: "task", task: RECOMPUTE_TASK, tenantId });
 }
@@ -160,7 +205,12 @@ export async function listingsSynced(ctx: EngineContext, done: LinkRunDone): Pro
  * listings sync or by hand, or uploaded to the platform with that SKU — reserve from now on, and
  * their orders are imported again so the platform order gets the line.
  */
-export async function relinkUnknownLines(ctx: EngineContext, tenantId: string, connectionId: string, links?: Map<string, string | null>): Promise<{ relinked: number; orders: number }> {
+export async function relinkUnknownLines(
+  ctx: EngineContext,
+  tenantId: string,
+  connectionId: string,
+  links?: Map<string, string | null>,
+): Promise<{ relinked: number; orders: number }> {
   const unknown = await ctx.db
     .select()
     .from(reservations)
@@ -186,7 +236,15 @@ export async function relinkUnknownLines(ctx: EngineContext, tenantId: string, c
       ctx.db
         .update(reservations)
         .set({ productSku, updatedAt: now })
-        .where(and(eq(reservations.connectionId, connectionId), eq(reservations.orderId, line.orderId), eq(reservations.lineId, line.lineId), isNull(reservations.productSku), eq(reservations.state, "held"))),
+        .where(
+          and(
+            eq(reservations.connectionId, connectionId),
+            eq(reservations.orderId, line.orderId),
+            eq(reservations.lineId, line.lineId),
+            isNull(reservations.productSku),
+            eq(reservations.state, "held"),
+          ),
+        ),
     );
     orders.add(line.orderId);
     dirty.add(productSku);

@@ -72,8 +72,7 @@ export function planPush(input: {
   const spend: Array<Map<string, number>> = [];
   const decisions: Decision[] = [];
   const remaining = input.budgets.map((b) => ({ budget: b.budget, left: b.remaining }));
-  const leftFor = (r: (typeof remaining)[number], listingId: string | null) =>
-    typeof r.left === "number" ? r.left : (r.left.get(listingId ?? "") ?? r.budget.limit);
+  const leftFor = (r: (typeof remaining)[number], listingId: string | null) => (typeof r.left === "number" ? r.left : (r.left.get(listingId ?? "") ?? r.budget.limit));
 
   for (const c of pushOrder(input.candidates)) {
     const increase = isIncrease(c);
@@ -99,7 +98,11 @@ export function planPush(input: {
         spend.pop();
       }
       const per = short.budget.per === "listing" ? ` for listing ${c.listingId}` : "";
-      decisions.push({ sku: c.sku, action: "capped", reason: `${short.budget.name} budget${per} spent for this ${short.budget.period}${increase && short.budget.reserve > 0 ? ` (the last ${short.budget.reserve} are kept for decreases)` : ""}` });
+      decisions.push({
+        sku: c.sku,
+        action: "capped",
+        reason: `${short.budget.name} budget${per} spent for this ${short.budget.period}${increase && short.budget.reserve > 0 ? ` (the last ${short.budget.reserve} are kept for decreases)` : ""}`,
+      });
       continue;
     }
     remaining.forEach((r, i) => {

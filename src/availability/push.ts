@@ -128,14 +128,19 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
     .from(channelListings)
     .where(and(eq(channelListings.connectionId, conn.row.id), inArray(channelListings.pushState, states), ne(channelListings.status, "gone")));
   const systemIds = new Map<string, string | null>();
-  for (const part of chunk(due.map((l) => l.sku), 90)) {
+  for (const part of chunk(
+    due.map((l) => l.sku),
+    90,
+  )) {
     const links = await ctx.db
       .select({ sku: mappings.externalId, systemId: mappings.systemId })
       .from(mappings)
       .where(and(eq(mappings.connectionId, conn.row.id), eq(mappings.entity, "listings"), inArray(mappings.externalId, part)));
     for (const l of links) systemIds.set(l.sku, l.systemId);
   }
-  const bySku = new Map<string, { listing: ChannelListing; systemId: string | null }>(due.map((listing) => [listing.sku, { listing, systemId: systemIds.get(listing.sku) ?? null }]));
+  const bySku = new Map<string, { listing: ChannelListing; systemId: string | null }>(
+    due.map((listing) => [listing.sku, { listing, systemId: systemIds.get(listing.sku) ?? null }]),
+  );
   const candidates: PushCandidate[] = [...bySku.values()]
     .filter((r) => r.listing.targetQuantity !== null && r.systemId)
     .map(({ listing }) => ({
@@ -170,11 +175,22 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
     const state = d.action === "hold" ? "held" : "capped";
     const l = bySku.get(d.sku)!.listing;
     if (l.pushState === state && l.pushNote === d.reason) continue;
-    waiting.push(ctx.db.update(channelListings).set({ pushState: state, pushNote: d.reason, updatedAt: now }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, d.sku))));
+    waiting.push(
+      ctx.db
+        .update(channelListings)
+        .set({ pushState: state, pushNote: d.reason, updatedAt: now })
+        .where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, d.sku))),
+    );
   }
   // Equal already (a sync saw the channel at its target): nothing to push.
   for (const c of candidates) {
-    if (c.believed === c.target) waiting.push(ctx.db.update(channelListings).set({ pushState: "idle", pushNote: null, updatedAt: now }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, c.sku), eq(channelListings.targetQuantity, c.target))));
+    if (c.believed === c.target)
+      waiting.push(
+        ctx.db
+          .update(channelListings)
+          .set({ pushState: "idle", pushNote: null, updatedAt: now })
+          .where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, c.sku), eq(channelListings.targetQuantity, c.target))),
+      );
   }
   for (const part of chunk(waiting, 50)) await commitStatements(ctx, part);
 
@@ -182,7 +198,10 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
   for (let w = 0; w < plan.batches.length; w += CALLS_AT_ONCE) {
     const wave = plan.batches.slice(w, w + CALLS_AT_ONCE);
     // The budget is spent before the calls: a call that times out may still have revised the listing.
-    await commitStatements(ctx, wave.flatMap((_, j) => spendStatements(ctx, conn.row.id, budgets, plan.spend[w + j], nowMs)));
+    await commitStatements(
+      ctx,
+      wave.flatMap((_, j) => spendStatements(ctx, conn.row.id, budgets, plan.spend[w + j], nowMs)),
+    );
     const answers = await Promise.allSettled(wave.map((batch) => channel.pushQuantities(qctx, batch)));
     const statements: BatchItem<"sqlite">[] = [];
     let failure: unknown = null;
@@ -194,7 +213,15 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
     if (failure) {
       if (failure instanceof VendorError && failure.kind === "auth") {
         const note = `not pushed: ${failure.message}`;
-        await commitStatements(ctx, plan.batches.flat().map((u) => ctx.db.update(channelListings).set({ pushNote: note, updatedAt: now }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, u.sku)))));
+        await commitStatements(
+          ctx,
+          plan.batches.flat().map((u) =>
+            ctx.db
+              .update(channelListings)
+              .set({ pushNote: note, updatedAt: now })
+              .where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, u.sku))),
+          ),
+        );
         return false;
       }
       // A throttle (or any other failure) stops the task; what went through is recorded, the rest is still due.
@@ -227,11 +254,27 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
             })
             .where(where),
           resolveErrorsStatement(ctx, scope, "push", [r.sku], at),
-          logRow(ctx, conn, event, "listings", { action: "updated", externalId: r.sku, detail: `quantity ${sent} (was ${entry.listing.ackedQuantity ?? entry.listing.channelQuantity ?? "unknown"}); ${conn.row.vendor} holds ${r.quantity}${r.detail ? ` (${r.detail})` : ""}` }, at),
+          logRow(
+            ctx,
+            conn,
+            event,
+            "listings",
+            {
+              action: "updated",
+              externalId: r.sku,
+              detail: `quantity ${sent} (was ${entry.listing.ackedQuantity ?? entry.listing.channelQuantity ?? "unknown"}); ${conn.row.vendor} holds ${r.quantity}${r.detail ? ` (${r.detail})` : ""}`,
+            },
+            at,
+          ),
         );
       } else {
         const state = r.capped ? "capped" : r.retryable ? "due" : "failed";
-        statements.push(ctx.db.update(channelListings).set({ pushState: state, pushNote: `${r.code}: ${r.reason}`, updatedAt: at }).where(where));
+        statements.push(
+          ctx.db
+            .update(channelListings)
+            .set({ pushState: state, pushNote: `${r.code}: ${r.reason}`, updatedAt: at })
+            .where(where),
+        );
         // The channel says the listing is out of revisions: the hub's count catches up, so nothing is sent before the next period.
         if (r.capped) statements.push(...exhaustStatements(ctx, conn.row.id, budgets, entry.listing.listingId, nowMs));
         // A capped listing waits for the next budget period; a passing failure for the next push: neither is a record error.
@@ -245,7 +288,14 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, retryFaile
     return statements;
   }
   const pushed = plan.decisions.filter((d) => d.action === "push").length;
-  log.info("channel quantities pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, calls: plan.batches.length, listings: pushed, held: plan.decisions.filter((d) => d.action === "hold").length, capped: plan.decisions.filter((d) => d.action === "capped").length });
+  log.info("channel quantities pushed", {
+    tenant_id: conn.row.tenantId,
+    connection_id: conn.row.id,
+    calls: plan.batches.length,
+    listings: pushed,
+    held: plan.decisions.filter((d) => d.action === "hold").length,
+    capped: plan.decisions.filter((d) => d.action === "capped").length,
+  });
   // The plan stopped at MAX_BATCHES: another task takes the rest.
   return plan.batches.length >= MAX_BATCHES;
 }

@@ -57,7 +57,10 @@ export interface SkuAvailability {
 async function onHandFor(ctx: EngineContext, tenantId: string, skus: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const part of chunk(skus, 90)) {
-    const rows = await ctx.db.select({ sku: stock.sku, onHand: stock.onHand }).from(stock).where(and(eq(stock.tenantId, tenantId), inArray(stock.sku, part)));
+    const rows = await ctx.db
+      .select({ sku: stock.sku, onHand: stock.onHand })
+      .from(stock)
+      .where(and(eq(stock.tenantId, tenantId), inArray(stock.sku, part)));
     for (const r of rows) out.set(r.sku, r.onHand);
   }
   const missing = skus.filter((s) => !out.has(s));
@@ -70,7 +73,9 @@ async function onHandFor(ctx: EngineContext, tenantId: string, skus: string[]): 
     // Read whole, and every figure kept: the next SKUs (a listings sync computes thousands) find theirs.
     for (const r of await platform.listAll("inventory")) found.set(String(r.sku), Number(r.available ?? 0));
     const known = new Set(out.keys());
-    rows = [...new Set([...missing, ...found.keys()])].filter((sku) => !known.has(sku)).map((sku) => ({ tenantId, sku, onHand: found.get(sku) ?? 0, observedAt: NOT_AN_OBSERVATION, writtenAt: now, source: "platform" }));
+    rows = [...new Set([...missing, ...found.keys()])]
+      .filter((sku) => !known.has(sku))
+      .map((sku) => ({ tenantId, sku, onHand: found.get(sku) ?? 0, observedAt: NOT_AN_OBSERVATION, writtenAt: now, source: "platform" }));
   } else {
     for (const sku of missing) {
       const r = await platform.findBySku("inventory", sku);
@@ -79,7 +84,11 @@ async function onHandFor(ctx: EngineContext, tenantId: string, skus: string[]): 
     // A SKU the platform has no inventory for has none on hand.
     rows = missing.map((sku) => ({ tenantId, sku, onHand: found.get(sku) ?? 0, observedAt: NOT_AN_OBSERVATION, writtenAt: now, source: "platform" }));
   }
-  for (const part of chunk(chunk(rows, 15), 50)) await commitStatements(ctx, part.map((r) => ctx.db.insert(stock).values(r).onConflictDoNothing()));
+  for (const part of chunk(chunk(rows, 15), 50))
+    await commitStatements(
+      ctx,
+      part.map((r) => ctx.db.insert(stock).values(r).onConflictDoNothing()),
+    );
   for (const sku of missing) out.set(sku, found.get(sku) ?? 0);
   return out;
 }
@@ -130,7 +139,11 @@ export function listingQuantity(conn: LoadedConnection, listing: Pick<ChannelLis
  * quantity tasks. Returns the connections that got one.
  */
 export async function recomputeTask(ctx: EngineContext, msg: { tenantId: string }): Promise<void> {
-  const before = await ctx.db.select({ sku: atsDirty.sku }).from(atsDirty).where(eq(atsDirty.tenantId, msg.tenantId)).limit(SKUS_PER_PASS + 1);
+  const before = await ctx.db
+    .select({ sku: atsDirty.sku })
+    .from(atsDirty)
+    .where(eq(atsDirty.tenantId, msg.tenantId))
+    .limit(SKUS_PER_PASS + 1);
   if (before.length === 0) return;
   await recompute(ctx, msg.tenantId);
   if (before.length > SKUS_PER_PASS) await ctx.env.PUSH_RECORD.send({ kind: "task", task: RECOMPUTE_TASK, tenantId: msg.tenantId });
@@ -192,11 +205,19 @@ export async function recompute(ctx: EngineContext, tenantId: string, given?: st
     }
   }
   // Dirty marks written before this pass began are done; a later one (a new order) stays for the next.
-  for (const part of chunk(skus, 90)) statements.push(ctx.db.delete(atsDirty).where(and(eq(atsDirty.tenantId, tenantId), inArray(atsDirty.sku, part), lte(atsDirty.since, startedAt))));
+  for (const part of chunk(skus, 90))
+    statements.push(ctx.db.delete(atsDirty).where(and(eq(atsDirty.tenantId, tenantId), inArray(atsDirty.sku, part), lte(atsDirty.since, startedAt))));
   for (const part of chunk(statements, 50)) await commitStatements(ctx, part);
 
   const connectionIds = [...work];
-  if (connectionIds.length) await ctx.env.PUSH_RECORD.sendBatch(connectionIds.map((connectionId) => ({ body: { kind: "task" as const, task: QUANTITIES_TASK, tenantId, connectionId } })));
-  log.info("channel quantities computed", { tenant_id: tenantId, skus: skus.length, listings: listings.length, changed: [...groups.values()].reduce((n, g) => n + g.skus.length, 0), tasks: connectionIds.length });
+  if (connectionIds.length)
+    await ctx.env.PUSH_RECORD.sendBatch(connectionIds.map((connectionId) => ({ body: { kind: "task" as const, task: QUANTITIES_TASK, tenantId, connectionId } })));
+  log.info("channel quantities computed", {
+    tenant_id: tenantId,
+    skus: skus.length,
+    listings: listings.length,
+    changed: [...groups.values()].reduce((n, g) => n + g.skus.length, 0),
+    tasks: connectionIds.length,
+  });
   return connectionIds;
 }

@@ -84,7 +84,11 @@ export class ProductMatcher {
       if (!value) continue;
       for (const p of this.byIdentifier.get(value) ?? []) {
         const same = squash(p.barcodes?.[field]) === value;
-        offer(p, same ? 0.98 : 0.9, same ? `${label} ${subject.identifiers?.[field]} is the product's ${label}` : `${label} ${subject.identifiers?.[field]} is one of the product's identifiers`);
+        offer(
+          p,
+          same ? 0.98 : 0.9,
+          same ? `${label} ${subject.identifiers?.[field]} is the product's ${label}` : `${label} ${subject.identifiers?.[field]} is one of the product's identifiers`,
+        );
       }
     }
     const sku = squash(subject.sku);

@@ -19,7 +19,12 @@ export const DEFAULT_CHANNEL_LINKING: ChannelLinkPair[] = [
 
 export const channelSettingsShape = {
   /** Listings sync: how often listings are imported and linked (minutes; 0: only "sync listings"). */
-  listing_sync_minutes: z.number().int().min(0).max(7 * 24 * 60).default(360),
+  listing_sync_minutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(360),
   /** Linking: field pairs tried top to bottom, the first unique match wins (the SellerCloud listing links' engine). */
   linking_priority: z
     .array(z.strictObject({ channel: z.enum(CHANNEL_ROW_FIELDS), platform: z.enum(PRODUCT_LINK_FIELDS) }))
@@ -94,7 +99,11 @@ export function unknownLinesNote(channel: string, unknown: Array<{ sku: string |
   return unknown.map((l) => `Unknown SKU ${l.sku ?? `(none; ${channel} listing ${l.listingId ?? "?"})`} × ${l.quantity}`).join("; ");
 }
 
-export function allLinesUnknown(channel: string, orderId: string, unknown: Array<{ sku: string | null; quantity: number; listingId?: string | null }>): MapResult<Record<string, unknown>> {
+export function allLinesUnknown(
+  channel: string,
+  orderId: string,
+  unknown: Array<{ sku: string | null; quantity: number; listingId?: string | null }>,
+): MapResult<Record<string, unknown>> {
   return {
     ok: false,
     skip: true,
@@ -110,7 +119,11 @@ export type { ChannelOrder };
  * A platform shipment a channel can send back: it names an order this connection imported and is
  * neither pending nor cancelled. Otherwise the skip says why (another channel's order is no error).
  */
-export async function channelShipment(ctx: PushContext<unknown>, record: Record<string, unknown>, channelName: string): Promise<{ shipment: PlatformShipment & { order_system_id: string }; orderExternalId: string } | PushOutcome> {
+export async function channelShipment(
+  ctx: PushContext<unknown>,
+  record: Record<string, unknown>,
+  channelName: string,
+): Promise<{ shipment: PlatformShipment & { order_system_id: string }; orderExternalId: string } | PushOutcome> {
   const shipment = record as PlatformShipment;
   if (!shipment.order_system_id) return { action: "skipped", detail: "the shipment names no order" };
   const orderExternalId = await ctx.externalIdOf(["orders"], shipment.order_system_id);

@@ -25,7 +25,13 @@ export async function render(c: ConsoleContext, page: unknown, status = 200) {
 
 /** After a form post: say what happened on the next page (a short-lived cookie, not the URL). */
 export function redirectWith(c: ConsoleContext, to: string, kind: "ok" | "bad" | "warn", text: string) {
-  setCookie(c, FLASH_COOKIE, btoa(unescape(encodeURIComponent(JSON.stringify({ kind, text: text.slice(0, 600) })))), { path: "/app", httpOnly: true, secure: true, sameSite: "Strict", maxAge: 60 });
+  setCookie(c, FLASH_COOKIE, btoa(unescape(encodeURIComponent(JSON.stringify({ kind, text: text.slice(0, 600) })))), {
+    path: "/app",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+    maxAge: 60,
+  });
   return c.redirect(to, 303);
 }
 

@@ -73,7 +73,10 @@ function signInPage(c: ConsoleContext, error: string | null, status = 200) {
     c,
     <Bare title="Sign in">
       <div class="card">
-        <p>Sign in with your tenant key (it starts with <code>sy_</code>) or, to run the hub, the operator token. The key is exchanged for a session of at most {SESSION_HOURS} hours; it is not kept in the browser.</p>
+        <p>
+          Sign in with your tenant key (it starts with <code>sy_</code>) or, to run the hub, the operator token. The key is exchanged for a session of at most {SESSION_HOURS}{" "}
+          hours; it is not kept in the browser.
+        </p>
         {error ? (
           <p class="field-error" id="f-key-error" role="alert">
             {error}
@@ -132,7 +135,15 @@ consoleApp.use("*", async (c, next) => {
   const session = await loadSession(c.get("engine"), getCookie(c, SESSION_COOKIE));
   if (!session) {
     if (c.req.method === "GET") return c.redirect("/app/sign-in", 303);
-    return render(c, <Bare title="Signed out"><p>Your session has ended (signed out, expired, or its key was revoked). <a href="/app/sign-in">Sign in again</a>.</p></Bare>, 401);
+    return render(
+      c,
+      <Bare title="Signed out">
+        <p>
+          Your session has ended (signed out, expired, or its key was revoked). <a href="/app/sign-in">Sign in again</a>.
+        </p>
+      </Bare>,
+      401,
+    );
   }
   c.set("session", session);
   if (MUTATING.has(c.req.method)) {
@@ -142,7 +153,13 @@ consoleApp.use("*", async (c, next) => {
     const token = header ?? (typeof form._csrf === "string" ? form._csrf : undefined);
     if (foreignOrigin(c) || !csrfMatches(session, token)) {
       log.warn("console: refused a request without a valid CSRF token", { request_id: c.get("requestId"), path: c.req.path });
-      return render(c, <Bare title="Refused"><p>This form was not sent from your console session (its security token is missing or wrong). Go back, reload the page and try again.</p></Bare>, 403);
+      return render(
+        c,
+        <Bare title="Refused">
+          <p>This form was not sent from your console session (its security token is missing or wrong). Go back, reload the page and try again.</p>
+        </Bare>,
+        403,
+      );
     }
   } else {
     c.set("form", {});
@@ -168,7 +185,7 @@ consoleApp.use("/t/:tenantId/*", async (c, next) => {
   if (s.kind === "tenant" && s.tenantId !== tenantId) return notFound(c);
   if (s.kind === "operator") {
     const tenant = await getTenant(c.get("engine"), tenantId);
-    if (!tenant || tenant.status !== "active") return notFound(c);
+    if (tenant?.status !== "active") return notFound(c);
   }
   await next();
 });
@@ -194,16 +211,42 @@ registerTenantPages(consoleApp);
 registerOperatorPages(consoleApp);
 
 function notFound(c: ConsoleContext) {
-  return render(c, <Bare title="Not found"><p>There is no such page here. <a href="/app">Back to the console</a>.</p></Bare>, 404);
+  return render(
+    c,
+    <Bare title="Not found">
+      <p>
+        There is no such page here. <a href="/app">Back to the console</a>.
+      </p>
+    </Bare>,
+    404,
+  );
 }
 
 consoleApp.all("*", (c) => notFound(c));
 
 consoleApp.onError((err, c) => {
   if (err instanceof ApiError && err.code === "not_found") return notFound(c as ConsoleContext);
-  if (err instanceof ApiError) return render(c as ConsoleContext, <Bare title="Not done"><p role="alert">{err.message}</p><p><a href="/app">Back to the console</a></p></Bare>, err.status);
+  if (err instanceof ApiError)
+    return render(
+      c as ConsoleContext,
+      <Bare title="Not done">
+        <p role="alert">{err.message}</p>
+        <p>
+          <a href="/app">Back to the console</a>
+        </p>
+      </Bare>,
+      err.status,
+    );
   log.error("console: unhandled error", { request_id: c.get("requestId"), path: c.req.path, error: (err as Error).message });
-  return render(c as ConsoleContext, <Bare title="Something went wrong"><p>The hub could not show this page. Quote request id <code>{c.get("requestId")}</code> to the operator.</p></Bare>, 500);
+  return render(
+    c as ConsoleContext,
+    <Bare title="Something went wrong">
+      <p>
+        The hub could not show this page. Quote request id <code>{c.get("requestId")}</code> to the operator.
+      </p>
+    </Bare>,
+    500,
+  );
 });
 
 export { auditAction };

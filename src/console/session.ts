@@ -54,7 +54,15 @@ export async function openSession(ctx: EngineContext, who: Credential, nowMs = D
   await ctx.env.DB.prepare(
     "INSERT INTO console_sessions (id_hash, kind, tenant_id, key_id, operator_fp, created_at, expires_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
   )
-    .bind(await sha256Hex(id), who.kind, who.kind === "tenant" ? who.tenantId : null, who.kind === "tenant" ? who.keyId : null, who.kind === "operator" ? await operatorFingerprint(ctx) : null, now, expiresAt)
+    .bind(
+      await sha256Hex(id),
+      who.kind,
+      who.kind === "tenant" ? who.tenantId : null,
+      who.kind === "tenant" ? who.keyId : null,
+      who.kind === "operator" ? await operatorFingerprint(ctx) : null,
+      now,
+      expiresAt,
+    )
     .run();
   return { cookie: id, expiresAt };
 }
@@ -118,10 +126,16 @@ export function csrfMatches(session: ConsoleSession, presented: string | undefin
 export async function createSignInLink(ctx: EngineContext, who: Credential, nowMs = Date.now()): Promise<{ token: string; expiresAt: string }> {
   const token = randomToken(32);
   const expiresAt = new Date(nowMs + LINK_MINUTES * 60_000).toISOString();
-  await ctx.env.DB.prepare(
-    "INSERT INTO console_sign_in_links (token_hash, kind, tenant_id, key_id, operator_fp, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-  )
-    .bind(await sha256Hex(token), who.kind, who.kind === "tenant" ? who.tenantId : null, who.kind === "tenant" ? who.keyId : null, who.kind === "operator" ? await operatorFingerprint(ctx) : null, new Date(nowMs).toISOString(), expiresAt)
+  await ctx.env.DB.prepare("INSERT INTO console_sign_in_links (token_hash, kind, tenant_id, key_id, operator_fp, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+    .bind(
+      await sha256Hex(token),
+      who.kind,
+      who.kind === "tenant" ? who.tenantId : null,
+      who.kind === "tenant" ? who.keyId : null,
+      who.kind === "operator" ? await operatorFingerprint(ctx) : null,
+      new Date(nowMs).toISOString(),
+      expiresAt,
+    )
     .run();
   return { token, expiresAt };
 }
@@ -131,14 +145,14 @@ export async function useSignInLink(ctx: EngineContext, token: string | undefine
   if (!token || token.length > 200) return null;
   const now = new Date(nowMs).toISOString();
   // Marked used in the same statement that reads it: two clicks cannot both win.
-  const row = await ctx.env.DB.prepare("UPDATE console_sign_in_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING kind, tenant_id, key_id, operator_fp")
+  const row = await ctx.env.DB.prepare(
+    "UPDATE console_sign_in_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING kind, tenant_id, key_id, operator_fp",
+  )
     .bind(await sha256Hex(token), now)
     .first<{ kind: ConsoleKind; tenant_id: string | null; key_id: string | null; operator_fp: string | null }>();
   if (!row) return null;
   if (row.kind === "operator") return row.operator_fp === (await operatorFingerprint(ctx)) ? { kind: "operator" } : null;
-  const key = await ctx.env.DB.prepare(
-    "SELECT k.revoked_at, k.expires_at, t.status FROM tenant_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1 AND k.tenant_id = ?2",
-  )
+  const key = await ctx.env.DB.prepare("SELECT k.revoked_at, k.expires_at, t.status FROM tenant_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1 AND k.tenant_id = ?2")
     .bind(row.key_id, row.tenant_id)
     .first<{ revoked_at: string | null; expires_at: string | null; status: string }>();
   if (!key || key.revoked_at || key.status !== "active" || (key.expires_at && Date.parse(key.expires_at) <= nowMs)) return null;

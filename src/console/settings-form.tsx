@@ -190,14 +190,27 @@ function SettingList(props: { fields: SettingField[]; settings: Record<string, a
           case "string":
             return <Input name={f.name} label={label} hint={hint} form={form} value={value} list={f.key === "time_zone" ? "time-zones" : undefined} />;
           case "choice":
-            return <Select name={f.name} label={label} hint={hint} form={form} value={value ?? ""} options={[...(k.nullable ? [{ value: "", label: "any" }] : []), ...k.options.map((o) => ({ value: String(o) }))]} />;
+            return (
+              <Select
+                name={f.name}
+                label={label}
+                hint={hint}
+                form={form}
+                value={value ?? ""}
+                options={[...(k.nullable ? [{ value: "", label: "any" }] : []), ...k.options.map((o) => ({ value: String(o) }))]}
+              />
+            );
           case "multi": {
             const chosen = form.values ? many(form.values, f.name) : ((value ?? []) as string[]);
             const error = form.errors.get(f.name);
             return (
               <fieldset id={fieldId(f.name)} aria-describedby={error ? `${fieldId(f.name)}-error` : undefined}>
                 <legend>{label}</legend>
-                {error ? <p class="field-error" id={`${fieldId(f.name)}-error`}>{error}</p> : null}
+                {error ? (
+                  <p class="field-error" id={`${fieldId(f.name)}-error`}>
+                    {error}
+                  </p>
+                ) : null}
                 <input type="hidden" name="_multi" value={f.name} />
                 {k.options.map((o) => (
                   <label class="inline" for={`${fieldId(f.name)}-${o}`}>
@@ -218,7 +231,13 @@ function SettingList(props: { fields: SettingField[]; settings: Record<string, a
                 <legend>{label}</legend>
                 {hint ? <p class="hint">{hint}</p> : null}
                 {k.keys.map((key) => (
-                  <Select name={`${f.name}.${key}`} label={key.replace(/_/g, " ")} form={form} value={(value ?? {})[key] ?? ""} options={[{ value: "", label: "the side it came from" }, ...k.values.map((v) => ({ value: v }))]} />
+                  <Select
+                    name={`${f.name}.${key}`}
+                    label={key.replace(/_/g, " ")}
+                    form={form}
+                    value={value?.[key] ?? ""}
+                    options={[{ value: "", label: "the side it came from" }, ...k.values.map((v) => ({ value: v }))]}
+                  />
                 ))}
               </fieldset>
             );
@@ -257,13 +276,17 @@ function PriorityList(props: { name: string; label: string; hint?: string; form:
                 <label class="inline" for={fieldId(`${base}.${kind.leftName}`)}>
                   platform
                   <select id={fieldId(`${base}.${kind.leftName}`)} name={`${base}.${kind.leftName}`}>
-                    {kind.left.map((o) => <option selected={row[kind.leftName] === o}>{o}</option>)}
+                    {kind.left.map((o) => (
+                      <option selected={row[kind.leftName] === o}>{o}</option>
+                    ))}
                   </select>
                 </label>
                 <label class="inline" for={fieldId(`${base}.${kind.rightName}`)}>
                   {kind.rightName}
                   <select id={fieldId(`${base}.${kind.rightName}`)} name={`${base}.${kind.rightName}`}>
-                    {kind.right.map((o) => <option selected={row[kind.rightName] === o}>{o}</option>)}
+                    {kind.right.map((o) => (
+                      <option selected={row[kind.rightName] === o}>{o}</option>
+                    ))}
                   </select>
                 </label>
                 <label class="inline" for={fieldId(`${base}.position`)}>
@@ -285,7 +308,10 @@ export function ScheduleFields(props: { connector: Connector; settings: EngineSe
   return (
     <fieldset>
       <legend>Schedules</legend>
-      <p class="hint">How often each entity is pulled. A start time anchors the runs to a local clock (every 120 minutes from 12:00 in America/Los_Angeles stays on even local hours across daylight saving).</p>
+      <p class="hint">
+        How often each entity is pulled. A start time anchors the runs to a local clock (every 120 minutes from 12:00 in America/Los_Angeles stays on even local hours across
+        daylight saving).
+      </p>
       <div class="scroll">
         <table>
           <thead>
@@ -306,7 +332,11 @@ export function ScheduleFields(props: { connector: Connector; settings: EngineSe
                 return (
                   <td>
                     {input}
-                    {error ? <p class="field-error" id={`${fieldId(`${base}.${field}`)}-error`}>{error}</p> : null}
+                    {error ? (
+                      <p class="field-error" id={`${fieldId(`${base}.${field}`)}-error`}>
+                        {error}
+                      </p>
+                    ) : null}
                   </td>
                 );
               };
@@ -324,9 +354,46 @@ export function ScheduleFields(props: { connector: Connector; settings: EngineSe
                       <input type="checkbox" id={fieldId(`${base}.enabled`)} name={`${base}.enabled`} value="on" checked={enabled} aria-label={`${entity}: pull on schedule`} />
                     </>,
                   )}
-                  {cell("interval_minutes", <input type="number" id={fieldId(`${base}.interval_minutes`)} name={`${base}.interval_minutes`} value={v("interval_minutes", String(s.minutes))} min={1} aria-label={`${entity}: every how many minutes`} aria-invalid={err("interval_minutes")} aria-describedby={desc("interval_minutes")} />)}
-                  {cell("start_time", <input type="text" inputmode="numeric" placeholder="HH:MM" id={fieldId(`${base}.start_time`)} name={`${base}.start_time`} value={v("start_time", s.startTime ?? "")} aria-label={`${entity}: start time (HH:MM)`} aria-invalid={err("start_time")} aria-describedby={desc("start_time")} />)}
-                  {cell("time_zone", <input type="text" list="time-zones" id={fieldId(`${base}.time_zone`)} name={`${base}.time_zone`} value={v("time_zone", s.timeZone ?? "")} aria-label={`${entity}: time zone of the start time`} aria-invalid={err("time_zone")} aria-describedby={desc("time_zone")} />)}
+                  {cell(
+                    "interval_minutes",
+                    <input
+                      type="number"
+                      id={fieldId(`${base}.interval_minutes`)}
+                      name={`${base}.interval_minutes`}
+                      value={v("interval_minutes", String(s.minutes))}
+                      min={1}
+                      aria-label={`${entity}: every how many minutes`}
+                      aria-invalid={err("interval_minutes")}
+                      aria-describedby={desc("interval_minutes")}
+                    />,
+                  )}
+                  {cell(
+                    "start_time",
+                    <input
+                      type="text"
+                      inputmode="numeric"
+                      placeholder="HH:MM"
+                      id={fieldId(`${base}.start_time`)}
+                      name={`${base}.start_time`}
+                      value={v("start_time", s.startTime ?? "")}
+                      aria-label={`${entity}: start time (HH:MM)`}
+                      aria-invalid={err("start_time")}
+                      aria-describedby={desc("start_time")}
+                    />,
+                  )}
+                  {cell(
+                    "time_zone",
+                    <input
+                      type="text"
+                      list="time-zones"
+                      id={fieldId(`${base}.time_zone`)}
+                      name={`${base}.time_zone`}
+                      value={v("time_zone", s.timeZone ?? "")}
+                      aria-label={`${entity}: time zone of the start time`}
+                      aria-invalid={err("time_zone")}
+                      aria-describedby={desc("time_zone")}
+                    />,
+                  )}
                 </tr>
               );
             })}
@@ -401,7 +468,13 @@ export function settingsFromForm(connector: Connector, form: FormValues): Record
         if (f.name in form) out[f.key] = parsePairs(raw);
         break;
       case "warehouses":
-        if (f.name in form) out[f.key] = /^(sellable|all)$/.test(raw.trim()) ? raw.trim() : raw.split(",").filter((v) => v.trim()).map((v) => numberOrText(v));
+        if (f.name in form)
+          out[f.key] = /^(sellable|all)$/.test(raw.trim())
+            ? raw.trim()
+            : raw
+                .split(",")
+                .filter((v) => v.trim())
+                .map((v) => numberOrText(v));
         break;
       case "owners": {
         const owners: Record<string, string> = {};
@@ -418,7 +491,11 @@ export function settingsFromForm(connector: Connector, form: FormValues): Record
           const base = `${f.name}.${i}`;
           if (!(`${base}.${k.leftName}` in form)) continue;
           if (form[`${base}.keep`] === undefined) continue;
-          rows.push({ position: Number(one(form, `${base}.position`)) || i + 1, order: i, row: { [k.leftName]: one(form, `${base}.${k.leftName}`), [k.rightName]: one(form, `${base}.${k.rightName}`) } });
+          rows.push({
+            position: Number(one(form, `${base}.position`)) || i + 1,
+            order: i,
+            row: { [k.leftName]: one(form, `${base}.${k.leftName}`), [k.rightName]: one(form, `${base}.${k.rightName}`) },
+          });
         }
         if (Object.keys(form).some((n) => n.startsWith(`${f.name}.`))) out[f.key] = rows.sort((a, b) => a.position - b.position || a.order - b.order).map((r) => r.row);
         break;

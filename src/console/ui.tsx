@@ -55,9 +55,13 @@ export function Page(props: PageProps) {
         <script src="/app/assets/console.js" defer></script>
       </head>
       <body>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
-          <a class="brand" href="/app">Switchyard</a>
+          <a class="brand" href="/app">
+            Switchyard
+          </a>
           <nav aria-label="Main">
             {nav.map((n) => (
               <a href={n.href} aria-current={props.current === n.href ? "page" : undefined}>
@@ -100,7 +104,9 @@ export function Bare(props: { title: string; children?: Child }) {
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/app">Switchyard</a>
+          <a class="brand" href="/app">
+            Switchyard
+          </a>
         </header>
         <main id="main">
           <h1>{props.title}</h1>
@@ -127,16 +133,19 @@ export const emptyForm = (): FormState => ({ errors: new Map(), general: [] });
  * Puts each `{path, message}` on the field whose name is the longest prefix of the path (a
  * product filter's bad name lands on the filter box); the rest is general.
  */
-export function placeErrors(details: Array<{ path: string; message: string }> | undefined, message: string, fields: string[], values?: Record<string, string | string[]>): FormState {
+export function placeErrors(
+  details: Array<{ path: string; message: string }> | undefined,
+  message: string,
+  fields: string[],
+  values?: Record<string, string | string[]>,
+): FormState {
   const state: FormState = { values, errors: new Map(), general: [] };
   if (!details || details.length === 0) {
     state.general.push(message);
     return state;
   }
   for (const d of details) {
-    const target = fields
-      .filter((f) => d.path === f || d.path.startsWith(`${f}.`))
-      .sort((a, b) => b.length - a.length)[0];
+    const target = fields.filter((f) => d.path === f || d.path.startsWith(`${f}.`)).sort((a, b) => b.length - a.length)[0];
     const text = target && target !== d.path ? `${d.path.slice(target.length + 1)}: ${d.message}` : d.message;
     if (target) state.errors.set(target, state.errors.has(target) ? `${state.errors.get(target)}; ${text}` : text);
     else state.general.push(`${d.path}: ${d.message}`);
@@ -238,7 +247,16 @@ export function TextArea(p: InputProps & { code?: boolean; rows?: number }) {
     <div>
       <label for={fieldId(p.name)}>{p.label}</label>
       <Messages name={p.name} hint={p.hint} error={error} />
-      <textarea id={fieldId(p.name)} name={p.name} class={p.code ? "code" : undefined} rows={p.rows} placeholder={p.placeholder} aria-invalid={error ? "true" : undefined} aria-describedby={described(p.name, p.hint, error)} spellcheck={false}>
+      <textarea
+        id={fieldId(p.name)}
+        name={p.name}
+        class={p.code ? "code" : undefined}
+        rows={p.rows}
+        placeholder={p.placeholder}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={described(p.name, p.hint, error)}
+        spellcheck={false}
+      >
         {p.form.values?.[p.name] !== undefined ? String(p.form.values[p.name]) : typeof p.value === "string" ? p.value : p.value == null ? "" : JSON.stringify(p.value, null, 2)}
       </textarea>
     </div>
@@ -272,7 +290,15 @@ export function Checkbox(p: { name: string; label: string; form: FormState; chec
     <div>
       <input type="hidden" name="_checkboxes" value={p.name} />
       <label class="inline" for={fieldId(p.name)}>
-        <input type="checkbox" id={fieldId(p.name)} name={p.name} value="on" checked={on} aria-invalid={error ? "true" : undefined} aria-describedby={described(p.name, p.hint, error)} />
+        <input
+          type="checkbox"
+          id={fieldId(p.name)}
+          name={p.name}
+          value="on"
+          checked={on}
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={described(p.name, p.hint, error)}
+        />
         {p.label}
       </label>
       <Messages name={p.name} hint={p.hint} error={error} />
@@ -285,7 +311,15 @@ export function Csrf(props: { session: ConsoleSession }) {
 }
 
 /** A one-button form (sync now, replay, cancel…). */
-export function ActionButton(props: { session: ConsoleSession; action: string; label: string; fields?: Record<string, string>; kind?: "secondary" | "danger" | "small"; confirm?: string; ariaLabel?: string }) {
+export function ActionButton(props: {
+  session: ConsoleSession;
+  action: string;
+  label: string;
+  fields?: Record<string, string>;
+  kind?: "secondary" | "danger" | "small";
+  confirm?: string;
+  ariaLabel?: string;
+}) {
   return (
     <form method="post" action={props.action} class="inline" data-confirm={props.confirm}>
       <Csrf session={props.session} />
@@ -301,14 +335,22 @@ export function ActionButton(props: { session: ConsoleSession; action: string; l
 
 export function Badge(props: { status: string }) {
   const s = props.status;
-  const tone = /^(active|succeeded|done|ok|resolved|stored|sent|created|updated|linked|fresh|connected|idle)$/.test(s) ? "ok" : /^(running|pending|skipped|held|waiting|unchanged|disabled|cancelled|stale|never|due|capped)$/.test(s) ? "warn" : "bad";
+  const tone = /^(active|succeeded|done|ok|resolved|stored|sent|created|updated|linked|fresh|connected|idle)$/.test(s)
+    ? "ok"
+    : /^(running|pending|skipped|held|waiting|unchanged|disabled|cancelled|stale|never|due|capped)$/.test(s)
+      ? "warn"
+      : "bad";
   return <span class={`badge ${tone}`}>{s}</span>;
 }
 
 /** "3 min ago" for a timestamp, with the exact time for those who hover or read it aloud. */
 export function Ago(props: { at: string | null | undefined; now?: number }) {
   if (!props.at) return <span class="muted">never</span>;
-  return <time datetime={props.at} title={props.at}>{ago(props.at, props.now)}</time>;
+  return (
+    <time datetime={props.at} title={props.at}>
+      {ago(props.at, props.now)}
+    </time>
+  );
 }
 
 export function ago(at: string, now = Date.now()): string {

@@ -33,22 +33,27 @@ export function stableJson(value: unknown): string {
       // As Array.join writes them: undefined (and what JSON cannot write) as nothing.
       out += stableJson(value[i]) ?? "";
     }
-    return out + "]";
+    return `${out}]`;
   }
   const record = value as Record<string, unknown>;
   // Default sort compares UTF-16 code units, as `a < b` does.
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
   let out = "{";
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) out += ",";
     out += `${JSON.stringify(keys[i])}:${stableJson(record[keys[i]])}`;
   }
-  return out + "}";
+  return `${out}}`;
 }
 
 export function randomToken(bytes = 24): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...raw))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));

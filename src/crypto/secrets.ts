@@ -44,11 +44,7 @@ export async function unseal<T>(sealedJson: string, keyring: Keyring, aad: strin
   const keyB64 = keyring.keys[sealed.kid];
   if (!keyB64) throw new Error(`sealed with key "${sealed.kid}", which this deployment no longer has (add it to ENCRYPTION_KEYS_PREVIOUS)`);
   const key = await importKey(keyB64);
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(aad) },
-    key,
-    fromBase64(sealed.ct),
-  );
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(aad) }, key, fromBase64(sealed.ct));
   return JSON.parse(new TextDecoder().decode(plain)) as T;
 }
 

@@ -237,11 +237,9 @@ export const dropUploads = sqliteTable("drop_uploads", {
   createdAt: text("created_at").notNull(),
 });
 
-export const importKeys = sqliteTable(
-  "import_keys",
-  { importId: text("import_id").notNull(), key: text("key").notNull(), row: integer("row").notNull() },
-  (t) => [primaryKey({ columns: [t.importId, t.key] })],
-);
+export const importKeys = sqliteTable("import_keys", { importId: text("import_id").notNull(), key: text("key").notNull(), row: integer("row").notNull() }, (t) => [
+  primaryKey({ columns: [t.importId, t.key] }),
+]);
 
 export const importErrors = sqliteTable(
   "import_errors",
@@ -350,11 +348,9 @@ export const stock = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.sku] })],
 );
 
-export const atsDirty = sqliteTable(
-  "ats_dirty",
-  { tenantId: text("tenant_id").notNull(), sku: text("sku").notNull(), since: text("since").notNull() },
-  (t) => [primaryKey({ columns: [t.tenantId, t.sku] })],
-);
+export const atsDirty = sqliteTable("ats_dirty", { tenantId: text("tenant_id").notNull(), sku: text("sku").notNull(), since: text("since").notNull() }, (t) => [
+  primaryKey({ columns: [t.tenantId, t.sku] }),
+]);
 
 export const channelBudget = sqliteTable(
   "channel_budget",
@@ -384,11 +380,9 @@ export const legacyListings = sqliteTable(
   (t) => [primaryKey({ columns: [t.connectionId, t.listingId] })],
 );
 
-export const linkPages = sqliteTable(
-  "link_pages",
-  { runId: text("run_id").notNull(), page: integer("page").notNull(), rows: text("rows").notNull(), next: text("next") },
-  (t) => [primaryKey({ columns: [t.runId, t.page] })],
-);
+export const linkPages = sqliteTable("link_pages", { runId: text("run_id").notNull(), page: integer("page").notNull(), rows: text("rows").notNull(), next: text("next") }, (t) => [
+  primaryKey({ columns: [t.runId, t.page] }),
+]);
 
 export type ChannelListing = typeof channelListings.$inferSelect;
 export type Reservation = typeof reservations.$inferSelect;

@@ -45,7 +45,10 @@ export function parseIPv4(text: string): number | null {
 
 /** An IPv6 address as its eight 16-bit groups (a zone id such as `%eth0` is dropped). Null when not IPv6. */
 export function parseIPv6(text: string): number[] | null {
-  let host = text.replace(/^\[|\]$/g, "").toLowerCase().replace(/%.*$/, "");
+  let host = text
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase()
+    .replace(/%.*$/, "");
   if (!host.includes(":")) return null;
   let tail: number[] = [];
   const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(host);
@@ -106,7 +109,7 @@ export function classifyIPv6(g: number[]): AddressClass {
   // 6to4 carries the IPv4 address in its second and third groups.
   if (g[0] === 0x2002) return classifyIPv4(embeddedV4(g[1], g[2]));
   if (g[0] === 0x2001 && g[1] === 0x0db8) return "documentation";
-  if ((g[0] === 0x3fff && g[1] < 0x1000)) return "documentation";
+  if (g[0] === 0x3fff && g[1] < 0x1000) return "documentation";
   // 2001::/23: Teredo (a hidden IPv4 address), benchmarking, ORCHID and other protocol ranges.
   if (g[0] === 0x2001 && g[1] < 0x0200) return "reserved";
   // Only 2000::/3 is global unicast.

@@ -1,6 +1,19 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { atsDirty, channelBudget, channelListings, connections, cursors, eventReceipts, legacyListings, mappings, recordErrors, reservations, shippedOrders, type Connection } from "../db/schema";
+import {
+  atsDirty,
+  channelBudget,
+  channelListings,
+  connections,
+  cursors,
+  eventReceipts,
+  legacyListings,
+  mappings,
+  recordErrors,
+  reservations,
+  shippedOrders,
+  type Connection,
+} from "../db/schema";
 import { connectionAad, eventSecretAad, seal, unseal } from "../crypto/secrets";
 import type { Config } from "../env";
 import { connectors, connectorFor } from "../connectors";
@@ -61,7 +74,24 @@ export function perTenantConnectionStatements(db: Db, tenantId: string, now: str
 function perTenantConnectionRows(tenantId: string, now: string): Connection[] {
   return Object.values(connectors)
     .filter((c) => c.perTenant)
-    .map((c) => ({ id: crypto.randomUUID(), tenantId, vendor: c.vendor, name: c.displayName ?? c.vendor, baseUrl: "", settings: "{}", secrets: null, eventSecret: null, status: "active", lastError: null, lastErrorAt: null, lastOkAt: null, createdAt: now, updatedAt: now, credentialsExpireAt: null, expiryWarnedAt: null }));
+    .map((c) => ({
+      id: crypto.randomUUID(),
+      tenantId,
+      vendor: c.vendor,
+      name: c.displayName ?? c.vendor,
+      baseUrl: "",
+      settings: "{}",
+      secrets: null,
+      eventSecret: null,
+      status: "active",
+      lastError: null,
+      lastErrorAt: null,
+      lastOkAt: null,
+      createdAt: now,
+      updatedAt: now,
+      credentialsExpireAt: null,
+      expiryWarnedAt: null,
+    }));
 }
 
 export function sealCredentials(config: Config, tenantId: string, connectionId: string, credentials: unknown): Promise<string> {
@@ -80,7 +110,10 @@ export async function insertConnection(db: Db, row: Connection): Promise<void> {
 
 /** Changes a connection's row (name, base URL, settings, sealed credentials, status). */
 export async function updateConnectionRow(db: Db, tenantId: string, connectionId: string, set: Partial<Connection>): Promise<void> {
-  await db.update(connections).set(set).where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId)));
+  await db
+    .update(connections)
+    .set(set)
+    .where(and(eq(connections.id, connectionId), eq(connections.tenantId, tenantId)));
 }
 
 /**
@@ -118,11 +151,27 @@ export async function rescheduleNow(db: Db, connectionId: string, names: string[
 }
 
 /** After an OAuth consent: the credentials with the refresh token, and the connection healthy. */
-export async function storeAuthorisedCredentials(config: Config, db: Db, tenantId: string, connectionId: string, credentials: unknown, consent: { credentialsExpireAt: string | null } = { credentialsExpireAt: null }): Promise<void> {
+export async function storeAuthorisedCredentials(
+  config: Config,
+  db: Db,
+  tenantId: string,
+  connectionId: string,
+  credentials: unknown,
+  consent: { credentialsExpireAt: string | null } = { credentialsExpireAt: null },
+): Promise<void> {
   const now = new Date().toISOString();
   await db
     .update(connections)
-    .set({ secrets: await sealCredentials(config, tenantId, connectionId, credentials), status: "active", lastError: null, lastErrorAt: null, lastOkAt: now, updatedAt: now, credentialsExpireAt: consent.credentialsExpireAt, expiryWarnedAt: null })
+    .set({
+      secrets: await sealCredentials(config, tenantId, connectionId, credentials),
+      status: "active",
+      lastError: null,
+      lastErrorAt: null,
+      lastOkAt: now,
+      updatedAt: now,
+      credentialsExpireAt: consent.credentialsExpireAt,
+      expiryWarnedAt: null,
+    })
     .where(eq(connections.id, connectionId));
 }
 

@@ -53,7 +53,10 @@ export function vendorMessage(body: string, fields: readonly string[] = ["Messag
   const field = fields.find((f) => Object.hasOwn(record, f) && typeof record[f] === "string" && (record[f] as string).trim() !== "");
   if (!field) return "";
   // eslint-disable-next-line no-control-regex
-  const line = (record[field] as string).replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const line = (record[field] as string)
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 

@@ -36,7 +36,26 @@ export function openDrivenRunStatement(ctx: EngineContext, conn: LoadedConnectio
   const now = new Date().toISOString();
   return ctx.db
     .insert(runs)
-    .values({ id: run.id, tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: run.entity, kind: run.kind, trigger: run.trigger, status: "running", pass: 1, pagesDone: 0, recordsSeen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0, startedAt: now, heartbeatAt: now, resumes: 0 })
+    .values({
+      id: run.id,
+      tenantId: conn.row.tenantId,
+      connectionId: conn.row.id,
+      entity: run.entity,
+      kind: run.kind,
+      trigger: run.trigger,
+      status: "running",
+      pass: 1,
+      pagesDone: 0,
+      recordsSeen: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      skipped: 0,
+      startedAt: now,
+      heartbeatAt: now,
+      resumes: 0,
+    })
     .onConflictDoNothing();
 }
 
@@ -71,10 +90,20 @@ export function drivenProgressStatement(ctx: EngineContext, runId: string, count
 }
 
 /** The run's end (succeeded, failed or cancelled), for the driver's own batch. */
-export function drivenEndStatement(ctx: EngineContext, runId: string, end: { status: "succeeded" | "failed" | "cancelled"; error?: string | null; counts?: DrivenCounts; report?: unknown }) {
+export function drivenEndStatement(
+  ctx: EngineContext,
+  runId: string,
+  end: { status: "succeeded" | "failed" | "cancelled"; error?: string | null; counts?: DrivenCounts; report?: unknown },
+) {
   return ctx.db
     .update(runs)
-    .set({ status: end.status, error: end.error?.slice(0, 1000) ?? null, finishedAt: new Date().toISOString(), ...(end.counts ?? {}), ...(end.report !== undefined ? { report: JSON.stringify(end.report) } : {}) })
+    .set({
+      status: end.status,
+      error: end.error?.slice(0, 1000) ?? null,
+      finishedAt: new Date().toISOString(),
+      ...(end.counts ?? {}),
+      ...(end.report !== undefined ? { report: JSON.stringify(end.report) } : {}),
+    })
     .where(and(eq(runs.id, runId), eq(runs.status, "running")));
 }
 
@@ -89,7 +118,10 @@ export function drivenReopenStatement(ctx: EngineContext, runId: string) {
 
 /** A driven run's report (what the API shows under `report`), for the driver's batch. */
 export function drivenReportStatement(ctx: EngineContext, runId: string, report: unknown) {
-  return ctx.db.update(runs).set({ report: JSON.stringify(report) }).where(eq(runs.id, runId));
+  return ctx.db
+    .update(runs)
+    .set({ report: JSON.stringify(report) })
+    .where(eq(runs.id, runId));
 }
 
 /** Sends the run's next step; a duplicate is harmless (the driver commits each step once). */
@@ -100,7 +132,7 @@ export async function sendStep(ctx: EngineContext, runId: string): Promise<void>
 /** A step message: the run goes on through its driver; a run that is no longer running does nothing. */
 export async function handleStep(ctx: EngineContext, runId: string): Promise<void> {
   const run = await ctx.db.query.runs.findFirst({ where: eq(runs.id, runId) });
-  if (!run || run.status !== "running") return;
+  if (run?.status !== "running") return;
   const driven = await driverOf(ctx, run);
   if (!driven) {
     await failRun(ctx, runId, "the connection of this run was deleted, or no longer drives this kind of run");

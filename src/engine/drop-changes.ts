@@ -74,7 +74,10 @@ export function recordingBucket(bucket: R2Bucket, db: D1Database): R2Bucket {
         case "delete":
           return async (keys: string | string[]) => {
             await target.delete(keys);
-            await append(db, (Array.isArray(keys) ? keys : [keys]).map((k) => changeOf(k, "delete")));
+            await append(
+              db,
+              (Array.isArray(keys) ? keys : [keys]).map((k) => changeOf(k, "delete")),
+            );
           };
         case "createMultipartUpload":
           return async (key: string, options?: R2MultipartOptions) => recordingUpload(await target.createMultipartUpload(key, options), db);

@@ -34,7 +34,10 @@ export async function takePlatformEvent(ctx: EngineContext, tenantId: string, ev
   try {
     await ctx.env.PUSH_RECORD.send(message);
   } catch (err) {
-    await ctx.db.delete(webhookReceipts).where(and(eq(webhookReceipts.tenantId, tenantId), eq(webhookReceipts.eventId, message.eventId))).catch(() => {});
+    await ctx.db
+      .delete(webhookReceipts)
+      .where(and(eq(webhookReceipts.tenantId, tenantId), eq(webhookReceipts.eventId, message.eventId)))
+      .catch(() => {});
     log.warn("platform event not queued; the platform is asked to send it again", { tenant_id: tenantId, event_id: message.eventId, error: (err as Error).message });
     throw new InboundBusy((err as Error).message);
   }
@@ -68,7 +71,10 @@ export async function takeVendorEvents(ctx: EngineContext, conn: LoadedConnectio
   for (const ref of refs) byKey.set(ref.eventId ?? pendingReceiptOf(ref), ref);
   const keys = [...byKey.keys()];
   const stale = new Date(nowMs - PENDING_REPULL_SECONDS * 1000).toISOString();
-  for (const ids of chunk(keys.filter((k) => k.startsWith("pending:")), IDS_PER_STATEMENT)) {
+  for (const ids of chunk(
+    keys.filter((k) => k.startsWith("pending:")),
+    IDS_PER_STATEMENT,
+  )) {
     await ctx.db.delete(eventReceipts).where(and(eq(eventReceipts.connectionId, connectionId), inArray(eventReceipts.eventId, ids), lt(eventReceipts.receivedAt, stale)));
   }
   const newKeys = new Set<string>();
@@ -94,7 +100,10 @@ export async function takeVendorEvents(ctx: EngineContext, conn: LoadedConnectio
     for (const part of chunk(messages, QUEUE_SEND_MAX)) await ctx.env.PULL_PAGE.sendBatch(part);
   } catch (err) {
     for (const ids of chunk([...newKeys], IDS_PER_STATEMENT)) {
-      await ctx.db.delete(eventReceipts).where(and(eq(eventReceipts.connectionId, connectionId), inArray(eventReceipts.eventId, ids))).catch(() => {});
+      await ctx.db
+        .delete(eventReceipts)
+        .where(and(eq(eventReceipts.connectionId, connectionId), inArray(eventReceipts.eventId, ids)))
+        .catch(() => {});
     }
     log.warn("vendor notification not queued; the vendor is asked to send it again", { tenant_id: tenantId, connection_id: connectionId, error: (err as Error).message });
     throw new InboundBusy((err as Error).message);

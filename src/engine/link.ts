@@ -36,7 +36,7 @@ export async function startLinkRun(ctx: EngineContext, conn: LoadedConnection, t
  */
 export async function handleLinkRun(ctx: EngineContext, runId: string, fromPage = 1): Promise<void> {
   const run = await getRun(ctx, runId);
-  if (!run || run.status !== "running") return;
+  if (run?.status !== "running") return;
   const conn = await memoize(ctx, `connection:${run.connectionId}`, () => loadConnection(ctx.db, run.connectionId));
   const linker = conn?.connector.listings;
   if (!conn || !linker) return failRun(ctx, runId, "the connection was deleted or cannot link listings");
@@ -57,14 +57,19 @@ export async function handleLinkRun(ctx: EngineContext, runId: string, fromPage 
     // Vendors that chain pages by link say where the next one is; the others give a total.
     const more = result.rows.length > 0 && (result.next !== undefined ? result.next !== null : page < Math.max(1, Math.ceil(result.total / result.pageSize)));
     // "" marks the last page.
-    await ctx.db.insert(linkPages).values({ runId, page, rows: JSON.stringify(result.rows), next: more ? (result.next ?? null) : "" }).onConflictDoNothing();
+    await ctx.db
+      .insert(linkPages)
+      .values({ runId, page, rows: JSON.stringify(result.rows), next: more ? (result.next ?? null) : "" })
+      .onConflictDoNothing();
     // One long job: each page kept shows the recovery sweep it is still going.
     await noteAlive(ctx, { runId }, Date.now());
     done = !more;
     next = result.next ?? undefined;
     page++;
   }
-  const rows = (await ctx.db.select().from(linkPages).where(eq(linkPages.runId, runId)).orderBy(asc(linkPages.page))).flatMap((p) => JSON.parse(p.rows) as Array<Record<string, unknown>>);
+  const rows = (await ctx.db.select().from(linkPages).where(eq(linkPages.runId, runId)).orderBy(asc(linkPages.page))).flatMap(
+    (p) => JSON.parse(p.rows) as Array<Record<string, unknown>>,
+  );
 
   const platform = await platformFor(ctx, run.tenantId);
   const products = await platform.listAll("products");
@@ -98,19 +103,57 @@ export async function handleLinkRun(ctx: EngineContext, runId: string, fromPage 
     ...chunk(result.links, rowsPerInsert(9, 2)).map((part) =>
       ctx.db
         .insert(mappings)
-        .values(part.map((l) => ({ tenantId: run.tenantId, connectionId: run.connectionId, entity: LISTINGS, externalId: l.externalId, systemId: l.systemId, referenceId: null, hash: null, origin: "platform", updatedAt: now })))
-        .onConflictDoUpdate({ target: [mappings.connectionId, mappings.entity, mappings.externalId], set: { systemId: sql`excluded.system_id`, updatedAt: now }, setWhere: sql`${mappings.origin} != ${MANUAL}` }),
+        .values(
+          part.map((l) => ({
+            tenantId: run.tenantId,
+            connectionId: run.connectionId,
+            entity: LISTINGS,
+            externalId: l.externalId,
+            systemId: l.systemId,
+            referenceId: null,
+            hash: null,
+            origin: "platform",
+            updatedAt: now,
+          })),
+        )
+        .onConflictDoUpdate({
+          target: [mappings.connectionId, mappings.entity, mappings.externalId],
+          set: { systemId: sql`excluded.system_id`, updatedAt: now },
+          setWhere: sql`${mappings.origin} != ${MANUAL}`,
+        }),
     ),
     // A link made by hand while the run was under way stays.
-    ...chunk(removed, IDS_PER_STATEMENT).map((ids) => ctx.db.delete(mappings).where(and(eq(mappings.connectionId, run.connectionId), eq(mappings.entity, LISTINGS), inArray(mappings.externalId, ids), ne(mappings.origin, MANUAL)))),
-    ...recordErrorStatements(ctx, scope, "pull", result.ambiguous.map((a) => ({ externalId: a.id, code: "ambiguous_link", reason: `${a.sku}: ${a.reason}`, payload: { sku: a.sku } })), now),
-    ...chunk(result.links.map((l) => (linker.oneRowPerProduct ? l.systemId : l.externalId)), IDS_PER_STATEMENT).map((ids) => resolveErrorsStatement(ctx, scope, "pull", ids, now)),
+    ...chunk(removed, IDS_PER_STATEMENT).map((ids) =>
+      ctx.db
+        .delete(mappings)
+        .where(and(eq(mappings.connectionId, run.connectionId), eq(mappings.entity, LISTINGS), inArray(mappings.externalId, ids), ne(mappings.origin, MANUAL))),
+    ),
+    ...recordErrorStatements(
+      ctx,
+      scope,
+      "pull",
+      result.ambiguous.map((a) => ({ externalId: a.id, code: "ambiguous_link", reason: `${a.sku}: ${a.reason}`, payload: { sku: a.sku } })),
+      now,
+    ),
+    ...chunk(
+      result.links.map((l) => (linker.oneRowPerProduct ? l.systemId : l.externalId)),
+      IDS_PER_STATEMENT,
+    ).map((ids) => resolveErrorsStatement(ctx, scope, "pull", ids, now)),
   ];
   for (const part of chunk(statements, STATEMENTS_PER_BATCH)) await commitStatements(ctx, part);
 
   const byRule: Record<string, number> = {};
   for (const link of result.links) byRule[link.rule] = (byRule[link.rule] ?? 0) + 1;
-  const report = { platform_products: products.length, vendor_rows: rows.length, linked: result.links.length, by_rule: byRule, ambiguous: result.ambiguous.length, unmatched: result.unmatched, removed: removed.length, linked_by_hand: [...pinned.values()].filter(Boolean).length };
+  const report = {
+    platform_products: products.length,
+    vendor_rows: rows.length,
+    linked: result.links.length,
+    by_rule: byRule,
+    ambiguous: result.ambiguous.length,
+    unmatched: result.unmatched,
+    removed: removed.length,
+    linked_by_hand: [...pinned.values()].filter(Boolean).length,
+  };
   await linkRunDone(ctx, { conn, runId, products, rows, result, pinned });
   await finishJobRun(ctx, runId, counts, report);
   await ctx.db.delete(linkPages).where(eq(linkPages.runId, runId));

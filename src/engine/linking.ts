@@ -91,7 +91,11 @@ export function linkByPriority<S, C>(spec: LinkSpec<S, C>): LinkOutcome {
     }
     const who = claims.map((c) => `${spec.subjectSku(c.subject)} (by ${c.rule})`).join(", ");
     for (const claim of claims) {
-      ambiguous.push({ subjectId: spec.subjectId(claim.subject), sku: spec.subjectSku(claim.subject), reason: `${spec.candidateName.replace(/s$/, "")} ${candidateId} is matched by several ${spec.subjectName}: ${who}; neither is linked` });
+      ambiguous.push({
+        subjectId: spec.subjectId(claim.subject),
+        sku: spec.subjectSku(claim.subject),
+        reason: `${spec.candidateName.replace(/s$/, "")} ${candidateId} is matched by several ${spec.subjectName}: ${who}; neither is linked`,
+      });
     }
   }
   return { links, ambiguous, unmatched };
@@ -116,7 +120,11 @@ export function linkRowsToProducts(products: Array<Record<string, unknown>>, row
   const outcome = linkByPriority({
     subjects: rows,
     candidates: products,
-    rules: priority.map((pair) => ({ label: `${pair.channel} = ${pair.platform}`, subject: (row: Record<string, unknown>) => row[pair.channel], candidate: (p: Record<string, unknown>) => productField(p, pair.platform) })),
+    rules: priority.map((pair) => ({
+      label: `${pair.channel} = ${pair.platform}`,
+      subject: (row: Record<string, unknown>) => row[pair.channel],
+      candidate: (p: Record<string, unknown>) => productField(p, pair.platform),
+    })),
     subjectId: (row) => String(row.sku ?? ""),
     subjectSku: (row) => String(row.sku ?? ""),
     candidateId: (p) => String(p.system_id ?? ""),

@@ -22,7 +22,7 @@ const MAX_PASSES = 5;
 /** Loads the run and its connection, or ends the run when it can no longer go on. */
 async function openRun(ctx: EngineContext, runId: string): Promise<RunContext | null> {
   const run = await getRun(ctx, runId);
-  if (!run || run.status !== "running") return null;
+  if (run?.status !== "running") return null;
   const conn = await memoize(ctx, `connection:${run.connectionId}`, () => loadConnection(ctx.db, run.connectionId));
   if (!conn) {
     await failRun(ctx, runId, "the connection was deleted");
@@ -126,7 +126,7 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
  */
 async function finishPass(ctx: EngineContext, rc: RunContext, pass: number, stats: SliceStats): Promise<Run | null> {
   const run = await getRun(ctx, rc.run.id);
-  if (!run || run.status !== "running" || run.pass !== pass) return null;
+  if (run?.status !== "running" || run.pass !== pass) return null;
   const current = { ...rc, run };
   // A window read in one request is a consistent snapshot: nothing can have shifted.
   if (run.pagesTotal === 1 || (await passIsComplete(ctx, current, stats))) {
@@ -220,7 +220,15 @@ export async function handleRecordReplay(ctx: EngineContext, msg: Extract<PullPa
     await ctx.db.batch(recordErrorStatements(ctx, scope, "pull", [missing], now) as [any]);
     return;
   }
-  const { statements, after } = await upsertPulledRecords(ctx, scope, puller, conn.settings, [pulled], `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`, msg.replayedAt ?? Date.now());
+  const { statements, after } = await upsertPulledRecords(
+    ctx,
+    scope,
+    puller,
+    conn.settings,
+    [pulled],
+    `replay:${msg.connectionId}:${msg.entity}:${msg.externalId}:${now}`,
+    msg.replayedAt ?? Date.now(),
+  );
   if (statements.length > 0) await ctx.db.batch(statements as [any, ...any[]]);
   await runAfter([after]);
 }

@@ -128,7 +128,9 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
   const record = await currentRecord(ctx, conn.row.tenantId, pusher.platformEntity, msg);
   let outcome: PushOutcome;
   try {
-    outcome = record ? await reportingThrottles(ctx.env, conn, () => pusher.push(pctx, record, msg.systemId)) : { action: "skipped", detail: "the record no longer exists on the platform" };
+    outcome = record
+      ? await reportingThrottles(ctx.env, conn, () => pusher.push(pctx, record, msg.systemId))
+      : { action: "skipped", detail: "the record no longer exists on the platform" };
   } catch (caught) {
     const err = refusalOf(caught);
     if (!(err instanceof PushRefused)) throw err;
@@ -149,7 +151,15 @@ async function pushLocked(ctx: EngineContext, conn: LoadedConnection, pusher: En
     ...observed.statements,
   ]);
   await runAfter([observed.after]);
-  log.info("record pushed", { tenant_id: conn.row.tenantId, connection_id: conn.row.id, entity: pusher.entity, system_id: msg.systemId, action: outcome.action, external_id: outcome.externalId ?? null, warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null });
+  log.info("record pushed", {
+    tenant_id: conn.row.tenantId,
+    connection_id: conn.row.id,
+    entity: pusher.entity,
+    system_id: msg.systemId,
+    action: outcome.action,
+    external_id: outcome.externalId ?? null,
+    warning: outcome.action !== "skipped" ? (outcome.warning ?? null) : null,
+  });
 }
 
 /** Pushes that failed for want of a valid token wait for this; a new OAuth consent replays them. */
@@ -297,7 +307,14 @@ function outcomeStatements(ctx: EngineContext, conn: LoadedConnection, entity: s
 }
 
 /** One push log row (a push to a vendor, or a refusal). */
-export function logRow(ctx: EngineContext, conn: LoadedConnection, msg: Pick<PushEventMessage, "eventId" | "type" | "systemId">, entity: string, outcome: PushOutcome | { action: "failed"; detail: string }, now: string) {
+export function logRow(
+  ctx: EngineContext,
+  conn: LoadedConnection,
+  msg: Pick<PushEventMessage, "eventId" | "type" | "systemId">,
+  entity: string,
+  outcome: PushOutcome | { action: "failed"; detail: string },
+  now: string,
+) {
   return ctx.db.insert(pushLog).values({
     id: crypto.randomUUID(),
     tenantId: conn.row.tenantId,

@@ -10,7 +10,7 @@ import { taskHandler } from "./hooks";
 import { failedPushScope, handlePushEvent } from "./push";
 import { commitStatements, recordErrorStatements } from "./records";
 import { noteAlive } from "./recovery";
-import { failRun, getRun, noteRunError } from "./runs";
+import { getRun, noteRunError } from "./runs";
 import { tenantStub, WaitForSlot } from "./vendor-http";
 import { walkMessage } from "./walk";
 
@@ -38,9 +38,7 @@ export async function handleQueueBatch(batch: MessageBatch<AnyMessage>, env: imp
   }
   const ctx = engineContext(env);
   // Each message counts its own D1 round trips; lookups stay shared by the batch.
-  await Promise.all(
-    batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(withOwnD1Count(ctx), lane.lane, msg))),
-  );
+  await Promise.all(batch.messages.map((msg) => (lane.dead ? handleDead(ctx, lane.lane, msg) : handleLive(withOwnD1Count(ctx), lane.lane, msg))));
 }
 
 async function dispatch(ctx: EngineContext, body: AnyMessage): Promise<void> {
@@ -169,7 +167,16 @@ async function handleDead(ctx: EngineContext, lane: Lane, msg: Message<AnyMessag
     const runId = runIdOf(body);
     if (runId) {
       const run = await getRun(ctx, runId);
-      const what = body.kind === "page" || body.kind === "walk" ? `page ${body.page}` : body.kind === "verify" ? "verification" : body.kind === "link" ? "the link job" : body.kind === "step" ? "a step" : "the window job";
+      const what =
+        body.kind === "page" || body.kind === "walk"
+          ? `page ${body.page}`
+          : body.kind === "verify"
+            ? "verification"
+            : body.kind === "link"
+              ? "the link job"
+              : body.kind === "step"
+                ? "a step"
+                : "the window job";
       await failAnyRun(ctx, runId, `${what} failed after all retries${run?.error ? `: ${run.error}` : ""}`);
     } else {
       await deadRecord(ctx, body, "failed after all retries");

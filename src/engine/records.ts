@@ -12,7 +12,6 @@ import { mergeWithPlatform, type ExistingRecord } from "./ownership";
 import { NO_PRODUCTS, productIndex } from "./products";
 import { chunk, IDS_PER_STATEMENT, rowsPerInsert } from "./batching";
 
-
 /** One D1 batch (atomic); an empty list is a no-op. */
 export async function commitStatements(ctx: EngineContext, statements: BatchItem<"sqlite">[]): Promise<void> {
   if (statements.length > 0) await ctx.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
@@ -64,11 +63,25 @@ export async function upsertPulledRecords(
 ): Promise<UpsertOutcome> {
   const counts = { seen: records.length, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const failed: FailedRecord[] = [];
-  const existing = preloaded ?? (await loadMappings(ctx, scope, scope.entity, records.map((r) => r.externalId)));
+  const existing =
+    preloaded ??
+    (await loadMappings(
+      ctx,
+      scope,
+      scope.entity,
+      records.map((r) => r.externalId),
+    ));
 
   const toPush: PushItem[] = [];
   const products = puller.needsProducts || puller.vendorSkus ? await productIndex(ctx, scope.tenantId, productsLoadedAfter) : NO_PRODUCTS;
-  const vendorSku = puller.vendorSkus ? await vendorSkuResolver(ctx, scope.connectionId, products, records.flatMap((r) => puller.vendorSkus!(r.raw))) : () => null;
+  const vendorSku = puller.vendorSkus
+    ? await vendorSkuResolver(
+        ctx,
+        scope.connectionId,
+        products,
+        records.flatMap((r) => puller.vendorSkus!(r.raw)),
+      )
+    : () => null;
   const lookups = { products, vendorSku };
   let skipped = 0;
   for (const pulled of records) {
@@ -123,7 +136,15 @@ export async function upsertPulledRecords(
   counts.failed = failed.length - skipped;
   counts.skipped = skipped;
 
-  statements.unshift(...mappingStatements(ctx, scope, scope.entity, written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })), now));
+  statements.unshift(
+    ...mappingStatements(
+      ctx,
+      scope,
+      scope.entity,
+      written.map((w) => ({ externalId: w.item.externalId, systemId: w.systemId, hash: w.item.hash })),
+      now,
+    ),
+  );
   if (puller.shippedAt) {
     const systemIds = new Map(written.map((w) => [w.item.externalId, w.systemId]));
     for (const pulled of records) {
@@ -135,7 +156,16 @@ export async function upsertPulledRecords(
   }
   statements.push(...recordErrorStatements(ctx, scope, "pull", failed, now));
   // Errors of records now written are resolved (one statement: the ids go as one JSON parameter).
-  if (written.length > 0) statements.push(resolveErrorsStatement(ctx, scope, "pull", written.map((w) => w.item.externalId), now));
+  if (written.length > 0)
+    statements.push(
+      resolveErrorsStatement(
+        ctx,
+        scope,
+        "pull",
+        written.map((w) => w.item.externalId),
+        now,
+      ),
+    );
   const observed = await platformWritten(ctx, {
     tenantId: scope.tenantId,
     connectionId: scope.connectionId,
@@ -171,7 +201,7 @@ export async function vendorSkuResolver(ctx: EngineContext, connectionId: string
       return product ? { sku: product.sku, systemId } : null;
     }
     const same = products.bySku(sku);
-    return same ? { sku: same.systemId ? products.bySystemId(same.systemId)?.sku ?? sku : sku, systemId: same.systemId } : null;
+    return same ? { sku: same.systemId ? (products.bySystemId(same.systemId)?.sku ?? sku) : sku, systemId: same.systemId } : null;
   };
 }
 
@@ -282,7 +312,12 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parentEntity
   const childWrites: Array<{ entity: string; rows: Array<{ externalId: string; systemId: string; hash: string }> }> = [];
   const failedParents = new Map<string, FailedRecord>();
   for (const [entity, items] of byEntity) {
-    const known = await loadMappings(ctx, scope, entity, items.map((i) => i.externalId));
+    const known = await loadMappings(
+      ctx,
+      scope,
+      entity,
+      items.map((i) => i.externalId),
+    );
     // An existing child keeps what the vendor does not hold (e.g. an address's is_default).
     const existingChildren: ExistingRecord[] = [];
     for (const item of items) {
@@ -319,7 +354,13 @@ async function pushChildren(ctx: EngineContext, scope: RecordScope, parentEntity
  * JSON parameter (D1 binds at most 100 parameters, which would make it a statement per 11
  * rows), so a page of 50 costs one statement to build and run, not five.
  */
-function mappingStatements(ctx: EngineContext, scope: RecordScope, entity: string, rows: Array<{ externalId: string; systemId: string; hash: string }>, now: string): BatchItem<"sqlite">[] {
+function mappingStatements(
+  ctx: EngineContext,
+  scope: RecordScope,
+  entity: string,
+  rows: Array<{ externalId: string; systemId: string; hash: string }>,
+  now: string,
+): BatchItem<"sqlite">[] {
   return chunk(rows, 1000).map((part) => {
     const json = JSON.stringify(part.map((w) => ({ e: w.externalId, s: w.systemId, h: w.hash })));
     // Every column in the table's order; `WHERE true` lets SQLite read the upsert after a SELECT.

@@ -5,7 +5,6 @@ import type { EngineContext } from "./context";
 import { isCursorPuller } from "./connector";
 import { loadConnection } from "./connections";
 import { driverOf, failAnyRun } from "./driven-runs";
-import { failRun } from "./runs";
 import { walkMessage, type WalkFrom } from "./walk";
 
 /**
@@ -89,7 +88,11 @@ export async function recoverStalledWork(ctx: EngineContext, quietSeconds = ctx.
   for (const run of quietRuns) {
     try {
       if (run.resumes >= max) {
-        await failAnyRun(ctx, run.id, `stopped: no progress after ${run.resumes} resumes${run.error ? ` (last error: ${run.error})` : ""}${run.kind === "pull" ? "; the cursor stays, so the next run reads this window again" : "; resume it to go on from what it committed"}`);
+        await failAnyRun(
+          ctx,
+          run.id,
+          `stopped: no progress after ${run.resumes} resumes${run.error ? ` (last error: ${run.error})` : ""}${run.kind === "pull" ? "; the cursor stays, so the next run reads this window again" : "; resume it to go on from what it committed"}`,
+        );
         count(run, "failed");
       } else if (await resumeRun(ctx, run, { cutoff })) {
         count(run, "resumed");
@@ -117,7 +120,15 @@ export async function resumeRun(ctx: EngineContext, run: Run, opts: { cutoff?: s
     .returning();
   if (!claimed[0]) return false;
   const sent = await sendMissingWork(ctx, claimed[0]);
-  log.warn("run resumed", { tenant_id: run.tenantId, connection_id: run.connectionId, entity: run.entity, run_id: run.id, resumes: claimed[0].resumes, sent, by: opts.cutoff ? "sweep" : "operator" });
+  log.warn("run resumed", {
+    tenant_id: run.tenantId,
+    connection_id: run.connectionId,
+    entity: run.entity,
+    run_id: run.id,
+    resumes: claimed[0].resumes,
+    sent,
+    by: opts.cutoff ? "sweep" : "operator",
+  });
   return true;
 }
 
@@ -192,9 +203,17 @@ export type Reopen = { status: "resumed"; run: Run } | { status: "newer_run" | "
 export async function reopenRun(ctx: EngineContext, run: Run): Promise<Reopen> {
   if (run.kind !== "pull" && run.kind !== "link") return { status: "not_resumable" };
   const same = and(eq(runs.connectionId, run.connectionId), eq(runs.entity, run.entity), eq(runs.kind, run.kind), ne(runs.id, run.id));
-  const newer = await ctx.db.select({ id: runs.id }).from(runs).where(and(same, gt(runs.startedAt, run.startedAt))).limit(1);
+  const newer = await ctx.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(same, gt(runs.startedAt, run.startedAt)))
+    .limit(1);
   if (newer[0]) return { status: "newer_run" };
-  const open = await ctx.db.select().from(runs).where(and(same, eq(runs.status, "running"))).limit(1);
+  const open = await ctx.db
+    .select()
+    .from(runs)
+    .where(and(same, eq(runs.status, "running")))
+    .limit(1);
   if (open[0]) return { status: "run_open", run: open[0] };
   let reopened: Run[];
   try {

@@ -19,7 +19,10 @@ export async function enqueueReplays(ctx: EngineContext, rows: RecordError[]) {
   for (const part of chunk(pulls, QUEUE_SEND_MAX)) await ctx.env.PULL_PAGE.sendBatch(part);
   for (const part of chunk(pushes, QUEUE_SEND_MAX)) await ctx.env.PUSH_RECORD.sendBatch(part);
   const now = new Date().toISOString();
-  for (const ids of chunk(rows.map((r) => r.id), IDS_PER_STATEMENT)) {
+  for (const ids of chunk(
+    rows.map((r) => r.id),
+    IDS_PER_STATEMENT,
+  )) {
     await ctx.db.update(recordErrors).set({ updatedAt: now }).where(inArray(recordErrors.id, ids));
   }
 }

@@ -17,10 +17,7 @@ const MAX_ORDERS_PER_RUN = 500;
  * Keys that hold a person's name, contact or street address in the platform's records (lower
  * case). Each connector names its vendor's own spellings (`personalData.fields`).
  */
-export const PLATFORM_PERSONAL_FIELDS: readonly string[] = [
-  "first_name", "last_name", "contact_name", "company_name", "email", "phone",
-  "line1", "line2", "city", "postal_code",
-];
+export const PLATFORM_PERSONAL_FIELDS: readonly string[] = ["first_name", "last_name", "contact_name", "company_name", "email", "phone", "line1", "line2", "city", "postal_code"];
 
 /**
  * A copy of `value` without personal data: every address object (a key ending in "address")
@@ -98,13 +95,19 @@ export async function runRetention(ctx: EngineContext, conn: LoadedConnection, t
           inArray(recordErrors.entity, ["orders", "order"]),
           // The vendor's order ids mean something only on this connection; a platform order's
           // system id is the same order on every connection (a push, an export, an event no one handled).
-          or(and(eq(recordErrors.connectionId, conn.row.id), inArray(recordErrors.externalId, vendorIds)), systemIds.length > 0 ? inArray(recordErrors.externalId, systemIds) : undefined),
+          or(
+            and(eq(recordErrors.connectionId, conn.row.id), inArray(recordErrors.externalId, vendorIds)),
+            systemIds.length > 0 ? inArray(recordErrors.externalId, systemIds) : undefined,
+          ),
         ),
       );
     for (const e of errors) {
       if (!e.payload) continue;
       const fields = personalFieldsOf(vendorOf.get(e.connectionId) ?? conn.row.vendor);
-      await ctx.db.update(recordErrors).set({ payload: JSON.stringify(scrubPersonalData(JSON.parse(e.payload), fields)) }).where(eq(recordErrors.id, e.id));
+      await ctx.db
+        .update(recordErrors)
+        .set({ payload: JSON.stringify(scrubPersonalData(JSON.parse(e.payload), fields)) })
+        .where(eq(recordErrors.id, e.id));
       report.record_errors++;
     }
     for (const keeper of keepers) {

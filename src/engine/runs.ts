@@ -6,10 +6,7 @@ import type { LoadedConnection } from "./connections";
 import { nextRunTime } from "./schedule";
 import { intervalFor } from "./settings";
 
-export type StartResult =
-  | { status: "started"; run: Run }
-  | { status: "skipped"; reason: "run_open"; run: Run }
-  | { status: "skipped"; reason: "up_to_date"; nextWindowAt: string };
+export type StartResult = { status: "started"; run: Run } | { status: "skipped"; reason: "run_open"; run: Run } | { status: "skipped"; reason: "up_to_date"; nextWindowAt: string };
 
 const MINUTE = 60_000;
 
@@ -86,7 +83,10 @@ export async function failRun(ctx: EngineContext, runId: string, reason: string)
 
 /** Remembers the latest transient failure on the run, so an admin sees why it is slow. */
 export async function noteRunError(ctx: EngineContext, runId: string, reason: string): Promise<void> {
-  await ctx.db.update(runs).set({ error: reason.slice(0, 1000) }).where(and(eq(runs.id, runId), eq(runs.status, "running")));
+  await ctx.db
+    .update(runs)
+    .set({ error: reason.slice(0, 1000) })
+    .where(and(eq(runs.id, runId), eq(runs.status, "running")));
 }
 
 /** Window complete and verified: the cursor moves to the window end and the run closes, atomically. */
@@ -96,7 +96,13 @@ export async function closeRun(ctx: EngineContext, run: Run): Promise<boolean> {
     ctx.db
       .update(cursors)
       .set({ position: run.windowTo, updatedAt: now })
-      .where(and(eq(cursors.connectionId, run.connectionId), eq(cursors.entity, run.entity), sql`EXISTS (SELECT 1 FROM runs WHERE id = ${run.id} AND status = 'running' AND pass = ${run.pass})`)),
+      .where(
+        and(
+          eq(cursors.connectionId, run.connectionId),
+          eq(cursors.entity, run.entity),
+          sql`EXISTS (SELECT 1 FROM runs WHERE id = ${run.id} AND status = 'running' AND pass = ${run.pass})`,
+        ),
+      ),
     ctx.db
       .update(runs)
       .set({ status: "succeeded", finishedAt: now, error: null })
@@ -131,7 +137,15 @@ export async function openJobRun(ctx: EngineContext, conn: LoadedConnection, ent
 }
 
 /** A run that did its work in one go (a retention scrub): written once, already finished. */
-export async function recordFinishedRun(ctx: EngineContext, conn: LoadedConnection, entity: string, kind: string, trigger: "cron" | "manual", counts: RunCounts, report: unknown): Promise<Run> {
+export async function recordFinishedRun(
+  ctx: EngineContext,
+  conn: LoadedConnection,
+  entity: string,
+  kind: string,
+  trigger: "cron" | "manual",
+  counts: RunCounts,
+  report: unknown,
+): Promise<Run> {
   const now = new Date().toISOString();
   const [run] = await ctx.db
     .insert(runs)

@@ -80,7 +80,9 @@ export async function runScheduler(ctx: EngineContext, nowMs = Date.now()): Prom
       jobs++;
       // The next time is set first: a job that fails is tried again at its next time, not every minute.
       await scheduleNext(ctx, row.id, name, new Date(nextRunTime(nowMs, job.schedule)).toISOString());
-      await job.run(ctx, conn, nowMs).catch((err) => log.error("scheduled job failed", { tenant_id: row.tenantId, connection_id: row.id, job: name, error: (err as Error).message }));
+      await job
+        .run(ctx, conn, nowMs)
+        .catch((err) => log.error("scheduled job failed", { tenant_id: row.tenantId, connection_id: row.id, job: name, error: (err as Error).message }));
     }
   }
   // Features beside the engine do their minute's work (availability: recomputes, held increases, listing syncs).

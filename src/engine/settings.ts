@@ -7,9 +7,17 @@ import { own } from "../own";
 export const scheduleSchema = z.object({
   enabled: z.boolean().default(true),
   /** Optional: `{"enabled": false}` alone switches a pull off; unset means the entity's default. */
-  interval_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  interval_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
   /** Anchor the runs to a local time ("12:00" with 120 minutes: 12:00, 14:00, … in `time_zone`). */
-  start_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour, e.g. 12:00").optional(),
+  start_time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour, e.g. 12:00")
+    .optional(),
   time_zone: z.string().refine(isValidTimeZone, "not an IANA time zone, e.g. America/Los_Angeles").optional(),
 });
 
@@ -32,7 +40,12 @@ export function engineSettingsSchema(connector: Connector) {
     /** Pages of one connection fetched at once (permits held by the tenant Durable Object). */
     max_parallel_pages: z.number().int().min(1).max(32).default(4),
     requests_per_minute: z.number().int().min(1).max(100_000).default(connector.defaultRequestsPerMinute),
-    request_burst: z.number().int().min(1).max(1000).default(connector.defaultRequestBurst ?? 20),
+    request_burst: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(connector.defaultRequestBurst ?? 20),
     /**
      * Personal data (names, addresses, phones, emails) of shipped orders is scrubbed from
      * everything the hub keeps this many days after shipment; "keep" keeps it.
@@ -68,5 +81,10 @@ export function intervalFor(connector: Connector, settings: EngineSettings, enti
   const s = own(settings.schedules, entity);
   const scheduled = own(connector.pullers, entity) ?? own(connector.jobs ?? {}, entity);
   if (!scheduled) throw new Error(`${connector.vendor} does not schedule ${entity}`);
-  return { enabled: s?.enabled ?? scheduled.enabledByDefault ?? true, minutes: s?.interval_minutes ?? scheduled.defaultIntervalMinutes, startTime: s?.start_time, timeZone: s?.time_zone };
+  return {
+    enabled: s?.enabled ?? scheduled.enabledByDefault ?? true,
+    minutes: s?.interval_minutes ?? scheduled.defaultIntervalMinutes,
+    startTime: s?.start_time,
+    timeZone: s?.time_zone,
+  };
 }

@@ -54,7 +54,11 @@ export function vendorFetch(config: Pick<Config, "fetchTimeoutMs" | "sandboxMode
         throw new VendorError("fatal", `the vendor answered ${res.status} with a redirect that is not a URL`);
       }
       if (next.origin !== url.origin) {
-        throw new VendorError("fatal", `the vendor answered ${res.status}, redirecting to another host (${next.host}); redirects leaving ${url.host} are not followed, so no credentials are sent there — check the connection's base URL`, res.status);
+        throw new VendorError(
+          "fatal",
+          `the vendor answered ${res.status}, redirecting to another host (${next.host}); redirects leaving ${url.host} are not followed, so no credentials are sent there — check the connection's base URL`,
+          res.status,
+        );
       }
       if (hop >= MAX_REDIRECTS) throw new VendorError("fatal", `the vendor redirected more than ${MAX_REDIRECTS} times`, res.status);
       // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.

@@ -117,7 +117,17 @@ export const windowJobs = new (class {
 /** What one invocation may still spend on a run. */
 export class Slice {
   readonly startedAt = Date.now();
-  readonly stats: SliceStats = { pages: 0, counts: { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 }, verifyMs: 0, fetches: 0, permitWaitMs: 0, vendorMs: 0, platformMs: 0, d1Calls: 0, d1Ms: 0 };
+  readonly stats: SliceStats = {
+    pages: 0,
+    counts: { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 },
+    verifyMs: 0,
+    fetches: 0,
+    permitWaitMs: 0,
+    vendorMs: 0,
+    platformMs: 0,
+    d1Calls: 0,
+    d1Ms: 0,
+  };
   private pagesLeft: number;
   constructor(
     readonly kind: "start" | "walk" | "page" | "verify",
@@ -234,7 +244,7 @@ export class PageWriter {
   private readonly commits: Coalescer<ReadyPage, Committed>;
 
   constructor(
-    private readonly ctx: EngineContext,
+    readonly ctx: EngineContext,
     private readonly rc: RunContext,
     private readonly stats: SliceStats,
   ) {
@@ -271,7 +281,16 @@ export class PageWriter {
     const started = Date.now();
     const puller = conn.connector.pullers[run.entity];
     // The products a run checks its records against are read after the run started, once for all its pages.
-    const { statements, counts, after } = await upsertPulledRecords(this.db, this.scope, puller, conn.settings, item.records, `${run.id}:${pass}:${item.page}`, Math.min(Date.parse(run.startedAt), Date.now()), existing);
+    const { statements, counts, after } = await upsertPulledRecords(
+      this.db,
+      this.scope,
+      puller,
+      conn.settings,
+      item.records,
+      `${run.id}:${pass}:${item.page}`,
+      Math.min(Date.parse(run.startedAt), Date.now()),
+      existing,
+    );
     this.stats.platformMs += Date.now() - started;
     const committed = await this.commits.add({ pass, item, statements, counts, cursorPaging: isCursorPuller(puller) });
     // Observers of platform writes (availability) go on once the page is in D1.
@@ -306,7 +325,15 @@ export class PageWriter {
         this.stats.pages++;
         for (const key of COUNTS) this.stats.counts[key] += p.counts[key];
         // The first page of a walk says how large the window is.
-        if (p.item.page === 1) log.info("walk started", { tenant_id: run.tenantId, connection_id: run.connectionId, run_id: run.id, walk: p.pass, total: p.cursorPaging ? (p.item.total ?? null) : run.total, pages_total: after.pagesTotal });
+        if (p.item.page === 1)
+          log.info("walk started", {
+            tenant_id: run.tenantId,
+            connection_id: run.connectionId,
+            run_id: run.id,
+            walk: p.pass,
+            total: p.cursorPaging ? (p.item.total ?? null) : run.total,
+            pages_total: after.pagesTotal,
+          });
       }
       // Already committed: the run goes on if it is still running in this pass (the caller stops walking).
       if (!after) return { isNew: false, current: true, completesPass: false };
@@ -344,7 +371,15 @@ export class PageWriter {
         .returning({ pass: runs.pass, pagesDone: runs.pagesDone, pagesTotal: runs.pagesTotal, status: runs.status }),
       db
         .insert(runPages)
-        .values({ runId, pass, page: item.page, records: item.records.length, written: counts.created + counts.updated, nextCursor: cursorPaging ? (item.next ?? null) : null, committedAt: now })
+        .values({
+          runId,
+          pass,
+          page: item.page,
+          records: item.records.length,
+          written: counts.created + counts.updated,
+          nextCursor: cursorPaging ? (item.next ?? null) : null,
+          committedAt: now,
+        })
         .onConflictDoNothing(),
       ...statements,
     ];
@@ -449,7 +484,7 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
       .set({ total: first.total, pagesTotal: pagesFor(first) })
       .where(and(eq(runs.id, rc.run.id), eq(runs.pass, pass), eq(runs.status, "running"), sql`${runs.pagesTotal} IS NULL`));
     const run = await getRun(ctx, rc.run.id);
-    if (!run || run.status !== "running" || run.pass !== pass) return { end: "stop" };
+    if (run?.status !== "running" || run.pass !== pass) return { end: "stop" };
     rc = { ...rc, run };
     const committed = await writerFor(rc).write(pass, { page: 1, records: first.records });
     if (committed.completesPass) return { end: "pass_complete" };
@@ -595,7 +630,7 @@ function noteFailure(state: WalkState, page: number, error: unknown) {
 /** Nothing left to fetch: the pass is complete if every page is in (the run row says). */
 async function completeIfDone(ctx: EngineContext, rc: RunContext, pass: number): Promise<WalkEnd> {
   const run = await getRun(ctx, rc.run.id);
-  if (!run || run.status !== "running" || run.pass !== pass) return { end: "stop" };
+  if (run?.status !== "running" || run.pass !== pass) return { end: "stop" };
   return run.pagesTotal != null && run.pagesDone >= run.pagesTotal ? { end: "pass_complete" } : { end: "stop" };
 }
 

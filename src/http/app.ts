@@ -48,7 +48,8 @@ export function createApp() {
       if (retryAfter !== undefined) c.header("retry-after", String(retryAfter));
       return c.json({ error: { code, message, requestId, ...(details ? { details } : {}) } }, status as never);
     };
-    if (err instanceof ApiError) return answer(err.code, err.status, err.message, err.details, err.retryAfterSeconds ?? (err.code === "too_many_requests" ? BUSY_RETRY_AFTER_SECONDS : undefined));
+    if (err instanceof ApiError)
+      return answer(err.code, err.status, err.message, err.details, err.retryAfterSeconds ?? (err.code === "too_many_requests" ? BUSY_RETRY_AFTER_SECONDS : undefined));
     // Hono's own validators and middleware: a body that is not JSON (400), a wrong Content-Type (415), …
     if (err instanceof HTTPException && err.status < 500) {
       const message = err.status === 415 ? "send the body as JSON with Content-Type: application/json" : err.message || "malformed request";

@@ -63,7 +63,14 @@ export const auditAdminActions: MiddlewareHandler<AppEnv> = async (c, next) => {
     body = undefined;
   }
   let tenantId: string | null = params.tenantId ?? null;
-  if (action === "tenant.create" && c.res.status === 201) tenantId = ((await c.res.clone().json().catch(() => null)) as { id?: string } | null)?.id ?? null;
+  if (action === "tenant.create" && c.res.status === 201)
+    tenantId =
+      (
+        (await c.res
+          .clone()
+          .json()
+          .catch(() => null)) as { id?: string } | null
+      )?.id ?? null;
   const target = params.keyId ?? params.connectionId ?? params.errorId ?? params.importId ?? tenantId;
   const fields = fieldNames(body);
   try {

@@ -29,4 +29,3 @@ export const commonErrors = {
  */
 export const operatorSecurity = [{ Operator: [] }];
 export const operatorErrors = { ...commonErrors, 403: errorContent("A tenant key: only the operator token may do this") } as const;
-

@@ -19,7 +19,8 @@ export function inboundGate(retryAfterSeconds: number) {
   let inFlight = 0;
   return {
     async run<T>(work: () => Promise<T>): Promise<T> {
-      if (inFlight >= MAX_IN_FLIGHT) throw new ApiError("too_many_requests", "the hub is taking many events at once; send this one again after Retry-After seconds", undefined, retryAfterSeconds);
+      if (inFlight >= MAX_IN_FLIGHT)
+        throw new ApiError("too_many_requests", "the hub is taking many events at once; send this one again after Retry-After seconds", undefined, retryAfterSeconds);
       inFlight++;
       try {
         return await work();

@@ -6,8 +6,20 @@ import { CONNECTION_STATUSES } from "../engine/connections";
  * database row type (Tenant, Connection, Run, RecordError in db/schema.ts) is named `…Schema`.
  */
 
-export const TenantParams = z.object({ tenantId: z.string().min(1).max(64).openapi({ param: { name: "tenantId", in: "path" } }) });
-export const ConnectionParams = TenantParams.extend({ connectionId: z.string().min(1).max(64).openapi({ param: { name: "connectionId", in: "path" } }) });
+export const TenantParams = z.object({
+  tenantId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "tenantId", in: "path" } }),
+});
+export const ConnectionParams = TenantParams.extend({
+  connectionId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "connectionId", in: "path" } }),
+});
 
 export const TenantSchema = z
   .object({
@@ -49,7 +61,8 @@ export const ConnectionSchema = z
     entities: z.array(z.string()),
     credentials_set: z.boolean(),
     status: z.enum(CONNECTION_STATUSES).openapi({
-      description: "active; auth_failed: the vendor refused the login (fix the credentials); needs_reauthorisation: an OAuth connection waits for the admin's consent (POST …/authorize); disabled: switched off",
+      description:
+        "active; auth_failed: the vendor refused the login (fix the credentials); needs_reauthorisation: an OAuth connection waits for the admin's consent (POST …/authorize); disabled: switched off",
     }),
     health: z.object({
       last_ok_at: z.string().nullable(),
@@ -76,7 +89,14 @@ export const RunSchema = z
     pass: z.number().int(),
     total: z.number().int().nullable(),
     pages: z.object({ done: z.number().int(), total: z.number().int().nullable() }),
-    counts: z.object({ seen: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int(), skipped: z.number().int() }),
+    counts: z.object({
+      seen: z.number().int(),
+      created: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      failed: z.number().int(),
+      skipped: z.number().int(),
+    }),
     error: z.string().nullable(),
     started_at: z.string(),
     finished_at: z.string().nullable(),

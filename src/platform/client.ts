@@ -6,16 +6,7 @@
  * `PlatformError.retryable` / `retryAfterSeconds`. A batch that timed out may still have been
  * applied by the platform; resending it with the same Idempotency-Key is what makes that safe.
  */
-import {
-  batchUpsertResult,
-  errorBody,
-  listPage,
-  singleRecord,
-  type BatchUpsertResult,
-  type PlatformEntity,
-  type PlatformRecord,
-  type StoredRecord,
-} from "./contract";
+import { batchUpsertResult, errorBody, listPage, singleRecord, type BatchUpsertResult, type PlatformEntity, type PlatformRecord, type StoredRecord } from "./contract";
 
 export interface PlatformClientOptions {
   baseUrl: string;
@@ -31,9 +22,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  * the caller only holds a `PlatformEntity` (the generic engine), since the platform validates
  * each record itself and answers a per-record `invalid_record` error.
  */
-export type UpsertRecords<E extends PlatformEntity> = PlatformEntity extends E
-  ? readonly Record<string, unknown>[]
-  : readonly PlatformRecord<E>[];
+export type UpsertRecords<E extends PlatformEntity> = PlatformEntity extends E ? readonly Record<string, unknown>[] : readonly PlatformRecord<E>[];
 
 export class PlatformError extends Error {
   override readonly name = "PlatformError";
@@ -76,11 +65,7 @@ export class PlatformClient {
   }
 
   /** Upserts ≤ 100 records; one result per record, in order. */
-  async batchUpsert<E extends PlatformEntity>(
-    entity: E,
-    records: UpsertRecords<E>,
-    idempotencyKey: string,
-  ): Promise<BatchUpsertResult> {
+  async batchUpsert<E extends PlatformEntity>(entity: E, records: UpsertRecords<E>, idempotencyKey: string): Promise<BatchUpsertResult> {
     const body = await this.request("POST", `/v1/${entity}/batch`, {
       body: { records },
       headers: { "Idempotency-Key": idempotencyKey },
@@ -127,10 +112,7 @@ export class PlatformClient {
   }
 
   /** The record whose reference_id (the partner's id) is `referenceId`, or null. */
-  async findByReference<E extends PlatformEntity>(
-    entity: E,
-    referenceId: string,
-  ): Promise<StoredRecord<E> | null> {
+  async findByReference<E extends PlatformEntity>(entity: E, referenceId: string): Promise<StoredRecord<E> | null> {
     const query = new URLSearchParams({ reference_id: referenceId, limit: "1" });
     const body = await this.request("GET", `/v1/${entity}?${query}`);
     const parsed = listPage.safeParse(body);
@@ -148,11 +130,7 @@ export class PlatformClient {
   }
 
   /** One call with a deadline covering the response body too. */
-  private async request(
-    method: string,
-    path: string,
-    opts: { body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<unknown> {
+  private async request(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<unknown> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Raced rather than relying on the abort signal alone: an injected fetch may ignore it.
@@ -170,12 +148,7 @@ export class PlatformClient {
     }
   }
 
-  private async send(
-    method: string,
-    path: string,
-    opts: { body?: unknown; headers?: Record<string, string> },
-    signal: AbortSignal,
-  ): Promise<unknown> {
+  private async send(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> }, signal: AbortSignal): Promise<unknown> {
     let response: Response;
     try {
       response = await this.fetchFn(`${this.baseUrl}${path}`, {

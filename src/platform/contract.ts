@@ -55,13 +55,8 @@ const linkSystemId = systemId.nullable().optional();
 const linkReferenceId = referenceId.nullable().optional();
 
 /** `.refine(...oneOf(a, b))`: at least one of the keys must be present and non-null. */
-function oneOf(
-  ...keys: string[]
-): [(record: Record<string, unknown>) => boolean, { message: string; path: string[] }] {
-  return [
-    (record) => keys.some((key) => record[key] != null),
-    { message: `one of ${keys.join(", ")} is required`, path: [keys[keys.length - 1]] },
-  ];
+function oneOf(...keys: string[]): [(record: Record<string, unknown>) => boolean, { message: string; path: string[] }] {
+  return [(record) => keys.some((key) => record[key] != null), { message: `one of ${keys.join(", ")} is required`, path: [keys[keys.length - 1]] }];
 }
 const hasIdentity = oneOf("system_id", "reference_id");
 const hasCustomer = oneOf("customer_system_id", "customer_reference_id");
@@ -207,9 +202,7 @@ export const priceListRecord = z
     name: z.string().min(1).max(255),
     currency: currencyCode,
     status: z.enum(["active", "inactive"]),
-    prices: z.array(
-      z.strictObject({ sku, price: money, min_quantity: z.number().int().min(1).optional() }),
-    ),
+    prices: z.array(z.strictObject({ sku, price: money, min_quantity: z.number().int().min(1).optional() })),
     source: recordSource.optional(),
   })
   .refine(...hasIdentity);
@@ -223,14 +216,7 @@ export const orderLine = z.strictObject({
   note: optionalText(1000),
 });
 
-export const ORDER_STATUSES = [
-  "draft",
-  "confirmed",
-  "partially_shipped",
-  "shipped",
-  "completed",
-  "cancelled",
-] as const;
+export const ORDER_STATUSES = ["draft", "confirmed", "partially_shipped", "shipped", "completed", "cancelled"] as const;
 
 export const orderRecord = z
   .strictObject({
@@ -338,9 +324,7 @@ export type PlatformShipment = z.infer<typeof shipmentRecord>;
 export type PlatformPayment = z.infer<typeof paymentRecord>;
 export type PostalAddress = z.infer<typeof postalAddress>;
 
-export type PlatformRecord<E extends PlatformEntity = PlatformEntity> = z.infer<
-  (typeof recordSchemas)[E]
->;
+export type PlatformRecord<E extends PlatformEntity = PlatformEntity> = z.infer<(typeof recordSchemas)[E]>;
 /** A record as the platform returns it: always with its minted `system_id`. */
 export type StoredRecord<E extends PlatformEntity = PlatformEntity> = PlatformRecord<E> & {
   system_id: string;
@@ -376,13 +360,7 @@ export const batchUpsertRequest = z.strictObject({
   records: z.array(z.unknown()).min(1).max(MAX_BATCH_RECORDS),
 });
 
-export const UPSERT_ERROR_CODES = [
-  "invalid_record",
-  "not_found",
-  "unknown_reference",
-  "unknown_sku",
-  "conflict",
-] as const;
+export const UPSERT_ERROR_CODES = ["invalid_record", "not_found", "unknown_reference", "unknown_sku", "conflict"] as const;
 export type UpsertErrorCode = (typeof UPSERT_ERROR_CODES)[number];
 
 /** The platform refusing one record of a batch upsert (not the hub's record error, db/schema.ts). */
@@ -432,24 +410,14 @@ export const errorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z
-      .array(z.object({ index: z.number().nullable(), field: z.string(), message: z.string() }))
-      .optional(),
+    details: z.array(z.object({ index: z.number().nullable(), field: z.string(), message: z.string() })).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 
 // ── webhooks ────────────────────────────────────────────────────────────────
 
-export const PLATFORM_EVENT_TYPES = [
-  "order.created",
-  "order.confirmed",
-  "order.updated",
-  "customer.created",
-  "customer.updated",
-  "payment.created",
-  "shipment.created",
-] as const;
+export const PLATFORM_EVENT_TYPES = ["order.created", "order.confirmed", "order.updated", "customer.created", "customer.updated", "payment.created", "shipment.created"] as const;
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
 
 /**

@@ -66,4 +66,3 @@ export async function skuAvailability(ctx: EngineContext, tenantId: string, sku:
     }),
   };
 }
-

@@ -58,7 +58,11 @@ async function beginHandOver(ctx: EngineContext, tenantId: string, path: string,
     const reason = safe.ok ? "files uploaded over FTP go under import/<ENTITY>/" : safe.reason;
     throw new ApiError("bad_request", `path: ${reason}`, [{ path: "path", message: reason }]);
   }
-  const seen = await ctx.db.select().from(ftpUploads).where(uploadKey(tenantId, safe.path, sha256)).get();
+  const seen = await ctx.db
+    .select()
+    .from(ftpUploads)
+    .where(uploadKey(tenantId, safe.path, sha256))
+    .get();
   if (seen?.outcome) return { duplicate: { ...(JSON.parse(seen.outcome) as UploadOutcome), duplicate: true } };
   if (!seen) await ctx.db.insert(ftpUploads).values({ tenantId, path: safe.path, sha256, size, status: "received", receivedAt: new Date().toISOString() }).onConflictDoNothing();
   return { path: safe.path };
@@ -95,7 +99,10 @@ async function finishHandOver(ctx: EngineContext, tenantId: string, path: string
   if (outcome.status === "stored" && (await loadFtpSettings(ctx, tenantId)).import_on_upload) {
     started = await startImport(ctx, tenantId, path, "upload");
   }
-  await ctx.db.update(ftpUploads).set({ status: outcome.status, outcome: JSON.stringify(outcome), finishedAt: new Date().toISOString() }).where(uploadKey(tenantId, path, sha256));
+  await ctx.db
+    .update(ftpUploads)
+    .set({ status: outcome.status, outcome: JSON.stringify(outcome), finishedAt: new Date().toISOString() })
+    .where(uploadKey(tenantId, path, sha256));
   log.info("ftp upload handed over", { tenant_id: tenantId, path, size, status: outcome.status, import: started?.status });
   return { ...outcome, duplicate: false, ...(started ? { import: started } : {}) };
 }
@@ -112,13 +119,30 @@ export async function bridgeUploadStart(ctx: EngineContext, tenantId: string, pa
   return startUpload(ctx, tenantId, handOver.path);
 }
 
-export async function bridgeUploadPart(ctx: EngineContext, tenantId: string, path: string, uploadId: string, partNumber: number, sha256: string, size: number, body: ReadableStream) {
+export async function bridgeUploadPart(
+  ctx: EngineContext,
+  tenantId: string,
+  path: string,
+  uploadId: string,
+  partNumber: number,
+  sha256: string,
+  size: number,
+  body: ReadableStream,
+) {
   const [part, actual] = await hashedWhileStored(body, size, (stream) => uploadPart(ctx, tenantId, path, uploadId, partNumber, stream));
   if (actual !== sha256) throw new ApiError("bad_request", `part ${partNumber} does not match its declared sha256; send it again`, [{ path: "sha256", message: "mismatch" }]);
   return part;
 }
 
-export async function bridgeUploadComplete(ctx: EngineContext, tenantId: string, path: string, uploadId: string, sha256: string, size: number, parts: Array<{ part_number: number; etag: string }>) {
+export async function bridgeUploadComplete(
+  ctx: EngineContext,
+  tenantId: string,
+  path: string,
+  uploadId: string,
+  sha256: string,
+  size: number,
+  parts: Array<{ part_number: number; etag: string }>,
+) {
   const handOver = await beginHandOver(ctx, tenantId, path, sha256, size);
   if ("duplicate" in handOver) return handOver.duplicate;
   const outcome = await completeUpload(ctx, tenantId, handOver.path, uploadId, parts);
@@ -142,7 +166,13 @@ async function bridgeTenantIds(ctx: EngineContext): Promise<string[]> {
  */
 export async function listChanges(ctx: EngineContext, after: number, limit: number) {
   // The top is read first: a row written meanwhile has a higher seq and is read next time.
-  const top = (await ctx.db.select({ seq: sql<number>`coalesce(max(${dropChanges.seq}), 0)` }).from(dropChanges).get())?.seq ?? 0;
+  const top =
+    (
+      await ctx.db
+        .select({ seq: sql<number>`coalesce(max(${dropChanges.seq}), 0)` })
+        .from(dropChanges)
+        .get()
+    )?.seq ?? 0;
   // A subquery, not a list of ids: D1 binds at most 100 parameters per statement.
   const rows = await ctx.db
     .select()
@@ -200,9 +230,15 @@ export async function bridgeHeartbeat(ctx: EngineContext, beat: Heartbeat) {
     lastError: beat.last_error ?? null,
     lastErrorAt: beat.last_error_at ?? null,
   };
-  await ctx.db.insert(ftpBridges).values({ id: beat.bridge_id, ...values }).onConflictDoUpdate({ target: ftpBridges.id, set: values });
+  await ctx.db
+    .insert(ftpBridges)
+    .values({ id: beat.bridge_id, ...values })
+    .onConflictDoUpdate({ target: ftpBridges.id, set: values });
   const ids = await bridgeTenantIds(ctx);
-  const settings = await ctx.db.select().from(ftpSettings).where(inArray(ftpSettings.tenantId, bridgeTenants(ctx)));
+  const settings = await ctx.db
+    .select()
+    .from(ftpSettings)
+    .where(inArray(ftpSettings.tenantId, bridgeTenants(ctx)));
   const byTenant = new Map(settings.map((s) => [s.tenantId, JSON.parse(s.settings) as { remove_exports_after_download?: boolean }]));
   return {
     tenants: ids.map((id) => ({ id, remove_exports_after_download: byTenant.get(id)?.remove_exports_after_download === true })),

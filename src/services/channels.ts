@@ -95,11 +95,15 @@ async function productFor(ctx: EngineContext, tenantId: string, target: { produc
   const products = await productIndex(ctx, tenantId);
   if (target.product_system_id) {
     const p = products.bySystemId(target.product_system_id);
-    if (!p) throw new ApiError("bad_request", `product_system_id: no platform product ${target.product_system_id}`, [{ path: "product_system_id", message: "no such platform product" }]);
+    if (!p)
+      throw new ApiError("bad_request", `product_system_id: no platform product ${target.product_system_id}`, [{ path: "product_system_id", message: "no such platform product" }]);
     return { systemId: target.product_system_id, sku: p.sku };
   }
   const p = products.bySku(target.product_sku ?? "");
-  if (!p) throw new ApiError("bad_request", `product_sku: no platform product has SKU ${target.product_sku}`, [{ path: "product_sku", message: "no platform product has this SKU; upload it first" }]);
+  if (!p)
+    throw new ApiError("bad_request", `product_sku: no platform product has SKU ${target.product_sku}`, [
+      { path: "product_sku", message: "no platform product has this SKU; upload it first" },
+    ]);
   return { systemId: p.systemId, sku: products.bySystemId(p.systemId)?.sku ?? target.product_sku! };
 }
 
@@ -109,7 +113,10 @@ async function pin(ctx: EngineContext, conn: LoadedConnection, sku: string, syst
     .insert(mappings)
     .values({ tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: LISTINGS, externalId: sku, systemId, referenceId: null, hash: null, origin: MANUAL, updatedAt: now })
     .onConflictDoUpdate({ target: [mappings.connectionId, mappings.entity, mappings.externalId], set: { systemId, origin: MANUAL, updatedAt: now } });
-  await ctx.db.update(channelListings).set({ suggestions: null, ...(systemId ? {} : { targetQuantity: null, pushState: "idle", pushNote: null }), updatedAt: now }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku)));
+  await ctx.db
+    .update(channelListings)
+    .set({ suggestions: null, ...(systemId ? {} : { targetQuantity: null, pushState: "idle", pushNote: null }), updatedAt: now })
+    .where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku)));
   // The listing's ambiguity report, if any, is answered.
   await commitStatements(ctx, [resolveErrorsStatement(ctx, { tenantId: conn.row.tenantId, connectionId: conn.row.id, entity: LISTINGS, runId: null }, "pull", [sku], now)]);
 }
@@ -145,7 +152,10 @@ export async function setListingRules(ctx: EngineContext, tenantId: string, conn
   const checked = rules === null ? null : listingRulesSchema.safeParse(rules);
   if (checked && !checked.success) throw invalid(checked.error.issues, "rules");
   const parsed = checked ? checked.data : null;
-  await ctx.db.update(channelListings).set({ rules: parsed && Object.keys(parsed).length ? JSON.stringify(parsed) : null, updatedAt: new Date().toISOString() }).where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku)));
+  await ctx.db
+    .update(channelListings)
+    .set({ rules: parsed && Object.keys(parsed).length ? JSON.stringify(parsed) : null, updatedAt: new Date().toISOString() })
+    .where(and(eq(channelListings.connectionId, conn.row.id), eq(channelListings.sku, sku)));
   const product = r.systemId ? (await productIndex(ctx, tenantId)).bySystemId(r.systemId) : null;
   if (product) await recompute(ctx, tenantId, [product.sku]);
   return getChannelListing(ctx, tenantId, connectionId, sku);
@@ -181,7 +191,10 @@ export async function unknownSkus(ctx: EngineContext, tenantId: string, connecti
     .limit(500);
   const matcher = rows.length ? await matcherFor(ctx, tenantId) : null;
   const listingRows = rows.length
-    ? await ctx.db.select({ sku: channelListings.sku, suggestions: channelListings.suggestions }).from(channelListings).where(and(eq(channelListings.connectionId, conn.row.id), inArray(channelListings.sku, [...new Set(rows.map((r) => r.sku ?? ""))].slice(0, 90))))
+    ? await ctx.db
+        .select({ sku: channelListings.sku, suggestions: channelListings.suggestions })
+        .from(channelListings)
+        .where(and(eq(channelListings.connectionId, conn.row.id), inArray(channelListings.sku, [...new Set(rows.map((r) => r.sku ?? ""))].slice(0, 90))))
     : [];
   const stored = new Map(listingRows.map((l) => [l.sku, l.suggestions]));
   return {
@@ -208,7 +221,11 @@ export async function refreshUnknownSkus(ctx: EngineContext, tenantId: string, c
   await channelConnection(ctx, tenantId, connectionId);
   forgetProducts(tenantId);
   const result = await relinkUnknownLines(ctx, tenantId, connectionId);
-  const left = await ctx.db.select({ n: sql<number>`count(*)` }).from(reservations).where(and(eq(reservations.connectionId, connectionId), isNull(reservations.productSku), eq(reservations.state, "held"))).get();
+  const left = await ctx.db
+    .select({ n: sql<number>`count(*)` })
+    .from(reservations)
+    .where(and(eq(reservations.connectionId, connectionId), isNull(reservations.productSku), eq(reservations.state, "held")))
+    .get();
   return { relinked_lines: result.relinked, orders_reimported: result.orders, still_unknown: Number(left?.n ?? 0) };
 }
 
@@ -227,7 +244,10 @@ export async function acceptNow(ctx: EngineContext, conn: LoadedConnection, orde
   const event = { eventId: `accept:${crypto.randomUUID()}`, type: `order.accept (${trigger})`, systemId: orderId };
   try {
     const result = await conn.connector.channel!.acceptOrder!(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs), conn.settings, orderId);
-    await commitStatements(ctx, [logRow(ctx, conn, event, "orders", { action: "updated", externalId: orderId, detail: result.detail }, now()), resolveErrorsStatement(ctx, scope, "push", [orderId], now())]);
+    await commitStatements(ctx, [
+      logRow(ctx, conn, event, "orders", { action: "updated", externalId: orderId, detail: result.detail }, now()),
+      resolveErrorsStatement(ctx, scope, "push", [orderId], now()),
+    ]);
     return { order_id: orderId, accepted: result.accepted, detail: result.detail };
   } catch (err) {
     if (!(err instanceof VendorError) || err.kind !== "fatal") throw err;
@@ -259,10 +279,23 @@ export async function ordersAwaitingAcceptance(ctx: EngineContext, tenantId: str
     .limit(500);
   const orderIds = [...new Set(lines.map((l) => l.orderId))].slice(0, 90);
   const accepted = orderIds.length
-    ? await ctx.db.select({ id: pushLog.externalId }).from(pushLog).where(and(eq(pushLog.connectionId, conn.row.id), eq(pushLog.entity, "orders"), eq(pushLog.action, "updated"), inArray(pushLog.externalId, orderIds)))
+    ? await ctx.db
+        .select({ id: pushLog.externalId })
+        .from(pushLog)
+        .where(and(eq(pushLog.connectionId, conn.row.id), eq(pushLog.entity, "orders"), eq(pushLog.action, "updated"), inArray(pushLog.externalId, orderIds)))
     : [];
   const refusals = orderIds.length
-    ? await ctx.db.select({ id: recordErrors.externalId, reason: recordErrors.reason }).from(recordErrors).where(and(eq(recordErrors.connectionId, conn.row.id), eq(recordErrors.status, "open"), inArray(recordErrors.code, ["accept_refused", "order_not_accepted"]), inArray(recordErrors.externalId, orderIds)))
+    ? await ctx.db
+        .select({ id: recordErrors.externalId, reason: recordErrors.reason })
+        .from(recordErrors)
+        .where(
+          and(
+            eq(recordErrors.connectionId, conn.row.id),
+            eq(recordErrors.status, "open"),
+            inArray(recordErrors.code, ["accept_refused", "order_not_accepted"]),
+            inArray(recordErrors.externalId, orderIds),
+          ),
+        )
     : [];
   const done = new Set(accepted.map((a) => a.id));
   const refused = new Map(refusals.map((r) => [r.id, r.reason]));
@@ -272,7 +305,12 @@ export async function ordersAwaitingAcceptance(ctx: EngineContext, tenantId: str
       .filter((id) => !done.has(id))
       .map((id) => {
         const mine = lines.filter((l) => l.orderId === id);
-        return { order_id: id, ordered_at: mine[0].orderedAt, lines: mine.map((l) => ({ line_id: l.lineId, channel_sku: l.sku, quantity: l.quantity })), last_refusal: refused.get(id) ?? null };
+        return {
+          order_id: id,
+          ordered_at: mine[0].orderedAt,
+          lines: mine.map((l) => ({ line_id: l.lineId, channel_sku: l.sku, quantity: l.quantity })),
+          last_refusal: refused.get(id) ?? null,
+        };
       }),
   };
 }
@@ -305,7 +343,12 @@ export async function migrateLegacyListings(ctx: EngineContext, tenantId: string
   const now = new Date().toISOString();
   await commitStatements(
     ctx,
-    results.map((r) => ctx.db.update(legacyListings).set({ migration: `${now} ${r.ok ? "migrated" : "refused"}: ${r.detail}`.slice(0, 1000) }).where(and(eq(legacyListings.connectionId, conn.row.id), eq(legacyListings.listingId, r.listingId)))),
+    results.map((r) =>
+      ctx.db
+        .update(legacyListings)
+        .set({ migration: `${now} ${r.ok ? "migrated" : "refused"}: ${r.detail}`.slice(0, 1000) })
+        .where(and(eq(legacyListings.connectionId, conn.row.id), eq(legacyListings.listingId, r.listingId))),
+    ),
   );
   // Migrated listings are inventory items now: the next listings sync links them.
   const sync = results.some((r) => r.ok) ? await startLinkRun(ctx, conn, "manual") : null;

@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import { connections, cursors, type Connection } from "../db/schema";
 import { connectorFor } from "../connectors";
@@ -48,14 +48,19 @@ async function validBaseUrl(ctx: EngineContext, raw: string): Promise<string> {
 
 export async function createConnection(ctx: EngineContext, tenantId: string, input: ConnectionInput) {
   const connector = connectorFor(input.vendor);
-  if (connector.perTenant) throw new ApiError("bad_request", `vendor: every tenant has its one ${input.vendor} connection already; change it with PATCH`, [{ path: "vendor", message: "made with the tenant" }]);
+  if (connector.perTenant)
+    throw new ApiError("bad_request", `vendor: every tenant has its one ${input.vendor} connection already; change it with PATCH`, [
+      { path: "vendor", message: "made with the tenant" },
+    ]);
   const baseUrl = await validBaseUrl(ctx, input.base_url);
   // OAuth connections start with the app's client credentials and wait for the admin's consent.
   const credentials = parseWith(connector.oauth?.appCredentialsSchema ?? connector.credentialsSchema, input.credentials, "credentials");
   const settings = parseWith(connectionSettingsSchema(connector), input.settings ?? {}, "settings");
   const id = crypto.randomUUID();
   const now = new Date().toISOString();
-  const awaitingConsent = connector.oauth ? { status: "needs_reauthorisation", lastError: "not authorised yet: POST …/authorize and open the URL it returns", lastErrorAt: now } : null;
+  const awaitingConsent = connector.oauth
+    ? { status: "needs_reauthorisation", lastError: "not authorised yet: POST …/authorize and open the URL it returns", lastErrorAt: now }
+    : null;
   const row: Connection = {
     id,
     tenantId,
@@ -132,7 +137,9 @@ export async function updateConnection(ctx: EngineContext, tenantId: string, con
     }
   }
   if (patch.status === "active" && conn.connector.oauth && !(await authorised(ctx, conn.row, set))) {
-    throw new ApiError("conflict", "the connection is not authorised yet: POST …/authorize and consent at the vendor; it becomes active by itself", [{ path: "status", message: "an OAuth connection becomes active when it is authorised" }]);
+    throw new ApiError("conflict", "the connection is not authorised yet: POST …/authorize and consent at the vendor; it becomes active by itself", [
+      { path: "status", message: "an OAuth connection becomes active when it is authorised" },
+    ]);
   }
   if (patch.status !== undefined) set.status = patch.status;
   await updateConnectionRow(ctx.db, tenantId, connectionId, set);
@@ -157,7 +164,11 @@ async function authorised(ctx: EngineContext, row: Connection, pending: Partial<
  */
 export async function deleteConnection(ctx: EngineContext, tenantId: string, connectionId: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
-  if (conn.connector.perTenant) throw new ApiError("conflict", `the ${conn.row.vendor} connection belongs to the tenant and is deleted with it; switch what it does off in its settings, or disable it (status)`);
+  if (conn.connector.perTenant)
+    throw new ApiError(
+      "conflict",
+      `the ${conn.row.vendor} connection belongs to the tenant and is deleted with it; switch what it does off in its settings, or disable it (status)`,
+    );
   await deleteConnectionWithData(ctx.db, tenantId, connectionId);
   await tenantStub(ctx.env, tenantId).forget(connectionId);
 }
@@ -204,7 +215,13 @@ export function publicConnection(row: Connection) {
     entities: Object.keys(connector.pullers),
     credentials_set: row.secrets != null,
     status: row.status as ConnectionStatus,
-    health: { last_ok_at: row.lastOkAt, last_error: row.lastError, last_error_at: row.lastErrorAt, credentials_expire_at: row.credentialsExpireAt ?? null, warnings: expiryWarnings(row) },
+    health: {
+      last_ok_at: row.lastOkAt,
+      last_error: row.lastError,
+      last_error_at: row.lastErrorAt,
+      credentials_expire_at: row.credentialsExpireAt ?? null,
+      warnings: expiryWarnings(row),
+    },
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

@@ -36,14 +36,20 @@ async function email(ctx: EngineContext, tenantId: string, subject: string, body
     await ctx.env.EMAIL.send({ from: "connections@switchyard.example", to: tenant.email, subject, text: body } as never);
     await ctx.db.update(outbox).set({ status: "sent", sentAt: new Date().toISOString() }).where(eq(outbox.id, id));
   } catch (err) {
-    await ctx.db.update(outbox).set({ status: "failed", error: (err as Error).message.slice(0, 500) }).where(eq(outbox.id, id));
+    await ctx.db
+      .update(outbox)
+      .set({ status: "failed", error: (err as Error).message.slice(0, 500) })
+      .where(eq(outbox.id, id));
   }
 }
 
 /** Warned once when the window opens and once more in the last week. */
 export async function warnExpiringCredentials(ctx: EngineContext, nowMs: number): Promise<number> {
   const horizon = new Date(nowMs + 180 * DAY_MS).toISOString();
-  const rows = await ctx.db.select().from(connections).where(and(isNotNull(connections.credentialsExpireAt), lt(connections.credentialsExpireAt, horizon)));
+  const rows = await ctx.db
+    .select()
+    .from(connections)
+    .where(and(isNotNull(connections.credentialsExpireAt), lt(connections.credentialsExpireAt, horizon)));
   let sent = 0;
   for (const row of rows) {
     const warnings = expiryWarnings(row, nowMs);
@@ -52,8 +58,16 @@ export async function warnExpiringCredentials(ctx: EngineContext, nowMs: number)
     const last = row.expiryWarnedAt ? Date.parse(row.expiryWarnedAt) : null;
     const lastWeek = expires - nowMs <= LAST_WEEK_MS;
     if (last !== null && !(lastWeek && last < expires - LAST_WEEK_MS)) continue;
-    await ctx.db.update(connections).set({ expiryWarnedAt: new Date(nowMs).toISOString() }).where(eq(connections.id, row.id));
-    await email(ctx, row.tenantId, `Connection "${row.name}": authorise it again before ${row.credentialsExpireAt!.slice(0, 10)}`, `${warnings[0]}.\nConnection ${row.id} (${row.vendor}).`);
+    await ctx.db
+      .update(connections)
+      .set({ expiryWarnedAt: new Date(nowMs).toISOString() })
+      .where(eq(connections.id, row.id));
+    await email(
+      ctx,
+      row.tenantId,
+      `Connection "${row.name}": authorise it again before ${row.credentialsExpireAt!.slice(0, 10)}`,
+      `${warnings[0]}.\nConnection ${row.id} (${row.vendor}).`,
+    );
     log.warn("connection credentials lapse soon", { tenant_id: row.tenantId, connection_id: row.id, expires_at: row.credentialsExpireAt });
     sent++;
   }

@@ -53,7 +53,11 @@ export async function startUpload(ctx: EngineContext, tenantId: string, path: st
 }
 
 async function ownUpload(ctx: EngineContext, tenantId: string, uploadId: string, path: string | undefined) {
-  const upload = await ctx.db.select().from(dropUploads).where(and(eq(dropUploads.uploadId, uploadId), eq(dropUploads.tenantId, tenantId))).get();
+  const upload = await ctx.db
+    .select()
+    .from(dropUploads)
+    .where(and(eq(dropUploads.uploadId, uploadId), eq(dropUploads.tenantId, tenantId)))
+    .get();
   if (!upload) throw new ApiError("not_found", "no such upload; start one with POST …/drop/uploads {path}");
   if (path !== undefined && path !== "" && path !== upload.path) {
     throw new ApiError("bad_request", `path: this upload is for ${upload.path}, not ${path}`, [{ path: "path", message: `must be ${upload.path} (or left out)` }]);
@@ -67,7 +71,13 @@ export async function uploadPart(ctx: EngineContext, tenantId: string, path: str
   return { part_number: part.partNumber, etag: part.etag };
 }
 
-export async function completeUpload(ctx: EngineContext, tenantId: string, path: string | undefined, uploadId: string, parts: Array<{ part_number: number; etag: string }>): Promise<UploadOutcome> {
+export async function completeUpload(
+  ctx: EngineContext,
+  tenantId: string,
+  path: string | undefined,
+  uploadId: string,
+  parts: Array<{ part_number: number; etag: string }>,
+): Promise<UploadOutcome> {
   const upload = await ownUpload(ctx, tenantId, uploadId, path);
   let object: R2Object;
   try {

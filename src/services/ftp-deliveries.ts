@@ -44,7 +44,10 @@ async function enqueueNewExports(ctx: EngineContext, nowIso: string) {
           .values({ id: crypto.randomUUID(), tenantId: row.tenantId, path: c.path, etag: c.etag ?? "", status: "pending", attempts: 0, nextAttemptAt: nowIso, createdAt: nowIso })
           .onConflictDoNothing(),
       ),
-      ctx.db.update(ftpSettings).set({ outboundCursor: last }).where(and(eq(ftpSettings.tenantId, row.tenantId), lt(ftpSettings.outboundCursor, last))),
+      ctx.db
+        .update(ftpSettings)
+        .set({ outboundCursor: last })
+        .where(and(eq(ftpSettings.tenantId, row.tenantId), lt(ftpSettings.outboundCursor, last))),
     ] as never);
   }
 }
@@ -93,7 +96,10 @@ export async function reportDelivery(ctx: EngineContext, id: string, result: { o
   if (!row) throw new ApiError("not_found", "no such delivery");
   const now = new Date(nowMs).toISOString();
   if (result.ok) {
-    await ctx.db.update(ftpDeliveries).set({ status: "delivered", attempts: row.attempts + 1, deliveredAt: now, leaseUntil: null, lastError: null }).where(eq(ftpDeliveries.id, id));
+    await ctx.db
+      .update(ftpDeliveries)
+      .set({ status: "delivered", attempts: row.attempts + 1, deliveredAt: now, leaseUntil: null, lastError: null })
+      .where(eq(ftpDeliveries.id, id));
     return publicDelivery({ ...row, status: "delivered", attempts: row.attempts + 1, deliveredAt: now, lastError: null });
   }
   const { baseSeconds, giveUpHours } = policy(ctx);
@@ -125,7 +131,12 @@ export async function listDeliveries(ctx: EngineContext, tenantId: string, query
   const conditions = [eq(ftpDeliveries.tenantId, tenantId)];
   if (query.status) conditions.push(eq(ftpDeliveries.status, query.status));
   if (query.before) conditions.push(lt(ftpDeliveries.createdAt, query.before));
-  const rows = await ctx.db.select().from(ftpDeliveries).where(and(...conditions)).orderBy(desc(ftpDeliveries.createdAt)).limit(query.limit + 1);
+  const rows = await ctx.db
+    .select()
+    .from(ftpDeliveries)
+    .where(and(...conditions))
+    .orderBy(desc(ftpDeliveries.createdAt))
+    .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   return { items: page.map(publicDelivery), next_before: rows.length > query.limit ? page[page.length - 1].createdAt : null };
 }

@@ -16,7 +16,11 @@ import { dohResolver, hostProblem } from "../engine/resolver";
 const outboundSchema = z.strictObject({
   enabled: z.boolean().default(true),
   protocol: z.enum(["ftps", "sftp"]).default("ftps"),
-  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, "a host name or IP address"),
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, "a host name or IP address"),
   port: z.number().int().min(1).max(65535).optional(),
   username: z.string().min(1).max(200),
   directory: z
@@ -76,7 +80,10 @@ export async function putFtpSettings(ctx: EngineContext, tenantId: string, input
   const wasOn = existing ? ftpSettingsSchema.parse(JSON.parse(existing.settings)).outbound?.enabled === true : false;
   let cursor = existing?.outboundCursor ?? 0;
   if (settings.outbound?.enabled && !wasOn) {
-    const top = await ctx.db.select({ seq: sql<number>`coalesce(max(${dropChanges.seq}), 0)` }).from(dropChanges).get();
+    const top = await ctx.db
+      .select({ seq: sql<number>`coalesce(max(${dropChanges.seq}), 0)` })
+      .from(dropChanges)
+      .get();
     cursor = top?.seq ?? 0;
   }
   const now = new Date().toISOString();

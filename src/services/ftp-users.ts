@@ -62,7 +62,9 @@ export async function createFtpUser(ctx: EngineContext, tenantId: string, input:
     const message = "3 to 64 characters: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit";
     throw new ApiError("bad_request", `username: ${message}`, [{ path: "username", message }]);
   }
-  username ??= `${tenantId.slice(0, 40)}-${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
+  username ??= `${tenantId.slice(0, 40)}-${randomToken(4)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "x")}`;
   const taken = await ctx.db.select({ id: ftpUsers.id }).from(ftpUsers).where(eq(ftpUsers.username, username)).get();
   if (taken) throw new ApiError("conflict", `username ${username} is taken; choose another`, [{ path: "username", message: "taken" }]);
   const password = newPassword();
@@ -79,10 +81,7 @@ export async function createFtpUser(ctx: EngineContext, tenantId: string, input:
     lastLoginIp: null,
   };
   // The resync marker tells the bridge to lay out this tenant's tree from a full listing.
-  await ctx.db.batch([
-    ctx.db.insert(ftpUsers).values(row),
-    ctx.db.insert(dropChanges).values({ tenantId, path: "", op: "resync", at: row.createdAt }),
-  ]);
+  await ctx.db.batch([ctx.db.insert(ftpUsers).values(row), ctx.db.insert(dropChanges).values({ tenantId, path: "", op: "resync", at: row.createdAt })]);
   log.info("ftp user created", { tenant_id: tenantId, ftp_user_id: row.id });
   return { ...publicUser(row), password };
 }
@@ -92,7 +91,11 @@ export async function listFtpUsers(ctx: EngineContext, tenantId: string) {
 }
 
 async function activeUser(ctx: EngineContext, tenantId: string, userId: string) {
-  const row = await ctx.db.select().from(ftpUsers).where(and(eq(ftpUsers.id, userId), eq(ftpUsers.tenantId, tenantId), isNull(ftpUsers.revokedAt))).get();
+  const row = await ctx.db
+    .select()
+    .from(ftpUsers)
+    .where(and(eq(ftpUsers.id, userId), eq(ftpUsers.tenantId, tenantId), isNull(ftpUsers.revokedAt)))
+    .get();
   if (!row) throw new ApiError("not_found", "no such active FTP user");
   return row;
 }
@@ -102,7 +105,10 @@ export async function rotateFtpPassword(ctx: EngineContext, tenantId: string, us
   const row = await activeUser(ctx, tenantId, userId);
   const password = newPassword();
   const rotatedAt = new Date().toISOString();
-  await ctx.db.update(ftpUsers).set({ passwordHash: await hashPassword(password), rotatedAt }).where(eq(ftpUsers.id, row.id));
+  await ctx.db
+    .update(ftpUsers)
+    .set({ passwordHash: await hashPassword(password), rotatedAt })
+    .where(eq(ftpUsers.id, row.id));
   return { ...publicUser({ ...row, rotatedAt }), password };
 }
 
@@ -128,9 +134,7 @@ export function loginPolicy(ctx: EngineContext): LoginPolicy {
   };
 }
 
-export type LoginResult =
-  | { ok: true; tenant_id: string; user_id: string }
-  | { ok: false; reason: "bad_credentials" | "locked"; locked_until?: string };
+export type LoginResult = { ok: true; tenant_id: string; user_id: string } | { ok: false; reason: "bad_credentials" | "locked"; locked_until?: string };
 
 async function lockedUntil(ctx: EngineContext, scope: string, key: string, now: string): Promise<string | null> {
   const row = await ctx.env.DB.prepare("SELECT locked_until FROM ftp_login_failures WHERE scope = ? AND key = ?").bind(scope, key).first<{ locked_until: string | null }>();
@@ -165,7 +169,11 @@ export async function ftpLogin(ctx: EngineContext, input: { username: string; pa
     log.warn("ftp login refused: locked out", { ftp_username: username, remote_ip: input.remote_ip, locked_until: locked });
     return { ok: false, reason: "locked", locked_until: locked };
   }
-  const row = await ctx.db.select().from(ftpUsers).where(and(eq(ftpUsers.username, username), isNull(ftpUsers.revokedAt))).get();
+  const row = await ctx.db
+    .select()
+    .from(ftpUsers)
+    .where(and(eq(ftpUsers.username, username), isNull(ftpUsers.revokedAt)))
+    .get();
   const good = await verifyPassword(input.password, row?.passwordHash ?? DUMMY_HASH);
   if (!row || !good) {
     await ctx.env.DB.batch([

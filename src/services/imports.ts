@@ -16,20 +16,30 @@ import { newestFirst, nextBefore, olderThan } from "./paging";
 export async function importNow(ctx: EngineContext, tenantId: string, path: string, dryRun: boolean): Promise<ImportStart> {
   const safe = safeDropPath(path);
   if (!safe.ok) throw new ApiError("bad_request", `path: ${safe.reason}`, [{ path: "path", message: safe.reason }]);
-  if (!safe.path.startsWith("import/")) throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
+  if (!safe.path.startsWith("import/"))
+    throw new ApiError("bad_request", "path: only files under import/<ENTITY>/ are imported", [{ path: "path", message: "must start with import/" }]);
   if (!(await ctx.env.DROP.head(`${dropPrefix(tenantId)}${safe.path}`))) throw new ApiError("not_found", "no such file in the drop");
   return startImport(ctx, tenantId, safe.path, "manual", { dryRun, resume: true });
 }
 
 export async function listImports(ctx: EngineContext, tenantId: string, f: { limit: number; before?: string }) {
   const where = and(eq(imports.tenantId, tenantId), olderThan(imports.startedAt, imports.id, f.before));
-  const rows = await ctx.db.select().from(imports).where(where).orderBy(...newestFirst(imports.startedAt, imports.id)).limit(f.limit);
+  const rows = await ctx.db
+    .select()
+    .from(imports)
+    .where(where)
+    .orderBy(...newestFirst(imports.startedAt, imports.id))
+    .limit(f.limit);
   return { items: rows.map(importReport), next_before: nextBefore(rows, f.limit, (r) => ({ time: r.startedAt, id: r.id })) };
 }
 
 /** One import: progress while it runs, the report when it is done, and its row problems (paged by row). */
 export async function getImport(ctx: EngineContext, tenantId: string, importId: string, f: { after?: number; limit: number }) {
-  const job = await ctx.db.select().from(imports).where(and(eq(imports.id, importId), eq(imports.tenantId, tenantId))).get();
+  const job = await ctx.db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.id, importId), eq(imports.tenantId, tenantId)))
+    .get();
   if (!job) throw new ApiError("not_found", "no such import");
   const errors = await ctx.db
     .select()
@@ -57,7 +67,11 @@ export async function getImport(ctx: EngineContext, tenantId: string, importId: 
 }
 
 async function tenantImport(ctx: EngineContext, tenantId: string, importId: string) {
-  const job = await ctx.db.select().from(imports).where(and(eq(imports.id, importId), eq(imports.tenantId, tenantId))).get();
+  const job = await ctx.db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.id, importId), eq(imports.tenantId, tenantId)))
+    .get();
   if (!job) throw new ApiError("not_found", "no such import");
   return job;
 }

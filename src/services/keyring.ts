@@ -28,13 +28,18 @@ export async function resealSecrets(ctx: EngineContext): Promise<ResealReport> {
   for (const t of await ctx.db.select({ id: tenants.id, sealed: tenants.platformSecrets }).from(tenants)) {
     if (!t.sealed || !sealedWithOldKey(t.sealed, keyring)) continue;
     try {
-      await ctx.db.update(tenants).set({ platformSecrets: await reseal(t.sealed, platformAad(t.id)) }).where(eq(tenants.id, t.id));
+      await ctx.db
+        .update(tenants)
+        .set({ platformSecrets: await reseal(t.sealed, platformAad(t.id)) })
+        .where(eq(tenants.id, t.id));
       report.tenants++;
     } catch (err) {
       report.unreadable.push({ kind: "tenant", id: t.id, reason: (err as Error).message });
     }
   }
-  for (const c of await ctx.db.select({ id: connections.id, tenantId: connections.tenantId, sealed: connections.secrets, eventSecret: connections.eventSecret }).from(connections)) {
+  for (const c of await ctx.db
+    .select({ id: connections.id, tenantId: connections.tenantId, sealed: connections.secrets, eventSecret: connections.eventSecret })
+    .from(connections)) {
     const stale = (v: string | null): v is string => v != null && sealedWithOldKey(v, keyring);
     if (!stale(c.sealed) && !stale(c.eventSecret)) continue;
     try {
@@ -50,7 +55,10 @@ export async function resealSecrets(ctx: EngineContext): Promise<ResealReport> {
   for (const f of await ctx.db.select({ tenantId: ftpSettings.tenantId, sealed: ftpSettings.outboundSecrets }).from(ftpSettings)) {
     if (!f.sealed || !sealedWithOldKey(f.sealed, keyring)) continue;
     try {
-      await ctx.db.update(ftpSettings).set({ outboundSecrets: await reseal(f.sealed, outboundAad(f.tenantId)) }).where(eq(ftpSettings.tenantId, f.tenantId));
+      await ctx.db
+        .update(ftpSettings)
+        .set({ outboundSecrets: await reseal(f.sealed, outboundAad(f.tenantId)) })
+        .where(eq(ftpSettings.tenantId, f.tenantId));
       report.ftp_outbound++;
     } catch (err) {
       report.unreadable.push({ kind: "ftp_outbound", id: f.tenantId, reason: (err as Error).message });

@@ -22,7 +22,12 @@ export async function listListings(ctx: EngineContext, tenantId: string, connect
   if (conn.connector.channel) return listChannelListings(ctx, conn, f);
   const where = [eq(mappings.tenantId, tenantId), eq(mappings.connectionId, connectionId), eq(mappings.entity, LISTINGS)];
   if (f.after) where.push(gt(mappings.externalId, f.after));
-  const rows = await ctx.db.select().from(mappings).where(and(...where)).orderBy(asc(mappings.externalId)).limit(f.limit);
+  const rows = await ctx.db
+    .select()
+    .from(mappings)
+    .where(and(...where))
+    .orderBy(asc(mappings.externalId))
+    .limit(f.limit);
   const items = rows.map((m) => ({ vendor_product_id: m.externalId, product_system_id: m.systemId, linked_at: m.updatedAt }));
   return { items, next_after: items.length === f.limit ? items[items.length - 1].vendor_product_id : null };
 }

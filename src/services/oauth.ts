@@ -36,7 +36,9 @@ export async function startAuthorization(ctx: EngineContext, tenantId: string, c
   const state = randomToken(24);
   await ctx.db.batch([
     ctx.db.delete(oauthStates).where(and(eq(oauthStates.connectionId, connectionId), lt(oauthStates.expiresAt, new Date(now).toISOString()))),
-    ctx.db.insert(oauthStates).values({ stateHash: await sha256Hex(state), tenantId, connectionId, keyId, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + STATE_TTL_MS).toISOString() }),
+    ctx.db
+      .insert(oauthStates)
+      .values({ stateHash: await sha256Hex(state), tenantId, connectionId, keyId, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + STATE_TTL_MS).toISOString() }),
   ]);
   const redirectUri = callbackUrl(origin);
   return { authorize_url: oauth.authorizeUrl(conn.row.baseUrl, app, redirectUri, state), redirect_uri: redirectUri, expires_at: new Date(now + STATE_TTL_MS).toISOString() };
@@ -84,7 +86,13 @@ export async function completeAuthorization(ctx: EngineContext, query: { code?: 
   });
   await tenantStub(ctx.env, claimed.tenantId).primeToken(claimed.connectionId, { accessToken: result.accessToken, expiresAt: result.expiresAt });
   const replayed = await replayWaiting(ctx, claimed.connectionId, AUTHORISATION, []);
-  await audit(ctx, { tenantId: claimed.tenantId, actor: claimed.keyId ? `key:${claimed.keyId}` : "operator", action: "connection.authorised", target: claimed.connectionId, status: 200 });
+  await audit(ctx, {
+    tenantId: claimed.tenantId,
+    actor: claimed.keyId ? `key:${claimed.keyId}` : "operator",
+    action: "connection.authorised",
+    target: claimed.connectionId,
+    status: 200,
+  });
   log.info("connection authorised", { tenant_id: claimed.tenantId, connection_id: claimed.connectionId, replayed });
   return { ok: true, tenantId: claimed.tenantId, connectionId: claimed.connectionId, replayed };
 }
@@ -98,10 +106,14 @@ async function refusedState(ctx: EngineContext, stateHash: string, now: string):
     if (conn?.status === "active" && conn.lastOkAt && conn.lastOkAt >= known.usedAt) return { ok: true, already: true };
     return { ok: false, status: 400, message: `this authorisation link has been used already; ${START_AGAIN}` };
   }
-  return known.expiresAt <= now ? { ok: false, status: 400, message: `the authorisation link has expired; ${START_AGAIN}` } : { ok: false, status: 400, message: `the authorisation link is not valid; ${START_AGAIN}` };
+  return known.expiresAt <= now
+    ? { ok: false, status: 400, message: `the authorisation link has expired; ${START_AGAIN}` }
+    : { ok: false, status: 400, message: `the authorisation link is not valid; ${START_AGAIN}` };
 }
 
 async function keyStillValid(ctx: EngineContext, keyId: string, now: string): Promise<boolean> {
-  const key = await ctx.db.query.tenantKeys.findFirst({ where: and(eq(tenantKeys.id, keyId), isNull(tenantKeys.revokedAt), or(isNull(tenantKeys.expiresAt), gt(tenantKeys.expiresAt, now))) });
+  const key = await ctx.db.query.tenantKeys.findFirst({
+    where: and(eq(tenantKeys.id, keyId), isNull(tenantKeys.revokedAt), or(isNull(tenantKeys.expiresAt), gt(tenantKeys.expiresAt, now))),
+  });
   return key !== undefined;
 }

@@ -21,7 +21,12 @@ export async function listPushes(ctx: EngineContext, tenantId: string, connectio
   if (f.warnings) where.push(isNotNull(pushLog.warning));
   const older = olderThan(pushLog.createdAt, pushLog.id, f.before);
   if (older) where.push(older);
-  const rows = await ctx.db.select().from(pushLog).where(and(...where)).orderBy(...newestFirst(pushLog.createdAt, pushLog.id)).limit(f.limit);
+  const rows = await ctx.db
+    .select()
+    .from(pushLog)
+    .where(and(...where))
+    .orderBy(...newestFirst(pushLog.createdAt, pushLog.id))
+    .limit(f.limit);
   const items = rows.map((r) => ({
     id: r.id,
     event_id: r.eventId,

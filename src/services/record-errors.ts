@@ -9,7 +9,12 @@ import { listWhere, newestFirst, nextBefore, type ListFilter } from "./paging";
 
 export async function listRecordErrors(ctx: EngineContext, tenantId: string, f: ListFilter) {
   const where = listWhere({ ...recordErrors, time: recordErrors.createdAt }, tenantId, f);
-  const rows = await ctx.db.select().from(recordErrors).where(where).orderBy(...newestFirst(recordErrors.createdAt, recordErrors.id)).limit(f.limit);
+  const rows = await ctx.db
+    .select()
+    .from(recordErrors)
+    .where(where)
+    .orderBy(...newestFirst(recordErrors.createdAt, recordErrors.id))
+    .limit(f.limit);
   return { items: rows.map(publicRecordError), next_before: nextBefore(rows, f.limit, (e) => ({ time: e.createdAt, id: e.id })) };
 }
 

@@ -7,7 +7,12 @@ import { listWhere, newestFirst, nextBefore, type ListFilter } from "./paging";
 
 export async function listRuns(ctx: EngineContext, tenantId: string, f: ListFilter) {
   const where = listWhere({ ...runs, time: runs.startedAt }, tenantId, f);
-  const rows = await ctx.db.select().from(runs).where(where).orderBy(...newestFirst(runs.startedAt, runs.id)).limit(f.limit);
+  const rows = await ctx.db
+    .select()
+    .from(runs)
+    .where(where)
+    .orderBy(...newestFirst(runs.startedAt, runs.id))
+    .limit(f.limit);
   return { items: rows.map(publicRun), next_before: nextBefore(rows, f.limit, (r) => ({ time: r.startedAt, id: r.id })) };
 }
 
@@ -40,7 +45,7 @@ export async function resumeRunForTenant(ctx: EngineContext, tenantId: string, r
   const row = await tenantRun(ctx, tenantId, runId);
   if (row.status === "running") {
     await resumeRunNow(ctx, row);
-    return publicRun((await tenantRun(ctx, tenantId, runId)));
+    return publicRun(await tenantRun(ctx, tenantId, runId));
   }
   if (row.status === "succeeded") throw new ApiError("conflict", "this run has succeeded; there is nothing to resume");
   const result = await reopenAnyRun(ctx, row);

@@ -87,7 +87,11 @@ export async function requestTenantDeletion(ctx: EngineContext, tenantId: string
   const now = new Date().toISOString();
   const progress: DeletionProgress = { requested_at: now, rows_deleted: 0, objects_deleted: 0, step: "starting", updated_at: now };
   const [updated] = await ctx.db.batch([
-    ctx.db.update(tenants).set({ status: "deleting", platformSecrets: null, deletion: JSON.stringify(progress), updatedAt: now }).where(eq(tenants.id, tenantId)).returning(),
+    ctx.db
+      .update(tenants)
+      .set({ status: "deleting", platformSecrets: null, deletion: JSON.stringify(progress), updatedAt: now })
+      .where(eq(tenants.id, tenantId))
+      .returning(),
     ctx.db.delete(tenantKeys).where(eq(tenantKeys.tenantId, tenantId)),
     ctx.db.delete(oauthStates).where(eq(oauthStates.tenantId, tenantId)),
     disableTenantConnectionsStatement(ctx.db, tenantId, now),
@@ -111,7 +115,7 @@ export type DeletionStep = "done" | "in_progress" | "not_deleting";
 /** Deletes what it can of one tenant within the budget; call again until "done". */
 export async function continueTenantDeletion(ctx: EngineContext, tenantId: string, budget: DeletionBudget): Promise<DeletionStep> {
   const row = await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, tenantId), columns: { status: true, deletion: true } });
-  if (!row || row.status !== "deleting") return "not_deleting";
+  if (row?.status !== "deleting") return "not_deleting";
   const progress = (rows: number, objects: number, step: string) =>
     ctx.env.DB.prepare(
       `UPDATE tenants SET deletion = json_set(deletion, '$.rows_deleted', json_extract(deletion, '$.rows_deleted') + ?1,
@@ -136,12 +140,7 @@ export async function continueTenantDeletion(ctx: EngineContext, tenantId: strin
 }
 
 /** Removes rows and files of the tenant until none is left (true) or the budget ends (false). */
-async function purge(
-  ctx: EngineContext,
-  tenantId: string,
-  budget: DeletionBudget,
-  progress?: (rows: number, objects: number, step: string) => Promise<unknown>,
-): Promise<boolean> {
+async function purge(ctx: EngineContext, tenantId: string, budget: DeletionBudget, progress?: (rows: number, objects: number, step: string) => Promise<unknown>): Promise<boolean> {
   const chunk = budget.chunkRows ?? 500;
   // Chunks that removed something count against the budget; a look at an empty table is cheap.
   let chunksLeft = budget.chunks ?? Infinity;
@@ -198,10 +197,15 @@ export async function continueTenantDeletions(ctx: EngineContext, budgetMs: numb
   const deleting = await ctx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.status, "deleting")).orderBy(asc(tenants.updatedAt));
   for (const { id } of deleting) {
     if (Date.now() >= deadline) return;
-    await continueTenantDeletion(ctx, id, { deadline }).catch((err) => log.error("tenant deletion step failed; the next cron resumes it", { tenant_id: id, error: (err as Error).message }));
+    await continueTenantDeletion(ctx, id, { deadline }).catch((err) =>
+      log.error("tenant deletion step failed; the next cron resumes it", { tenant_id: id, error: (err as Error).message }),
+    );
   }
   const since = new Date(nowMs - SWEEP_HOURS * 3_600_000).toISOString();
-  const recent = await ctx.db.select({ id: deletedTenants.id }).from(deletedTenants).where(and(gt(deletedTenants.finishedAt, since)));
+  const recent = await ctx.db
+    .select({ id: deletedTenants.id })
+    .from(deletedTenants)
+    .where(and(gt(deletedTenants.finishedAt, since)));
   for (const { id } of recent) {
     if (Date.now() >= deadline) return;
     await purge(ctx, id, { deadline }).catch((err) => log.error("sweep of a deleted tenant failed", { tenant_id: id, error: (err as Error).message }));

@@ -11,7 +11,10 @@ const PlatformCredentials = z.strictObject({
 });
 
 export const CreateTenant = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes").optional(),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes")
+    .optional(),
   name: z.string().min(1).max(200),
   notification_email: z.email().nullable().optional(),
   platform: PlatformCredentials.optional().openapi({ description: "Write-only: encrypted at rest, never returned" }),

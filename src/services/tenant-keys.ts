@@ -52,12 +52,24 @@ export async function tenantForKey(ctx: EngineContext, presented: string, nowMs 
   if (!found || found.key.revokedAt || found.status !== "active") return { ok: false, reason: "unknown or revoked key" };
   if (found.key.expiresAt && Date.parse(found.key.expiresAt) <= nowMs) return { ok: false, reason: `this key expired at ${found.key.expiresAt}; ask the operator for a new one` };
   if (!found.key.lastUsedAt || nowMs - Date.parse(found.key.lastUsedAt) >= LAST_USED_GRANULARITY_MS) {
-    await ctx.db.update(tenantKeys).set({ lastUsedAt: new Date(nowMs).toISOString() }).where(eq(tenantKeys.id, found.key.id));
+    await ctx.db
+      .update(tenantKeys)
+      .set({ lastUsedAt: new Date(nowMs).toISOString() })
+      .where(eq(tenantKeys.id, found.key.id));
   }
   return { ok: true, tenantId: found.key.tenantId, keyId: found.key.id };
 }
 
-function publicKey(row: { id: string; tenantId: string; prefix: string; label: string | null; createdAt: string; revokedAt?: string | null; lastUsedAt?: string | null; expiresAt?: string | null }) {
+function publicKey(row: {
+  id: string;
+  tenantId: string;
+  prefix: string;
+  label: string | null;
+  createdAt: string;
+  revokedAt?: string | null;
+  lastUsedAt?: string | null;
+  expiresAt?: string | null;
+}) {
   return {
     id: row.id,
     tenant_id: row.tenantId,

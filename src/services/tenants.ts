@@ -28,7 +28,8 @@ export async function createTenant(ctx: EngineContext, input: TenantInput & { id
   if (input.id) {
     if (await ctx.db.query.tenants.findFirst({ where: eq(tenants.id, id), columns: { id: true } })) throw new ApiError("conflict", `tenant ${id} exists`);
     // A deleted tenant's id is never given out again: nothing of the old owner may resurface under it.
-    if (await ctx.db.query.deletedTenants.findFirst({ where: eq(deletedTenants.id, id) })) throw new ApiError("conflict", `tenant id ${id} belonged to a deleted tenant; ids are never reused, choose another`);
+    if (await ctx.db.query.deletedTenants.findFirst({ where: eq(deletedTenants.id, id) }))
+      throw new ApiError("conflict", `tenant id ${id} belonged to a deleted tenant; ids are never reused, choose another`);
   }
   const row: Tenant = {
     id,
@@ -60,7 +61,8 @@ export async function updateTenant(ctx: EngineContext, id: string, patch: Omit<P
   const set: Partial<Tenant> = { updatedAt: new Date().toISOString() };
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.notification_email !== undefined) set.notificationEmail = patch.notification_email;
-  if (patch.platform) set.platformSecrets = await sealPlatform(ctx, id, rotated((await tenantPlatformSecrets(ctx, id)) ?? { api_key: "", webhook_secret: "" }, patch.platform, Date.now()));
+  if (patch.platform)
+    set.platformSecrets = await sealPlatform(ctx, id, rotated((await tenantPlatformSecrets(ctx, id)) ?? { api_key: "", webhook_secret: "" }, patch.platform, Date.now()));
   await ctx.db.update(tenants).set(set).where(eq(tenants.id, id));
   return getTenant(ctx, id);
 }

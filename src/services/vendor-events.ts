@@ -50,14 +50,16 @@ export async function receiveVendorEvent(ctx: EngineContext, tenantId: string, c
   }
   for (const ref of refs) {
     if (!own(conn.connector.pullers, ref.entity)) return { status: "rejected", http: 400, reason: `the notification names ${ref.entity}, which this connection does not pull` };
-    if (ref.externalId.length > MAX_EVENT_ID_LENGTH || (ref.eventId?.length ?? 0) > MAX_EVENT_ID_LENGTH) return { status: "rejected", http: 400, reason: `ids are at most ${MAX_EVENT_ID_LENGTH} characters` };
+    if (ref.externalId.length > MAX_EVENT_ID_LENGTH || (ref.eventId?.length ?? 0) > MAX_EVENT_ID_LENGTH)
+      return { status: "rejected", http: 400, reason: `ids are at most ${MAX_EVENT_ID_LENGTH} characters` };
   }
   try {
     const taken = await takeVendorEvents(ctx, conn, refs, nowMs);
     log.info("vendor notification accepted", { tenant_id: tenantId, connection_id: connectionId, records: refs.length, queued: taken.accepted, duplicate: taken.duplicate });
     return { status: "accepted", ...taken };
   } catch (err) {
-    if (err instanceof InboundBusy) throw new ApiError("too_many_requests", "the hub cannot take this notification right now; send it again after Retry-After seconds", undefined, EVENT_RETRY_AFTER_SECONDS);
+    if (err instanceof InboundBusy)
+      throw new ApiError("too_many_requests", "the hub cannot take this notification right now; send it again after Retry-After seconds", undefined, EVENT_RETRY_AFTER_SECONDS);
     throw err;
   }
 }
@@ -75,7 +77,10 @@ export async function getEvents(ctx: EngineContext, tenantId: string, connection
 export async function setEvents(ctx: EngineContext, tenantId: string, connectionId: string, enabled: boolean, origin: string) {
   const conn = await mustLoad(ctx, tenantId, connectionId);
   const events = conn.connector.events;
-  if (!events) throw new ApiError("bad_request", `enabled: ${conn.row.vendor} connections take no notifications; they are pulled on their schedules`, [{ path: "enabled", message: "not supported by this vendor" }]);
+  if (!events)
+    throw new ApiError("bad_request", `enabled: ${conn.row.vendor} connections take no notifications; they are pulled on their schedules`, [
+      { path: "enabled", message: "not supported by this vendor" },
+    ]);
   const url = eventsUrl(origin, tenantId, connectionId);
   const http = vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs);
   const now = new Date().toISOString();

@@ -16,10 +16,7 @@ const MAX_MESSAGE_BYTES = 100_000;
 /** How long the platform is asked to wait when the hub cannot take an event right now. */
 export const WEBHOOK_RETRY_AFTER_SECONDS = 5;
 
-export type WebhookOutcome =
-  | { status: "accepted"; eventId: string }
-  | { status: "duplicate"; eventId: string }
-  | { status: "rejected"; reason: string; http: 400 | 401 };
+export type WebhookOutcome = { status: "accepted"; eventId: string } | { status: "duplicate"; eventId: string } | { status: "rejected"; reason: string; http: 400 | 401 };
 
 /** `Platform-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` (docs/platform-api.md). */
 export function parseSignatureHeader(header: string | undefined): { t: number; v1: string[] } | null {
@@ -57,7 +54,13 @@ export function serialisedBytes(value: unknown): number {
  * enqueue fails the receipt is removed and the platform is asked to send the event again a
  * little later (429 with Retry-After).
  */
-export async function receivePlatformEvent(ctx: EngineContext, tenantId: string, rawBody: string, signatureHeader: string | undefined, nowMs = Date.now()): Promise<WebhookOutcome> {
+export async function receivePlatformEvent(
+  ctx: EngineContext,
+  tenantId: string,
+  rawBody: string,
+  signatureHeader: string | undefined,
+  nowMs = Date.now(),
+): Promise<WebhookOutcome> {
   const secrets = await tenantPlatformSecrets(ctx, tenantId).catch(() => null);
   // An unknown tenant answers like a bad signature, so tenant ids cannot be probed.
   if (!secrets?.webhook_secret) return { status: "rejected", reason: "signature does not match", http: 401 };
@@ -91,7 +94,8 @@ export async function receivePlatformEvent(ctx: EngineContext, tenantId: string,
   try {
     taken = await takePlatformEvent(ctx, tenantId, event.type, message, nowMs);
   } catch (err) {
-    if (err instanceof InboundBusy) throw new ApiError("too_many_requests", "the hub cannot take this event right now; send it again after Retry-After seconds", undefined, WEBHOOK_RETRY_AFTER_SECONDS);
+    if (err instanceof InboundBusy)
+      throw new ApiError("too_many_requests", "the hub cannot take this event right now; send it again after Retry-After seconds", undefined, WEBHOOK_RETRY_AFTER_SECONDS);
     throw err;
   }
   if (taken === "duplicate") return { status: "duplicate", eventId: event.id };

@@ -337,7 +337,12 @@ export class TenantDurableObject extends DurableObject<Env> {
    * to this object per vendor call instead of two. The slot still comes first (a login is a
    * call too, and none leaves during a pause); `stale` is a token the vendor just rejected.
    */
-  async takeRequestWithToken(connectionId: string, limits: Pick<Limits, "requestsPerMinute" | "burst">, ticket?: number, stale?: string): Promise<RequestSlot & { token?: TokenResult }> {
+  async takeRequestWithToken(
+    connectionId: string,
+    limits: Pick<Limits, "requestsPerMinute" | "burst">,
+    ticket?: number,
+    stale?: string,
+  ): Promise<RequestSlot & { token?: TokenResult }> {
     const slot = await this.takeRequest(connectionId, limits, ticket);
     if (slot.wait > 0) return slot;
     return { ...slot, token: await this.getAccessToken(connectionId, stale) };

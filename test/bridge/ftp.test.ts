@@ -59,7 +59,12 @@ const hubVars = (platformUrl: string) => ({
 
 async function call(method: string, path: string, token: string, body?: unknown): Promise<any> {
   // wrangler dev sometimes closes a kept-alive socket; a read or an idempotent write is sent again.
-  const send = () => fetch(`${hub.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const send = () =>
+    fetch(`${hub.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   const res = await send().catch(async (err) => {
     if (method !== "GET" && method !== "PUT") throw err;
     await new Promise((r) => setTimeout(r, 500));
@@ -112,11 +117,15 @@ async function waitFor<T>(what: string, fn: () => T | null | undefined | false |
 async function webhook(p: Partner, type: string, systemId: string, record: unknown) {
   const raw = JSON.stringify({ id: `evt_${systemId}_${type}`, type, created_at: new Date().toISOString(), data: { system_id: systemId, reference_id: null, record } });
   const t = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${hub.url}/v1/webhooks/platform/${p.tenant}`, { method: "POST", headers: { "content-type": "application/json", "platform-signature": await signPayload(WEBHOOK_SECRET, t, raw) }, body: raw });
+  const res = await fetch(`${hub.url}/v1/webhooks/platform/${p.tenant}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "platform-signature": await signPayload(WEBHOOK_SECRET, t, raw) },
+    body: raw,
+  });
   expect(res.status).toBeLessThan(300);
 }
 
-const inventoryCsv = (rows: Array<[string, number]>) => ["SKU_ID,Available", ...rows.map(([s, n]) => `${s},${n}`)].join("\r\n") + "\r\n";
+const inventoryCsv = (rows: Array<[string, number]>) => `${["SKU_ID,Available", ...rows.map(([s, n]) => `${s},${n}`)].join("\r\n")}\r\n`;
 
 describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrangler dev)", () => {
   let a: Partner;
@@ -135,7 +144,17 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
       token: BRIDGE_TOKEN,
       data: join(work, "data"),
       port: FTP_PORT,
-      env: { FTP_TLS: "required", FTP_TLS_CERT: cert.cert, FTP_TLS_KEY: cert.key, FTP_PASSIVE_PORTS: "30100:30139", BRIDGE_POLL_SECONDS: "1", BRIDGE_SCAN_SECONDS: "2", BRIDGE_HEARTBEAT_SECONDS: "1", BRIDGE_RETRY_MAX_SECONDS: "2", BRIDGE_PART_MB: "5" },
+      env: {
+        FTP_TLS: "required",
+        FTP_TLS_CERT: cert.cert,
+        FTP_TLS_KEY: cert.key,
+        FTP_PASSIVE_PORTS: "30100:30139",
+        BRIDGE_POLL_SECONDS: "1",
+        BRIDGE_SCAN_SECONDS: "2",
+        BRIDGE_HEARTBEAT_SECONDS: "1",
+        BRIDGE_RETRY_MAX_SECONDS: "2",
+        BRIDGE_PART_MB: "5",
+      },
     });
     a = await newPartner("acme");
     b = await newPartner("bolt");
@@ -164,7 +183,14 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
 
   it("imports an uploaded file at once; it leaves import/ and appears in processed/ with its report", async () => {
     const name = `INVENTORY_${today()}.csv`;
-    const sent = upload(a, `import/INVENTORY/${name}`, inventoryCsv([["S1", 5], ["S2", 7]]));
+    const sent = upload(
+      a,
+      `import/INVENTORY/${name}`,
+      inventoryCsv([
+        ["S1", 5],
+        ["S2", 7],
+      ]),
+    );
     expect(sent.code, sent.err).toBe(0);
     await waitFor("the file in processed/", () => list(a, "processed/").includes(name));
     expect(list(a, "import/INVENTORY/")).not.toContain(name);
@@ -193,7 +219,9 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
     const child = spawn("curl", ["-sS", "--ssl-reqd", "-k", "--limit-rate", "200k", "-T", file, url(a, `import/INVENTORY/${name}`)], { stdio: "ignore" });
     // Cut once the daemon is writing the upload (its temporary file has data).
     const dir = join(home(a), "import", "INVENTORY");
-    await waitFor("the transfer to begin", () => readdirSync(dir).some((f) => f.startsWith(".pureftpd-upload") && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0) > 50_000));
+    await waitFor("the transfer to begin", () =>
+      readdirSync(dir).some((f) => f.startsWith(".pureftpd-upload") && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0) > 50_000),
+    );
     child.kill("SIGKILL");
     await waitFor("the cut-off file in rejected/", () => list(a, "rejected/").includes(`${name}.reason.txt`));
     expect(curl([url(a, `rejected/${name}.reason.txt`)]).out).toContain("cut off");
@@ -216,7 +244,7 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
     await call("PUT", `/v1/tenants/${b.tenant}/ftp/settings`, b.key, { import_on_upload: false });
     const name = `INVENTORY_${today()}.csv`;
     const row = "S1,1,a-warehouse-name\r\n";
-    const content = "SKU_ID,Available,Warehouse\r\n" + row.repeat(Math.ceil((12 * 1024 * 1024) / row.length));
+    const content = `SKU_ID,Available,Warehouse\r\n${row.repeat(Math.ceil((12 * 1024 * 1024) / row.length))}`;
     const sent = upload(b, `import/INVENTORY/${name}`, content);
     expect(sent.code, sent.err).toBe(0);
     const stored = await waitFor("the file in the drop", async () => {
@@ -262,7 +290,14 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
 
   it("keeps an upload made while the hub is down, and hands it over once it is back, exactly once", async () => {
     hub.stop();
-    await waitFor("the hub to stop", async () => !(await fetch(`${hub.url}/health`).then(() => true, () => false)));
+    await waitFor(
+      "the hub to stop",
+      async () =>
+        !(await fetch(`${hub.url}/health`).then(
+          () => true,
+          () => false,
+        )),
+    );
     const name = `INVENTORY_${today()}_4.csv`;
     // The login is accepted from the bridge's record of the partner's last good login.
     const sent = upload(a, `import/INVENTORY/${name}`, inventoryCsv([["S2", 11]]));
@@ -291,7 +326,15 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
   });
 
   it("delivers exports to the partner's own FTPS server, retrying while that server is down", async () => {
-    const partner = await startPartnerServer({ dir: join(work, "partner"), port: PARTNER_PORT, passive: "30200:30219", user: "wholesaler", password: "partner-pass-123", cert: cert.cert, key: cert.key });
+    const partner = await startPartnerServer({
+      dir: join(work, "partner"),
+      port: PARTNER_PORT,
+      passive: "30200:30219",
+      user: "wholesaler",
+      password: "partner-pass-123",
+      cert: cert.cert,
+      key: cert.key,
+    });
     await partner.stop(); // down for a while
     await call("PUT", `/v1/tenants/${a.tenant}/ftp/settings`, a.key, {
       outbound: { protocol: "ftps", host: "127.0.0.1", port: PARTNER_PORT, username: "wholesaler", password: "partner-pass-123", directory: "/inbound", verify_tls: false },
@@ -307,12 +350,24 @@ describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrang
     expect(health.status).toBe("ok");
     expect(health.deliveries.pending).toBeGreaterThanOrEqual(1);
 
-    const back = await startPartnerServer({ dir: join(work, "partner"), port: PARTNER_PORT, passive: "30200:30219", user: "wholesaler", password: "partner-pass-123", cert: cert.cert, key: cert.key });
+    const back = await startPartnerServer({
+      dir: join(work, "partner"),
+      port: PARTNER_PORT,
+      passive: "30200:30219",
+      user: "wholesaler",
+      password: "partner-pass-123",
+      cert: cert.cert,
+      key: cert.key,
+    });
     try {
-      const delivered = await waitFor("the delivery", async () => {
-        const items = (await call("GET", `/v1/tenants/${a.tenant}/ftp/deliveries?status=delivered`, a.key)).items;
-        return items.find((d: any) => d.path.includes(id));
-      }, 60_000);
+      const delivered = await waitFor(
+        "the delivery",
+        async () => {
+          const items = (await call("GET", `/v1/tenants/${a.tenant}/ftp/deliveries?status=delivered`, a.key)).items;
+          return items.find((d: any) => d.path.includes(id));
+        },
+        60_000,
+      );
       expect(delivered.attempts).toBeGreaterThanOrEqual(2);
       const landed = join(back.root, "inbound", "Customers", `customer_${id}`, `customer_data_${id}.csv`);
       expect(readFileSync(landed, "utf8")).toContain("Outbound Co");

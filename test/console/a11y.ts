@@ -50,7 +50,10 @@ export async function checkAccessibility(page: Page, name: string) {
     const parse = (c: string) => {
       const m = c.match(/rgba?\(([^)]+)\)/);
       if (!m) return null;
-      const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      const [r, g, b, a = 1] = m[1]
+        .split(/[ ,/]+/)
+        .filter(Boolean)
+        .map(Number);
       return { r, g, b, a };
     };
     const lum = ({ r, g, b }: { r: number; g: number; b: number }) => {

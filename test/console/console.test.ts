@@ -20,7 +20,16 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`console browser tests NOT RUN: no Chromium at ${CHROMIUM}; install it with: apt-get install -y chromium`);
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS === "1" ? join(process.cwd(), "docs/console") : null;
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let hub: ConsoleHub;
 let profile: string;
@@ -57,14 +66,25 @@ const flash = () => page.locator(".flash").innerText();
 async function newBrowser() {
   const { chromium } = await import("playwright-core");
   const dir = mkdtempSync(join(tmpdir(), "switchyard-chromium-"));
-  const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 720 }, acceptDownloads: true });
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1000, height: 720 },
+    acceptDownloads: true,
+  });
   return { ctx, dir };
 }
 
 describe.runIf(hasChromium)("the console in Chromium", () => {
   beforeAll(async () => {
     hub = await startConsoleHub();
-    await hub.api("POST", "/v1/tenants", hub.operatorToken, { id: "acme", name: "Acme Wholesale", notification_email: "ops@acme.test", platform: { api_key: "pk_acme", webhook_secret: "whsec_0123456789abcdef" } });
+    await hub.api("POST", "/v1/tenants", hub.operatorToken, {
+      id: "acme",
+      name: "Acme Wholesale",
+      notification_email: "ops@acme.test",
+      platform: { api_key: "pk_acme", webhook_secret: "whsec_0123456789abcdef" },
+    });
     await hub.api("POST", "/v1/tenants", hub.operatorToken, { id: "globex", name: "Globex", platform: { api_key: "pk_globex", webhook_secret: "whsec_0123456789abcdef" } });
     key = (await hub.api("POST", "/v1/tenants/acme/keys", hub.operatorToken, { label: "console test" })).key;
     await control("PUT", "config", { latencyMs: 5 });
@@ -180,10 +200,15 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     await control("PATCH", "products/BAD-PRICE-1", { SitePrice: 12.5 });
     await submit("button[aria-label='Replay products BAD-PRICE-1']");
     expect(await flash()).toContain("Queued for replay");
-    await expect.poll(async () => {
-      await go("/app/t/acme/errors?status=resolved");
-      return page.locator("article", { hasText: "BAD-PRICE-1" }).count();
-    }, { timeout: 30_000, interval: 1000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await go("/app/t/acme/errors?status=resolved");
+          return page.locator("article", { hasText: "BAD-PRICE-1" }).count();
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe(1);
   });
 
   it("uploads a file with a bad row, imports it with live progress and downloads its error CSV", async () => {
@@ -191,7 +216,7 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     await checkAccessibility(page, "files");
     const d = new Date();
     const name = `INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}.csv`;
-    const csv = ["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", "SKU-000001,5,0,,N,", "SKU-000002,lots,0,,N,", "SKU-000003,7,0,,N,"].join("\r\n") + "\r\n";
+    const csv = `${["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", "SKU-000001,5,0,,N,", "SKU-000002,lots,0,,N,", "SKU-000003,7,0,,N,"].join("\r\n")}\r\n`;
     await page.selectOption("#f-folder", "import/INVENTORY/");
     await page.setInputFiles("#f-file", { name, mimeType: "text/csv", buffer: Buffer.from(csv) });
     await Promise.all([page.waitForURL(/uploaded=/), page.click("button:has-text('Upload')")]);
@@ -256,16 +281,30 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
   it("links a sales channel's listing to its suggested match with one click and explains its quantity", async () => {
     // A platform product the Back Market listing's title resembles, and a listing nobody linked.
     const store = async (entity: string, records: unknown[]) => {
-      const res = await fetch(`${hub.sandbox.platformUrl}/__control/stores/pk_acme/records/${entity}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records }) });
+      const res = await fetch(`${hub.sandbox.platformUrl}/__control/stores/pk_acme/records/${entity}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ records }),
+      });
       if (!res.ok) throw new Error(`platform seed ${entity}: ${res.status}`);
     };
     await store("products", [{ reference_id: "P-PIXEL-7", sku: "PIXEL-7-128-OBS", name: "Pixel 7 128GB Obsidian", status: "active" }]);
     await store("inventory", [{ sku: "PIXEL-7-128-OBS", available: 4 }]);
     const bm = `${hub.sandbox.backmarketUrl}/acme-bm`;
-    const seeded = await fetch(`${bm}/__control/listings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ listings: [{ sku: "bm-pixel7-obsidian", quantity: 4, title: "Google Pixel 7 128GB Obsidian Unlocked" }] }) });
+    const seeded = await fetch(`${bm}/__control/listings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ listings: [{ sku: "bm-pixel7-obsidian", quantity: 4, title: "Google Pixel 7 128GB Obsidian Unlocked" }] }),
+    });
     expect(seeded.ok).toBe(true);
     const off = { enabled: false, interval_minutes: 60 };
-    const conn = await hub.api("POST", "/v1/tenants/acme/connections", key, { vendor: "backmarket", name: "Back Market FR", base_url: bm, credentials: { token: "bm-token" }, settings: { company_name: "Acme", contact_email: "ops@acme.test", listing_sync_minutes: 0, schedules: { orders: off, customers: off } } });
+    const conn = await hub.api("POST", "/v1/tenants/acme/connections", key, {
+      vendor: "backmarket",
+      name: "Back Market FR",
+      base_url: bm,
+      credentials: { token: "bm-token" },
+      settings: { company_name: "Acme", contact_email: "ops@acme.test", listing_sync_minutes: 0, schedules: { orders: off, customers: off } },
+    });
 
     await go("/app/t/acme/channels");
     await checkAccessibility(page, "channels");
@@ -294,7 +333,12 @@ describe.runIf(hasChromium)("the console in Chromium", () => {
     const res = await page.request.post(`${hub.url}/app/t/acme/settings`, { form: { name: "Hijacked" } });
     expect(res.status()).toBe(403);
     expect((await hub.api("GET", "/v1/tenants/acme", hub.operatorToken)).name).toBe("Acme Wholesale");
-    for (const [name, path] of [["tenant", "/app/t/acme/settings"], ["ftp", "/app/t/acme/ftp"], ["push log", `${connectionPath}/pushes`], ["listings", `${connectionPath}/listings`]]) {
+    for (const [name, path] of [
+      ["tenant", "/app/t/acme/settings"],
+      ["ftp", "/app/t/acme/ftp"],
+      ["push log", `${connectionPath}/pushes`],
+      ["listings", `${connectionPath}/listings`],
+    ]) {
       expect((await go(path)).status(), path).toBe(200);
       await checkAccessibility(page, name);
     }

@@ -21,12 +21,17 @@ export const HUB_PORT = Number(process.env.CONSOLE_TEST_PORT ?? 8987);
 
 export async function startConsoleHub(): Promise<ConsoleHub> {
   // A hub already answering on the port would be tested instead of ours.
-  const busy = await fetch(`http://127.0.0.1:${HUB_PORT}/health`).then(() => true, () => false);
+  const busy = await fetch(`http://127.0.0.1:${HUB_PORT}/health`).then(
+    () => true,
+    () => false,
+  );
   if (busy) throw new Error(`port ${HUB_PORT} is in use; set CONSOLE_TEST_PORT to a free one`);
   const data = mkdtempSync(join(tmpdir(), "switchyard-console-"));
   const operatorToken = `op_${randomBytes(16).toString("hex")}`;
   const envFile = join(data, "secrets.env");
-  writeFileSync(envFile, `ENCRYPTION_KEY=${randomBytes(32).toString("base64")}\nOPERATOR_TOKEN=${operatorToken}\nBRIDGE_TOKEN=br_${randomBytes(16).toString("hex")}\n`, { mode: 0o600 });
+  writeFileSync(envFile, `ENCRYPTION_KEY=${randomBytes(32).toString("base64")}\nOPERATOR_TOKEN=${operatorToken}\nBRIDGE_TOKEN=br_${randomBytes(16).toString("hex")}\n`, {
+    mode: 0o600,
+  });
   const sandbox = await startSandbox();
   let hub: LocalHub;
   try {
@@ -36,7 +41,15 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
       persistTo: join(data, "wrangler"),
       envFile,
       inspectorPort: HUB_PORT + 1,
-      vars: { SANDBOX_MODE: "true", PLATFORM_BASE_URL: sandbox.platformUrl, DNS_RESOLVER_URL: `${sandbox.dnsUrl}/dns-query`, RETRY_BASE_SECONDS: "1", RETRY_MAX_SECONDS: "2", WINDOW_SKEW_SECONDS: "5", PERMIT_WAIT_SECONDS: "1" },
+      vars: {
+        SANDBOX_MODE: "true",
+        PLATFORM_BASE_URL: sandbox.platformUrl,
+        DNS_RESOLVER_URL: `${sandbox.dnsUrl}/dns-query`,
+        RETRY_BASE_SECONDS: "1",
+        RETRY_MAX_SECONDS: "2",
+        WINDOW_SKEW_SECONDS: "5",
+        PERMIT_WAIT_SECONDS: "1",
+      },
     });
   } catch (err) {
     await sandbox.close();
@@ -44,7 +57,11 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
     throw err;
   }
   const api = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${hub.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${hub.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = await res.json().catch(() => null);
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;

@@ -109,7 +109,13 @@ async function control(url: string, method = "GET", body?: unknown) {
   return res.json() as Promise<any>;
 }
 
-const secrets = () => Object.fromEntries(readFileSync(join(data, "secrets.env"), "utf8").split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const secrets = () =>
+  Object.fromEntries(
+    readFileSync(join(data, "secrets.env"), "utf8")
+      .split("\n")
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 const sandboxKey = () => JSON.parse(readFileSync(join(data, "hub.json"), "utf8")).key as string;
 
 const PRODUCTS = 3_000;
@@ -151,17 +157,24 @@ describe("npm start keeps its data and loses no work", () => {
       credentials: { username: "api@example.com", password: "secret" },
       settings: {
         max_parallel_pages: 1,
-        schedules: { products: { interval_minutes: 240 }, inventory: { enabled: false, interval_minutes: 60 }, customers: { enabled: false, interval_minutes: 60 }, orders: { enabled: false, interval_minutes: 60 } },
+        schedules: {
+          products: { interval_minutes: 240 },
+          inventory: { enabled: false, interval_minutes: 60 },
+          customers: { enabled: false, interval_minutes: 60 },
+          orders: { enabled: false, interval_minutes: 60 },
+        },
       },
     });
     expect(connection.status).toBe(201);
 
     // The products an inventory file refers to (seeded through the control API: not counted as writes).
-    await control(`${store}/records/products`, "POST", { records: Array.from({ length: ROWS }, (_, i) => ({ reference_id: `R-${sku(i)}`, sku: sku(i), name: `Item ${i}`, status: "active" })) });
+    await control(`${store}/records/products`, "POST", {
+      records: Array.from({ length: ROWS }, (_, i) => ({ reference_id: `R-${sku(i)}`, sku: sku(i), name: `Item ${i}`, status: "active" })),
+    });
     await control(`${store}/config`, "POST", { latencyMs: 40 });
     const d = new Date();
     const path = `import/INVENTORY/INVENTORY_${String(d.getUTCDate()).padStart(2, "0")}_${String(d.getUTCMonth() + 1).padStart(2, "0")}_${d.getUTCFullYear()}.csv`;
-    const csv = ["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", ...Array.from({ length: ROWS }, (_, i) => `${sku(i)},${i % 89},0,,N,`)].join("\r\n") + "\r\n";
+    const csv = `${["SKU_ID,Available,On_Order,On_Order_ETA,Backorder_Allowed,Backorder_Limit", ...Array.from({ length: ROWS }, (_, i) => `${sku(i)},${i % 89},0,,N,`)].join("\r\n")}\r\n`;
     expect((await call("PUT", `/v1/tenants/${tenantId}/drop/files/${path}`, key, undefined, csv)).status).toBe(201);
 
     const sync = await call("POST", `/v1/tenants/${tenantId}/connections/${connection.body.id}/sync`, key, { entity: "products" });
@@ -172,7 +185,10 @@ describe("npm start keeps its data and loses no work", () => {
     const importId = imported.body.import_id as string;
 
     // Both under way, neither done: kill everything at once, as a crash would.
-    const progress = async () => ({ run: (await call("GET", `/v1/tenants/${tenantId}/runs/${runId}`, key)).body, job: (await call("GET", `/v1/tenants/${tenantId}/imports/${importId}`, key)).body });
+    const progress = async () => ({
+      run: (await call("GET", `/v1/tenants/${tenantId}/runs/${runId}`, key)).body,
+      job: (await call("GET", `/v1/tenants/${tenantId}/imports/${importId}`, key)).body,
+    });
     let before = await progress();
     for (let i = 0; i < 600 && !(before.run.pages.done >= 3 && before.job.progress.rows_done > 0); i++) {
       await sleep(200);

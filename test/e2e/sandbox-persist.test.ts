@@ -13,7 +13,12 @@ const dir = mkdtempSync(join(tmpdir(), "switchyard-sandbox-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const send = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body), redirect: "manual" });
+  const res = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    redirect: "manual",
+  });
   const text = await res.text();
   let json: any = text;
   try {
@@ -52,10 +57,18 @@ describe("simulators with a data folder", () => {
     const token = login.body.access_token as string;
 
     await send("POST", `${s.sosUrl}/acct/__control/items/generate`, { count: 30 });
-    const consent = await send("GET", `${s.sosUrl}/acct/oauth2/authorize?response_type=code&client_id=sos-client&redirect_uri=${encodeURIComponent("https://hub.test/cb")}&state=x`);
+    const consent = await send(
+      "GET",
+      `${s.sosUrl}/acct/oauth2/authorize?response_type=code&client_id=sos-client&redirect_uri=${encodeURIComponent("https://hub.test/cb")}&state=x`,
+    );
     const code = new URL(consent.headers.get("location")!).searchParams.get("code")!;
     const form = { "content-type": "application/x-www-form-urlencoded" };
-    const grant = await send("POST", `${s.sosUrl}/acct/oauth2/token`, `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent("https://hub.test/cb")}&client_id=sos-client&client_secret=sos-secret`, form);
+    const grant = await send(
+      "POST",
+      `${s.sosUrl}/acct/oauth2/token`,
+      `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent("https://hub.test/cb")}&client_id=sos-client&client_secret=sos-secret`,
+      form,
+    );
     expect(grant.status).toBe(200);
 
     const batch = { records: Array.from({ length: 5 }, (_, i) => ({ reference_id: `R${i}`, sku: `S${i}`, name: `P${i}`, status: "active" })) };
@@ -65,7 +78,14 @@ describe("simulators with a data folder", () => {
 
     const before = await observe(s, token, grant.body.access_token);
     expect(before.products.products).toHaveLength(120);
-    expect([before.catalog.Items.length, before.inventory.Items.length, before.customers.Items.length, before.orders.orders.length, before.sosItems.data.length, before.platformProducts.data.length]).toEqual([50, 20, 12, 6, 30, 5]);
+    expect([
+      before.catalog.Items.length,
+      before.inventory.Items.length,
+      before.customers.Items.length,
+      before.orders.orders.length,
+      before.sosItems.data.length,
+      before.platformProducts.data.length,
+    ]).toEqual([50, 20, 12, 6, 30, 5]);
     await s.close();
 
     s = await startSandbox({}, dir);
@@ -73,7 +93,12 @@ describe("simulators with a data folder", () => {
       const after = await observe(s, token, grant.body.access_token);
       expect(after).toEqual(before);
       // The refresh token the hub holds still works, and rotates.
-      const refreshed = await send("POST", `${s.sosUrl}/acct/oauth2/token`, `grant_type=refresh_token&refresh_token=${grant.body.refresh_token}&client_id=sos-client&client_secret=sos-secret`, form);
+      const refreshed = await send(
+        "POST",
+        `${s.sosUrl}/acct/oauth2/token`,
+        `grant_type=refresh_token&refresh_token=${grant.body.refresh_token}&client_id=sos-client&client_secret=sos-secret`,
+        form,
+      );
       expect(refreshed.status).toBe(200);
       // A batch the hub sends again after a crash is answered from the replay cache, not written twice.
       const again = await send("POST", `${s.platformUrl}/v1/products/batch`, batch, key);

@@ -4,14 +4,7 @@ import { z } from "zod";
 import doc from "../../docs/platform-api.md?raw";
 import { createPlatformSimulator } from "../../sandbox/platform";
 import { PlatformClient, PlatformError } from "../../src/platform/client";
-import {
-  PLATFORM_ENTITIES,
-  postalAddress,
-  recordSchemas,
-  recordSource,
-  type BatchUpsertResult,
-  type PlatformProduct,
-} from "../../src/platform/contract";
+import { PLATFORM_ENTITIES, postalAddress, recordSchemas, recordSource, type BatchUpsertResult, type PlatformProduct } from "../../src/platform/contract";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const BASE = "https://platform.test";
@@ -259,14 +252,19 @@ describe("PlatformClient", () => {
 
   it("times out a slow call as retryable", async () => {
     await control("POST", "/faults", { faults: [{ match: "*", delayMs: 200 }] });
-    const error = await clientFor(key, 20).findByReference("products", "x").catch((e: unknown) => e);
+    const error = await clientFor(key, 20)
+      .findByReference("products", "x")
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 0, code: "timeout", retryable: true });
   });
 });
 
 describe("reads and control", () => {
   it("pages lists with limit and cursor", async () => {
-    await batch("products", ["A", "B", "C"].map((sku) => product(sku)));
+    await batch(
+      "products",
+      ["A", "B", "C"].map((sku) => product(sku)),
+    );
     const first = (await (await call("GET", "/v1/products?limit=2")).json()) as { data: { sku: string }[]; next_cursor: string };
     expect(first.data.map((r) => r.sku)).toEqual(["A", "B"]);
     const rest = (await (await call("GET", `/v1/products?limit=2&cursor=${first.next_cursor}`)).json()) as {
@@ -283,8 +281,7 @@ describe("reads and control", () => {
     const [moved] = await batch("products", [{ system_id: a.system_id, reference_id: "ref-A2", sku: "A2", name: "A", status: "active" }]);
     expect(moved).toMatchObject({ status: "updated", system_id: a.system_id });
 
-    const find = async (query: string) =>
-      ((await (await call("GET", `/v1/products?${query}`)).json()) as { data: { system_id: string }[] }).data.map((r) => r.system_id);
+    const find = async (query: string) => ((await (await call("GET", `/v1/products?${query}`)).json()) as { data: { system_id: string }[] }).data.map((r) => r.system_id);
     expect(await find("reference_id=ref-A")).toEqual([]);
     expect(await find("sku=A")).toEqual([]);
     expect(await find("reference_id=ref-A2")).toEqual([a.system_id]);
@@ -298,7 +295,10 @@ describe("reads and control", () => {
     expect(reused.status).toBe("created");
     expect(reused.system_id).not.toBe(a.system_id);
     expect(clash).toMatchObject({ status: "error", error: { code: "conflict", field: "sku" } });
-    const [byOldSku, byNewSku] = await batch("inventory", [{ sku: "A", available: 1 }, { sku: "A2", available: 2 }]);
+    const [byOldSku, byNewSku] = await batch("inventory", [
+      { sku: "A", available: 1 },
+      { sku: "A2", available: 2 },
+    ]);
     expect([byOldSku.status, byNewSku.status]).toEqual(["created", "created"]);
     expect(await find("sku=A")).toEqual([reused.system_id]);
 

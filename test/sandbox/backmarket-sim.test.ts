@@ -116,7 +116,26 @@ describe("listings", () => {
     expect(offline.body.results.map((l: Body) => l.sku)).toEqual(["SKU-0"]);
     const listing = first.body.results[1];
     expect(Object.keys(listing).sort()).toEqual(
-      ["backmarket_id", "comment", "currency", "grade", "id", "listing_id", "max_price", "min_price", "new_battery", "price", "product_id", "publication_state", "quantity", "shippings", "sku", "state", "title", "warranty_delay"].sort(),
+      [
+        "backmarket_id",
+        "comment",
+        "currency",
+        "grade",
+        "id",
+        "listing_id",
+        "max_price",
+        "min_price",
+        "new_battery",
+        "price",
+        "product_id",
+        "publication_state",
+        "quantity",
+        "shippings",
+        "sku",
+        "state",
+        "title",
+        "warranty_delay",
+      ].sort(),
     );
   });
 
@@ -134,7 +153,9 @@ describe("listings", () => {
 
   it("updates one listing in real time: quantity shared by markets, price per market, 400s as bare strings", async () => {
     const s = await seller();
-    const [l] = await s.control<Body[]>("POST", "listings", { listings: [{ sku: "A", quantity: 5, markets: { "fr-fr": { price: "100.00" }, "de-de": { price: "110.00" }, "en-gb": { price: "95.00" } } }] });
+    const [l] = await s.control<Body[]>("POST", "listings", {
+      listings: [{ sku: "A", quantity: 5, markets: { "fr-fr": { price: "100.00" }, "de-de": { price: "110.00" }, "en-gb": { price: "95.00" } } }],
+    });
     const res = await s.api("POST", `/ws/listings/${l.id}`, { quantity: "7", price: "105.00" });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ quantity: 7, price: "105.00", statuscode: 200 });
@@ -203,7 +224,12 @@ describe("rate limit", () => {
 describe("orders", () => {
   async function withOrders() {
     const s = await seller();
-    await s.control("POST", "listings", { listings: [{ sku: "A", quantity: 10, price: "100.00" }, { sku: "B", quantity: 10, price: "50.00" }] });
+    await s.control("POST", "listings", {
+      listings: [
+        { sku: "A", quantity: 10, price: "100.00" },
+        { sku: "B", quantity: 10, price: "50.00" },
+      ],
+    });
     const checking = await s.control("POST", "place-order", { sku: "A", state: 0 });
     const pending = await s.control("POST", "place-order", { sku: "A", state: 10 });
     const paid = await s.control("POST", "place-order", { lines: [{ sku: "A", quantity: 2 }, { sku: "B" }] });
@@ -229,7 +255,10 @@ describe("orders", () => {
     expect(order.date_modification).toMatch(/:\d{2}Z$/);
     expect(order.expected_dispatch_date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
     expect(order.shipping_address).toMatchObject({ firstName: "Victor", postalCode: "75003", country: "FR" });
-    expect(order.orderlines.map((l: Body) => [l.listing, l.quantity, l.state])).toEqual([["A", 2, 1], ["B", 1, 1]]);
+    expect(order.orderlines.map((l: Body) => [l.listing, l.quantity, l.state])).toEqual([
+      ["A", 2, 1],
+      ["B", 1, 1],
+    ]);
 
     await s.control("POST", "clock", { advanceMs: 60_000 });
     const since = new Date(Date.now() + 30_000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -309,7 +338,9 @@ describe("OpenAPI check against Back Market's file", () => {
       'query parameter "state" is "2", not one of 0, 10, 1, 3, 8, 9 (GET /ws/orders)',
       'query parameter "pagesize" is not declared for GET /ws/orders',
     ]);
-    expect(check({ method: "POST", path: "/ws/listings/abc", body: { quantity: 3, stock: 3 } })).toEqual(["body field $.stock is not in the schema (POST /ws/listings/{listingId})"]);
+    expect(check({ method: "POST", path: "/ws/listings/abc", body: { quantity: 3, stock: 3 } })).toEqual([
+      "body field $.stock is not in the schema (POST /ws/listings/{listingId})",
+    ]);
     expect(check({ method: "POST", path: "/ws/orders/12", body: { order_id: 12, new_state: 11, sku: "A" } })).toEqual([
       "$.new_state is 11, not one of 0, 9, 8, 1, 2, 3, 4, 5, 6, 7 (POST /ws/orders/{order_id})",
     ]);
@@ -324,7 +355,9 @@ describe("OpenAPI check against Back Market's file", () => {
     await s.api("GET", "/ws/orders?page-size=5");
     const res = await sim.fetch(new Request(`${BASE}/__openapi-violations?account=${s.account}`));
     const violations = (await res.json()) as Body[];
-    expect(violations).toEqual([{ account: s.account, method: "GET", path: "/ws/orders?pagesize=5", problems: ['query parameter "pagesize" is not declared for GET /ws/orders'], at: expect.any(String) }]);
+    expect(violations).toEqual([
+      { account: s.account, method: "GET", path: "/ws/orders?pagesize=5", problems: ['query parameter "pagesize" is not declared for GET /ws/orders'], at: expect.any(String) },
+    ]);
   });
 
   it("injects faults and logs requests with their status", async () => {
@@ -349,7 +382,14 @@ describe("a connector's whole round, as Back Market documents it", () => {
     const page = await s.api("GET", `/ws/orders?state=1&date_modification=${since}&page=1&page-size=50`);
     expect(page.body.results.map((o: Body) => o.order_id)).toEqual([order.order_id]);
     await s.api("POST", `/ws/orders/${order.order_id}`, { order_id: order.order_id, new_state: 2, sku: "PX7" });
-    const shipped = await s.api("POST", `/ws/orders/${order.order_id}`, { order_id: order.order_id, new_state: 3, tracking_number: "1Z999AA10123456784", shipper: "UPS", tracking_url: "https://www.ups.com/track?tracknum=1Z999AA10123456784", date_shipping: new Date().toISOString() });
+    const shipped = await s.api("POST", `/ws/orders/${order.order_id}`, {
+      order_id: order.order_id,
+      new_state: 3,
+      tracking_number: "1Z999AA10123456784",
+      shipper: "UPS",
+      tracking_url: "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+      date_shipping: new Date().toISOString(),
+    });
     expect(shipped.body.state).toBe(9);
     expect((await s.api("PATCH", `/ws/orderlines/${order.orderlines[0].id}`, { imei: "490154203237518" })).status).toBe(200);
     expect((await s.api("GET", `/ws/orders/${order.order_id}`)).body.orderlines[0].imei).toBe("490154203237518");

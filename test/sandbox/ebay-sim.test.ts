@@ -70,7 +70,13 @@ const bulk = (requests: unknown[]) => ({ requests });
 describe("OAuth authorization code grant", () => {
   it("redirects to the RuName's accept URL with a code, or to decline on refusal", async () => {
     const account = newAccount();
-    const q = new URLSearchParams({ client_id: "ebay-client", redirect_uri: RU_NAME, response_type: "code", scope: `${SCOPE}/sell.inventory ${SCOPE}/sell.fulfillment`, state: "s1" });
+    const q = new URLSearchParams({
+      client_id: "ebay-client",
+      redirect_uri: RU_NAME,
+      response_type: "code",
+      scope: `${SCOPE}/sell.inventory ${SCOPE}/sell.fulfillment`,
+      state: "s1",
+    });
     const res = await sim.fetch(new Request(`${BASE}/${account}/oauth2/authorize?${q}`));
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get("Location")!);
@@ -187,7 +193,10 @@ describe("inventory items", () => {
     await s.control("POST", "inventory-items", { items: [{ sku: "A", quantity: 1 }] });
     const res = await s.api("POST", `${INV}/bulk_get_inventory_item`, bulk([{ sku: "A" }, { sku: "B" }]));
     expect(res.status).toBe(207);
-    expect(res.body.responses.map((r: Body) => [r.sku, r.statusCode])).toEqual([["A", 200], ["B", 404]]);
+    expect(res.body.responses.map((r: Body) => [r.sku, r.statusCode])).toEqual([
+      ["A", 200],
+      ["B", 404],
+    ]);
     expect(res.body.responses[1].errors[0].errorId).toBe(25702);
     const many = await s.api("POST", `${INV}/bulk_get_inventory_item`, bulk(Array.from({ length: 26 }, (_, i) => ({ sku: `S${i}` }))));
     expect(many.body.errors[0].errorId).toBe(25727);
@@ -197,9 +206,18 @@ describe("inventory items", () => {
 describe("bulkUpdatePriceQuantity", () => {
   it("answers a statusCode per SKU and offer: 200 all ok, 207 with partial failures", async () => {
     const s = await seller();
-    const [a, b] = await s.control<Body[]>("POST", "listings", { listings: [{ sku: "A", quantity: 5 }, { sku: "B", quantity: 5 }] });
+    const [a, b] = await s.control<Body[]>("POST", "listings", {
+      listings: [
+        { sku: "A", quantity: 5 },
+        { sku: "B", quantity: 5 },
+      ],
+    });
     const offerA = a.offers[0].offerId;
-    const ok = await s.api("POST", `${INV}/bulk_update_price_quantity`, bulk([{ sku: "A", shipToLocationAvailability: { quantity: 3 }, offers: [{ offerId: offerA, availableQuantity: 3 }] }]));
+    const ok = await s.api(
+      "POST",
+      `${INV}/bulk_update_price_quantity`,
+      bulk([{ sku: "A", shipToLocationAvailability: { quantity: 3 }, offers: [{ offerId: offerA, availableQuantity: 3 }] }]),
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.responses).toEqual([{ statusCode: 200, sku: "A", offerId: offerA }]);
 
@@ -228,8 +246,20 @@ describe("bulkUpdatePriceQuantity", () => {
 
   it("refuses multi-SKU requests under the one-SKU-per-call reading; one SKU still works", async () => {
     const s = await seller({ bulkPriceQuantitySkus: "one" });
-    await s.control("POST", "listings", { listings: [{ sku: "A", quantity: 5 }, { sku: "B", quantity: 5 }] });
-    const two = await s.api("POST", `${INV}/bulk_update_price_quantity`, bulk([{ sku: "A", shipToLocationAvailability: { quantity: 1 } }, { sku: "B", shipToLocationAvailability: { quantity: 1 } }]));
+    await s.control("POST", "listings", {
+      listings: [
+        { sku: "A", quantity: 5 },
+        { sku: "B", quantity: 5 },
+      ],
+    });
+    const two = await s.api(
+      "POST",
+      `${INV}/bulk_update_price_quantity`,
+      bulk([
+        { sku: "A", shipToLocationAvailability: { quantity: 1 } },
+        { sku: "B", shipToLocationAvailability: { quantity: 1 } },
+      ]),
+    );
     expect(two.status).toBe(400);
     expect(two.body.errors[0]).toMatchObject({ errorId: 25709, domain: "API_INVENTORY" });
     expect((await s.api("POST", `${INV}/bulk_update_price_quantity`, bulk([{ sku: "A", shipToLocationAvailability: { quantity: 1 } }]))).status).toBe(200);
@@ -286,10 +316,23 @@ describe("variation listings (inventory item groups)", () => {
   it("shares one listing id and one revision counter across the variants; a variant with sales cannot leave", async () => {
     const s = await seller({ revisionCap: 3 });
     const [l] = await s.control<Body[]>("POST", "listings", {
-      listings: [{ groupKey: "IPHONE-13", title: "iPhone 13", variations: [{ sku: "IP13-BLK", quantity: 2, aspects: { Color: "Black" } }, { sku: "IP13-BLU", quantity: 3, aspects: { Color: "Blue" } }] }],
+      listings: [
+        {
+          groupKey: "IPHONE-13",
+          title: "iPhone 13",
+          variations: [
+            { sku: "IP13-BLK", quantity: 2, aspects: { Color: "Black" } },
+            { sku: "IP13-BLU", quantity: 3, aspects: { Color: "Blue" } },
+          ],
+        },
+      ],
     });
     const group = await s.api("GET", `${INV}/inventory_item_group/IPHONE-13`);
-    expect(group.body).toMatchObject({ inventoryItemGroupKey: "IPHONE-13", variantSKUs: ["IP13-BLK", "IP13-BLU"], variesBy: { specifications: [{ name: "Color", values: ["Black", "Blue"] }] } });
+    expect(group.body).toMatchObject({
+      inventoryItemGroupKey: "IPHONE-13",
+      variantSKUs: ["IP13-BLK", "IP13-BLU"],
+      variesBy: { specifications: [{ name: "Color", values: ["Black", "Blue"] }] },
+    });
     expect((await s.api("GET", `${INV}/inventory_item/IP13-BLU`)).body.inventoryItemGroupKeys).toEqual(["IPHONE-13"]);
     expect(new Set(l.offers.map((o: Body) => o.offerId)).size).toBe(2);
 
@@ -313,7 +356,12 @@ describe("variation listings (inventory item groups)", () => {
 describe("legacy listings (Seller Hub / Trading API)", () => {
   it("appear in orders but not in the Inventory API, which answers its documented errors for them", async () => {
     const s = await seller();
-    const [withSku, noSku] = await s.control<Body[]>("POST", "legacy-listings", { listings: [{ sku: "OLD-1", quantity: 4, title: "Old phone" }, { quantity: 2, title: "No SKU" }] });
+    const [withSku, noSku] = await s.control<Body[]>("POST", "legacy-listings", {
+      listings: [
+        { sku: "OLD-1", quantity: 4, title: "Old phone" },
+        { quantity: 2, title: "No SKU" },
+      ],
+    });
     expect((await s.api("GET", `${INV}/inventory_item`)).body.total).toBe(0);
     const offers = await s.api("GET", `${INV}/offer?sku=OLD-1`);
     expect(offers.status).toBe(404);
@@ -333,7 +381,13 @@ describe("legacy listings (Seller Hub / Trading API)", () => {
     const [ok, variations, noSku, auction, noPolicies] = await s.control<Body[]>("POST", "legacy-listings", {
       listings: [
         { sku: "OLD-1", quantity: 4 },
-        { title: "Case", variations: [{ sku: "CASE-R", quantity: 1, aspects: { Color: "Red" } }, { sku: "CASE-G", quantity: 2, aspects: { Color: "Green" } }] },
+        {
+          title: "Case",
+          variations: [
+            { sku: "CASE-R", quantity: 1, aspects: { Color: "Red" } },
+            { sku: "CASE-G", quantity: 2, aspects: { Color: "Green" } },
+          ],
+        },
         { quantity: 2 },
         { sku: "AUC-1", format: "AUCTION" },
         { sku: "NP-1", businessPolicies: false },
@@ -343,7 +397,13 @@ describe("legacy listings (Seller Hub / Trading API)", () => {
     expect(six.status).toBe(400);
     const res = await s.api("POST", `${INV}/bulk_migrate_listing`, bulk([ok, variations, noSku, auction, noPolicies].map((l) => ({ listingId: l.listingId }))));
     expect(res.status).toBe(207);
-    expect(res.body.responses.map((r: Body) => [r.statusCode, r.errors?.[0]?.errorId])).toEqual([[200, undefined], [200, undefined], [400, 25718], [400, 25718], [400, 25718]]);
+    expect(res.body.responses.map((r: Body) => [r.statusCode, r.errors?.[0]?.errorId])).toEqual([
+      [200, undefined],
+      [200, undefined],
+      [400, 25718],
+      [400, 25718],
+      [400, 25718],
+    ]);
     expect(res.body.responses[1].inventoryItemGroupKey).toBeTruthy();
     const offers = await s.api("GET", `${INV}/offer?sku=OLD-1`);
     expect(offers.body.offers[0]).toMatchObject({ sku: "OLD-1", status: "PUBLISHED", availableQuantity: 4, listing: { listingId: ok.listingId, listingStatus: "ACTIVE" } });
@@ -436,7 +496,12 @@ describe("getOrders", () => {
 describe("shipping fulfillments", () => {
   it("creates one per package (201 + Location, id = tracking number) and moves line and order statuses", async () => {
     const s = await seller();
-    await s.control("POST", "listings", { listings: [{ sku: "A", quantity: 10 }, { sku: "B", quantity: 10 }] });
+    await s.control("POST", "listings", {
+      listings: [
+        { sku: "A", quantity: 10 },
+        { sku: "B", quantity: 10 },
+      ],
+    });
     const order = await s.control("POST", "place-order", { lines: [{ sku: "A", quantity: 2 }, { sku: "B" }] });
     const [a, b] = order.lineItems.map((l: Body) => l.lineItemId);
     const path = `${FUL}/order/${order.orderId}/shipping_fulfillment`;
@@ -460,7 +525,12 @@ describe("shipping fulfillments", () => {
     expect((await s.api("POST", path, { lineItems: [{ lineItemId: b }], shippingCarrierCode: "UPS", trackingNumber: "1Z999" })).status).toBe(201);
     const list = await s.api("GET", path);
     expect(list.body).toMatchObject({ total: 2 });
-    expect(list.body.fulfillments[0]).toMatchObject({ fulfillmentId: "9400111111", shipmentTrackingNumber: "9400111111", shippingCarrierCode: "USPS", lineItems: [{ lineItemId: a, quantity: 2 }] });
+    expect(list.body.fulfillments[0]).toMatchObject({
+      fulfillmentId: "9400111111",
+      shipmentTrackingNumber: "9400111111",
+      shippingCarrierCode: "USPS",
+      lineItems: [{ lineItemId: a, quantity: 2 }],
+    });
     expect((await s.api("GET", `${FUL}/order/${order.orderId}`)).body.orderFulfillmentStatus).toBe("FULFILLED");
     const done = await s.api("GET", `${FUL}/order?filter=${enc("orderfulfillmentstatus:{FULFILLED|IN_PROGRESS}")}`);
     expect(done.body.orders.map((o: Body) => o.orderId)).toEqual([order.orderId]);
@@ -491,7 +561,13 @@ describe("buyers, the seller and limits", () => {
     for (let i = 0; i < 3; i++) expect((await s.api("GET", `${FUL}/order`)).status).toBe(200);
     const limited = await s.api("GET", `${FUL}/order`);
     expect(limited.status).toBe(429);
-    expect(limited.body.errors[0]).toEqual({ errorId: 2001, domain: "ACCESS", category: "REQUEST", message: "Too many requests.", longMessage: "The request limit has been reached for the resource." });
+    expect(limited.body.errors[0]).toEqual({
+      errorId: 2001,
+      domain: "ACCESS",
+      category: "REQUEST",
+      message: "Too many requests.",
+      longMessage: "The request limit has been reached for the resource.",
+    });
     const limits = await s.api("GET", "/developer/analytics/v1_beta/rate_limit/?api_context=sell&api_name=fulfillment");
     expect(limits.body.rateLimits[0].resources[0].rates[0]).toMatchObject({ limit: 3, remaining: 0, timeWindow: 86400 });
     expect(Date.parse(limits.body.rateLimits[0].resources[0].rates[0].reset)).toBeGreaterThan(Date.now());
@@ -516,8 +592,15 @@ describe("OpenAPI check", () => {
   const inventory = loadOpenApiChecker(inventorySpec);
 
   it("flags an unknown query parameter, misplaced body fields and a missing header; accepts a right request", () => {
-    expect(inventory({ method: "GET", path: "/inventory_item", query: new URLSearchParams("limit=5&page=2") })).toEqual(['query parameter "page" is not declared for GET /inventory_item']);
-    const wrong = inventory({ method: "POST", path: "/bulk_update_price_quantity", headers: new Headers(), body: bulk([{ sku: "A", quantity: 3, offers: [{ offerId: "1", qty: 3 }] }]) });
+    expect(inventory({ method: "GET", path: "/inventory_item", query: new URLSearchParams("limit=5&page=2") })).toEqual([
+      'query parameter "page" is not declared for GET /inventory_item',
+    ]);
+    const wrong = inventory({
+      method: "POST",
+      path: "/bulk_update_price_quantity",
+      headers: new Headers(),
+      body: bulk([{ sku: "A", quantity: 3, offers: [{ offerId: "1", qty: 3 }] }]),
+    });
     expect(wrong).toEqual([
       'required header "Content-Type" is missing for POST /bulk_update_price_quantity',
       "body field $.requests[0].quantity is not in the schema (POST /bulk_update_price_quantity)",
@@ -536,7 +619,12 @@ describe("OpenAPI check", () => {
     const res = await sim.fetch(new Request(`${BASE}/__openapi-violations?account=${s.account}`));
     const violations = (await res.json()) as Body[];
     expect(violations).toHaveLength(1);
-    expect(violations[0]).toMatchObject({ account: s.account, method: "GET", path: `${INV}/inventory_item?limit=5&page=2`, problems: ['query parameter "page" is not declared for GET /inventory_item'] });
+    expect(violations[0]).toMatchObject({
+      account: s.account,
+      method: "GET",
+      path: `${INV}/inventory_item?limit=5&page=2`,
+      problems: ['query parameter "page" is not declared for GET /inventory_item'],
+    });
   });
 });
 
@@ -544,7 +632,16 @@ describe("a connector's whole round, as eBay documents it", () => {
   it("creates, publishes, revises and ships without a single OpenAPI violation", async () => {
     const s = await seller();
     const lang = { "Content-Language": "en-US" };
-    expect((await s.api("POST", `${INV}/location/wh1`, { location: { address: { postalCode: "10001", country: "US" } }, name: "Warehouse", merchantLocationStatus: "ENABLED", locationTypes: ["WAREHOUSE"] })).status).toBe(204);
+    expect(
+      (
+        await s.api("POST", `${INV}/location/wh1`, {
+          location: { address: { postalCode: "10001", country: "US" } },
+          name: "Warehouse",
+          merchantLocationStatus: "ENABLED",
+          locationTypes: ["WAREHOUSE"],
+        })
+      ).status,
+    ).toBe(204);
     const item = { product: { title: "Pixel 7", aspects: { Brand: ["Google"] } }, condition: "USED_EXCELLENT", availability: { shipToLocationAvailability: { quantity: 4 } } };
     expect((await s.api("PUT", `${INV}/inventory_item/PX7`, item, lang)).status).toBe(204);
     const offerBody = {
@@ -563,14 +660,32 @@ describe("a connector's whole round, as eBay documents it", () => {
     expect(published.status).toBe(200);
     const { sku: _sku, marketplaceId: _m, format: _f, ...update } = offerBody;
     expect((await s.api("PUT", `${INV}/offer/${created.body.offerId}`, { ...update, availableQuantity: 3 }, lang)).status).toBe(204);
-    const bulkItems = await s.api("POST", `${INV}/bulk_create_or_replace_inventory_item`, bulk([{ sku: "PX7", locale: "en_US", ...item }, { sku: "PX8", locale: "en_US", product: { title: "Pixel 8" } }]), lang);
+    const bulkItems = await s.api(
+      "POST",
+      `${INV}/bulk_create_or_replace_inventory_item`,
+      bulk([
+        { sku: "PX7", locale: "en_US", ...item },
+        { sku: "PX8", locale: "en_US", product: { title: "Pixel 8" } },
+      ]),
+      lang,
+    );
     expect(bulkItems.body.responses.map((r: Body) => r.statusCode)).toEqual([200, 200]);
     expect((await s.api("GET", `${INV}/offer?sku=PX7&limit=10&offset=0`)).body.offers[0].listing.listingId).toBe(published.body.listingId);
     expect((await s.control("GET", `listing/${published.body.listingId}`)).revisionsToday).toBe(2);
 
-    await s.api("PUT", `${INV}/inventory_item/CASE-R`, { product: { title: "Case", aspects: { Color: ["Red"] } }, availability: { shipToLocationAvailability: { quantity: 2 } } }, lang);
+    await s.api(
+      "PUT",
+      `${INV}/inventory_item/CASE-R`,
+      { product: { title: "Case", aspects: { Color: ["Red"] } }, availability: { shipToLocationAvailability: { quantity: 2 } } },
+      lang,
+    );
     await s.api("POST", `${INV}/offer`, { ...offerBody, sku: "CASE-R" }, lang);
-    const group = { title: "Case", variantSKUs: ["CASE-R"], variesBy: { specifications: [{ name: "Color", values: ["Red"] }], aspectsImageVariesBy: ["Color"] }, aspects: { Brand: ["Acme"] } };
+    const group = {
+      title: "Case",
+      variantSKUs: ["CASE-R"],
+      variesBy: { specifications: [{ name: "Color", values: ["Red"] }], aspectsImageVariesBy: ["Color"] },
+      aspects: { Brand: ["Acme"] },
+    };
     expect((await s.api("PUT", `${INV}/inventory_item_group/CASE`, group, lang)).status).toBe(204);
     const groupListing = await s.api("POST", `${INV}/offer/publish_by_inventory_item_group`, { inventoryItemGroupKey: "CASE", marketplaceId: "EBAY_US" });
     expect(groupListing.status).toBe(200);
@@ -579,7 +694,12 @@ describe("a connector's whole round, as eBay documents it", () => {
     const since = new Date(Date.now() - DAY).toISOString();
     const orders = await s.api("GET", `${FUL}/order?filter=${enc(`lastmodifieddate:[${since}..],orderfulfillmentstatus:{NOT_STARTED|IN_PROGRESS}`)}&limit=200&offset=0`);
     expect(orders.body.orders.map((o: Body) => o.orderId)).toEqual([order.orderId]);
-    const fulfillment = { lineItems: [{ lineItemId: order.lineItems[0].lineItemId, quantity: 1 }], shippedDate: new Date().toISOString(), shippingCarrierCode: "USPS", trackingNumber: "9400111202555842761023" };
+    const fulfillment = {
+      lineItems: [{ lineItemId: order.lineItems[0].lineItemId, quantity: 1 }],
+      shippedDate: new Date().toISOString(),
+      shippingCarrierCode: "USPS",
+      trackingNumber: "9400111202555842761023",
+    };
     expect((await s.api("POST", `${FUL}/order/${order.orderId}/shipping_fulfillment`, fulfillment)).status).toBe(201);
     expect((await s.api("GET", `${FUL}/order/${order.orderId}/shipping_fulfillment/9400111202555842761023`)).status).toBe(200);
     const withdrawn = await s.api("POST", `${INV}/offer/${created.body.offerId}/withdraw`);

@@ -24,18 +24,7 @@ const userIds = (page: Page) => page.Items.map((row) => row.UserID);
 const at = (text: string) => encodeURIComponent(text);
 
 /** `CustomerDto` (2022 swagger), in order. */
-const LIST_FIELDS = [
-  "UserID",
-  "Email",
-  "FirstName",
-  "LastName",
-  "EmailCC",
-  "Rating",
-  "CorporateName",
-  "IsWholeSaleUser",
-  "IsWholesaleString",
-  "CustomColumns",
-];
+const LIST_FIELDS = ["UserID", "Email", "FirstName", "LastName", "EmailCC", "Rating", "CorporateName", "IsWholeSaleUser", "IsWholesaleString", "CustomColumns"];
 
 const DETAIL_SECTIONS = [
   "General",
@@ -106,9 +95,7 @@ describe("GET /api/Customers", () => {
       ],
     });
     const accessToken = await token(account);
-    expect(userIds(await customers(account, accessToken, "model.customerIds=10002&model.customerIds=20000"))).toEqual([
-      10002, 20000,
-    ]);
+    expect(userIds(await customers(account, accessToken, "model.customerIds=10002&model.customerIds=20000"))).toEqual([10002, 20000]);
     expect(userIds(await customers(account, accessToken, "customerids=10001,20000"))).toEqual([10001, 20000]);
     expect(userIds(await customers(account, accessToken, "model.email=jane%40example.com"))).toEqual([10001]);
     expect(userIds(await customers(account, accessToken, "model.companyIds=187"))).toEqual([10002, 20000]);
@@ -152,9 +139,7 @@ describe("customer date windows", () => {
   it("reads modifiedOnFrom/To in the account zone, To covering its whole minute by default", async () => {
     const { account, accessToken } = await seeded();
     const window = (from: string, to: string) => `model.modifiedOnFrom=${at(from)}&model.modifiedOnTo=${at(to)}`;
-    expect(userIds(await customers(account, accessToken, window("03/05/2024 10:00", "03/05/2024 10:00")))).toEqual([
-      10001, 10002,
-    ]);
+    expect(userIds(await customers(account, accessToken, window("03/05/2024 10:00", "03/05/2024 10:00")))).toEqual([10001, 10002]);
     expect(userIds(await customers(account, accessToken, "modifiedOnFrom=2024-03-05T10:00:30"))).toEqual([10002, 10003]);
     expect((await customers(account, accessToken, "model.modifiedOnTo=2024-03-05T09:59:59")).TotalResults).toBe(0);
     expect((await customers(account, accessToken, "model.modifiedOnFrom=03/05/2024")).TotalResults).toBe(3);
@@ -168,9 +153,7 @@ describe("customer date windows", () => {
 
   it("filters createdOnFrom/To and renders CreatedOn without an offset", async () => {
     const { account, accessToken } = await seeded();
-    expect(userIds(await customers(account, accessToken, "model.createdOnFrom=01/15/2024&model.createdOnTo=02/15/2024"))).toEqual([
-      10002,
-    ]);
+    expect(userIds(await customers(account, accessToken, "model.createdOnFrom=01/15/2024&model.createdOnTo=02/15/2024"))).toEqual([10002]);
     expect((await details(account, accessToken, 10002)).Internal.CreatedOn).toBe("2024-02-01T07:00:00");
     const [view] = (await control(account, "GET", "customers")).customers;
     expect(view).toMatchObject({ ID: 10001, ModifiedOn: "2024-03-05T10:00:00", CreatedOn: "2024-01-01T07:00:00" });
@@ -305,9 +288,7 @@ describe("customer control API", () => {
       Internal: { AccountManagerId: 42 },
       Personal: { Phone2: "555-0000" },
     });
-    expect(edited.Addresses).toEqual([
-      expect.objectContaining({ Address: "1 New St", City: "Boston", IsBillingAddress: true, IsShippingAddress: false }),
-    ]);
+    expect(edited.Addresses).toEqual([expect.objectContaining({ Address: "1 New St", City: "Boston", IsBillingAddress: true, IsShippingAddress: false })]);
     expect(edited.Addresses[0].ID).toEqual(expect.any(Number));
 
     const renamed = await control(account, "PATCH", "customers/10002", { LastName: "Jones" });
@@ -364,8 +345,6 @@ describe("swagger checker on customer requests", () => {
     expect(check({ method: "GET", url: "/rest/api/Customers?model.modifiedOnFrom=x&model.customerIds=1&model.customerIds=2&model.customerType=0" })).toEqual([]);
     expect(check({ method: "POST", url: "/rest/api/Customers" })).toEqual([]);
     expect(check({ method: "GET", url: "/rest/api/Customers/10001" })).toEqual([]);
-    expect(check({ method: "GET", url: "/rest/api/Customers?model.customerID=1" })).toEqual([
-      'query parameter "model.customerid" is not declared for GET /api/Customers',
-    ]);
+    expect(check({ method: "GET", url: "/rest/api/Customers?model.customerID=1" })).toEqual(['query parameter "model.customerid" is not declared for GET /api/Customers']);
   });
 });

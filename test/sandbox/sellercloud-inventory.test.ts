@@ -10,14 +10,10 @@ async function getJson<T>(account: string, accessToken: string, pathAndQuery: st
   return res.json() as Promise<T>;
 }
 
-const inventory = (account: string, accessToken: string, query = "") =>
-  getJson<Page>(account, accessToken, `/api/Inventory?${query}`);
-const catalog = (account: string, accessToken: string, query = "") =>
-  getJson<Page>(account, accessToken, `/api/Catalog?${query}`);
-const warehouses = (account: string, accessToken: string, query = "") =>
-  getJson<Page>(account, accessToken, `/api/Warehouses?${query}`);
-const figures = (account: string, accessToken: string, query: string) =>
-  getJson<Array<Record<string, unknown>>>(account, accessToken, `/api/Inventory/Warehouses?${query}`);
+const inventory = (account: string, accessToken: string, query = "") => getJson<Page>(account, accessToken, `/api/Inventory?${query}`);
+const catalog = (account: string, accessToken: string, query = "") => getJson<Page>(account, accessToken, `/api/Catalog?${query}`);
+const warehouses = (account: string, accessToken: string, query = "") => getJson<Page>(account, accessToken, `/api/Warehouses?${query}`);
+const figures = (account: string, accessToken: string, query: string) => getJson<Array<Record<string, unknown>>>(account, accessToken, `/api/Inventory/Warehouses?${query}`);
 
 const ids = (page: Page) => page.Items.map((row) => row.ID);
 const at = (text: string) => encodeURIComponent(text);
@@ -100,15 +96,19 @@ describe("GET /api/Warehouses", () => {
       ],
       TotalResults: 3,
     });
-    expect(ids(await warehouses(account, accessToken, "model.warehouseIds=300&model.warehouseIds=12"))).toEqual([
-      12, 300,
-    ]);
+    expect(ids(await warehouses(account, accessToken, "model.warehouseIds=300&model.warehouseIds=12"))).toEqual([12, 300]);
     expect(ids(await warehouses(account, accessToken, "model.isSellable=1"))).toEqual([40, 300]);
 
-    for (const bad of [{ warehouses: [{ ID: 1 }, { ID: 1 }] }, { warehouses: [{ ID: 1, IsDefault: true }, { ID: 2, IsDefault: true }] }]) {
-      const res = await sim.fetch(
-        new Request(`${BASE}/${account}/__control/warehouses`, { method: "PUT", body: JSON.stringify(bad) }),
-      );
+    for (const bad of [
+      { warehouses: [{ ID: 1 }, { ID: 1 }] },
+      {
+        warehouses: [
+          { ID: 1, IsDefault: true },
+          { ID: 2, IsDefault: true },
+        ],
+      },
+    ]) {
+      const res = await sim.fetch(new Request(`${BASE}/${account}/__control/warehouses`, { method: "PUT", body: JSON.stringify(bad) }));
       expect(res.status).toBe(400);
     }
   });
@@ -180,10 +180,7 @@ describe("GET /api/Inventory rows", () => {
     });
     const accessToken = await token(account);
 
-    expect(ids(await inventory(account, accessToken, "model.inventoryID=sku-000003, SKU-000001"))).toEqual([
-      "SKU-000001",
-      "SKU-000003",
-    ]);
+    expect(ids(await inventory(account, accessToken, "model.inventoryID=sku-000003, SKU-000001"))).toEqual(["SKU-000001", "SKU-000003"]);
     expect(ids(await inventory(account, accessToken, "model.eAN=5901234123457,4006381333931"))).toEqual(["E-1", "E-2"]);
     expect(ids(await inventory(account, accessToken, "eAN=4006381333931"))).toEqual(["E-1"]);
     expect(ids(await inventory(account, accessToken, "model.companyID=187&model.companyID=198"))).toEqual(["E-1", "E-2"]);
@@ -224,15 +221,9 @@ describe("GET /api/Inventory/Warehouses", () => {
       { ProductID: "SKU-000004", AvailableQty: 5, PhysicalQty: 5, WarehouseID: 255 },
     ]);
     // SKU lookup is case-insensitive; the stored ID is echoed.
-    expect(await figures(account, accessToken, "productID=sku-000001")).toEqual([
-      { ProductID: "SKU-000001", AvailableQty: 6, PhysicalQty: 7, WarehouseID: 208 },
-    ]);
-    expect(await figures(account, accessToken, "productID=SKU-000004&warehouseID=255")).toEqual([
-      { ProductID: "SKU-000004", AvailableQty: 5, PhysicalQty: 5, WarehouseID: 255 },
-    ]);
-    expect(await figures(account, accessToken, "productID=SKU-000001&warehouseID=255")).toEqual([
-      { ProductID: "SKU-000001", AvailableQty: 0, PhysicalQty: 0, WarehouseID: 255 },
-    ]);
+    expect(await figures(account, accessToken, "productID=sku-000001")).toEqual([{ ProductID: "SKU-000001", AvailableQty: 6, PhysicalQty: 7, WarehouseID: 208 }]);
+    expect(await figures(account, accessToken, "productID=SKU-000004&warehouseID=255")).toEqual([{ ProductID: "SKU-000004", AvailableQty: 5, PhysicalQty: 5, WarehouseID: 255 }]);
+    expect(await figures(account, accessToken, "productID=SKU-000001&warehouseID=255")).toEqual([{ ProductID: "SKU-000001", AvailableQty: 0, PhysicalQty: 0, WarehouseID: 255 }]);
   });
 
   it("answers 404 for an unknown product and 400 without productID", async () => {
@@ -243,9 +234,7 @@ describe("GET /api/Inventory/Warehouses", () => {
     expect(await missing.json()).toEqual({ Message: expect.stringContaining("NOPE") });
 
     const url = "/api/Inventory/Warehouses";
-    expect(check({ method: "GET", url })).toEqual([
-      'required query parameter "productID" is missing for GET /api/Inventory/Warehouses',
-    ]);
+    expect(check({ method: "GET", url })).toEqual(['required query parameter "productID" is missing for GET /api/Inventory/Warehouses']);
     const res = await sim.fetch(new Request(`${BASE}/${account}/rest${url}`, { headers: { Authorization: `Bearer ${accessToken}` } }));
     expect(res.status).toBe(400);
   });
@@ -306,8 +295,7 @@ describe("stock changes", () => {
 
   it("rejects unknown products and warehouses", async () => {
     const { account } = await seeded();
-    const put = (path: string, body: unknown) =>
-      sim.fetch(new Request(`${BASE}/${account}/__control/${path}`, { method: "PUT", body: JSON.stringify(body) }));
+    const put = (path: string, body: unknown) => sim.fetch(new Request(`${BASE}/${account}/__control/${path}`, { method: "PUT", body: JSON.stringify(body) }));
     expect((await put("inventory/NOPE", { OnOrder: 1 })).status).toBe(404);
     expect((await put("inventory/SKU-000001", { warehouses: { "999": { PhysicalQty: 1 } } })).status).toBe(400);
     expect((await put("inventory/SKU-000001", { ExpectedDeliveryDate: "soon" })).status).toBe(400);
@@ -336,9 +324,7 @@ describe("stock changes", () => {
 
     // Dropping a warehouse drops the figures held there.
     await control(account, "PUT", "warehouses", { warehouses: [{ ID: 208, Name: "Main", IsDefault: true }] });
-    expect(await figures(account, accessToken, "productID=SKU-000004")).toEqual([
-      { ProductID: "SKU-000004", AvailableQty: 27, PhysicalQty: 28, WarehouseID: 208 },
-    ]);
+    expect(await figures(account, accessToken, "productID=SKU-000004")).toEqual([{ ProductID: "SKU-000004", AvailableQty: 27, PhysicalQty: 28, WarehouseID: 208 }]);
     expect((await inventory(account, accessToken, "model.inventoryID=SKU-000004")).Items[0]).toMatchObject({
       PhysicalQty: 28,
       WarehouseCount: 1,

@@ -21,10 +21,8 @@ async function single(account: string, accessToken: string, id: number): Promise
 }
 
 const create = (account: string, accessToken: string, body: unknown) => api(account, "/api/Orders", accessToken, "POST", body);
-const ship = (account: string, accessToken: string, body: unknown) =>
-  api(account, "/api/Orders/ShippingStatus", accessToken, "PUT", body);
-const shipPackage = (account: string, accessToken: string, body: unknown) =>
-  api(account, "/api/Orders/ShippingStatus/SinglePackage", accessToken, "PUT", body);
+const ship = (account: string, accessToken: string, body: unknown) => api(account, "/api/Orders/ShippingStatus", accessToken, "PUT", body);
+const shipPackage = (account: string, accessToken: string, body: unknown) => api(account, "/api/Orders/ShippingStatus/SinglePackage", accessToken, "PUT", body);
 
 const ids = (page: Page) => page.Items.map((row) => row.ID);
 const at = (text: string) => encodeURIComponent(text);
@@ -39,7 +37,10 @@ function expectSwaggerShape(object: Row, definition: string): void {
   expect(definitions[definition], definition).toBeDefined();
   const declared = Object.keys(definitions[definition].properties);
   const keys = Object.keys(object);
-  expect(keys.filter((key) => !declared.includes(key)), definition).toEqual([]);
+  expect(
+    keys.filter((key) => !declared.includes(key)),
+    definition,
+  ).toEqual([]);
   expect(keys, definition).toEqual(declared.filter((key) => keys.includes(key)));
 }
 
@@ -125,10 +126,42 @@ describe("GET /api/Orders", () => {
     }
     const [row] = first.Items;
     expect(Object.keys(row)).toEqual(
-      expect.arrayContaining(["ID", "OrderSourceOrderID", "OrderSource", "CompanyID", "UserID", "StatusCode", "ShippingStatus", "TimeOfOrder", "CreatedOn", "LastUpdated", "GrandTotal", "TaxTotal", "TrackingNumber", "Items"]),
+      expect.arrayContaining([
+        "ID",
+        "OrderSourceOrderID",
+        "OrderSource",
+        "CompanyID",
+        "UserID",
+        "StatusCode",
+        "ShippingStatus",
+        "TimeOfOrder",
+        "CreatedOn",
+        "LastUpdated",
+        "GrandTotal",
+        "TaxTotal",
+        "TrackingNumber",
+        "Items",
+      ]),
     );
     expect(Object.keys(row.ShippingAddress)).toEqual(
-      expect.arrayContaining(["ID", "FirstName", "LastName", "CompanyName", "StreetLine1", "StreetLine2", "City", "StateName", "StateCode", "PostalCode", "CountryName", "CountryCode", "PhoneNumber", "EmailAddress", "IsShippingAddress", "IsBillingAddress"]),
+      expect.arrayContaining([
+        "ID",
+        "FirstName",
+        "LastName",
+        "CompanyName",
+        "StreetLine1",
+        "StreetLine2",
+        "City",
+        "StateName",
+        "StateCode",
+        "PostalCode",
+        "CountryName",
+        "CountryCode",
+        "PhoneNumber",
+        "EmailAddress",
+        "IsShippingAddress",
+        "IsBillingAddress",
+      ]),
     );
     expect(Object.keys(row.Items[0])).toEqual(
       expect.arrayContaining(["ID", "OrderID", "ProductID", "Qty", "QtyShipped", "DisplayName", "SitePrice", "AdjustedSitePrice", "LineTotal", "Notes", "ReferenceID"]),
@@ -151,16 +184,41 @@ describe("GET /api/Orders", () => {
     await control(account, "POST", "orders", {
       orders: [
         {
-          CompanyID: 163, UserID: 10001, StatusCode: 2, ShippingStatus: 1, Dropship: 0, TimeOfOrder: "2024-03-01T10:00:00",
-          OrderSource: 6, PaymentStatus: 30, CreatedOn: "2024-03-01T10:00:05", Items: [{ ProductID: "W-1" }],
+          CompanyID: 163,
+          UserID: 10001,
+          StatusCode: 2,
+          ShippingStatus: 1,
+          Dropship: 0,
+          TimeOfOrder: "2024-03-01T10:00:00",
+          OrderSource: 6,
+          PaymentStatus: 30,
+          CreatedOn: "2024-03-01T10:00:05",
+          Items: [{ ProductID: "W-1" }],
         },
         {
-          CompanyID: 187, UserID: 10002, StatusCode: 3, ShippingStatus: 3, Dropship: 2, TimeOfOrder: "2024-03-02T10:00:00",
-          OrderSource: 4, PaymentStatus: 10, CreatedOn: "2024-03-02T10:00:05", ShipDate: "2024-03-04T09:00:00", Items: [{ ProductID: "W-2" }],
+          CompanyID: 187,
+          UserID: 10002,
+          StatusCode: 3,
+          ShippingStatus: 3,
+          Dropship: 2,
+          TimeOfOrder: "2024-03-02T10:00:00",
+          OrderSource: 4,
+          PaymentStatus: 10,
+          CreatedOn: "2024-03-02T10:00:05",
+          ShipDate: "2024-03-04T09:00:00",
+          Items: [{ ProductID: "W-2" }],
         },
         {
-          CompanyID: 187, UserID: 10001, StatusCode: 200, ShippingStatus: 1, Dropship: 0, TimeOfOrder: "2024-03-03T10:00:00",
-          OrderSource: 6, PaymentStatus: 30, CreatedOn: "2024-03-03T10:00:05", Items: [{ ProductID: "W-1" }, { ProductID: "W-2" }],
+          CompanyID: 187,
+          UserID: 10001,
+          StatusCode: 200,
+          ShippingStatus: 1,
+          Dropship: 0,
+          TimeOfOrder: "2024-03-03T10:00:00",
+          OrderSource: 6,
+          PaymentStatus: 30,
+          CreatedOn: "2024-03-03T10:00:05",
+          Items: [{ ProductID: "W-1" }, { ProductID: "W-2" }],
         },
       ],
     });
@@ -256,9 +314,13 @@ describe("order lastUpdated windows", () => {
 describe("POST /api/Orders", () => {
   it("returns the bare new ID and stores an InProcess, Unshipped order with one empty package", async () => {
     const { account, accessToken } = await shop({ timeZone: "UTC" });
-    const res = await create(account, accessToken, orderBody({
-      OrderDetails: { CompanyID: 163, Channel: 6, OrderSourceOrderID: "WEB-1001", OrderDate: "2024-03-06T15:25:58.266Z" },
-    }));
+    const res = await create(
+      account,
+      accessToken,
+      orderBody({
+        OrderDetails: { CompanyID: 163, Channel: 6, OrderSourceOrderID: "WEB-1001", OrderDate: "2024-03-06T15:25:58.266Z" },
+      }),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("5000001");
 
@@ -288,9 +350,32 @@ describe("POST /api/Orders", () => {
     expect(row.CreatedOn).toMatch(WALL_TIME);
     expect(row.LastUpdated).toBe(row.CreatedOn);
     expect(row.Items).toEqual([
-      expect.objectContaining({ OrderID: 5000001, ProductID: "W-1", DisplayName: "Widget", Qty: 2, QtyShipped: 0, SitePrice: 19.99, AdjustedSitePrice: 19.99, LineTotal: 39.98, ReferenceID: "line-1", Notes: null }),
+      expect.objectContaining({
+        OrderID: 5000001,
+        ProductID: "W-1",
+        DisplayName: "Widget",
+        Qty: 2,
+        QtyShipped: 0,
+        SitePrice: 19.99,
+        AdjustedSitePrice: 19.99,
+        LineTotal: 39.98,
+        ReferenceID: "line-1",
+        Notes: null,
+      }),
     ]);
-    expect(row.ShippingAddress).toMatchObject({ StreetLine1: "1 Main St", StreetLine2: "Apt 2", PostalCode: "11201", StateCode: "NY", StateName: "New York", CountryCode: "US", CountryName: "United States", CompanyName: "Doe Co", PhoneNumber: "555-0100", IsShippingAddress: true, IsBillingAddress: false });
+    expect(row.ShippingAddress).toMatchObject({
+      StreetLine1: "1 Main St",
+      StreetLine2: "Apt 2",
+      PostalCode: "11201",
+      StateCode: "NY",
+      StateName: "New York",
+      CountryCode: "US",
+      CountryName: "United States",
+      CompanyName: "Doe Co",
+      PhoneNumber: "555-0100",
+      IsShippingAddress: true,
+      IsBillingAddress: false,
+    });
     const order = await single(account, accessToken, 5000001);
     expect(order.OrderPackages).toEqual([expect.objectContaining({ TrackingNumber: null, DeliveryStatus: 0 })]);
   });
@@ -318,9 +403,21 @@ describe("POST /api/Orders", () => {
     expect(a.ShippingAddress).toMatchObject({ StateCode: "TX", StateName: "Texas", CountryCode: "US", CountryName: "United States" });
     expect(a.BillingAddress).toMatchObject({ StateCode: "TX", StateName: "Texas", CountryCode: "US" });
 
-    expect((await single(account, accessToken, await createOrder(account, accessToken, orderBody({
-      CustomerDetails: { ID: 10001, Email: "other@example.com", FirstName: "J", LastName: "D" },
-    })))).OrderDetails.CustomerID).toBe(10001);
+    expect(
+      (
+        await single(
+          account,
+          accessToken,
+          await createOrder(
+            account,
+            accessToken,
+            orderBody({
+              CustomerDetails: { ID: 10001, Email: "other@example.com", FirstName: "J", LastName: "D" },
+            }),
+          ),
+        )
+      ).OrderDetails.CustomerID,
+    ).toBe(10001);
     const unknown = await create(account, accessToken, orderBody({ CustomerDetails: { ID: 777, Email: "x@example.com", FirstName: "X", LastName: "Y" } }));
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual({ Message: expect.stringContaining("777") });
@@ -368,10 +465,17 @@ describe("POST /api/Orders", () => {
 
   it("answers 400 naming an unknown product or company, and writes nothing", async () => {
     const { account, accessToken } = await shop();
-    const product = await create(account, accessToken, orderBody({
-      CustomerDetails: { Email: "brand-new@example.com", FirstName: "B", LastName: "N" },
-      Products: [{ ProductID: "W-1", Qty: 1, SitePrice: 1 }, { ProductID: "NOPE-9", Qty: 1, SitePrice: 1 }],
-    }));
+    const product = await create(
+      account,
+      accessToken,
+      orderBody({
+        CustomerDetails: { Email: "brand-new@example.com", FirstName: "B", LastName: "N" },
+        Products: [
+          { ProductID: "W-1", Qty: 1, SitePrice: 1 },
+          { ProductID: "NOPE-9", Qty: 1, SitePrice: 1 },
+        ],
+      }),
+    );
     expect(product.status).toBe(400);
     expect(await product.json()).toEqual({ Message: "Product 'NOPE-9' does not exist." });
 
@@ -402,12 +506,16 @@ describe("POST /api/Orders", () => {
 describe("GET /api/Orders/{id}", () => {
   it("returns SingleOrderDataDto: Id-cased OrderDetails, Statuses, items, totals, packages, read-shape addresses", async () => {
     const { account, accessToken } = await shop();
-    const id = await createOrder(account, accessToken, orderBody({
-      Products: [
-        { ProductID: "W-1", Qty: 2, SitePrice: 20, DiscountValue: 10, DiscountType: 1, LineTaxTotal: 3 },
-        { ProductID: "W-2", Qty: 1, SitePrice: 5, DiscountValue: 1, ProductName: "Custom name" },
-      ],
-    }));
+    const id = await createOrder(
+      account,
+      accessToken,
+      orderBody({
+        Products: [
+          { ProductID: "W-1", Qty: 2, SitePrice: 20, DiscountValue: 10, DiscountType: 1, LineTaxTotal: 3 },
+          { ProductID: "W-2", Qty: 1, SitePrice: 5, DiscountValue: 1, ProductName: "Custom name" },
+        ],
+      }),
+    );
     const order = await single(account, accessToken, id);
     expectSwaggerShape(order, D.single);
     expectSwaggerShape(order.OrderDetails, D.details);
@@ -464,7 +572,15 @@ describe("PUT /api/Orders/ShippingStatus", () => {
     expect(await res.text()).toBe("");
 
     const [row] = (await orders(account, accessToken, `model.orderIDs=${id}`)).Items;
-    expect(row).toMatchObject({ ShippingStatus: 3, StatusCode: 2, ShippingCarrier: "FedEx", ShippingService: "Home Delivery", TrackingNumber: "TRACK-1", AllTrackingNumbers: ["TRACK-1"], FinalShippingFee: 8.12 });
+    expect(row).toMatchObject({
+      ShippingStatus: 3,
+      StatusCode: 2,
+      ShippingCarrier: "FedEx",
+      ShippingService: "Home Delivery",
+      TrackingNumber: "TRACK-1",
+      AllTrackingNumbers: ["TRACK-1"],
+      FinalShippingFee: 8.12,
+    });
     expect(row.ShipDate).toBe(`${shipDate.toISOString().slice(0, 16)}:00`);
     expect(row.Items[0]).toMatchObject({ Qty: 2, QtyShipped: 2, ItemShippingStatus: 3 });
     const order = await single(account, accessToken, id);
@@ -586,7 +702,13 @@ describe("PUT /api/Orders/ShippingStatus/SinglePackage", () => {
 
 describe("POST /api/Orders/{orderID}/Shipping/Packages and PUT /api/Orders/SetUnshipped", () => {
   const createPackages = (account: string, accessToken: string, id: number, body: unknown) => api(account, `/api/Orders/${id}/Shipping/Packages`, accessToken, "POST", body);
-  const twoLines = () => orderBody({ Products: [{ ProductID: "W-1", Qty: 3, SitePrice: 10 }, { ProductID: "W-2", Qty: 1, SitePrice: 5 }] });
+  const twoLines = () =>
+    orderBody({
+      Products: [
+        { ProductID: "W-1", Qty: 3, SitePrice: 10 },
+        { ProductID: "W-2", Qty: 1, SitePrice: 5 },
+      ],
+    });
 
   it("replaces the packages with the ones given, each holding its order items, read back with new IDs", async () => {
     const { account, accessToken } = await shop();
@@ -594,13 +716,27 @@ describe("POST /api/Orders/{orderID}/Shipping/Packages and PUT /api/Orders/SetUn
     const before = await single(account, accessToken, id);
     const [a, b] = before.OrderItems.map((i: Row) => i.ID);
     const res = await createPackages(account, accessToken, id, {
-      Packages: [{ Weight: 2, Items: [{ OrderItemID: a, Qty: 2 }] }, { Items: [{ OrderItemID: a, Qty: 1 }, { OrderItemID: b, Qty: 1, OrderItemBundleItemProductID: null }] }],
+      Packages: [
+        { Weight: 2, Items: [{ OrderItemID: a, Qty: 2 }] },
+        {
+          Items: [
+            { OrderItemID: a, Qty: 1 },
+            { OrderItemID: b, Qty: 1, OrderItemBundleItemProductID: null },
+          ],
+        },
+      ],
     });
     expect(res.status).toBe(200);
     const after = await single(account, accessToken, id);
     expect(after.OrderPackages).toHaveLength(2);
     expect(after.OrderPackages.map((p: Row) => p.ID)).not.toContain(before.OrderPackages[0].ID);
-    expect(after.OrderPackages.map((p: Row) => p.Items.map((i: Row) => [i.OrderItemID, i.Qty]))).toEqual([[[a, 2]], [[a, 1], [b, 1]]]);
+    expect(after.OrderPackages.map((p: Row) => p.Items.map((i: Row) => [i.OrderItemID, i.Qty]))).toEqual([
+      [[a, 2]],
+      [
+        [a, 1],
+        [b, 1],
+      ],
+    ]);
     expect(after.OrderPackages[0]).toMatchObject({ Weight: 2, TrackingNumber: null });
     expectSwaggerShape(after.OrderPackages[1].Items[0], "SellerCloud.Delta.Models.Details.Concrete.Order.OrderPackageItemDto");
   });
@@ -611,8 +747,34 @@ describe("POST /api/Orders/{orderID}/Shipping/Packages and PUT /api/Orders/SetUn
     const [a, b] = (await single(account, accessToken, id)).OrderItems.map((i: Row) => i.ID);
     const cases: Array<[unknown, string]> = [
       [{ Packages: [{ Items: [{ OrderItemID: a, Qty: 3 }] }] }, `order item ${b}`],
-      [{ Packages: [{ Items: [{ OrderItemID: a, Qty: 3 }, { OrderItemID: b, Qty: 1 }, { OrderItemID: 1, Qty: 1 }] }] }, "does not belong"],
-      [{ Packages: [{ Items: [{ OrderItemID: a, Qty: 3 }, { OrderItemID: b, Qty: 1 }] }, { Items: [] }] }, "no items"],
+      [
+        {
+          Packages: [
+            {
+              Items: [
+                { OrderItemID: a, Qty: 3 },
+                { OrderItemID: b, Qty: 1 },
+                { OrderItemID: 1, Qty: 1 },
+              ],
+            },
+          ],
+        },
+        "does not belong",
+      ],
+      [
+        {
+          Packages: [
+            {
+              Items: [
+                { OrderItemID: a, Qty: 3 },
+                { OrderItemID: b, Qty: 1 },
+              ],
+            },
+            { Items: [] },
+          ],
+        },
+        "no items",
+      ],
       [{ Packages: [] }, "At least one package"],
       [{}, "Packages"],
     ];
@@ -649,7 +811,13 @@ describe("POST /api/Orders/{orderID}/Shipping/Packages and PUT /api/Orders/SetUn
     const other = await shop({ createPackagesOnShipped: "allow" });
     const shippedId = await createOrder(other.account, other.accessToken);
     const [otherItem] = (await single(other.account, other.accessToken, shippedId)).OrderItems;
-    await ship(other.account, other.accessToken, { OrderID: shippedId, ShippingCarrier: "UPS", ShippingService: "Ground", ShipDate: new Date().toISOString(), TrackingNumber: "T-9" });
+    await ship(other.account, other.accessToken, {
+      OrderID: shippedId,
+      ShippingCarrier: "UPS",
+      ShippingService: "Ground",
+      ShipDate: new Date().toISOString(),
+      TrackingNumber: "T-9",
+    });
     const allowed = await createPackages(other.account, other.accessToken, shippedId, { Packages: [{ Items: [{ OrderItemID: otherItem.ID, Qty: otherItem.Qty }] }] });
     expect(allowed.status).toBe(200);
     expect((await single(other.account, other.accessToken, shippedId)).OrderPackages.map((p: Row) => p.TrackingNumber)).toEqual([null]);
@@ -684,7 +852,15 @@ describe("PUT /api/Customers/{id}", () => {
     expect(await res.text()).toBe("");
 
     const customer = (await (await api(account, "/api/Customers/10001", accessToken)).json()) as Row;
-    expect(customer.General).toMatchObject({ Name: "Mary Ann Smith", Email: "mary@example.com", EmailCC: "cc@example.com", Title: "Ms", CorporateName: "Smith Corp", IsWholeSaleUser: true, SourceId: "SRC-1" });
+    expect(customer.General).toMatchObject({
+      Name: "Mary Ann Smith",
+      Email: "mary@example.com",
+      EmailCC: "cc@example.com",
+      Title: "Ms",
+      CorporateName: "Smith Corp",
+      IsWholeSaleUser: true,
+      SourceId: "SRC-1",
+    });
     expect(customer.Internal).toMatchObject({ AccountManagerId: 42, CompanyID: 187 });
     const list = (await (await api(account, "/api/Customers?model.modifiedOnFrom=01/01/2030", accessToken)).json()) as Page;
     expect(list.Items.map((row) => [row.UserID, row.FirstName, row.LastName])).toEqual([[10001, "Mary", "Ann Smith"]]);
@@ -726,16 +902,12 @@ describe("swagger checker on order and customer-update requests", () => {
     expect(check({ method: "PUT", url: "/rest/api/Customers/10001" })).toEqual([]);
     expect(check({ method: "put", url: "/api/customers/7" })).toEqual([]);
     expect(check({ method: "GET", url: "/rest/api/Customers/10001" })).toEqual([]);
-    expect(check({ method: "PUT", url: "/api/Customers/1?model.x=1" })).toEqual([
-      'query parameter "model.x" is not declared for PUT /api/Customers/{id}',
-    ]);
+    expect(check({ method: "PUT", url: "/api/Customers/1?model.x=1" })).toEqual(['query parameter "model.x" is not declared for PUT /api/Customers/{id}']);
     expect(check({ method: "DELETE", url: "/api/Customers/10001" })[0]).toMatch(/DELETE is not declared for \/api\/Customers\/\{id\}/);
     expect(check({ method: "PUT", url: "/api/Customers/10001/Nope" })[0]).toMatch(/no swagger path/);
     expect(check({ method: "PUT", url: "/api/Clients/10001" })[0]).toMatch(/no swagger path/);
     // Without the list, the 2022 swagger alone rejects it.
-    expect(loadSwaggerChecker(swagger, [])({ method: "PUT", url: "/api/Customers/10001" })).toEqual([
-      "PUT is not declared for /api/Customers/{id} (declared: GET)",
-    ]);
+    expect(loadSwaggerChecker(swagger, [])({ method: "PUT", url: "/api/Customers/10001" })).toEqual(["PUT is not declared for /api/Customers/{id} (declared: GET)"]);
   });
 
   it("accepts every order path and list parameter the simulator binds, prefixed or bare", () => {
@@ -756,9 +928,7 @@ describe("swagger checker on order and customer-update requests", () => {
     ]) {
       expect(check({ method, url }), `${method} ${url}`).toEqual([]);
     }
-    expect(check({ method: "GET", url: "/api/Orders?model.orderSourceOrderID=A" })).toEqual([
-      'query parameter "model.ordersourceorderid" is not declared for GET /api/Orders',
-    ]);
+    expect(check({ method: "GET", url: "/api/Orders?model.orderSourceOrderID=A" })).toEqual(['query parameter "model.ordersourceorderid" is not declared for GET /api/Orders']);
   });
 });
 
@@ -815,8 +985,7 @@ describe("order control API", () => {
   });
 
   it("generates the same orders over the same products and customers in every fresh account", async () => {
-    const strip = (list: Row[]) =>
-      list.map(({ createdAtMs, LastUpdated, TimeOfOrder, OrderDetails, ShippingDetails, ...rest }) => rest);
+    const strip = (list: Row[]) => list.map(({ createdAtMs, LastUpdated, TimeOfOrder, OrderDetails, ShippingDetails, ...rest }) => rest);
     const generated = async () => {
       const account = newAccount();
       await control(account, "POST", "products/generate", { count: 4 });

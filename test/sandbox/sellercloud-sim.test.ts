@@ -103,11 +103,7 @@ describe("GET /api/Catalog paging and filters", () => {
     await control(account, "POST", "products/generate", { count: 5 });
     const accessToken = await token(account);
     const wanted = ["SKU-000002", "SKU-000004"];
-    for (const query of [
-      "model.sKU=SKU-000002,SKU-000004",
-      "sku=sku-000004, SKU-000002",
-      "MODEL.SKU=SKU-000002,SKU-000004",
-    ]) {
+    for (const query of ["model.sKU=SKU-000002,SKU-000004", "sku=sku-000004, SKU-000002", "MODEL.SKU=SKU-000002,SKU-000004"]) {
       expect(ids(await catalog(account, accessToken, query))).toEqual(wanted);
     }
     expect((await catalog(account, accessToken, "model.skuu=SKU-000002")).TotalResults).toBe(5);
@@ -140,11 +136,7 @@ describe("GET /api/Catalog paging and filters", () => {
     await control(account, "POST", "products/generate", { count: 9, inactiveEvery: 3 });
     const accessToken = await token(account);
     expect((await catalog(account, accessToken, "model.activeStatus=1")).TotalResults).toBe(6);
-    expect(ids(await catalog(account, accessToken, "model.activeStatus=0"))).toEqual([
-      "SKU-000003",
-      "SKU-000006",
-      "SKU-000009",
-    ]);
+    expect(ids(await catalog(account, accessToken, "model.activeStatus=0"))).toEqual(["SKU-000003", "SKU-000006", "SKU-000009"]);
     expect((await catalog(account, accessToken, "model.activeStatus=-1")).TotalResults).toBe(9);
     expect((await catalog(account, accessToken, "")).TotalResults).toBe(9);
   });
@@ -177,11 +169,7 @@ describe("time zones and lastUpdated windows", () => {
   it("reads filters in the configured zone and in every accepted format", async () => {
     const { account, accessToken } = await seeded();
     for (const from of ["03/05/2024 10:00", "2024-03-05T10:00", "2024-03-05T10:00:00"]) {
-      expect(ids(await catalog(account, accessToken, `model.lastUpdatedFrom=${encodeURIComponent(from)}`))).toEqual([
-        "T-1",
-        "T-2",
-        "T-3",
-      ]);
+      expect(ids(await catalog(account, accessToken, `model.lastUpdatedFrom=${encodeURIComponent(from)}`))).toEqual(["T-1", "T-2", "T-3"]);
     }
     const to = "model.lastUpdatedTo=2024-03-05T09:59:59";
     expect((await catalog(account, accessToken, to)).TotalResults).toBe(0);
@@ -407,9 +395,7 @@ describe("control API and routing", () => {
     const res = await api(account, "/api/Nope", await token(account));
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ Message: "No HTTP resource was found that matches the request URI" });
-    const bad = await sim.fetch(
-      new Request(`${BASE}/${account}/__control/config`, { method: "PUT", body: '{"latency":5}' }),
-    );
+    const bad = await sim.fetch(new Request(`${BASE}/${account}/__control/config`, { method: "PUT", body: '{"latency":5}' }));
     expect(bad.status).toBe(400);
   });
 });
@@ -428,9 +414,7 @@ describe("swagger checker", () => {
   });
 
   it("flags a typo'd parameter, an unknown path, a wrong method and a missing required parameter", () => {
-    expect(check({ method: "GET", url: "/rest/api/Catalog?model.lastUpdateFrom=x" })).toEqual([
-      'query parameter "model.lastupdatefrom" is not declared for GET /api/Catalog',
-    ]);
+    expect(check({ method: "GET", url: "/rest/api/Catalog?model.lastUpdateFrom=x" })).toEqual(['query parameter "model.lastupdatefrom" is not declared for GET /api/Catalog']);
     expect(check({ method: "GET", url: "/api/Catalogue" })[0]).toMatch(/no swagger path/);
     expect(check({ method: "DELETE", url: "/api/Catalog" })[0]).toMatch(/DELETE is not declared/);
     expect(check({ method: "GET", url: "/api/Orders/123" })).toEqual([]);

@@ -57,9 +57,7 @@ async function grant(account: string): Promise<{ access: string; refresh: string
 async function api(account: string, token: string | undefined, method: string, path: string, body?: unknown, contentType = "application/json") {
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   if (body !== undefined) headers["Content-Type"] = contentType;
-  const res = await sim.fetch(
-    new Request(`${BASE}/${account}/api/v2${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
+  const res = await sim.fetch(new Request(`${BASE}/${account}/api/v2${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
   return { status: res.status, headers: res.headers, body: (await res.json()) as Body };
 }
 
@@ -405,16 +403,25 @@ describe("listing", () => {
   });
 
   it("shows quantities of one location with ?location=", async () => {
-    const { account, call, seed } = await quietAccount();
+    const { call, seed } = await quietAccount();
     await seed("location", [{ name: "Annex" }]);
     await seed("item", [
       { name: "Split", onhand: 10, onSO: 2, byLocation: { Main: { onhand: 6, onSO: 2 }, Annex: { onhand: 4 } } },
       { name: "Plain", onhand: 5 },
     ]);
     const rows = async (query: string) => (await call("GET", `/item?${query}`)).body.data.map((r: Body) => [r.name, r.onhand, r.available]);
-    expect(await rows("")).toEqual([["Split", 10, 8], ["Plain", 5, 5]]);
-    expect(await rows("location=Main")).toEqual([["Split", 6, 4], ["Plain", 5, 5]]);
-    expect(await rows("location=annex")).toEqual([["Split", 4, 4], ["Plain", 0, 0]]);
+    expect(await rows("")).toEqual([
+      ["Split", 10, 8],
+      ["Plain", 5, 5],
+    ]);
+    expect(await rows("location=Main")).toEqual([
+      ["Split", 6, 4],
+      ["Plain", 5, 5],
+    ]);
+    expect(await rows("location=annex")).toEqual([
+      ["Split", 4, 4],
+      ["Plain", 0, 0],
+    ]);
     expect((await call("GET", "/item?location=Nowhere")).body).toMatchObject({ status: "error", message: "Location not found: Nowhere" });
   });
 });
@@ -552,7 +559,10 @@ describe("linked transactions", () => {
 
     // No lines: ships what is left on the order.
     const rest = await ok("POST", "/shipment", { linkedTransaction: { refNumber: order.number } });
-    expect(rest.data.lines.map((l: Body) => [l.item.name, l.quantity])).toEqual([["Widget", 2], ["Gadget", 2]]);
+    expect(rest.data.lines.map((l: Body) => [l.item.name, l.quantity])).toEqual([
+      ["Widget", 2],
+      ["Gadget", 2],
+    ]);
     const closed = (await ok("GET", `/salesorder/${order.id}`)).data;
     expect(closed).toMatchObject({ closed: true, linkedShipments: [{ id: 1 }, { id: 2 }] });
     expect((await ok("GET", "/item/2")).data).toMatchObject({ onhand: 3, onSO: 0, available: 3 });
@@ -580,7 +590,11 @@ describe("linked transactions", () => {
       memo: "first half",
       linkedTransaction: { id: invoice.data.id, transactionType: "Invoice" },
     });
-    expect(payment.data).toMatchObject({ amount: 40, comment: "first half", linkedTransaction: { id: invoice.data.id, transactionType: "Invoice", refNumber: invoice.data.number } });
+    expect(payment.data).toMatchObject({
+      amount: 40,
+      comment: "first half",
+      linkedTransaction: { id: invoice.data.id, transactionType: "Invoice", refNumber: invoice.data.number },
+    });
     const paid = (await ok("GET", `/invoice/${invoice.data.id}`)).data;
     expect(paid).toMatchObject({ balance: 60, status: "Partially Paid", linkedPayments: [{ id: payment.data.id, refNumber: payment.data.number }] });
     expect((await ok("GET", `/salesorder/${order.id}`)).data.linkedPayments).toEqual([{ id: payment.data.id, refNumber: payment.data.number }]);
@@ -688,7 +702,9 @@ describe("served by the sandbox harness", () => {
     const sos = sosAccount();
     await sos.configure({ throttle: false });
     const [customerId] = await sos.seed("customer", [{ name: "Served Co" }]);
-    const authorizeRes = await fetch(`${sos.baseUrl}/oauth2/authorize?response_type=code&client_id=sos-client&redirect_uri=${encodeURIComponent(REDIRECT)}&state=s`, { redirect: "manual" });
+    const authorizeRes = await fetch(`${sos.baseUrl}/oauth2/authorize?response_type=code&client_id=sos-client&redirect_uri=${encodeURIComponent(REDIRECT)}&state=s`, {
+      redirect: "manual",
+    });
     expect(authorizeRes.status).toBe(302);
     const code = new URL(authorizeRes.headers.get("location")!).searchParams.get("code")!;
     const tokenRes = await fetch(`${sos.baseUrl}/oauth2/token`, {

@@ -73,7 +73,18 @@ describe("address classification", () => {
       ["4294967295", "broadcast"],
     ];
     for (const [host, cls] of cases) expect(classOf(host), host).toBe(cls);
-    for (const host of ["8.8.8.8", "100.63.255.255", "100.128.0.1", "172.15.255.255", "172.32.0.1", "192.0.1.1", "198.17.255.255", "198.20.0.1", "223.255.255.255", "93.184.215.14"]) {
+    for (const host of [
+      "8.8.8.8",
+      "100.63.255.255",
+      "100.128.0.1",
+      "172.15.255.255",
+      "172.32.0.1",
+      "192.0.1.1",
+      "198.17.255.255",
+      "198.20.0.1",
+      "223.255.255.255",
+      "93.184.215.14",
+    ]) {
       expect(classOf(host), host).toBe("public");
     }
   });
@@ -150,13 +161,28 @@ describe("address classification", () => {
     // Sandbox mode lets the local simulators through, and nothing else that is private.
     const sandbox = { sandboxMode: true, resolve };
     for (const host of ["127.0.0.1", "localhost", "[::1]", "loop.example"]) expect(await hostProblem(host, sandbox), host).toBeNull();
-    for (const host of ["169.254.169.254", "10.0.0.1", "[::ffff:a9fe:a9fe]", "metadata.internal", "sneaky.example", "[fe80::1]"]) expect(await hostProblem(host, sandbox), host).not.toBeNull();
+    for (const host of ["169.254.169.254", "10.0.0.1", "[::ffff:a9fe:a9fe]", "metadata.internal", "sneaky.example", "[fe80::1]"])
+      expect(await hostProblem(host, sandbox), host).not.toBeNull();
   });
 
   it("checks base URLs as the URL parser reads them", async () => {
     const resolve = async () => ["93.184.215.14"];
     const prod = { sandboxMode: false, resolve };
-    for (const url of ["https://0x7f.1/rest", "https://0177.0.0.1/rest", "https://2130706433/rest", "https://127.1/rest", "https://[::ffff:127.0.0.1]/rest", "https://[64:ff9b::a9fe:a9fe]/", "https://[fec0::1]/", "https://198.18.0.1/", "https://224.0.0.1/", "https://255.255.255.255/", "https://192.0.0.1/", "https://localhost./", "https://169.254.169.254./latest"]) {
+    for (const url of [
+      "https://0x7f.1/rest",
+      "https://0177.0.0.1/rest",
+      "https://2130706433/rest",
+      "https://127.1/rest",
+      "https://[::ffff:127.0.0.1]/rest",
+      "https://[64:ff9b::a9fe:a9fe]/",
+      "https://[fec0::1]/",
+      "https://198.18.0.1/",
+      "https://224.0.0.1/",
+      "https://255.255.255.255/",
+      "https://192.0.0.1/",
+      "https://localhost./",
+      "https://169.254.169.254./latest",
+    ]) {
       expect(await checkBaseUrl(url, prod), url).toMatch(/^host /);
     }
     expect(await checkBaseUrl("https://erp.example.com/rest", prod)).toBeNull();

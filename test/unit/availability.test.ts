@@ -86,7 +86,14 @@ describe("reservation ledger", () => {
   });
 });
 
-const candidate = (sku: string, target: number, believed: number | null, targetAt = NOW, listingId: string | null = `L-${sku}`): PushCandidate => ({ sku, listingId, offerIds: [], target, believed, targetAt });
+const candidate = (sku: string, target: number, believed: number | null, targetAt = NOW, listingId: string | null = `L-${sku}`): PushCandidate => ({
+  sku,
+  listingId,
+  offerIds: [],
+  target,
+  believed,
+  targetAt,
+});
 
 describe("push plan: guard, order of spending, budgets, batches", () => {
   it("spends on the listings nearest to zero first, decreases before increases", () => {
@@ -125,7 +132,14 @@ describe("push plan: guard, order of spending, budgets, batches", () => {
 
   it("a per-connection budget (Back Market's SKU lines an hour) stops at its limit", () => {
     const budget = { name: "sku_lines", per: "connection" as const, period: "hour" as const, limit: 2000, reserve: 0 };
-    const plan = planPush({ candidates: [candidate("A", 0, 1), candidate("B", 3, 4), candidate("C", 5, 6)], clearedUntil: later(1), guardNote: "", budgets: [{ budget, remaining: 2 }], batchSize: 1, maxBatches: 10 });
+    const plan = planPush({
+      candidates: [candidate("A", 0, 1), candidate("B", 3, 4), candidate("C", 5, 6)],
+      clearedUntil: later(1),
+      guardNote: "",
+      budgets: [{ budget, remaining: 2 }],
+      batchSize: 1,
+      maxBatches: 10,
+    });
     expect(plan.batches.flat().map((u) => u.sku)).toEqual(["A", "B"]);
     expect(plan.decisions.find((d) => d.sku === "C")).toMatchObject({ action: "capped", reason: expect.stringContaining("sku_lines budget spent for this hour") });
   });
@@ -154,7 +168,10 @@ describe("suggested matches", () => {
   const matcher = new ProductMatcher(products);
 
   it("an identifier first, then SKU apart from case and punctuation, then title similarity — best first with the reason", () => {
-    expect(matcher.suggest({ sku: "x1", title: null, identifiers: { upc: "190198457745" } })[0]).toMatchObject({ system_id: "p1", reason: "UPC 190198457745 is the product's UPC" });
+    expect(matcher.suggest({ sku: "x1", title: null, identifiers: { upc: "190198457745" } })[0]).toMatchObject({
+      system_id: "p1",
+      reason: "UPC 190198457745 is the product's UPC",
+    });
     expect(matcher.suggest({ sku: "ipx 64 slv", title: null })[0]).toMatchObject({ system_id: "p1", reason: expect.stringContaining("apart from case and punctuation") });
     const byTitle = matcher.suggest({ sku: "apple-x-silver", title: "Apple iPhone X 64GB Silver Unlocked" });
     expect(byTitle.map((s) => s.system_id)).toEqual(["p1", "p2"]);

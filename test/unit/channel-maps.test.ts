@@ -23,14 +23,35 @@ const ebayOrder = (over: Record<string, unknown> = {}) => ({
   fulfillmentStartInstructions: [
     {
       shippingStep: {
-        shipTo: { fullName: "Jane Q Buyer", contactAddress: { addressLine1: "1 Market St", city: "San Francisco", stateOrProvince: "CA", postalCode: "94105", countryCode: "US" }, primaryPhone: { phoneNumber: "4155550100" }, email: "jane@members.ebay.com" },
+        shipTo: {
+          fullName: "Jane Q Buyer",
+          contactAddress: { addressLine1: "1 Market St", city: "San Francisco", stateOrProvince: "CA", postalCode: "94105", countryCode: "US" },
+          primaryPhone: { phoneNumber: "4155550100" },
+          email: "jane@members.ebay.com",
+        },
         shippingServiceCode: "USPSPriority",
       },
     },
   ],
   lineItems: [
-    { lineItemId: "10001", sku: "EB-SKU-1", legacyItemId: "110000000001", title: "Phone", quantity: 2, lineItemCost: { value: "150.00", currency: "USD" }, lineItemFulfillmentStatus: "NOT_STARTED" },
-    { lineItemId: "10002", sku: "MYSTERY", legacyItemId: "110000000002", title: "Case", quantity: 1, lineItemCost: { value: "50.00", currency: "USD" }, lineItemFulfillmentStatus: "NOT_STARTED" },
+    {
+      lineItemId: "10001",
+      sku: "EB-SKU-1",
+      legacyItemId: "110000000001",
+      title: "Phone",
+      quantity: 2,
+      lineItemCost: { value: "150.00", currency: "USD" },
+      lineItemFulfillmentStatus: "NOT_STARTED",
+    },
+    {
+      lineItemId: "10002",
+      sku: "MYSTERY",
+      legacyItemId: "110000000002",
+      title: "Case",
+      quantity: 1,
+      lineItemCost: { value: "50.00", currency: "USD" },
+      lineItemFulfillmentStatus: "NOT_STARTED",
+    },
   ],
   ...over,
 });
@@ -39,7 +60,9 @@ const resolve = (sku: string) => (sku === "EB-SKU-1" ? { sku: "PLATFORM-1" } : n
 
 describe("eBay getOrders filter", () => {
   it("lastmodifieddate:[from..to] in eBay's millisecond UTC form; the first window reaches back the lookback; never more than 89 days", () => {
-    expect(lastModifiedFilter(ordersRange({ from: "2026-05-01T10:00:00Z", to: "2026-05-01T10:05:00Z" }, 30))).toBe("lastmodifieddate:[2026-05-01T10:00:00.000Z..2026-05-01T10:05:00.000Z]");
+    expect(lastModifiedFilter(ordersRange({ from: "2026-05-01T10:00:00Z", to: "2026-05-01T10:05:00Z" }, 30))).toBe(
+      "lastmodifieddate:[2026-05-01T10:00:00.000Z..2026-05-01T10:05:00.000Z]",
+    );
     expect(ordersRange({ from: null, to: "2026-05-31T00:00:00.000Z" }, 30)).toEqual({ from: "2026-05-01T00:00:00.000Z", to: "2026-05-31T00:00:00.000Z", clamped: false });
     const old = ordersRange({ from: "2025-01-01T00:00:00.000Z", to: "2026-05-31T00:00:00.000Z" }, 30);
     expect(old).toMatchObject({ from: "2026-03-03T00:00:00.000Z", clamped: true });
@@ -74,7 +97,16 @@ describe("eBay order → ledger lines and platform order", () => {
       customer_reference_id: "ebay-buyers",
       currency: "USD",
       lines: [{ sku: "PLATFORM-1", quantity: 2, unit_price: 75, note: "eBay SKU EB-SKU-1" }],
-      shipping_address: { first_name: "Jane", last_name: "Q Buyer", line1: "1 Market St", city: "San Francisco", state: "CA", postal_code: "94105", country: "US", phone: "4155550100" },
+      shipping_address: {
+        first_name: "Jane",
+        last_name: "Q Buyer",
+        line1: "1 Market St",
+        city: "San Francisco",
+        state: "CA",
+        postal_code: "94105",
+        country: "US",
+        phone: "4155550100",
+      },
       shipping_method: "USPSPriority",
       totals: { subtotal: 200, shipping: 10, total: 210 },
       source: { system: "ebay", id: "12-34567-89012", updated_at: "2026-05-01T10:05:00.000Z" },
@@ -120,7 +152,20 @@ describe("eBay listings and quantities", () => {
         { offerId: "O2", format: "AUCTION", status: "PUBLISHED", listing: { listingId: "L2", listingStatus: "ACTIVE" } },
       ],
     );
-    expect(row).toEqual({ sku: "EB-1", title: "Phone", upc: "190198457745", ean: null, mpn: "A1901", isbn: null, gtin: null, listing_id: "L1", group_key: "G1", status: "ACTIVE", quantity: 5, offers: ["O1"] });
+    expect(row).toEqual({
+      sku: "EB-1",
+      title: "Phone",
+      upc: "190198457745",
+      ean: null,
+      mpn: "A1901",
+      isbn: null,
+      gtin: null,
+      listing_id: "L1",
+      group_key: "G1",
+      status: "ACTIVE",
+      quantity: 5,
+      offers: ["O1"],
+    });
     expect(itemRow({ sku: "EB-2", availability: { shipToLocationAvailability: { quantity: 1 } } }, [])).toMatchObject({ status: "NO_OFFER", listing_id: null, offers: [] });
   });
 
@@ -131,7 +176,14 @@ describe("eBay listings and quantities", () => {
     ];
     expect(requestBody(batch)).toEqual({
       requests: [
-        { sku: "A", shipToLocationAvailability: { quantity: 3 }, offers: [{ offerId: "O1", availableQuantity: 3 }, { offerId: "O2", availableQuantity: 3 }] },
+        {
+          sku: "A",
+          shipToLocationAvailability: { quantity: 3 },
+          offers: [
+            { offerId: "O1", availableQuantity: 3 },
+            { offerId: "O2", availableQuantity: 3 },
+          ],
+        },
         { sku: "B", shipToLocationAvailability: { quantity: 0 } },
       ],
     });
@@ -153,18 +205,41 @@ describe("eBay fulfillments", () => {
     { lineItemId: "L1", sku: "EB-1", quantity: 2, fulfilled: false },
     { lineItemId: "L2", sku: "EB-2", quantity: 1, fulfilled: false },
   ];
-  const skus = new Map([["L1", "P-1"], ["L2", "P-2"]]);
+  const skus = new Map([
+    ["L1", "P-1"],
+    ["L2", "P-2"],
+  ]);
   const shipment = (over: Record<string, unknown> = {}) => ({ order_system_id: "o", status: "shipped" as const, carrier: "UPS", tracking_numbers: ["1Z 999-AA1"], ...over });
   const now = new Date("2026-05-01T12:00:00Z");
 
   it("tracking numbers letters and digits only; carrier names in eBay's codes", () => {
     expect(trackingOf("1Z 999-AA1")).toBe("1Z999AA1");
-    expect([carrierCode("FedEx", {}), carrierCode("usps", {}), carrierCode("La Poste", {}), carrierCode("Courier", { courier: "OTHER" })]).toEqual(["FEDEX", "USPS", "LA_POSTE", "OTHER"]);
+    expect([carrierCode("FedEx", {}), carrierCode("usps", {}), carrierCode("La Poste", {}), carrierCode("Courier", { courier: "OTHER" })]).toEqual([
+      "FEDEX",
+      "USPS",
+      "LA_POSTE",
+      "OTHER",
+    ]);
   });
 
   it("one package with every unshipped line when the shipment lists none; the lines it names otherwise, with a warning for a part of a line", () => {
     const all = fulfillmentPlan(shipment(), lines, skus, new Set(), {}, now);
-    expect(all).toEqual({ ok: true, calls: [{ lineItems: [{ lineItemId: "L1", quantity: 2 }, { lineItemId: "L2", quantity: 1 }], shippedDate: now.toISOString(), shippingCarrierCode: "UPS", trackingNumber: "1Z999AA1" }], warnings: [], shippedAt: now.toISOString() });
+    expect(all).toEqual({
+      ok: true,
+      calls: [
+        {
+          lineItems: [
+            { lineItemId: "L1", quantity: 2 },
+            { lineItemId: "L2", quantity: 1 },
+          ],
+          shippedDate: now.toISOString(),
+          shippingCarrierCode: "UPS",
+          trackingNumber: "1Z999AA1",
+        },
+      ],
+      warnings: [],
+      shippedAt: now.toISOString(),
+    });
     const part = fulfillmentPlan(shipment({ lines: [{ sku: "P-1", quantity: 1 }] }), lines, skus, new Set(), {}, now);
     expect(part.ok && part.calls[0].lineItems).toEqual([{ lineItemId: "L1", quantity: 1 }]);
     expect(part.ok && part.warnings[0]).toContain("ships 1 of 2");
@@ -188,7 +263,16 @@ const bmOrder = (over: Record<string, unknown> = {}) => ({
   date_creation: "2026-05-01T10:00:00.123456Z",
   date_modification: "2026-05-01T10:05:00Z",
   date_shipping: null,
-  shipping_address: { firstName: "Victor", lastName: "Hugo", street: "3, Imaginary Street", postalCode: "75003", city: "Paris", country: "FR", phoneNumber: "+33639981234", email: "buyer@example.com" },
+  shipping_address: {
+    firstName: "Victor",
+    lastName: "Hugo",
+    street: "3, Imaginary Street",
+    postalCode: "75003",
+    city: "Paris",
+    country: "FR",
+    phoneNumber: "+33639981234",
+    email: "buyer@example.com",
+  },
   billing_address: { firstName: "Victor", lastName: "Hugo", street: "3, Imaginary Street", postalCode: "75003", city: "Paris", country: "FR" },
   price: "320.00",
   shipping_price: "0.00",
@@ -202,8 +286,17 @@ const bmOrder = (over: Record<string, unknown> = {}) => ({
 
 describe("Back Market order → ledger lines and platform order", () => {
   it("orderline states as the ledger reads them, and which lines wait for acceptance", () => {
-    expect(bmOrderLines(bmOrder())).toMatchObject({ orderId: "BM-5978", orderedAt: "2026-05-01T10:00:00.123Z", lines: [{ lineId: "1", sku: "BM-PHONE", state: "open", needsAcceptance: true }, { lineId: "2", state: "cancelled", needsAcceptance: false }] });
-    const states = [0, 9, 8, 1, 2, 3, 4, 5, 6, 7].map((state) => bmOrderLines(bmOrder({ orderlines: [{ id: 1, listing: "X", quantity: 1, state }], date_shipping: "2026-05-02T08:00:00Z" }))!.lines[0].state);
+    expect(bmOrderLines(bmOrder())).toMatchObject({
+      orderId: "BM-5978",
+      orderedAt: "2026-05-01T10:00:00.123Z",
+      lines: [
+        { lineId: "1", sku: "BM-PHONE", state: "open", needsAcceptance: true },
+        { lineId: "2", state: "cancelled", needsAcceptance: false },
+      ],
+    });
+    const states = [0, 9, 8, 1, 2, 3, 4, 5, 6, 7].map(
+      (state) => bmOrderLines(bmOrder({ orderlines: [{ id: 1, listing: "X", quantity: 1, state }], date_shipping: "2026-05-02T08:00:00Z" }))!.lines[0].state,
+    );
     expect(states).toEqual(["pending", "pending", "pending", "open", "open", "shipped", "cancelled", "cancelled", "shipped", "unpaid"]);
   });
 
@@ -220,9 +313,19 @@ describe("Back Market order → ledger lines and platform order", () => {
   it("maps the live lines, notes cancelled ones, reads both address spellings", () => {
     const mapped = mapBmOrder(bmOrder(), (sku) => ({ sku: `P-${sku}` }));
     if (!mapped.ok) throw new Error(mapped.reason);
-    expect(mapped.record).toMatchObject({ order_number: "BM-5978", status: "confirmed", customer_reference_id: "backmarket-buyers", currency: "EUR", lines: [{ sku: "P-BM-PHONE", quantity: 1, unit_price: 300 }], shipping_address: { first_name: "Victor", line1: "3, Imaginary Street", postal_code: "75003", country: "FR" } });
+    expect(mapped.record).toMatchObject({
+      order_number: "BM-5978",
+      status: "confirmed",
+      customer_reference_id: "backmarket-buyers",
+      currency: "EUR",
+      lines: [{ sku: "P-BM-PHONE", quantity: 1, unit_price: 300 }],
+      shipping_address: { first_name: "Victor", line1: "3, Imaginary Street", postal_code: "75003", country: "FR" },
+    });
     expect(mapped.record.memo).toContain("cancelled lines: BM-CASE × 1");
-    const prose = mapBmOrder(bmOrder({ shipping_address: { first_name: "Ada", last_name: "L", street: "1 Rue", postal_code: "75001", city: "Paris", country: "FR", phone: "+331" } }), (sku) => ({ sku }));
+    const prose = mapBmOrder(
+      bmOrder({ shipping_address: { first_name: "Ada", last_name: "L", street: "1 Rue", postal_code: "75001", city: "Paris", country: "FR", phone: "+331" } }),
+      (sku) => ({ sku }),
+    );
     expect(prose.ok && prose.record.shipping_address).toMatchObject({ first_name: "Ada", postal_code: "75001", phone: "+331" });
     const statuses = [
       { state: 0, orderlines: [{ id: 1, listing: "X", quantity: 1, state: 0 }] },
@@ -236,7 +339,15 @@ describe("Back Market order → ledger lines and platform order", () => {
   });
 
   it("a listing row: its SKU, uuid and quantity; the publication state kept as Back Market numbers it", () => {
-    expect(listingRow({ id: "9f1c…", listing_id: 11, sku: "BM-PHONE", title: "iPhone 12", quantity: 4, publication_state: 2 })).toEqual({ sku: "BM-PHONE", title: "iPhone 12", listing_id: "9f1c…", group_key: null, status: "2 online", quantity: 4, offers: [] });
+    expect(listingRow({ id: "9f1c…", listing_id: 11, sku: "BM-PHONE", title: "iPhone 12", quantity: 4, publication_state: 2 })).toEqual({
+      sku: "BM-PHONE",
+      title: "iPhone 12",
+      listing_id: "9f1c…",
+      group_key: null,
+      status: "2 online",
+      quantity: 4,
+      offers: [],
+    });
   });
 });
 

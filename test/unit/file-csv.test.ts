@@ -44,25 +44,43 @@ describe("neutraliseCell", () => {
 
 describe("toCsv", () => {
   it("writes a header and rows with CRLF line ends", () => {
-    expect(toCsv(["SKU_ID", "Available"], [{ SKU_ID: "A", Available: 3 }, { SKU_ID: "B", Available: 0 }])).toBe("SKU_ID,Available\r\nA,3\r\nB,0\r\n");
+    expect(
+      toCsv(
+        ["SKU_ID", "Available"],
+        [
+          { SKU_ID: "A", Available: 3 },
+          { SKU_ID: "B", Available: 0 },
+        ],
+      ),
+    ).toBe("SKU_ID,Available\r\nA,3\r\nB,0\r\n");
     expect(toCsv(["a"], [])).toBe("a\r\n");
   });
 
   it("quotes fields with commas, quotes, CR or LF (RFC 4180)", () => {
     const csv = toCsv(["a", "b", "c", "d"], [{ a: "x,y", b: 'say "hi"', c: "line1\r\nline2", d: "lf\nonly" }]);
     expect(csv).toBe('a,b,c,d\r\n"x,y","say ""hi""","line1\r\nline2","lf\nonly"\r\n');
-    expect(readBack(csv)).toEqual([["a", "b", "c", "d"], ["x,y", 'say "hi"', "line1\r\nline2", "lf\nonly"]]);
+    expect(readBack(csv)).toEqual([
+      ["a", "b", "c", "d"],
+      ["x,y", 'say "hi"', "line1\r\nline2", "lf\nonly"],
+    ]);
   });
 
   it("writes values: empty for null or missing, Y/N, | between list items, numbers as numbers", () => {
-    const csv = toCsv(["s", "n", "neg", "b", "l", "none", "missing", "d", "o"], [
-      { s: "text", n: 12.5, neg: -5, b: false, l: ["A", "B"], none: null, d: new Date("2024-09-18T00:00:00Z"), o: { k: 1 } },
-    ]);
+    const csv = toCsv(
+      ["s", "n", "neg", "b", "l", "none", "missing", "d", "o"],
+      [{ s: "text", n: 12.5, neg: -5, b: false, l: ["A", "B"], none: null, d: new Date("2024-09-18T00:00:00Z"), o: { k: 1 } }],
+    );
     expect(readBack(csv)[1]).toEqual(["text", "12.5", "-5", "N", "A|B", "", "", "2024-09-18T00:00:00.000Z", '{"k":1}']);
   });
 
   it("neutralises every cell, header included", () => {
-    const csv = toCsv(["=Name", "Phone"], [{ "=Name": "=HYPERLINK(\"http://x\",\"y\")", Phone: "+1 555" }, { "=Name": "@SUM(1)", Phone: "\t-2+3" }]);
+    const csv = toCsv(
+      ["=Name", "Phone"],
+      [
+        { "=Name": '=HYPERLINK("http://x","y")', Phone: "+1 555" },
+        { "=Name": "@SUM(1)", Phone: "\t-2+3" },
+      ],
+    );
     expect(readBack(csv)).toEqual([
       ["'=Name", "Phone"],
       [`'=HYPERLINK("http://x","y")`, "'+1 555"],
@@ -77,10 +95,13 @@ describe("toCsv", () => {
 
 describe("errorReportCsv", () => {
   it("keeps the original columns and adds an Error column, one error per line", () => {
-    const csv = errorReportCsv(["SKU_ID", "Available"], [
-      { cells: { SKU_ID: "A", Available: "ten" }, errors: ['row 2, Available: "ten" is not a whole number; write a number such as 10'] },
-      { cells: { SKU_ID: "=cmd()", Available: "" }, errors: ["row 3, SKU_ID: first", "row 3, Available: second"] },
-    ]);
+    const csv = errorReportCsv(
+      ["SKU_ID", "Available"],
+      [
+        { cells: { SKU_ID: "A", Available: "ten" }, errors: ['row 2, Available: "ten" is not a whole number; write a number such as 10'] },
+        { cells: { SKU_ID: "=cmd()", Available: "" }, errors: ["row 3, SKU_ID: first", "row 3, Available: second"] },
+      ],
+    );
     expect(readBack(csv)).toEqual([
       ["SKU_ID", "Available", "Error"],
       ["A", "ten", 'row 2, Available: "ten" is not a whole number; write a number such as 10'],
@@ -90,7 +111,10 @@ describe("errorReportCsv", () => {
 
   it("replaces the Error column of a report that was uploaded again", () => {
     const csv = errorReportCsv(["SKU_ID", "error", "Available"], [{ cells: { SKU_ID: "A", error: "old", Available: "x" }, errors: ["new"] }]);
-    expect(readBack(csv)).toEqual([["SKU_ID", "Available", "Error"], ["A", "x", "new"]]);
+    expect(readBack(csv)).toEqual([
+      ["SKU_ID", "Available", "Error"],
+      ["A", "x", "new"],
+    ]);
   });
 
   it("round-trips: a corrected report parses back to the merchant's values", () => {

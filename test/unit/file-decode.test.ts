@@ -4,7 +4,7 @@ import { detectFormat, readRecords, type CsvRecord } from "../../src/connectors/
 
 /** Windows-1252 bytes of text (test helper; every character used has one). */
 const cp1252 = (text: string) => {
-  const special: Record<string, number> = { "€": 0x80, "–": 0x96, "“": 0x93, "”": 0x94, "Œ": 0x8c };
+  const special: Record<string, number> = { "€": 0x80, "–": 0x96, "“": 0x93, "”": 0x94, Œ: 0x8c };
   return Uint8Array.from([...text].map((ch) => special[ch] ?? ch.charCodeAt(0)));
 };
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -108,7 +108,7 @@ function readInSlices(bytes: Uint8Array, size: number): CsvRecord[] {
 }
 
 describe("slices agree with the CSV parser", () => {
-  const text = [
+  const text = `${[
     "SKU_ID,Reference_ID,Name,Description,Status",
     'MON-27,R1,Monitor 27" wide,stand,active',
     "",
@@ -118,7 +118,7 @@ describe("slices agree with the CSV parser", () => {
     'S3,R3,Monitor 32",curved 32" panel,active',
     'S4,R4,"a, b",x,active',
     "S5,R5,Größe,😀,active",
-  ].join("\r\n") + "\r\n";
+  ].join("\r\n")}\r\n`;
 
   it("gives the records of the whole file, numbered as spreadsheet rows, whatever the slice size and encoding", () => {
     const whole = readRecords(text, { delimiter: ",", newline: "\r\n" }, 1, true).records;

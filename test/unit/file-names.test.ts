@@ -54,7 +54,10 @@ describe("checkImportKey: wrong names say what the name must be", () => {
   it("a date that does not exist", () => {
     const feb31 = checkImportKey("import/PRODUCT/PRODUCT_31_02_2024.csv");
     expect(feb31).toEqual({ ok: false, reason: `31_02_2024 is not a real date (that month has 29 days); ${rule("PRODUCT", "PRODUCT_31_02_2024.csv")}` });
-    expect(checkImportKey("import/PRODUCT/PRODUCT_29_02_2023.csv")).toMatchObject({ ok: false, reason: expect.stringContaining("29_02_2023 is not a real date (that month has 28 days)") });
+    expect(checkImportKey("import/PRODUCT/PRODUCT_29_02_2023.csv")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("29_02_2023 is not a real date (that month has 28 days)"),
+    });
     expect(checkImportKey("import/PRODUCT/PRODUCT_31_04_2024.csv")).toMatchObject({ ok: false, reason: expect.stringContaining("that month has 30 days") });
     expect(checkImportKey("import/PRODUCT/PRODUCT_00_04_2024.csv")).toMatchObject({ ok: false, reason: expect.stringContaining("not a real date") });
   });
@@ -154,7 +157,14 @@ describe("safeDropPath", () => {
   });
 
   it("refuses control characters", () => {
-    for (const [ch, name] of [["\u0000", "U+0000"], ["\n", "U+000A"], ["\r", "U+000D"], ["\t", "U+0009"], ["\u001f", "U+001F"], ["\u007f", "U+007F"]]) {
+    for (const [ch, name] of [
+      ["\u0000", "U+0000"],
+      ["\n", "U+000A"],
+      ["\r", "U+000D"],
+      ["\t", "U+0009"],
+      ["\u001f", "U+001F"],
+      ["\u007f", "U+007F"],
+    ]) {
       expect(safeDropPath(`import/PRODUCT/a${ch}b.csv`)).toEqual({ ok: false, reason: `path contains a control character (${name})` });
     }
   });
@@ -165,7 +175,10 @@ describe("safeDropPath", () => {
     expect(safeDropPath("")).toEqual({ ok: false, reason: "path is empty" });
     expect(safeDropPath("import/\uFF0E\uFF0E/x")).toMatchObject({ ok: false, reason: expect.stringContaining("look-alike") });
     expect(safeDropPath("import\uFF0F..\uFF0Fx")).toMatchObject({ ok: false, reason: expect.stringContaining("look-alike") });
-    expect(safeDropPath("tenants/other/import/x.csv")).toMatchObject({ ok: false, reason: expect.stringContaining("path must start with one of import/, processed/, rejected/, reports/, export/") });
+    expect(safeDropPath("tenants/other/import/x.csv")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("path must start with one of import/, processed/, rejected/, reports/, export/"),
+    });
     expect(safeDropPath("Import/x.csv")).toMatchObject({ ok: false, reason: expect.stringContaining("must start with") });
     expect(safeDropPath("importer/x.csv")).toMatchObject({ ok: false, reason: expect.stringContaining("must start with") });
   });

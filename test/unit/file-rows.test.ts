@@ -3,16 +3,7 @@ import doc from "../../docs/file-drop.md?raw";
 import { ENTITIES } from "../../src/connectors/drop/names";
 import { parseRow, ROW_SCHEMAS, toPlatformRecord, type CellMeta, type RowError } from "../../src/connectors/drop/rows";
 import { checkHeader, ONE_OF_COLUMNS, TEMPLATES, templateCsv, templatesMarkdown } from "../../src/connectors/drop/templates";
-import {
-  addressRecord,
-  categoryRecord,
-  collectionRecord,
-  contactRecord,
-  customerRecord,
-  inventoryRecord,
-  orderRecord,
-  productRecord,
-} from "../../src/platform/contract";
+import { addressRecord, categoryRecord, collectionRecord, contactRecord, customerRecord, inventoryRecord, orderRecord, productRecord } from "../../src/platform/contract";
 
 const SID = "0b6f5a3e-8c1d-4f2a-9e7b-2d4c6a8f0e1b";
 const CUSTOMER_SID = "5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
@@ -27,7 +18,26 @@ function errorsOf(result: { ok: true } | { ok: false; errors: RowError[] }): Rec
 describe("templates", () => {
   it("list the spec's columns, in its order", () => {
     const names = (entity: keyof typeof TEMPLATES) => TEMPLATES[entity].map((c) => c.name);
-    expect(names("PRODUCT")).toEqual(["System_ID", "SKU_ID", "Reference_ID", "Name", "Description", "Status", "Price", "Cost", "List_Price", "UPC", "EAN", "GTIN", "MPN", "Brand", "Weight", "Weight_Unit", "Categories", "Collections"]);
+    expect(names("PRODUCT")).toEqual([
+      "System_ID",
+      "SKU_ID",
+      "Reference_ID",
+      "Name",
+      "Description",
+      "Status",
+      "Price",
+      "Cost",
+      "List_Price",
+      "UPC",
+      "EAN",
+      "GTIN",
+      "MPN",
+      "Brand",
+      "Weight",
+      "Weight_Unit",
+      "Categories",
+      "Collections",
+    ]);
     expect(names("INVENTORY")).toEqual(["SKU_ID", "Available", "On_Order", "On_Order_ETA", "Backorder_Allowed", "Backorder_Limit", "Warehouse"]);
     expect(names("CUSTOMER")).toEqual(["System_ID", "Reference_ID", "Company_Name", "Email", "Phone", "Sales_Rep", "Pricelist_Reference_ID", "Payment_Terms", "Status"]);
     expect(names("CATEGORY")).toEqual(["System_ID", "Reference_ID", "Path", "Description"]);
@@ -112,7 +122,12 @@ describe("checkHeader", () => {
   });
 
   it("ignores the Error column of an error report uploaded again", () => {
-    expect(checkHeader("INVENTORY", ["SKU_ID", "Error", "Available"])).toEqual({ ok: true, columns: ["SKU_ID", "Available"], positions: ["SKU_ID", null, "Available"], ignored: [] });
+    expect(checkHeader("INVENTORY", ["SKU_ID", "Error", "Available"])).toEqual({
+      ok: true,
+      columns: ["SKU_ID", "Available"],
+      positions: ["SKU_ID", null, "Available"],
+      ignored: [],
+    });
   });
 });
 
@@ -154,7 +169,9 @@ describe("cells", () => {
     expect(row("1/2/2025")).toMatchObject({ ok: true, value: { On_Order_ETA: "2025-02-01" } });
     expect(errorsOf(row("09/18/2024")).On_Order_ETA).toBe('row 4, On_Order_ETA: "09/18/2024" is not a real date: dates are day first (DD/MM/YYYY); write 18/09/2024 or 2024-09-18');
     expect(errorsOf(row("2024-02-30")).On_Order_ETA).toMatch(/^row 4, On_Order_ETA: "2024-02-30" is not a real date; write YYYY-MM-DD such as 2024-09-18/);
-    expect(errorsOf(row("45553")).On_Order_ETA).toBe('row 4, On_Order_ETA: "45553" looks like a spreadsheet\'s date number (the column is not formatted as a date); write 2024-09-18, and format the column as a date');
+    expect(errorsOf(row("45553")).On_Order_ETA).toBe(
+      'row 4, On_Order_ETA: "45553" looks like a spreadsheet\'s date number (the column is not formatted as a date); write 2024-09-18, and format the column as a date',
+    );
     expect(errorsOf(row("Sept 18")).On_Order_ETA).toBe('row 4, On_Order_ETA: "Sept 18" is not a date; write YYYY-MM-DD such as 2024-09-18 (or DD/MM/YYYY such as 18/09/2024)');
   });
 
@@ -279,7 +296,9 @@ describe("PRODUCT rows", () => {
         6,
       ),
     );
-    expect(errors.System_ID).toBe('row 6, System_ID: "123" is not a System ID (the 36-character id of letters, digits and dashes in an export); copy it from an export, or leave it empty and use Reference_ID');
+    expect(errors.System_ID).toBe(
+      'row 6, System_ID: "123" is not a System ID (the 36-character id of letters, digits and dashes in an export); copy it from an export, or leave it empty and use Reference_ID',
+    );
     expect(errors.Name).toMatch(/^row 6, Name: "x+" is 501 characters long; shorten it to 500 or fewer$/);
     expect(errors.Status).toBe('row 6, Status: "live" is not active or inactive; write active or inactive');
     expect(errors.UPC).toBe('row 6, UPC: "1.23457E+11" is in scientific notation (a spreadsheet turned the UPC into a number); format the column as Text and type the full UPC');
@@ -293,7 +312,9 @@ describe("PRODUCT rows", () => {
     const errors = errorsOf(parseRow("PRODUCT", { SKU_ID: "S", Name: "N", Status: "active", Weight: "2" }, 8));
     expect(errors.Reference_ID).toBe("row 8, Reference_ID: is empty and so is System_ID; fill in one of them (on a first import, your own id in Reference_ID)");
     expect(errors.Weight_Unit).toBe("row 8, Weight_Unit: is empty but Weight is given; write lb, oz, kg or g");
-    expect(errorsOf(parseRow("PRODUCT", { Reference_ID: "P", SKU_ID: "S", Name: "N", Status: "active", Weight_Unit: "kg" }, 8)).Weight).toMatch(/is empty but Weight_Unit is given/);
+    expect(errorsOf(parseRow("PRODUCT", { Reference_ID: "P", SKU_ID: "S", Name: "N", Status: "active", Weight_Unit: "kg" }, 8)).Weight).toMatch(
+      /is empty but Weight_Unit is given/,
+    );
   });
 });
 
@@ -307,7 +328,9 @@ describe("INVENTORY rows", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const mapped = toPlatformRecord("INVENTORY", result.value);
-    expect(mapped).toEqual({ record: { sku: "ACME-001", available: 12, on_order: 40, on_order_eta: "2024-10-01", backorder_allowed: true, backorder_limit: 5, warehouse: "Main" } });
+    expect(mapped).toEqual({
+      record: { sku: "ACME-001", available: 12, on_order: 40, on_order_eta: "2024-10-01", backorder_allowed: true, backorder_limit: 5, warehouse: "Main" },
+    });
     expect(inventoryRecord.safeParse(mapped.record).success).toBe(true);
   });
 
@@ -322,14 +345,34 @@ describe("CUSTOMER rows", () => {
   it("parses and maps to a valid platform customer", () => {
     const result = parseRow(
       "CUSTOMER",
-      { System_ID: SID, Reference_ID: "C-1", Company_Name: "Doe Co", Email: "jane@doeco.test", Phone: "+1 555 0100", Sales_Rep: "Bob", Pricelist_Reference_ID: "PL-1", Payment_Terms: "Net 30", Status: "INACTIVE" },
+      {
+        System_ID: SID,
+        Reference_ID: "C-1",
+        Company_Name: "Doe Co",
+        Email: "jane@doeco.test",
+        Phone: "+1 555 0100",
+        Sales_Rep: "Bob",
+        Pricelist_Reference_ID: "PL-1",
+        Payment_Terms: "Net 30",
+        Status: "INACTIVE",
+      },
       2,
     );
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const mapped = toPlatformRecord("CUSTOMER", result.value);
     expect(mapped).toEqual({
-      record: { system_id: SID, reference_id: "C-1", company_name: "Doe Co", email: "jane@doeco.test", phone: "+1 555 0100", sales_rep: "Bob", price_list_reference_id: "PL-1", payment_terms: "Net 30", status: "inactive" },
+      record: {
+        system_id: SID,
+        reference_id: "C-1",
+        company_name: "Doe Co",
+        email: "jane@doeco.test",
+        phone: "+1 555 0100",
+        sales_rep: "Bob",
+        price_list_reference_id: "PL-1",
+        payment_terms: "Net 30",
+        status: "inactive",
+      },
     });
     expect(customerRecord.safeParse(mapped.record).success).toBe(true);
   });
@@ -393,9 +436,13 @@ describe("ADDRESS rows", () => {
     const errors = errorsOf(parseRow("ADDRESS", { Type: "both", Line1: "1 Main St", City: "X", Country: "United States" }, 5));
     expect(errors.Type).toBe('row 5, Type: "both" is not billing or shipping; write billing or shipping');
     expect(errors.Country).toBe('row 5, Country: "United States" is not a two-letter country code; write US');
-    expect(errors.Address_Reference_ID).toBe("row 5, Address_Reference_ID: is empty and so is Address_System_ID; fill in one of them (on a first import, your own id in Address_Reference_ID)");
+    expect(errors.Address_Reference_ID).toBe(
+      "row 5, Address_Reference_ID: is empty and so is Address_System_ID; fill in one of them (on a first import, your own id in Address_Reference_ID)",
+    );
     expect(errors.Customer_Reference_ID).toBe("row 5, Customer_Reference_ID: is empty and so is Customer_System_ID; fill in one of them to say which customer the row belongs to");
-    expect(errorsOf(parseRow("ADDRESS", { ...good, Country: "Atlantis" }, 6)).Country).toBe('row 6, Country: "Atlantis" is not a two-letter ISO country code; write one such as US, CA or GB');
+    expect(errorsOf(parseRow("ADDRESS", { ...good, Country: "Atlantis" }, 6)).Country).toBe(
+      'row 6, Country: "Atlantis" is not a two-letter ISO country code; write one such as US, CA or GB',
+    );
     expect(errorsOf(parseRow("ADDRESS", { ...good, Customer_System_ID: "C-1" }, 6)).Customer_System_ID).toMatch(/leave it empty and use Customer_Reference_ID$/);
   });
 });
@@ -410,7 +457,16 @@ describe("CONTACT rows", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const mapped = toPlatformRecord("CONTACT", result.value);
-    expect(mapped.record).toEqual({ system_id: SID, customer_reference_id: "C-1", first_name: "Jane", last_name: "Doe", email: "jane@doeco.test", phone: "555", title: "Buyer", is_primary: false });
+    expect(mapped.record).toEqual({
+      system_id: SID,
+      customer_reference_id: "C-1",
+      first_name: "Jane",
+      last_name: "Doe",
+      email: "jane@doeco.test",
+      phone: "555",
+      title: "Buyer",
+      is_primary: false,
+    });
     expect(contactRecord.safeParse(mapped.record).success).toBe(true);
   });
 
@@ -516,7 +572,22 @@ describe("ORDER rows", () => {
   });
 
   it("groups by Order_ID when given, and keeps a date-time with offset", () => {
-    const result = parseRow("ORDER", { ...line, Order_ID: SID, Reference_ID: "", Ordered_At: "2024-09-18T14:30:00+02:00", Ship_Line1: "", Ship_City: "", Ship_Country: "", Ship_State: "", Ship_Postal_Code: "", Ship_First_Name: "" }, 2);
+    const result = parseRow(
+      "ORDER",
+      {
+        ...line,
+        Order_ID: SID,
+        Reference_ID: "",
+        Ordered_At: "2024-09-18T14:30:00+02:00",
+        Ship_Line1: "",
+        Ship_City: "",
+        Ship_Country: "",
+        Ship_State: "",
+        Ship_Postal_Code: "",
+        Ship_First_Name: "",
+      },
+      2,
+    );
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const mapped = toPlatformRecord("ORDER", result.value);
@@ -528,19 +599,21 @@ describe("ORDER rows", () => {
 
   it("explains bad values", () => {
     const errors = errorsOf(
-      parseRow(
-        "ORDER",
-        { ...line, Status: "open", Quantity: "0", Currency: "dollars", Ordered_At: "2024-09-18 14:30", Subtotal: "", Ship_Country: "", Total: "48,18" },
-        9,
-      ),
+      parseRow("ORDER", { ...line, Status: "open", Quantity: "0", Currency: "dollars", Ordered_At: "2024-09-18 14:30", Subtotal: "", Ship_Country: "", Total: "48,18" }, 9),
     );
-    expect(errors.Status).toBe('row 9, Status: "open" is not one of draft, confirmed, partially_shipped, shipped, completed, cancelled; write one of draft, confirmed, partially_shipped, shipped, completed, cancelled');
+    expect(errors.Status).toBe(
+      'row 9, Status: "open" is not one of draft, confirmed, partially_shipped, shipped, completed, cancelled; write one of draft, confirmed, partially_shipped, shipped, completed, cancelled',
+    );
     expect(errors.Quantity).toBe('row 9, Quantity: "0" is 0; write 1 or more');
     expect(errors.Currency).toBe('row 9, Currency: "dollars" is not a three-letter currency code; write one such as USD or EUR');
-    expect(errors.Ordered_At).toBe('row 9, Ordered_At: "2024-09-18 14:30" has no time zone; add one, such as 2024-09-18T14:30:00Z or 2024-09-18T14:30:00+02:00, or write the date alone');
+    expect(errors.Ordered_At).toBe(
+      'row 9, Ordered_At: "2024-09-18 14:30" has no time zone; add one, such as 2024-09-18T14:30:00Z or 2024-09-18T14:30:00+02:00, or write the date alone',
+    );
     expect(errors.Subtotal).toBe("row 9, Subtotal: is empty; write the order's subtotal, such as 120.00");
     expect(errors.Total).toBe('row 9, Total: "48,18" uses a comma for decimals; write 48.18');
-    expect(errors.Ship_Country).toBe("row 9, Ship_Country: is empty but the row has a shipping address (Ship_First_Name, Ship_Line1, Ship_City, Ship_State, Ship_Postal_Code); fill it in or clear the Ship_ columns");
+    expect(errors.Ship_Country).toBe(
+      "row 9, Ship_Country: is empty but the row has a shipping address (Ship_First_Name, Ship_Line1, Ship_City, Ship_State, Ship_Postal_Code); fill it in or clear the Ship_ columns",
+    );
     expect(errorsOf(parseRow("ORDER", { ...line, Ordered_At: "someday" }, 9)).Ordered_At).toMatch(/is not a date or date-time; write YYYY-MM-DD/);
   });
 
@@ -580,7 +653,9 @@ describe("a suggested fix is itself valid input", () => {
   ];
   /** The values a message tells the partner to write: after "write" or "such as", up to "or", ";" or the end. */
   const suggestions = (message: string) =>
-    [...message.matchAll(/(?:write(?: the number alone,| the full number,| a whole number)?(?: such as)?|such as) (\S+?)(?=(?: or |;|\)|$))/g)].map((m) => m[1]).filter((v) => !/^(a|the|one|YYYY-MM-DD)$/.test(v));
+    [...message.matchAll(/(?:write(?: the number alone,| the full number,| a whole number)?(?: such as)?|such as) (\S+?)(?=(?: or |;|\)|$))/g)]
+      .map((m) => m[1])
+      .filter((v) => !/^(a|the|one|YYYY-MM-DD)$/.test(v));
 
   for (const [entity, column, value] of cases) {
     it(`${entity}.${column} "${value}"`, () => {

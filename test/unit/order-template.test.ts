@@ -28,7 +28,20 @@ const source = {
   ShippingCarrier: "UPS",
   ShippingService: "UPS Ground",
   TrackingNumber: null,
-  ShippingAddress: { FirstName: "Jane", LastName: "Doe", CompanyName: "", StreetLine1: "1 Main St", StreetLine2: "", City: "Brooklyn", StateCode: "NY", StateName: "New York", PostalCode: 11201, CountryCode: "US", CountryName: "United States", PhoneNumber: "555-0100" },
+  ShippingAddress: {
+    FirstName: "Jane",
+    LastName: "Doe",
+    CompanyName: "",
+    StreetLine1: "1 Main St",
+    StreetLine2: "",
+    City: "Brooklyn",
+    StateCode: "NY",
+    StateName: "New York",
+    PostalCode: 11201,
+    CountryCode: "US",
+    CountryName: "United States",
+    PhoneNumber: "555-0100",
+  },
   BillingAddress: null,
   Items: [
     { ID: 88001, ProductID: "ACME-001", DisplayName: "Acme Widget", Qty: 2, SitePrice: 19.99, AdjustedSitePrice: 19.99, Notes: "" },
@@ -126,8 +139,20 @@ describe("rules", () => {
   const method = {
     mode: "rules",
     rules: [
-      { when: [{ path: "ShippingCarrier", op: "equals", value: "ups" }, { path: "GrandTotal", op: "gt", value: 100 }], then: "UPS Free Ground" },
-      { when: [{ path: "ShippingService", op: "contains", value: "ground" }, { path: "OrderSource", op: "in", value: [6, 21] }], then: { path: "ShippingService" } },
+      {
+        when: [
+          { path: "ShippingCarrier", op: "equals", value: "ups" },
+          { path: "GrandTotal", op: "gt", value: 100 },
+        ],
+        then: "UPS Free Ground",
+      },
+      {
+        when: [
+          { path: "ShippingService", op: "contains", value: "ground" },
+          { path: "OrderSource", op: "in", value: [6, 21] },
+        ],
+        then: { path: "ShippingService" },
+      },
       { when: [{ path: "ShippingCarrier", op: "starts_with", value: "U" }], then: "UPS (other)" },
     ],
     default: "Standard",
@@ -152,8 +177,20 @@ describe("rules", () => {
     const note = {
       mode: "rules",
       rules: [
-        { when: [{ path: "item.Notes", op: "not_empty" }, { path: "item.ProductID", op: "not_equals", value: "ACME-001" }], then: { path: "item.Notes" } },
-        { when: [{ path: "item.Notes", op: "empty" }, { path: "item.SitePrice", op: "lt", value: 20 }], then: "cheap" },
+        {
+          when: [
+            { path: "item.Notes", op: "not_empty" },
+            { path: "item.ProductID", op: "not_equals", value: "ACME-001" },
+          ],
+          then: { path: "item.Notes" },
+        },
+        {
+          when: [
+            { path: "item.Notes", op: "empty" },
+            { path: "item.SitePrice", op: "lt", value: 20 },
+          ],
+          then: "cheap",
+        },
       ],
     };
     expect(applied({ items: { note } }).lines.map((l) => l.note)).toEqual(["cheap", "gift wrap"]);
@@ -166,7 +203,9 @@ describe("rules", () => {
 
 describe("items and addresses", () => {
   it("evaluates item targets per line with that line's SellerCloud item", () => {
-    const order = applied({ items: { sku: { mode: "field", path: "item.ProductID" }, quantity: { mode: "field", path: "item.Qty" }, unit_price: { mode: "field", path: "item.SitePrice" } } });
+    const order = applied({
+      items: { sku: { mode: "field", path: "item.ProductID" }, quantity: { mode: "field", path: "item.Qty" }, unit_price: { mode: "field", path: "item.SitePrice" } },
+    });
     expect(order.lines).toEqual([
       { sku: "ACME-001", quantity: 2, unit_price: 19.99 },
       { sku: "ACME-002", quantity: 3, unit_price: 4.5 },
@@ -176,7 +215,10 @@ describe("items and addresses", () => {
 
   it("creates an address the default mapping left null once a target gets a value", () => {
     const fromShipping = Object.fromEntries(
-      (["first_name", "last_name", "line1", "city", "country"] as const).map((t, i) => [t, { mode: "field", path: `ShippingAddress.${["FirstName", "LastName", "StreetLine1", "City", "CountryCode"][i]}` }]),
+      (["first_name", "last_name", "line1", "city", "country"] as const).map((t, i) => [
+        t,
+        { mode: "field", path: `ShippingAddress.${["FirstName", "LastName", "StreetLine1", "City", "CountryCode"][i]}` },
+      ]),
     );
     const order = applied({ billing_address: { ...fromShipping, company_name: { mode: "field", path: "CompanyName" }, line2: { mode: "empty" } } });
     expect(order.billing_address).toEqual({ first_name: "Jane", last_name: "Doe", line1: "1 Main St", city: "Brooklyn", country: "US", company_name: null, line2: null });
@@ -209,7 +251,10 @@ describe("coercion", () => {
   it("reads zone-less SellerCloud times in the given time zone", () => {
     const template = { order: { ordered_at: { mode: "field", path: "TimeOfOrder" } } };
     expect(apply(template, source, mapped, { timeZone: "America/New_York" })).toMatchObject({ ok: true, order: { ordered_at: "2024-04-01T13:12:00.000Z" } });
-    expect(apply(template, { ...source, TimeOfOrder: "2024-01-15T09:12:00" }, mapped, { timeZone: "America/New_York" })).toMatchObject({ ok: true, order: { ordered_at: "2024-01-15T14:12:00.000Z" } });
+    expect(apply(template, { ...source, TimeOfOrder: "2024-01-15T09:12:00" }, mapped, { timeZone: "America/New_York" })).toMatchObject({
+      ok: true,
+      order: { ordered_at: "2024-01-15T14:12:00.000Z" },
+    });
     expect(apply(template)).toMatchObject({ ok: false, field: "ordered_at", reason: expect.stringContaining("has no time zone") });
   });
 
@@ -219,8 +264,16 @@ describe("coercion", () => {
       field: "lines.0.quantity",
       reason: 'items.quantity (line 1): value "Acme Widget" from item.DisplayName is not valid: Invalid input: expected number, received string',
     });
-    expect(apply({ order: { currency: { mode: "field", path: "OrderCurrencyCode" } } })).toMatchObject({ ok: false, field: "currency", reason: expect.stringContaining("value 3 from OrderCurrencyCode") });
-    expect(apply({ shipping_address: { line1: { mode: "field", path: "ShippingAddress.StreetLine2" } } })).toMatchObject({ ok: false, field: "shipping_address.line1", reason: expect.stringContaining("required but the value is empty") });
+    expect(apply({ order: { currency: { mode: "field", path: "OrderCurrencyCode" } } })).toMatchObject({
+      ok: false,
+      field: "currency",
+      reason: expect.stringContaining("value 3 from OrderCurrencyCode"),
+    });
+    expect(apply({ shipping_address: { line1: { mode: "field", path: "ShippingAddress.StreetLine2" } } })).toMatchObject({
+      ok: false,
+      field: "shipping_address.line1",
+      reason: expect.stringContaining("required but the value is empty"),
+    });
   });
 });
 
@@ -254,23 +307,33 @@ describe("validateOrderTemplate", () => {
   it("rejects unknown sections, modes, ops and keys with their path", () => {
     expect(issuesOf({ shipping: {} })).toEqual([{ path: "shipping", message: 'unknown section "shipping"; the sections are order, billing_address, shipping_address, items' }]);
     expect(issuesOf({ order: { memo: { mode: "map" } } })).toEqual([{ path: "order.memo.mode", message: "mode must be one of skip, empty, field, value, set, rules" }]);
-    expect(issuesOf({ order: { memo: { mode: "rules", rules: [{ when: [{ path: "ID", op: "like", value: 1 }], then: "x" }] } } })[0]).toMatchObject({ path: "order.memo.rules[0].when[0].op", message: expect.stringContaining("op must be one of equals") });
+    expect(issuesOf({ order: { memo: { mode: "rules", rules: [{ when: [{ path: "ID", op: "like", value: 1 }], then: "x" }] } } })[0]).toMatchObject({
+      path: "order.memo.rules[0].when[0].op",
+      message: expect.stringContaining("op must be one of equals"),
+    });
     expect(issuesOf({ order: { memo: { mode: "field" } } })[0]).toMatchObject({ path: "order.memo.path", message: expect.stringContaining("a source path such as") });
     expect(issuesOf({ order: { memo: { mode: "value", value: "x", path: "ID" } } })).toEqual([{ path: "order.memo.path", message: 'unexpected key "path"; remove it' }]);
     expect(issuesOf([])).toEqual([{ path: "(template)", message: expect.stringContaining("expected object") }]);
   });
 
   it("rejects unknown targets, suggesting the right spelling", () => {
-    expect(issuesOf({ shipping_address: { postalCode: { mode: "skip" } } })).toEqual([{ path: "shipping_address.postalCode", message: 'shipping_address has no target field "postalCode"; did you mean postal_code?' }]);
+    expect(issuesOf({ shipping_address: { postalCode: { mode: "skip" } } })).toEqual([
+      { path: "shipping_address.postalCode", message: 'shipping_address has no target field "postalCode"; did you mean postal_code?' },
+    ]);
     expect(issuesOf({ items: { price: { mode: "skip" } } })[0].message).toBe('items has no target field "price"; use one of sku, quantity, unit_price, note');
   });
 
   it("rejects unknown source paths, suggesting a case-insensitive match", () => {
     expect(issuesOf({ shipping_address: { state: { mode: "field", path: "shippingaddress.statecode" } } })).toEqual([
-      { path: "shipping_address.state.path", message: 'state in shipping_address reads "shippingaddress.statecode", which is not a SellerCloud order field; did you mean ShippingAddress.StateCode?' },
+      {
+        path: "shipping_address.state.path",
+        message: 'state in shipping_address reads "shippingaddress.statecode", which is not a SellerCloud order field; did you mean ShippingAddress.StateCode?',
+      },
     ]);
     expect(issuesOf({ items: { sku: { mode: "field", path: "Items[].ProductID" } } })[0].message).toContain("did you mean item.ProductID?");
-    expect(issuesOf({ order: { memo: { mode: "field", path: "ShippingAddress.Street" } } })[0].message).toContain("use an order field (e.g. CustomerEmail), ShippingAddress.<field>, BillingAddress.<field>");
+    expect(issuesOf({ order: { memo: { mode: "field", path: "ShippingAddress.Street" } } })[0].message).toContain(
+      "use an order field (e.g. CustomerEmail), ShippingAddress.<field>, BillingAddress.<field>",
+    );
     expect(issuesOf({ order: { memo: { mode: "field", path: "Items" } } })).toHaveLength(1);
     // Paths inside rules are checked too.
     expect(issuesOf({ order: { memo: { mode: "rules", rules: [{ when: [{ path: "Carrier", op: "empty" }], then: { path: "customeremail" } }] } } }).map((i) => i.path)).toEqual([
@@ -321,51 +384,62 @@ describe("validateOrderTemplate", () => {
 describe("the complete example of docs/mapping-templates.md", () => {
   // Copied verbatim from the docs, so the example there is known to validate and apply.
   const template = {
-    "order": {
-      "order_number": { "mode": "field", "path": "OrderSourceOrderID" },
-      "status": {
-        "mode": "set", "path": "StatusCode",
-        "map": { "1": "draft", "2": "confirmed", "3": "completed", "-1": "cancelled", "999": "cancelled" },
-        "default": "confirmed"
+    order: {
+      order_number: { mode: "field", path: "OrderSourceOrderID" },
+      status: {
+        mode: "set",
+        path: "StatusCode",
+        map: { "1": "draft", "2": "confirmed", "3": "completed", "-1": "cancelled", "999": "cancelled" },
+        default: "confirmed",
       },
-      "ordered_at": { "mode": "field", "path": "TimeOfOrder" },
-      "currency": { "mode": "set", "path": "OrderCurrencyCode", "map": { "0": "USD", "1": "GBP", "3": "EUR", "4": "CAD" }, "default": "USD" },
-      "shipping_method": {
-        "mode": "rules",
-        "rules": [
-          { "when": [ { "path": "ShippingCarrier", "op": "equals", "value": "UPS" }, { "path": "GrandTotal", "op": "gt", "value": 100 } ],
-            "then": "UPS Ground (free)" },
-          { "when": [ { "path": "ShippingService", "op": "not_empty" } ], "then": { "path": "ShippingService" } }
+      ordered_at: { mode: "field", path: "TimeOfOrder" },
+      currency: { mode: "set", path: "OrderCurrencyCode", map: { "0": "USD", "1": "GBP", "3": "EUR", "4": "CAD" }, default: "USD" },
+      shipping_method: {
+        mode: "rules",
+        rules: [
+          {
+            when: [
+              { path: "ShippingCarrier", op: "equals", value: "UPS" },
+              { path: "GrandTotal", op: "gt", value: 100 },
+            ],
+            then: "UPS Ground (free)",
+          },
+          { when: [{ path: "ShippingService", op: "not_empty" }], then: { path: "ShippingService" } },
         ],
-        "default": "Standard"
+        default: "Standard",
       },
-      "sales_rep": { "mode": "value", "value": "house@merchant.example" },
-      "customer_notes": { "mode": "skip" },
-      "memo": { "mode": "empty" }
+      sales_rep: { mode: "value", value: "house@merchant.example" },
+      customer_notes: { mode: "skip" },
+      memo: { mode: "empty" },
     },
-    "billing_address": {
-      "company_name": { "mode": "field", "path": "BillingAddress.CompanyName" },
-      "phone": {
-        "mode": "rules",
-        "rules": [
-          { "when": [ { "path": "BillingAddress.StreetLine1", "op": "not_empty" }, { "path": "BillingAddress.PhoneNumber", "op": "empty" } ],
-            "then": { "path": "ShippingAddress.PhoneNumber" } }
-        ]
-      }
-    },
-    "shipping_address": {
-      "state": { "mode": "field", "path": "ShippingAddress.StateCode" },
-      "line2": { "mode": "empty" }
-    },
-    "items": {
-      "sku": {
-        "mode": "rules",
-        "rules": [ { "when": [ { "path": "item.ShadowOf", "op": "not_empty" } ], "then": { "path": "item.ShadowOf" } } ],
-        "default": { "path": "item.ProductID" }
+    billing_address: {
+      company_name: { mode: "field", path: "BillingAddress.CompanyName" },
+      phone: {
+        mode: "rules",
+        rules: [
+          {
+            when: [
+              { path: "BillingAddress.StreetLine1", op: "not_empty" },
+              { path: "BillingAddress.PhoneNumber", op: "empty" },
+            ],
+            then: { path: "ShippingAddress.PhoneNumber" },
+          },
+        ],
       },
-      "unit_price": { "mode": "field", "path": "item.AdjustedSitePrice" },
-      "note": { "mode": "field", "path": "item.Notes" }
-    }
+    },
+    shipping_address: {
+      state: { mode: "field", path: "ShippingAddress.StateCode" },
+      line2: { mode: "empty" },
+    },
+    items: {
+      sku: {
+        mode: "rules",
+        rules: [{ when: [{ path: "item.ShadowOf", op: "not_empty" }], then: { path: "item.ShadowOf" } }],
+        default: { path: "item.ProductID" },
+      },
+      unit_price: { mode: "field", path: "item.AdjustedSitePrice" },
+      note: { mode: "field", path: "item.Notes" },
+    },
   };
 
   it("validates and maps the recorded order", () => {

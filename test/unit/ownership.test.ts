@@ -44,7 +44,16 @@ describe("merging a pulled record with the platform's", () => {
   });
 
   it("reads the platform's copy only when something could be lost", () => {
-    const everyInventoryField = { sku: "A", available: 1, on_order: 0, on_order_eta: null, backorder_allowed: false, backorder_limit: null, warehouse: null, source: { system: "x", id: "1" } };
+    const everyInventoryField = {
+      sku: "A",
+      available: 1,
+      on_order: 0,
+      on_order_eta: null,
+      backorder_allowed: false,
+      backorder_limit: null,
+      warehouse: null,
+      source: { system: "x", id: "1" },
+    };
     expect(needsCurrent("inventory", everyInventoryField, [], "vendor")).toBe(false);
     expect(needsCurrent("inventory", { sku: "A", available: 1 }, [], "vendor")).toBe(true);
     expect(needsCurrent("inventory", everyInventoryField, ["available"], "vendor")).toBe(true);

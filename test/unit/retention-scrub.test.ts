@@ -19,12 +19,28 @@ const platformEvent = {
       { sku: "ACME-001", quantity: 2, unit_price: 19.99 },
       { sku: "ACME-002", quantity: 3, unit_price: 4.5, note: "gift wrap" },
     ],
-    billing_address: { first_name: "Jane", last_name: "Doe", company_name: "Doe Co", line1: "1 Main St", line2: null, city: "Brooklyn", state: "NY", postal_code: "11201", country: "US", phone: "555-0100" },
+    billing_address: {
+      first_name: "Jane",
+      last_name: "Doe",
+      company_name: "Doe Co",
+      line1: "1 Main St",
+      line2: null,
+      city: "Brooklyn",
+      state: "NY",
+      postal_code: "11201",
+      country: "US",
+      phone: "555-0100",
+    },
     shipping_address: null,
     shipping_method: "UPS Ground",
     totals: { subtotal: 53.48, discount: 0, shipping: 9.95, tax: 3.2, total: 66.63 },
     memo: "PO 4471",
-    customer: { company_name: "Doe Co", email: "jane@doeco.test", phone: "555-0100", contacts: [{ first_name: "Jane", last_name: "Doe", email: "jane@doeco.test", mobile: "555-0199", title: "Buyer" }] },
+    customer: {
+      company_name: "Doe Co",
+      email: "jane@doeco.test",
+      phone: "555-0100",
+      contacts: [{ first_name: "Jane", last_name: "Doe", email: "jane@doeco.test", mobile: "555-0199", title: "Buyer" }],
+    },
   },
 };
 
@@ -46,7 +62,17 @@ const sellercloudRow = {
   TrackingNumber: "1Z999AA10123456784",
   AllTrackingNumbers: ["1Z999AA10123456784"],
   ShippingState: "NY",
-  ShippingAddress: { FirstName: "Jane", LastName: "Doe", StreetLine1: "1 Main St", City: "Brooklyn", StateCode: "NY", PostalCode: "11201", CountryCode: "US", PhoneNumber: "555-0100", EmailAddress: "jane@example.com" },
+  ShippingAddress: {
+    FirstName: "Jane",
+    LastName: "Doe",
+    StreetLine1: "1 Main St",
+    City: "Brooklyn",
+    StateCode: "NY",
+    PostalCode: "11201",
+    CountryCode: "US",
+    PhoneNumber: "555-0100",
+    EmailAddress: "jane@example.com",
+  },
   BillingAddress: { FirstName: "Accounts", LastName: "Payable", StreetLine1: "500 Commerce Blvd" },
   Items: [{ ID: 88001, ProductID: "ACME-001", ProductName: "Acme Widget", DisplayName: "Acme Widget (blue)", Qty: 2, SitePrice: 19.99, LineTotal: 39.98 }],
   Payments: [{ ID: 1, PaidAmount: 53.13, PaymentMethod: "Check" }],
@@ -93,8 +119,30 @@ describe("scrubPersonalData", () => {
   });
 
   it("matches keys case-insensitively and nulls loose address strings by name", () => {
-    expect(scrubPersonalData({ EMAIL: "a@b.test", Phone1: "1", HomePhone: "2", FaxNumber: "3", ZipCode: "11201", MiddleInitial: "Q", ContactName: "Jane", Address: "1 Main St", Address2: "Apt 2", EmailCC: "c@d.test" })).toEqual({
-      EMAIL: null, Phone1: null, HomePhone: null, FaxNumber: null, ZipCode: null, MiddleInitial: null, ContactName: null, Address: null, Address2: null, EmailCC: null,
+    expect(
+      scrubPersonalData({
+        EMAIL: "a@b.test",
+        Phone1: "1",
+        HomePhone: "2",
+        FaxNumber: "3",
+        ZipCode: "11201",
+        MiddleInitial: "Q",
+        ContactName: "Jane",
+        Address: "1 Main St",
+        Address2: "Apt 2",
+        EmailCC: "c@d.test",
+      }),
+    ).toEqual({
+      EMAIL: null,
+      Phone1: null,
+      HomePhone: null,
+      FaxNumber: null,
+      ZipCode: null,
+      MiddleInitial: null,
+      ContactName: null,
+      Address: null,
+      Address2: null,
+      EmailCC: null,
     });
   });
 

@@ -5,7 +5,18 @@ import { DEFAULT_LINKING_PRIORITY } from "../../src/connectors/sellercloud/setti
 const priority: LinkPair[] = DEFAULT_LINKING_PRIORITY.map((p) => ({ ...p }));
 
 // Rows as SellerCloud's GET /api/Inventory returns them (reference §4), the identifiers the pairs use.
-const inv = (ID: string, fields: Record<string, unknown> = {}) => ({ ID, ProductName: `Product ${ID}`, CompanyID: 163, UPC: null, EAN: null, ManufacturerSKU: null, ASIN: null, GTIN: null, AggregateQty: 10, ...fields });
+const inv = (ID: string, fields: Record<string, unknown> = {}) => ({
+  ID,
+  ProductName: `Product ${ID}`,
+  CompanyID: 163,
+  UPC: null,
+  EAN: null,
+  ManufacturerSKU: null,
+  ASIN: null,
+  GTIN: null,
+  AggregateQty: 10,
+  ...fields,
+});
 
 const product = (system_id: string, sku: string, barcodes: LinkableProduct["barcodes"] = null): LinkableProduct => ({ system_id, sku, barcodes });
 
@@ -26,7 +37,9 @@ describe("linkListings", () => {
       { platform: "upc", sellercloud: "ManufacturerSKU" },
       { platform: "upc", sellercloud: "UPC" },
     ];
-    expect(linkListings([product("p1", "WIDGET-1", { upc: "012345678905" })], rows, custom).links).toEqual([{ systemId: "p1", externalId: "SC-200", rule: "upc = ManufacturerSKU" }]);
+    expect(linkListings([product("p1", "WIDGET-1", { upc: "012345678905" })], rows, custom).links).toEqual([
+      { systemId: "p1", externalId: "SC-200", rule: "upc = ManufacturerSKU" },
+    ]);
   });
 
   it("never guesses a tie: it falls through to a lower unique pair", () => {
@@ -36,11 +49,7 @@ describe("linkListings", () => {
   });
 
   it("reports a product that ends with only ties, listing the candidates", () => {
-    const rows = [
-      inv("SC-1", { UPC: "012345678905", ASIN: "B000000001" }),
-      inv("SC-2", { UPC: "012345678905", ASIN: "B000000001" }),
-      inv("SC-3", { UPC: "012345678905" }),
-    ];
+    const rows = [inv("SC-1", { UPC: "012345678905", ASIN: "B000000001" }), inv("SC-2", { UPC: "012345678905", ASIN: "B000000001" }), inv("SC-3", { UPC: "012345678905" })];
     const result = linkListings([product("p1", "WIDGET-1", { upc: "012345678905", asin: "b000000001" })], rows, priority);
     expect(result.links).toEqual([]);
     expect(result.unmatched).toBe(0);
@@ -85,7 +94,13 @@ describe("linkListings", () => {
   });
 
   it("ignores empty values on both sides and rows without an ID", () => {
-    const rows = [inv("SC-1", { UPC: "", EAN: "   " }), inv("SC-2", { UPC: null }), { UPC: "012345678905" }, inv("", { UPC: "012345678905" }), inv("SC-3", { ManufacturerSKU: "AW-1" })];
+    const rows = [
+      inv("SC-1", { UPC: "", EAN: "   " }),
+      inv("SC-2", { UPC: null }),
+      { UPC: "012345678905" },
+      inv("", { UPC: "012345678905" }),
+      inv("SC-3", { ManufacturerSKU: "AW-1" }),
+    ];
     const products = [
       // Blank platform values never match blank SellerCloud values.
       product("p1", "WIDGET-1", { upc: "", ean: "  ", mpn: null }),

@@ -79,7 +79,11 @@ describe("mapCatalogProduct", () => {
   });
 
   it("names the field and the fix for malformed rows", () => {
-    expect(mapCatalogProduct({ ...recorded, SitePrice: "abc" })).toMatchObject({ ok: false, code: "invalid_vendor_record", reason: expect.stringMatching(/^SitePrice: .*fix the product in SellerCloud/) });
+    expect(mapCatalogProduct({ ...recorded, SitePrice: "abc" })).toMatchObject({
+      ok: false,
+      code: "invalid_vendor_record",
+      reason: expect.stringMatching(/^SitePrice: .*fix the product in SellerCloud/),
+    });
     expect(mapCatalogProduct({ ...recorded, ProductName: " " })).toMatchObject({ ok: false, reason: expect.stringContaining("ProductName is empty for SKU ACME-001") });
     expect(mapCatalogProduct({ ...recorded, ID: "" })).toMatchObject({ ok: false, reason: expect.stringContaining("ID") });
     expect(mapCatalogProduct(null)).toMatchObject({ ok: false });

@@ -149,7 +149,18 @@ describe("mapOrder", () => {
           country: "US",
           phone: "555-0111",
         },
-        shipping_address: { first_name: "Jane", last_name: "Doe", company_name: null, line1: "1 Main St", line2: null, city: "Brooklyn", state: "NY", postal_code: "11201", country: "US", phone: "555-0100" },
+        shipping_address: {
+          first_name: "Jane",
+          last_name: "Doe",
+          company_name: null,
+          line1: "1 Main St",
+          line2: null,
+          city: "Brooklyn",
+          state: "NY",
+          postal_code: "11201",
+          country: "US",
+          phone: "555-0100",
+        },
         shipping_method: "UPS Ground",
         totals: { subtotal: 39.98, discount: 0, shipping: 9.95, tax: 3.2, total: 53.13 },
         memo: "SellerCloud order 5012345 (channel order WEB-1001)",
@@ -171,7 +182,16 @@ describe("mapOrder", () => {
   });
 
   it("maps the currency enum, defaulting to USD; an unknown code is left out", () => {
-    const codes: Array<[number | null | undefined, string]> = [[0, "USD"], [1, "GBP"], [2, "JPY"], [3, "EUR"], [4, "CAD"], [5, "AUD"], [null, "USD"], [undefined, "USD"]];
+    const codes: Array<[number | null | undefined, string]> = [
+      [0, "USD"],
+      [1, "GBP"],
+      [2, "JPY"],
+      [3, "EUR"],
+      [4, "CAD"],
+      [5, "AUD"],
+      [null, "USD"],
+      [undefined, "USD"],
+    ];
     for (const [code, currency] of codes) expect([code, mapped({ ...row, OrderCurrencyCode: code }).record.currency]).toEqual([code, currency]);
     expect(mapped({ ...row, OrderCurrencyCode: 9 }).record).not.toHaveProperty("currency");
   });
@@ -188,7 +208,16 @@ describe("mapOrder", () => {
   it("trims address text and blanks empty parts", () => {
     const padded = { ...shippingAddress, FirstName: " Jane ", StreetLine1: "  1 Main St ", City: " Brooklyn", PostalCode: " ", PhoneNumber: "", CompanyName: null };
     expect(mapped({ ...row, ShippingAddress: padded }).record.shipping_address).toEqual({
-      first_name: "Jane", last_name: "Doe", company_name: null, line1: "1 Main St", line2: null, city: "Brooklyn", state: "NY", postal_code: null, country: "US", phone: null,
+      first_name: "Jane",
+      last_name: "Doe",
+      company_name: null,
+      line1: "1 Main St",
+      line2: null,
+      city: "Brooklyn",
+      state: "NY",
+      postal_code: null,
+      country: "US",
+      phone: null,
     });
   });
 
@@ -267,7 +296,11 @@ describe("orderShippedAt", () => {
 
 describe("mapOrder refusals", () => {
   it("refuses an order without items", () => {
-    expect(mapOrder({ ...row, Items: [] }, NY)).toEqual({ ok: false, code: "invalid_vendor_record", reason: "Items: the order has no items (fix the order in SellerCloud, then replay)" });
+    expect(mapOrder({ ...row, Items: [] }, NY)).toEqual({
+      ok: false,
+      code: "invalid_vendor_record",
+      reason: "Items: the order has no items (fix the order in SellerCloud, then replay)",
+    });
     expect(mapOrder({ ...row, Items: undefined }, NY)).toMatchObject({ ok: false, code: "invalid_vendor_record", reason: expect.stringMatching(/^Items: /) });
   });
 
@@ -283,12 +316,20 @@ describe("mapOrder refusals", () => {
 
   it("refuses an order without a customer", () => {
     for (const UserID of [null, undefined]) {
-      expect(mapOrder({ ...row, UserID }, NY)).toEqual({ ok: false, code: "invalid_vendor_record", reason: "order 5012345 has no customer (UserID); assign one in SellerCloud, then replay" });
+      expect(mapOrder({ ...row, UserID }, NY)).toEqual({
+        ok: false,
+        code: "invalid_vendor_record",
+        reason: "order 5012345 has no customer (UserID); assign one in SellerCloud, then replay",
+      });
     }
   });
 
   it("names the field of a malformed row", () => {
-    expect(mapOrder({ ...row, Items: [{ ...row.Items[0], ProductID: "" }] }, NY)).toMatchObject({ ok: false, code: "invalid_vendor_record", reason: expect.stringMatching(/^Items\.0\.ProductID: .*\(fix the order in SellerCloud, then replay\)$/) });
+    expect(mapOrder({ ...row, Items: [{ ...row.Items[0], ProductID: "" }] }, NY)).toMatchObject({
+      ok: false,
+      code: "invalid_vendor_record",
+      reason: expect.stringMatching(/^Items\.0\.ProductID: .*\(fix the order in SellerCloud, then replay\)$/),
+    });
     expect(mapOrder({ ...row, GrandTotal: "53.13" }, NY)).toMatchObject({ ok: false, reason: expect.stringMatching(/^GrandTotal: /) });
     expect(mapOrder({ ...row, StatusCode: undefined }, NY)).toMatchObject({ ok: false, reason: expect.stringMatching(/^StatusCode: /) });
     expect(mapOrder(null, NY)).toMatchObject({ ok: false, code: "invalid_vendor_record", reason: expect.stringMatching(/^order: /) });

@@ -152,8 +152,30 @@ const order: PlatformOrder = {
     { sku: "ACME-001", product_system_id: "1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", quantity: 2, unit_price: 19.99 },
     { sku: "ACME-002", product_system_id: "2f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", quantity: 3, unit_price: 4.5, note: "gift wrap" },
   ],
-  billing_address: { first_name: "Jane", last_name: "Doe", company_name: "Doe Co", line1: "1 Main St", line2: null, city: "Brooklyn", state: "NY", postal_code: "11201", country: "US", phone: "555-0100" },
-  shipping_address: { first_name: null, last_name: null, company_name: "Doe Co Warehouse", line1: "9 Pier Rd", line2: "Dock 3", city: "Newark", state: "NJ", postal_code: "07101", country: "US", phone: null },
+  billing_address: {
+    first_name: "Jane",
+    last_name: "Doe",
+    company_name: "Doe Co",
+    line1: "1 Main St",
+    line2: null,
+    city: "Brooklyn",
+    state: "NY",
+    postal_code: "11201",
+    country: "US",
+    phone: "555-0100",
+  },
+  shipping_address: {
+    first_name: null,
+    last_name: null,
+    company_name: "Doe Co Warehouse",
+    line1: "9 Pier Rd",
+    line2: "Dock 3",
+    city: "Newark",
+    state: "NJ",
+    postal_code: "07101",
+    country: "US",
+    phone: null,
+  },
   shipping_method: "UPS Ground",
   totals: { subtotal: 53.48, discount: 0, shipping: 9.95, tax: 3.2, total: 66.63 },
   sales_rep: "rep-12@merchant.test",
@@ -180,8 +202,30 @@ describe("orderBody", () => {
           { ProductID: "ACME-001", Qty: 2, SitePrice: 19.99 },
           { ProductID: "ACME-002", Qty: 3, SitePrice: 4.5, Notes: "gift wrap" },
         ],
-        ShippingAddress: { Business: "Doe Co Warehouse", FirstName: null, LastName: null, Address: "9 Pier Rd", Address2: "Dock 3", City: "Newark", State: "NJ", ZipCode: "07101", Country: "US", Phone: null },
-        BillingAddress: { Business: "Doe Co", FirstName: "Jane", LastName: "Doe", Address: "1 Main St", Address2: null, City: "Brooklyn", State: "NY", ZipCode: "11201", Country: "US", Phone: "555-0100" },
+        ShippingAddress: {
+          Business: "Doe Co Warehouse",
+          FirstName: null,
+          LastName: null,
+          Address: "9 Pier Rd",
+          Address2: "Dock 3",
+          City: "Newark",
+          State: "NJ",
+          ZipCode: "07101",
+          Country: "US",
+          Phone: null,
+        },
+        BillingAddress: {
+          Business: "Doe Co",
+          FirstName: "Jane",
+          LastName: "Doe",
+          Address: "1 Main St",
+          Address2: null,
+          City: "Brooklyn",
+          State: "NY",
+          ZipCode: "11201",
+          Country: "US",
+          Phone: "555-0100",
+        },
         ShippingMethodDetails: { ShippingMethod: "UPS Ground", ShippingFee: 9.95 },
         Notes: [
           { Category: 1, Note: "Deliver before noon" },
@@ -194,7 +238,8 @@ describe("orderBody", () => {
   it("never uses the list/read address names", () => {
     const body = bodyOf(order);
     for (const address of [body.ShippingAddress, body.BillingAddress]) {
-      for (const readName of ["StreetLine1", "StreetLine2", "PostalCode", "CountryCode", "StateCode", "PhoneNumber", "CompanyName", "AddressLine1"]) expect(address).not.toHaveProperty(readName);
+      for (const readName of ["StreetLine1", "StreetLine2", "PostalCode", "CountryCode", "StateCode", "PhoneNumber", "CompanyName", "AddressLine1"])
+        expect(address).not.toHaveProperty(readName);
     }
   });
 
@@ -230,10 +275,28 @@ describe("orderBody", () => {
       IsWholesale: true,
     });
     expect(bodyOf({ ...order, billing_address: bare }).ShippingAddress).toEqual({
-      Business: "Doe Co Warehouse", FirstName: null, LastName: null, Address: "9 Pier Rd", Address2: "Dock 3", City: "Newark", State: "NJ", ZipCode: "07101", Country: "US", Phone: null,
+      Business: "Doe Co Warehouse",
+      FirstName: null,
+      LastName: null,
+      Address: "9 Pier Rd",
+      Address2: "Dock 3",
+      City: "Newark",
+      State: "NJ",
+      ZipCode: "07101",
+      Country: "US",
+      Phone: null,
     });
     expect(bodyOf({ ...order, billing_address: bare }).BillingAddress).toEqual({
-      Business: null, FirstName: null, LastName: null, Address: "1 Main St", Address2: null, City: "Brooklyn", State: null, ZipCode: null, Country: "US", Phone: null,
+      Business: null,
+      FirstName: null,
+      LastName: null,
+      Address: "1 Main St",
+      Address2: null,
+      City: "Brooklyn",
+      State: null,
+      ZipCode: null,
+      Country: "US",
+      Phone: null,
     });
   });
 
@@ -319,11 +382,20 @@ describe("shipmentPlan: calls", () => {
   it("marks an order shipped without tracking through the plain call", () => {
     const plan = planOf({ ...shipment, tracking_numbers: [], shipped_at: null });
     expect(plan.shipDate).toBe(now.toISOString());
-    expect(plan.calls).toEqual([{ path: "/api/Orders/ShippingStatus", body: { OrderID: 5012345, ShippingCarrier: "UPS", ShippingService: "UPS Ground", ShipDate: "2026-04-05T14:00:00" } }]);
+    expect(plan.calls).toEqual([
+      { path: "/api/Orders/ShippingStatus", body: { OrderID: 5012345, ShippingCarrier: "UPS", ShippingService: "UPS Ground", ShipDate: "2026-04-05T14:00:00" } },
+    ]);
   });
 
   it("sends several tracking numbers one SinglePackage call each to the packages that have none, by PackageID", () => {
-    const withPackages: VendorOrderView = { ...vendorOrder, OrderPackages: [{ ID: 9001, TrackingNumber: null }, { ID: 9002, TrackingNumber: "  " }, { ID: 9003, TrackingNumber: null }] };
+    const withPackages: VendorOrderView = {
+      ...vendorOrder,
+      OrderPackages: [
+        { ID: 9001, TrackingNumber: null },
+        { ID: 9002, TrackingNumber: "  " },
+        { ID: 9003, TrackingNumber: null },
+      ],
+    };
     const plan = planOf({ ...shipment, tracking_numbers: ["1ZA", "1ZB"] }, withPackages);
     const common = { OrderID: 5012345, ShipDate: "2026-04-05T10:00:00", CarrierName: "UPS", ShippingMethod: "UPS Ground" };
     expect(plan.calls).toEqual([
@@ -334,7 +406,14 @@ describe("shipmentPlan: calls", () => {
   });
 
   it("never sends a number without a PackageID: too few packages means a repack, one package per number", () => {
-    const withItems: VendorOrderView = { ...vendorOrder, OrderItems: [{ ID: 88001, Qty: 2 }, { ID: 88002, Qty: 3 }], OrderPackages: [{ ID: 9001, TrackingNumber: null }] };
+    const withItems: VendorOrderView = {
+      ...vendorOrder,
+      OrderItems: [
+        { ID: 88001, Qty: 2 },
+        { ID: 88002, Qty: 3 },
+      ],
+      OrderPackages: [{ ID: 9001, TrackingNumber: null }],
+    };
     const plan = planOf({ ...shipment, tracking_numbers: ["1ZA", "1ZB", "1ZC"] }, withItems);
     expect(plan.calls).toEqual([]);
     expect(plan.repack).toEqual({
@@ -356,7 +435,14 @@ describe("shipmentPlan: calls", () => {
   });
 
   it("does not send tracking numbers SellerCloud's packages already carry", () => {
-    const shipped: VendorOrderView = { ...vendorOrder, Statuses: { ShippingStatus: 3 }, OrderPackages: [{ ID: 9001, TrackingNumber: " 1ZA " }, { ID: 9002, TrackingNumber: null }] };
+    const shipped: VendorOrderView = {
+      ...vendorOrder,
+      Statuses: { ShippingStatus: 3 },
+      OrderPackages: [
+        { ID: 9001, TrackingNumber: " 1ZA " },
+        { ID: 9002, TrackingNumber: null },
+      ],
+    };
     const plan = planOf({ ...shipment, tracking_numbers: ["1ZA", "1ZB"] }, shipped);
     expect(plan.calls).toEqual([
       {
@@ -378,13 +464,27 @@ describe("shipmentPlan: calls", () => {
     expect(plan.calls).toEqual([]);
     expect(plan.repack).toMatchObject({ unship: true, tracking: ["1ZA", "1ZB"], shipDate: "2026-04-02T08:00:00", carrier: "FedEx", service: "Ground" });
     // A repack cut short lost 1ZA from SellerCloud: the earlier shipment's number is put back.
-    const cutShort: VendorOrderView = { ...shipped, Statuses: { ShippingStatus: 1 }, OrderPackages: [{ ID: 9101, TrackingNumber: null }, { ID: 9102, TrackingNumber: null }] };
+    const cutShort: VendorOrderView = {
+      ...shipped,
+      Statuses: { ShippingStatus: 1 },
+      OrderPackages: [
+        { ID: 9101, TrackingNumber: null },
+        { ID: 9102, TrackingNumber: null },
+      ],
+    };
     const resumed = shipmentPlan({ ...shipment, tracking_numbers: ["1ZB"] }, cutShort, order, null, now, NY, ["1ZA"]);
     expect(resumed).toMatchObject({ ok: true, calls: [expect.objectContaining({ body: expect.objectContaining({ TrackingNumber: "1ZB", PackageID: 9101 }) })] });
   });
 
   it("makes no call for an already shipped order whose tracking is all known (a repeat is a no-op)", () => {
-    const shipped: VendorOrderView = { ...vendorOrder, Statuses: { ShippingStatus: 3 }, OrderPackages: [{ ID: 9001, TrackingNumber: "1ZA" }, { ID: 9002, TrackingNumber: "1ZB" }] };
+    const shipped: VendorOrderView = {
+      ...vendorOrder,
+      Statuses: { ShippingStatus: 3 },
+      OrderPackages: [
+        { ID: 9001, TrackingNumber: "1ZA" },
+        { ID: 9002, TrackingNumber: "1ZB" },
+      ],
+    };
     expect(planOf({ ...shipment, tracking_numbers: ["1ZB", "1ZA"] }, shipped).calls).toEqual([]);
     expect(planOf({ ...shipment, tracking_numbers: [] }, shipped).calls).toEqual([]);
     // Shipped in SellerCloud without tracking, and the platform has none either.
@@ -416,13 +516,26 @@ describe("shipmentPlan: ship date", () => {
   });
 
   it("never overwrites tracking already on a package of an unshipped order", () => {
-    const plan = planOf({ ...shipment, tracking_numbers: ["1ZNEW"] }, { ...vendorOrder, OrderPackages: [{ ID: 9001, TrackingNumber: "1ZOLD" }, { ID: 9002, TrackingNumber: null }] });
-    expect(plan.calls).toEqual([expect.objectContaining({ path: "/api/Orders/ShippingStatus/SinglePackage", body: expect.objectContaining({ TrackingNumber: "1ZNEW", PackageID: 9002 }) })]);
+    const plan = planOf(
+      { ...shipment, tracking_numbers: ["1ZNEW"] },
+      {
+        ...vendorOrder,
+        OrderPackages: [
+          { ID: 9001, TrackingNumber: "1ZOLD" },
+          { ID: 9002, TrackingNumber: null },
+        ],
+      },
+    );
+    expect(plan.calls).toEqual([
+      expect.objectContaining({ path: "/api/Orders/ShippingStatus/SinglePackage", body: expect.objectContaining({ TrackingNumber: "1ZNEW", PackageID: 9002 }) }),
+    ]);
   });
 
   it("marks an unshipped order shipped when its tracking is already all there", () => {
     const plan = planOf({ ...shipment, tracking_numbers: ["1ZOLD", " "] }, { ...vendorOrder, OrderPackages: [{ ID: 9001, TrackingNumber: "1ZOLD" }] });
-    expect(plan.calls).toEqual([expect.objectContaining({ path: "/api/Orders/ShippingStatus/SinglePackage", body: expect.objectContaining({ TrackingNumber: "1ZOLD", PackageID: 9001 }) })]);
+    expect(plan.calls).toEqual([
+      expect.objectContaining({ path: "/api/Orders/ShippingStatus/SinglePackage", body: expect.objectContaining({ TrackingNumber: "1ZOLD", PackageID: 9001 }) }),
+    ]);
   });
 
   it("reads an offset ship date as the instant it names", () => {
@@ -454,14 +567,21 @@ describe("shipmentPlan: ship date", () => {
 describe("shipmentPlan: carrier and service", () => {
   it("refuses a shipment without a carrier", () => {
     for (const carrier of [null, undefined, "", "   "]) {
-      expect(shipmentPlan({ ...shipment, carrier }, vendorOrder, order, "UPS Ground", now, NY)).toMatchObject({ ok: false, code: "missing_carrier", reason: expect.stringContaining("carrier") });
+      expect(shipmentPlan({ ...shipment, carrier }, vendorOrder, order, "UPS Ground", now, NY)).toMatchObject({
+        ok: false,
+        code: "missing_carrier",
+        reason: expect.stringContaining("carrier"),
+      });
     }
   });
 
   it("falls back to the order's shipping method for the service, and refuses without either", () => {
     const plan = planOf({ ...shipment, service: "  " }, vendorOrder, order, " UPS 2nd Day Air ");
     expect(plan.calls[0].body).toMatchObject({ ShippingCarrier: "UPS", ShippingService: "UPS 2nd Day Air" });
-    expect(planOf({ ...shipment, carrier: " FedEx ", service: " Priority " }, vendorOrder, order, "UPS Ground").calls[0].body).toMatchObject({ ShippingCarrier: "FedEx", ShippingService: "Priority" });
+    expect(planOf({ ...shipment, carrier: " FedEx ", service: " Priority " }, vendorOrder, order, "UPS Ground").calls[0].body).toMatchObject({
+      ShippingCarrier: "FedEx",
+      ShippingService: "Priority",
+    });
     expect(shipmentPlan({ ...shipment, service: null }, vendorOrder, order, null, now, NY)).toMatchObject({ ok: false, code: "missing_service" });
     expect(shipmentPlan({ ...shipment, service: null }, vendorOrder, order, " ", now, NY)).toMatchObject({ ok: false, code: "missing_service" });
   });
@@ -477,7 +597,13 @@ describe("shipmentPlan: carrier and service", () => {
 describe("shipmentPlan: partial shipments", () => {
   // The order: ACME-001 x2, ACME-002 x3.
   it("warns when the shipment's lines carry less than the order", () => {
-    const plan = planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 2 }, { sku: "ACME-002", quantity: 1 }] });
+    const plan = planOf({
+      ...shipment,
+      lines: [
+        { sku: "ACME-001", quantity: 2 },
+        { sku: "ACME-002", quantity: 1 },
+      ],
+    });
     expect(plan.warning).toBe("partial shipment: 3 of 5 units (short: ACME-002); SellerCloud marks the whole order Fully Shipped");
     expect(plan.calls).toHaveLength(1); // still sent
     expect(planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 1 }] }).warning).toBe(
@@ -486,9 +612,32 @@ describe("shipmentPlan: partial shipments", () => {
   });
 
   it("does not warn for a full shipment, split lines included", () => {
-    expect(planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 2 }, { sku: "ACME-002", quantity: 3 }] }).warning).toBeUndefined();
-    expect(planOf({ ...shipment, lines: [{ sku: "ACME-002", quantity: 1 }, { sku: "ACME-001", quantity: 2 }, { sku: "ACME-002", quantity: 2 }] }).warning).toBeUndefined();
-    const split = { ...order, lines: [{ sku: "ACME-001", quantity: 1, unit_price: 19.99 }, { sku: "ACME-001", quantity: 1, unit_price: 0 }] };
+    expect(
+      planOf({
+        ...shipment,
+        lines: [
+          { sku: "ACME-001", quantity: 2 },
+          { sku: "ACME-002", quantity: 3 },
+        ],
+      }).warning,
+    ).toBeUndefined();
+    expect(
+      planOf({
+        ...shipment,
+        lines: [
+          { sku: "ACME-002", quantity: 1 },
+          { sku: "ACME-001", quantity: 2 },
+          { sku: "ACME-002", quantity: 2 },
+        ],
+      }).warning,
+    ).toBeUndefined();
+    const split = {
+      ...order,
+      lines: [
+        { sku: "ACME-001", quantity: 1, unit_price: 19.99 },
+        { sku: "ACME-001", quantity: 1, unit_price: 0 },
+      ],
+    };
     expect(planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 2 }] }, vendorOrder, split).warning).toBeUndefined();
     expect(planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 1 }] }, vendorOrder, split).warning).toBe(
       "partial shipment: 1 of 2 units (short: ACME-001); SellerCloud marks the whole order Fully Shipped",
@@ -503,7 +652,19 @@ describe("shipmentPlan: partial shipments", () => {
     expect(planOf(shipment, vendorOrder, { ...order, status: "shipped" }).warning).toBeUndefined();
     expect(planOf(shipment, vendorOrder, order).warning).toBeUndefined();
     // Lines say it is complete, whatever the order status says.
-    expect(planOf({ ...shipment, lines: [{ sku: "ACME-001", quantity: 2 }, { sku: "ACME-002", quantity: 3 }] }, vendorOrder, { ...order, status: "partially_shipped" }).warning).toBeUndefined();
+    expect(
+      planOf(
+        {
+          ...shipment,
+          lines: [
+            { sku: "ACME-001", quantity: 2 },
+            { sku: "ACME-002", quantity: 3 },
+          ],
+        },
+        vendorOrder,
+        { ...order, status: "partially_shipped" },
+      ).warning,
+    ).toBeUndefined();
   });
 
   it("does not warn without the platform order", () => {
@@ -513,7 +674,21 @@ describe("shipmentPlan: partial shipments", () => {
 
 describe("splitUnits / repackCalls", () => {
   it("spreads an order's units over the packages in item order, each package at least one unit when there are enough", () => {
-    expect(splitUnits([{ ID: 1, Qty: 1 }, { ID: 2, Qty: 4 }], 2)).toEqual([[{ OrderItemID: 1, Qty: 1 }, { OrderItemID: 2, Qty: 2 }], [{ OrderItemID: 2, Qty: 2 }]]);
+    expect(
+      splitUnits(
+        [
+          { ID: 1, Qty: 1 },
+          { ID: 2, Qty: 4 },
+        ],
+        2,
+      ),
+    ).toEqual([
+      [
+        { OrderItemID: 1, Qty: 1 },
+        { OrderItemID: 2, Qty: 2 },
+      ],
+      [{ OrderItemID: 2, Qty: 2 }],
+    ]);
     expect(splitUnits([{ ID: 1, Qty: 1 }], 2)).toEqual([[{ OrderItemID: 1, Qty: 1 }], []]);
     expect(splitUnits([{ ID: 1, Qty: 6 }], 1)).toEqual([[{ OrderItemID: 1, Qty: 6 }]]);
   });
@@ -521,7 +696,10 @@ describe("splitUnits / repackCalls", () => {
   it("gives each new package, by ID order, its number; refuses when SellerCloud made too few", () => {
     const repack = { unship: false, body: { Packages: [] }, tracking: ["1ZA", "1ZB"], shipDate: "2026-04-05T10:00:00", carrier: "UPS", service: "UPS Ground" };
     expect(repackCalls(5012345, repack, [{ ID: 9102 }, { ID: 9101, TrackingNumber: "1ZA" }])).toEqual([
-      { path: "/api/Orders/ShippingStatus/SinglePackage", body: { OrderID: 5012345, ShipDate: "2026-04-05T10:00:00", TrackingNumber: "1ZB", CarrierName: "UPS", ShippingMethod: "UPS Ground", PackageID: 9102 } },
+      {
+        path: "/api/Orders/ShippingStatus/SinglePackage",
+        body: { OrderID: 5012345, ShipDate: "2026-04-05T10:00:00", TrackingNumber: "1ZB", CarrierName: "UPS", ShippingMethod: "UPS Ground", PackageID: 9102 },
+      },
     ]);
     expect(repackCalls(5012345, repack, [{ ID: 9101 }])).toMatchObject({ ok: false, code: "packages_not_created" });
   });

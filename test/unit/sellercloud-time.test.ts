@@ -52,7 +52,19 @@ describe("parseVendorTime", () => {
   });
 
   it("answers null for unreadable input", () => {
-    for (const bad of [null, undefined, "", "   ", "04/01/2026 09:12", "2026-04-01", "yesterday", "2026-04-01T09", "2026-04-01T09:12:05 EST", "2026-4-1T09:12:05", "2026-04-01T09:12:05Zjunk"]) {
+    for (const bad of [
+      null,
+      undefined,
+      "",
+      "   ",
+      "04/01/2026 09:12",
+      "2026-04-01",
+      "yesterday",
+      "2026-04-01T09",
+      "2026-04-01T09:12:05 EST",
+      "2026-4-1T09:12:05",
+      "2026-04-01T09:12:05Zjunk",
+    ]) {
       expect([bad, parseVendorTime(bad, NY)]).toEqual([bad, null]);
     }
   });
@@ -94,7 +106,16 @@ describe("round trip in New York across both DST changes", () => {
   });
 
   it("round-trips the other way for every existing wall time", () => {
-    for (const wall of ["2026-03-08T01:59:59", "2026-03-08T03:00:00", "2026-03-08T12:00:00", "2026-11-01T00:59:59", "2026-11-01T01:30:00", "2026-11-01T02:00:00", "2026-07-04T12:00:00", "2026-12-31T23:59:59"]) {
+    for (const wall of [
+      "2026-03-08T01:59:59",
+      "2026-03-08T03:00:00",
+      "2026-03-08T12:00:00",
+      "2026-11-01T00:59:59",
+      "2026-11-01T01:30:00",
+      "2026-11-01T02:00:00",
+      "2026-07-04T12:00:00",
+      "2026-12-31T23:59:59",
+    ]) {
       expect(formatVendorTime(parseVendorTime(wall, NY)!, NY)).toBe(wall);
     }
   });

@@ -85,7 +85,17 @@ const billingTx = {
   email: "ap@doeco.test",
   addressName: "Main",
   addressType: "Billing",
-  address: { line1: "500 Commerce Blvd", line2: "Suite 210", line3: "", line4: null, line5: null, city: "Jersey City", stateProvince: "NJ", postalCode: "07302", country: "United States" },
+  address: {
+    line1: "500 Commerce Blvd",
+    line2: "Suite 210",
+    line3: "",
+    line4: null,
+    line5: null,
+    city: "Jersey City",
+    stateProvince: "NJ",
+    postalCode: "07302",
+    country: "United States",
+  },
 };
 const shippingPlain = { line1: "9 Pier Rd", line2: "", line3: "", line4: "", line5: "", city: "Newark", stateProvince: "NJ", postalCode: "07101", country: "" };
 
@@ -226,7 +236,11 @@ describe("mapSosInventory", () => {
   });
 
   it("names an unreadable field", () => {
-    expect(mapSosInventory({ ...item, onPO: "lots" }, { sku: "W" })).toMatchObject({ ok: false, code: "invalid_vendor_record", reason: expect.stringMatching(/^SOS item 123, onPO: .*fix it in SOS/) });
+    expect(mapSosInventory({ ...item, onPO: "lots" }, { sku: "W" })).toMatchObject({
+      ok: false,
+      code: "invalid_vendor_record",
+      reason: expect.stringMatching(/^SOS item 123, onPO: .*fix it in SOS/),
+    });
     expect(mapSosInventory({ name: "x" }, { sku: "W" })).toMatchObject({ ok: false, reason: expect.stringContaining("id:") });
     // Catalog fields stock does not use cannot hold it back.
     expect(mapSosInventory({ ...item, archived: "sometimes", weight: "heavy" }, { sku: "W" })).toMatchObject({ ok: true });
@@ -290,13 +304,41 @@ describe("mapSosCustomer", () => {
       {
         entity: "addresses",
         externalId: "92:billing",
-        record: { customer_reference_id: "92", type: "billing", is_default: true, first_name: "Jane", last_name: "Doe", company_name: "Doe Co", line1: "500 Commerce Blvd", line2: "Suite 210", city: "Jersey City", state: "NJ", postal_code: "07302", country: "US", phone: "555-0100" },
+        record: {
+          customer_reference_id: "92",
+          type: "billing",
+          is_default: true,
+          first_name: "Jane",
+          last_name: "Doe",
+          company_name: "Doe Co",
+          line1: "500 Commerce Blvd",
+          line2: "Suite 210",
+          city: "Jersey City",
+          state: "NJ",
+          postal_code: "07302",
+          country: "US",
+          phone: "555-0100",
+        },
       },
       {
         // Plain shape: contact from the customer, company and phone from the customer, country from default_country.
         entity: "addresses",
         externalId: "92:shipping",
-        record: { customer_reference_id: "92", type: "shipping", is_default: true, first_name: "Jane", last_name: "Doe", company_name: "Doe Company LLC", line1: "9 Pier Rd", line2: null, city: "Newark", state: "NJ", postal_code: "07101", country: "US", phone: "555-0100" },
+        record: {
+          customer_reference_id: "92",
+          type: "shipping",
+          is_default: true,
+          first_name: "Jane",
+          last_name: "Doe",
+          company_name: "Doe Company LLC",
+          line1: "9 Pier Rd",
+          line2: null,
+          city: "Newark",
+          state: "NJ",
+          postal_code: "07101",
+          country: "US",
+          phone: "555-0100",
+        },
       },
     ]);
     for (const child of mapped.children!) expect(addressRecord.safeParse({ ...child.record, reference_id: child.externalId }).success).toBe(true);
@@ -309,7 +351,10 @@ describe("mapSosCustomer", () => {
 
   it("reads keys in any casing and skips empty address blocks", () => {
     const empty = { line1: "", line2: "", city: "", stateProvince: "", postalCode: "", country: "" };
-    const mapped = mapSosCustomer({ ID: "92", Name: "Solo", CompanyName: "", EMAIL: "not-an-email", Billing: empty, shipping: { company: null, address: empty } }, { ...customerSettings, default_country: null });
+    const mapped = mapSosCustomer(
+      { ID: "92", Name: "Solo", CompanyName: "", EMAIL: "not-an-email", Billing: empty, shipping: { company: null, address: empty } },
+      { ...customerSettings, default_country: null },
+    );
     expect(mapped).toMatchObject({ ok: true, record: { company_name: "Solo", email: null, sales_rep: "house@merchant.test", price_list_reference_id: null }, children: [] });
   });
 
@@ -343,9 +388,18 @@ describe("mapSosCustomer", () => {
       ok: false,
       reason: 'SOS customer 92 shipping address: country "Atlantis" is not an ISO country code or a known name (use e.g. US) (complete the address in SOS, then replay)',
     });
-    expect(mapSosCustomer(customer, { ...customerSettings, default_country: null })).toMatchObject({ ok: false, reason: expect.stringContaining("shipping address: country is empty") });
-    expect(mapSosCustomer({ ...customer, billing: { ...billingTx, address: { ...billingTx.address, city: "" } } }, customerSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("billing address: a street line and a city are required") });
-    expect(mapSosCustomer({ ...customer, name: "", companyName: null }, customerSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("neither a company name nor a name") });
+    expect(mapSosCustomer(customer, { ...customerSettings, default_country: null })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("shipping address: country is empty"),
+    });
+    expect(mapSosCustomer({ ...customer, billing: { ...billingTx, address: { ...billingTx.address, city: "" } } }, customerSettings)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("billing address: a street line and a city are required"),
+    });
+    expect(mapSosCustomer({ ...customer, name: "", companyName: null }, customerSettings)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("neither a company name nor a name"),
+    });
     expect(mapSosCustomer({ ...customer, archived: "maybe" }, customerSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("SOS customer 92, archived:") });
   });
 
@@ -391,8 +445,18 @@ describe("sosCustomerBody", () => {
       email: "jane@doeco.test",
       salesRep: { name: "Ann Lee" },
       priceTier: { name: "Wholesale" },
-      billing: { company: "Doe Co", contact: "Jane Doe", phone: "555-0100", address: { line1: "500 Commerce Blvd", line2: null, city: "Newark", stateProvince: "NJ", postalCode: "07101", country: "US" } },
-      shipping: { company: "Doe Co", contact: "Jane Doe", phone: "555-0100", address: { line1: "9 Pier Rd", line2: null, city: "Newark", stateProvince: "NJ", postalCode: "07101", country: "US" } },
+      billing: {
+        company: "Doe Co",
+        contact: "Jane Doe",
+        phone: "555-0100",
+        address: { line1: "500 Commerce Blvd", line2: null, city: "Newark", stateProvince: "NJ", postalCode: "07101", country: "US" },
+      },
+      shipping: {
+        company: "Doe Co",
+        contact: "Jane Doe",
+        phone: "555-0100",
+        address: { line1: "9 Pier Rd", line2: null, city: "Newark", stateProvince: "NJ", postalCode: "07101", country: "US" },
+      },
     });
   });
 
@@ -415,7 +479,18 @@ const platformOrder: PlatformOrder = {
     { sku: "WIDGET-14", quantity: 3, unit_price: 1.235, note: "Gift wrap" },
     { sku: "GADGET", quantity: 1, unit_price: 10, note: "  " },
   ],
-  billing_address: { first_name: "Jane", last_name: "Doe", company_name: "Doe Co", line1: "500 Commerce Blvd", line2: "Suite 210", city: "Jersey City", state: "NJ", postal_code: "07302", country: "US", phone: "555-0100" },
+  billing_address: {
+    first_name: "Jane",
+    last_name: "Doe",
+    company_name: "Doe Co",
+    line1: "500 Commerce Blvd",
+    line2: "Suite 210",
+    city: "Jersey City",
+    state: "NJ",
+    postal_code: "07302",
+    country: "US",
+    phone: "555-0100",
+  },
   shipping_address: { line1: "9 Pier Rd", city: "Newark", country: "US" },
   totals: { subtotal: 1393.71, discount: 5, shipping: 25, tax: 0, total: 1413.71 },
   sales_rep: "bob@merchant.test",
@@ -434,7 +509,12 @@ describe("sosSalesOrderBody", () => {
       date: "2026-03-07T10:30:00",
       customer: { id: 92 },
       customerPO: "WC-1001",
-      billing: { company: "Doe Co", contact: "Jane Doe", phone: "555-0100", address: { line1: "500 Commerce Blvd", line2: "Suite 210", city: "Jersey City", stateProvince: "NJ", postalCode: "07302", country: "US" } },
+      billing: {
+        company: "Doe Co",
+        contact: "Jane Doe",
+        phone: "555-0100",
+        address: { line1: "500 Commerce Blvd", line2: "Suite 210", city: "Jersey City", stateProvince: "NJ", postalCode: "07302", country: "US" },
+      },
       shipping: { address: { line1: "9 Pier Rd", line2: null, city: "Newark", stateProvince: null, postalCode: null, country: "US" } },
       comment: "Call on arrival",
       customerNotes: "Deliver before noon",
@@ -459,7 +539,11 @@ describe("sosSalesOrderBody", () => {
   });
 
   it("leaves out an unmapped rep, a missing date and empty texts; sends tax when there is some", () => {
-    const { body } = sosSalesOrderBody({ ...platformOrder, sales_rep: null, ordered_at: null, memo: null, customer_notes: "", totals: { ...platformOrder.totals, tax: 7.5 } }, ids, settings);
+    const { body } = sosSalesOrderBody(
+      { ...platformOrder, sales_rep: null, ordered_at: null, memo: null, customer_notes: "", totals: { ...platformOrder.totals, tax: 7.5 } },
+      ids,
+      settings,
+    );
     expect(body).not.toHaveProperty("salesRep");
     expect(body).not.toHaveProperty("date");
     expect(body).not.toHaveProperty("comment");
@@ -494,8 +578,30 @@ describe("mapSosSalesOrder", () => {
         { sku: "CASE-6", quantity: 60, unit_price: 23, note: null },
         { sku: "WIDGET-14", quantity: 2, unit_price: 23, note: null },
       ],
-      billing_address: { first_name: "Jane", last_name: "Doe", company_name: "Doe Co", line1: "500 Commerce Blvd", line2: "Suite 210", city: "Jersey City", state: "NJ", postal_code: "07302", country: "US", phone: "555-0100" },
-      shipping_address: { first_name: "Dock", last_name: null, company_name: "Doe Co", line1: "9 Pier Rd", line2: null, city: "Newark", state: "NJ", postal_code: "07101", country: "US", phone: null },
+      billing_address: {
+        first_name: "Jane",
+        last_name: "Doe",
+        company_name: "Doe Co",
+        line1: "500 Commerce Blvd",
+        line2: "Suite 210",
+        city: "Jersey City",
+        state: "NJ",
+        postal_code: "07302",
+        country: "US",
+        phone: "555-0100",
+      },
+      shipping_address: {
+        first_name: "Dock",
+        last_name: null,
+        company_name: "Doe Co",
+        line1: "9 Pier Rd",
+        line2: null,
+        city: "Newark",
+        state: "NJ",
+        postal_code: "07101",
+        country: "US",
+        phone: null,
+      },
       totals: { subtotal: 1426, discount: 10, shipping: 25, tax: 0, total: 1441 },
       sales_rep: "bob@merchant.test",
       customer_notes: "Deliver before noon",
@@ -532,19 +638,32 @@ describe("mapSosSalesOrder", () => {
     expect(mapSosSalesOrder(withUnknown, skuOf, orderSettings)).toEqual({
       ok: false,
       code: "no_reference_mapping",
-      reason: 'SOS sales order 81 line 3: SOS item 777 "Mystery" has no platform product whose Reference ID is 777; set the product\'s Reference ID to 777 on the platform (or create the product there), then replay',
+      reason:
+        'SOS sales order 81 line 3: SOS item 777 "Mystery" has no platform product whose Reference ID is 777; set the product\'s Reference ID to 777 on the platform (or create the product there), then replay',
     });
   });
 
   it("refuses what the platform cannot hold, naming it", () => {
     const line = salesOrder.lines[0];
-    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, quantity: 1.5 }] }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("SOS sales order 81 line 1 (CASE-6) has quantity 1.5") });
-    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, unitprice: -2 }] }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("unit price -2") });
-    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, item: null }] }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("line 1 has no item") });
+    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, quantity: 1.5 }] }, skuOf, orderSettings)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("SOS sales order 81 line 1 (CASE-6) has quantity 1.5"),
+    });
+    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, unitprice: -2 }] }, skuOf, orderSettings)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("unit price -2"),
+    });
+    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, item: null }] }, skuOf, orderSettings)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("line 1 has no item"),
+    });
     expect(mapSosSalesOrder({ ...salesOrder, lines: [] }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("has no lines") });
     expect(mapSosSalesOrder({ ...salesOrder, customer: null }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("has no customer") });
     expect(mapSosSalesOrder({ ...salesOrder, total: -1 }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("total is -1") });
-    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, quantity: "sixty" }] }, skuOf, orderSettings)).toMatchObject({ ok: false, reason: expect.stringContaining("SOS sales order 80, lines.0.quantity:") });
+    expect(mapSosSalesOrder({ ...salesOrder, lines: [{ ...line, quantity: "sixty" }] }, skuOf, orderSettings)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("SOS sales order 80, lines.0.quantity:"),
+    });
   });
 
   it("derives the status from closed and the shipped quantities", () => {
@@ -554,7 +673,11 @@ describe("mapSosSalesOrder", () => {
     expect(salesOrderStatus({ closed: false, lines: [l(2, 1), l(1, 0)] })).toBe("partially_shipped");
     expect(salesOrderStatus({ closed: false, lines: [l(2, 0)] })).toBe("confirmed");
     expect(salesOrderStatus({ closed: null, lines: [] })).toBe("confirmed");
-    const shipped = mapSosSalesOrder({ ...salesOrder, archived: true, linkedShipments: [{ id: 5, refNumber: "S-5" }], lines: salesOrder.lines.map((x) => ({ ...x, shipped: x.quantity })) }, skuOf, orderSettings);
+    const shipped = mapSosSalesOrder(
+      { ...salesOrder, archived: true, linkedShipments: [{ id: 5, refNumber: "S-5" }], lines: salesOrder.lines.map((x) => ({ ...x, shipped: x.quantity })) },
+      skuOf,
+      orderSettings,
+    );
     expect(shipped).toMatchObject({ ok: true, record: { status: "shipped", read_only: true } });
   });
 
@@ -583,7 +706,10 @@ describe("orderEditBlocked", () => {
   });
 
   it("names the shipments and invoices that block edits", () => {
-    expect(orderEditBlocked({ ...salesOrder, linkedShipments: [{ id: 5, refNumber: "S-5" }] })).toEqual({ blocked: true, reason: "SOS sales order 81 already has shipment S-5; edit it in SOS (platform edits no longer push)" });
+    expect(orderEditBlocked({ ...salesOrder, linkedShipments: [{ id: 5, refNumber: "S-5" }] })).toEqual({
+      blocked: true,
+      reason: "SOS sales order 81 already has shipment S-5; edit it in SOS (platform edits no longer push)",
+    });
     const { linkedInvoices: _invoices, ...rest } = salesOrder;
     expect(orderEditBlocked({ ...rest, linkedShipments: [{ id: 5 }, { id: 6 }], LinkedInvoices: [{ id: 9, transactionType: "Invoice", refNumber: "1003" }] })).toEqual({
       blocked: true,
@@ -593,7 +719,10 @@ describe("orderEditBlocked", () => {
 
   it("counts shipped or invoiced lines when the link arrays are missing", () => {
     const { linkedShipments: _s, linkedInvoices: _i, ...summary } = salesOrder;
-    expect(orderEditBlocked({ ...summary, lines: [{ ...salesOrder.lines[0], invoiced: "60" }] })).toMatchObject({ blocked: true, reason: expect.stringContaining("line 1 invoiced") });
+    expect(orderEditBlocked({ ...summary, lines: [{ ...salesOrder.lines[0], invoiced: "60" }] })).toMatchObject({
+      blocked: true,
+      reason: expect.stringContaining("line 1 invoiced"),
+    });
   });
 });
 
@@ -617,7 +746,17 @@ const invoice = {
   status: "Partially Paid",
   voided: false,
   archived: false,
-  lines: [{ lineNumber: 1, item: { id: 28, name: "ORIGCASE6" }, quantity: 60, unitprice: 23, listprice: 23, amount: 1380, linkedTransaction: { id: 80, transactionType: "SalesOrder", refNumber: "81", linenumber: 1 } }],
+  lines: [
+    {
+      lineNumber: 1,
+      item: { id: 28, name: "ORIGCASE6" },
+      quantity: 60,
+      unitprice: 23,
+      listprice: 23,
+      amount: 1380,
+      linkedTransaction: { id: 80, transactionType: "SalesOrder", refNumber: "81", linenumber: 1 },
+    },
+  ],
 };
 
 describe("mapSosInvoice", () => {
@@ -676,8 +815,16 @@ describe("mapSosInvoice", () => {
 
   it("fails naming the link it cannot file under an order", () => {
     const standalone = { ...invoice, linkedTransaction: null, lines: [{ ...invoice.lines[0], linkedTransaction: null }] };
-    expect(mapSosInvoice(standalone)).toMatchObject({ ok: false, code: "no_order_link", reason: expect.stringContaining("SOS invoice 1003 has no linkedTransaction to a sales order") });
-    expect(mapSosInvoice({ ...invoice, linkedTransaction: { id: 12, transactionType: "Estimate", refNumber: "E-12" }, lines: [] })).toMatchObject({ ok: false, code: "no_order_link", reason: expect.stringContaining("linked to Estimate E-12, not a sales order") });
+    expect(mapSosInvoice(standalone)).toMatchObject({
+      ok: false,
+      code: "no_order_link",
+      reason: expect.stringContaining("SOS invoice 1003 has no linkedTransaction to a sales order"),
+    });
+    expect(mapSosInvoice({ ...invoice, linkedTransaction: { id: 12, transactionType: "Estimate", refNumber: "E-12" }, lines: [] })).toMatchObject({
+      ok: false,
+      code: "no_order_link",
+      reason: expect.stringContaining("linked to Estimate E-12, not a sales order"),
+    });
     const two = { ...invoice, linkedTransaction: null, lines: [invoice.lines[0], { ...invoice.lines[0], linkedTransaction: { id: 81, transactionType: "Sales Order" } }] };
     expect(mapSosInvoice(two)).toMatchObject({ ok: false, reason: expect.stringContaining("spans sales orders 80, 81") });
     expect(mapSosInvoice({ ...invoice, date: "" })).toMatchObject({ ok: false, reason: expect.stringContaining('SOS invoice 1003 date ""') });
@@ -737,7 +884,11 @@ describe("mapSosShipment", () => {
     expect(trackingNumbers("")).toEqual([]);
     expect(trackingNumbers(" A1 ;B2 ")).toEqual(["A1", "B2"]);
     expect(mapSosShipment({ ...shipment, trackingNumber: null, shippingMethod: null }, skuOf, NY)).toMatchObject({ ok: true, record: { tracking_numbers: [], carrier: null } });
-    expect(mapSosShipment({ ...shipment, linkedTransaction: null }, skuOf, NY)).toMatchObject({ ok: false, code: "no_order_link", reason: expect.stringContaining("SOS shipment S-5") });
+    expect(mapSosShipment({ ...shipment, linkedTransaction: null }, skuOf, NY)).toMatchObject({
+      ok: false,
+      code: "no_order_link",
+      reason: expect.stringContaining("SOS shipment S-5"),
+    });
   });
 });
 
@@ -777,7 +928,11 @@ describe("mapSosPayment", () => {
 
   it("files a payment applied to an invoice under that invoice's order, when it is known", () => {
     const onInvoice = { ...payment, linkedTransaction: { id: 7, transactionType: "Invoice", refNumber: "1003" } };
-    expect(mapSosPayment(onInvoice, CHICAGO)).toMatchObject({ ok: false, code: "no_order_link", reason: expect.stringContaining("SOS payment PMT-55 is linked to Invoice 1003, not a sales order the platform knows") });
+    expect(mapSosPayment(onInvoice, CHICAGO)).toMatchObject({
+      ok: false,
+      code: "no_order_link",
+      reason: expect.stringContaining("SOS payment PMT-55 is linked to Invoice 1003, not a sales order the platform knows"),
+    });
     const seen: unknown[] = [];
     const orderOf = (link: { id: number; transactionType: string; refNumber: string | null }) => (seen.push(link), link.id === 7 ? "80" : null);
     expect(mapSosPayment(onInvoice, CHICAGO, orderOf)).toMatchObject({ ok: true, record: { order_reference_id: "80" } });
@@ -791,8 +946,44 @@ describe("mapSosPayment", () => {
   });
 
   it("maps payment method names by keyword", () => {
-    const names = ["Visa", "MasterCard", "American Express", "Credit Card", "Debit card", "ACH", "eCheck", "E-Check", "Bank Transfer", "Wire", "Wire Transfer", "Check", "Cheque", "Cash", "PayPal", "Machine credit", null];
-    expect(names.map(paymentMethodOf)).toEqual(["card", "card", "card", "card", "card", "ach", "ach", "ach", "ach", "wire", "wire", "check", "check", "cash", "other", "card", "other"]);
+    const names = [
+      "Visa",
+      "MasterCard",
+      "American Express",
+      "Credit Card",
+      "Debit card",
+      "ACH",
+      "eCheck",
+      "E-Check",
+      "Bank Transfer",
+      "Wire",
+      "Wire Transfer",
+      "Check",
+      "Cheque",
+      "Cash",
+      "PayPal",
+      "Machine credit",
+      null,
+    ];
+    expect(names.map(paymentMethodOf)).toEqual([
+      "card",
+      "card",
+      "card",
+      "card",
+      "card",
+      "ach",
+      "ach",
+      "ach",
+      "ach",
+      "wire",
+      "wire",
+      "check",
+      "check",
+      "cash",
+      "other",
+      "card",
+      "other",
+    ]);
   });
 });
 
@@ -820,7 +1011,11 @@ describe("sosPaymentBody", () => {
   });
 
   it("uses the configured method names and falls back to the system id", () => {
-    const body = sosPaymentBody({ ...platformPayment, method: "card", transaction_id: null, note: "Order WC-1001" }, { customerId: 92, salesOrderId: 80 }, { time_zone: "UTC", payment_method_names: { card: "Stripe" } });
+    const body = sosPaymentBody(
+      { ...platformPayment, method: "card", transaction_id: null, note: "Order WC-1001" },
+      { customerId: 92, salesOrderId: 80 },
+      { time_zone: "UTC", payment_method_names: { card: "Stripe" } },
+    );
     expect(body).toMatchObject({ date: "2026-03-08T08:15:00", paymentMethod: { name: "Stripe" }, comment: "Platform payment 5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b\nOrder WC-1001" });
   });
 });

@@ -1,6 +1,14 @@
-import { PushRefused, VendorError, type EntityPusher, type ListingLinker, type QuantityContext, type QuantityResult, type QuantityUpdate, type VendorHttp } from "../../engine/connector";
+import {
+  PushRefused,
+  VendorError,
+  type EntityPusher,
+  type ListingLinker,
+  type QuantityContext,
+  type QuantityResult,
+  type QuantityUpdate,
+  type VendorHttp,
+} from "../../engine/connector";
 import { linkRowsToProducts } from "../../engine/linking";
-import type { PlatformShipment } from "../../platform/contract";
 import { channelShipment, type ChannelRow } from "../channel";
 import { bmCall, nextQuery, PAGE_SIZE } from "./client";
 import { orderIdOf } from "./orders-map";
@@ -29,11 +37,21 @@ export function listingRow(l: Record<string, any>): ChannelRow {
 
 export const backmarketLinker: ListingLinker<BackMarketSettings> = {
   async fetchPage(http, _settings, page, next) {
-    const query: Array<[string, string]> = next ? nextQuery(next) : [["page", "1"], ["page-size", String(PAGE_SIZE)]];
+    const query: Array<[string, string]> = next
+      ? nextQuery(next)
+      : [
+          ["page", "1"],
+          ["page-size", String(PAGE_SIZE)],
+        ];
     const body = await bmCall(http, { method: "GET", path: "/ws/listings", query }, `listings page ${page}`);
     const results: Array<Record<string, any>> = Array.isArray(body?.results) ? body.results : [];
     // `count` may be the page's own count: the `next` link is what says there is more.
-    return { rows: results.map(listingRow) as unknown as Array<Record<string, unknown>>, total: Number(body?.count ?? results.length), pageSize: PAGE_SIZE, next: typeof body?.next === "string" && body.next ? body.next : null };
+    return {
+      rows: results.map(listingRow) as unknown as Array<Record<string, unknown>>,
+      total: Number(body?.count ?? results.length),
+      pageSize: PAGE_SIZE,
+      next: typeof body?.next === "string" && body.next ? body.next : null,
+    };
   },
   rowId: (row) => String(row.sku),
   oneRowPerProduct: false,
@@ -52,7 +70,12 @@ export async function pushQuantities(ctx: QuantityContext<BackMarketSettings>, b
       if (!id) id = String((await bmCall(ctx.http, { method: "GET", path: "/ws/listings/detail", query: [["sku", u.sku]] }, `listing ${u.sku}`)).id);
       const held = await bmCall(ctx.http, { method: "POST", path: `/ws/listings/${encodeURIComponent(id)}`, body: { quantity: u.quantity } }, `update listing ${u.sku}`);
       const quantity = Number(held?.quantity);
-      results.push({ sku: u.sku, ok: true, quantity: Number.isFinite(quantity) ? quantity : u.quantity, ...(Number.isFinite(quantity) && quantity !== u.quantity ? { detail: `sent ${u.quantity}, Back Market holds ${quantity}` } : {}) });
+      results.push({
+        sku: u.sku,
+        ok: true,
+        quantity: Number.isFinite(quantity) ? quantity : u.quantity,
+        ...(Number.isFinite(quantity) && quantity !== u.quantity ? { detail: `sent ${u.quantity}, Back Market holds ${quantity}` } : {}),
+      });
     } catch (err) {
       // A throttle stops the push (the connection pauses); a refusal is this listing's alone.
       if (!(err instanceof VendorError) || err.kind !== "fatal") throw err;
@@ -107,24 +130,33 @@ export const shipmentsPusher: EntityPusher<BackMarketSettings> = {
       return { action: "skipped", externalId: mine, detail: `Back Market order ${id} is already shipped${order?.tracking_number ? ` (tracking ${order.tracking_number})` : ""}` };
     }
     const tracking = shipment.tracking_numbers.map((t) => t.trim()).filter(Boolean);
-    if (tracking.length === 0) throw new PushRefused("missing_tracking", "Back Market needs a tracking number to mark an order shipped; add it to the platform shipment, then replay");
+    if (tracking.length === 0)
+      throw new PushRefused("missing_tracking", "Back Market needs a tracking number to mark an order shipped; add it to the platform shipment, then replay");
     const waiting = lines.filter((l) => [0, 1, 8, 9].includes(l.state));
     if (waiting.length > 0) {
       if (ctx.settings.accept_orders !== "auto" || waiting.some((l) => l.state !== 1)) {
-        throw new PushRefused("order_not_accepted", `Back Market order ${id} has lines not accepted (${waiting.map((l) => `${l.listing}: state ${l.state}`).join(", ")}); accept the order, then replay this shipment`);
+        throw new PushRefused(
+          "order_not_accepted",
+          `Back Market order ${id} has lines not accepted (${waiting.map((l) => `${l.listing}: state ${l.state}`).join(", ")}); accept the order, then replay this shipment`,
+        );
       }
       await acceptOrder(ctx.http, ctx.settings, externalId);
     }
     const warnings: string[] = [];
     const shippedUnits = (shipment.lines ?? []).reduce((sum, l) => sum + l.quantity, 0);
     const orderUnits = lines.filter((l) => [1, 2].includes(l.state) || waiting.includes(l)).reduce((sum, l) => sum + l.quantity, 0);
-    if (shipment.lines?.length && shippedUnits < orderUnits) warnings.push(`the shipment carries ${shippedUnits} of the order's ${orderUnits} units; Back Market ships a whole order at once, so every line was marked shipped`);
+    if (shipment.lines?.length && shippedUnits < orderUnits)
+      warnings.push(`the shipment carries ${shippedUnits} of the order's ${orderUnits} units; Back Market ships a whole order at once, so every line was marked shipped`);
     if (tracking.length > 1) warnings.push(`Back Market takes one tracking number per order: sent ${tracking[0]}; not sent: ${tracking.slice(1).join(", ")}`);
     const now = ctx.now();
     const at = shipment.shipped_at && Date.parse(shipment.shipped_at) <= now.getTime() ? shipment.shipped_at : now.toISOString();
     const held = await bmCall(
       ctx.http,
-      { method: "POST", path: `/ws/orders/${id}`, body: { order_id: Number(id), new_state: 3, tracking_number: tracking[0], ...(shipment.carrier ? { shipper: shipment.carrier.slice(0, 200) } : {}), date_shipping: at } },
+      {
+        method: "POST",
+        path: `/ws/orders/${id}`,
+        body: { order_id: Number(id), new_state: 3, tracking_number: tracking[0], ...(shipment.carrier ? { shipper: shipment.carrier.slice(0, 200) } : {}), date_shipping: at },
+      },
       `ship ${externalId}`,
     );
     const warning = warnings.length ? warnings.join("; ") : undefined;

@@ -57,7 +57,11 @@ export async function bmCall(http: VendorHttp, req: VendorRequest, what: string)
   if (res.status === 401) throw new VendorError("auth", `Back Market refused the token on ${what}: ${detail}; set a valid Back Office token on the connection`, 401);
   if (res.status === 403) {
     const ray = res.headers.get("cf-ray");
-    throw new VendorError("fatal", `Back Market's firewall refused ${what}${ray ? ` (cf-ray ${ray}: quote it to Back Market support)` : ""}; check company_name and contact_email (the User-Agent)`, 403);
+    throw new VendorError(
+      "fatal",
+      `Back Market's firewall refused ${what}${ray ? ` (cf-ray ${ray}: quote it to Back Market support)` : ""}; check company_name and contact_email (the User-Agent)`,
+      403,
+    );
   }
   if (res.status >= 500) throw new VendorError("transient", `Back Market ${what} failed with ${res.status}: ${detail}`, res.status);
   throw new VendorError("fatal", `Back Market ${what} failed with ${res.status}: ${detail}`, res.status);

@@ -19,8 +19,30 @@ export const backmarket: Connector<BackMarketSettings, BackMarketCredentials> = 
 
   /** Reads one listing and one order page: proves the token, the User-Agent and the market. */
   async testConnection(http) {
-    const listings = await bmCall(http, { method: "GET", path: "/ws/listings", query: [["page", "1"], ["page-size", "1"]] }, "listings");
-    const orders = await bmCall(http, { method: "GET", path: "/ws/orders", query: [["page", "1"], ["page-size", "1"]] }, "orders");
+    const listings = await bmCall(
+      http,
+      {
+        method: "GET",
+        path: "/ws/listings",
+        query: [
+          ["page", "1"],
+          ["page-size", "1"],
+        ],
+      },
+      "listings",
+    );
+    const orders = await bmCall(
+      http,
+      {
+        method: "GET",
+        path: "/ws/orders",
+        query: [
+          ["page", "1"],
+          ["page-size", "1"],
+        ],
+      },
+      "orders",
+    );
     return { listings: Number(listings?.count ?? 0), orders: Number(orders?.count ?? 0) };
   },
 

@@ -53,7 +53,18 @@ export type BmOrder = z.infer<typeof bmOrder>;
 const blank = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v.trim() : null);
 const money = (v: unknown) => Math.round(Number(v ?? 0) * 100) / 100;
 
-const LINE_STATES: Record<number, OrderLineState> = { 0: "pending", 9: "pending", 8: "pending", 1: "open", 2: "open", 3: "shipped", 4: "cancelled", 5: "cancelled", 6: "shipped", 7: "unpaid" };
+const LINE_STATES: Record<number, OrderLineState> = {
+  0: "pending",
+  9: "pending",
+  8: "pending",
+  1: "open",
+  2: "open",
+  3: "shipped",
+  4: "cancelled",
+  5: "cancelled",
+  6: "shipped",
+  7: "unpaid",
+};
 
 /** Back Market rounds time zones and precision as it likes (§2.6): every form becomes ISO UTC. */
 export function bmTime(value: string | null | undefined): string | null {
@@ -154,7 +165,12 @@ export function mapBmOrder(raw: unknown, resolve: (sku: string) => { sku: string
     ordered_at: bmTime(order.date_creation),
     customer_reference_id: BACKMARKET_BUYERS,
     ...(order.currency && /^[A-Z]{3}$/.test(order.currency) ? { currency: order.currency } : {}),
-    lines: known.map(({ line, sku }) => ({ sku, quantity: line.quantity, unit_price: money(line.price), note: line.sku && line.sku !== sku ? `Back Market SKU ${line.sku}` : null })),
+    lines: known.map(({ line, sku }) => ({
+      sku,
+      quantity: line.quantity,
+      unit_price: money(line.price),
+      note: line.sku && line.sku !== sku ? `Back Market SKU ${line.sku}` : null,
+    })),
     shipping_address: toAddress(shipping),
     billing_address: toAddress(order.billing_address as Record<string, unknown> | null),
     shipping_method: blank(order.shipper_display),

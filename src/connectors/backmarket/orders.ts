@@ -83,7 +83,11 @@ export async function ordersPage(http: VendorHttp, settings: BackMarketSettings,
   for (;;) {
     let body: any = null;
     try {
-      body = await bmCall(http, { method: "GET", path: "/ws/orders", query: query ?? firstQuery(list, since(window, settings)) }, `orders (${list === 0 ? "all states" : `state ${HIDDEN_STATES[list - 1]}`})`);
+      body = await bmCall(
+        http,
+        { method: "GET", path: "/ws/orders", query: query ?? firstQuery(list, since(window, settings)) },
+        `orders (${list === 0 ? "all states" : `state ${HIDDEN_STATES[list - 1]}`})`,
+      );
     } catch (err) {
       if (!(query !== null && err instanceof VendorError && err.status === 404)) throw err;
     }
@@ -130,6 +134,6 @@ export const ordersPuller: CursorPuller<BackMarketSettings> = {
   map: (raw, _settings, lookups) => mapBmOrder(raw, lookups.vendorSku),
   shippedAt: (raw) => {
     const order = bmOrderLines(raw);
-    return order && order.lines.every((l) => l.state === "shipped") ? (order.lines[0]?.shippedAt ?? null) : null;
+    return order?.lines.every((l) => l.state === "shipped") ? (order.lines[0]?.shippedAt ?? null) : null;
   },
 };

@@ -9,7 +9,10 @@ export const settingsSchema = z.object({
   /** The market the calls speak for (`Accept-Language`); a listing's quantity is shared by every market. */
   market: z.enum(MARKETS).default("fr-fr"),
   /** `User-Agent: BM-{company_name}-Switchyard;{contact_email}`, mandatory at Back Market. */
-  company_name: z.string().regex(/^[A-Za-z0-9_.]+$/, "letters, digits, _ and . only (it goes into the User-Agent)").default("Merchant"),
+  company_name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.]+$/, "letters, digits, _ and . only (it goes into the User-Agent)")
+    .default("Merchant"),
   contact_email: z.email().default("integrations@switchyard.example"),
   /** Orders are accepted line by line as they are imported ("auto"), or by hand (POST …/channel-orders/{id}/accept). */
   accept_orders: z.enum(["auto", "manual"]).default("auto"),

@@ -9,7 +9,20 @@ import { platformWritten, runAfter } from "../../engine/hooks";
 import { commitStatements } from "../../engine/records";
 import { dropConnection } from "./drop";
 import type { DropEntity } from "./names";
-import { categoryPathOf, planCategories, planCollections, planCustomerChildren, planCustomers, planOrders, planProducts, type Planned, type PlatformView, type Refuse, type RowOutcome, type ValidRow } from "./plan";
+import {
+  categoryPathOf,
+  planCategories,
+  planCollections,
+  planCustomerChildren,
+  planCustomers,
+  planOrders,
+  planProducts,
+  type Planned,
+  type PlatformView,
+  type Refuse,
+  type RowOutcome,
+  type ValidRow,
+} from "./plan";
 import { PlatformPreview } from "./preview";
 import { toPlatformRecord } from "./rows";
 import { TEMPLATES } from "./templates";
@@ -45,9 +58,24 @@ export const PLATFORM_ENTITY: Record<DropEntity, PlatformEntity> = {
   ORDER: "orders",
 };
 
-const NOUN: Record<DropEntity, string> = { PRODUCT: "product", INVENTORY: "stock row", CUSTOMER: "customer", ADDRESS: "address", CONTACT: "contact", CATEGORY: "category", COLLECTION: "collection", ORDER: "order" };
+const NOUN: Record<DropEntity, string> = {
+  PRODUCT: "product",
+  INVENTORY: "stock row",
+  CUSTOMER: "customer",
+  ADDRESS: "address",
+  CONTACT: "contact",
+  CATEGORY: "category",
+  COLLECTION: "collection",
+  ORDER: "order",
+};
 
-export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[], invalid: Array<{ number: number; cells: Record<string, string> }>, idempotencyScope: string): Promise<ApplyResult> {
+export async function applyRows(
+  ctx: EngineContext,
+  job: Import,
+  rows: ValidRow[],
+  invalid: Array<{ number: number; cells: Record<string, string> }>,
+  idempotencyScope: string,
+): Promise<ApplyResult> {
   const entity = job.entity as DropEntity;
   const outcomes: RowOutcome[] = [];
   const refuse: Refuse = (row, column, message, outcome = "failed") =>
@@ -108,7 +136,15 @@ export async function applyRows(ctx: EngineContext, job: Import, rows: ValidRow[
   if (entity === "INVENTORY" && applied.length > 0) {
     // Observers of platform inventory (availability's stock mirror) see what the file wrote.
     const drop = await dropConnection(ctx, job.tenantId);
-    const work = await platformWritten(ctx, { tenantId: job.tenantId, connectionId: drop.row.id, entity: "inventory", platformEntity: "inventory", pulled: [], written: applied.map((p) => ({ externalId: null, systemId: "", record: p.record })), at: new Date().toISOString() });
+    const work = await platformWritten(ctx, {
+      tenantId: job.tenantId,
+      connectionId: drop.row.id,
+      entity: "inventory",
+      platformEntity: "inventory",
+      pulled: [],
+      written: applied.map((p) => ({ externalId: null, systemId: "", record: p.record })),
+      at: new Date().toISOString(),
+    });
     await commitStatements(ctx, work.statements);
     await runAfter([work.after]);
   }
@@ -161,12 +197,85 @@ export function forgetPreview(importId: string): void {
 
 /** The file column each platform field comes from (numeric path segments left out). */
 const FIELD_COLUMNS: Record<DropEntity, Record<string, string>> = {
-  PRODUCT: { system_id: "System_ID", reference_id: "Reference_ID", sku: "SKU_ID", name: "Name", description: "Description", status: "Status", price: "Price", cost: "Cost", list_price: "List_Price", "barcodes.upc": "UPC", "barcodes.ean": "EAN", "barcodes.gtin": "GTIN", "barcodes.mpn": "MPN", brand: "Brand", weight: "Weight", "weight.value": "Weight", "weight.unit": "Weight_Unit" },
-  INVENTORY: { sku: "SKU_ID", available: "Available", on_order: "On_Order", on_order_eta: "On_Order_ETA", backorder_allowed: "Backorder_Allowed", backorder_limit: "Backorder_Limit", warehouse: "Warehouse" },
-  CUSTOMER: { system_id: "System_ID", reference_id: "Reference_ID", company_name: "Company_Name", email: "Email", phone: "Phone", sales_rep: "Sales_Rep", price_list_system_id: "Pricelist_Reference_ID", price_list_reference_id: "Pricelist_Reference_ID", payment_terms: "Payment_Terms", status: "Status" },
-  ADDRESS: { system_id: "Address_System_ID", reference_id: "Address_Reference_ID", customer_system_id: "Customer_System_ID", customer_reference_id: "Customer_Reference_ID", type: "Type", is_default: "Is_Default", first_name: "First_Name", last_name: "Last_Name", company_name: "Company_Name", line1: "Line1", line2: "Line2", city: "City", state: "State", postal_code: "Postal_Code", country: "Country", phone: "Phone" },
-  CONTACT: { system_id: "Contact_System_ID", reference_id: "Contact_Reference_ID", customer_system_id: "Customer_System_ID", customer_reference_id: "Customer_Reference_ID", first_name: "First_Name", last_name: "Last_Name", email: "Email", phone: "Phone", title: "Title", is_primary: "Is_Primary" },
-  CATEGORY: { system_id: "System_ID", reference_id: "Reference_ID", name: "Path", parent_system_id: "Path", parent_reference_id: "Path", description: "Description", product_skus: "Path" },
+  PRODUCT: {
+    system_id: "System_ID",
+    reference_id: "Reference_ID",
+    sku: "SKU_ID",
+    name: "Name",
+    description: "Description",
+    status: "Status",
+    price: "Price",
+    cost: "Cost",
+    list_price: "List_Price",
+    "barcodes.upc": "UPC",
+    "barcodes.ean": "EAN",
+    "barcodes.gtin": "GTIN",
+    "barcodes.mpn": "MPN",
+    brand: "Brand",
+    weight: "Weight",
+    "weight.value": "Weight",
+    "weight.unit": "Weight_Unit",
+  },
+  INVENTORY: {
+    sku: "SKU_ID",
+    available: "Available",
+    on_order: "On_Order",
+    on_order_eta: "On_Order_ETA",
+    backorder_allowed: "Backorder_Allowed",
+    backorder_limit: "Backorder_Limit",
+    warehouse: "Warehouse",
+  },
+  CUSTOMER: {
+    system_id: "System_ID",
+    reference_id: "Reference_ID",
+    company_name: "Company_Name",
+    email: "Email",
+    phone: "Phone",
+    sales_rep: "Sales_Rep",
+    price_list_system_id: "Pricelist_Reference_ID",
+    price_list_reference_id: "Pricelist_Reference_ID",
+    payment_terms: "Payment_Terms",
+    status: "Status",
+  },
+  ADDRESS: {
+    system_id: "Address_System_ID",
+    reference_id: "Address_Reference_ID",
+    customer_system_id: "Customer_System_ID",
+    customer_reference_id: "Customer_Reference_ID",
+    type: "Type",
+    is_default: "Is_Default",
+    first_name: "First_Name",
+    last_name: "Last_Name",
+    company_name: "Company_Name",
+    line1: "Line1",
+    line2: "Line2",
+    city: "City",
+    state: "State",
+    postal_code: "Postal_Code",
+    country: "Country",
+    phone: "Phone",
+  },
+  CONTACT: {
+    system_id: "Contact_System_ID",
+    reference_id: "Contact_Reference_ID",
+    customer_system_id: "Customer_System_ID",
+    customer_reference_id: "Customer_Reference_ID",
+    first_name: "First_Name",
+    last_name: "Last_Name",
+    email: "Email",
+    phone: "Phone",
+    title: "Title",
+    is_primary: "Is_Primary",
+  },
+  CATEGORY: {
+    system_id: "System_ID",
+    reference_id: "Reference_ID",
+    name: "Path",
+    parent_system_id: "Path",
+    parent_reference_id: "Path",
+    description: "Description",
+    product_skus: "Path",
+  },
   COLLECTION: { system_id: "System_ID", reference_id: "Reference_ID", name: "Name", description: "Description", product_skus: "SKUs" },
   ORDER: {
     system_id: "Order_ID",
@@ -248,7 +357,11 @@ function explainRefusal(r: RecordResult, planned: Planned, entity: DropEntity, r
     return others();
   }
   if (code === "unknown_reference" && entity === "CATEGORY") {
-    const parent = value.split(">").slice(0, -1).map((n) => n.trim()).join(" > ");
+    const parent = value
+      .split(">")
+      .slice(0, -1)
+      .map((n) => n.trim())
+      .join(" > ");
     refuse(row, column, `its parent category "${parent}" was not imported (see that row's problem), so neither was this one; fix the parent's row, then import both again`);
     return;
   }

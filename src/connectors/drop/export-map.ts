@@ -55,7 +55,17 @@ export function templateRows(entity: DropEntity, r: Row, lookups: ExportLookups)
       ];
     }
     case "INVENTORY":
-      return [{ SKU_ID: r.sku, Available: r.available, On_Order: r.on_order, On_Order_ETA: r.on_order_eta, Backorder_Allowed: r.backorder_allowed, Backorder_Limit: r.backorder_limit, Warehouse: r.warehouse }];
+      return [
+        {
+          SKU_ID: r.sku,
+          Available: r.available,
+          On_Order: r.on_order,
+          On_Order_ETA: r.on_order_eta,
+          Backorder_Allowed: r.backorder_allowed,
+          Backorder_Limit: r.backorder_limit,
+          Warehouse: r.warehouse,
+        },
+      ];
     case "CUSTOMER":
       return [
         {

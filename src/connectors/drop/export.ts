@@ -39,7 +39,15 @@ export async function writeExport(ctx: EngineContext, tenantId: string, kind: "o
   // order_items lists the lines with the platform's product ids.
   const folder = `export/Orders/order_${systemId}`;
   const lines = (record.lines as Array<Record<string, unknown>> | undefined) ?? [];
-  const items = lines.map((l, i) => ({ Order_ID: systemId, Line: i + 1, SKU_ID: l.sku, Product_System_ID: l.product_system_id, Quantity: l.quantity, Unit_Price: l.unit_price, Line_Note: l.note }));
+  const items = lines.map((l, i) => ({
+    Order_ID: systemId,
+    Line: i + 1,
+    SKU_ID: l.sku,
+    Product_System_ID: l.product_system_id,
+    Quantity: l.quantity,
+    Unit_Price: l.unit_price,
+    Line_Note: l.note,
+  }));
   return [
     await put(`${folder}/order_data_${systemId}.csv`, toCsv(templateColumns("ORDER"), templateRows("ORDER", stored, NO_LOOKUPS))),
     await put(`${folder}/order_items_${systemId}.csv`, toCsv(ITEM_COLUMNS, items)),

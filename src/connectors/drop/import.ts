@@ -2,7 +2,16 @@ import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { importErrors, importKeys, imports, type Import, type Run } from "../../db/schema";
 import type { EngineContext } from "../../engine/context";
-import { drivenDeleteStatement, drivenEndStatement, drivenReportStatement, drivenProgressStatement, drivenReopenStatement, openDrivenRunStatement, sendStep, type DrivenCounts } from "../../engine/driven-runs";
+import {
+  drivenDeleteStatement,
+  drivenEndStatement,
+  drivenReportStatement,
+  drivenProgressStatement,
+  drivenReopenStatement,
+  openDrivenRunStatement,
+  sendStep,
+  type DrivenCounts,
+} from "../../engine/driven-runs";
 import { commitStatements } from "../../engine/records";
 import { chunk, IDS_PER_STATEMENT, rowsPerInsert } from "../../engine/batching";
 import { log } from "../../log";
@@ -61,7 +70,13 @@ export type ImportStart =
  * `rejected/`; one whose import failed is held until it changes, unless `resume` (an explicit
  * request) resumes it where it stopped. A dry run of the same version runs again.
  */
-export async function startImport(ctx: EngineContext, tenantId: string, path: string, trigger: "cron" | "manual" | "upload", options: { dryRun?: boolean; resume?: boolean } = {}): Promise<ImportStart> {
+export async function startImport(
+  ctx: EngineContext,
+  tenantId: string,
+  path: string,
+  trigger: "cron" | "manual" | "upload",
+  options: { dryRun?: boolean; resume?: boolean } = {},
+): Promise<ImportStart> {
   const dryRun = options.dryRun ?? false;
   const name = checkImportKey(path);
   if (!name.ok) {
@@ -77,14 +92,37 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
   const [inserted] = await ctx.db.batch([
     ctx.db
       .insert(imports)
-      .values({ id, tenantId, entity: name.entity, path, etag: head.etag, size: head.size, dryRun: dryRun ? 1 : 0, trigger, status: "running", offset: 0, rowsDone: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, startedAt: now, nextRow: 1 })
+      .values({
+        id,
+        tenantId,
+        entity: name.entity,
+        path,
+        etag: head.etag,
+        size: head.size,
+        dryRun: dryRun ? 1 : 0,
+        trigger,
+        status: "running",
+        offset: 0,
+        rowsDone: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        failed: 0,
+        startedAt: now,
+        nextRow: 1,
+      })
       .onConflictDoNothing()
       .returning(),
     openDrivenRunStatement(ctx, conn, { id, kind: IMPORT_RUN, entity: name.entity, trigger }),
     drivenDeleteStatement(ctx, id, sql`EXISTS (SELECT 1 FROM imports WHERE id = ${id})`),
   ]);
   if (inserted.length === 0) {
-    const existing = (await ctx.db.select().from(imports).where(and(eq(imports.tenantId, tenantId), eq(imports.path, path), eq(imports.etag, head.etag), eq(imports.dryRun, dryRun ? 1 : 0))).get())!;
+    const existing = (await ctx.db
+      .select()
+      .from(imports)
+      .where(and(eq(imports.tenantId, tenantId), eq(imports.path, path), eq(imports.etag, head.etag), eq(imports.dryRun, dryRun ? 1 : 0)))
+      .get())!;
     if (existing.status === "running") return { status: "skipped", importId: existing.id, reason: "import_open" };
     if (existing.status === "done" && dryRun) {
       // A dry run answers for the platform as it is now: run it again.
@@ -111,7 +149,11 @@ export async function startImport(ctx: EngineContext, tenantId: string, path: st
       return { status: "rejected", reason, movedTo };
     }
     if (!options.resume) {
-      return { status: "held", importId: existing.id, reason: `its import failed (${existing.error ?? "see its report"}); it is held until the file changes, or until its import is resumed (POST /v1/tenants/${tenantId}/imports {"path": "${path}"})` };
+      return {
+        status: "held",
+        importId: existing.id,
+        reason: `its import failed (${existing.error ?? "see its report"}); it is held until the file changes, or until its import is resumed (POST /v1/tenants/${tenantId}/imports {"path": "${path}"})`,
+      };
     }
     // A failed import of this very file resumes from its last committed slice.
     await reopenImport(ctx, existing);
@@ -128,7 +170,14 @@ export const IMPORT_RUN = "import";
 /** The import's counts as its run shows them, read from the import row in the same batch. */
 function countsFromImport(importId: string): DrivenCounts {
   const column = (name: string) => sql`(SELECT ${sql.raw(name)} FROM imports WHERE id = ${importId})`;
-  return { recordsSeen: column("rows_done"), created: column("created"), updated: column("updated"), unchanged: column("unchanged"), skipped: column("skipped"), failed: column("failed") };
+  return {
+    recordsSeen: column("rows_done"),
+    created: column("created"),
+    updated: column("updated"),
+    unchanged: column("unchanged"),
+    skipped: column("skipped"),
+    failed: column("failed"),
+  };
 }
 
 /** A running import whose next slice message was lost: it is sent again (the offset is on the import row). */
@@ -142,7 +191,11 @@ export async function resumeImport(ctx: EngineContext, run: Run): Promise<string
 export async function cancelImport(ctx: EngineContext, run: Run): Promise<Run | null> {
   const reason = "cancelled through the API; resume it, import the file again, or delete it";
   const [job] = await ctx.db.batch([
-    ctx.db.update(imports).set({ status: "cancelled", error: reason, finishedAt: new Date().toISOString() }).where(and(eq(imports.id, run.id), eq(imports.status, "running"))).returning(),
+    ctx.db
+      .update(imports)
+      .set({ status: "cancelled", error: reason, finishedAt: new Date().toISOString() })
+      .where(and(eq(imports.id, run.id), eq(imports.status, "running")))
+      .returning(),
     drivenEndStatement(ctx, run.id, { status: "cancelled", error: reason }),
   ]);
   if (!job[0]) return null;
@@ -153,7 +206,11 @@ export async function cancelImport(ctx: EngineContext, run: Run): Promise<Run | 
 /** A failed or cancelled import goes on from its committed offset. */
 export async function reopenImport(ctx: EngineContext, job: Pick<Import, "id" | "tenantId" | "offset">): Promise<boolean> {
   const [reopened] = await ctx.db.batch([
-    ctx.db.update(imports).set({ status: "running", error: null, finishedAt: null }).where(and(eq(imports.id, job.id), inArray(imports.status, ["failed", "cancelled"]))).returning({ id: imports.id }),
+    ctx.db
+      .update(imports)
+      .set({ status: "running", error: null, finishedAt: null })
+      .where(and(eq(imports.id, job.id), inArray(imports.status, ["failed", "cancelled"])))
+      .returning({ id: imports.id }),
     drivenReopenStatement(ctx, job.id),
   ]);
   if (!reopened[0]) return false;
@@ -173,10 +230,16 @@ async function readBytes(ctx: EngineContext, job: Import, length: number): Promi
 /** One step of an import run: the next slice at the committed offset. */
 export async function handleImportSlice(ctx: EngineContext, importId: string): Promise<void> {
   const job = await ctx.db.select().from(imports).where(eq(imports.id, importId)).get();
-  if (!job || job.status !== "running") return;
+  if (job?.status !== "running") return;
   const entity = job.entity as DropEntity;
   const whole = WHOLE_FILE.has(entity);
-  if (whole && job.size > WHOLE_FILE_MAX_BYTES) return failImport(ctx, importId, `${entity} files are read whole (parents and order lines may be anywhere in the file) and may be at most ${WHOLE_FILE_MAX_BYTES / 1024 / 1024} MiB; split the file`, true);
+  if (whole && job.size > WHOLE_FILE_MAX_BYTES)
+    return failImport(
+      ctx,
+      importId,
+      `${entity} files are read whole (parents and order lines may be anywhere in the file) and may be at most ${WHOLE_FILE_MAX_BYTES / 1024 / 1024} MiB; split the file`,
+      true,
+    );
   if (job.size === 0) return failImport(ctx, importId, EMPTY_FILE, true);
   const stored: FileFormat | null = job.format ? JSON.parse(job.format) : null;
 
@@ -195,14 +258,24 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
     read = readRecords(decoded.text, format, job.nextRow, final);
     if (final || read.records.length > 0) break;
     if (length >= MAX_RECORD_BYTES) {
-      return failImport(ctx, importId, `row ${job.nextRow} is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB, or opens a quoted cell that is never closed; check the quotes on row ${job.nextRow} (a cell that starts with " must end with ", and a " inside it is written twice: "")`, true);
+      return failImport(
+        ctx,
+        importId,
+        `row ${job.nextRow} is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB, or opens a quoted cell that is never closed; check the quotes on row ${job.nextRow} (a cell that starts with " must end with ", and a " inside it is written twice: "")`,
+        true,
+      );
     }
     length = Math.min(length * 2, job.size - job.offset);
   }
   const unclosed = read.records.find((r) => r.quoteProblem === "unclosed");
   if (unclosed) {
     const start = unclosed.cells.join(format.delimiter).slice(0, 40);
-    return failImport(ctx, importId, `row ${unclosed.row} opens a quoted cell that is never closed (${JSON.stringify(start)}…), so the rest of the file would be read into that cell; a cell that starts with " must end with ", and a " inside a quoted cell is written twice (""). Fix row ${unclosed.row} and upload the file again`, true);
+    return failImport(
+      ctx,
+      importId,
+      `row ${unclosed.row} opens a quoted cell that is never closed (${JSON.stringify(start)}…), so the rest of the file would be read into that cell; a cell that starts with " must end with ", and a " inside a quoted cell is written twice (""). Fix row ${unclosed.row} and upload the file again`,
+      true,
+    );
   }
 
   let records: CsvRecord[] = read.records;
@@ -277,7 +350,16 @@ export async function handleImportSlice(ctx: EngineContext, importId: string): P
     ...statements,
   ] as [any, ...any[]]);
   if ((advanced as unknown[]).length === 0) return; // another delivery committed this slice
-  log.info("import slice committed", { tenant_id: job.tenantId, import_id: importId, offset: job.offset, rows: dataRows, created: applied.created, updated: applied.updated, failed: failedRows, skipped: skippedRows });
+  log.info("import slice committed", {
+    tenant_id: job.tenantId,
+    import_id: importId,
+    offset: job.offset,
+    rows: dataRows,
+    created: applied.created,
+    updated: applied.updated,
+    failed: failedRows,
+    skipped: skippedRows,
+  });
   if (!final) {
     await sendStep(ctx, importId);
     return;
@@ -294,12 +376,18 @@ function rowProblems(record: CsvRecord, header: Array<string | null>, format: Fi
   header.forEach((column, i) => {
     if (column) cells[column] = (record.cells[i] ?? "").trim().replaceAll(UNREADABLE, "?");
   });
-  const fail = (column: string, message: string): { cells: Record<string, string>; outcome: RowOutcome } => ({ cells, outcome: { row: record.row, outcome: "failed", column, value: cells[column], message: `row ${record.row}${column ? `, ${column}` : ""}: ${message}`, cells } });
+  const fail = (column: string, message: string): { cells: Record<string, string>; outcome: RowOutcome } => ({
+    cells,
+    outcome: { row: record.row, outcome: "failed", column, value: cells[column], message: `row ${record.row}${column ? `, ${column}` : ""}: ${message}`, cells },
+  });
   const unreadable = record.cells.findIndex((c) => c.includes(UNREADABLE));
   if (unreadable >= 0) {
     const enc = encodingName(format.encoding);
     const other = format.encoding === "windows-1252" ? "UTF-8 or another encoding" : "another encoding (such as Windows-1252)";
-    return fail(header[unreadable] ?? "", `has characters that are not ${enc} text: the file is ${enc}, but this row is in ${other}. Nothing of this row was imported; save the whole file in one encoding (in Excel: "CSV UTF-8") and upload it again`);
+    return fail(
+      header[unreadable] ?? "",
+      `has characters that are not ${enc} text: the file is ${enc}, but this row is in ${other}. Nothing of this row was imported; save the whole file in one encoding (in Excel: "CSV UTF-8") and upload it again`,
+    );
   }
   if (record.quoteProblem === "misplaced") {
     return fail("", `a cell has text after its closing quote; put the whole cell in quotes and write each " inside it twice, e.g. "Monitor 27"" wide"`);
@@ -329,7 +417,10 @@ async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[],
   await commitStatements(ctx, statements);
   const firstRow = new Map<string, number>();
   for (const part of chunk([...new Set(keyed.map((k) => `${k.column}=${k.value.toLowerCase()}`))], IDS_PER_STATEMENT)) {
-    const found = await ctx.db.select({ key: importKeys.key, row: importKeys.row }).from(importKeys).where(and(eq(importKeys.importId, job.id), inArray(importKeys.key, part)));
+    const found = await ctx.db
+      .select({ key: importKeys.key, row: importKeys.row })
+      .from(importKeys)
+      .where(and(eq(importKeys.importId, job.id), inArray(importKeys.key, part)));
     for (const f of found) firstRow.set(f.key, f.row);
   }
   const duplicates = new Set<number>();
@@ -337,7 +428,14 @@ async function dropDuplicates(ctx: EngineContext, job: Import, rows: ValidRow[],
     const first = firstRow.get(`${k.column}=${k.value.toLowerCase()}`);
     if (first !== undefined && first !== k.row.number) {
       duplicates.add(k.row.number);
-      outcomes.push({ row: k.row.number, outcome: "failed", column: k.column, value: k.value, message: `row ${k.row.number}, ${k.column}: "${k.value}" is also on row ${first}; each ${k.column} may appear once per file — keep one of the rows`, cells: k.row.cells });
+      outcomes.push({
+        row: k.row.number,
+        outcome: "failed",
+        column: k.column,
+        value: k.value,
+        message: `row ${k.row.number}, ${k.column}: "${k.value}" is also on row ${first}; each ${k.column} may appear once per file — keep one of the rows`,
+        cells: k.row.cells,
+      });
     }
   }
   return rows.filter((r) => !duplicates.has(r.number));
@@ -365,10 +463,14 @@ function keysOf(entity: DropEntity, cells: Record<string, string>): Array<{ colu
  */
 export async function failImport(ctx: EngineContext, importId: string, reason: string, rejectFileToo = false): Promise<void> {
   const job = await ctx.db.select().from(imports).where(eq(imports.id, importId)).get();
-  if (!job || job.status !== "running") return;
+  if (job?.status !== "running") return;
   const now = new Date().toISOString();
   const [claimed] = await ctx.db.batch([
-    ctx.db.update(imports).set({ status: "failed", error: reason.slice(0, 1000), finishedAt: now }).where(and(eq(imports.id, importId), eq(imports.status, "running"))).returning({ id: imports.id }),
+    ctx.db
+      .update(imports)
+      .set({ status: "failed", error: reason.slice(0, 1000), finishedAt: now })
+      .where(and(eq(imports.id, importId), eq(imports.status, "running")))
+      .returning({ id: imports.id }),
     drivenEndStatement(ctx, importId, { status: "failed", error: reason, counts: countsFromImport(importId) }),
   ]);
   if (claimed.length === 0) return; // another delivery ended it
@@ -402,7 +504,15 @@ async function finishImport(ctx: EngineContext, importId: string): Promise<void>
   ]);
   forgetPreview(importId);
   await notifyImport(ctx, done, movedTo);
-  log.info("import finished", { tenant_id: job.tenantId, import_id: importId, rows: job.rowsDone, created: job.created, updated: job.updated, skipped: job.skipped, failed: job.failed });
+  log.info("import finished", {
+    tenant_id: job.tenantId,
+    import_id: importId,
+    rows: job.rowsDone,
+    created: job.created,
+    updated: job.updated,
+    skipped: job.skipped,
+    failed: job.failed,
+  });
 }
 
 export function importReport(job: Import) {
@@ -429,7 +539,9 @@ export function importReport(job: Import) {
 async function writeReport(ctx: EngineContext, job: Import): Promise<string> {
   const fileName = job.path.split("/").pop()!;
   const path = `reports/${fileName}${job.dryRun ? ".dry-run" : ""}.report.json`;
-  await ctx.env.DROP.put(`${dropPrefix(job.tenantId)}${path}`, JSON.stringify({ ...importReport(job), report: path }, null, 2), { httpMetadata: { contentType: "application/json" } });
+  await ctx.env.DROP.put(`${dropPrefix(job.tenantId)}${path}`, JSON.stringify({ ...importReport(job), report: path }, null, 2), {
+    httpMetadata: { contentType: "application/json" },
+  });
   return path;
 }
 
@@ -439,7 +551,12 @@ async function writeErrorCsv(ctx: EngineContext, job: Import): Promise<string | 
   const byRow = new Map<number, { cells: Record<string, string>; errors: string[] }>();
   let after = 0;
   for (;;) {
-    const page = await ctx.db.select().from(importErrors).where(and(eq(importErrors.importId, job.id), gt(importErrors.row, after))).orderBy(asc(importErrors.row)).limit(2000);
+    const page = await ctx.db
+      .select()
+      .from(importErrors)
+      .where(and(eq(importErrors.importId, job.id), gt(importErrors.row, after)))
+      .orderBy(asc(importErrors.row))
+      .limit(2000);
     if (page.length === 0 || byRow.size >= ERROR_CSV_MAX_ROWS) break;
     for (const e of page) {
       const entry = byRow.get(e.row) ?? { cells: (e.cells ? JSON.parse(e.cells) : {}) as Record<string, string>, errors: [] as string[] };
@@ -452,6 +569,13 @@ async function writeErrorCsv(ctx: EngineContext, job: Import): Promise<string | 
   const fileName = job.path.split("/").pop()!;
   const path = `reports/${fileName.replace(/\.csv$/i, "")}${job.dryRun ? ".dry-run" : ""}.errors.csv`;
   // The original columns plus Error (each message names its row): fixed, the file can be dropped again as it is.
-  await ctx.env.DROP.put(`${dropPrefix(job.tenantId)}${path}`, errorReportCsv(header, [...byRow].map(([, e]) => ({ cells: e.cells, errors: e.errors }))), { httpMetadata: { contentType: "text/csv" } });
+  await ctx.env.DROP.put(
+    `${dropPrefix(job.tenantId)}${path}`,
+    errorReportCsv(
+      header,
+      [...byRow].map(([, e]) => ({ cells: e.cells, errors: e.errors })),
+    ),
+    { httpMetadata: { contentType: "text/csv" } },
+  );
   return path;
 }

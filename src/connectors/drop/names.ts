@@ -8,16 +8,7 @@
  * has no suffix, so `_1` is refused: it would tie with the unsuffixed file for "first".
  */
 
-export const ENTITIES = [
-  "PRODUCT",
-  "INVENTORY",
-  "CUSTOMER",
-  "ADDRESS",
-  "CONTACT",
-  "CATEGORY",
-  "COLLECTION",
-  "ORDER",
-] as const;
+export const ENTITIES = ["PRODUCT", "INVENTORY", "CUSTOMER", "ADDRESS", "CONTACT", "CATEGORY", "COLLECTION", "ORDER"] as const;
 export type DropEntity = (typeof ENTITIES)[number];
 
 /** The top folders of a drop; nothing else may be written. */
@@ -30,9 +21,7 @@ export const MAX_DROP_PATH_BYTES = 512;
 /** Highest same-day suffix accepted (`_9999`): an inventory feed every minute needs 1440. */
 export const MAX_SEQUENCE = 9999;
 
-export type ImportKeyCheck =
-  | { ok: true; entity: DropEntity; fileName: string; date: string; sequence: number }
-  | { ok: false; reason: string };
+export type ImportKeyCheck = { ok: true; entity: DropEntity; fileName: string; date: string; sequence: number } | { ok: false; reason: string };
 
 export type DropPathCheck = { ok: true; path: string } | { ok: false; reason: string };
 
@@ -43,10 +32,7 @@ const EXAMPLE_DATE = "23_11_2026";
 
 /** What a file name of `entity` must look like, said the same way in every reason. */
 export function fileNameRule(entity: DropEntity): string {
-  return (
-    `file name must be ${entity}_DD_MM_YYYY.csv (or ${entity}_DD_MM_YYYY_2.csv for a second file that day), ` +
-    `e.g. ${entity}_${EXAMPLE_DATE}.csv`
-  );
+  return `file name must be ${entity}_DD_MM_YYYY.csv (or ${entity}_DD_MM_YYYY_2.csv for a second file that day), ` + `e.g. ${entity}_${EXAMPLE_DATE}.csv`;
 }
 
 const entityFolders = () => ENTITIES.map((e) => `import/${e}/`).join(", ");
@@ -76,9 +62,7 @@ export function checkImportKey(path: string): ImportKeyCheck {
   if (segments.length === 2) {
     return {
       ok: false,
-      reason: claimed
-        ? `a ${claimed} file must be in import/${claimed}/, not import/`
-        : `a file must be in its entity's folder (${entityFolders()}); got "${path}"`,
+      reason: claimed ? `a ${claimed} file must be in import/${claimed}/, not import/` : `a file must be in its entity's folder (${entityFolders()}); got "${path}"`,
     };
   }
   const folder = segments[1];

@@ -18,13 +18,26 @@ export async function notifyImport(ctx: EngineContext, job: Import, movedTo: str
   const problems = job.failed + job.skipped;
   const outcome = job.status === "done" ? (problems > 0 ? `done, ${problems} ${problems === 1 ? "row" : "rows"} with problems` : "done") : "failed";
   const subject = `${job.dryRun ? "Dry run" : "Import"} of ${fileName}: ${outcome}`;
-  const first = problems > 0 ? await ctx.db.select().from(importErrors).where(eq(importErrors.importId, job.id)).orderBy(asc(importErrors.row)).limit(FIRST_PROBLEMS + 1) : [];
+  const first =
+    problems > 0
+      ? await ctx.db
+          .select()
+          .from(importErrors)
+          .where(eq(importErrors.importId, job.id))
+          .orderBy(asc(importErrors.row))
+          .limit(FIRST_PROBLEMS + 1)
+      : [];
   const body = [
     `${job.entity} file ${job.path}${job.dryRun ? " — dry run: nothing was applied, the file stays where it is" : ""}`,
     `Status: ${job.status}${job.error ? ` — ${job.error}` : ""}`,
     movedTo ? `The file was moved to ${movedTo}.` : "",
     `Rows read: ${job.rowsDone}; created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, skipped ${job.skipped}, failed ${job.failed}.`,
-    first.length ? `\nFirst problems:\n${first.slice(0, FIRST_PROBLEMS).map((e) => `  ${e.message}`).join("\n")}${first.length > FIRST_PROBLEMS ? "\n  … and more in the error report" : ""}` : "",
+    first.length
+      ? `\nFirst problems:\n${first
+          .slice(0, FIRST_PROBLEMS)
+          .map((e) => `  ${e.message}`)
+          .join("\n")}${first.length > FIRST_PROBLEMS ? "\n  … and more in the error report" : ""}`
+      : "",
     job.errorReportPath ? `\nRows with problems (your columns plus an Error column — fix them and drop the file again as it is): ${job.errorReportPath} in your drop` : "",
     `Full report: ${job.reportPath ? `${job.reportPath} in your drop, or ` : ""}GET /v1/tenants/${job.tenantId}/imports/${job.id}`,
   ]
@@ -52,7 +65,10 @@ async function sendEmail(ctx: EngineContext, tenantId: string, subject: string, 
     await ctx.db.update(outbox).set({ status: "sent", sentAt: new Date().toISOString() }).where(eq(outbox.id, id));
   } catch (err) {
     // The outbox row keeps the reason; the email can be sent again from there.
-    await ctx.db.update(outbox).set({ status: "failed", error: (err as Error).message.slice(0, 500) }).where(and(eq(outbox.id, id)));
+    await ctx.db
+      .update(outbox)
+      .set({ status: "failed", error: (err as Error).message.slice(0, 500) })
+      .where(and(eq(outbox.id, id)));
     log.warn("drop email not sent", { tenant_id: tenantId, subject, error: (err as Error).message });
   }
 }

@@ -7,7 +7,6 @@
  * serves real imports and dry runs: only the platform view differs.
  */
 import type { PlatformEntity, RecordResult } from "../../platform/contract";
-import type { DropEntity } from "./names";
 import { toPlatformRecord } from "./rows";
 
 type Row = Record<string, unknown>;
@@ -108,11 +107,21 @@ export async function planProducts(view: PlatformView, rows: ValidRow[], refuse:
         continue;
       }
     } else if (refHolder && refHolder.sku !== sku) {
-      refuse(row, "Reference_ID", `"${ref}" is the product with SKU_ID "${refHolder.sku}", not SKU_ID "${sku}"; ${ONLY_SYSTEM_ID("a product's SKU_ID", "System_ID", "PRODUCT")}`, "conflict");
+      refuse(
+        row,
+        "Reference_ID",
+        `"${ref}" is the product with SKU_ID "${refHolder.sku}", not SKU_ID "${sku}"; ${ONLY_SYSTEM_ID("a product's SKU_ID", "System_ID", "PRODUCT")}`,
+        "conflict",
+      );
       continue;
     } else if (skuHolder && skuHolder !== refHolder) {
       if (str(skuHolder.reference_id)) {
-        refuse(row, "SKU_ID", `"${sku}" is the product with Reference_ID "${skuHolder.reference_id}", not Reference_ID "${ref}"; ${ONLY_SYSTEM_ID("a product's Reference_ID", "System_ID", "PRODUCT")}`, "conflict");
+        refuse(
+          row,
+          "SKU_ID",
+          `"${sku}" is the product with Reference_ID "${skuHolder.reference_id}", not Reference_ID "${ref}"; ${ONLY_SYSTEM_ID("a product's Reference_ID", "System_ID", "PRODUCT")}`,
+          "conflict",
+        );
         continue;
       }
       // A product without a Reference_ID gets the row's: that names it, it re-keys nothing.
@@ -147,7 +156,9 @@ export async function planCustomers(view: PlatformView, rows: ValidRow[], refuse
   const refs = byReference(customers);
   const names = new Map<string, Row[]>();
   for (const c of customers) {
-    const key = String(c.company_name ?? "").trim().toLowerCase();
+    const key = String(c.company_name ?? "")
+      .trim()
+      .toLowerCase();
     names.set(key, [...(names.get(key) ?? []), c]);
   }
   const out: Planned[] = [];
@@ -168,7 +179,12 @@ export async function planCustomers(view: PlatformView, rows: ValidRow[], refuse
       const same = names.get(String(record.company_name).trim().toLowerCase()) ?? [];
       if (same.length > 1) {
         const which = same.map((c) => (str(c.reference_id) ? `Reference_ID "${c.reference_id}"` : "one without a Reference_ID")).join(", ");
-        refuse(row, "Company_Name", `"${record.company_name}" matches ${same.length} customers (${which}); add the Reference_ID (or the System_ID, from a CUSTOMER export) of the one you mean`, "conflict");
+        refuse(
+          row,
+          "Company_Name",
+          `"${record.company_name}" matches ${same.length} customers (${which}); add the Reference_ID (or the System_ID, from a CUSTOMER export) of the one you mean`,
+          "conflict",
+        );
         continue;
       }
       if (same.length === 0) {
@@ -218,7 +234,12 @@ export async function planCustomerChildren(view: PlatformView, entity: "ADDRESS"
       const owner = customerOf(current.customer_system_id);
       const column = record.customer_system_id ? "Customer_System_ID" : "Customer_Reference_ID";
       const shown = str(customer.reference_id) ? `"${customer.reference_id}"` : `"${customer.company_name}"`;
-      refuse(row, column, `${prefix}_Reference_ID "${ref}" is an ${noun} of customer ${owner ? customerName(owner) : "another customer"}, not of ${shown}; ${ONLY_SYSTEM_ID(`which customer an ${noun} belongs to`, `${prefix}_System_ID`, entity)}`, "conflict");
+      refuse(
+        row,
+        column,
+        `${prefix}_Reference_ID "${ref}" is an ${noun} of customer ${owner ? customerName(owner) : "another customer"}, not of ${shown}; ${ONLY_SYSTEM_ID(`which customer an ${noun} belongs to`, `${prefix}_System_ID`, entity)}`,
+        "conflict",
+      );
       continue;
     }
     keepUnlisted(record, current, ["source"]);
@@ -267,7 +288,12 @@ export async function planCategories(view: PlatformView, rows: ValidRow[], refus
     if (record.system_id) {
       current = ids.get(String(record.system_id));
       if (current && pathHolder && pathHolder !== current) {
-        refuse(item.row, "Path", heldBy(path, "Path", "category", str(pathHolder.reference_id) ? `Reference_ID "${pathHolder.reference_id}"` : "without a Reference_ID"), "conflict");
+        refuse(
+          item.row,
+          "Path",
+          heldBy(path, "Path", "category", str(pathHolder.reference_id) ? `Reference_ID "${pathHolder.reference_id}"` : "without a Reference_ID"),
+          "conflict",
+        );
         continue;
       }
       if (current && refHolder && refHolder !== current) {
@@ -275,11 +301,21 @@ export async function planCategories(view: PlatformView, rows: ValidRow[], refus
         continue;
       }
     } else if (refHolder && pathOf(refHolder).toLowerCase() !== path.toLowerCase()) {
-      refuse(item.row, "Path", `Reference_ID "${ref}" is the category "${pathOf(refHolder)}", not "${path}"; ${ONLY_SYSTEM_ID("a category's name or place", "System_ID", "CATEGORY")}`, "conflict");
+      refuse(
+        item.row,
+        "Path",
+        `Reference_ID "${ref}" is the category "${pathOf(refHolder)}", not "${path}"; ${ONLY_SYSTEM_ID("a category's name or place", "System_ID", "CATEGORY")}`,
+        "conflict",
+      );
       continue;
     } else if (pathHolder && pathHolder !== refHolder) {
       if (str(pathHolder.reference_id)) {
-        refuse(item.row, "Reference_ID", `the category "${path}" has Reference_ID "${pathHolder.reference_id}", not "${ref}"; ${ONLY_SYSTEM_ID("a category's Reference_ID", "System_ID", "CATEGORY")}`, "conflict");
+        refuse(
+          item.row,
+          "Reference_ID",
+          `the category "${path}" has Reference_ID "${pathHolder.reference_id}", not "${ref}"; ${ONLY_SYSTEM_ID("a category's Reference_ID", "System_ID", "CATEGORY")}`,
+          "conflict",
+        );
         continue;
       }
       record.system_id = pathHolder.system_id;
@@ -303,7 +339,11 @@ export async function planCategories(view: PlatformView, rows: ValidRow[], refus
       } else if (parent) {
         record.parent_system_id = parent.system_id;
       } else {
-        refuse(item.row, "Path", `"${path}": its parent category "${parentPath}" is neither in this file nor on the platform; add a row for "${parentPath}" (anywhere in the file)`);
+        refuse(
+          item.row,
+          "Path",
+          `"${path}": its parent category "${parentPath}" is neither in this file nor on the platform; add a row for "${parentPath}" (anywhere in the file)`,
+        );
         continue;
       }
     }
@@ -338,7 +378,12 @@ export async function planCollections(view: PlatformView, rows: ValidRow[], refu
       if (unknown.length > 0) {
         record.product_skus = (record.product_skus as string[]).filter((s) => skus.has(s));
         const list = unknown.map((s) => `"${s}"`).join(", ");
-        refuse(row, "SKUs", `${list} ${unknown.length === 1 ? "is not a product SKU" : "are not product SKUs"}; the collection was saved with the other SKUs. Import the ${unknown.length === 1 ? "product" : "products"} (PRODUCT file) first, then this row again`, "skipped");
+        refuse(
+          row,
+          "SKUs",
+          `${list} ${unknown.length === 1 ? "is not a product SKU" : "are not product SKUs"}; the collection was saved with the other SKUs. Import the ${unknown.length === 1 ? "product" : "products"} (PRODUCT file) first, then this row again`,
+          "skipped",
+        );
       }
     }
     keepUnlisted(record, current, ["source"]);
@@ -350,7 +395,31 @@ export async function planCollections(view: PlatformView, rows: ValidRow[], refu
 // ── orders ──────────────────────────────────────────────────────────────────
 
 /** Order columns every line of one order repeats; a line that differs is reported. */
-const ORDER_LEVEL_COLUMNS = ["Order_ID", "Order_Number", "Status", "Ordered_At", "Customer_System_ID", "Customer_Reference_ID", "Currency", "Ship_First_Name", "Ship_Last_Name", "Ship_Company_Name", "Ship_Line1", "Ship_Line2", "Ship_City", "Ship_State", "Ship_Postal_Code", "Ship_Country", "Ship_Phone", "Shipping_Method", "Subtotal", "Discount", "Shipping", "Tax", "Total"];
+const ORDER_LEVEL_COLUMNS = [
+  "Order_ID",
+  "Order_Number",
+  "Status",
+  "Ordered_At",
+  "Customer_System_ID",
+  "Customer_Reference_ID",
+  "Currency",
+  "Ship_First_Name",
+  "Ship_Last_Name",
+  "Ship_Company_Name",
+  "Ship_Line1",
+  "Ship_Line2",
+  "Ship_City",
+  "Ship_State",
+  "Ship_Postal_Code",
+  "Ship_Country",
+  "Ship_Phone",
+  "Shipping_Method",
+  "Subtotal",
+  "Discount",
+  "Shipping",
+  "Tax",
+  "Total",
+];
 
 /** Order fields the ORDER template has no column for: an update keeps them. */
 const ORDER_UNLISTED = ["billing_address", "sales_rep", "customer_notes", "memo", "read_only", "source"];
@@ -396,13 +465,22 @@ export async function planOrders(view: PlatformView, rows: ValidRow[], invalid: 
     const first = group.rows[0];
     const badRow = broken.get(key);
     if (badRow !== undefined) {
-      for (const r of group.rows) refuse(r, "Reference_ID", `this line's order was not imported because row ${badRow}, a line of the same order, has a problem; fix row ${badRow}, then drop all the order's rows again`);
+      for (const r of group.rows)
+        refuse(
+          r,
+          "Reference_ID",
+          `this line's order was not imported because row ${badRow}, a line of the same order, has a problem; fix row ${badRow}, then drop all the order's rows again`,
+        );
       continue;
     }
     const differing = group.rows.slice(1).flatMap((r) => ORDER_LEVEL_COLUMNS.filter((c) => (r.cells[c] ?? "") !== (first.cells[c] ?? "")).map((c) => ({ r, c })));
     if (differing.length > 0) {
       const { r, c } = differing[0];
-      refuseAll(group.rows, c, `the lines of one order must repeat the same order columns, but ${c} is "${r.cells[c] ?? ""}" on row ${r.number} and "${first.cells[c] ?? ""}" on row ${first.number}; make them the same`);
+      refuseAll(
+        group.rows,
+        c,
+        `the lines of one order must repeat the same order columns, but ${c} is "${r.cells[c] ?? ""}" on row ${r.number} and "${first.cells[c] ?? ""}" on row ${first.number}; make them the same`,
+      );
       continue;
     }
     const record: Row = { ...group.order, lines: group.lines };
@@ -426,19 +504,34 @@ export async function planOrders(view: PlatformView, rows: ValidRow[], invalid: 
         continue;
       }
       if (current && other) {
-        refuseAll(group.rows, "Order_Number", heldBy(number, "Order_Number", "order", str(other.reference_id) ? `Reference_ID "${other.reference_id}"` : "placed on the platform"), "conflict");
+        refuseAll(
+          group.rows,
+          "Order_Number",
+          heldBy(number, "Order_Number", "order", str(other.reference_id) ? `Reference_ID "${other.reference_id}"` : "placed on the platform"),
+          "conflict",
+        );
         continue;
       }
     } else {
       current = ref ? refs.get(ref) : undefined;
       if (current && String(current.order_number) !== number) {
-        refuseAll(group.rows, "Order_Number", `Reference_ID "${ref}" is order ${current.order_number}, not ${number}; ${ONLY_SYSTEM_ID("an order's number", "Order_ID", "ORDER")}`, "conflict");
+        refuseAll(
+          group.rows,
+          "Order_Number",
+          `Reference_ID "${ref}" is order ${current.order_number}, not ${number}; ${ONLY_SYSTEM_ID("an order's number", "Order_ID", "ORDER")}`,
+          "conflict",
+        );
         continue;
       }
       const other = holders.find((o) => o !== current);
       if (!current && other) {
         if (str(other.reference_id)) {
-          refuseAll(group.rows, "Order_Number", `"${number}" is already the order with Reference_ID "${other.reference_id}", not "${ref}"; ${ONLY_SYSTEM_ID("an order's Reference_ID", "Order_ID", "ORDER")}`, "conflict");
+          refuseAll(
+            group.rows,
+            "Order_Number",
+            `"${number}" is already the order with Reference_ID "${other.reference_id}", not "${ref}"; ${ONLY_SYSTEM_ID("an order's Reference_ID", "Order_ID", "ORDER")}`,
+            "conflict",
+          );
           continue;
         }
         // An order placed on the platform (no Reference_ID yet) gets the row's: it re-keys nothing.
@@ -447,7 +540,12 @@ export async function planOrders(view: PlatformView, rows: ValidRow[], invalid: 
       }
       if (current && customer && current.customer_system_id !== customer.system_id) {
         const column = record.customer_system_id ? "Customer_System_ID" : "Customer_Reference_ID";
-        refuseAll(group.rows, column, `Reference_ID "${ref}" is an order of customer ${shownCustomer(customerIds.get(String(current.customer_system_id)))}, not of ${shownCustomer(customer)}; ${ONLY_SYSTEM_ID("an order's customer", "Order_ID", "ORDER")}`, "conflict");
+        refuseAll(
+          group.rows,
+          column,
+          `Reference_ID "${ref}" is an order of customer ${shownCustomer(customerIds.get(String(current.customer_system_id)))}, not of ${shownCustomer(customer)}; ${ONLY_SYSTEM_ID("an order's customer", "Order_ID", "ORDER")}`,
+          "conflict",
+        );
         continue;
       }
     }

@@ -6,14 +6,7 @@
  * planning and the same result handling as a real import, only with this in place of the
  * platform, so its counts are the ones the real import of the same file then has.
  */
-import {
-  recordLinks,
-  recordSchemas,
-  type PlatformEntity,
-  type UpsertError,
-  type UpsertErrorCode,
-  type RecordResult,
-} from "../../platform/contract";
+import { recordLinks, recordSchemas, type PlatformEntity, type UpsertError, type UpsertErrorCode, type RecordResult } from "../../platform/contract";
 
 type Row = Record<string, unknown> & { system_id: string };
 
@@ -122,7 +115,9 @@ export class PlatformPreview {
       const holder = record[field] != null ? index.get(String(record[field])) : undefined;
       if (holder && holder !== existing?.system_id) throw new Refused("conflict", `${field} already belongs to another record`, field);
     }
-    const row = JSON.parse(JSON.stringify({ ...record, system_id: existing?.system_id ?? crypto.randomUUID(), reference_id: record.reference_id ?? existing?.reference_id })) as Row;
+    const row = JSON.parse(
+      JSON.stringify({ ...record, system_id: existing?.system_id ?? crypto.randomUUID(), reference_id: record.reference_id ?? existing?.reference_id }),
+    ) as Row;
     if (existing && canonical(existing) === canonical(row)) return { status: "unchanged" as const, row: existing };
     put(entity, table, row, existing);
     return { status: existing ? ("updated" as const) : ("created" as const), row };

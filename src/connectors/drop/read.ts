@@ -70,7 +70,13 @@ export function readRecords(text: string, format: CsvFormat, firstRow: number, f
     },
   });
   // papaparse ends a text that ends with a line end with one empty record; it is no row.
-  if (parsed.length > 0 && parsed[parsed.length - 1].cells.length === 1 && parsed[parsed.length - 1].cells[0] === "" && parsed[parsed.length - 1].end === (parsed[parsed.length - 2]?.end ?? 0)) parsed.pop();
+  if (
+    parsed.length > 0 &&
+    parsed[parsed.length - 1].cells.length === 1 &&
+    parsed[parsed.length - 1].cells[0] === "" &&
+    parsed[parsed.length - 1].end === (parsed[parsed.length - 2]?.end ?? 0)
+  )
+    parsed.pop();
   const kept = final ? parsed : parsed.slice(0, -1);
   return {
     records: kept.map((r, i) => ({ row: firstRow + i, cells: r.cells, blank: r.cells.every((c) => c.trim() === ""), ...(r.quoteProblem ? { quoteProblem: r.quoteProblem } : {}) })),

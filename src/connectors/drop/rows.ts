@@ -39,7 +39,7 @@ export type CellMeta = { columnType: ColumnType; required: boolean };
  * cell that is empty (absent) fails with `is empty; <fix>`.
  */
 function cell<T>(columnType: ColumnType, parse: (text: string) => Parsed<T>) {
-  const body = (required: boolean, emptyFix: string) =>
+  const body = (_required: boolean, emptyFix: string) =>
     z.string({ error: `is empty; ${emptyFix}` }).transform((text, ctx): T => {
       const result = parse(text);
       if (result.ok) return result.value;
@@ -48,7 +48,10 @@ function cell<T>(columnType: ColumnType, parse: (text: string) => Parsed<T>) {
     });
   return {
     required: (emptyFix: string) => body(true, emptyFix).meta({ columnType, required: true } satisfies CellMeta),
-    optional: () => body(false, "").optional().meta({ columnType, required: false } satisfies CellMeta),
+    optional: () =>
+      body(false, "")
+        .optional()
+        .meta({ columnType, required: false } satisfies CellMeta),
   };
 }
 
@@ -219,7 +222,14 @@ function barcode(kind: string, lengths: readonly number[]) {
 
 /** `|`-separated items, trimmed; empty items (a trailing `|`) are dropped and repeats removed. */
 function splitList(v: string): string[] {
-  return [...new Set(v.split("|").map((s) => s.trim()).filter((s) => s !== ""))];
+  return [
+    ...new Set(
+      v
+        .split("|")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  ];
 }
 
 function list(what: string, itemMax: number) {

@@ -30,7 +30,12 @@ const schedule = (entity: DropEntity) =>
   z
     .strictObject({
       enabled: z.boolean().default(true),
-      interval_minutes: z.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_INTERVAL_MINUTES[entity]),
+      interval_minutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60)
+        .default(DEFAULT_INTERVAL_MINUTES[entity]),
     })
     .prefault({});
 

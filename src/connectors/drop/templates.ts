@@ -169,11 +169,20 @@ export const ONE_OF_COLUMNS: { readonly [E in DropEntity]: ReadonlyArray<readonl
   PRODUCT: [["System_ID", "Reference_ID"]],
   INVENTORY: [],
   CUSTOMER: [],
-  ADDRESS: [["Address_System_ID", "Address_Reference_ID"], ["Customer_System_ID", "Customer_Reference_ID"]],
-  CONTACT: [["Contact_System_ID", "Contact_Reference_ID"], ["Customer_System_ID", "Customer_Reference_ID"]],
+  ADDRESS: [
+    ["Address_System_ID", "Address_Reference_ID"],
+    ["Customer_System_ID", "Customer_Reference_ID"],
+  ],
+  CONTACT: [
+    ["Contact_System_ID", "Contact_Reference_ID"],
+    ["Customer_System_ID", "Customer_Reference_ID"],
+  ],
   CATEGORY: [["System_ID", "Reference_ID"]],
   COLLECTION: [["System_ID", "Reference_ID"]],
-  ORDER: [["Order_ID", "Reference_ID"], ["Customer_System_ID", "Customer_Reference_ID"]],
+  ORDER: [
+    ["Order_ID", "Reference_ID"],
+    ["Customer_System_ID", "Customer_Reference_ID"],
+  ],
 };
 
 /** Header-only template for an entity: the column names, comma-separated, ending in CRLF. */
@@ -187,7 +196,11 @@ export function templateCsv(entity: DropEntity): string {
  * (the spec's own prose writes "Reference ID").
  */
 export function normaliseColumnName(name: string): string {
-  return name.replace(/^\uFEFF/, "").trim().toLowerCase().replace(/[\s_-]+/g, "_");
+  return name
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, "_");
 }
 
 /** Canonical column name for a header cell of `entity`, or null if it is not a template column. */
@@ -264,7 +277,9 @@ export function checkHeader(entity: DropEntity, header: string[], options: { ign
     if (!seen.has(a) && !seen.has(b)) problems.push(`the file needs a ${a} or a ${b} column (or both); ${expected}`);
   }
   if (unknown.length > 0) {
-    problems.push(`to import files with extra columns, delete them, or set the drop to ignore unknown ${entity} columns (PUT …/drop/settings {"ignore_unknown_columns": {"${entity}": true}})`);
+    problems.push(
+      `to import files with extra columns, delete them, or set the drop to ignore unknown ${entity} columns (PUT …/drop/settings {"ignore_unknown_columns": {"${entity}": true}})`,
+    );
   }
   return problems.length ? { ok: false, problems } : { ok: true, columns, positions, ignored };
 }

@@ -69,7 +69,8 @@ async function tokenCall(ctx: LoginContext<Partial<EbayCredentials>>, form: Reco
     /* not JSON */
   }
   // 429: the app's daily grant quota (10,000 codes / 50,000 refreshes); try again later.
-  if (res.status >= 500 || res.status === 429) throw new VendorError(res.status === 429 ? "throttle" : "transient", `eBay ${what} failed with ${res.status}`, res.status, Date.now() + 60_000);
+  if (res.status >= 500 || res.status === 429)
+    throw new VendorError(res.status === 429 ? "throttle" : "transient", `eBay ${what} failed with ${res.status}`, res.status, Date.now() + 60_000);
   if (!res.ok) {
     // invalid_grant: the refresh token lapsed (~18 months) or consent was revoked: only a new consent helps.
     const reason = String(body.error_description ?? body.error ?? text ?? res.statusText).slice(0, 200);
@@ -88,7 +89,13 @@ export async function exchangeCode(ctx: LoginContext<Partial<EbayCredentials>>, 
     accessToken: data.access_token,
     // eBay: 7200 s.
     expiresAt: now + (data.expires_in ?? 7200) * 1000,
-    credentials: { client_id: ctx.credentials.client_id!, client_secret: ctx.credentials.client_secret!, ru_name: ctx.credentials.ru_name!, refresh_token: data.refresh_token, scopes: SCOPES },
+    credentials: {
+      client_id: ctx.credentials.client_id!,
+      client_secret: ctx.credentials.client_secret!,
+      ru_name: ctx.credentials.ru_name!,
+      refresh_token: data.refresh_token,
+      scopes: SCOPES,
+    },
     // eBay: 47,304,000 s (about 18 months).
     credentialsExpireAt: now + (data.refresh_token_expires_in ?? 47_304_000) * 1000,
   };
@@ -96,7 +103,11 @@ export async function exchangeCode(ctx: LoginContext<Partial<EbayCredentials>>, 
 
 /** Refresh: eBay answers a new access token and keeps the refresh token (it does not rotate). */
 export async function login(ctx: LoginContext<EbayCredentials>): Promise<LoginResult<EbayCredentials>> {
-  const data = await tokenCall(ctx, { grant_type: "refresh_token", refresh_token: ctx.credentials.refresh_token, scope: (ctx.credentials.scopes ?? SCOPES).join(" ") }, "token refresh");
+  const data = await tokenCall(
+    ctx,
+    { grant_type: "refresh_token", refresh_token: ctx.credentials.refresh_token, scope: (ctx.credentials.scopes ?? SCOPES).join(" ") },
+    "token refresh",
+  );
   const result: LoginResult<EbayCredentials> = { accessToken: data.access_token, expiresAt: Date.now() + (data.expires_in ?? 7200) * 1000 };
   // Should eBay ever rotate it, the new one is the only copy: hand it to the tenant DO to store first.
   if (data.refresh_token && data.refresh_token !== ctx.credentials.refresh_token) {

@@ -25,7 +25,18 @@ export const ebay: Connector<EbaySettings, EbayCredentials> = {
 
   /** Reads one inventory item and one order: proves the token and both scopes. */
   async testConnection(http) {
-    const items = await ebayCall(http, { method: "GET", path: `${INVENTORY}/inventory_item`, query: [["limit", "1"], ["offset", "0"]] }, "getInventoryItems");
+    const items = await ebayCall(
+      http,
+      {
+        method: "GET",
+        path: `${INVENTORY}/inventory_item`,
+        query: [
+          ["limit", "1"],
+          ["offset", "0"],
+        ],
+      },
+      "getInventoryItems",
+    );
     const orders = await ebayCall(http, { method: "GET", path: `${FULFILLMENT}/order`, query: [["limit", "1"]] }, "getOrders");
     return { inventory_items: Number(items.body?.total ?? 0), orders_last_90_days: Number(orders.body?.total ?? 0) };
   },
@@ -37,14 +48,18 @@ export const ebay: Connector<EbaySettings, EbayCredentials> = {
     quantityBatchSize: batchSize,
     pushQuantities,
     orderLines: (raw) => ebayOrderLines(raw),
-    budgets: (settings) => [{ name: "revisions", per: "listing", period: "day", limit: settings.revisions_per_day, timeZone: settings.revision_time_zone, reserve: settings.revisions_reserved }],
+    budgets: (settings) => [
+      { name: "revisions", per: "listing", period: "day", limit: settings.revisions_per_day, timeZone: settings.revision_time_zone, reserve: settings.revisions_reserved },
+    ],
     async migrateListings(http, _settings, listingIds) {
       const out: Array<{ listingId: string; ok: boolean; detail: string }> = [];
       for (let i = 0; i < listingIds.length; i += MIGRATE_PER_CALL) {
         const part = listingIds.slice(i, i + MIGRATE_PER_CALL);
         let body: any;
         try {
-          body = (await ebayCall(http, { method: "POST", path: `${INVENTORY}/bulk_migrate_listing`, body: { requests: part.map((listingId) => ({ listingId })) } }, "bulkMigrateListing")).body;
+          body = (
+            await ebayCall(http, { method: "POST", path: `${INVENTORY}/bulk_migrate_listing`, body: { requests: part.map((listingId) => ({ listingId })) } }, "bulkMigrateListing")
+          ).body;
         } catch (err) {
           // Every listing refused: eBay may say so with a 400 that still carries the answers.
           body = (err as { body?: unknown }).body;
@@ -53,7 +68,15 @@ export const ebay: Connector<EbaySettings, EbayCredentials> = {
         for (const id of part) {
           const r = (body?.responses ?? []).find((x: { listingId?: string }) => String(x.listingId) === id);
           const ok = !!r && r.statusCode >= 200 && r.statusCode < 300;
-          out.push({ listingId: id, ok, detail: ok ? `migrated: SKUs ${(r.inventoryItems ?? []).map((x: { sku: string }) => x.sku).join(", ")}` : r ? errorText(r.errors) : "eBay answered nothing for this listing" });
+          out.push({
+            listingId: id,
+            ok,
+            detail: ok
+              ? `migrated: SKUs ${(r.inventoryItems ?? []).map((x: { sku: string }) => x.sku).join(", ")}`
+              : r
+                ? errorText(r.errors)
+                : "eBay answered nothing for this listing",
+          });
         }
       }
       return out;

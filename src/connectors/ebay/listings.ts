@@ -76,11 +76,21 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 
 export const ebayLinker: ListingLinker<EbaySettings> = {
   async fetchPage(http, _settings, page, next) {
-    const query: Array<[string, string]> = next ? linkQuery(next) : [["limit", String(ITEMS_PAGE)], ["offset", "0"]];
+    const query: Array<[string, string]> = next
+      ? linkQuery(next)
+      : [
+          ["limit", String(ITEMS_PAGE)],
+          ["offset", "0"],
+        ];
     const { body } = await ebayCall(http, { method: "GET", path: `${INVENTORY}/inventory_item`, query }, `getInventoryItems page ${page}`);
     const items: Array<Record<string, any>> = Array.isArray(body?.inventoryItems) ? body.inventoryItems : [];
     const rows = await mapLimit(items, OFFER_READS_AT_ONCE, async (item) => itemRow(item, await offersOf(http, String(item.sku))));
-    return { rows: rows as unknown as Array<Record<string, unknown>>, total: Number(body?.total ?? rows.length), pageSize: Number(body?.limit ?? ITEMS_PAGE), next: typeof body?.next === "string" && body.next ? body.next : null };
+    return {
+      rows: rows as unknown as Array<Record<string, unknown>>,
+      total: Number(body?.total ?? rows.length),
+      pageSize: Number(body?.limit ?? ITEMS_PAGE),
+      next: typeof body?.next === "string" && body.next ? body.next : null,
+    };
   },
   rowId: (row) => String(row.sku),
   oneRowPerProduct: false,

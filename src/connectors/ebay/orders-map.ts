@@ -12,7 +12,11 @@ import { allLinesUnknown, splitOrderLines, unknownLinesNote } from "../channel";
 
 export const EBAY_BUYERS = "ebay-buyers";
 
-const amount = z.object({ value: z.union([z.string(), z.number()]).optional(), currency: z.string().optional() }).partial().nullable().optional();
+const amount = z
+  .object({ value: z.union([z.string(), z.number()]).optional(), currency: z.string().optional() })
+  .partial()
+  .nullable()
+  .optional();
 const text = z.string().nullable().optional();
 
 const contact = z
@@ -150,7 +154,9 @@ export function mapEbayOrder(raw: unknown, resolve: (sku: string) => { sku: stri
 
   const email = buyerEmail(order);
   const buyer = blank(order.buyer?.username);
-  const memo = [`eBay order ${order.orderId}`, buyer ? `buyer ${buyer}${email ? ` (${email})` : ""}` : null, unknown.length ? unknownLinesNote("eBay", unknown) : null].filter(Boolean).join(" · ");
+  const memo = [`eBay order ${order.orderId}`, buyer ? `buyer ${buyer}${email ? ` (${email})` : ""}` : null, unknown.length ? unknownLinesNote("eBay", unknown) : null]
+    .filter(Boolean)
+    .join(" · ");
   const subtotal = money(order.pricingSummary?.priceSubtotal) || known.reduce((sum, k) => sum + money(k.line.lineItemCost), 0);
   const status = orderStatus(order);
   const record: Omit<PlatformOrder, "system_id" | "reference_id"> = {

@@ -50,6 +50,6 @@ export const ordersPuller: EntityPuller<EbaySettings> = {
   platformOwnedFields: (_settings, _origin, raw) => fadedFields(raw),
   shippedAt: (raw) => {
     const order = ebayOrderLines(raw);
-    return order && order.lines.every((l) => l.state === "shipped") ? (order.lines[0]?.shippedAt ?? null) : null;
+    return order?.lines.every((l) => l.state === "shipped") ? (order.lines[0]?.shippedAt ?? null) : null;
   },
 };

@@ -81,7 +81,9 @@ async function send(ctx: QuantityContext<EbaySettings>, batch: QuantityUpdate[])
     }
     const errors = body?.errors as EbayErrorItem[] | undefined;
     const capped = isRevisionCap(errors);
-    return [{ sku: batch[0].sku, ok: false, code: capped ? "revision_cap" : `ebay_${errors?.[0]?.errorId ?? err.status}`, reason: err.message, ...(capped ? { capped: true } : {}) }];
+    return [
+      { sku: batch[0].sku, ok: false, code: capped ? "revision_cap" : `ebay_${errors?.[0]?.errorId ?? err.status}`, reason: err.message, ...(capped ? { capped: true } : {}) },
+    ];
   }
 }
 
@@ -90,7 +92,11 @@ async function readBack(ctx: QuantityContext<EbaySettings>, results: QuantityRes
   const done = results.filter((r): r is Extract<QuantityResult, { ok: true }> => r.ok);
   for (let i = 0; i < done.length; i += MAX_SKUS_PER_CALL) {
     const part = done.slice(i, i + MAX_SKUS_PER_CALL);
-    const { body } = await ebayCall(ctx.http, { method: "POST", path: `${INVENTORY}/bulk_get_inventory_item`, body: { requests: part.map((r) => ({ sku: r.sku })) } }, "bulkGetInventoryItem (read back)");
+    const { body } = await ebayCall(
+      ctx.http,
+      { method: "POST", path: `${INVENTORY}/bulk_get_inventory_item`, body: { requests: part.map((r) => ({ sku: r.sku })) } },
+      "bulkGetInventoryItem (read back)",
+    );
     for (const answer of (Array.isArray(body?.responses) ? body.responses : []) as Array<{ sku?: string; statusCode?: number; inventoryItem?: any }>) {
       const result = part.find((r) => r.sku === answer.sku);
       const held = answer.inventoryItem?.availability?.shipToLocationAvailability?.quantity;

@@ -5,9 +5,15 @@ import { channelSettingsShape } from "../channel";
 export const settingsSchema = z.object({
   ...channelSettingsShape,
   /** The marketplace the seller's listings and orders are on (`X-EBAY-C-MARKETPLACE-ID`). */
-  marketplace_id: z.string().regex(/^EBAY_[A-Z_]+$/, "an eBay marketplace id, e.g. EBAY_US").default("EBAY_US"),
+  marketplace_id: z
+    .string()
+    .regex(/^EBAY_[A-Z_]+$/, "an eBay marketplace id, e.g. EBAY_US")
+    .default("EBAY_US"),
   /** `Content-Language` of Inventory API writes. */
-  content_language: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, "a locale such as en-US").default("en-US"),
+  content_language: z
+    .string()
+    .regex(/^[a-z]{2}-[A-Z]{2}$/, "a locale such as en-US")
+    .default("en-US"),
   /**
    * bulkUpdatePriceQuantity: eBay's method page allows one SKU per call, its type page and guide 25.
    * "auto" sends up to 25 and falls back to one per call (remembered a day) when eBay refuses a batch.

@@ -69,14 +69,17 @@ export function fulfillmentPlan(
   const tracking = [...new Set(shipment.tracking_numbers.map(trackingOf).filter(Boolean))];
   const fresh = tracking.filter((t) => !knownTracking.has(t));
   const carrier = carrierCode(shipment.carrier, carrierOverrides);
-  if (fresh.length > 0 && !carrier) return { ok: false, code: "missing_carrier", reason: "eBay needs the carrier with a tracking number; set the shipment's carrier on the platform, then replay" };
+  if (fresh.length > 0 && !carrier)
+    return { ok: false, code: "missing_carrier", reason: "eBay needs the carrier with a tracking number; set the shipment's carrier on the platform, then replay" };
   if (tracking.length > 0 && fresh.length === 0) return { ok: true, calls: [], warnings, shippedAt: shippedAt(shipment, now) };
 
   // Which eBay lines, and how many of each, this shipment carried.
   const picked: Array<{ lineItemId: string; quantity: number }> = [];
   if (shipment.lines?.length) {
     for (const sl of shipment.lines) {
-      const candidates = lines.filter((l) => !l.fulfilled && (lineSkus.get(l.lineItemId) ?? l.sku)?.toLowerCase() === sl.sku.toLowerCase() && !picked.some((p) => p.lineItemId === l.lineItemId));
+      const candidates = lines.filter(
+        (l) => !l.fulfilled && (lineSkus.get(l.lineItemId) ?? l.sku)?.toLowerCase() === sl.sku.toLowerCase() && !picked.some((p) => p.lineItemId === l.lineItemId),
+      );
       if (candidates.length === 0) {
         warnings.push(`SKU ${sl.sku} × ${sl.quantity} is on no open line of the eBay order; not sent`);
         continue;
@@ -86,7 +89,8 @@ export function fulfillmentPlan(
         if (left <= 0) break;
         const quantity = Math.min(left, line.quantity);
         picked.push({ lineItemId: line.lineItemId, quantity });
-        if (quantity < line.quantity) warnings.push(`line ${line.lineItemId} ships ${quantity} of ${line.quantity}: eBay marks the line shipped and takes no second package for it`);
+        if (quantity < line.quantity)
+          warnings.push(`line ${line.lineItemId} ships ${quantity} of ${line.quantity}: eBay marks the line shipped and takes no second package for it`);
         left -= quantity;
       }
     }
@@ -94,7 +98,10 @@ export function fulfillmentPlan(
     for (const line of lines) if (!line.fulfilled) picked.push({ lineItemId: line.lineItemId, quantity: line.quantity });
   }
   if (picked.length === 0) return { ok: true, calls: [], warnings: [...warnings, "every line of the eBay order has shipped already"], shippedAt: shippedAt(shipment, now) };
-  if (fresh.length > 1) warnings.push(`eBay takes one package per line and the shipment does not say which lines each tracking number holds: sent as one package with ${fresh[0]}; not sent: ${fresh.slice(1).join(", ")}`);
+  if (fresh.length > 1)
+    warnings.push(
+      `eBay takes one package per line and the shipment does not say which lines each tracking number holds: sent as one package with ${fresh[0]}; not sent: ${fresh.slice(1).join(", ")}`,
+    );
   const call: FulfillmentCall = { lineItems: picked, shippedDate: shippedAt(shipment, now), ...(fresh[0] ? { shippingCarrierCode: carrier!, trackingNumber: fresh[0] } : {}) };
   return { ok: true, calls: [call], warnings, shippedAt: call.shippedDate };
 }
@@ -117,11 +124,20 @@ export const shipmentsPusher: EntityPusher<EbaySettings> = {
     const { shipment, orderExternalId: orderId } = sendable;
 
     const path = `${FULFILLMENT}/order/${encodeURIComponent(orderId)}`;
-    const order = (await ebayCall(ctx.http, { method: "GET", path }, `getOrder ${orderId}`)).body as { lineItems?: Array<{ lineItemId: string; sku?: string; quantity: number; lineItemFulfillmentStatus?: string }> };
+    const order = (await ebayCall(ctx.http, { method: "GET", path }, `getOrder ${orderId}`)).body as {
+      lineItems?: Array<{ lineItemId: string; sku?: string; quantity: number; lineItemFulfillmentStatus?: string }>;
+    };
     // No idempotency key at eBay: what it already has is looked up before anything is sent.
-    const existing = (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment` }, `getShippingFulfillments ${orderId}`)).body as { fulfillments?: Array<{ shipmentTrackingNumber?: string }> };
+    const existing = (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment` }, `getShippingFulfillments ${orderId}`)).body as {
+      fulfillments?: Array<{ shipmentTrackingNumber?: string }>;
+    };
     const known = new Set((existing.fulfillments ?? []).map((f) => f.shipmentTrackingNumber ?? "").filter(Boolean));
-    const lines: EbayLine[] = (order.lineItems ?? []).map((l) => ({ lineItemId: l.lineItemId, sku: l.sku ?? null, quantity: l.quantity, fulfilled: l.lineItemFulfillmentStatus === "FULFILLED" }));
+    const lines: EbayLine[] = (order.lineItems ?? []).map((l) => ({
+      lineItemId: l.lineItemId,
+      sku: l.sku ?? null,
+      quantity: l.quantity,
+      fulfilled: l.lineItemFulfillmentStatus === "FULFILLED",
+    }));
     const lineSkus = new Map<string, string | null>();
     for (const line of lines) {
       if (!line.sku) continue;
@@ -143,12 +159,20 @@ export const shipmentsPusher: EntityPusher<EbaySettings> = {
         const location = created.headers.get("location");
         const fulfillmentId = location ? decodeURIComponent(location.split("/").pop() ?? "") : call.trackingNumber;
         // Read back: the push log says what eBay holds.
-        const back = fulfillmentId ? (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment/${encodeURIComponent(fulfillmentId)}` }, `getShippingFulfillment ${fulfillmentId}`)).body : null;
-        held.push(back ? `fulfillment ${back.fulfillmentId}${back.shipmentTrackingNumber ? ` (${back.shippingCarrierCode ?? ""} ${back.shipmentTrackingNumber})` : ""}` : `fulfillment ${fulfillmentId ?? "?"}`);
+        const back = fulfillmentId
+          ? (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment/${encodeURIComponent(fulfillmentId)}` }, `getShippingFulfillment ${fulfillmentId}`)).body
+          : null;
+        held.push(
+          back
+            ? `fulfillment ${back.fulfillmentId}${back.shipmentTrackingNumber ? ` (${back.shippingCarrierCode ?? ""} ${back.shipmentTrackingNumber})` : ""}`
+            : `fulfillment ${fulfillmentId ?? "?"}`,
+        );
       } catch (err) {
         // A retry of a create that went through (34500 / 409): eBay has it, so it is done.
         if (!(err instanceof VendorError) || err.kind !== "fatal" || !call.trackingNumber) throw err;
-        const again = (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment` }, `getShippingFulfillments ${orderId}`)).body as { fulfillments?: Array<{ shipmentTrackingNumber?: string }> };
+        const again = (await ebayCall(ctx.http, { method: "GET", path: `${path}/shipping_fulfillment` }, `getShippingFulfillments ${orderId}`)).body as {
+          fulfillments?: Array<{ shipmentTrackingNumber?: string }>;
+        };
         if (!(again.fulfillments ?? []).some((f) => f.shipmentTrackingNumber === call.trackingNumber)) throw err;
         held.push(`fulfillment ${call.trackingNumber} (already at eBay)`);
       }

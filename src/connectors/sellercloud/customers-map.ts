@@ -80,7 +80,8 @@ export function mapCustomer(raw: unknown, settings: CustomerMapSettings): MapRes
     const city = trimmedOrNull(address.City);
     const where = `address ${address.ID} of customer ${id}`;
     if (!line1 || !city) return { ok: false, code: "invalid_vendor_record", reason: `${where}: Address and City are required (complete the address in SellerCloud, then replay)` };
-    if (!country) return { ok: false, code: "invalid_vendor_record", reason: `${where}: Country "${address.Country ?? ""}" is not an ISO country code or a known name (use e.g. US)` };
+    if (!country)
+      return { ok: false, code: "invalid_vendor_record", reason: `${where}: Country "${address.Country ?? ""}" is not an ISO country code or a known name (use e.g. US)` };
     const types: Array<"billing" | "shipping"> = [];
     if (address.IsBillingAddress) types.push("billing");
     if (address.IsShippingAddress || types.length === 0) types.push("shipping");

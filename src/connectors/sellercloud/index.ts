@@ -23,9 +23,7 @@ export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials>
    * order push would then be refused with company_required.
    */
   async testConnection(http, settings) {
-    const catalog = listEnvelope.parse(
-      await getJson(http, { method: "GET", path: "/api/Catalog", query: [["model.pageSize", "1"]] }, "Catalog"),
-    );
+    const catalog = listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Catalog", query: [["model.pageSize", "1"]] }, "Catalog"));
     const result: Record<string, unknown> = { products_visible: catalog.TotalResults };
     if (settings.company_id == null) {
       const companies = listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Companies" }, "Companies")).Items as Array<{ ID?: number; CompanyName?: string }>;
@@ -41,16 +39,8 @@ export const sellercloud: Connector<SellerCloudSettings, SellerCloudCredentials>
       }
     }
     if (settings.company_id != null) {
-      const companies = listEnvelope.parse(
-        await getJson(
-          http,
-          { method: "GET", path: "/api/Companies", query: [["model.companyID", String(settings.company_id)]] },
-          "Companies",
-        ),
-      );
-      const company = companies.Items.find((c) => (c as { ID?: unknown }).ID === settings.company_id) as
-        | { CompanyName?: string }
-        | undefined;
+      const companies = listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Companies", query: [["model.companyID", String(settings.company_id)]] }, "Companies"));
+      const company = companies.Items.find((c) => (c as { ID?: unknown }).ID === settings.company_id) as { CompanyName?: string } | undefined;
       if (!company) throw new Error(`company ${settings.company_id} is not visible to this SellerCloud user`);
       result.company = { id: settings.company_id, name: company.CompanyName ?? null };
     }

@@ -25,9 +25,24 @@ async function countedWarehouses(http: VendorHttp, settings: SellerCloudSettings
   if (choice === "all") return { ids: null, label: "all" };
   if (Array.isArray(choice)) return { ids: new Set(choice), label: choice.join(",") };
   const body = listEnvelope.parse(
-    await getJson(http, { method: "GET", path: "/api/Warehouses", query: [["model.isSellable", "1"], ["model.pageSize", "50"]] }, "Warehouses"),
+    await getJson(
+      http,
+      {
+        method: "GET",
+        path: "/api/Warehouses",
+        query: [
+          ["model.isSellable", "1"],
+          ["model.pageSize", "50"],
+        ],
+      },
+      "Warehouses",
+    ),
   );
-  const ids = new Set(body.Items.map((w) => warehouseRow.parse(w)).filter((w) => w.IsSellAble !== false).map((w) => w.ID));
+  const ids = new Set(
+    body.Items.map((w) => warehouseRow.parse(w))
+      .filter((w) => w.IsSellAble !== false)
+      .map((w) => w.ID),
+  );
   return { ids, label: "sellable" };
 }
 
@@ -38,9 +53,7 @@ async function inventoryRecords(http: VendorHttp, settings: SellerCloudSettings,
     const counted = await countedWarehouses(http, settings);
     pulls = await mapConcurrently(rows, WAREHOUSE_CALLS_AT_ONCE, async (row) => {
       const sku = externalIdOf(row, "ID");
-      const figures = warehouseList.parse(
-        await getJson(http, { method: "GET", path: "/api/Inventory/Warehouses", query: [["productID", sku]] }, `Inventory/Warehouses of ${sku}`),
-      );
+      const figures = warehouseList.parse(await getJson(http, { method: "GET", path: "/api/Inventory/Warehouses", query: [["productID", sku]] }, `Inventory/Warehouses of ${sku}`));
       return { row, warehouses: figures.filter((w) => !counted.ids || counted.ids.has(w.WarehouseID)), counted: counted.label };
     });
   }
@@ -60,7 +73,15 @@ export const inventoryPuller: EntityPuller<SellerCloudSettings> = {
   fetchTotal: (http, settings, window) => listTotal(http, "/api/Inventory", inventoryQuery(settings, window, 1), "Inventory total"),
 
   async fetchOne(http, settings, sku) {
-    const { items } = await listPage(http, "/api/Inventory", [["model.inventoryID", sku], ["model.pageSize", "1"]], `Inventory of ${sku}`);
+    const { items } = await listPage(
+      http,
+      "/api/Inventory",
+      [
+        ["model.inventoryID", sku],
+        ["model.pageSize", "1"],
+      ],
+      `Inventory of ${sku}`,
+    );
     const row = items.find((r) => (r as { ID?: unknown })?.ID === sku);
     return row ? (await inventoryRecords(http, settings, [row]))[0] : null;
   },

@@ -30,7 +30,11 @@ export function linkListings(products: LinkableProduct[], rows: Array<Record<str
   const outcome = linkByPriority({
     subjects: products,
     candidates: rows,
-    rules: priority.map((pair) => ({ label: `${pair.platform} = ${pair.sellercloud}`, subject: (p: LinkableProduct) => productValue(p, pair.platform), candidate: (row: Record<string, unknown>) => row[pair.sellercloud] })),
+    rules: priority.map((pair) => ({
+      label: `${pair.platform} = ${pair.sellercloud}`,
+      subject: (p: LinkableProduct) => productValue(p, pair.platform),
+      candidate: (row: Record<string, unknown>) => row[pair.sellercloud],
+    })),
     subjectId: (p) => p.system_id,
     subjectSku: (p) => p.sku,
     candidateId: (row) => String(row.ID ?? ""),

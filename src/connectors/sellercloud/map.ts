@@ -32,7 +32,6 @@ export type CatalogRow = z.infer<typeof catalogRow>;
 
 type ProductFields = Omit<PlatformProduct, "system_id" | "reference_id">;
 
-
 export function mapCatalogProduct(raw: unknown): MapResult<ProductFields> {
   const parsed = catalogRow.safeParse(raw);
   if (!parsed.success) {

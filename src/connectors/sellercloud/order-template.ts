@@ -58,14 +58,28 @@ export const ITEM_SOURCE_FIELDS = words(`
 const o = orderRecord.shape;
 const a = postalAddress.shape;
 const addressTargets = {
-  first_name: a.first_name, last_name: a.last_name, company_name: a.company_name, line1: a.line1, line2: a.line2,
-  city: a.city, state: a.state, postal_code: a.postal_code, country: a.country, phone: a.phone,
+  first_name: a.first_name,
+  last_name: a.last_name,
+  company_name: a.company_name,
+  line1: a.line1,
+  line2: a.line2,
+  city: a.city,
+  state: a.state,
+  postal_code: a.postal_code,
+  country: a.country,
+  phone: a.phone,
 };
 
 export const TEMPLATE_TARGETS: Record<Section, Record<string, z.ZodType>> = {
   order: {
-    order_number: o.order_number, status: o.status, ordered_at: o.ordered_at, currency: o.currency,
-    shipping_method: o.shipping_method, sales_rep: o.sales_rep, customer_notes: o.customer_notes, memo: o.memo,
+    order_number: o.order_number,
+    status: o.status,
+    ordered_at: o.ordered_at,
+    currency: o.currency,
+    shipping_method: o.shipping_method,
+    sales_rep: o.sales_rep,
+    customer_notes: o.customer_notes,
+    memo: o.memo,
     customer_reference_id: o.customer_reference_id,
   },
   billing_address: addressTargets,
@@ -133,7 +147,10 @@ export function validateOrderTemplate(input: unknown): { ok: true; template: Ord
       const schema = own(targets, target);
       if (!schema) {
         const hint = suggest(target, Object.keys(targets), (s) => s.toLowerCase().replace(/[^a-z0-9]/g, ""));
-        issues.push({ path: `${name}.${target}`, message: `${name} has no target field "${target}"; ${hint ? `did you mean ${hint}?` : `use one of ${Object.keys(targets).join(", ")}`}` });
+        issues.push({
+          path: `${name}.${target}`,
+          message: `${name} has no target field "${target}"; ${hint ? `did you mean ${hint}?` : `use one of ${Object.keys(targets).join(", ")}`}`,
+        });
         continue;
       }
       issues.push(...checkSpec(name, target, schema, spec));
@@ -167,7 +184,10 @@ function checkSpec(name: Section, target: string, schema: z.ZodType, spec: ModeS
   switch (spec.mode) {
     case "empty":
       if (emptyFor(schema) === REQUIRED) {
-        issues.push({ path: at, message: `${target} is required and cannot be set to empty (section ${name}); use skip to keep the default mapping's value, or map it to a field or value` });
+        issues.push({
+          path: at,
+          message: `${target} is required and cannot be set to empty (section ${name}); use skip to keep the default mapping's value, or map it to a field or value`,
+        });
       }
       break;
     case "field":
@@ -271,7 +291,11 @@ export function applyOrderTemplate<T extends MappedOrder>(template: OrderTemplat
     const check = postalAddress.safeParse(created);
     if (!check.success) {
       const key = formatPath(check.error.issues[0].path);
-      return { ok: false, field: `${name}.${key}`, reason: `${name}: the default mapping has no ${name} and the template creates one without ${key} (${check.error.issues[0].message}); map ${name}.${key} too` };
+      return {
+        ok: false,
+        field: `${name}.${key}`,
+        reason: `${name}: the default mapping has no ${name} and the template creates one without ${key} (${check.error.issues[0].message}); map ${name}.${key} too`,
+      };
     }
     (order as Row)[name] = created;
   }
@@ -330,7 +354,10 @@ function pick(spec: ModeSpec, ctx: Ctx, target: string): Pick {
       const entry = Object.hasOwn(spec.map, key) ? key : Object.keys(spec.map).find((k) => k.toLowerCase() === key.toLowerCase());
       if (entry !== undefined) return { kind: "value", value: spec.map[entry] };
       if (spec.default !== undefined) return { kind: "value", value: spec.default };
-      return { kind: "error", reason: `value ${JSON.stringify(raw ?? null)} of ${spec.path} has no entry in the mapping set for ${target}; add it to the set or give the set a default` };
+      return {
+        kind: "error",
+        reason: `value ${JSON.stringify(raw ?? null)} of ${spec.path} has no entry in the mapping set for ${target}; add it to the set or give the set a default`,
+      };
     }
     case "rules": {
       const hit = spec.rules.find((r) => r.when.every((c) => holds(c, ctx)));

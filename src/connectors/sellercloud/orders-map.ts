@@ -68,7 +68,6 @@ export type OrderRow = z.infer<typeof orderRow>;
 /** `OrderCurrencyCode` enum (docs/vendors/sellercloud-api.md §6). */
 const CURRENCIES = ["USD", "GBP", "JPY", "EUR", "CAD", "AUD"];
 
-
 /** Order status from SellerCloud's status and shipping status (§6 enums). */
 export function orderStatus(statusCode: number, shippingStatus: number | null | undefined): PlatformOrder["status"] {
   if (statusCode === -1 || statusCode === 999) return "cancelled";
@@ -111,7 +110,12 @@ export function mapOrder(raw: unknown, timeZone: string): MapResult<OrderFields>
   const id = String(row.ID);
   if (row.UserID == null) return { ok: false, code: "invalid_vendor_record", reason: `order ${id} has no customer (UserID); assign one in SellerCloud, then replay` };
   const bad = row.Items.findIndex((item) => item.Qty < 1);
-  if (bad >= 0) return { ok: false, code: "invalid_vendor_record", reason: `order ${id} item ${bad + 1} (${row.Items[bad].ProductID}) has quantity ${row.Items[bad].Qty}; the platform needs at least 1` };
+  if (bad >= 0)
+    return {
+      ok: false,
+      code: "invalid_vendor_record",
+      reason: `order ${id} item ${bad + 1} (${row.Items[bad].ProductID}) has quantity ${row.Items[bad].Qty}; the platform needs at least 1`,
+    };
 
   const lines = row.Items.map((item) => ({
     sku: item.ProductID,

@@ -48,7 +48,13 @@ export interface CustomerDetailView {
   Internal?: { AccountManagerId?: number | null } | null;
 }
 
-const same = (a: unknown, b: unknown) => String(a ?? "").trim().toLowerCase() === String(b ?? "").trim().toLowerCase();
+const same = (a: unknown, b: unknown) =>
+  String(a ?? "")
+    .trim()
+    .toLowerCase() ===
+  String(b ?? "")
+    .trim()
+    .toLowerCase();
 
 /**
  * `PUT /api/Customers/{id}` body for the platform-owned fields whose values SellerCloud does
@@ -106,24 +112,36 @@ export interface OrderPushIds {
 }
 
 /** `POST /api/Orders` body (`OrderBaseModel`); `OrderSourceOrderID` is the platform order number, the key of the idempotent lookup. */
-export function orderBody(order: PlatformOrder, ids: OrderPushIds, settings: Pick<SellerCloudSettings, "order_channel" | "sales_rep_map" | "time_zone">): { ok: true; body: Record<string, unknown> } | Refusal {
+export function orderBody(
+  order: PlatformOrder,
+  ids: OrderPushIds,
+  settings: Pick<SellerCloudSettings, "order_channel" | "sales_rep_map" | "time_zone">,
+): { ok: true; body: Record<string, unknown> } | Refusal {
   const shipping = order.shipping_address ?? order.billing_address;
   const billing = order.billing_address ?? order.shipping_address;
   if (!shipping || !billing) {
-    return { ok: false, code: "missing_address", reason: `order ${order.order_number} has no address; SellerCloud needs a shipping and a billing address (add one on the platform)` };
+    return {
+      ok: false,
+      code: "missing_address",
+      reason: `order ${order.order_number} has no address; SellerCloud needs a shipping and a billing address (add one on the platform)`,
+    };
   }
   // First and last name are required; a business buyer may have no person on the address.
   const firstName = billing.first_name ?? ids.customerName;
   const lastName = billing.last_name ?? billing.company_name ?? ids.customerName;
-  const notes = [
-    order.customer_notes ? { Category: 1, Note: order.customer_notes } : null,
-    order.memo ? { Category: 0, Note: order.memo } : null,
-  ].filter(Boolean);
+  const notes = [order.customer_notes ? { Category: 1, Note: order.customer_notes } : null, order.memo ? { Category: 0, Note: order.memo } : null].filter(Boolean);
   const salesRep = salesRepEmployee(settings.sales_rep_map, order.sales_rep);
   return {
     ok: true,
     body: {
-      CustomerDetails: { ID: ids.customerId, Email: ids.customerEmail, FirstName: firstName, LastName: lastName, Business: billing.company_name ?? ids.customerName, IsWholesale: true },
+      CustomerDetails: {
+        ID: ids.customerId,
+        Email: ids.customerEmail,
+        FirstName: firstName,
+        LastName: lastName,
+        Business: billing.company_name ?? ids.customerName,
+        IsWholesale: true,
+      },
       OrderDetails: {
         CompanyID: ids.companyId,
         Channel: settings.order_channel,
@@ -214,7 +232,12 @@ export function shipmentPlan(
   const carrier = shipment.carrier?.trim();
   const service = shipment.service?.trim() || fallbackService?.trim();
   if (!carrier) return { ok: false, code: "missing_carrier", reason: "SellerCloud needs the shipment's carrier (e.g. UPS); set it on the platform shipment" };
-  if (!service) return { ok: false, code: "missing_service", reason: "SellerCloud needs the shipping service (e.g. UPS Ground); set it on the platform shipment or the order's shipping method" };
+  if (!service)
+    return {
+      ok: false,
+      code: "missing_service",
+      reason: "SellerCloud needs the shipping service (e.g. UPS Ground); set it on the platform shipment or the order's shipping method",
+    };
 
   const notes: string[] = [];
   let shipMs = shipment.shipped_at ? Date.parse(shipment.shipped_at) : now.getTime();
@@ -259,7 +282,9 @@ export function shipmentPlan(
   const free = packages.filter((p) => !p.TrackingNumber?.trim());
   if (!alreadyShipped && held.length === 0 && mine.length === 1 && packages.length <= 1) {
     // Nothing shipped yet, one package: the plain call sets carrier, service, date and its tracking (on the first package).
-    return plan([{ path: "/api/Orders/ShippingStatus", body: { OrderID: orderId, ShippingCarrier: carrier, ShippingService: service, ShipDate: vendorDate, TrackingNumber: mine[0] } }]);
+    return plan([
+      { path: "/api/Orders/ShippingStatus", body: { OrderID: orderId, ShippingCarrier: carrier, ShippingService: service, ShipDate: vendorDate, TrackingNumber: mine[0] } },
+    ]);
   }
   if (mine.length <= free.length) return plan(mine.map((number, i) => singlePackage(number, free[i].ID)));
 

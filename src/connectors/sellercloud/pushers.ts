@@ -2,7 +2,18 @@ import { PushRefused, VendorError, type EntityPusher, type PushContext, type Ven
 import type { PlatformCustomer, PlatformOrder, PlatformShipment } from "../../platform/contract";
 import { getJson, jsonOf, listEnvelope, sendJson } from "./client";
 import { customerDetail } from "./customers";
-import { customerChanges, newCustomerBody, orderBody, platformOwnedCustomerFields, repackCalls, shipmentPlan, type CustomerDetailView, type Refusal, type Repack, type VendorOrderView } from "./push-map";
+import {
+  customerChanges,
+  newCustomerBody,
+  orderBody,
+  platformOwnedCustomerFields,
+  repackCalls,
+  shipmentPlan,
+  type CustomerDetailView,
+  type Refusal,
+  type Repack,
+  type VendorOrderView,
+} from "./push-map";
 import { PUSHED_CUSTOMER_FIELDS, type SellerCloudSettings } from "./settings";
 
 /**
@@ -19,7 +30,11 @@ function refuse(result: Refusal): never {
 /** The company writes go to: the connection's, or the only one the user sees (looked up at most every 10 minutes). */
 async function companyFor({ http, settings, cached }: Ctx): Promise<number> {
   if (settings.company_id != null) return settings.company_id;
-  const companies = await cached("companies", 10 * 60_000, async () => listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Companies" }, "Companies")).Items as Array<{ ID?: number }>);
+  const companies = await cached(
+    "companies",
+    10 * 60_000,
+    async () => listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Companies" }, "Companies")).Items as Array<{ ID?: number }>,
+  );
   if (companies.length === 1 && companies[0].ID) return companies[0].ID;
   throw new PushRefused("company_required", `this SellerCloud user sees ${companies.length} companies; set company_id on the connection so the hub knows where to create records`);
 }
@@ -28,7 +43,11 @@ type CustomerView = CustomerDetailView & { General?: { Email?: string | null; Na
 
 /** SellerCloud customers with this email (its own duplicate check before creating one). */
 async function customersByEmail(http: VendorHttp, email: string, companyId: number | null): Promise<number[]> {
-  const query: Array<[string, string]> = [["model.email", email], ["model.pageSize", "50"], ["model.pageNumber", "1"]];
+  const query: Array<[string, string]> = [
+    ["model.email", email],
+    ["model.pageSize", "50"],
+    ["model.pageNumber", "1"],
+  ];
   if (companyId != null) query.push(["model.companyIds", String(companyId)]);
   const page = listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Customers", query }, "Customers by email"));
   return (page.Items as Array<{ UserID?: number; Email?: string | null }>)
@@ -66,7 +85,12 @@ export const customersPusher: EntityPusher<SellerCloudSettings> = {
       const id = await sendJson<number>(http, { method: "POST", path: "/api/Customers", body: create.body }, "create customer");
       if (typeof id !== "number") throw new PushRefused("vendor_answer", `SellerCloud answered the customer create with ${JSON.stringify(id)} instead of an id`);
       // The create body has no account manager: the sales rep goes in a follow-up update.
-      const rep = customerChanges(customer, {}, platformOwnedCustomerFields(settings, "platform").filter((f) => f === "sales_rep"), settings.sales_rep_map);
+      const rep = customerChanges(
+        customer,
+        {},
+        platformOwnedCustomerFields(settings, "platform").filter((f) => f === "sales_rep"),
+        settings.sales_rep_map,
+      );
       if (Object.keys(rep.patch).length > 0) await sendJson(http, { method: "PUT", path: `/api/Customers/${id}`, body: rep.patch }, "update customer");
       return { action: "created", externalId: String(id), detail: `SellerCloud customer ${id}`, ...(rep.warnings.length ? { warning: rep.warnings.join("; ") } : {}) };
     }
@@ -74,13 +98,18 @@ export const customersPusher: EntityPusher<SellerCloudSettings> = {
     const origin = (await ctx.originOf("customers", systemId)) ?? "vendor";
     const fields = platformOwnedCustomerFields(settings, origin).filter((f) => PUSHED_CUSTOMER_FIELDS.includes(f));
     if (fields.length === 0) {
-      return { action: "skipped", externalId: linked, detail: `SellerCloud is master of this customer's company name, email and sales rep (it came from ${origin === "vendor" ? "SellerCloud" : "the platform"}; see customer_field_owners)` };
+      return {
+        action: "skipped",
+        externalId: linked,
+        detail: `SellerCloud is master of this customer's company name, email and sales rep (it came from ${origin === "vendor" ? "SellerCloud" : "the platform"}; see customer_field_owners)`,
+      };
     }
     const detail = (await customerDetail(http, linked)) as CustomerView | null;
     if (!detail) throw new PushRefused("not_found_at_vendor", `SellerCloud customer ${linked} no longer exists; delete the mapping or re-create the customer`);
     const { patch, changed, warnings } = customerChanges(customer, detail, fields, settings.sales_rep_map);
     const warning = warnings.length ? warnings.join("; ") : undefined;
-    if (changed.length === 0) return { action: "skipped", externalId: linked, detail: `SellerCloud already holds the platform's ${fields.join(", ")}${warning ? `; ${warning}` : ""}` };
+    if (changed.length === 0)
+      return { action: "skipped", externalId: linked, detail: `SellerCloud already holds the platform's ${fields.join(", ")}${warning ? `; ${warning}` : ""}` };
     await sendJson(http, { method: "PUT", path: `/api/Customers/${linked}`, body: patch }, "update customer");
     return { action: "updated", externalId: linked, detail: `sent ${changed.join(", ")}`, ...(warning ? { warning } : {}) };
   },
@@ -95,13 +124,21 @@ async function orderBuyer(ctx: Ctx, customerSystemId: string, customerId: string
   if (platform?.email) return { customerEmail: platform.email, customerName: platform.company_name };
   const detail = (await customerDetail(ctx.http, customerId)) as CustomerView | null;
   const email = detail?.General?.Email;
-  if (!email) throw new PushRefused("customer_without_email", `SellerCloud customer ${customerId} has no email, which an order needs; add one in SellerCloud or on the platform, then replay`);
+  if (!email)
+    throw new PushRefused(
+      "customer_without_email",
+      `SellerCloud customer ${customerId} has no email, which an order needs; add one in SellerCloud or on the platform, then replay`,
+    );
   return { customerEmail: email, customerName: detail.General?.CorporateName ?? detail.General?.Name ?? email };
 }
 
 /** SellerCloud order ids whose OrderSourceOrderID is this platform order number (it does not enforce uniqueness). */
 async function ordersBySourceId(http: VendorHttp, orderNumber: string, companyId: number | null): Promise<number[]> {
-  const query: Array<[string, string]> = [["model.orderSourceOrderIDList", orderNumber], ["model.pageSize", "50"], ["model.pageNumber", "1"]];
+  const query: Array<[string, string]> = [
+    ["model.orderSourceOrderIDList", orderNumber],
+    ["model.pageSize", "50"],
+    ["model.pageNumber", "1"],
+  ];
   if (companyId != null) query.push(["model.companyID", String(companyId)]);
   const page = listEnvelope.parse(await getJson(http, { method: "GET", path: "/api/Orders", query }, "Orders by source id"));
   return (page.Items as Array<{ ID?: number; OrderSourceOrderID?: string | null }>)
@@ -209,13 +246,16 @@ export const shipmentsPusher: EntityPusher<SellerCloudSettings> = {
     if (!plan.ok) refuse(plan);
     const externalId = `${orderId}:${systemId}`;
     const shippedOrder = { externalId: orderId, systemId: orderSystemId, shippedAt: plan.shipDate };
-    if (plan.calls.length === 0 && !plan.repack) return { action: "skipped", externalId, detail: `SellerCloud order ${orderId} already holds tracking ${heldTracking(vendorOrder).join(", ") || "(none)"}` };
+    if (plan.calls.length === 0 && !plan.repack)
+      return { action: "skipped", externalId, detail: `SellerCloud order ${orderId} already holds tracking ${heldTracking(vendorOrder).join(", ") || "(none)"}` };
 
     for (const call of plan.calls) await sendJson(http, { method: "PUT", path: call.path, body: call.body }, call.path.endsWith("SinglePackage") ? "ship package" : "ship order");
     const notes = [...plan.notes];
     if (plan.repack) {
       await repack(http, Number(orderId), plan.repack);
-      notes.push(`repacked into ${plan.repack.tracking.length} packages, one per tracking number${plan.repack.unship ? " (unshipped and shipped again; the ship date stays)" : ""}`);
+      notes.push(
+        `repacked into ${plan.repack.tracking.length} packages, one per tracking number${plan.repack.unship ? " (unshipped and shipped again; the ship date stays)" : ""}`,
+      );
     }
 
     // Read back: the push log says what SellerCloud holds, not what was sent.
@@ -251,7 +291,10 @@ async function repack(http: VendorHttp, orderId: number, plan: Repack) {
   } catch (err) {
     if (!(err instanceof VendorError) || err.kind !== "fatal") throw err;
     const units = plan.body.Packages.reduce((n, p) => n + p.Items.reduce((m, i) => m + i.Qty, 0), 0);
-    throw new PushRefused("packages_refused", `SellerCloud refused ${plan.tracking.length} packages (one per tracking number) for order ${orderId} of ${units} units: ${err.message}`);
+    throw new PushRefused(
+      "packages_refused",
+      `SellerCloud refused ${plan.tracking.length} packages (one per tracking number) for order ${orderId} of ${units} units: ${err.message}`,
+    );
   }
   const packages = (await vendorOrderOf(http, String(orderId))).OrderPackages ?? [];
   const calls = repackCalls(orderId, plan, packages);

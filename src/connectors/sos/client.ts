@@ -123,7 +123,11 @@ export async function sosCall(http: VendorHttp, req: VendorRequest, what: string
 
 /** One list page: 1-based `start` (row number), 200 rows. */
 export async function sosPage(http: VendorHttp, resource: string, query: Array<[string, string]>, page: number, what: string) {
-  const env = await sosCall(http, { method: "GET", path: `/${resource}`, query: [...query, ["start", String((page - 1) * PAGE_SIZE + 1)], ["maxresults", String(PAGE_SIZE)]] }, what);
+  const env = await sosCall(
+    http,
+    { method: "GET", path: `/${resource}`, query: [...query, ["start", String((page - 1) * PAGE_SIZE + 1)], ["maxresults", String(PAGE_SIZE)]] },
+    what,
+  );
   const data = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
   return { items: data, total: env.totalCount ?? data.length, pageSize: PAGE_SIZE };
 }

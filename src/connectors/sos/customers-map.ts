@@ -5,10 +5,8 @@ import type { PlatformAddress, PlatformCustomer } from "../../platform/contract"
 import {
   addressBlock,
   blank,
-  type Fields,
   flag,
   invalid,
-  linked,
   platformSalesRep,
   priceListOf,
   readAddress,

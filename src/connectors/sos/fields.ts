@@ -209,7 +209,11 @@ type AddressRead = { address: PostalAddress | null; problem?: string };
  * (SOS always sends both blocks): `address: null` without a problem. A half-filled one
  * comes back as a problem the caller turns into a failure or leaves out.
  */
-export function readAddress(block: AddressBlock, fallback: { company: string | null; phone: string | null; contact?: unknown }, defaultCountry: string | null | undefined): AddressRead {
+export function readAddress(
+  block: AddressBlock,
+  fallback: { company: string | null; phone: string | null; contact?: unknown },
+  defaultCountry: string | null | undefined,
+): AddressRead {
   if (!block) return { address: null };
   const lines = block.address ?? block;
   // line1..line5: the first filled line is the street; the rest (suite, attention) go to line2.
@@ -222,7 +226,9 @@ export function readAddress(block: AddressBlock, fallback: { company: string | n
   if (!country) {
     return {
       address: null,
-      problem: written ? `country "${written}" is not an ISO country code or a known name (use e.g. US)` : "country is empty (fill it in SOS or set the connection's default_country)",
+      problem: written
+        ? `country "${written}" is not an ISO country code or a known name (use e.g. US)`
+        : "country is empty (fill it in SOS or set the connection's default_country)",
     };
   }
   const own = contactName(block.contact);
@@ -277,7 +283,9 @@ export function platformSalesRep(rep: Ref, settings: Pick<SosMapSettings, "sales
  */
 export function sosSalesRep(platformRep: string | null | undefined, map: Record<string, string>): { id: number } | { name: string } | null {
   if (!blank(platformRep)) return null;
-  const key = Object.entries(map).find(([, rep]) => same(rep, platformRep))?.[0]?.trim();
+  const key = Object.entries(map)
+    .find(([, rep]) => same(rep, platformRep))?.[0]
+    ?.trim();
   if (!key) return null;
   return /^\d+$/.test(key) ? { id: Number(key) } : { name: key };
 }

@@ -1,21 +1,7 @@
 /** SOS items → platform inventory (the three quantity formulas) and products (pull off by default). Pure. */
 import type { MapResult } from "../../engine/connector";
 import type { PlatformProduct } from "../../platform/contract";
-import {
-  blank,
-  decimal,
-  flag,
-  invalid,
-  linked,
-  money,
-  recordId,
-  SOS_SYSTEM,
-  type SosInventoryFields,
-  sosObject,
-  type SosProductFields,
-  text,
-  toNumber,
-} from "./fields";
+import { blank, decimal, flag, invalid, money, recordId, SOS_SYSTEM, type SosInventoryFields, sosObject, type SosProductFields, text, toNumber } from "./fields";
 
 // ── inventory ───────────────────────────────────────────────────────────────
 
@@ -114,7 +100,20 @@ export function mapSosInventory(item: unknown, product: { sku: string } | null):
 
 // ── products (pull is off by default: seed 003 says product pull is not supported) ──
 
-const WEIGHT_UNITS: Record<string, "lb" | "oz" | "kg" | "g"> = { lb: "lb", lbs: "lb", pound: "lb", pounds: "lb", oz: "oz", ounce: "oz", ounces: "oz", kg: "kg", kgs: "kg", g: "g", gram: "g", grams: "g" };
+const WEIGHT_UNITS: Record<string, "lb" | "oz" | "kg" | "g"> = {
+  lb: "lb",
+  lbs: "lb",
+  pound: "lb",
+  pounds: "lb",
+  oz: "oz",
+  ounce: "oz",
+  ounces: "oz",
+  kg: "kg",
+  kgs: "kg",
+  g: "g",
+  gram: "g",
+  grams: "g",
+};
 
 /**
  * SOS has one `barcode` field; the platform has typed ones. Only GTIN-family digit strings are

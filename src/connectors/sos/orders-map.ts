@@ -151,7 +151,11 @@ export function salesOrderStatus(order: { closed?: boolean | null; lines?: Array
 /** Labels of linked transactions (element shape undocumented, §6): their number, else their id. */
 function linkLabels(value: unknown): string[] {
   const items = Array.isArray(value) ? value : value != null && value !== "" ? [value] : [];
-  return items.map((item) => (typeof item === "object" && item !== null ? blank(readField(item, "refNumber")) ?? blank(readField(item, "number")) ?? blank(readField(item, "id")) ?? "?" : blank(item) ?? "?"));
+  return items.map((item) =>
+    typeof item === "object" && item !== null
+      ? (blank(readField(item, "refNumber")) ?? blank(readField(item, "number")) ?? blank(readField(item, "id")) ?? "?")
+      : (blank(item) ?? "?"),
+  );
 }
 
 /**
@@ -200,7 +204,8 @@ export function mapSosSalesOrder(
   for (const [i, line] of row.lines.entries()) {
     const where = `${label} line ${line.lineNumber ?? i + 1}`;
     const itemId = line.item?.id;
-    if (itemId == null) return { ok: false, code: "invalid_vendor_record", reason: `${where} has no item; the platform needs a product on every line (fix it in SOS, then replay)` };
+    if (itemId == null)
+      return { ok: false, code: "invalid_vendor_record", reason: `${where} has no item; the platform needs a product on every line (fix it in SOS, then replay)` };
     const sku = skuOf(itemId);
     if (!sku) {
       return {
@@ -210,9 +215,19 @@ export function mapSosSalesOrder(
       };
     }
     const quantity = line.quantity ?? 0;
-    if (!Number.isInteger(quantity) || quantity < 1) return { ok: false, code: "invalid_vendor_record", reason: `${where} (${sku}) has quantity ${quantity}; the platform needs a whole number of at least 1 (fix it in SOS, then replay)` };
+    if (!Number.isInteger(quantity) || quantity < 1)
+      return {
+        ok: false,
+        code: "invalid_vendor_record",
+        reason: `${where} (${sku}) has quantity ${quantity}; the platform needs a whole number of at least 1 (fix it in SOS, then replay)`,
+      };
     const price = line.unitprice ?? (line.amount != null ? line.amount / quantity : null);
-    if (price == null || price < 0) return { ok: false, code: "invalid_vendor_record", reason: `${where} (${sku}) has unit price ${price ?? "none"}; the platform needs a price of 0 or more (fix it in SOS, then replay)` };
+    if (price == null || price < 0)
+      return {
+        ok: false,
+        code: "invalid_vendor_record",
+        reason: `${where} (${sku}) has unit price ${price ?? "none"}; the platform needs a price of 0 or more (fix it in SOS, then replay)`,
+      };
     lineSum += line.amount ?? quantity * price;
     lines.push({ sku, quantity, unit_price: money(price), note: null });
   }
@@ -229,7 +244,8 @@ export function mapSosSalesOrder(
       ["total", total],
     ] as const
   ).find(([, value]) => value < 0);
-  if (negative) return { ok: false, code: "invalid_vendor_record", reason: `${label} ${negative[0]} is ${negative[1]}; the platform takes amounts of 0 or more (fix it in SOS, then replay)` };
+  if (negative)
+    return { ok: false, code: "invalid_vendor_record", reason: `${label} ${negative[0]} is ${negative[1]}; the platform takes amounts of 0 or more (fix it in SOS, then replay)` };
 
   const contact = { company: null, phone: null };
   return {

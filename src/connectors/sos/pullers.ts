@@ -94,4 +94,3 @@ export const sosPullers: Record<string, EntityPuller<SosSettings>> = {
   // Product pull is off by default (seed 003 lists it as unsupported; the hub supports it).
   products: sosPuller({ resource: "item", platformEntity: "products", defaultIntervalMinutes: 24 * 60, enabledByDefault: false, map: (raw) => mapSosItemProduct(raw) }),
 };
-

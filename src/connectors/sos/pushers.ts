@@ -46,7 +46,11 @@ function normalise(value: unknown): unknown {
     const v = value as Record<string, unknown>;
     // `{id, name}` references: the body names one side only.
     if ("name" in v && Object.keys(v).length <= 2 && ("id" in v || Object.keys(v).length === 1)) return String(v.name ?? "").toLowerCase();
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x != null && x !== "").map(([k, x]) => [k, normalise(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x != null && x !== "")
+        .map(([k, x]) => [k, normalise(x)]),
+    );
   }
   return value ?? null;
 }
@@ -62,9 +66,21 @@ export const customersPusher: EntityPusher<SosSettings> = {
     const linked = await ctx.externalIdOf(["customers"], systemId);
     if (!linked) {
       // SOS does not de-duplicate customers (docs/vendors/sos-api.md §8): look the name up before creating.
-      const found = await sosCall(ctx.http, { method: "GET", path: "/customer", query: [["name", customer.company_name], ["maxresults", "20"]] }, "customers by name");
+      const found = await sosCall(
+        ctx.http,
+        {
+          method: "GET",
+          path: "/customer",
+          query: [
+            ["name", customer.company_name],
+            ["maxresults", "20"],
+          ],
+        },
+        "customers by name",
+      );
       const match = ((found.data as Array<{ id: number; name?: string }>) ?? []).find((c) => c.name?.trim().toLowerCase() === customer.company_name.trim().toLowerCase());
-      if (match) return { action: "linked", externalId: String(match.id), origin: "vendor", detail: `SOS customer ${match.id} has this name; linked instead of creating a second one` };
+      if (match)
+        return { action: "linked", externalId: String(match.id), origin: "vendor", detail: `SOS customer ${match.id} has this name; linked instead of creating a second one` };
       const id = await created(ctx, "customer", sosCustomerBody(customer, [], ctx.settings), "customer");
       return { action: "created", externalId: String(id), detail: `SOS customer ${id}` };
     }
@@ -81,7 +97,9 @@ export const customersPusher: EntityPusher<SosSettings> = {
       },
       "customer",
     );
-    return sent ? { action: "updated", externalId: linked, detail: `sent ${changed.join(", ")}` } : { action: "skipped", externalId: linked, detail: "SOS already holds these values" };
+    return sent
+      ? { action: "updated", externalId: linked, detail: `sent ${changed.join(", ")}` }
+      : { action: "skipped", externalId: linked, detail: "SOS already holds these values" };
   },
 };
 
@@ -108,7 +126,10 @@ async function referenceIds(ctx: Ctx, systemIds: string[]): Promise<Map<string, 
 
 /** SOS item id of every line, from the platform product's Reference ID (seed 003); lines without one refuse the order. */
 async function itemIds(ctx: Ctx, order: PlatformOrder): Promise<number[]> {
-  const refs = await referenceIds(ctx, order.lines.map((l) => l.product_system_id).filter((id): id is string => !!id));
+  const refs = await referenceIds(
+    ctx,
+    order.lines.map((l) => l.product_system_id).filter((id): id is string => !!id),
+  );
   const ids: number[] = [];
   const missing: string[] = [];
   order.lines.forEach((line, i) => {
@@ -146,9 +167,21 @@ export const ordersPusher: EntityPusher<SosSettings> = {
     if (linked) return pushEdit(ctx, order, systemId, linked);
 
     // Idempotency: the platform order number travels as customerPO; a retry finds the first attempt's order.
-    const found = await sosCall(ctx.http, { method: "GET", path: "/salesorder", query: [["query", order.order_number], ["maxresults", "50"]] }, "sales orders by customer PO");
+    const found = await sosCall(
+      ctx.http,
+      {
+        method: "GET",
+        path: "/salesorder",
+        query: [
+          ["query", order.order_number],
+          ["maxresults", "50"],
+        ],
+      },
+      "sales orders by customer PO",
+    );
     const existing = ((found.data as Array<{ id: number; customerPO?: string | null }>) ?? []).find((o) => o.customerPO === order.order_number);
-    if (existing) return { action: "linked", externalId: String(existing.id), detail: `SOS already has sales order ${existing.id} for ${order.order_number}; linked, not created again` };
+    if (existing)
+      return { action: "linked", externalId: String(existing.id), detail: `SOS already has sales order ${existing.id} for ${order.order_number}; linked, not created again` };
 
     const ids = await itemIds(ctx, order);
     if (!order.customer_system_id) throw new PushRefused("missing_customer", `order ${order.order_number} has no customer`);
@@ -161,7 +194,9 @@ export const ordersPusher: EntityPusher<SosSettings> = {
 
 function notesWarning(notes: Array<{ line: number; sku: string; note: string }>) {
   if (notes.length === 0) return {};
-  return { warning: `SOS lines hold no notes; not sent: ${notes.map((n) => `line ${n.line} (${n.sku}): "${n.note}"`).join("; ")} (set append_line_notes_to_comment to carry them in the order comment)` };
+  return {
+    warning: `SOS lines hold no notes; not sent: ${notes.map((n) => `line ${n.line} (${n.sku}): "${n.note}"`).join("; ")} (set append_line_notes_to_comment to carry them in the order comment)`,
+  };
 }
 
 /** An edit of a pushed order goes to SOS until SOS has shipped or invoiced it; then the order is SOS's to edit. */
@@ -208,7 +243,18 @@ export const paymentsPusher: EntityPusher<SosSettings> = {
     const soId = await ctx.ensurePushed("orders", payment.order_system_id);
     // The comment carries the platform's payment id: a retry after a timeout finds it.
     const marker = paymentComment(payment);
-    const found = await sosCall(ctx.http, { method: "GET", path: "/payment", query: [["query", marker], ["maxresults", "50"]] }, "payments by comment");
+    const found = await sosCall(
+      ctx.http,
+      {
+        method: "GET",
+        path: "/payment",
+        query: [
+          ["query", marker],
+          ["maxresults", "50"],
+        ],
+      },
+      "payments by comment",
+    );
     const existing = ((found.data as Array<{ id: number; comment?: string | null }>) ?? []).find((p) => (p.comment ?? "").startsWith(marker));
     if (existing) return { action: "linked", externalId: String(existing.id), detail: `SOS already has payment ${existing.id}; linked, not recorded twice` };
     const order = await sosGet(ctx.http, "salesorder", soId);

@@ -13,7 +13,11 @@ export const settingsSchema = z.object({
   /** SOS lines have no notes: false reports them on the push, true appends them to the order comment. */
   append_line_notes_to_comment: z.boolean().default(false),
   /** ISO country for SOS addresses that leave it blank. */
-  default_country: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. US").nullable().default("US"),
+  default_country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. US")
+    .nullable()
+    .default("US"),
   /** Real-time pushes from platform webhooks; each can be switched off. */
   push_customers: z.boolean().default(true),
   push_orders: z.boolean().default(true),

@@ -62,8 +62,14 @@ function orderReference(what: string, links: Linked[], orderReferenceOf?: (link:
     }
     refs.add(ref);
   }
-  if (refs.size === 0) return { ok: false, code: "no_order_link", reason: `${what} has no linkedTransaction to a sales order; the platform files it under an order (create it from the sales order in SOS, then replay)` };
-  if (refs.size > 1) return { ok: false, code: "no_order_link", reason: `${what} spans sales orders ${[...refs].join(", ")}; the platform files it under one order (split it in SOS, then replay)` };
+  if (refs.size === 0)
+    return {
+      ok: false,
+      code: "no_order_link",
+      reason: `${what} has no linkedTransaction to a sales order; the platform files it under an order (create it from the sales order in SOS, then replay)`,
+    };
+  if (refs.size > 1)
+    return { ok: false, code: "no_order_link", reason: `${what} spans sales orders ${[...refs].join(", ")}; the platform files it under one order (split it in SOS, then replay)` };
   return { ok: true, ref: [...refs][0] };
 }
 
@@ -126,8 +132,7 @@ export function mapSosInvoice(raw: unknown): MapResult<SosInvoiceFields> {
   if (!invoiceDate) return { ok: false, code: "invalid_vendor_record", reason: `${label} date "${row.date ?? ""}" is not a date (fix it in SOS, then replay)` };
   const status = invoiceStatus(row);
   const total = money(row.total ?? row.subTotal);
-  const amountPaid =
-    row.balance != null ? money(total - row.balance) : status === "paid" ? total : status === "open" ? 0 : undefined;
+  const amountPaid = row.balance != null ? money(total - row.balance) : status === "paid" ? total : status === "open" ? 0 : undefined;
   return {
     ok: true,
     record: {
@@ -240,7 +245,8 @@ export function mapSosPayment(raw: unknown, timeZone: string, orderReferenceOf?:
   const id = String(row.id);
   const label = `SOS payment ${blank(row.number) ?? id}`;
   const amount = row.amount ?? row.total;
-  if (amount == null || amount <= 0) return { ok: false, code: "invalid_vendor_record", reason: `${label} has amount ${amount ?? "none"}; the platform records payments above 0 (fix it in SOS, then replay)` };
+  if (amount == null || amount <= 0)
+    return { ok: false, code: "invalid_vendor_record", reason: `${label} has amount ${amount ?? "none"}; the platform records payments above 0 (fix it in SOS, then replay)` };
   const paidAt = parseSosTime(row.date, timeZone);
   if (!paidAt) return { ok: false, code: "invalid_vendor_record", reason: `${label} date "${row.date ?? ""}" is not a timestamp (fix it in SOS, then replay)` };
   const order = orderReference(label, linksOf(row.linkedTransaction, row.lines), orderReferenceOf);

@@ -45,7 +45,9 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
                 <thead>
                   <tr>
                     <th scope="col">Step</th>
-                    <th scope="col" class="num">Value</th>
+                    <th scope="col" class="num">
+                      Value
+                    </th>
                     <th scope="col">How</th>
                   </tr>
                 </thead>
@@ -66,7 +68,12 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
               <>
                 <dt>On hand</dt>
                 <dd>
-                  {why.on_hand.value} {why.on_hand.source ? `from ${why.on_hand.source}` : ""} {why.on_hand.as_of ? <>as of <Ago at={why.on_hand.as_of} /></> : null}
+                  {why.on_hand.value} {why.on_hand.source ? `from ${why.on_hand.source}` : ""}{" "}
+                  {why.on_hand.as_of ? (
+                    <>
+                      as of <Ago at={why.on_hand.as_of} />
+                    </>
+                  ) : null}
                 </dd>
               </>
             ) : null}
@@ -84,7 +91,13 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
             <dd>
               {why.push.pushed_at ? (
                 <>
-                  {num(why.push.pushed_quantity)} (<Ago at={why.push.pushed_at} />); the channel acknowledged {num(why.push.acknowledged_quantity)} {why.push.acknowledged_at ? <>(<Ago at={why.push.acknowledged_at} />)</> : null}
+                  {num(why.push.pushed_quantity)} (<Ago at={why.push.pushed_at} />
+                  ); the channel acknowledged {num(why.push.acknowledged_quantity)}{" "}
+                  {why.push.acknowledged_at ? (
+                    <>
+                      (<Ago at={why.push.acknowledged_at} />)
+                    </>
+                  ) : null}
                 </>
               ) : (
                 <span class="muted">not pushed yet</span>
@@ -115,7 +128,9 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
                     <tr>
                       <th scope="col">Channel</th>
                       <th scope="col">Order</th>
-                      <th scope="col" class="num">Units</th>
+                      <th scope="col" class="num">
+                        Units
+                      </th>
                       <th scope="col">State</th>
                       <th scope="col">Imported</th>
                     </tr>
@@ -153,7 +168,9 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
               "Not linked: the hub does not set its quantity."
             )}
           </p>
-          {listing.link_state !== "linked" ? <SuggestionList session={session} action={`${base}/link`} sku={sku} suggestions={(listing.suggestions ?? []) as Suggestion[]} back={here} /> : null}
+          {listing.link_state !== "linked" ? (
+            <SuggestionList session={session} action={`${base}/link`} sku={sku} suggestions={(listing.suggestions ?? []) as Suggestion[]} back={here} />
+          ) : null}
           <ErrorSummary form={linkForm} title="Not linked: fix this first" />
           <form method="post" action={`${base}/link`}>
             <Csrf session={session} />
@@ -172,7 +189,10 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
         <form method="post" action={`${base}/listing-rules`} class="card" aria-labelledby="h-own-rules">
           <Csrf session={session} />
           <input type="hidden" name="sku" value={sku} />
-          <p class="hint">Empty: the channel's rule ({`zero below ${why.rules.connection.zero_below ?? 0}, ${why.rules.connection.percent ?? 100}%, maximum ${why.rules.connection.max_quantity ?? "none"}`}).</p>
+          <p class="hint">
+            Empty: the channel's rule (
+            {`zero below ${why.rules.connection.zero_below ?? 0}, ${why.rules.connection.percent ?? 100}%, maximum ${why.rules.connection.max_quantity ?? "none"}`}).
+          </p>
           <div class="grid">
             <Input name="rules.zero_below" label="Zero below" form={rulesForm} type="number" min={0} value={own.zero_below} />
             <Input name="rules.percent" label="Percent of ATS" form={rulesForm} type="number" min={0} max={100} value={own.percent} />
@@ -202,7 +222,8 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
     const sku = one(form, "sku");
     const target = one(form, "product_system_id") ? { product_system_id: one(form, "product_system_id") } : { product_sku: one(form, "product_sku").trim() };
     try {
-      if (!target.product_system_id && !target.product_sku) throw new ApiError("bad_request", "product_sku: enter the platform SKU to link to", [{ path: "product_sku", message: "enter the platform SKU to link to" }]);
+      if (!target.product_system_id && !target.product_sku)
+        throw new ApiError("bad_request", "product_sku: enter the platform SKU to link to", [{ path: "product_sku", message: "enter the platform SKU to link to" }]);
       await linkListing(c.get("engine"), tenantId, connectionId, sku, target);
       await auditAction(c, "listing.link", connectionId, 200, Object.keys(target));
       const why = await whyQuantity(c.get("engine"), tenantId, connectionId, sku);
@@ -236,7 +257,13 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
     }
     try {
       await setListingRules(c.get("engine"), tenantId, connectionId, sku, Object.keys(rules).length ? rules : null);
-      await auditAction(c, "listing.rules", connectionId, 200, formFields(form).filter((f) => f !== "sku"));
+      await auditAction(
+        c,
+        "listing.rules",
+        connectionId,
+        200,
+        formFields(form).filter((f) => f !== "sku"),
+      );
       return redirectWith(c, listingPath(tenantId, connectionId, sku), "ok", Object.keys(rules).length ? "Listing rules saved." : "Listing rules removed: the channel's apply.");
     } catch (err) {
       if (!(err instanceof ApiError) || err.code === "not_found") throw err;

@@ -3,7 +3,15 @@ import { connectorFor } from "../../connectors";
 import { parseSettings } from "../../engine/settings";
 import { ApiError } from "../../errors";
 import type { Suggestion } from "../../availability/suggest";
-import { acceptChannelOrder, legacyListingsOf, listChannelListings, migrateLegacyListings, ordersAwaitingAcceptance, refreshUnknownSkus, unknownSkus } from "../../services/channels";
+import {
+  acceptChannelOrder,
+  legacyListingsOf,
+  listChannelListings,
+  migrateLegacyListings,
+  ordersAwaitingAcceptance,
+  refreshUnknownSkus,
+  unknownSkus,
+} from "../../services/channels";
 import { getConnection, mustLoad, updateConnection } from "../../services/connections";
 import { linkListingsNow } from "../../services/listings";
 import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
@@ -36,7 +44,14 @@ export function SuggestionList(props: { session: ConsoleContext["var"]["session"
       {props.suggestions.slice(0, 3).map((s) => (
         <li>
           <code>{s.sku}</code> {s.name} <span class="muted">({s.reason})</span>{" "}
-          <ActionButton session={props.session} action={props.action} label="Link" kind="small" fields={{ sku: props.sku, product_system_id: s.system_id, back: props.back }} ariaLabel={`Link ${props.sku} to ${s.sku}`} />
+          <ActionButton
+            session={props.session}
+            action={props.action}
+            label="Link"
+            kind="small"
+            fields={{ sku: props.sku, product_system_id: s.system_id, back: props.back }}
+            ariaLabel={`Link ${props.sku} to ${s.sku}`}
+          />
         </li>
       ))}
     </ol>
@@ -61,7 +76,9 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
       ordersAwaitingAcceptance(ctx, tenantId, conn.id),
       conn.vendor === "ebay" ? legacyListingsOf(ctx, tenantId, conn.id) : Promise.resolve({ items: [] }),
     ]);
-    const rules = (parseSettings(connectorFor(conn.vendor), JSON.stringify(conn.settings)) as unknown as { quantity_rules: { max_quantity: number | null; percent: number; zero_below: number } }).quantity_rules;
+    const rules = (
+      parseSettings(connectorFor(conn.vendor), JSON.stringify(conn.settings)) as unknown as { quantity_rules: { max_quantity: number | null; percent: number; zero_below: number } }
+    ).quantity_rules;
     const back = c.req.path;
     return render(
       c,
@@ -77,7 +94,8 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
             <dd>{VENDOR_NAMES[conn.vendor] ?? conn.vendor}</dd>
             <dt>Status</dt>
             <dd>
-              <Badge status={conn.status} /> last worked <Ago at={conn.health.last_ok_at} /> · <a href={`${tenantBase(tenantId)}/connections/${conn.id}`}>connection and settings</a>
+              <Badge status={conn.status} /> last worked <Ago at={conn.health.last_ok_at} /> ·{" "}
+              <a href={`${tenantBase(tenantId)}/connections/${conn.id}`}>connection and settings</a>
             </dd>
           </dl>
           <div class="actions">
@@ -87,8 +105,14 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
           </div>
         </div>
 
-        <h2 id="h-unlinked">Not linked ({unlinked.items.length}{unlinked.next_after ? "+" : ""})</h2>
-        <p class="hint">The hub does not set these listings' quantities until they are linked to a platform product. Suggestions come best first, with the reason; a link made here is kept by every later sync.</p>
+        <h2 id="h-unlinked">
+          Not linked ({unlinked.items.length}
+          {unlinked.next_after ? "+" : ""})
+        </h2>
+        <p class="hint">
+          The hub does not set these listings' quantities until they are linked to a platform product. Suggestions come best first, with the reason; a link made here is kept by
+          every later sync.
+        </p>
         <div class="scroll">
           <table aria-labelledby="h-unlinked">
             <thead>
@@ -118,7 +142,16 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
                     <SuggestionList session={session} action={`${base}/link`} sku={l.vendor_product_id} suggestions={(l.suggestions ?? []) as Suggestion[]} back={back} />
                   </td>
                   <td>
-                    {l.link_state === "unlinked" ? <ActionButton session={session} action={`${base}/unlink`} label="Keep unlinked" kind="secondary" fields={{ sku: l.vendor_product_id, back }} ariaLabel={`Keep ${l.vendor_product_id} unlinked`} /> : null}
+                    {l.link_state === "unlinked" ? (
+                      <ActionButton
+                        session={session}
+                        action={`${base}/unlink`}
+                        label="Keep unlinked"
+                        kind="secondary"
+                        fields={{ sku: l.vendor_product_id, back }}
+                        ariaLabel={`Keep ${l.vendor_product_id} unlinked`}
+                      />
+                    ) : null}
                   </td>
                 </tr>
               ))}
@@ -136,7 +169,9 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
               <tr>
                 <th scope="col">Order</th>
                 <th scope="col">Channel SKU</th>
-                <th scope="col" class="num">Qty</th>
+                <th scope="col" class="num">
+                  Qty
+                </th>
                 <th scope="col">What to do</th>
                 <th scope="col">Suggested matches</th>
               </tr>
@@ -166,7 +201,11 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
           <>
             <h2 id="h-accept">Orders waiting for acceptance ({awaiting.items.length})</h2>
             <p class="hint">
-              Back Market ships only accepted lines. This connection accepts {awaiting.accept_orders === "auto" ? "each order as it is imported; an order is listed here when that has not happened (yet, or refused)" : "by hand (setting accept_orders: manual)"}.
+              Back Market ships only accepted lines. This connection accepts{" "}
+              {awaiting.accept_orders === "auto"
+                ? "each order as it is imported; an order is listed here when that has not happened (yet, or refused)"
+                : "by hand (setting accept_orders: manual)"}
+              .
             </p>
             <div class="scroll">
               <table aria-labelledby="h-accept">
@@ -194,7 +233,14 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
                       <td>{o.lines.map((l) => `${l.channel_sku ?? "?"} × ${l.quantity}`).join(", ")}</td>
                       <td>{o.last_refusal ?? ""}</td>
                       <td>
-                        <ActionButton session={session} action={`${base}/accept`} label="Accept" kind="small" fields={{ order_id: o.order_id }} ariaLabel={`Accept order ${o.order_id}`} />
+                        <ActionButton
+                          session={session}
+                          action={`${base}/accept`}
+                          label="Accept"
+                          kind="small"
+                          fields={{ order_id: o.order_id }}
+                          ariaLabel={`Accept order ${o.order_id}`}
+                        />
                       </td>
                     </tr>
                   ))}
@@ -207,7 +253,9 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
         {conn.vendor === "ebay" ? (
           <>
             <h2 id="h-legacy">Listings eBay's Inventory API cannot see ({legacy.items.length})</h2>
-            <p class="hint">Made in Seller Hub or with the Trading API, found through their orders. Their sales reserve, but the hub cannot set their quantities until they are migrated.</p>
+            <p class="hint">
+              Made in Seller Hub or with the Trading API, found through their orders. Their sales reserve, but the hub cannot set their quantities until they are migrated.
+            </p>
             {legacy.items.length === 0 ? (
               <p class="card">None found.</p>
             ) : (
@@ -262,7 +310,9 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
                 <th scope="col">Linked to</th>
                 <th scope="col">Linked by</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">Quantity</th>
+                <th scope="col" class="num">
+                  Quantity
+                </th>
                 <th scope="col">Push</th>
                 <th scope="col">
                   <span class="skip">Actions</span>
@@ -294,7 +344,15 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
                     <a href={listingPath(tenantId, conn.id, l.vendor_product_id)} aria-label={`Why is ${l.vendor_product_id} ${l.target_quantity ?? "unset"}?`}>
                       Why {l.target_quantity ?? "—"}?
                     </a>{" "}
-                    <ActionButton session={session} action={`${base}/unlink`} label="Unlink" kind="small" fields={{ sku: l.vendor_product_id, back }} ariaLabel={`Unlink ${l.vendor_product_id}`} confirm={`Unlink ${l.vendor_product_id}? Its quantity is no longer set, through later syncs too, until linked again.`} />
+                    <ActionButton
+                      session={session}
+                      action={`${base}/unlink`}
+                      label="Unlink"
+                      kind="small"
+                      fields={{ sku: l.vendor_product_id, back }}
+                      ariaLabel={`Unlink ${l.vendor_product_id}`}
+                      confirm={`Unlink ${l.vendor_product_id}? Its quantity is no longer set, through later syncs too, until linked again.`}
+                    />
                   </td>
                 </tr>
               ))}
@@ -311,7 +369,9 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
         <ErrorSummary form={rulesForm} />
         <form method="post" action={`${base}/rules`} class="card" aria-labelledby="h-rules">
           <Csrf session={session} />
-          <p class="hint">Applied to the available-to-sell, in this order: zero below the threshold, the percentage (rounded down), then the maximum. A listing's own rules override them.</p>
+          <p class="hint">
+            Applied to the available-to-sell, in this order: zero below the threshold, the percentage (rounded down), then the maximum. A listing's own rules override them.
+          </p>
           <div class="grid">
             <Input name="settings.quantity_rules.zero_below" label="Zero below (ATS under this: 0)" form={rulesForm} type="number" min={0} value={rules.zero_below} />
             <Input name="settings.quantity_rules.percent" label="Percent of ATS offered" form={rulesForm} type="number" min={0} max={100} value={rules.percent} />
@@ -340,7 +400,13 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
     await channelOf(c);
     try {
       const r = await fn();
-      await auditAction(c, action, c.req.param("connectionId")!, 200, formFields(c.get("form")).filter((f) => f !== "back"));
+      await auditAction(
+        c,
+        action,
+        c.req.param("connectionId")!,
+        200,
+        formFields(c.get("form")).filter((f) => f !== "back"),
+      );
       return redirectWith(c, r.to ?? backTo(c, channel), r.kind, r.text);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code === "not_found") throw err;
@@ -351,7 +417,12 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
   app.post("/t/:tenantId/channels/:connectionId/sync", (c) =>
     act(c, "listings.link", async () => {
       const r = await linkListingsNow(c.get("engine"), c.req.param("tenantId"), c.req.param("connectionId"));
-      if (r.status === "started") return { kind: "ok", text: "Listings sync started: listings are read, linked and their quantities computed.", to: `${tenantBase(c.req.param("tenantId"))}/runs/${r.runId}` };
+      if (r.status === "started")
+        return {
+          kind: "ok",
+          text: "Listings sync started: listings are read, linked and their quantities computed.",
+          to: `${tenantBase(c.req.param("tenantId"))}/runs/${r.runId}`,
+        };
       return { kind: "warn", text: `Not started: ${r.reason}` };
     }),
   );
@@ -359,7 +430,10 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
   app.post("/t/:tenantId/channels/:connectionId/refresh", (c) =>
     act(c, "unknown_skus.refresh", async () => {
       const r = await refreshUnknownSkus(c.get("engine"), c.req.param("tenantId"), c.req.param("connectionId"));
-      return { kind: r.still_unknown ? "warn" : "ok", text: `Refreshed: ${r.relinked_lines} line(s) linked, ${r.orders_reimported} order(s) imported again, ${r.still_unknown} still unknown.` };
+      return {
+        kind: r.still_unknown ? "warn" : "ok",
+        text: `Refreshed: ${r.relinked_lines} line(s) linked, ${r.orders_reimported} order(s) imported again, ${r.still_unknown} still unknown.`,
+      };
     }),
   );
 
@@ -388,7 +462,9 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
     const num = (name: string) => (one(form, name).trim() === "" ? undefined : Number(one(form, name).trim()));
     const max = num("settings.quantity_rules.max_quantity");
     try {
-      await updateConnection(c.get("engine"), tenantId, conn.id, { settings: { quantity_rules: { zero_below: num("settings.quantity_rules.zero_below"), percent: num("settings.quantity_rules.percent"), max_quantity: max ?? null } } });
+      await updateConnection(c.get("engine"), tenantId, conn.id, {
+        settings: { quantity_rules: { zero_below: num("settings.quantity_rules.zero_below"), percent: num("settings.quantity_rules.percent"), max_quantity: max ?? null } },
+      });
       await auditAction(c, "connection.update", conn.id, 200, formFields(form));
       return redirectWith(c, channelPath(tenantId, conn.id), "ok", "Rules saved; the channel's quantities are computed again.");
     } catch (err) {

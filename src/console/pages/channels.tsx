@@ -19,7 +19,10 @@ export const channelsBase = (tenantId: string) => `${tenantBase(tenantId)}/chann
 /** `SKU = N` lines, as typed, to the API's `sku_buffers` map (numbers are checked by the service). */
 function skuBuffersFrom(text: string): { value: Record<string, number>; bad: string | null } {
   const value: Record<string, number> = {};
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const [i, line] of lines.entries()) {
     const m = line.match(/^(.+?)\s*=\s*(.*)$/);
     if (!m) return { value, bad: `line ${i + 1} ("${line.slice(0, 40)}"): write SKU = units, one SKU a line` };
@@ -28,7 +31,10 @@ function skuBuffersFrom(text: string): { value: Record<string, number>; bad: str
   return { value, bad: null };
 }
 
-const skuBuffersText = (m: Record<string, number>) => Object.entries(m).map(([sku, n]) => `${sku} = ${n}`).join("\n");
+const skuBuffersText = (m: Record<string, number>) =>
+  Object.entries(m)
+    .map(([sku, n]) => `${sku} = ${n}`)
+    .join("\n");
 
 export function registerChannelsIndex(app: Hono<ConsoleEnv>) {
   const index = async (c: ConsoleContext, form: FormState, status = 200) => {
@@ -41,7 +47,8 @@ export function registerChannelsIndex(app: Hono<ConsoleEnv>) {
       c,
       <Page title="Channels" session={c.get("session")} tenantId={tenantId} current={channelsBase(tenantId)} flash={takeFlash(c)}>
         <p>
-          Your eBay and Back Market connections: their listings and links, suggested matches for what is not linked, order lines with an Unknown SKU, and why each listing shows its quantity. Every channel gets the same available-to-sell: on hand − units on open channel orders − the buffer, then each channel's own rules.
+          Your eBay and Back Market connections: their listings and links, suggested matches for what is not linked, order lines with an Unknown SKU, and why each listing shows its
+          quantity. Every channel gets the same available-to-sell: on hand − units on open channel orders − the buffer, then each channel's own rules.
         </p>
         <div class="scroll">
           <table>
@@ -94,7 +101,9 @@ export function registerChannelsIndex(app: Hono<ConsoleEnv>) {
             value={skuBuffersText(settings.sku_buffers)}
             hint="One a line: platform SKU = units, e.g. IPX-64-SLV = 2. These SKUs keep this many back instead of the buffer above."
           />
-          <p class="hint">Each channel's own rules (a maximum, a percentage of ATS rounded down, zero below a threshold) are on its page; a listing's own rules on the listing's.</p>
+          <p class="hint">
+            Each channel's own rules (a maximum, a percentage of ATS rounded down, zero below a threshold) are on its page; a listing's own rules on the listing's.
+          </p>
           <div class="actions">
             <button type="submit">Save buffers</button>
           </div>

@@ -8,7 +8,7 @@ import { runRetentionNow } from "../../services/retention";
 import { linkListingsNow, listListings } from "../../services/listings";
 import { startAuthorization } from "../../services/oauth";
 import { listPushes } from "../../services/pushes";
-import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
+import { auditAction, formFields, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
 import { ScheduleFields, settingFieldNames, settingsFromForm, SettingsFields, TimeZones } from "../settings-form";
 import { statusFix } from "../health";
 import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, Select, type FormState } from "../ui";
@@ -139,7 +139,9 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
           <Input name="base_url" label="Base URL" form={form} type="url" hint={BASE_URL_HINT[vendor]} required />
           <fieldset>
             <legend>{connector.oauth ? "App credentials" : "Credentials"}</legend>
-            <p class="hint">{connector.oauth ? "The app's client id and secret. After saving, connect with the vendor's consent page (OAuth)." : "Encrypted at rest; never shown again."}</p>
+            <p class="hint">
+              {connector.oauth ? "The app's client id and secret. After saving, connect with the vendor's consent page (OAuth)." : "Encrypted at rest; never shown again."}
+            </p>
             <CredentialInputs connector={connector} form={form} vendor={vendor} />
           </fieldset>
           <details>
@@ -218,7 +220,15 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
                 <Ago at={conn.health.last_ok_at} />
               </dd>
               <dt>Last error</dt>
-              <dd>{conn.health.last_error ? <>{conn.health.last_error} (<Ago at={conn.health.last_error_at} />)</> : "none"}</dd>
+              <dd>
+                {conn.health.last_error ? (
+                  <>
+                    {conn.health.last_error} (<Ago at={conn.health.last_error_at} />)
+                  </>
+                ) : (
+                  "none"
+                )}
+              </dd>
               {fix ? (
                 <>
                   <dt>Fix</dt>
@@ -241,8 +251,16 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
             ))}
             <div class="actions">
               <ActionButton session={session} action={`${base}/test`} label="Test Connection" />
-              {connector.oauth ? <ActionButton session={session} action={`${base}/authorize`} label={conn.status === "active" ? "Reconnect (OAuth)" : "Connect (OAuth)"} kind="secondary" /> : null}
-              <ActionButton session={session} action={`${base}/status`} label={conn.status === "disabled" ? "Enable" : "Disable"} fields={{ status: conn.status === "disabled" ? "active" : "disabled" }} kind="secondary" />
+              {connector.oauth ? (
+                <ActionButton session={session} action={`${base}/authorize`} label={conn.status === "active" ? "Reconnect (OAuth)" : "Connect (OAuth)"} kind="secondary" />
+              ) : null}
+              <ActionButton
+                session={session}
+                action={`${base}/status`}
+                label={conn.status === "disabled" ? "Enable" : "Disable"}
+                fields={{ status: conn.status === "disabled" ? "active" : "disabled" }}
+                kind="secondary"
+              />
             </div>
           </section>
           <section class="card" aria-labelledby="h-sync">
@@ -280,7 +298,11 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
               <a href={`${tenantBase(tenantId)}/runs?connection_id=${connectionId}`}>Runs</a>
               <a href={`${base}/pushes`}>Push log</a>
               <a href={`${tenantBase(tenantId)}/errors?connection_id=${connectionId}`}>Record errors</a>
-              {connector.channel ? <a href={`${tenantBase(tenantId)}/channels/${connectionId}`}>Channel: listings, links, why N</a> : "linking_priority" in settings ? <a href={`${base}/listings`}>Listings</a> : null}
+              {connector.channel ? (
+                <a href={`${tenantBase(tenantId)}/channels/${connectionId}`}>Channel: listings, links, why N</a>
+              ) : "linking_priority" in settings ? (
+                <a href={`${base}/listings`}>Listings</a>
+              ) : null}
               {"order_template" in settings ? <a href={`${base}/template`}>Order mapping template</a> : null}
             </p>
           </section>
@@ -315,7 +337,13 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
         <div class="card actions">
           {"personal_data_retention" in settings ? <ActionButton session={session} action={`${base}/retention`} label="Run retention now" kind="secondary" /> : null}
           {"linking_priority" in settings ? <ActionButton session={session} action={`${base}/listings/link`} label="Sync Listings (link now)" kind="secondary" /> : null}
-          <ActionButton session={session} action={`${base}/delete`} label="Delete connection" kind="danger" confirm="Delete this connection with its cursors, mappings and open record errors?" />
+          <ActionButton
+            session={session}
+            action={`${base}/delete`}
+            label="Delete connection"
+            kind="danger"
+            confirm="Delete this connection with its cursors, mappings and open record errors?"
+          />
         </div>
       </Page>,
       status,
@@ -352,7 +380,12 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
     try {
       await updateConnection(c.get("engine"), tenantId, connectionId, { credentials });
       await auditAction(c, "connection.update", connectionId, 200, formFields(form));
-      return redirectWith(c, `${tenantBase(tenantId)}/connections/${connectionId}`, "ok", connector.oauth ? "App credentials saved: connect again (OAuth)." : "Credentials saved. Test the connection.");
+      return redirectWith(
+        c,
+        `${tenantBase(tenantId)}/connections/${connectionId}`,
+        "ok",
+        connector.oauth ? "App credentials saved: connect again (OAuth)." : "Credentials saved. Test the connection.",
+      );
     } catch (err) {
       return detail(c, emptyForm(), 400, failure(err, ["credentials", ...credentialFields(connector).map((f) => `credentials.${f}`)], form));
     }
@@ -364,7 +397,9 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
     await auditAction(c, "connection.test", connectionId, 200);
     const to = `${tenantBase(tenantId)}/connections/${connectionId}`;
     if (!result.ok) return redirectWith(c, to, "bad", `Test Connection failed (${result.error.kind}): ${result.error.message}`);
-    const facts = Object.entries(result.details ?? {}).map(([k, v]) => `${k.replace(/_/g, " ")}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("; ");
+    const facts = Object.entries(result.details ?? {})
+      .map(([k, v]) => `${k.replace(/_/g, " ")}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+      .join("; ");
     if (result.warnings) return redirectWith(c, to, "warn", `Test Connection worked (${facts}), but: ${result.warnings.join(" ")}`);
     return redirectWith(c, to, "ok", `Test Connection worked. ${facts}`);
   });
@@ -409,7 +444,10 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
       c,
       <Page title="Connect with the vendor" session={session} tenantId={tenantId}>
         <div class="card">
-          <p>Open the vendor's consent page and approve access. The vendor sends you back to the hub, which stores the connection's refresh token; the link works once, until <time datetime={started.expires_at}>{started.expires_at}</time>.</p>
+          <p>
+            Open the vendor's consent page and approve access. The vendor sends you back to the hub, which stores the connection's refresh token; the link works once, until{" "}
+            <time datetime={started.expires_at}>{started.expires_at}</time>.
+          </p>
           <p>
             <a class="button" href={started.authorize_url} rel="noreferrer">
               Continue to the vendor
@@ -429,7 +467,12 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
     try {
       const r = await runRetentionNow(c.get("engine"), tenantId, connectionId);
       await auditAction(c, "retention.run", connectionId, 200);
-      return redirectWith(c, to, "ok", `Retention (${r.retention_days} days): scrubbed ${r.orders} orders, ${r.record_errors} record errors, ${r.export_files} export files shipped before ${r.shipped_before}.`);
+      return redirectWith(
+        c,
+        to,
+        "ok",
+        `Retention (${r.retention_days} days): scrubbed ${r.orders} orders, ${r.record_errors} record errors, ${r.export_files} export files shipped before ${r.shipped_before}.`,
+      );
     } catch (err) {
       if (err instanceof ApiError && err.code !== "not_found") return redirectWith(c, to, "bad", err.message);
       throw err;
@@ -462,7 +505,13 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
     const conn = await getConnection(c.get("engine"), tenantId, connectionId);
     const q = c.req.query();
     const action = ["created", "updated", "linked", "skipped", "failed"].includes(q.action ?? "") ? (q.action as "created") : undefined;
-    const page = await listPushes(c.get("engine"), tenantId, connectionId, { entity: q.entity || undefined, action, warnings: q.warnings === "true", limit: 50, before: q.before || undefined });
+    const page = await listPushes(c.get("engine"), tenantId, connectionId, {
+      entity: q.entity || undefined,
+      action,
+      warnings: q.warnings === "true",
+      limit: 50,
+      before: q.before || undefined,
+    });
     const base = `${tenantBase(tenantId)}/connections/${connectionId}`;
     const f = emptyForm();
     f.values = { entity: q.entity ?? "", action: q.action ?? "" };
@@ -472,7 +521,12 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
         <form method="get" class="card">
           <div class="grid">
             <Input name="entity" label="Entity" form={f} placeholder="orders, customers, shipments…" />
-            <Select name="action" label="Action" form={f} options={[{ value: "", label: "any" }, ...["created", "updated", "linked", "skipped", "failed"].map((v) => ({ value: v }))]} />
+            <Select
+              name="action"
+              label="Action"
+              form={f}
+              options={[{ value: "", label: "any" }, ...["created", "updated", "linked", "skipped", "failed"].map((v) => ({ value: v }))]}
+            />
           </div>
           <label class="inline" for="f-warnings">
             <input type="checkbox" id="f-warnings" name="warnings" value="true" checked={q.warnings === "true"} />
@@ -495,13 +549,21 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
               </tr>
             </thead>
             <tbody>
-              {page.items.length === 0 ? <tr><td colspan={6}>No pushes.</td></tr> : null}
+              {page.items.length === 0 ? (
+                <tr>
+                  <td colspan={6}>No pushes.</td>
+                </tr>
+              ) : null}
               {page.items.map((p) => (
                 <tr>
-                  <td><Ago at={p.created_at} /></td>
+                  <td>
+                    <Ago at={p.created_at} />
+                  </td>
                   <td>{p.event_type}</td>
                   <td>{`${p.entity} ${p.external_id ?? p.system_id}`}</td>
-                  <td><Badge status={p.action} /></td>
+                  <td>
+                    <Badge status={p.action} />
+                  </td>
                   <td>{p.detail ?? ""}</td>
                   <td class={p.warning ? "warn" : undefined}>{p.warning ?? ""}</td>
                 </tr>
@@ -509,7 +571,11 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
             </tbody>
           </table>
         </div>
-        {page.next_before ? <p><a href={`${base}/pushes?${new URLSearchParams({ ...q, before: page.next_before })}`}>Older pushes</a></p> : null}
+        {page.next_before ? (
+          <p>
+            <a href={`${base}/pushes?${new URLSearchParams({ ...q, before: page.next_before })}`}>Older pushes</a>
+          </p>
+        ) : null}
       </Page>,
     );
   });
@@ -536,21 +602,31 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
               </tr>
             </thead>
             <tbody>
-              {page.items.length === 0 ? <tr><td colspan={3}>No links yet: run Sync Listings.</td></tr> : null}
+              {page.items.length === 0 ? (
+                <tr>
+                  <td colspan={3}>No links yet: run Sync Listings.</td>
+                </tr>
+              ) : null}
               {page.items.map((l) => (
                 <tr>
                   <td>{l.vendor_product_id}</td>
-                  <td><code>{l.product_system_id ?? "—"}</code></td>
-                  <td><Ago at={l.linked_at} /></td>
+                  <td>
+                    <code>{l.product_system_id ?? "—"}</code>
+                  </td>
+                  <td>
+                    <Ago at={l.linked_at} />
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        {page.next_after ? <p><a href={`${base}/listings?after=${encodeURIComponent(page.next_after)}`}>More</a></p> : null}
+        {page.next_after ? (
+          <p>
+            <a href={`${base}/listings?after=${encodeURIComponent(page.next_after)}`}>More</a>
+          </p>
+        ) : null}
       </Page>,
     );
   });
 }
-
-

@@ -26,7 +26,12 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     const ctx = c.get("engine");
     const base = tenantBase(tenantId);
     const session = c.get("session");
-    const [waiting, imports, settings, mail] = await Promise.all([listFiles(ctx, tenantId, "import/"), listImports(ctx, tenantId, { limit: 20 }), getDropSettings(ctx, tenantId), listNotifications(ctx, tenantId, { limit: 10 })]);
+    const [waiting, imports, settings, mail] = await Promise.all([
+      listFiles(ctx, tenantId, "import/"),
+      listImports(ctx, tenantId, { limit: 20 }),
+      getDropSettings(ctx, tenantId),
+      listNotifications(ctx, tenantId, { limit: 10 }),
+    ]);
     const exports = await listFiles(ctx, tenantId, "export/");
     const live = imports.items.some((i) => i.status === "running");
     const entityOptions = DROP_ENTITIES.map((e) => ({ value: `import/${e}/`, label: `import/${e}/` }));
@@ -41,7 +46,14 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
           <p class="hint">
             Name it <code>ENTITY_DD_MM_YYYY.csv</code> (e.g. <code>INVENTORY_23_11_2026.csv</code>) and drop it in its entity's folder. Large files go up in parts.
           </p>
-          <form method="post" action={`${base}/files/upload-form`} enctype="multipart/form-data" data-upload={`${base}/files/upload`} data-part-bytes={String(PART_BYTES)} data-after={`${base}/files`}>
+          <form
+            method="post"
+            action={`${base}/files/upload-form`}
+            enctype="multipart/form-data"
+            data-upload={`${base}/files/upload`}
+            data-part-bytes={String(PART_BYTES)}
+            data-after={`${base}/files`}
+          >
             <Csrf session={session} />
             <Select name="folder" label="Folder" form={emptyForm()} value="import/INVENTORY/" options={entityOptions} />
             <label for="f-file">File</label>
@@ -64,13 +76,19 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
               <thead>
                 <tr>
                   <th scope="col">File</th>
-                  <th scope="col" class="num">Size</th>
+                  <th scope="col" class="num">
+                    Size
+                  </th>
                   <th scope="col">Uploaded</th>
                   <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>
-                {waiting.items.length === 0 ? <tr><td colspan={4}>No files waiting.</td></tr> : null}
+                {waiting.items.length === 0 ? (
+                  <tr>
+                    <td colspan={4}>No files waiting.</td>
+                  </tr>
+                ) : null}
                 {waiting.items.map((f) => (
                   <tr>
                     <td>
@@ -82,7 +100,14 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
                     </td>
                     <td>
                       <ActionButton session={session} action={`${base}/imports`} label="Import" fields={{ path: f.path }} kind="small" ariaLabel={`Import ${f.path}`} />
-                      <ActionButton session={session} action={`${base}/imports`} label="Dry run" fields={{ path: f.path, dry_run: "true" }} kind="small" ariaLabel={`Dry run ${f.path}: what will change`} />
+                      <ActionButton
+                        session={session}
+                        action={`${base}/imports`}
+                        label="Dry run"
+                        fields={{ path: f.path, dry_run: "true" }}
+                        kind="small"
+                        ariaLabel={`Dry run ${f.path}: what will change`}
+                      />
                     </td>
                   </tr>
                 ))}
@@ -105,7 +130,11 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
                 </tr>
               </thead>
               <tbody>
-                {imports.items.length === 0 ? <tr><td colspan={5}>No imports yet.</td></tr> : null}
+                {imports.items.length === 0 ? (
+                  <tr>
+                    <td colspan={5}>No imports yet.</td>
+                  </tr>
+                ) : null}
                 {imports.items.map((i) => (
                   <tr>
                     <td>
@@ -151,11 +180,14 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
               </div>
             </form>
             <ul>
-              {exports.items.slice(-10).reverse().map((f) => (
-                <li>
-                  <a href={download(tenantId, f.path)}>{f.path}</a>
-                </li>
-              ))}
+              {exports.items
+                .slice(-10)
+                .reverse()
+                .map((f) => (
+                  <li>
+                    <a href={download(tenantId, f.path)}>{f.path}</a>
+                  </li>
+                ))}
             </ul>
           </section>
         </div>
@@ -184,14 +216,41 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
                     <tr>
                       <th scope="row">{e}</th>
                       <td>
-                        <input type="checkbox" id={fieldId(`schedules.${e}.enabled`)} name={`schedules.${e}.enabled`} value="on" checked={vals ? vals[`schedules.${e}.enabled`] !== undefined : s.enabled} aria-label={`${e}: pick up on schedule`} />
+                        <input
+                          type="checkbox"
+                          id={fieldId(`schedules.${e}.enabled`)}
+                          name={`schedules.${e}.enabled`}
+                          value="on"
+                          checked={vals ? vals[`schedules.${e}.enabled`] !== undefined : s.enabled}
+                          aria-label={`${e}: pick up on schedule`}
+                        />
                       </td>
                       <td>
-                        <input type="number" id={fieldId(intervalName)} name={intervalName} min={1} value={vals ? one(vals, intervalName) : String(s.interval_minutes)} aria-label={`${e}: every how many minutes`} aria-invalid={error ? "true" : undefined} aria-describedby={error ? `${fieldId(intervalName)}-error` : undefined} />
-                        {error ? <p class="field-error" id={`${fieldId(intervalName)}-error`}>{error}</p> : null}
+                        <input
+                          type="number"
+                          id={fieldId(intervalName)}
+                          name={intervalName}
+                          min={1}
+                          value={vals ? one(vals, intervalName) : String(s.interval_minutes)}
+                          aria-label={`${e}: every how many minutes`}
+                          aria-invalid={error ? "true" : undefined}
+                          aria-describedby={error ? `${fieldId(intervalName)}-error` : undefined}
+                        />
+                        {error ? (
+                          <p class="field-error" id={`${fieldId(intervalName)}-error`}>
+                            {error}
+                          </p>
+                        ) : null}
                       </td>
                       <td>
-                        <input type="checkbox" id={fieldId(`ignore_unknown_columns.${e}`)} name={`ignore_unknown_columns.${e}`} value="on" checked={vals ? vals[`ignore_unknown_columns.${e}`] !== undefined : settings.ignore_unknown_columns[e]} aria-label={`${e}: ignore unknown columns`} />
+                        <input
+                          type="checkbox"
+                          id={fieldId(`ignore_unknown_columns.${e}`)}
+                          name={`ignore_unknown_columns.${e}`}
+                          value="on"
+                          checked={vals ? vals[`ignore_unknown_columns.${e}`] !== undefined : settings.ignore_unknown_columns[e]}
+                          aria-label={`${e}: ignore unknown columns`}
+                        />
                       </td>
                     </tr>
                   );
@@ -203,7 +262,13 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
             <legend>Exports on platform events</legend>
             <Checkbox name="exports.orders" label="Export new orders" form={settingsForm} checked={settings.exports.orders} />
             <Checkbox name="exports.customers" label="Export new customers" form={settingsForm} checked={settings.exports.customers} />
-            <Select name="exports.order_event" label="Orders are exported on" form={settingsForm} value={settings.exports.order_event} options={[{ value: "order.created" }, { value: "order.confirmed" }]} />
+            <Select
+              name="exports.order_event"
+              label="Orders are exported on"
+              form={settingsForm}
+              value={settings.exports.order_event}
+              options={[{ value: "order.created" }, { value: "order.confirmed" }]}
+            />
           </fieldset>
           <div class="actions">
             <button type="submit">Save schedules</button>
@@ -237,9 +302,15 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     const checkboxes = new Set(many(form, "_checkboxes"));
     const num = (v: string) => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v);
     const input = {
-      schedules: Object.fromEntries(DROP_ENTITIES.map((e) => [e, { enabled: form[`schedules.${e}.enabled`] !== undefined, interval_minutes: num(one(form, `schedules.${e}.interval_minutes`)) }])),
+      schedules: Object.fromEntries(
+        DROP_ENTITIES.map((e) => [e, { enabled: form[`schedules.${e}.enabled`] !== undefined, interval_minutes: num(one(form, `schedules.${e}.interval_minutes`)) }]),
+      ),
       ignore_unknown_columns: Object.fromEntries(DROP_ENTITIES.map((e) => [e, form[`ignore_unknown_columns.${e}`] !== undefined])),
-      exports: { orders: checkboxes.has("exports.orders") ? form["exports.orders"] !== undefined : true, customers: checkboxes.has("exports.customers") ? form["exports.customers"] !== undefined : true, order_event: one(form, "exports.order_event") || "order.created" },
+      exports: {
+        orders: checkboxes.has("exports.orders") ? form["exports.orders"] !== undefined : true,
+        customers: checkboxes.has("exports.customers") ? form["exports.customers"] !== undefined : true,
+        order_event: one(form, "exports.order_event") || "order.created",
+      },
     };
     try {
       await putDropSettings(c.get("engine"), tenantId, input);
@@ -247,7 +318,12 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
       return redirectWith(c, `${tenantBase(tenantId)}/files`, "ok", "Pick-up schedules and exports saved.");
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      const fields = [...DROP_ENTITIES.flatMap((e) => [`schedules.${e}.interval_minutes`, `schedules.${e}`, `ignore_unknown_columns.${e}`]), "exports.orders", "exports.customers", "exports.order_event"];
+      const fields = [
+        ...DROP_ENTITIES.flatMap((e) => [`schedules.${e}.interval_minutes`, `schedules.${e}`, `ignore_unknown_columns.${e}`]),
+        "exports.orders",
+        "exports.customers",
+        "exports.order_event",
+      ];
       return filesPage(c, placeErrors(err.details, err.message, fields, form), 400);
     }
   });
@@ -277,7 +353,10 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     const part = Number(c.req.query("part"));
     if (!Number.isInteger(part) || part < 1 || part > 10_000) return apiFailure(c, new ApiError("bad_request", "part: a number from 1 to 10000"));
     try {
-      return c.json(await uploadPart(c.get("engine"), c.req.param("tenantId"), c.req.query("path"), c.req.query("upload_id") ?? "", part, c.req.raw.body ?? new ArrayBuffer(0)), 200);
+      return c.json(
+        await uploadPart(c.get("engine"), c.req.param("tenantId"), c.req.query("path"), c.req.query("upload_id") ?? "", part, c.req.raw.body ?? new ArrayBuffer(0)),
+        200,
+      );
     } catch (err) {
       return apiFailure(c, err);
     }
@@ -301,7 +380,8 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     const data = await c.req.formData();
     const file = data.get("file");
     if (!file || typeof file === "string" || !file.name) return redirectWith(c, to, "bad", "Choose a file to upload.");
-    if (file.size > FORM_UPLOAD_MAX_BYTES) return redirectWith(c, to, "bad", `This file is over ${FORM_UPLOAD_MAX_BYTES / 1048576} MB: upload it with script on (it goes up in parts).`);
+    if (file.size > FORM_UPLOAD_MAX_BYTES)
+      return redirectWith(c, to, "bad", `This file is over ${FORM_UPLOAD_MAX_BYTES / 1048576} MB: upload it with script on (it goes up in parts).`);
     try {
       const path = `${String(data.get("folder") ?? "")}${file.name}`;
       const outcome = await uploadFile(c.get("engine"), tenantId, path, await file.arrayBuffer(), file.type || undefined);
@@ -319,7 +399,12 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     const object = await readFile(c.get("engine"), tenantId, path);
     const name = path.split("/").pop() || "file";
     return new Response(object.body, {
-      headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream", "content-length": String(object.size), "content-disposition": `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`, "cache-control": "no-store" },
+      headers: {
+        "content-type": object.httpMetadata?.contentType ?? "application/octet-stream",
+        "content-length": String(object.size),
+        "content-disposition": `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`,
+        "cache-control": "no-store",
+      },
     });
   });
 
@@ -333,7 +418,12 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
     const tenantId = c.req.param("tenantId");
     const items = await scanDrop(c.get("engine"), tenantId, DROP_ENTITIES as never, "manual");
     await auditAction(c, "drop.scan", tenantId, 200);
-    return redirectWith(c, `${tenantBase(tenantId)}/files`, "ok", items.length === 0 ? "Nothing waiting to pick up." : items.map((i) => `${i.path}: ${i.status}${"reason" in i && i.reason ? ` (${i.reason})` : ""}`).join("; "));
+    return redirectWith(
+      c,
+      `${tenantBase(tenantId)}/files`,
+      "ok",
+      items.length === 0 ? "Nothing waiting to pick up." : items.map((i) => `${i.path}: ${i.status}${"reason" in i && i.reason ? ` (${i.reason})` : ""}`).join("; "),
+    );
   });
 
   app.post("/t/:tenantId/files/export", async (c) => {
@@ -356,7 +446,12 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
       const r = await importNow(c.get("engine"), tenantId, path, dryRun);
       await auditAction(c, "import.start", tenantId, r.status === "started" || r.status === "resumed" ? 202 : 200, formFields(form));
       if ((r.status === "started" || r.status === "resumed" || r.status === "skipped" || r.status === "held") && "importId" in r && r.importId) {
-        return redirectWith(c, `${tenantBase(tenantId)}/imports/${r.importId}`, r.status === "started" || r.status === "resumed" ? "ok" : "warn", `${dryRun ? "Dry run" : "Import"} ${r.status}${"reason" in r && r.reason ? `: ${r.reason}` : "."}`);
+        return redirectWith(
+          c,
+          `${tenantBase(tenantId)}/imports/${r.importId}`,
+          r.status === "started" || r.status === "resumed" ? "ok" : "warn",
+          `${dryRun ? "Dry run" : "Import"} ${r.status}${"reason" in r && r.reason ? `: ${r.reason}` : "."}`,
+        );
       }
       return redirectWith(c, to, "warn", `${path}: ${r.status}${"reason" in r && r.reason ? ` — ${r.reason}` : ""}`);
     } catch (err) {
@@ -383,10 +478,13 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
             </dd>
             <dt>Progress</dt>
             <dd>
-              <progress max={100} value={job.progress.percent} aria-label="import progress"></progress> {`${job.progress.percent}% · ${job.progress.rows_done} rows · ${job.progress.bytes_done}/${job.progress.bytes_total} bytes`}
+              <progress max={100} value={job.progress.percent} aria-label="import progress"></progress>{" "}
+              {`${job.progress.percent}% · ${job.progress.rows_done} rows · ${job.progress.bytes_done}/${job.progress.bytes_total} bytes`}
             </dd>
             <dt>{job.dry_run ? "What will change" : "Counts"}</dt>
-            <dd id="import-counts">{["created", "updated", "unchanged", "skipped", "failed"].map((k) => `${job.counts[k as "created"]} ${verb ? `${verb} ` : ""}${k}`).join(", ")}</dd>
+            <dd id="import-counts">
+              {["created", "updated", "unchanged", "skipped", "failed"].map((k) => `${job.counts[k as "created"]} ${verb ? `${verb} ` : ""}${k}`).join(", ")}
+            </dd>
             <dt>Read as</dt>
             <dd>{job.encoding ?? "—"}</dd>
             {job.ignored_columns.length > 0 ? (
@@ -405,13 +503,22 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
             ) : null}
             <dt>Reports</dt>
             <dd>
-              {job.report ? <a href={download(tenantId, job.report)}>report (JSON)</a> : "when it is done"} {job.error_report ? <a href={download(tenantId, job.error_report)} id="error-csv">error CSV</a> : null}
+              {job.report ? <a href={download(tenantId, job.report)}>report (JSON)</a> : "when it is done"}{" "}
+              {job.error_report ? (
+                <a href={download(tenantId, job.error_report)} id="error-csv">
+                  error CSV
+                </a>
+              ) : null}
             </dd>
           </dl>
           <div class="actions">
             {job.status === "running" ? <ActionButton session={session} action={`${base}/imports/${job.id}/cancel`} label="Cancel import" kind="secondary" /> : null}
-            {job.status === "failed" || job.status === "cancelled" ? <ActionButton session={session} action={`${base}/imports/${job.id}/resume`} label="Resume" kind="secondary" /> : null}
-            {job.dry_run && job.status === "done" && !job.moved_to ? <ActionButton session={session} action={`${base}/imports`} label="Import it for real" fields={{ path: job.file }} /> : null}
+            {job.status === "failed" || job.status === "cancelled" ? (
+              <ActionButton session={session} action={`${base}/imports/${job.id}/resume`} label="Resume" kind="secondary" />
+            ) : null}
+            {job.dry_run && job.status === "done" && !job.moved_to ? (
+              <ActionButton session={session} action={`${base}/imports`} label="Import it for real" fields={{ path: job.file }} />
+            ) : null}
           </div>
           <h2>Row problems</h2>
           {job.errors.length === 0 ? <p>None{job.status === "running" ? " so far" : ""}.</p> : null}
@@ -420,7 +527,9 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
               <table>
                 <thead>
                   <tr>
-                    <th scope="col" class="num">Row</th>
+                    <th scope="col" class="num">
+                      Row
+                    </th>
                     <th scope="col">Column</th>
                     <th scope="col">Value</th>
                     <th scope="col">Outcome</th>
@@ -443,7 +552,11 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
               </table>
             </div>
           ) : null}
-          {job.next_after_row ? <p><a href={`${base}/imports/${job.id}?after_row=${job.next_after_row}`}>Later rows</a></p> : null}
+          {job.next_after_row ? (
+            <p>
+              <a href={`${base}/imports/${job.id}?after_row=${job.next_after_row}`}>Later rows</a>
+            </p>
+          ) : null}
         </section>
       </Page>,
     );
@@ -456,7 +569,12 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
       try {
         await (verb === "cancel" ? cancelImportForTenant : resumeImportForTenant)(c.get("engine"), tenantId, importId);
         await auditAction(c, `import.${verb}`, importId, verb === "cancel" ? 200 : 202);
-        return redirectWith(c, to, "ok", verb === "cancel" ? "Import cancelled; rows applied stay applied and the file stays in import/." : "Import resumed from its committed offset.");
+        return redirectWith(
+          c,
+          to,
+          "ok",
+          verb === "cancel" ? "Import cancelled; rows applied stay applied and the file stays in import/." : "Import resumed from its committed offset.",
+        );
       } catch (err) {
         if (err instanceof ApiError && err.code !== "not_found") return redirectWith(c, to, "bad", err.message);
         throw err;

@@ -13,7 +13,12 @@ import { ActionButton, Ago, Badge, Checkbox, Csrf, emptyForm, ErrorSummary, Inpu
  * bridge's health and the deliveries (docs/ftp-bridge.md).
  */
 
-const SETTINGS_FIELDS = ["import_on_upload", "remove_exports_after_download", "outbound", ...["enabled", "protocol", "host", "port", "username", "password", "directory", "verify_tls", "host_key_sha256"].map((f) => `outbound.${f}`)];
+const SETTINGS_FIELDS = [
+  "import_on_upload",
+  "remove_exports_after_download",
+  "outbound",
+  ...["enabled", "protocol", "host", "port", "username", "password", "directory", "verify_tls", "host_key_sha256"].map((f) => `outbound.${f}`),
+];
 
 /** The FTP settings a form asks for, in the API's shape (the password only when typed). */
 function settingsFrom(form: FormValues) {
@@ -40,7 +45,12 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
     const ctx = c.get("engine");
     const base = tenantBase(tenantId);
     const session = c.get("session");
-    const [users, settings, health, deliveries] = await Promise.all([listFtpUsers(ctx, tenantId), getFtpSettings(ctx, tenantId), tenantBridgeHealth(ctx, tenantId), listDeliveries(ctx, tenantId, { limit: 20 })]);
+    const [users, settings, health, deliveries] = await Promise.all([
+      listFtpUsers(ctx, tenantId),
+      getFtpSettings(ctx, tenantId),
+      tenantBridgeHealth(ctx, tenantId),
+      listDeliveries(ctx, tenantId, { limit: 20 }),
+    ]);
     const out = settings.outbound;
     return render(
       c,
@@ -57,7 +67,8 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-bridge">
           <h2 id="h-bridge">Bridge</h2>
           <p>
-            <Badge status={health.status === "never_seen" ? "never" : health.status} /> {health.bridges.length} bridge(s); deliveries: {health.deliveries.pending} waiting, {health.deliveries.delivered} delivered, {health.deliveries.failed} failed.
+            <Badge status={health.status === "never_seen" ? "never" : health.status} /> {health.bridges.length} bridge(s); deliveries: {health.deliveries.pending} waiting,{" "}
+            {health.deliveries.delivered} delivered, {health.deliveries.failed} failed.
           </p>
           {health.bridges.map((b) => (
             <p>
@@ -81,7 +92,11 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
                 </tr>
               </thead>
               <tbody>
-                {users.length === 0 ? <tr><td colspan={4}>No logins yet.</td></tr> : null}
+                {users.length === 0 ? (
+                  <tr>
+                    <td colspan={4}>No logins yet.</td>
+                  </tr>
+                ) : null}
                 {users.map((u) => (
                   <tr>
                     <td>
@@ -96,8 +111,22 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
                         <Badge status="revoked" />
                       ) : (
                         <>
-                          <ActionButton session={session} action={`${base}/ftp/users/${u.id}/rotate`} label="New password" kind="small" ariaLabel={`New password for ${u.username}`} confirm="The current password stops working at once. Continue?" />
-                          <ActionButton session={session} action={`${base}/ftp/users/${u.id}/revoke`} label="Revoke" kind="danger" ariaLabel={`Revoke ${u.username}`} confirm="Revoke this login?" />
+                          <ActionButton
+                            session={session}
+                            action={`${base}/ftp/users/${u.id}/rotate`}
+                            label="New password"
+                            kind="small"
+                            ariaLabel={`New password for ${u.username}`}
+                            confirm="The current password stops working at once. Continue?"
+                          />
+                          <ActionButton
+                            session={session}
+                            action={`${base}/ftp/users/${u.id}/revoke`}
+                            label="Revoke"
+                            kind="danger"
+                            ariaLabel={`Revoke ${u.username}`}
+                            confirm="Revoke this login?"
+                          />
                         </>
                       )}
                     </td>
@@ -122,16 +151,37 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
         <form method="post" action={`${base}/ftp/settings`} class="card" aria-labelledby="h-ftp-settings">
           <Csrf session={session} />
           <Checkbox name="import_on_upload" label="Import a file as soon as it is uploaded over FTP" form={form} checked={settings.import_on_upload} />
-          <Checkbox name="remove_exports_after_download" label="Remove an export from the partner's folder once downloaded" form={form} checked={settings.remove_exports_after_download} />
+          <Checkbox
+            name="remove_exports_after_download"
+            label="Remove an export from the partner's folder once downloaded"
+            form={form}
+            checked={settings.remove_exports_after_download}
+          />
           <fieldset>
             <legend>Deliver exports to the partner's server</legend>
             <Checkbox name="deliver" label="Deliver exports to a server of the partner" form={form} checked={out !== null} />
             <Checkbox name="outbound.enabled" label="Deliveries on (untick to pause them)" form={form} checked={out?.enabled ?? true} />
-            <Select name="outbound.protocol" label="Protocol" form={form} value={out?.protocol ?? "ftps"} options={[{ value: "ftps", label: "FTPS" }, { value: "sftp", label: "SFTP" }]} />
+            <Select
+              name="outbound.protocol"
+              label="Protocol"
+              form={form}
+              value={out?.protocol ?? "ftps"}
+              options={[
+                { value: "ftps", label: "FTPS" },
+                { value: "sftp", label: "SFTP" },
+              ]}
+            />
             <Input name="outbound.host" label="Host" form={form} value={out?.host} />
             <Input name="outbound.port" label="Port (optional)" form={form} type="number" value={out?.port} />
             <Input name="outbound.username" label="User name" form={form} value={out?.username} />
-            <Input name="outbound.password" label="Password" form={form} type="password" autocomplete="new-password" hint={out?.password_set ? "Set (write-only). Type one only to replace it." : "Required to deliver."} />
+            <Input
+              name="outbound.password"
+              label="Password"
+              form={form}
+              type="password"
+              autocomplete="new-password"
+              hint={out?.password_set ? "Set (write-only). Type one only to replace it." : "Required to deliver."}
+            />
             <Input name="outbound.directory" label="Folder" form={form} value={out?.directory ?? "/"} />
             <Checkbox name="outbound.verify_tls" label="Verify the server's TLS certificate" form={form} checked={out?.verify_tls ?? true} />
             <Input name="outbound.host_key_sha256" label="SFTP host key fingerprint (SHA-256, optional)" form={form} value={out?.host_key_sha256} />
@@ -154,7 +204,11 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
                 </tr>
               </thead>
               <tbody>
-                {deliveries.items.length === 0 ? <tr><td colspan={5}>No deliveries.</td></tr> : null}
+                {deliveries.items.length === 0 ? (
+                  <tr>
+                    <td colspan={5}>No deliveries.</td>
+                  </tr>
+                ) : null}
                 {deliveries.items.map((d) => (
                   <tr>
                     <td>{d.path}</td>
@@ -163,7 +217,11 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
                     </td>
                     <td>{d.attempts}</td>
                     <td>{d.last_error ?? ""}</td>
-                    <td>{d.status === "failed" || d.status === "pending" ? <ActionButton session={session} action={`${base}/ftp/deliveries/${d.id}/retry`} label="Send again" kind="small" ariaLabel={`Send ${d.path} again`} /> : null}</td>
+                    <td>
+                      {d.status === "failed" || d.status === "pending" ? (
+                        <ActionButton session={session} action={`${base}/ftp/deliveries/${d.id}/retry`} label="Send again" kind="small" ariaLabel={`Send ${d.path} again`} />
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -44,7 +44,11 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
                 </tr>
               </thead>
               <tbody>
-                {tenants.length === 0 ? <tr><td colspan={5}>No tenants yet.</td></tr> : null}
+                {tenants.length === 0 ? (
+                  <tr>
+                    <td colspan={5}>No tenants yet.</td>
+                  </tr>
+                ) : null}
                 {tenants.map((t) => (
                   <tr>
                     <td>
@@ -100,7 +104,11 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
                 </tr>
               </thead>
               <tbody>
-                {bridges.length === 0 ? <tr><td colspan={5}>No bridge has reported yet.</td></tr> : null}
+                {bridges.length === 0 ? (
+                  <tr>
+                    <td colspan={5}>No bridge has reported yet.</td>
+                  </tr>
+                ) : null}
                 {bridges.map((b) => (
                   <tr>
                     <td>{`${b.id} (${b.version})`}</td>
@@ -111,7 +119,15 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
                       <Ago at={b.last_seen_at} />
                     </td>
                     <td>{`${b.spool.files} files, ${b.spool.bytes} bytes`}</td>
-                    <td>{b.last_error ? <>{b.last_error} (<Ago at={b.last_error_at} />)</> : "none"}</td>
+                    <td>
+                      {b.last_error ? (
+                        <>
+                          {b.last_error} (<Ago at={b.last_error_at} />)
+                        </>
+                      ) : (
+                        "none"
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -122,12 +138,19 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-maintenance">
           <h2 id="h-maintenance">Maintenance</h2>
           <p>
-            After rotating <code>ENCRYPTION_KEY</code> (the old one in <code>ENCRYPTION_KEYS_PREVIOUS</code>), re-seal every stored secret with the new key; the result lists rows it could not open.
+            After rotating <code>ENCRYPTION_KEY</code> (the old one in <code>ENCRYPTION_KEYS_PREVIOUS</code>), re-seal every stored secret with the new key; the result lists rows
+            it could not open.
           </p>
           <ActionButton session={session} action="/app/operator/reseal" label="Re-seal secrets" kind="secondary" />
           <form method="post" action="/app/operator/recover">
             <Csrf session={session} />
-            <Input name="quiet_seconds" label="Recovery sweep: resume runs and imports quiet for at least (seconds)" form={emptyForm()} type="number" hint="Empty: RECOVERY_QUIET_SECONDS. 0 resumes everything running (right after a restart)." />
+            <Input
+              name="quiet_seconds"
+              label="Recovery sweep: resume runs and imports quiet for at least (seconds)"
+              form={emptyForm()}
+              type="number"
+              hint="Empty: RECOVERY_QUIET_SECONDS. 0 resumes everything running (right after a restart)."
+            />
             <div class="actions">
               <button type="submit" class="secondary">
                 Run the recovery sweep
@@ -150,7 +173,8 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
     const input: Record<string, unknown> = { name: one(form, "name").trim() };
     if (one(form, "id").trim()) input.id = one(form, "id").trim();
     if (one(form, "notification_email").trim()) input.notification_email = one(form, "notification_email").trim();
-    if (one(form, "platform.api_key") || one(form, "platform.webhook_secret")) input.platform = { api_key: one(form, "platform.api_key"), webhook_secret: one(form, "platform.webhook_secret") };
+    if (one(form, "platform.api_key") || one(form, "platform.webhook_secret"))
+      input.platform = { api_key: one(form, "platform.api_key"), webhook_secret: one(form, "platform.webhook_secret") };
     const kept = Object.fromEntries(Object.entries(form).filter(([k]) => !k.startsWith("platform.")));
     try {
       const parsed = CreateTenant.safeParse(input);
@@ -168,7 +192,7 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
   const keysPage = async (c: ConsoleContext, form: FormState, issued: { key: string; prefix: string } | null = null, status = 200) => {
     const tenantId = c.req.param("tenantId")!;
     const tenant = await getTenant(c.get("engine"), tenantId);
-    if (!tenant || tenant.status !== "active") throw new ApiError("not_found", "no such tenant");
+    if (tenant?.status !== "active") throw new ApiError("not_found", "no such tenant");
     const keys = await listTenantKeys(c.get("engine"), tenantId);
     const session = c.get("session");
     const base = `/app/operator/tenants/${encodeURIComponent(tenantId)}`;
@@ -197,7 +221,11 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
               </tr>
             </thead>
             <tbody>
-              {keys.length === 0 ? <tr><td colspan={6}>No keys.</td></tr> : null}
+              {keys.length === 0 ? (
+                <tr>
+                  <td colspan={6}>No keys.</td>
+                </tr>
+              ) : null}
               {keys.map((k) => (
                 <tr>
                   <td>
@@ -215,7 +243,14 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
                     {k.revoked_at ? (
                       <Badge status="revoked" />
                     ) : (
-                      <ActionButton session={session} action={`${base}/keys/${k.id}/revoke`} label="Revoke" kind="danger" ariaLabel={`Revoke key ${k.prefix}`} confirm="Revoke this key? Everything using it, console sessions included, stops at once." />
+                      <ActionButton
+                        session={session}
+                        action={`${base}/keys/${k.id}/revoke`}
+                        label="Revoke"
+                        kind="danger"
+                        ariaLabel={`Revoke key ${k.prefix}`}
+                        confirm="Revoke this key? Everything using it, console sessions included, stops at once."
+                      />
                     )}
                   </td>
                 </tr>
@@ -236,7 +271,13 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
         <section class="card">
           <h2>Offboarding</h2>
           <p>Deleting the tenant removes every row, file and stored token of it in the background; its id is never reused.</p>
-          <ActionButton session={session} action={`${base}/delete`} label="Delete tenant" kind="danger" confirm={`Delete tenant ${tenantId} and all its data? This cannot be undone.`} />
+          <ActionButton
+            session={session}
+            action={`${base}/delete`}
+            label="Delete tenant"
+            kind="danger"
+            confirm={`Delete tenant ${tenantId} and all its data? This cannot be undone.`}
+          />
         </section>
       </Page>,
       status,
@@ -290,7 +331,8 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
   app.post("/operator/recover", async (c) => {
     const raw = one(c.get("form"), "quiet_seconds").trim();
     const quiet = raw === "" ? undefined : Number(raw);
-    if (quiet !== undefined && !(Number.isInteger(quiet) && quiet >= 0 && quiet <= 86_400)) return redirectWith(c, "/app/operator", "bad", "quiet_seconds: a whole number of seconds from 0 to 86400.");
+    if (quiet !== undefined && !(Number.isInteger(quiet) && quiet >= 0 && quiet <= 86_400))
+      return redirectWith(c, "/app/operator", "bad", "quiet_seconds: a whole number of seconds from 0 to 86400.");
     const result = await recoverStalledWork(c.get("engine"), quiet);
     await auditAction(c, "operator.recover", null, 200, raw ? ["quiet_seconds"] : []);
     return home(c, emptyForm(), 200, { recovery: result });
@@ -299,7 +341,13 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
   app.get("/operator/audit", async (c) => {
     const q = c.req.query();
     const before = Number(q.before);
-    const page = await listAudit(c.get("engine"), { tenant_id: q.tenant_id || undefined, action: q.action || undefined, actor: q.actor || undefined, limit: 100, before: Number.isInteger(before) && before > 0 ? before : undefined });
+    const page = await listAudit(c.get("engine"), {
+      tenant_id: q.tenant_id || undefined,
+      action: q.action || undefined,
+      actor: q.actor || undefined,
+      limit: 100,
+      before: Number.isInteger(before) && before > 0 ? before : undefined,
+    });
     const f = emptyForm();
     f.values = { tenant_id: q.tenant_id ?? "", action: q.action ?? "", actor: q.actor ?? "" };
     return render(
@@ -347,7 +395,11 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
             </tbody>
           </table>
         </div>
-        {page.next_before ? <p><a href={`/app/operator/audit?${new URLSearchParams({ ...q, before: String(page.next_before) })}`}>Older entries</a></p> : null}
+        {page.next_before ? (
+          <p>
+            <a href={`/app/operator/audit?${new URLSearchParams({ ...q, before: String(page.next_before) })}`}>Older entries</a>
+          </p>
+        ) : null}
       </Page>,
     );
   });

@@ -44,7 +44,15 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
                   {h.openErrors.more ? "+" : ""} pulled record(s) in <a href={`${base}/errors?connection_id=${h.id}&status=open`}>record errors</a>
                 </dd>
                 <dt>Last error</dt>
-                <dd>{h.lastError ? <>{h.lastError} (<Ago at={h.lastErrorAt} />)</> : "none"}</dd>
+                <dd>
+                  {h.lastError ? (
+                    <>
+                      {h.lastError} (<Ago at={h.lastErrorAt} />)
+                    </>
+                  ) : (
+                    "none"
+                  )}
+                </dd>
                 {h.fix ? (
                   <>
                     <dt>Fix</dt>
@@ -52,7 +60,15 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
                   </>
                 ) : null}
                 <dt>Next run</dt>
-                <dd>{h.nextRunAt === "off" ? <span class="muted">nothing scheduled</span> : h.nextRunAt ? <Ago at={h.nextRunAt} /> : <span class="muted">at the next cron tick (every minute)</span>}</dd>
+                <dd>
+                  {h.nextRunAt === "off" ? (
+                    <span class="muted">nothing scheduled</span>
+                  ) : h.nextRunAt ? (
+                    <Ago at={h.nextRunAt} />
+                  ) : (
+                    <span class="muted">at the next cron tick (every minute)</span>
+                  )}
+                </dd>
               </dl>
               <div class="scroll">
                 <table>

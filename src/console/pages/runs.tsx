@@ -20,7 +20,8 @@ function Progress(props: { run: Run }) {
   );
 }
 
-const counts = (r: Run) => `seen ${r.counts.seen}, created ${r.counts.created}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, skipped ${r.counts.skipped}, failed ${r.counts.failed}`;
+const counts = (r: Run) =>
+  `seen ${r.counts.seen}, created ${r.counts.created}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, skipped ${r.counts.skipped}, failed ${r.counts.failed}`;
 
 async function connectionNames(c: ConsoleContext, tenantId: string) {
   return new Map((await listConnections(c.get("engine"), tenantId)).map((x) => [x.id, x.name]));
@@ -30,7 +31,13 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
   app.get("/t/:tenantId/runs", async (c) => {
     const tenantId = c.req.param("tenantId");
     const q = c.req.query();
-    const page = await listRuns(c.get("engine"), tenantId, { connection_id: q.connection_id || undefined, entity: q.entity || undefined, status: q.status || undefined, limit: 40, before: q.before || undefined });
+    const page = await listRuns(c.get("engine"), tenantId, {
+      connection_id: q.connection_id || undefined,
+      entity: q.entity || undefined,
+      status: q.status || undefined,
+      limit: 40,
+      before: q.before || undefined,
+    });
     const names = await connectionNames(c, tenantId);
     const base = tenantBase(tenantId);
     const f = emptyForm();
@@ -62,7 +69,11 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
               </tr>
             </thead>
             <tbody>
-              {page.items.length === 0 ? <tr><td colspan={6}>No runs.</td></tr> : null}
+              {page.items.length === 0 ? (
+                <tr>
+                  <td colspan={6}>No runs.</td>
+                </tr>
+              ) : null}
               {page.items.map((r) => (
                 <tr>
                   <td>
@@ -84,7 +95,11 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
             </tbody>
           </table>
         </div>
-        {page.next_before ? <p><a href={`${base}/runs?${new URLSearchParams({ ...q, before: page.next_before })}`}>Older runs</a></p> : null}
+        {page.next_before ? (
+          <p>
+            <a href={`${base}/runs?${new URLSearchParams({ ...q, before: page.next_before })}`}>Older runs</a>
+          </p>
+        ) : null}
       </Page>,
     );
   });
@@ -123,7 +138,15 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
               <Ago at={run.started_at} />
             </dd>
             <dt>Finished</dt>
-            <dd>{run.finished_at ? <><Ago at={run.finished_at} /> ({Math.round(run.duration_ms / 100) / 10} s)</> : "not yet"}</dd>
+            <dd>
+              {run.finished_at ? (
+                <>
+                  <Ago at={run.finished_at} /> ({Math.round(run.duration_ms / 100) / 10} s)
+                </>
+              ) : (
+                "not yet"
+              )}
+            </dd>
             {run.error ? (
               <>
                 <dt>Error</dt>
@@ -133,9 +156,19 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
           </dl>
           {run.report ? <Json value={run.report} /> : null}
           <div class="actions">
-            {run.status === "running" ? <ActionButton session={session} action={`${base}/runs/${run.id}/cancel`} label="Cancel run" kind="secondary" confirm="Cancel this run? Records written stay written; the cursor stays where it was." /> : null}
+            {run.status === "running" ? (
+              <ActionButton
+                session={session}
+                action={`${base}/runs/${run.id}/cancel`}
+                label="Cancel run"
+                kind="secondary"
+                confirm="Cancel this run? Records written stay written; the cursor stays where it was."
+              />
+            ) : null}
             {run.status !== "succeeded" ? <ActionButton session={session} action={`${base}/runs/${run.id}/resume`} label="Resume" kind="secondary" /> : null}
-            {run.counts.failed > 0 ? <a href={`${base}/errors?connection_id=${run.connection_id}&entity=${encodeURIComponent(run.entity)}&status=open`}>Record errors of this entity</a> : null}
+            {run.counts.failed > 0 ? (
+              <a href={`${base}/errors?connection_id=${run.connection_id}&entity=${encodeURIComponent(run.entity)}&status=open`}>Record errors of this entity</a>
+            ) : null}
           </div>
         </section>
       </Page>,
@@ -161,7 +194,13 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
     const tenantId = c.req.param("tenantId");
     const q = c.req.query();
     const status = q.status ?? "open";
-    const page = await listRecordErrors(c.get("engine"), tenantId, { connection_id: q.connection_id || undefined, entity: q.entity || undefined, status: status || undefined, limit: 40, before: q.before || undefined });
+    const page = await listRecordErrors(c.get("engine"), tenantId, {
+      connection_id: q.connection_id || undefined,
+      entity: q.entity || undefined,
+      status: status || undefined,
+      limit: 40,
+      before: q.before || undefined,
+    });
     const names = await connectionNames(c, tenantId);
     const base = tenantBase(tenantId);
     const session = c.get("session");
@@ -210,10 +249,16 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
               <summary>Payload</summary>
               <Json value={e.payload} />
             </details>
-            {e.status === "open" ? <ActionButton session={session} action={`${base}/errors/${e.id}/replay`} label="Replay" kind="secondary" ariaLabel={`Replay ${e.entity} ${e.external_id}`} /> : null}
+            {e.status === "open" ? (
+              <ActionButton session={session} action={`${base}/errors/${e.id}/replay`} label="Replay" kind="secondary" ariaLabel={`Replay ${e.entity} ${e.external_id}`} />
+            ) : null}
           </article>
         ))}
-        {page.next_before ? <p><a href={`${base}/errors?${new URLSearchParams({ ...q, status, before: page.next_before })}`}>Older errors</a></p> : null}
+        {page.next_before ? (
+          <p>
+            <a href={`${base}/errors?${new URLSearchParams({ ...q, status, before: page.next_before })}`}>Older errors</a>
+          </p>
+        ) : null}
       </Page>,
     );
   });
@@ -224,7 +269,12 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
     const filter = { connection_id: one(form, "connection_id") || undefined, entity: one(form, "entity") || undefined };
     const r = await replayAllOpen(c.get("engine"), tenantId, filter);
     await auditAction(c, "errors.replay_all", null, 202);
-    return redirectWith(c, `${tenantBase(tenantId)}/errors?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][])}`, "ok", `${r.queued} record error(s) queued for replay; each resolves when its record goes through.`);
+    return redirectWith(
+      c,
+      `${tenantBase(tenantId)}/errors?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][])}`,
+      "ok",
+      `${r.queued} record error(s) queued for replay; each resolves when its record goes through.`,
+    );
   });
 
   app.post("/t/:tenantId/errors/:errorId/replay", async (c) => {

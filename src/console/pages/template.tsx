@@ -49,13 +49,27 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
       c,
       <Page title={`Order mapping template · ${conn.name}`} session={session} tenantId={tenantId} current={`${tenantBase(tenantId)}/connections`} flash={takeFlash(c)}>
         <p class="hint">
-          A template overrides fields of the default mapping of imported orders, each in a mode: <code>skip</code> (don't map), <code>empty</code> (set to empty), <code>field</code> (a SellerCloud order field), <code>value</code>, <code>set</code> (a mapping set) or <code>rules</code>. A field it does not name keeps the default. {template ? "A template is saved." : "No template is saved: orders use the default mapping."}
+          A template overrides fields of the default mapping of imported orders, each in a mode: <code>skip</code> (don't map), <code>empty</code> (set to empty),{" "}
+          <code>field</code> (a SellerCloud order field), <code>value</code>, <code>set</code> (a mapping set) or <code>rules</code>. A field it does not name keeps the default.{" "}
+          {template ? "A template is saved." : "No template is saved: orders use the default mapping."}
         </p>
         <ErrorSummary form={form} title="Fix these first" />
         <form method="post" action={`${base}/save`} class="card" data-preview={`${base}/preview`}>
           <Csrf session={session} />
-          <TextArea name="template" label="Template (JSON)" form={form} value={template ? JSON.stringify(template, null, 2) : JSON.stringify(EXAMPLE, null, 2)} code hint="Sections: order, shipping_address, billing_address, items. Saved only when valid." />
-          <Input name="order_id" label="Preview on SellerCloud order ID" form={form} hint="An order the connection can read; the preview shows the platform order with the template and without it." />
+          <TextArea
+            name="template"
+            label="Template (JSON)"
+            form={form}
+            value={template ? JSON.stringify(template, null, 2) : JSON.stringify(EXAMPLE, null, 2)}
+            code
+            hint="Sections: order, shipping_address, billing_address, items. Saved only when valid."
+          />
+          <Input
+            name="order_id"
+            label="Preview on SellerCloud order ID"
+            form={form}
+            hint="An order the connection can read; the preview shows the platform order with the template and without it."
+          />
           <div class="actions">
             <button type="submit" formaction={`${base}/preview`} class="secondary">
               Preview
@@ -63,7 +77,15 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
             <button type="submit">Save template</button>
           </div>
         </form>
-        {template ? <ActionButton session={session} action={`${base}/delete`} label="Remove template" kind="danger" confirm="Remove the template? Imported orders then use the default mapping." /> : null}
+        {template ? (
+          <ActionButton
+            session={session}
+            action={`${base}/delete`}
+            label="Remove template"
+            kind="danger"
+            confirm="Remove the template? Imported orders then use the default mapping."
+          />
+        ) : null}
         <section id="preview" class="card" aria-live="polite" aria-labelledby="h-preview">
           <h2 id="h-preview">Preview</h2>
           {!preview ? <p>Enter an order ID and press Preview (with script on, the preview follows your typing).</p> : null}
@@ -140,7 +162,8 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
       return editor(c, { ...emptyForm(), values: form }, preview);
     } catch (err) {
       // The order could not be read (the vendor refused or is down): said at the order field.
-      if (err instanceof VendorError) return editor(c, placeErrors([{ path: "order_id", message: `could not read this order: ${err.message}` }], "", ["order_id"], form), null, 502);
+      if (err instanceof VendorError)
+        return editor(c, placeErrors([{ path: "order_id", message: `could not read this order: ${err.message}` }], "", ["order_id"], form), null, 502);
       if (!(err instanceof ApiError)) throw err;
       const details = templatePaths(err.details) ?? (err.code === "not_found" ? [{ path: "order_id", message: err.message }] : undefined);
       return editor(c, placeErrors(details, err.message, ["template", "order_id", "order"], form), null, err.status === 404 ? 400 : err.status);
@@ -155,7 +178,12 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
     try {
       await saveOrderTemplate(c.get("engine"), tenantId, connectionId, parsed.value);
       await auditAction(c, "order_template.save", connectionId, 200, ["template"]);
-      return redirectWith(c, `${tenantBase(tenantId)}/connections/${connectionId}/template`, "ok", parsed.value ? "Template saved: the next orders pulled use it." : "Template removed.");
+      return redirectWith(
+        c,
+        `${tenantBase(tenantId)}/connections/${connectionId}/template`,
+        "ok",
+        parsed.value ? "Template saved: the next orders pulled use it." : "Template removed.",
+      );
     } catch (err) {
       if (!(err instanceof ApiError) || err.code === "not_found") throw err;
       return editor(c, placeErrors(templatePaths(err.details), err.message, ["template"], form), null, 400);

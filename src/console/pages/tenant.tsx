@@ -33,13 +33,37 @@ export function registerTenantPages(app: Hono<ConsoleEnv>) {
         <form method="post" action={`${base}/settings`} class="card">
           <Csrf session={c.get("session")} />
           <Input name="name" label="Name" form={form} value={tenant.name} />
-          <Input name="notification_email" label="Notification email" form={form} type="email" value={tenant.notification_email} hint="Import results and refused files are emailed here; leave empty for none." />
+          <Input
+            name="notification_email"
+            label="Notification email"
+            form={form}
+            type="email"
+            value={tenant.notification_email}
+            hint="Import results and refused files are emailed here; leave empty for none."
+          />
           <fieldset>
             <legend>Platform credentials</legend>
-            <p class="hint">{tenant.platform_credentials_set ? "Set (write-only: never shown). Type a value only to replace it." : "Not set: the hub cannot write to the platform until they are."}</p>
+            <p class="hint">
+              {tenant.platform_credentials_set
+                ? "Set (write-only: never shown). Type a value only to replace it."
+                : "Not set: the hub cannot write to the platform until they are."}
+            </p>
             <Input name="platform.api_key" label="Platform API key" form={form} type="password" autocomplete="new-password" />
-            <Input name="platform.webhook_secret" label="Webhook secret" form={form} type="password" autocomplete="new-password" hint="At least 16 characters. The previous secret keeps working for the overlap below." />
-            <Input name="platform.webhook_secret_overlap_minutes" label="Overlap of the previous webhook secret (minutes)" form={form} type="number" hint="Default 60; 0 stops the old secret at once." />
+            <Input
+              name="platform.webhook_secret"
+              label="Webhook secret"
+              form={form}
+              type="password"
+              autocomplete="new-password"
+              hint="At least 16 characters. The previous secret keeps working for the overlap below."
+            />
+            <Input
+              name="platform.webhook_secret_overlap_minutes"
+              label="Overlap of the previous webhook secret (minutes)"
+              form={form}
+              type="number"
+              hint="Default 60; 0 stops the old secret at once."
+            />
           </fieldset>
           <div class="actions">
             <button type="submit">Save</button>
@@ -60,7 +84,13 @@ export function registerTenantPages(app: Hono<ConsoleEnv>) {
       const parsed = UpdateTenant.safeParse(tenantPatch(form));
       if (!parsed.success) throw invalid(parsed.error.issues);
       await updateTenant(c.get("engine"), tenantId, parsed.data);
-      await auditAction(c, "tenant.update", tenantId, 200, formFields(form).filter((f) => f !== "platform.webhook_secret_overlap_minutes" || one(form, f)));
+      await auditAction(
+        c,
+        "tenant.update",
+        tenantId,
+        200,
+        formFields(form).filter((f) => f !== "platform.webhook_secret_overlap_minutes" || one(form, f)),
+      );
       return redirectWith(c, `${tenantBase(tenantId)}/settings`, "ok", "Saved.");
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

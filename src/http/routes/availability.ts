@@ -50,12 +50,28 @@ const SkuAvailability = z
 export const availabilityRoutes = createRouter();
 
 availabilityRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/availability", tags, summary: "Available-to-sell settings: buffers", security, request: { params: TenantParams }, responses: { 200: json(Settings, "Settings"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/availability",
+    tags,
+    summary: "Available-to-sell settings: buffers",
+    security,
+    request: { params: TenantParams },
+    responses: { 200: json(Settings, "Settings"), ...commonErrors },
+  }),
   async (c) => c.json(await getAvailabilitySettings(c.get("engine"), c.req.valid("param").tenantId), 200),
 );
 
 availabilityRoutes.openapi(
-  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}/availability", tags, summary: "Change buffers; every linked listing's quantity is computed (and pushed) again", security, request: { params: TenantParams, ...body(SettingsPatch) }, responses: { 200: json(Settings, "Saved"), ...commonErrors } }),
+  createRoute({
+    method: "patch",
+    path: "/v1/tenants/{tenantId}/availability",
+    tags,
+    summary: "Change buffers; every linked listing's quantity is computed (and pushed) again",
+    security,
+    request: { params: TenantParams, ...body(SettingsPatch) },
+    responses: { 200: json(Settings, "Saved"), ...commonErrors },
+  }),
   async (c) => c.json(await updateAvailabilitySettings(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json")), 200),
 );
 
@@ -66,7 +82,15 @@ availabilityRoutes.openapi(
     tags,
     summary: "One platform SKU: on hand, its reservations, ATS and what every channel listing gets",
     security,
-    request: { params: TenantParams.extend({ sku: z.string().min(1).max(255).openapi({ param: { name: "sku", in: "path" } }) }) },
+    request: {
+      params: TenantParams.extend({
+        sku: z
+          .string()
+          .min(1)
+          .max(255)
+          .openapi({ param: { name: "sku", in: "path" } }),
+      }),
+    },
     responses: { 200: json(SkuAvailability, "Availability"), ...commonErrors },
   }),
   async (c) => {

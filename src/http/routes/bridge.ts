@@ -16,7 +16,10 @@ export const bridgeRoutes = createRouter();
 
 bridgeRoutes.use("/v1/bridge/*", async (c, next) => {
   const expected = c.env.BRIDGE_TOKEN;
-  const presented = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const presented = c.req
+    .header("authorization")
+    ?.match(/^Bearer\s+(.+)$/i)?.[1]
+    ?.trim();
   if (!expected || expected.length < 16) throw new ApiError("unauthorized", "the FTP bridge is not configured on this deployment (wrangler secret put BRIDGE_TOKEN)");
   if (!presented || !constantTimeEqual(presented, expected)) throw new ApiError("unauthorized", "send Authorization: Bearer <bridge token>");
   await next();
@@ -62,7 +65,16 @@ bridgeRoutes.put("/v1/bridge/ftp/tenants/:tenantId/uploads/:uploadId/parts/:part
   const q = parse(PartQuery, c.req.query());
   const partNumber = Number(c.req.param("partNumber"));
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) throw invalid([{ path: ["partNumber"], message: "a part number from 1 to 10000" }]);
-  const part = await bridgeUploadPart(c.get("engine"), c.req.param("tenantId")!, q.path, c.req.param("uploadId")!, partNumber, q.sha256, q.size, c.req.raw.body ?? new Blob([]).stream());
+  const part = await bridgeUploadPart(
+    c.get("engine"),
+    c.req.param("tenantId")!,
+    q.path,
+    c.req.param("uploadId")!,
+    partNumber,
+    q.sha256,
+    q.size,
+    c.req.raw.body ?? new Blob([]).stream(),
+  );
   return c.json(part, 200);
 });
 
@@ -75,7 +87,9 @@ bridgeRoutes.post("/v1/bridge/ftp/tenants/:tenantId/uploads/:uploadId/complete",
 bridgeRoutes.get(`${FILES}*`, async (c) => {
   const tenantId = c.req.param("tenantId")!;
   const object = await readFile(c.get("engine"), tenantId, pathOf(c.req.url, tenantId));
-  return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream", "content-length": String(object.size), etag: object.httpEtag } });
+  return new Response(object.body, {
+    headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream", "content-length": String(object.size), etag: object.httpEtag },
+  });
 });
 
 bridgeRoutes.get("/v1/bridge/ftp/tenants/:tenantId/list", async (c) => {

@@ -24,7 +24,13 @@ import { Listing } from "./listings";
 
 const security = [{ Bearer: [] }];
 const tags = ["Sales channels"];
-const ListingParams = ConnectionParams.extend({ sku: z.string().min(1).max(255).openapi({ param: { name: "sku", in: "path" }, description: "The channel's SKU (URL-encoded)" }) });
+const ListingParams = ConnectionParams.extend({
+  sku: z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: "sku", in: "path" }, description: "The channel's SKU (URL-encoded)" }),
+});
 const listingPath = "/v1/tenants/{tenantId}/connections/{connectionId}/listings/{sku}";
 
 const LinkBody = z
@@ -114,13 +120,30 @@ const UnknownLine = z
   .openapi("UnknownSkuLine");
 
 const Legacy = z
-  .object({ listing_id: z.string(), sku: z.string().nullable(), title: z.string().nullable(), first_seen_at: z.string(), last_order_at: z.string().nullable(), orders: z.number().int(), migration: z.string().nullable(), what_to_do: z.string() })
+  .object({
+    listing_id: z.string(),
+    sku: z.string().nullable(),
+    title: z.string().nullable(),
+    first_seen_at: z.string(),
+    last_order_at: z.string().nullable(),
+    orders: z.number().int(),
+    migration: z.string().nullable(),
+    what_to_do: z.string(),
+  })
   .openapi("LegacyListing");
 
 export const channelListingRoutes = createRouter();
 
 channelListingRoutes.openapi(
-  createRoute({ method: "get", path: listingPath, tags, summary: "One listing of a sales channel, with suggested matches when it is not linked", security, request: { params: ListingParams }, responses: { 200: json(Listing, "Listing"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: listingPath,
+    tags,
+    summary: "One listing of a sales channel, with suggested matches when it is not linked",
+    security,
+    request: { params: ListingParams },
+    responses: { 200: json(Listing, "Listing"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId, sku } = c.req.valid("param");
     return c.json(await getChannelListing(c.get("engine"), tenantId, connectionId, sku), 200);
@@ -133,7 +156,8 @@ channelListingRoutes.openapi(
     path: `${listingPath}/link`,
     tags,
     summary: "Link a listing to a platform product by hand",
-    description: "Kept by every later listings sync. Unknown-SKU order lines of this SKU reserve from now on and their orders are imported again; the listing's quantity is computed and pushed.",
+    description:
+      "Kept by every later listings sync. Unknown-SKU order lines of this SKU reserve from now on and their orders are imported again; the listing's quantity is computed and pushed.",
     security,
     request: { params: ListingParams, ...body(LinkBody) },
     responses: { 200: json(Listing, "Linked"), ...commonErrors },
@@ -145,7 +169,15 @@ channelListingRoutes.openapi(
 );
 
 channelListingRoutes.openapi(
-  createRoute({ method: "delete", path: `${listingPath}/link`, tags, summary: "Unlink a listing by hand: it stays unlinked through later syncs and its quantity is no longer set", security, request: { params: ListingParams }, responses: { 200: json(Listing, "Unlinked"), ...commonErrors } }),
+  createRoute({
+    method: "delete",
+    path: `${listingPath}/link`,
+    tags,
+    summary: "Unlink a listing by hand: it stays unlinked through later syncs and its quantity is no longer set",
+    security,
+    request: { params: ListingParams },
+    responses: { 200: json(Listing, "Unlinked"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId, sku } = c.req.valid("param");
     return c.json(await unlinkListing(c.get("engine"), tenantId, connectionId, sku), 200);
@@ -153,7 +185,15 @@ channelListingRoutes.openapi(
 );
 
 channelListingRoutes.openapi(
-  createRoute({ method: "put", path: `${listingPath}/rules`, tags, summary: "This listing's own ATS rules (null: the connection's quantity_rules)", security, request: { params: ListingParams, ...body(RulesBody) }, responses: { 200: json(Listing, "Saved"), ...commonErrors } }),
+  createRoute({
+    method: "put",
+    path: `${listingPath}/rules`,
+    tags,
+    summary: "This listing's own ATS rules (null: the connection's quantity_rules)",
+    security,
+    request: { params: ListingParams, ...body(RulesBody) },
+    responses: { 200: json(Listing, "Saved"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId, sku } = c.req.valid("param");
     return c.json(await setListingRules(c.get("engine"), tenantId, connectionId, sku, c.req.valid("json").rules), 200);
@@ -177,7 +217,15 @@ channelListingRoutes.openapi(
 );
 
 channelListingRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}/unknown-skus", tags, summary: "Order lines with an Unknown SKU (no platform product), with what to do and suggested matches", security, request: { params: ConnectionParams }, responses: { 200: json(z.object({ items: z.array(UnknownLine) }), "Lines"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/unknown-skus",
+    tags,
+    summary: "Order lines with an Unknown SKU (no platform product), with what to do and suggested matches",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(z.object({ items: z.array(UnknownLine) }), "Lines"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await unknownSkus(c.get("engine"), tenantId, connectionId), 200);
@@ -192,7 +240,10 @@ channelListingRoutes.openapi(
     summary: "Refresh: lines whose SKU is now on the platform or linked reserve, and their orders are imported again",
     security,
     request: { params: ConnectionParams },
-    responses: { 200: json(z.object({ relinked_lines: z.number().int(), orders_reimported: z.number().int(), still_unknown: z.number().int() }).openapi("UnknownSkuRefresh"), "Refreshed"), ...commonErrors },
+    responses: {
+      200: json(z.object({ relinked_lines: z.number().int(), orders_reimported: z.number().int(), still_unknown: z.number().int() }).openapi("UnknownSkuRefresh"), "Refreshed"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
@@ -205,8 +256,9 @@ channelListingRoutes.openapi(
     method: "get",
     path: "/v1/tenants/{tenantId}/connections/{connectionId}/channel-orders/awaiting-acceptance",
     tags,
-    summary: "Back Market: orders with open lines the hub has not accepted yet (accept_orders \"manual\", or a refused acceptance)",
-    description: "Held, unshipped lines without an acceptance in the push log; an order accepted in Back Market's own back office is listed until accepted here. Empty for channels without acceptance.",
+    summary: 'Back Market: orders with open lines the hub has not accepted yet (accept_orders "manual", or a refused acceptance)',
+    description:
+      "Held, unshipped lines without an acceptance in the push log; an order accepted in Back Market's own back office is listed until accepted here. Empty for channels without acceptance.",
     security,
     request: { params: ConnectionParams },
     responses: {
@@ -214,7 +266,14 @@ channelListingRoutes.openapi(
         z
           .object({
             accept_orders: z.string().nullable(),
-            items: z.array(z.object({ order_id: z.string(), ordered_at: z.string().nullable(), lines: z.array(z.object({ line_id: z.string(), channel_sku: z.string().nullable(), quantity: z.number().int() })), last_refusal: z.string().nullable() })),
+            items: z.array(
+              z.object({
+                order_id: z.string(),
+                ordered_at: z.string().nullable(),
+                lines: z.array(z.object({ line_id: z.string(), channel_sku: z.string().nullable(), quantity: z.number().int() })),
+                last_refusal: z.string().nullable(),
+              }),
+            ),
           })
           .openapi("OrdersAwaitingAcceptance"),
         "Orders",
@@ -233,9 +292,17 @@ channelListingRoutes.openapi(
     method: "post",
     path: "/v1/tenants/{tenantId}/connections/{connectionId}/channel-orders/{orderId}/accept",
     tags,
-    summary: "Back Market: accept an order's waiting lines now (accept_orders \"manual\", or a retry)",
+    summary: 'Back Market: accept an order\'s waiting lines now (accept_orders "manual", or a retry)',
     security,
-    request: { params: ConnectionParams.extend({ orderId: z.string().min(1).max(64).openapi({ param: { name: "orderId", in: "path" }, description: "The hub's order id, e.g. BM-123456" }) }) },
+    request: {
+      params: ConnectionParams.extend({
+        orderId: z
+          .string()
+          .min(1)
+          .max(64)
+          .openapi({ param: { name: "orderId", in: "path" }, description: "The hub's order id, e.g. BM-123456" }),
+      }),
+    },
     responses: { 200: json(z.object({ order_id: z.string(), accepted: z.array(z.string()), detail: z.string() }).openapi("OrderAcceptance"), "Accepted"), ...commonErrors },
   }),
   async (c) => {
@@ -245,7 +312,15 @@ channelListingRoutes.openapi(
 );
 
 channelListingRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}/legacy-listings", tags, summary: "eBay listings the Inventory API cannot see (Seller Hub / Trading API), found through their orders, with what to do", security, request: { params: ConnectionParams }, responses: { 200: json(z.object({ items: z.array(Legacy) }), "Listings"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/legacy-listings",
+    tags,
+    summary: "eBay listings the Inventory API cannot see (Seller Hub / Trading API), found through their orders, with what to do",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(z.object({ items: z.array(Legacy) }), "Listings"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await legacyListingsOf(c.get("engine"), tenantId, connectionId), 200);
@@ -260,8 +335,24 @@ channelListingRoutes.openapi(
     summary: "eBay: migrate legacy listings into the Inventory API (bulkMigrateListing), then sync listings",
     description: "One-way at eBay. Eligible: fixed-price listings whose every variation has a SKU, using business policies, with a location.",
     security,
-    request: { params: ConnectionParams, ...body(z.object({ listing_ids: z.array(z.string().min(1).max(40)).min(1).max(100) }).strict().openapi("LegacyMigration")) },
-    responses: { 200: json(z.object({ results: z.array(z.object({ listing_id: z.string(), migrated: z.boolean(), detail: z.string() })), listings_sync: z.string().nullable() }).openapi("LegacyMigrationResult"), "Outcome per listing"), ...commonErrors },
+    request: {
+      params: ConnectionParams,
+      ...body(
+        z
+          .object({ listing_ids: z.array(z.string().min(1).max(40)).min(1).max(100) })
+          .strict()
+          .openapi("LegacyMigration"),
+      ),
+    },
+    responses: {
+      200: json(
+        z
+          .object({ results: z.array(z.object({ listing_id: z.string(), migrated: z.boolean(), detail: z.string() })), listings_sync: z.string().nullable() })
+          .openapi("LegacyMigrationResult"),
+        "Outcome per listing",
+      ),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");

@@ -27,7 +27,10 @@ const UpdateConnection = z
     name: z.string().min(1).max(200).optional(),
     base_url: z.string().min(1).max(500).optional(),
     credentials: z.record(z.string(), z.unknown()).optional(),
-    settings: z.record(z.string(), z.unknown()).optional().openapi({ description: "Merged into the current settings: only the named keys change, and `schedules` merge per entity" }),
+    settings: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "Merged into the current settings: only the named keys change, and `schedules` merge per entity" }),
     status: z.enum(["active", "disabled"]).optional(),
   })
   .openapi("UpdateConnection");
@@ -47,7 +50,10 @@ const TestResult = z
   .object({
     ok: z.boolean(),
     details: z.record(z.string(), z.unknown()).optional(),
-    warnings: z.array(z.string()).optional().openapi({ description: "The connection works but something will fail later, e.g. SellerCloud companies to choose from and no company_id set" }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "The connection works but something will fail later, e.g. SellerCloud companies to choose from and no company_id set" }),
     error: z.object({ kind: z.string(), message: z.string() }).optional(),
   })
   .openapi("ConnectionTestResult");
@@ -55,17 +61,41 @@ const TestResult = z
 export const connectionRoutes = createRouter();
 
 connectionRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/connections", tags: ["Connections"], summary: "Add a connection", security, request: { params: TenantParams, ...body(CreateConnection) }, responses: { 201: json(ConnectionSchema, "Created"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/connections",
+    tags: ["Connections"],
+    summary: "Add a connection",
+    security,
+    request: { params: TenantParams, ...body(CreateConnection) },
+    responses: { 201: json(ConnectionSchema, "Created"), ...commonErrors },
+  }),
   async (c) => c.json(await createConnection(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json")), 201),
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections", tags: ["Connections"], summary: "List connections", security, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(ConnectionSchema) }), "Connections"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections",
+    tags: ["Connections"],
+    summary: "List connections",
+    security,
+    request: { params: TenantParams },
+    responses: { 200: json(z.object({ items: z.array(ConnectionSchema) }), "Connections"), ...commonErrors },
+  }),
   async (c) => c.json({ items: await listConnections(c.get("engine"), c.req.valid("param").tenantId) }, 200),
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Get a connection with its health and cursors", security, request: { params: ConnectionParams }, responses: { 200: json(ConnectionSchema, "Connection"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}",
+    tags: ["Connections"],
+    summary: "Get a connection with its health and cursors",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(ConnectionSchema, "Connection"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await getConnection(c.get("engine"), tenantId, connectionId), 200);
@@ -73,7 +103,15 @@ connectionRoutes.openapi(
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Change name, base URL, credentials, settings or status", security, request: { params: ConnectionParams, ...body(UpdateConnection) }, responses: { 200: json(ConnectionSchema, "Updated"), ...commonErrors } }),
+  createRoute({
+    method: "patch",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}",
+    tags: ["Connections"],
+    summary: "Change name, base URL, credentials, settings or status",
+    security,
+    request: { params: ConnectionParams, ...body(UpdateConnection) },
+    responses: { 200: json(ConnectionSchema, "Updated"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await updateConnection(c.get("engine"), tenantId, connectionId, c.req.valid("json")), 200);
@@ -81,7 +119,15 @@ connectionRoutes.openapi(
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "delete", path: "/v1/tenants/{tenantId}/connections/{connectionId}", tags: ["Connections"], summary: "Delete a connection", security, request: { params: ConnectionParams }, responses: { 204: { description: "Deleted" }, ...commonErrors } }),
+  createRoute({
+    method: "delete",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}",
+    tags: ["Connections"],
+    summary: "Delete a connection",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 204: { description: "Deleted" }, ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     await deleteConnection(c.get("engine"), tenantId, connectionId);
@@ -90,7 +136,15 @@ connectionRoutes.openapi(
 );
 
 connectionRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/connections/{connectionId}/test", tags: ["Connections"], summary: "Test connection: log in and read from the vendor", security, request: { params: ConnectionParams }, responses: { 200: json(TestResult, "What worked, or why not"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/test",
+    tags: ["Connections"],
+    summary: "Test connection: log in and read from the vendor",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(TestResult, "What worked, or why not"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await testConnection(c.get("engine"), tenantId, connectionId), 200);

@@ -14,7 +14,11 @@ export const OPENAPI_INFO = {
 /** `/openapi.json` and `/docs`: the docs page is rendered here, with no external assets, so it works offline. */
 export function registerDocs(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", description: "Operator token or tenant key (sy_…)" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "Operator", { type: "http", scheme: "bearer", description: "The operator token only; a tenant key is answered 403 (or 404 for another tenant's id)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Operator", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator token only; a tenant key is answered 403 (or 404 for another tenant's id)",
+  });
   app.doc("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => {
     const doc = app.getOpenAPIDocument(OPENAPI_INFO);
@@ -24,7 +28,20 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
 
 interface OpenApiDoc {
   info: { title: string; description?: string };
-  paths: Record<string, Record<string, { summary?: string; description?: string; tags?: string[]; parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { description?: string }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        description?: string;
+        tags?: string[];
+        parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>;
+        requestBody?: { content?: Record<string, { schema?: unknown }> };
+        responses?: Record<string, { description?: string }>;
+      }
+    >
+  >;
   components?: { schemas?: Record<string, unknown> };
 }
 
@@ -39,7 +56,9 @@ function renderDocs(doc: OpenApiDoc): string {
       const tag = op.tags?.[0] ?? "Other";
       const params = (op.parameters ?? []).map((p) => `<code>${esc(p.name)}</code> <small>(${esc(p.in)}${p.required ? ", required" : ""})</small>`).join(", ");
       const schema = op.requestBody?.content?.["application/json"]?.schema;
-      const responses = Object.entries(op.responses ?? {}).map(([code, r]) => `<li><b>${esc(code)}</b> ${esc(r.description ?? "")}</li>`).join("");
+      const responses = Object.entries(op.responses ?? {})
+        .map(([code, r]) => `<li><b>${esc(code)}</b> ${esc(r.description ?? "")}</li>`)
+        .join("");
       const html = `<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
 <p>${prose(op.summary ?? "")}</p>${op.description ? `<p class="d">${prose(op.description)}</p>` : ""}
 ${params ? `<p>Parameters: ${params}</p>` : ""}

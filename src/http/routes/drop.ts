@@ -28,8 +28,16 @@ function requireLength(header: string | undefined) {
 const Stored = z
   .object({ path: z.string(), size: z.number(), status: z.string().openapi({ description: "stored | rejected" }), reason: z.string().optional(), moved_to: z.string().optional() })
   .openapi("DropFileStored");
-const FilePath = TenantParams.extend({ path: z.string().openapi({ param: { name: "path", in: "path" }, description: "a drop path such as import/PRODUCT/PRODUCT_23_11_2026.csv (slashes included)", example: "import/PRODUCT/PRODUCT_23_11_2026.csv" }) });
-const lengthRequired = { 411: json(z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) }), "No Content-Length: upload with a length, or as a multipart upload") };
+const FilePath = TenantParams.extend({
+  path: z.string().openapi({
+    param: { name: "path", in: "path" },
+    description: "a drop path such as import/PRODUCT/PRODUCT_23_11_2026.csv (slashes included)",
+    example: "import/PRODUCT/PRODUCT_23_11_2026.csv",
+  }),
+});
+const lengthRequired = {
+  411: json(z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) }), "No Content-Length: upload with a length, or as a multipart upload"),
+};
 
 // The file routes match a path with slashes, which an OpenAPI route cannot; they are described here and served below.
 dropRoutes.openAPIRegistry.registerPath({
@@ -72,7 +80,10 @@ dropRoutes.openapi(
     security,
     summary: "List the drop's files (500 a page)",
     request: { params: TenantParams, query: z.object({ prefix: z.string().max(512).optional().openapi({ example: "reports/" }), cursor: z.string().optional() }) },
-    responses: { 200: json(z.object({ items: z.array(z.object({ path: z.string(), size: z.number(), uploaded_at: z.string() })), cursor: z.string().nullable() }), "Files"), ...commonErrors },
+    responses: {
+      200: json(z.object({ items: z.array(z.object({ path: z.string(), size: z.number(), uploaded_at: z.string() })), cursor: z.string().nullable() }), "Files"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const q = c.req.valid("query");
@@ -82,11 +93,30 @@ dropRoutes.openapi(
 
 const StartUpload = z.strictObject({ path: z.string().min(1).max(512).openapi({ example: "import/INVENTORY/INVENTORY_23_11_2026.csv" }) }).openapi("StartUpload");
 const Part = z.object({ part_number: z.number().int(), etag: z.string() }).openapi("UploadedPart");
-const Complete = z.strictObject({ path: z.string().min(1).max(512).optional(), parts: z.array(z.strictObject({ part_number: z.number().int().min(1).max(10_000), etag: z.string().min(1) })).min(1) }).openapi("CompleteUpload");
-const UploadParams = TenantParams.extend({ uploadId: z.string().min(1).max(1024).openapi({ param: { name: "uploadId", in: "path" } }) });
+const Complete = z
+  .strictObject({
+    path: z.string().min(1).max(512).optional(),
+    parts: z.array(z.strictObject({ part_number: z.number().int().min(1).max(10_000), etag: z.string().min(1) })).min(1),
+  })
+  .openapi("CompleteUpload");
+const UploadParams = TenantParams.extend({
+  uploadId: z
+    .string()
+    .min(1)
+    .max(1024)
+    .openapi({ param: { name: "uploadId", in: "path" } }),
+});
 
 dropRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/drop/uploads", tags, security, summary: "Start a multipart upload (large files, streams of unknown length)", request: { params: TenantParams, ...body(StartUpload) }, responses: { 201: json(z.object({ path: z.string(), upload_id: z.string() }), "Started"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/drop/uploads",
+    tags,
+    security,
+    summary: "Start a multipart upload (large files, streams of unknown length)",
+    request: { params: TenantParams, ...body(StartUpload) },
+    responses: { 201: json(z.object({ path: z.string(), upload_id: z.string() }), "Started"), ...commonErrors },
+  }),
   async (c) => c.json(await startUpload(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json").path), 201),
 );
 
@@ -98,7 +128,14 @@ dropRoutes.openapi(
     security,
     summary: "Send one part (at least 5 MiB but the last, with its Content-Length); keep the answer for completion",
     request: {
-      params: UploadParams.extend({ partNumber: z.coerce.number().int().min(1).max(10_000).openapi({ param: { name: "partNumber", in: "path" } }) }),
+      params: UploadParams.extend({
+        partNumber: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .openapi({ param: { name: "partNumber", in: "path" } }),
+      }),
       query: z.object({ path: z.string().max(512).optional().openapi({ description: "the upload's path (optional; checked when given)" }) }),
       body: { content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } }, required: true },
     },
@@ -112,7 +149,15 @@ dropRoutes.openapi(
 );
 
 dropRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/drop/uploads/{uploadId}/complete", tags, security, summary: "Complete a multipart upload; the file is then checked like an upload", request: { params: UploadParams, ...body(Complete) }, responses: { 201: json(Stored, "Stored"), 422: json(Stored, "Rejected: wrong name or folder (moved to rejected/)"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/drop/uploads/{uploadId}/complete",
+    tags,
+    security,
+    summary: "Complete a multipart upload; the file is then checked like an upload",
+    request: { params: UploadParams, ...body(Complete) },
+    responses: { 201: json(Stored, "Stored"), 422: json(Stored, "Rejected: wrong name or folder (moved to rejected/)"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, uploadId } = c.req.valid("param");
     const { path, parts } = c.req.valid("json");

@@ -56,7 +56,15 @@ export const connectionEventRoutes = createRouter();
 const security = [{ Bearer: [] }];
 
 connectionEventRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}/events", tags: ["Connections"], summary: "Whether the connection's vendor notifies the hub of changes", security, request: { params: ConnectionParams }, responses: { 200: json(Events, "Events"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/events",
+    tags: ["Connections"],
+    summary: "Whether the connection's vendor notifies the hub of changes",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(Events, "Events"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await getEvents(c.get("engine"), tenantId, connectionId, new URL(c.req.url).origin), 200);
@@ -69,7 +77,8 @@ connectionEventRoutes.openapi(
     path: "/v1/tenants/{tenantId}/connections/{connectionId}/events",
     tags: ["Connections"],
     summary: "Switch vendor notifications on or off",
-    description: "On: a new secret is made and sealed, and the hub subscribes at the vendor to be notified at `url` (pulls keep running on their schedules as the safety net). Off: the subscription is removed and later notifications are refused.",
+    description:
+      "On: a new secret is made and sealed, and the hub subscribes at the vendor to be notified at `url` (pulls keep running on their schedules as the safety net). Off: the subscription is removed and later notifications are refused.",
     security,
     request: { params: ConnectionParams, ...body(z.strictObject({ enabled: z.boolean() }).openapi("ConnectionEventsSwitch")) },
     responses: { 200: json(Events, "Events"), ...commonErrors },

@@ -18,7 +18,8 @@ exportRoutes.openapi(
     method: "post",
     path: "/v1/tenants/{tenantId}/drop/exports",
     tags,
-    summary: "Export every record of an entity to export/<ENTITY>/<ENTITY>_DD_MM_YYYY.csv, in the columns of its import template (System IDs filled in): edit it and drop it back into import/<ENTITY>/",
+    summary:
+      "Export every record of an entity to export/<ENTITY>/<ENTITY>_DD_MM_YYYY.csv, in the columns of its import template (System IDs filled in): edit it and drop it back into import/<ENTITY>/",
     security,
     request: { params: TenantParams, ...body(z.strictObject({ entity: Entity }).openapi("StartExport")) },
     responses: { 201: json(z.object({ path: z.string(), rows: z.number(), records: z.number() }), "Written"), ...commonErrors },

@@ -33,10 +33,15 @@ const ImportDetailSchema = ImportSchema.extend({
   errors: z.array(z.object({ row: z.number(), column: z.string(), value: z.string().nullable(), outcome: z.string(), message: z.string() })),
   next_after_row: z.number().nullable(),
 }).openapi("ImportDetail");
-const StartImport = z.strictObject({ path: z.string().min(1).max(512).openapi({ example: "import/PRODUCT/PRODUCT_23_11_2026.csv" }), dry_run: z.boolean().default(false) }).openapi("StartImport");
+const StartImport = z
+  .strictObject({ path: z.string().min(1).max(512).openapi({ example: "import/PRODUCT/PRODUCT_23_11_2026.csv" }), dry_run: z.boolean().default(false) })
+  .openapi("StartImport");
 const ImportStarted = z
   .object({
-    status: z.string().openapi({ description: "started | resumed | skipped (an import of this file is running) | held (its import failed; it waits until the file changes) | already_imported (moved to rejected/) | rejected" }),
+    status: z.string().openapi({
+      description:
+        "started | resumed | skipped (an import of this file is running) | held (its import failed; it waits until the file changes) | already_imported (moved to rejected/) | rejected",
+    }),
     import_id: z.string().optional(),
     previous_import_id: z.string().optional().openapi({ description: "already_imported: the import that imported this very file" }),
     reason: z.string().optional(),
@@ -62,7 +67,15 @@ function started(r: ImportStart) {
 export const importRoutes = createRouter();
 
 importRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Import one dropped file now, or dry-run it (report and counts, nothing applied)", security, request: { params: TenantParams, ...body(StartImport) }, responses: { 202: json(ImportStarted, "Started"), 200: json(ImportStarted, "Skipped or rejected"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/imports",
+    tags,
+    summary: "Import one dropped file now, or dry-run it (report and counts, nothing applied)",
+    security,
+    request: { params: TenantParams, ...body(StartImport) },
+    responses: { 202: json(ImportStarted, "Started"), 200: json(ImportStarted, "Skipped or rejected"), ...commonErrors },
+  }),
   async (c) => {
     const { path, dry_run } = c.req.valid("json");
     const result = await importNow(c.get("engine"), c.req.valid("param").tenantId, path, dry_run);
@@ -71,7 +84,15 @@ importRoutes.openapi(
 );
 
 importRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/drop/scan", tags, summary: "Pick up every waiting file now (all entities, or one)", security, request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ entity: Entity.optional() }).strict() } }, required: false } }, responses: { 200: json(z.object({ items: z.array(ImportStarted.extend({ path: z.string() })) }), "What was picked up"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/drop/scan",
+    tags,
+    summary: "Pick up every waiting file now (all entities, or one)",
+    security,
+    request: { params: TenantParams, body: { content: { "application/json": { schema: z.object({ entity: Entity.optional() }).strict() } }, required: false } },
+    responses: { 200: json(z.object({ items: z.array(ImportStarted.extend({ path: z.string() })) }), "What was picked up"), ...commonErrors },
+  }),
   async (c) => {
     const entity = (await c.req.json().catch(() => ({})))?.entity as string | undefined;
     const entities = entity ? [Entity.parse(entity)] : DROP_ENTITIES;
@@ -81,12 +102,31 @@ importRoutes.openapi(
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports", tags, summary: "Imports, newest first, with progress and counts", security, request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) }, responses: { 200: json(z.object({ items: z.array(ImportSchema), next_before: z.string().nullable() }), "Imports"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/imports",
+    tags,
+    summary: "Imports, newest first, with progress and counts",
+    security,
+    request: { params: TenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().optional() }) },
+    responses: { 200: json(z.object({ items: z.array(ImportSchema), next_before: z.string().nullable() }), "Imports"), ...commonErrors },
+  }),
   async (c) => c.json(await listImports(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/imports/{importId}", tags, summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)", security, request: { params: TenantParams.extend({ importId: z.string().max(64) }), query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }) }, responses: { 200: json(ImportDetailSchema, "Import"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/imports/{importId}",
+    tags,
+    summary: "One import: progress (rows done / bytes), counts, report paths and the row problems (row, column, value, fix)",
+    security,
+    request: {
+      params: TenantParams.extend({ importId: z.string().max(64) }),
+      query: z.object({ after_row: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+    },
+    responses: { 200: json(ImportDetailSchema, "Import"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, importId } = c.req.valid("param");
     const q = c.req.valid("query");
@@ -100,7 +140,8 @@ importRoutes.openapi(
     path: "/v1/tenants/{tenantId}/imports/{importId}/cancel",
     tags,
     summary: "Cancel a running import",
-    description: "It stops after the slice in hand; rows already applied stay applied. The file stays in import/ and scheduled pick-ups leave it alone; resume the import, import the file again (it goes on from where it stopped) or delete it.",
+    description:
+      "It stops after the slice in hand; rows already applied stay applied. The file stays in import/ and scheduled pick-ups leave it alone; resume the import, import the file again (it goes on from where it stopped) or delete it.",
     security,
     request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
     responses: { 200: json(ImportSchema, "Cancelled"), ...commonErrors },
@@ -117,7 +158,8 @@ importRoutes.openapi(
     path: "/v1/tenants/{tenantId}/imports/{importId}/resume",
     tags,
     summary: "Resume an import from its committed offset",
-    description: "A running import has its next slice sent again now (without waiting for the recovery sweep); a failed or cancelled one goes on from the last committed slice. A done import answers 409.",
+    description:
+      "A running import has its next slice sent again now (without waiting for the recovery sweep); a failed or cancelled one goes on from the last committed slice. A done import answers 409.",
     security,
     request: { params: TenantParams.extend({ importId: z.string().max(64) }) },
     responses: { 202: json(ImportSchema, "Resumed"), ...commonErrors },
@@ -129,7 +171,15 @@ importRoutes.openapi(
 );
 
 importRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/drop/templates/{entity}", tags, summary: "The header-only CSV template of an entity", security, request: { params: TenantParams.extend({ entity: Entity }) }, responses: { 200: { content: { "text/csv": { schema: z.string() } }, description: "Template" }, ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/drop/templates/{entity}",
+    tags,
+    summary: "The header-only CSV template of an entity",
+    security,
+    request: { params: TenantParams.extend({ entity: Entity }) },
+    responses: { 200: { content: { "text/csv": { schema: z.string() } }, description: "Template" }, ...commonErrors },
+  }),
   async (c) => {
     const { entity } = c.req.valid("param");
     return c.body(templateCsv(entity as never), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${entity}_template.csv"` });

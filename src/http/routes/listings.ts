@@ -41,7 +41,7 @@ listingRoutes.openapi(
     method: "post",
     path: "/v1/tenants/{tenantId}/connections/{connectionId}/listings/link",
     tags,
-    summary: "Link listings (sales channels: \"Sync listings\"): read the vendor's listings and match them to platform products by the linking priority",
+    summary: 'Link listings (sales channels: "Sync listings"): read the vendor\'s listings and match them to platform products by the linking priority',
     description:
       "One-way (nothing changes in the vendor). The run's report counts links per rule, ties that were not guessed (also record errors `ambiguous_link`) and unmatched rows. Links made by hand stay. Sales channels also keep each listing's quantity and status, suggest matches for unlinked ones, find quantities edited by hand on the channel, and compute (and push) the linked listings' quantities.",
     security,
@@ -63,7 +63,14 @@ listingRoutes.openapi(
     summary: "Listings: linked ones (SellerCloud); every listing with its link state and quantities (sales channels)",
     description: "Sales channels: `link_state=unlinked` lists what needs linking, with suggested matches.",
     security,
-    request: { params: ConnectionParams, query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: z.string().max(200).optional(), link_state: z.enum(["linked", "unlinked", "all"]).optional() }) },
+    request: {
+      params: ConnectionParams,
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+        after: z.string().max(200).optional(),
+        link_state: z.enum(["linked", "unlinked", "all"]).optional(),
+      }),
+    },
     responses: { 200: json(z.object({ items: z.array(Listing), next_after: z.string().nullable() }), "Listings"), ...commonErrors },
   }),
   async (c) => {

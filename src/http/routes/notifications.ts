@@ -8,7 +8,16 @@ import { json, TenantParams } from "../schemas";
 
 const security = [{ Bearer: [] }];
 const Notification = z
-  .object({ id: z.string(), recipient: z.string(), subject: z.string(), body: z.string(), status: z.string().openapi({ description: "pending | sent | failed" }), error: z.string().nullable(), created_at: z.string(), sent_at: z.string().nullable() })
+  .object({
+    id: z.string(),
+    recipient: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    status: z.string().openapi({ description: "pending | sent | failed" }),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    sent_at: z.string().nullable(),
+  })
   .openapi("Notification");
 
 export const notificationRoutes = createRouter();

@@ -18,7 +18,8 @@ operatorRoutes.openapi(
     tags: ["Operator"],
     summary: "Re-seal every stored secret with the current encryption key (after a rotation)",
     security,
-    responses: { 200: json(
+    responses: {
+      200: json(
         z.object({
           tenants: z.number().int(),
           connections: z.number().int(),
@@ -26,16 +27,25 @@ operatorRoutes.openapi(
           unreadable: z.array(z.object({ kind: z.enum(["tenant", "connection", "ftp_outbound"]), id: z.string(), reason: z.string() })),
         }),
         "How many rows were re-sealed, and which could not be opened",
-      ), ...operatorErrors },
+      ),
+      ...operatorErrors,
+    },
   }),
   async (c) => c.json(await resealSecrets(c.get("engine")), 200),
 );
 
-const Recover = z.strictObject({
-  quiet_seconds: z.number().int().min(0).max(86_400).optional().openapi({ description: "Resume rows with no sign of life for this long; default: RECOVERY_QUIET_SECONDS. 0 resumes every running run and import (right after a restart whose queue started empty)." }),
-}).openapi("Recover");
+const Recover = z
+  .strictObject({
+    quiet_seconds: z.number().int().min(0).max(86_400).optional().openapi({
+      description:
+        "Resume rows with no sign of life for this long; default: RECOVERY_QUIET_SECONDS. 0 resumes every running run and import (right after a restart whose queue started empty).",
+    }),
+  })
+  .openapi("Recover");
 const Counts = z.object({ resumed: z.number().int(), failed: z.number().int() });
-const Recovered = z.object({ runs: Counts, by_kind: z.record(z.string(), Counts).openapi({ description: "The same per kind of run: pull, link, import, …" }) }).openapi("Recovered");
+const Recovered = z
+  .object({ runs: Counts, by_kind: z.record(z.string(), Counts).openapi({ description: "The same per kind of run: pull, link, import, …" }) })
+  .openapi("Recovered");
 
 operatorRoutes.openapi(
   createRoute({

@@ -13,7 +13,10 @@ const Template = z.record(z.string(), z.unknown()).openapi("OrderTemplate", { de
 const TemplateBody = z.object({ template: Template.nullable() }).openapi("OrderTemplateBody");
 const Preview = z
   .object({
-    order_id: z.union([z.string().max(20), z.number().int()]).optional().openapi({ description: "Read this order from the vendor" }),
+    order_id: z
+      .union([z.string().max(20), z.number().int()])
+      .optional()
+      .openapi({ description: "Read this order from the vendor" }),
     order: z.record(z.string(), z.unknown()).optional().openapi({ description: "Or preview on a raw vendor order row" }),
     template: Template.optional().openapi({ description: "A template to try before saving it; the saved one otherwise" }),
   })
@@ -27,7 +30,15 @@ const templatePath = "/v1/tenants/{tenantId}/connections/{connectionId}/order-te
 export const orderTemplateRoutes = createRouter();
 
 orderTemplateRoutes.openapi(
-  createRoute({ method: "get", path: templatePath, tags, summary: "The mapping template of imported orders", security, request: { params: ConnectionParams }, responses: { 200: json(TemplateBody, "Template (null: default mapping only)"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: templatePath,
+    tags,
+    summary: "The mapping template of imported orders",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(TemplateBody, "Template (null: default mapping only)"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await getOrderTemplate(c.get("engine"), tenantId, connectionId), 200);
@@ -35,7 +46,15 @@ orderTemplateRoutes.openapi(
 );
 
 orderTemplateRoutes.openapi(
-  createRoute({ method: "put", path: templatePath, tags, summary: "Save the mapping template (validated: unknown fields, bad paths, wrong constants are 400s)", security, request: { params: ConnectionParams, ...body(Template) }, responses: { 200: json(TemplateBody, "Saved"), ...commonErrors } }),
+  createRoute({
+    method: "put",
+    path: templatePath,
+    tags,
+    summary: "Save the mapping template (validated: unknown fields, bad paths, wrong constants are 400s)",
+    security,
+    request: { params: ConnectionParams, ...body(Template) },
+    responses: { 200: json(TemplateBody, "Saved"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await saveOrderTemplate(c.get("engine"), tenantId, connectionId, c.req.valid("json")), 200);
@@ -43,7 +62,15 @@ orderTemplateRoutes.openapi(
 );
 
 orderTemplateRoutes.openapi(
-  createRoute({ method: "delete", path: templatePath, tags, summary: "Remove the template (imported orders use the default mapping)", security, request: { params: ConnectionParams }, responses: { 204: { description: "Removed" }, ...commonErrors } }),
+  createRoute({
+    method: "delete",
+    path: templatePath,
+    tags,
+    summary: "Remove the template (imported orders use the default mapping)",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 204: { description: "Removed" }, ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     await deleteOrderTemplate(c.get("engine"), tenantId, connectionId);
@@ -52,7 +79,15 @@ orderTemplateRoutes.openapi(
 );
 
 orderTemplateRoutes.openapi(
-  createRoute({ method: "post", path: `${templatePath}/preview`, tags, summary: "Preview the template on one order: the platform order with and without it", security, request: { params: ConnectionParams, ...body(Preview) }, responses: { 200: json(PreviewResult, "Preview"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: `${templatePath}/preview`,
+    tags,
+    summary: "Preview the template on one order: the platform order with and without it",
+    security,
+    request: { params: ConnectionParams, ...body(Preview) },
+    responses: { 200: json(PreviewResult, "Preview"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await previewOrderTemplate(c.get("engine"), tenantId, connectionId, c.req.valid("json")), 200);

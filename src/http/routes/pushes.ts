@@ -27,7 +27,11 @@ const Push = z
 const PushQuery = z.object({
   entity: z.string().max(64).optional(),
   action: z.enum(["created", "updated", "linked", "skipped", "failed"]).optional(),
-  warnings: z.enum(["true", "false"]).optional().transform((v) => v === "true").openapi({ description: "Only pushes with a warning" }),
+  warnings: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .openapi({ description: "Only pushes with a warning" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().optional().openapi({ description: "Paging: pass the previous page's next_before" }),
 });
@@ -35,7 +39,15 @@ const PushQuery = z.object({
 export const pushRoutes = createRouter();
 
 pushRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/connections/{connectionId}/pushes", tags, summary: "Push log: what each platform event did in the vendor, newest first", security, request: { params: ConnectionParams, query: PushQuery }, responses: { 200: json(z.object({ items: z.array(Push), next_before: z.string().nullable() }), "Pushes"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/pushes",
+    tags,
+    summary: "Push log: what each platform event did in the vendor, newest first",
+    security,
+    request: { params: ConnectionParams, query: PushQuery },
+    responses: { 200: json(z.object({ items: z.array(Push), next_before: z.string().nullable() }), "Pushes"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await listPushes(c.get("engine"), tenantId, connectionId, c.req.valid("query")), 200);

@@ -8,12 +8,23 @@ import { json, ListQuery, Page, RecordErrorSchema, TenantParams } from "../schem
 
 const security = [{ Bearer: [] }];
 const Queued = z.object({ queued: z.number().int() }).openapi("Queued");
-const ReplayFilter = z.object({ connection_id: z.string().max(64).optional(), entity: z.string().max(64).optional() }).strict().openapi("ReplayFilter");
+const ReplayFilter = z
+  .object({ connection_id: z.string().max(64).optional(), entity: z.string().max(64).optional() })
+  .strict()
+  .openapi("ReplayFilter");
 
 export const recordErrorRoutes = createRouter();
 
 recordErrorRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/errors", tags: ["Record errors"], summary: "List record errors (reason, payload, attempts, status)", security, request: { params: TenantParams, query: ListQuery }, responses: { 200: json(Page(RecordErrorSchema), "Record errors"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/errors",
+    tags: ["Record errors"],
+    summary: "List record errors (reason, payload, attempts, status)",
+    security,
+    request: { params: TenantParams, query: ListQuery },
+    responses: { 200: json(Page(RecordErrorSchema), "Record errors"), ...commonErrors },
+  }),
   async (c) => c.json(await listRecordErrors(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("query")), 200),
 );
 
@@ -36,7 +47,15 @@ recordErrorRoutes.openapi(
 );
 
 recordErrorRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/errors/{errorId}/replay", tags: ["Record errors"], summary: "Replay one record error; it resolves when the record goes through", security, request: { params: TenantParams.extend({ errorId: z.string() }) }, responses: { 202: json(Queued, "Queued"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/errors/{errorId}/replay",
+    tags: ["Record errors"],
+    summary: "Replay one record error; it resolves when the record goes through",
+    security,
+    request: { params: TenantParams.extend({ errorId: z.string() }) },
+    responses: { 202: json(Queued, "Queued"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, errorId } = c.req.valid("param");
     return c.json(await replayError(c.get("engine"), tenantId, errorId), 202);

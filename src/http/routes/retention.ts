@@ -16,7 +16,16 @@ const Retention = z
 export const retentionRoutes = createRouter();
 
 retentionRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants/{tenantId}/connections/{connectionId}/retention/run", tags, summary: "Scrub personal data of orders shipped longer ago than personal_data_retention, now", description: "The same job runs hourly by itself; each run is listed with kind `retention` and its report.", security, request: { params: ConnectionParams }, responses: { 200: json(Retention, "What was scrubbed"), ...commonErrors } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenantId}/connections/{connectionId}/retention/run",
+    tags,
+    summary: "Scrub personal data of orders shipped longer ago than personal_data_retention, now",
+    description: "The same job runs hourly by itself; each run is listed with kind `retention` and its report.",
+    security,
+    request: { params: ConnectionParams },
+    responses: { 200: json(Retention, "What was scrubbed"), ...commonErrors },
+  }),
   async (c) => {
     const { tenantId, connectionId } = c.req.valid("param");
     return c.json(await runRetentionNow(c.get("engine"), tenantId, connectionId), 200);

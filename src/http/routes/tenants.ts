@@ -23,17 +23,40 @@ tenantRoutes.use("/v1/tenants/:tenantId/keys", requireOperator);
 tenantRoutes.use("/v1/tenants/:tenantId/keys/*", requireOperator);
 
 tenantRoutes.openapi(
-  createRoute({ method: "post", path: "/v1/tenants", tags: ["Tenants"], summary: "Create a tenant (operator)", security: operatorSecurity, request: body(CreateTenant), responses: { 201: json(TenantSchema, "Created"), ...operatorErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") } }),
+  createRoute({
+    method: "post",
+    path: "/v1/tenants",
+    tags: ["Tenants"],
+    summary: "Create a tenant (operator)",
+    security: operatorSecurity,
+    request: body(CreateTenant),
+    responses: { 201: json(TenantSchema, "Created"), ...operatorErrors, 409: json(z.any(), "Id taken, now or by a deleted tenant") },
+  }),
   async (c) => c.json(await createTenant(c.get("engine"), c.req.valid("json")), 201),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants", tags: ["Tenants"], summary: "List tenants (operator)", security: operatorSecurity, responses: { 200: json(z.object({ items: z.array(TenantSchema) }), "Tenants"), ...operatorErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants",
+    tags: ["Tenants"],
+    summary: "List tenants (operator)",
+    security: operatorSecurity,
+    responses: { 200: json(z.object({ items: z.array(TenantSchema) }), "Tenants"), ...operatorErrors },
+  }),
   async (c) => c.json({ items: await listTenants(c.get("engine")) }, 200),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Get a tenant", security, request: { params: TenantParams }, responses: { 200: json(TenantSchema, "Tenant"), ...commonErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}",
+    tags: ["Tenants"],
+    summary: "Get a tenant",
+    security,
+    request: { params: TenantParams },
+    responses: { 200: json(TenantSchema, "Tenant"), ...commonErrors },
+  }),
   async (c) => {
     const tenant = await getTenant(c.get("engine"), c.req.valid("param").tenantId);
     if (!tenant) throw new ApiError("not_found", "no such tenant");
@@ -42,7 +65,15 @@ tenantRoutes.openapi(
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "patch", path: "/v1/tenants/{tenantId}", tags: ["Tenants"], summary: "Update a tenant (name, notification email, platform credentials)", security, request: { params: TenantParams, ...body(UpdateTenant) }, responses: { 200: json(TenantSchema, "Updated"), ...commonErrors } }),
+  createRoute({
+    method: "patch",
+    path: "/v1/tenants/{tenantId}",
+    tags: ["Tenants"],
+    summary: "Update a tenant (name, notification email, platform credentials)",
+    security,
+    request: { params: TenantParams, ...body(UpdateTenant) },
+    responses: { 200: json(TenantSchema, "Updated"), ...commonErrors },
+  }),
   async (c) => {
     const tenant = await updateTenant(c.get("engine"), c.req.valid("param").tenantId, c.req.valid("json"));
     if (!tenant) throw new ApiError("not_found", "no such tenant");
@@ -94,12 +125,28 @@ tenantRoutes.openapi(
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "get", path: "/v1/tenants/{tenantId}/keys", tags: ["Tenant keys"], summary: "List a tenant's keys (operator)", security: operatorSecurity, request: { params: TenantParams }, responses: { 200: json(z.object({ items: z.array(TenantKey) }), "Keys"), ...operatorErrors } }),
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenantId}/keys",
+    tags: ["Tenant keys"],
+    summary: "List a tenant's keys (operator)",
+    security: operatorSecurity,
+    request: { params: TenantParams },
+    responses: { 200: json(z.object({ items: z.array(TenantKey) }), "Keys"), ...operatorErrors },
+  }),
   async (c) => c.json({ items: await listTenantKeys(c.get("engine"), c.req.valid("param").tenantId) }, 200),
 );
 
 tenantRoutes.openapi(
-  createRoute({ method: "delete", path: "/v1/tenants/{tenantId}/keys/{keyId}", tags: ["Tenant keys"], summary: "Revoke a tenant key (operator)", security: operatorSecurity, request: { params: KeyParams }, responses: { 204: { description: "Revoked" }, ...operatorErrors } }),
+  createRoute({
+    method: "delete",
+    path: "/v1/tenants/{tenantId}/keys/{keyId}",
+    tags: ["Tenant keys"],
+    summary: "Revoke a tenant key (operator)",
+    security: operatorSecurity,
+    request: { params: KeyParams },
+    responses: { 204: { description: "Revoked" }, ...operatorErrors },
+  }),
   async (c) => {
     const { tenantId, keyId } = c.req.valid("param");
     if (!(await revokeTenantKey(c.get("engine"), tenantId, keyId))) throw new ApiError("not_found", "no such active key");

@@ -17,7 +17,7 @@ webhookRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Platform events (signed)",
     description:
-      "Platform-Signature: t=<unix>,v1=<hex HMAC-SHA256(webhook_secret, \"<t>.<raw body>\")>. Timestamps more than 300 s off are refused; a repeated event id is acknowledged without a second effect. Bodies up to 256 KiB; 429 with Retry-After when the hub cannot take the event right now.",
+      'Platform-Signature: t=<unix>,v1=<hex HMAC-SHA256(webhook_secret, "<t>.<raw body>")>. Timestamps more than 300 s off are refused; a repeated event id is acknowledged without a second effect. Bodies up to 256 KiB; 429 with Retry-After when the hub cannot take the event right now.',
     request: { params: z.object({ tenantId: z.string() }) },
     responses: {
       202: json(z.object({ status: z.enum(["accepted", "duplicate"]), event_id: z.string() }), "Accepted (work queued)"),
