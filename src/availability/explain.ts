@@ -65,7 +65,8 @@ export async function explainListing(ctx: EngineContext, conn: LoadedConnection,
     last_sync_at: listing.seenAt,
     channel_shows: believedQuantity(listing),
     guard: {
-      orders_pulled_until: guard.clearedUntil,
+      // No channel pulls orders: nothing holds an increase back, and there is no time to show.
+      orders_pulled_until: guard.channels.length > 0 ? guard.clearedUntil : null,
       open_for_increase: listing.targetAt ? guardOpen(listing.targetAt, guard.clearedUntil) : false,
       channels: guard.channels.map((c) => ({ connection_id: c.connectionId, name: c.name, vendor: c.vendor, orders_pulled_until: c.ordersPulledUntil })),
     },
