@@ -193,7 +193,12 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     }
     const latencies: number[] = [];
     for (const sku of skus) {
-      const [b, c] = await Promise.all([why(connections.ebayB, sku), why(connections.bm, sku)]);
+      // The channel holds the number as soon as the call lands; the hub records its read-back a moment later.
+      let [b, c] = await Promise.all([why(connections.ebayB, sku), why(connections.bm, sku)]);
+      for (let i = 0; i < 40 && (b.push.acknowledged_quantity !== expected || c.push.acknowledged_quantity !== expected); i++) {
+        await sleep(250);
+        [b, c] = await Promise.all([why(connections.ebayB, sku), why(connections.bm, sku)]);
+      }
       if (b.push.acknowledged_quantity !== expected || c.push.acknowledged_quantity !== expected) continue;
       const imported = Date.parse(b.reservations[0]?.imported_at ?? c.reservations[0]?.imported_at);
       latencies.push(Math.max(Date.parse(b.push.acknowledged_at), Date.parse(c.push.acknowledged_at)) - imported);
