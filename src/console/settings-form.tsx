@@ -1,7 +1,7 @@
 import type { Connector } from "../engine/connector";
 import { connectionSettingsSchema, intervalFor, type EngineSettings } from "../engine/settings";
 import { one, many, type FormValues } from "./context";
-import { Checkbox, fieldId, Input, Select, TextArea, type FormState } from "./ui";
+import { Checkbox, fieldId, Input, Select, TextArea, type FormState, Table } from "./ui";
 
 /**
  * The settings form of a connection, built from its settings schema (the one the service
@@ -313,92 +313,81 @@ export function ScheduleFields(props: { connector: Connector; settings: EngineSe
         daylight saving).
       </p>
       <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Entity</th>
-              <th scope="col">On</th>
-              <th scope="col">Every (minutes)</th>
-              <th scope="col">Start time</th>
-              <th scope="col">Time zone</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.keys(connector.pullers).map((entity) => {
-              const s = intervalFor(connector, settings, entity);
-              const base = `settings.schedules.${entity}`;
-              const cell = (field: string, input: any) => {
-                const error = form.errors.get(`${base}.${field}`) ?? (field === "enabled" ? form.errors.get(base) : undefined);
-                return (
-                  <td>
-                    {input}
-                    {error ? (
-                      <p class="field-error" id={`${fieldId(`${base}.${field}`)}-error`}>
-                        {error}
-                      </p>
-                    ) : null}
-                  </td>
-                );
-              };
-              const v = (field: string, fallback: string) => (form.values?.[`${base}.${field}`] !== undefined ? one(form.values, `${base}.${field}`) : fallback);
-              const err = (field: string) => (form.errors.has(`${base}.${field}`) ? "true" : undefined);
-              const desc = (field: string) => (form.errors.has(`${base}.${field}`) ? `${fieldId(`${base}.${field}`)}-error` : undefined);
-              const enabled = form.values ? form.values[`${base}.enabled`] !== undefined : s.enabled;
+        <Table head={["Entity", "On", "Every (minutes)", "Start time", "Time zone"]}>
+          {Object.keys(connector.pullers).map((entity) => {
+            const s = intervalFor(connector, settings, entity);
+            const base = `settings.schedules.${entity}`;
+            const cell = (field: string, input: any) => {
+              const error = form.errors.get(`${base}.${field}`) ?? (field === "enabled" ? form.errors.get(base) : undefined);
               return (
-                <tr>
-                  <th scope="row">{entity}</th>
-                  {cell(
-                    "enabled",
-                    <>
-                      <input type="hidden" name="_checkboxes" value={`${base}.enabled`} />
-                      <input type="checkbox" id={fieldId(`${base}.enabled`)} name={`${base}.enabled`} value="on" checked={enabled} aria-label={`${entity}: pull on schedule`} />
-                    </>,
-                  )}
-                  {cell(
-                    "interval_minutes",
-                    <input
-                      type="number"
-                      id={fieldId(`${base}.interval_minutes`)}
-                      name={`${base}.interval_minutes`}
-                      value={v("interval_minutes", String(s.minutes))}
-                      min={1}
-                      aria-label={`${entity}: every how many minutes`}
-                      aria-invalid={err("interval_minutes")}
-                      aria-describedby={desc("interval_minutes")}
-                    />,
-                  )}
-                  {cell(
-                    "start_time",
-                    <input
-                      type="text"
-                      inputmode="numeric"
-                      placeholder="HH:MM"
-                      id={fieldId(`${base}.start_time`)}
-                      name={`${base}.start_time`}
-                      value={v("start_time", s.startTime ?? "")}
-                      aria-label={`${entity}: start time (HH:MM)`}
-                      aria-invalid={err("start_time")}
-                      aria-describedby={desc("start_time")}
-                    />,
-                  )}
-                  {cell(
-                    "time_zone",
-                    <input
-                      type="text"
-                      list="time-zones"
-                      id={fieldId(`${base}.time_zone`)}
-                      name={`${base}.time_zone`}
-                      value={v("time_zone", s.timeZone ?? "")}
-                      aria-label={`${entity}: time zone of the start time`}
-                      aria-invalid={err("time_zone")}
-                      aria-describedby={desc("time_zone")}
-                    />,
-                  )}
-                </tr>
+                <td>
+                  {input}
+                  {error ? (
+                    <p class="field-error" id={`${fieldId(`${base}.${field}`)}-error`}>
+                      {error}
+                    </p>
+                  ) : null}
+                </td>
               );
-            })}
-          </tbody>
-        </table>
+            };
+            const v = (field: string, fallback: string) => (form.values?.[`${base}.${field}`] !== undefined ? one(form.values, `${base}.${field}`) : fallback);
+            const err = (field: string) => (form.errors.has(`${base}.${field}`) ? "true" : undefined);
+            const desc = (field: string) => (form.errors.has(`${base}.${field}`) ? `${fieldId(`${base}.${field}`)}-error` : undefined);
+            const enabled = form.values ? form.values[`${base}.enabled`] !== undefined : s.enabled;
+            return (
+              <tr>
+                <th scope="row">{entity}</th>
+                {cell(
+                  "enabled",
+                  <>
+                    <input type="hidden" name="_checkboxes" value={`${base}.enabled`} />
+                    <input type="checkbox" id={fieldId(`${base}.enabled`)} name={`${base}.enabled`} value="on" checked={enabled} aria-label={`${entity}: pull on schedule`} />
+                  </>,
+                )}
+                {cell(
+                  "interval_minutes",
+                  <input
+                    type="number"
+                    id={fieldId(`${base}.interval_minutes`)}
+                    name={`${base}.interval_minutes`}
+                    value={v("interval_minutes", String(s.minutes))}
+                    min={1}
+                    aria-label={`${entity}: every how many minutes`}
+                    aria-invalid={err("interval_minutes")}
+                    aria-describedby={desc("interval_minutes")}
+                  />,
+                )}
+                {cell(
+                  "start_time",
+                  <input
+                    type="text"
+                    inputmode="numeric"
+                    placeholder="HH:MM"
+                    id={fieldId(`${base}.start_time`)}
+                    name={`${base}.start_time`}
+                    value={v("start_time", s.startTime ?? "")}
+                    aria-label={`${entity}: start time (HH:MM)`}
+                    aria-invalid={err("start_time")}
+                    aria-describedby={desc("start_time")}
+                  />,
+                )}
+                {cell(
+                  "time_zone",
+                  <input
+                    type="text"
+                    list="time-zones"
+                    id={fieldId(`${base}.time_zone`)}
+                    name={`${base}.time_zone`}
+                    value={v("time_zone", s.timeZone ?? "")}
+                    aria-label={`${entity}: time zone of the start time`}
+                    aria-invalid={err("time_zone")}
+                    aria-describedby={desc("time_zone")}
+                  />,
+                )}
+              </tr>
+            );
+          })}
+        </Table>
       </div>
     </fieldset>
   );

@@ -333,6 +333,29 @@ export function ActionButton(props: {
   );
 }
 
+/** A table with column headings; `empty` (when given) is the one row shown instead of rows. */
+export function Table(props: { head: string[]; empty?: string; children?: Child }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {props.head.map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.empty ? (
+          <tr>
+            <td colspan={props.head.length}>{props.empty}</td>
+          </tr>
+        ) : null}
+        {props.children}
+      </tbody>
+    </table>
+  );
+}
+
 export function Badge(props: { status: string }) {
   const s = props.status;
   const tone = /^(active|succeeded|done|ok|resolved|stored|sent|created|updated|linked|fresh|connected|idle)$/.test(s)

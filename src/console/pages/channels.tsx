@@ -4,7 +4,7 @@ import { ApiError } from "../../errors";
 import { getAvailabilitySettings, updateAvailabilitySettings } from "../../services/availability";
 import { listConnections } from "../../services/connections";
 import { auditAction, formFields, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv, type FormValues } from "../context";
-import { Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, TextArea, type FormState } from "../ui";
+import { Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, TextArea, type FormState, Table } from "../ui";
 import { VENDOR_NAMES } from "./connections";
 
 /**
@@ -51,41 +51,30 @@ export function registerChannelsIndex(app: Hono<ConsoleEnv>) {
           quantity. Every channel gets the same available-to-sell: on hand − units on open channel orders − the buffer, then each channel's own rules.
         </p>
         <div class="scroll">
-          <table>
-            <thead>
+          <Table head={["Channel", "Vendor", "Status", "Last OK", "Warnings"]}>
+            {channels.length === 0 ? (
               <tr>
-                <th scope="col">Channel</th>
-                <th scope="col">Vendor</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last OK</th>
-                <th scope="col">Warnings</th>
+                <td colspan={5}>
+                  No sales channels yet: <a href={`${base}/connections`}>add an eBay or Back Market connection</a>.
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {channels.length === 0 ? (
-                <tr>
-                  <td colspan={5}>
-                    No sales channels yet: <a href={`${base}/connections`}>add an eBay or Back Market connection</a>.
-                  </td>
-                </tr>
-              ) : null}
-              {channels.map((conn) => (
-                <tr>
-                  <td>
-                    <a href={`${channelsBase(tenantId)}/${conn.id}`}>{conn.name}</a>
-                  </td>
-                  <td>{VENDOR_NAMES[conn.vendor] ?? conn.vendor}</td>
-                  <td>
-                    <Badge status={conn.status} />
-                  </td>
-                  <td>
-                    <Ago at={conn.health.last_ok_at} />
-                  </td>
-                  <td class={conn.health.warnings.length ? "warn" : undefined}>{conn.health.warnings.join(" ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ) : null}
+            {channels.map((conn) => (
+              <tr>
+                <td>
+                  <a href={`${channelsBase(tenantId)}/${conn.id}`}>{conn.name}</a>
+                </td>
+                <td>{VENDOR_NAMES[conn.vendor] ?? conn.vendor}</td>
+                <td>
+                  <Badge status={conn.status} />
+                </td>
+                <td>
+                  <Ago at={conn.health.last_ok_at} />
+                </td>
+                <td class={conn.health.warnings.length ? "warn" : undefined}>{conn.health.warnings.join(" ")}</td>
+              </tr>
+            ))}
+          </Table>
         </div>
 
         <h2 id="h-availability">Available-to-sell settings</h2>

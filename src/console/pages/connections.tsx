@@ -11,7 +11,7 @@ import { listPushes } from "../../services/pushes";
 import { auditAction, formFields, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
 import { ScheduleFields, settingFieldNames, settingsFromForm, SettingsFields, TimeZones } from "../settings-form";
 import { statusFix } from "../health";
-import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, Select, type FormState } from "../ui";
+import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, Select, type FormState, Table } from "../ui";
 
 export const VENDOR_NAMES: Record<string, string> = { sellercloud: "SellerCloud", sos: "SOS Inventory", ebay: "eBay", backmarket: "Back Market" };
 const vendorName = (v: string) => VENDOR_NAMES[v] ?? v;
@@ -78,39 +78,23 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
       c,
       <Page title="Connections" session={c.get("session")} tenantId={tenantId} current={`${base}/connections`} flash={takeFlash(c)}>
         <div class="scroll">
-          <table>
-            <thead>
+          <Table head={["Name", "Vendor", "Status", "Last OK", "Last error"]} empty={items.length === 0 ? "No connections yet: add one below." : undefined}>
+            {items.map((conn) => (
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Vendor</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last OK</th>
-                <th scope="col">Last error</th>
+                <td>
+                  <a href={`${base}/connections/${conn.id}`}>{conn.name}</a>
+                </td>
+                <td>{vendorName(conn.vendor)}</td>
+                <td>
+                  <Badge status={conn.status} />
+                </td>
+                <td>
+                  <Ago at={conn.health.last_ok_at} />
+                </td>
+                <td>{conn.health.last_error ?? ""}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colspan={5}>No connections yet: add one below.</td>
-                </tr>
-              ) : null}
-              {items.map((conn) => (
-                <tr>
-                  <td>
-                    <a href={`${base}/connections/${conn.id}`}>{conn.name}</a>
-                  </td>
-                  <td>{vendorName(conn.vendor)}</td>
-                  <td>
-                    <Badge status={conn.status} />
-                  </td>
-                  <td>
-                    <Ago at={conn.health.last_ok_at} />
-                  </td>
-                  <td>{conn.health.last_error ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         <h2>Add a connection</h2>
         <form method="get" action={`${base}/connections/new`} class="card">
@@ -537,39 +521,22 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
           </div>
         </form>
         <div class="scroll">
-          <table>
-            <thead>
+          <Table head={["When", "Event", "Record", "Action", "Detail", "Warning"]} empty={page.items.length === 0 ? "No pushes." : undefined}>
+            {page.items.map((p) => (
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Record</th>
-                <th scope="col">Action</th>
-                <th scope="col">Detail</th>
-                <th scope="col">Warning</th>
+                <td>
+                  <Ago at={p.created_at} />
+                </td>
+                <td>{p.event_type}</td>
+                <td>{`${p.entity} ${p.external_id ?? p.system_id}`}</td>
+                <td>
+                  <Badge status={p.action} />
+                </td>
+                <td>{p.detail ?? ""}</td>
+                <td class={p.warning ? "warn" : undefined}>{p.warning ?? ""}</td>
               </tr>
-            </thead>
-            <tbody>
-              {page.items.length === 0 ? (
-                <tr>
-                  <td colspan={6}>No pushes.</td>
-                </tr>
-              ) : null}
-              {page.items.map((p) => (
-                <tr>
-                  <td>
-                    <Ago at={p.created_at} />
-                  </td>
-                  <td>{p.event_type}</td>
-                  <td>{`${p.entity} ${p.external_id ?? p.system_id}`}</td>
-                  <td>
-                    <Badge status={p.action} />
-                  </td>
-                  <td>{p.detail ?? ""}</td>
-                  <td class={p.warning ? "warn" : undefined}>{p.warning ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         {page.next_before ? (
           <p>
@@ -593,33 +560,19 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
           <a href={`${tenantBase(tenantId)}/errors?entity=listings&status=open`}>Ambiguous links (record errors)</a>
         </div>
         <div class="scroll">
-          <table>
-            <thead>
+          <Table head={["Vendor product", "Platform product (system id)", "Linked"]} empty={page.items.length === 0 ? "No links yet: run Sync Listings." : undefined}>
+            {page.items.map((l) => (
               <tr>
-                <th scope="col">Vendor product</th>
-                <th scope="col">Platform product (system id)</th>
-                <th scope="col">Linked</th>
+                <td>{l.vendor_product_id}</td>
+                <td>
+                  <code>{l.product_system_id ?? "—"}</code>
+                </td>
+                <td>
+                  <Ago at={l.linked_at} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {page.items.length === 0 ? (
-                <tr>
-                  <td colspan={3}>No links yet: run Sync Listings.</td>
-                </tr>
-              ) : null}
-              {page.items.map((l) => (
-                <tr>
-                  <td>{l.vendor_product_id}</td>
-                  <td>
-                    <code>{l.product_system_id ?? "—"}</code>
-                  </td>
-                  <td>
-                    <Ago at={l.linked_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         {page.next_after ? (
           <p>

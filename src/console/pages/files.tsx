@@ -6,7 +6,7 @@ import { cancelImportForTenant, DROP_ENTITIES, getImport, importNow, listImports
 import { exportNow, getDropSettings, putDropSettings } from "../../services/drop";
 import { listNotifications } from "../../services/notifications";
 import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
-import { ActionButton, Ago, Badge, Checkbox, Csrf, emptyForm, ErrorSummary, fieldId, Page, placeErrors, Select, type FormState } from "../ui";
+import { ActionButton, Ago, Badge, Checkbox, Csrf, emptyForm, ErrorSummary, fieldId, Page, placeErrors, Select, type FormState, Table } from "../ui";
 
 /** Files at most this big go up in one request; bigger ones in parts (multipart upload, ≥ 5 MiB each). */
 const PART_BYTES = 10 * 1024 * 1024;
@@ -119,42 +119,26 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-imports">
           <h2 id="h-imports">Imports</h2>
           <div id="imports" class="scroll" data-refresh={live ? "2000" : undefined}>
-            <table>
-              <thead>
+            <Table head={["File", "Status", "Progress", "Counts", "Reports"]} empty={imports.items.length === 0 ? "No imports yet." : undefined}>
+              {imports.items.map((i) => (
                 <tr>
-                  <th scope="col">File</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Counts</th>
-                  <th scope="col">Reports</th>
+                  <td>
+                    <a href={`${base}/imports/${i.id}`}>{i.file}</a>
+                    {i.dry_run ? " (dry run)" : ""}
+                  </td>
+                  <td>
+                    <Badge status={i.status} />
+                  </td>
+                  <td>
+                    <progress max={100} value={i.progress.percent} aria-label={`progress of ${i.file}`}></progress> {`${i.progress.percent}%`}
+                  </td>
+                  <td>{`created ${i.counts.created}, updated ${i.counts.updated}, unchanged ${i.counts.unchanged}, skipped ${i.counts.skipped}, failed ${i.counts.failed}`}</td>
+                  <td>
+                    {i.report ? <a href={download(tenantId, i.report)}>report</a> : null} {i.error_report ? <a href={download(tenantId, i.error_report)}>error CSV</a> : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {imports.items.length === 0 ? (
-                  <tr>
-                    <td colspan={5}>No imports yet.</td>
-                  </tr>
-                ) : null}
-                {imports.items.map((i) => (
-                  <tr>
-                    <td>
-                      <a href={`${base}/imports/${i.id}`}>{i.file}</a>
-                      {i.dry_run ? " (dry run)" : ""}
-                    </td>
-                    <td>
-                      <Badge status={i.status} />
-                    </td>
-                    <td>
-                      <progress max={100} value={i.progress.percent} aria-label={`progress of ${i.file}`}></progress> {`${i.progress.percent}%`}
-                    </td>
-                    <td>{`created ${i.counts.created}, updated ${i.counts.updated}, unchanged ${i.counts.unchanged}, skipped ${i.counts.skipped}, failed ${i.counts.failed}`}</td>
-                    <td>
-                      {i.report ? <a href={download(tenantId, i.report)}>report</a> : null} {i.error_report ? <a href={download(tenantId, i.error_report)}>error CSV</a> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
         </section>
 
@@ -197,66 +181,56 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
         <form method="post" action={`${base}/files/settings`} class="card" aria-labelledby="h-drop-settings">
           <Csrf session={session} />
           <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Entity</th>
-                  <th scope="col">Picked up</th>
-                  <th scope="col">Every (minutes)</th>
-                  <th scope="col">Ignore unknown columns</th>
-                </tr>
-              </thead>
-              <tbody>
-                {DROP_ENTITIES.map((e) => {
-                  const s = settings.schedules[e];
-                  const vals = settingsForm.values;
-                  const intervalName = `schedules.${e}.interval_minutes`;
-                  const error = settingsForm.errors.get(intervalName) ?? settingsForm.errors.get(`schedules.${e}`);
-                  return (
-                    <tr>
-                      <th scope="row">{e}</th>
-                      <td>
-                        <input
-                          type="checkbox"
-                          id={fieldId(`schedules.${e}.enabled`)}
-                          name={`schedules.${e}.enabled`}
-                          value="on"
-                          checked={vals ? vals[`schedules.${e}.enabled`] !== undefined : s.enabled}
-                          aria-label={`${e}: pick up on schedule`}
-                        />
-                      </td>
-                      <td>
-                        <input
-                          type="number"
-                          id={fieldId(intervalName)}
-                          name={intervalName}
-                          min={1}
-                          value={vals ? one(vals, intervalName) : String(s.interval_minutes)}
-                          aria-label={`${e}: every how many minutes`}
-                          aria-invalid={error ? "true" : undefined}
-                          aria-describedby={error ? `${fieldId(intervalName)}-error` : undefined}
-                        />
-                        {error ? (
-                          <p class="field-error" id={`${fieldId(intervalName)}-error`}>
-                            {error}
-                          </p>
-                        ) : null}
-                      </td>
-                      <td>
-                        <input
-                          type="checkbox"
-                          id={fieldId(`ignore_unknown_columns.${e}`)}
-                          name={`ignore_unknown_columns.${e}`}
-                          value="on"
-                          checked={vals ? vals[`ignore_unknown_columns.${e}`] !== undefined : settings.ignore_unknown_columns[e]}
-                          aria-label={`${e}: ignore unknown columns`}
-                        />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <Table head={["Entity", "Picked up", "Every (minutes)", "Ignore unknown columns"]}>
+              {DROP_ENTITIES.map((e) => {
+                const s = settings.schedules[e];
+                const vals = settingsForm.values;
+                const intervalName = `schedules.${e}.interval_minutes`;
+                const error = settingsForm.errors.get(intervalName) ?? settingsForm.errors.get(`schedules.${e}`);
+                return (
+                  <tr>
+                    <th scope="row">{e}</th>
+                    <td>
+                      <input
+                        type="checkbox"
+                        id={fieldId(`schedules.${e}.enabled`)}
+                        name={`schedules.${e}.enabled`}
+                        value="on"
+                        checked={vals ? vals[`schedules.${e}.enabled`] !== undefined : s.enabled}
+                        aria-label={`${e}: pick up on schedule`}
+                      />
+                    </td>
+                    <td>
+                      <input
+                        type="number"
+                        id={fieldId(intervalName)}
+                        name={intervalName}
+                        min={1}
+                        value={vals ? one(vals, intervalName) : String(s.interval_minutes)}
+                        aria-label={`${e}: every how many minutes`}
+                        aria-invalid={error ? "true" : undefined}
+                        aria-describedby={error ? `${fieldId(intervalName)}-error` : undefined}
+                      />
+                      {error ? (
+                        <p class="field-error" id={`${fieldId(intervalName)}-error`}>
+                          {error}
+                        </p>
+                      ) : null}
+                    </td>
+                    <td>
+                      <input
+                        type="checkbox"
+                        id={fieldId(`ignore_unknown_columns.${e}`)}
+                        name={`ignore_unknown_columns.${e}`}
+                        value="on"
+                        checked={vals ? vals[`ignore_unknown_columns.${e}`] !== undefined : settings.ignore_unknown_columns[e]}
+                        aria-label={`${e}: ignore unknown columns`}
+                      />
+                    </td>
+                  </tr>
+                );
+              })}
+            </Table>
           </div>
           <fieldset>
             <legend>Exports on platform events</legend>

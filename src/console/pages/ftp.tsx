@@ -5,7 +5,7 @@ import { listDeliveries, retryDelivery } from "../../services/ftp-deliveries";
 import { getFtpSettings, putFtpSettings } from "../../services/ftp-settings";
 import { createFtpUser, listFtpUsers, revokeFtpUser, rotateFtpPassword } from "../../services/ftp-users";
 import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv, type FormValues } from "../context";
-import { ActionButton, Ago, Badge, Checkbox, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, Select, type FormState } from "../ui";
+import { ActionButton, Ago, Badge, Checkbox, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, Select, type FormState, Table } from "../ui";
 
 /**
  * The partners' FTP side of the file drop: logins (passwords shown once), import on upload,
@@ -82,58 +82,43 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-users">
           <h2 id="h-users">Logins</h2>
           <div class="scroll">
-            <table>
-              <thead>
+            <Table head={["User name", "Label", "Last login", "State"]} empty={users.length === 0 ? "No logins yet." : undefined}>
+              {users.map((u) => (
                 <tr>
-                  <th scope="col">User name</th>
-                  <th scope="col">Label</th>
-                  <th scope="col">Last login</th>
-                  <th scope="col">State</th>
+                  <td>
+                    <code>{u.username}</code>
+                  </td>
+                  <td>{u.label ?? ""}</td>
+                  <td>
+                    <Ago at={u.last_login_at} /> {u.last_login_ip ? `from ${u.last_login_ip}` : ""}
+                  </td>
+                  <td>
+                    {u.revoked_at ? (
+                      <Badge status="revoked" />
+                    ) : (
+                      <>
+                        <ActionButton
+                          session={session}
+                          action={`${base}/ftp/users/${u.id}/rotate`}
+                          label="New password"
+                          kind="small"
+                          ariaLabel={`New password for ${u.username}`}
+                          confirm="The current password stops working at once. Continue?"
+                        />
+                        <ActionButton
+                          session={session}
+                          action={`${base}/ftp/users/${u.id}/revoke`}
+                          label="Revoke"
+                          kind="danger"
+                          ariaLabel={`Revoke ${u.username}`}
+                          confirm="Revoke this login?"
+                        />
+                      </>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {users.length === 0 ? (
-                  <tr>
-                    <td colspan={4}>No logins yet.</td>
-                  </tr>
-                ) : null}
-                {users.map((u) => (
-                  <tr>
-                    <td>
-                      <code>{u.username}</code>
-                    </td>
-                    <td>{u.label ?? ""}</td>
-                    <td>
-                      <Ago at={u.last_login_at} /> {u.last_login_ip ? `from ${u.last_login_ip}` : ""}
-                    </td>
-                    <td>
-                      {u.revoked_at ? (
-                        <Badge status="revoked" />
-                      ) : (
-                        <>
-                          <ActionButton
-                            session={session}
-                            action={`${base}/ftp/users/${u.id}/rotate`}
-                            label="New password"
-                            kind="small"
-                            ariaLabel={`New password for ${u.username}`}
-                            confirm="The current password stops working at once. Continue?"
-                          />
-                          <ActionButton
-                            session={session}
-                            action={`${base}/ftp/users/${u.id}/revoke`}
-                            label="Revoke"
-                            kind="danger"
-                            ariaLabel={`Revoke ${u.username}`}
-                            confirm="Revoke this login?"
-                          />
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
           <form method="post" action={`${base}/ftp/users`}>
             <Csrf session={session} />
@@ -193,39 +178,23 @@ export function registerFtpPages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-deliveries">
           <h2 id="h-deliveries">Deliveries</h2>
           <div class="scroll">
-            <table>
-              <thead>
+            <Table head={["File", "Status", "Attempts", "Last error", "Action"]} empty={deliveries.items.length === 0 ? "No deliveries." : undefined}>
+              {deliveries.items.map((d) => (
                 <tr>
-                  <th scope="col">File</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last error</th>
-                  <th scope="col">Action</th>
+                  <td>{d.path}</td>
+                  <td>
+                    <Badge status={d.status} />
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>{d.last_error ?? ""}</td>
+                  <td>
+                    {d.status === "failed" || d.status === "pending" ? (
+                      <ActionButton session={session} action={`${base}/ftp/deliveries/${d.id}/retry`} label="Send again" kind="small" ariaLabel={`Send ${d.path} again`} />
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {deliveries.items.length === 0 ? (
-                  <tr>
-                    <td colspan={5}>No deliveries.</td>
-                  </tr>
-                ) : null}
-                {deliveries.items.map((d) => (
-                  <tr>
-                    <td>{d.path}</td>
-                    <td>
-                      <Badge status={d.status} />
-                    </td>
-                    <td>{d.attempts}</td>
-                    <td>{d.last_error ?? ""}</td>
-                    <td>
-                      {d.status === "failed" || d.status === "pending" ? (
-                        <ActionButton session={session} action={`${base}/ftp/deliveries/${d.id}/retry`} label="Send again" kind="small" ariaLabel={`Send ${d.path} again`} />
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
         </section>
       </Page>,

@@ -9,7 +9,7 @@ import { CreateTenant, IssueKey } from "../../services/tenant-input";
 import { issueTenantKey, listTenantKeys, revokeTenantKey } from "../../services/tenant-keys";
 import { createTenant, getTenant, listTenants } from "../../services/tenants";
 import { auditAction, formFields, one, redirectWith, render, takeFlash, type ConsoleContext, type ConsoleEnv } from "../context";
-import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Json, Page, placeErrors, type FormState } from "../ui";
+import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Json, Page, placeErrors, type FormState, Table } from "../ui";
 
 /** Time a deletion may spend right after its request; the cron carries on with the rest. */
 const DELETION_REQUEST_BUDGET_MS = 20_000;
@@ -33,46 +33,30 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-tenants">
           <h2 id="h-tenants">Tenants</h2>
           <div class="scroll">
-            <table>
-              <thead>
+            <Table head={["Id", "Name", "Status", "Created", "Open"]} empty={tenants.length === 0 ? "No tenants yet." : undefined}>
+              {tenants.map((t) => (
                 <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Open</th>
+                  <td>
+                    <code>{t.id}</code>
+                  </td>
+                  <td>{t.name}</td>
+                  <td>
+                    <Badge status={t.status} />
+                    {t.deletion ? ` ${t.deletion.step}: ${t.deletion.rows_deleted} rows, ${t.deletion.objects_deleted} files` : ""}
+                  </td>
+                  <td>
+                    <Ago at={t.created_at} />
+                  </td>
+                  <td>
+                    {t.status === "active" ? (
+                      <>
+                        <a href={`/app/t/${encodeURIComponent(t.id)}`}>console</a> · <a href={`/app/operator/tenants/${encodeURIComponent(t.id)}`}>keys</a>
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {tenants.length === 0 ? (
-                  <tr>
-                    <td colspan={5}>No tenants yet.</td>
-                  </tr>
-                ) : null}
-                {tenants.map((t) => (
-                  <tr>
-                    <td>
-                      <code>{t.id}</code>
-                    </td>
-                    <td>{t.name}</td>
-                    <td>
-                      <Badge status={t.status} />
-                      {t.deletion ? ` ${t.deletion.step}: ${t.deletion.rows_deleted} rows, ${t.deletion.objects_deleted} files` : ""}
-                    </td>
-                    <td>
-                      <Ago at={t.created_at} />
-                    </td>
-                    <td>
-                      {t.status === "active" ? (
-                        <>
-                          <a href={`/app/t/${encodeURIComponent(t.id)}`}>console</a> · <a href={`/app/operator/tenants/${encodeURIComponent(t.id)}`}>keys</a>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
         </section>
 
@@ -93,45 +77,29 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
         <section class="card" aria-labelledby="h-bridges">
           <h2 id="h-bridges">FTP bridges</h2>
           <div class="scroll">
-            <table>
-              <thead>
+            <Table head={["Bridge", "Status", "Last seen", "Spool", "Last error"]} empty={bridges.length === 0 ? "No bridge has reported yet." : undefined}>
+              {bridges.map((b) => (
                 <tr>
-                  <th scope="col">Bridge</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last seen</th>
-                  <th scope="col">Spool</th>
-                  <th scope="col">Last error</th>
+                  <td>{`${b.id} (${b.version})`}</td>
+                  <td>
+                    <Badge status={b.status} />
+                  </td>
+                  <td>
+                    <Ago at={b.last_seen_at} />
+                  </td>
+                  <td>{`${b.spool.files} files, ${b.spool.bytes} bytes`}</td>
+                  <td>
+                    {b.last_error ? (
+                      <>
+                        {b.last_error} (<Ago at={b.last_error_at} />)
+                      </>
+                    ) : (
+                      "none"
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {bridges.length === 0 ? (
-                  <tr>
-                    <td colspan={5}>No bridge has reported yet.</td>
-                  </tr>
-                ) : null}
-                {bridges.map((b) => (
-                  <tr>
-                    <td>{`${b.id} (${b.version})`}</td>
-                    <td>
-                      <Badge status={b.status} />
-                    </td>
-                    <td>
-                      <Ago at={b.last_seen_at} />
-                    </td>
-                    <td>{`${b.spool.files} files, ${b.spool.bytes} bytes`}</td>
-                    <td>
-                      {b.last_error ? (
-                        <>
-                          {b.last_error} (<Ago at={b.last_error_at} />)
-                        </>
-                      ) : (
-                        "none"
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
         </section>
 
@@ -209,54 +177,37 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
           </section>
         ) : null}
         <div class="scroll">
-          <table>
-            <thead>
+          <Table head={["Key", "Label", "Created", "Last used", "Expires", "State"]} empty={keys.length === 0 ? "No keys." : undefined}>
+            {keys.map((k) => (
               <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Label</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
+                <td>
+                  <code>{`${k.prefix}…`}</code>
+                </td>
+                <td>{k.label ?? ""}</td>
+                <td>
+                  <Ago at={k.created_at} />
+                </td>
+                <td>
+                  <Ago at={k.last_used_at} />
+                </td>
+                <td>{k.expires_at ?? "never"}</td>
+                <td>
+                  {k.revoked_at ? (
+                    <Badge status="revoked" />
+                  ) : (
+                    <ActionButton
+                      session={session}
+                      action={`${base}/keys/${k.id}/revoke`}
+                      label="Revoke"
+                      kind="danger"
+                      ariaLabel={`Revoke key ${k.prefix}`}
+                      confirm="Revoke this key? Everything using it, console sessions included, stops at once."
+                    />
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {keys.length === 0 ? (
-                <tr>
-                  <td colspan={6}>No keys.</td>
-                </tr>
-              ) : null}
-              {keys.map((k) => (
-                <tr>
-                  <td>
-                    <code>{`${k.prefix}…`}</code>
-                  </td>
-                  <td>{k.label ?? ""}</td>
-                  <td>
-                    <Ago at={k.created_at} />
-                  </td>
-                  <td>
-                    <Ago at={k.last_used_at} />
-                  </td>
-                  <td>{k.expires_at ?? "never"}</td>
-                  <td>
-                    {k.revoked_at ? (
-                      <Badge status="revoked" />
-                    ) : (
-                      <ActionButton
-                        session={session}
-                        action={`${base}/keys/${k.id}/revoke`}
-                        label="Revoke"
-                        kind="danger"
-                        ariaLabel={`Revoke key ${k.prefix}`}
-                        confirm="Revoke this key? Everything using it, console sessions included, stops at once."
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         <h2 id="h-issue">Issue a key</h2>
         <ErrorSummary form={form} />
@@ -364,36 +315,23 @@ export function registerOperatorPages(app: Hono<ConsoleEnv>) {
           </div>
         </form>
         <div class="scroll">
-          <table>
-            <thead>
+          <Table head={["When", "Tenant", "Actor", "Action", "Target", "Status", "Fields"]}>
+            {page.items.map((e) => (
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Status</th>
-                <th scope="col">Fields</th>
+                <td>
+                  <Ago at={e.at} />
+                </td>
+                <td>{e.tenant_id ?? ""}</td>
+                <td>{e.actor}</td>
+                <td>{e.action}</td>
+                <td>
+                  <code>{e.target ?? ""}</code>
+                </td>
+                <td>{e.status ?? ""}</td>
+                <td>{e.detail ? JSON.stringify(e.detail) : ""}</td>
               </tr>
-            </thead>
-            <tbody>
-              {page.items.map((e) => (
-                <tr>
-                  <td>
-                    <Ago at={e.at} />
-                  </td>
-                  <td>{e.tenant_id ?? ""}</td>
-                  <td>{e.actor}</td>
-                  <td>{e.action}</td>
-                  <td>
-                    <code>{e.target ?? ""}</code>
-                  </td>
-                  <td>{e.status ?? ""}</td>
-                  <td>{e.detail ? JSON.stringify(e.detail) : ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         {page.next_before ? (
           <p>

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { render, takeFlash, tenantBase, type ConsoleEnv } from "../context";
 import { tenantHealth } from "../health";
-import { Ago, Badge, Page } from "../ui";
+import { Ago, Badge, Page, Table } from "../ui";
 import { consoleWords, VENDOR_NAMES } from "./connections";
 
 export function registerOverview(app: Hono<ConsoleEnv>) {
@@ -71,30 +71,19 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
                 </dd>
               </dl>
               <div class="scroll">
-                <table>
-                  <thead>
+                <Table head={["Entity", "Newest data", "Last success", "Now", "Next run"]}>
+                  {h.entities.map((e) => (
                     <tr>
-                      <th scope="col">Entity</th>
-                      <th scope="col">Newest data</th>
-                      <th scope="col">Last success</th>
-                      <th scope="col">Now</th>
-                      <th scope="col">Next run</th>
+                      <th scope="row">{e.entity}</th>
+                      <td>{e.dataUpTo ? <Ago at={e.dataUpTo} /> : <span class="muted">none yet</span>}</td>
+                      <td>
+                        <Ago at={e.lastSuccessAt} />
+                      </td>
+                      <td>{e.running ? <Badge status="running" /> : ""}</td>
+                      <td>{!e.scheduled ? <span class="muted">off</span> : e.nextRunAt ? <Ago at={e.nextRunAt} /> : <span class="muted">next cron</span>}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {h.entities.map((e) => (
-                      <tr>
-                        <th scope="row">{e.entity}</th>
-                        <td>{e.dataUpTo ? <Ago at={e.dataUpTo} /> : <span class="muted">none yet</span>}</td>
-                        <td>
-                          <Ago at={e.lastSuccessAt} />
-                        </td>
-                        <td>{e.running ? <Badge status="running" /> : ""}</td>
-                        <td>{!e.scheduled ? <span class="muted">off</span> : e.nextRunAt ? <Ago at={e.nextRunAt} /> : <span class="muted">next cron</span>}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </Table>
               </div>
             </section>
           ))}

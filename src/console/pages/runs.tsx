@@ -5,7 +5,7 @@ import { cancelRunForTenant, getRunForTenant, listRuns, resumeRunForTenant } fro
 import { listRecordErrors, replayAllOpen, replayError } from "../../services/record-errors";
 import { auditAction, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
 import { fixFor } from "../health";
-import { ActionButton, Ago, Badge, emptyForm, Input, Json, Page, Select } from "../ui";
+import { ActionButton, Ago, Badge, emptyForm, Input, Json, Page, Select, Table } from "../ui";
 
 type Run = Awaited<ReturnType<typeof getRunForTenant>>;
 
@@ -57,43 +57,26 @@ export function registerRunPages(app: Hono<ConsoleEnv>) {
           </div>
         </form>
         <div id="runs" class="scroll" data-refresh={live ? "2000" : undefined}>
-          <table>
-            <thead>
+          <Table head={["Started", "Connection", "Entity", "Status", "Progress", "Counts"]} empty={page.items.length === 0 ? "No runs." : undefined}>
+            {page.items.map((r) => (
               <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Connection</th>
-                <th scope="col">Entity</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Counts</th>
+                <td>
+                  <a href={`${base}/runs/${r.id}`}>
+                    <Ago at={r.started_at} />
+                  </a>
+                </td>
+                <td>{names.get(r.connection_id) ?? r.connection_id.slice(0, 8)}</td>
+                <td>{`${r.entity}${r.kind !== "pull" ? ` (${r.kind})` : ""}`}</td>
+                <td>
+                  <Badge status={r.status} />
+                </td>
+                <td>
+                  <Progress run={r} />
+                </td>
+                <td>{counts(r)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {page.items.length === 0 ? (
-                <tr>
-                  <td colspan={6}>No runs.</td>
-                </tr>
-              ) : null}
-              {page.items.map((r) => (
-                <tr>
-                  <td>
-                    <a href={`${base}/runs/${r.id}`}>
-                      <Ago at={r.started_at} />
-                    </a>
-                  </td>
-                  <td>{names.get(r.connection_id) ?? r.connection_id.slice(0, 8)}</td>
-                  <td>{`${r.entity}${r.kind !== "pull" ? ` (${r.kind})` : ""}`}</td>
-                  <td>
-                    <Badge status={r.status} />
-                  </td>
-                  <td>
-                    <Progress run={r} />
-                  </td>
-                  <td>{counts(r)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         {page.next_before ? (
           <p>

@@ -4,7 +4,7 @@ import { ApiError } from "../../errors";
 import { getConnection } from "../../services/connections";
 import { deleteOrderTemplate, getOrderTemplate, previewOrderTemplate, saveOrderTemplate } from "../../services/order-template";
 import { auditAction, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
-import { ActionButton, Csrf, emptyForm, ErrorSummary, Input, Json, Page, placeErrors, TextArea, type FormState } from "../ui";
+import { ActionButton, Csrf, emptyForm, ErrorSummary, Input, Json, Page, placeErrors, TextArea, type FormState, Table } from "../ui";
 
 /**
  * The order mapping template editor: the template as JSON, checked by the service when saved,
@@ -95,28 +95,19 @@ export function registerTemplatePages(app: Hono<ConsoleEnv>) {
               {diff.length === 0 ? <p>Nothing: this order maps the same with and without it.</p> : null}
               {diff.length > 0 ? (
                 <div class="scroll">
-                  <table>
-                    <thead>
+                  <Table head={["Field", "Default mapping", "With the template"]}>
+                    {diff.map(([k, a, b]) => (
                       <tr>
-                        <th scope="col">Field</th>
-                        <th scope="col">Default mapping</th>
-                        <th scope="col">With the template</th>
+                        <th scope="row">{k}</th>
+                        <td>
+                          <code>{a}</code>
+                        </td>
+                        <td>
+                          <code>{b}</code>
+                        </td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {diff.map(([k, a, b]) => (
-                        <tr>
-                          <th scope="row">{k}</th>
-                          <td>
-                            <code>{a}</code>
-                          </td>
-                          <td>
-                            <code>{b}</code>
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                    ))}
+                  </Table>
                 </div>
               ) : null}
               <div class="two">
