@@ -107,8 +107,9 @@ async function main() {
   try {
     // The local queue started empty: whatever was running when the hub last stopped lost its messages.
     const recovered = await call("POST", "/v1/operator/recover", vars.OPERATOR_TOKEN, { quiet_seconds: 0 });
-    const resumed = recovered.runs.resumed + recovered.imports.resumed;
-    if (resumed > 0) say(`resumed ${recovered.runs.resumed} run(s) and ${recovered.imports.resumed} import(s) left running when the hub last stopped`);
+    // Imports are runs too (kind "import"): by_kind says how many of each went on.
+    const byKind = Object.entries(recovered.by_kind as Record<string, { resumed: number }>).filter(([, n]) => n.resumed > 0);
+    if (recovered.runs.resumed > 0) say(`resumed ${byKind.map(([kind, n]) => `${n.resumed} ${kind} run(s)`).join(", ")} left running when the hub last stopped`);
 
     seeded = await seed(data, sandbox.sellercloudUrl, sandbox.platformUrl, vars.OPERATOR_TOKEN);
     await connectSos(sandbox.sosUrl, seeded);
