@@ -205,7 +205,9 @@ describe("npm start keeps its data and loses no work", () => {
     // Started again on the same folder: both tenants are there, and the work finishes.
     running = await startHub();
     mark("up again");
-    expect(running.output()).toMatch(/resumed \d+ run\(s\) and \d+ import\(s\)/);
+    // The backfill and the import were both running: both are resumed (an import is a run of kind "import").
+    expect(running.output()).toMatch(/resumed .*\d+ pull run\(s\)/);
+    expect(running.output()).toMatch(/resumed .*\d+ import run\(s\)/);
     const tenants = (await call("GET", "/v1/tenants", operator)).body.items.map((t: any) => t.id);
     expect(tenants).toEqual(expect.arrayContaining(["sandbox", tenantId]));
     let after = await progress();
