@@ -333,15 +333,27 @@ export function ActionButton(props: {
   );
 }
 
-/** A table with column headings; `empty` (when given) is the one row shown instead of rows. */
-export function Table(props: { head: string[]; empty?: string; children?: Child }) {
+/** A column heading: its text, kept for screen readers only (an actions column), or right-aligned (numbers). */
+export type Heading = string | { label: string; hidden?: boolean; num?: boolean };
+
+/**
+ * A table with column headings; `labelledBy` names the heading that titles it, and `empty` (when
+ * given) is the one row shown instead of rows.
+ */
+export function Table(props: { head: Heading[]; labelledBy?: string; empty?: string; children?: Child }) {
   return (
-    <table>
+    <table aria-labelledby={props.labelledBy}>
       <thead>
         <tr>
-          {props.head.map((h) => (
-            <th scope="col">{h}</th>
-          ))}
+          {props.head.map((h) =>
+            typeof h === "string" ? (
+              <th scope="col">{h}</th>
+            ) : (
+              <th scope="col" class={h.num ? "num" : undefined}>
+                {h.hidden ? <span class="skip">{h.label}</span> : h.label}
+              </th>
+            ),
+          )}
         </tr>
       </thead>
       <tbody>

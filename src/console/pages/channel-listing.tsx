@@ -3,7 +3,7 @@ import { ApiError } from "../../errors";
 import type { Suggestion } from "../../availability/suggest";
 import { getChannelListing, linkListing, setListingRules, unlinkListing, whyQuantity } from "../../services/channels";
 import { auditAction, formFields, one, redirectWith, render, takeFlash, type ConsoleContext, type ConsoleEnv } from "../context";
-import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, type FormState } from "../ui";
+import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, type FormState, Table } from "../ui";
 import { channelsBase } from "./channels";
 import { channelOf, channelPath, listingPath, SuggestionList } from "./channel";
 
@@ -41,26 +41,15 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
           <p id="why-sentence">{why.explanation}</p>
           {why.steps.length ? (
             <div class="scroll">
-              <table aria-labelledby="h-why">
-                <thead>
+              <Table labelledBy="h-why" head={["Step", { label: "Value", num: true }, "How"]}>
+                {why.steps.map((s) => (
                   <tr>
-                    <th scope="col">Step</th>
-                    <th scope="col" class="num">
-                      Value
-                    </th>
-                    <th scope="col">How</th>
+                    <th scope="row">{s.step.replace(/_/g, " ")}</th>
+                    <td class="num">{s.value}</td>
+                    <td>{s.note}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {why.steps.map((s) => (
-                    <tr>
-                      <th scope="row">{s.step.replace(/_/g, " ")}</th>
-                      <td class="num">{s.value}</td>
-                      <td>{s.note}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           ) : null}
           <dl class="facts">
@@ -123,32 +112,19 @@ export function registerChannelListingPage(app: Hono<ConsoleEnv>) {
             <>
               <h3 id="h-held">Held by channel orders</h3>
               <div class="scroll">
-                <table aria-labelledby="h-held">
-                  <thead>
+                <Table labelledBy="h-held" head={["Channel", "Order", { label: "Units", num: true }, "State", "Imported"]}>
+                  {why.reservations.map((r) => (
                     <tr>
-                      <th scope="col">Channel</th>
-                      <th scope="col">Order</th>
-                      <th scope="col" class="num">
-                        Units
-                      </th>
-                      <th scope="col">State</th>
-                      <th scope="col">Imported</th>
+                      <td>{r.channel}</td>
+                      <td>{r.order_id}</td>
+                      <td class="num">{r.quantity}</td>
+                      <td>{r.state}</td>
+                      <td>
+                        <Ago at={r.imported_at} />
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {why.reservations.map((r) => (
-                      <tr>
-                        <td>{r.channel}</td>
-                        <td>{r.order_id}</td>
-                        <td class="num">{r.quantity}</td>
-                        <td>{r.state}</td>
-                        <td>
-                          <Ago at={r.imported_at} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </Table>
               </div>
             </>
           ) : null}

@@ -15,7 +15,7 @@ import {
 import { getConnection, mustLoad, updateConnection } from "../../services/connections";
 import { linkListingsNow } from "../../services/listings";
 import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
-import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, type FormState } from "../ui";
+import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, type FormState, Table } from "../ui";
 import { channelsBase } from "./channels";
 import { VENDOR_NAMES } from "./connections";
 
@@ -114,49 +114,36 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
           every later sync.
         </p>
         <div class="scroll">
-          <table aria-labelledby="h-unlinked">
-            <thead>
+          <Table
+            labelledBy="h-unlinked"
+            head={["Channel SKU", "Title", "Suggested matches", { label: "Actions", hidden: true }]}
+            empty={unlinked.items.length === 0 ? "Every listing is linked." : undefined}
+          >
+            {unlinked.items.map((l) => (
               <tr>
-                <th scope="col">Channel SKU</th>
-                <th scope="col">Title</th>
-                <th scope="col">Suggested matches</th>
-                <th scope="col">
-                  <span class="skip">Actions</span>
+                <th scope="row">
+                  <a href={listingPath(tenantId, conn.id, l.vendor_product_id)}>{l.vendor_product_id}</a>
+                  {l.link_state === "unlinked_by_hand" ? <span class="muted"> (kept unlinked by hand)</span> : null}
                 </th>
+                <td>{l.title ?? ""}</td>
+                <td>
+                  <SuggestionList session={session} action={`${base}/link`} sku={l.vendor_product_id} suggestions={(l.suggestions ?? []) as Suggestion[]} back={back} />
+                </td>
+                <td>
+                  {l.link_state === "unlinked" ? (
+                    <ActionButton
+                      session={session}
+                      action={`${base}/unlink`}
+                      label="Keep unlinked"
+                      kind="secondary"
+                      fields={{ sku: l.vendor_product_id, back }}
+                      ariaLabel={`Keep ${l.vendor_product_id} unlinked`}
+                    />
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {unlinked.items.length === 0 ? (
-                <tr>
-                  <td colspan={4}>Every listing is linked.</td>
-                </tr>
-              ) : null}
-              {unlinked.items.map((l) => (
-                <tr>
-                  <th scope="row">
-                    <a href={listingPath(tenantId, conn.id, l.vendor_product_id)}>{l.vendor_product_id}</a>
-                    {l.link_state === "unlinked_by_hand" ? <span class="muted"> (kept unlinked by hand)</span> : null}
-                  </th>
-                  <td>{l.title ?? ""}</td>
-                  <td>
-                    <SuggestionList session={session} action={`${base}/link`} sku={l.vendor_product_id} suggestions={(l.suggestions ?? []) as Suggestion[]} back={back} />
-                  </td>
-                  <td>
-                    {l.link_state === "unlinked" ? (
-                      <ActionButton
-                        session={session}
-                        action={`${base}/unlink`}
-                        label="Keep unlinked"
-                        kind="secondary"
-                        fields={{ sku: l.vendor_product_id, back }}
-                        ariaLabel={`Keep ${l.vendor_product_id} unlinked`}
-                      />
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
 
         <h2 id="h-unknown">Order lines with an Unknown SKU ({unknown.items.length})</h2>
@@ -164,37 +151,23 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
           <ActionButton session={session} action={`${base}/refresh`} label="Refresh unknown SKUs" kind="secondary" />
         </div>
         <div class="scroll">
-          <table aria-labelledby="h-unknown">
-            <thead>
+          <Table
+            labelledBy="h-unknown"
+            head={["Order", "Channel SKU", { label: "Qty", num: true }, "What to do", "Suggested matches"]}
+            empty={unknown.items.length === 0 ? "None: every order line's SKU is known." : undefined}
+          >
+            {unknown.items.map((u) => (
               <tr>
-                <th scope="col">Order</th>
-                <th scope="col">Channel SKU</th>
-                <th scope="col" class="num">
-                  Qty
-                </th>
-                <th scope="col">What to do</th>
-                <th scope="col">Suggested matches</th>
+                <td>
+                  {u.order_id} <Ago at={u.ordered_at ?? u.imported_at} />
+                </td>
+                <td>{u.channel_sku ?? <span class="muted">none (listing {u.listing_id ?? "?"})</span>}</td>
+                <td class="num">{u.quantity}</td>
+                <td>{u.what_to_do.replace(/ \(PUT …[^)]*\)/, "")}</td>
+                <td>{u.channel_sku ? <SuggestionList session={session} action={`${base}/link`} sku={u.channel_sku} suggestions={u.suggestions} back={back} /> : null}</td>
               </tr>
-            </thead>
-            <tbody>
-              {unknown.items.length === 0 ? (
-                <tr>
-                  <td colspan={5}>None: every order line's SKU is known.</td>
-                </tr>
-              ) : null}
-              {unknown.items.map((u) => (
-                <tr>
-                  <td>
-                    {u.order_id} <Ago at={u.ordered_at ?? u.imported_at} />
-                  </td>
-                  <td>{u.channel_sku ?? <span class="muted">none (listing {u.listing_id ?? "?"})</span>}</td>
-                  <td class="num">{u.quantity}</td>
-                  <td>{u.what_to_do.replace(/ \(PUT …[^)]*\)/, "")}</td>
-                  <td>{u.channel_sku ? <SuggestionList session={session} action={`${base}/link`} sku={u.channel_sku} suggestions={u.suggestions} back={back} /> : null}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
 
         {awaiting.accept_orders ? (
@@ -208,44 +181,27 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
               .
             </p>
             <div class="scroll">
-              <table aria-labelledby="h-accept">
-                <thead>
+              <Table labelledBy="h-accept" head={["Order", "Lines", "Refused", { label: "Action", hidden: true }]} empty={awaiting.items.length === 0 ? "None." : undefined}>
+                {awaiting.items.map((o) => (
                   <tr>
-                    <th scope="col">Order</th>
-                    <th scope="col">Lines</th>
-                    <th scope="col">Refused</th>
-                    <th scope="col">
-                      <span class="skip">Action</span>
-                    </th>
+                    <td>
+                      {o.order_id} <Ago at={o.ordered_at} />
+                    </td>
+                    <td>{o.lines.map((l) => `${l.channel_sku ?? "?"} × ${l.quantity}`).join(", ")}</td>
+                    <td>{o.last_refusal ?? ""}</td>
+                    <td>
+                      <ActionButton
+                        session={session}
+                        action={`${base}/accept`}
+                        label="Accept"
+                        kind="small"
+                        fields={{ order_id: o.order_id }}
+                        ariaLabel={`Accept order ${o.order_id}`}
+                      />
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {awaiting.items.length === 0 ? (
-                    <tr>
-                      <td colspan={4}>None.</td>
-                    </tr>
-                  ) : null}
-                  {awaiting.items.map((o) => (
-                    <tr>
-                      <td>
-                        {o.order_id} <Ago at={o.ordered_at} />
-                      </td>
-                      <td>{o.lines.map((l) => `${l.channel_sku ?? "?"} × ${l.quantity}`).join(", ")}</td>
-                      <td>{o.last_refusal ?? ""}</td>
-                      <td>
-                        <ActionButton
-                          session={session}
-                          action={`${base}/accept`}
-                          label="Accept"
-                          kind="small"
-                          fields={{ order_id: o.order_id }}
-                          ariaLabel={`Accept order ${o.order_id}`}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           </>
         ) : null}
@@ -262,36 +218,25 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
               <form method="post" action={`${base}/migrate`} class="card">
                 <Csrf session={session} />
                 <div class="scroll">
-                  <table aria-labelledby="h-legacy">
-                    <thead>
+                  <Table labelledBy="h-legacy" head={["Migrate", "eBay listing", "Orders", "What to do", "Last migration"]}>
+                    {legacy.items.map((l) => (
                       <tr>
-                        <th scope="col">Migrate</th>
-                        <th scope="col">eBay listing</th>
-                        <th scope="col">Orders</th>
-                        <th scope="col">What to do</th>
-                        <th scope="col">Last migration</th>
+                        <td>
+                          <input type="checkbox" name="listing_ids" value={l.listing_id} id={`legacy-${l.listing_id}`} aria-label={`Migrate listing ${l.listing_id}`} />
+                        </td>
+                        <td>
+                          <label for={`legacy-${l.listing_id}`}>
+                            {l.listing_id} {l.sku ? <code>{l.sku}</code> : <span class="muted">no SKU</span>} {l.title ?? ""}
+                          </label>
+                        </td>
+                        <td>
+                          {l.orders} (last <Ago at={l.last_order_at} />)
+                        </td>
+                        <td>{l.what_to_do.replace(" (POST …/legacy-listings/migrate)", "")}</td>
+                        <td>{l.migration ?? ""}</td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {legacy.items.map((l) => (
-                        <tr>
-                          <td>
-                            <input type="checkbox" name="listing_ids" value={l.listing_id} id={`legacy-${l.listing_id}`} aria-label={`Migrate listing ${l.listing_id}`} />
-                          </td>
-                          <td>
-                            <label for={`legacy-${l.listing_id}`}>
-                              {l.listing_id} {l.sku ? <code>{l.sku}</code> : <span class="muted">no SKU</span>} {l.title ?? ""}
-                            </label>
-                          </td>
-                          <td>
-                            {l.orders} (last <Ago at={l.last_order_at} />)
-                          </td>
-                          <td>{l.what_to_do.replace(" (POST …/legacy-listings/migrate)", "")}</td>
-                          <td>{l.migration ?? ""}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                    ))}
+                  </Table>
                 </div>
                 <div class="actions">
                   <button type="submit">Migrate the ticked listings</button>
@@ -303,61 +248,43 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
 
         <h2 id="h-linked">Linked listings</h2>
         <div class="scroll">
-          <table aria-labelledby="h-linked">
-            <thead>
+          <Table
+            labelledBy="h-linked"
+            head={["Channel SKU", "Linked to", "Linked by", "Status", { label: "Quantity", num: true }, "Push", { label: "Actions", hidden: true }]}
+            empty={linked.items.length === 0 ? "No linked listings yet: press Sync listings, or link the ones above." : undefined}
+          >
+            {linked.items.map((l) => (
               <tr>
-                <th scope="col">Channel SKU</th>
-                <th scope="col">Linked to</th>
-                <th scope="col">Linked by</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="num">
-                  Quantity
+                <th scope="row">
+                  {l.vendor_product_id}
+                  {l.title ? <span class="muted"> {l.title}</span> : null}
                 </th>
-                <th scope="col">Push</th>
-                <th scope="col">
-                  <span class="skip">Actions</span>
-                </th>
+                <td>
+                  <code>{l.product_system_id}</code>
+                </td>
+                <td>{l.linked_by === "hand" ? "by hand" : "rule (linking priority)"}</td>
+                <td>{l.status}</td>
+                <td class="num">{l.target_quantity ?? "—"}</td>
+                <td>
+                  <Badge status={l.push_state ?? "idle"} /> {l.push_note ?? ""}
+                </td>
+                <td>
+                  <a href={listingPath(tenantId, conn.id, l.vendor_product_id)} aria-label={`Why is ${l.vendor_product_id} ${l.target_quantity ?? "unset"}?`}>
+                    Why {l.target_quantity ?? "—"}?
+                  </a>{" "}
+                  <ActionButton
+                    session={session}
+                    action={`${base}/unlink`}
+                    label="Unlink"
+                    kind="small"
+                    fields={{ sku: l.vendor_product_id, back }}
+                    ariaLabel={`Unlink ${l.vendor_product_id}`}
+                    confirm={`Unlink ${l.vendor_product_id}? Its quantity is no longer set, through later syncs too, until linked again.`}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {linked.items.length === 0 ? (
-                <tr>
-                  <td colspan={7}>No linked listings yet: press Sync listings, or link the ones above.</td>
-                </tr>
-              ) : null}
-              {linked.items.map((l) => (
-                <tr>
-                  <th scope="row">
-                    {l.vendor_product_id}
-                    {l.title ? <span class="muted"> {l.title}</span> : null}
-                  </th>
-                  <td>
-                    <code>{l.product_system_id}</code>
-                  </td>
-                  <td>{l.linked_by === "hand" ? "by hand" : "rule (linking priority)"}</td>
-                  <td>{l.status}</td>
-                  <td class="num">{l.target_quantity ?? "—"}</td>
-                  <td>
-                    <Badge status={l.push_state ?? "idle"} /> {l.push_note ?? ""}
-                  </td>
-                  <td>
-                    <a href={listingPath(tenantId, conn.id, l.vendor_product_id)} aria-label={`Why is ${l.vendor_product_id} ${l.target_quantity ?? "unset"}?`}>
-                      Why {l.target_quantity ?? "—"}?
-                    </a>{" "}
-                    <ActionButton
-                      session={session}
-                      action={`${base}/unlink`}
-                      label="Unlink"
-                      kind="small"
-                      fields={{ sku: l.vendor_product_id, back }}
-                      ariaLabel={`Unlink ${l.vendor_product_id}`}
-                      confirm={`Unlink ${l.vendor_product_id}? Its quantity is no longer set, through later syncs too, until linked again.`}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         {linked.next_after ? (
           <p>

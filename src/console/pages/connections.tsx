@@ -250,33 +250,21 @@ export function registerConnectionPages(app: Hono<ConsoleEnv>) {
           <section class="card" aria-labelledby="h-sync">
             <h2 id="h-sync">Sync now</h2>
             <div class="scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Entity</th>
-                    <th scope="col">Data up to</th>
-                    <th scope="col">Next run</th>
-                    <th scope="col">
-                      <span class="skip">Action</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {conn.entities.map((entity) => {
-                    const cursor = conn.cursors?.find((k) => k.entity === entity);
-                    return (
-                      <tr>
-                        <th scope="row">{entity}</th>
-                        <td>{cursor?.position ? <code>{cursor.position.slice(0, 25)}</code> : <span class="muted">not yet</span>}</td>
-                        <td>{cursor?.next_run_at ? <Ago at={cursor.next_run_at} /> : <span class="muted">at the next cron</span>}</td>
-                        <td>
-                          <ActionButton session={session} action={`${base}/sync`} label="Sync now" fields={{ entity }} kind="small" ariaLabel={`Sync ${entity} now`} />
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <Table head={["Entity", "Data up to", "Next run", { label: "Action", hidden: true }]}>
+                {conn.entities.map((entity) => {
+                  const cursor = conn.cursors?.find((k) => k.entity === entity);
+                  return (
+                    <tr>
+                      <th scope="row">{entity}</th>
+                      <td>{cursor?.position ? <code>{cursor.position.slice(0, 25)}</code> : <span class="muted">not yet</span>}</td>
+                      <td>{cursor?.next_run_at ? <Ago at={cursor.next_run_at} /> : <span class="muted">at the next cron</span>}</td>
+                      <td>
+                        <ActionButton session={session} action={`${base}/sync`} label="Sync now" fields={{ entity }} kind="small" ariaLabel={`Sync ${entity} now`} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </Table>
             </div>
             <p class="actions">
               <a href={`${tenantBase(tenantId)}/runs?connection_id=${connectionId}`}>Runs</a>

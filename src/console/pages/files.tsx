@@ -72,47 +72,30 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
             <ActionButton session={session} action={`${base}/files/scan`} label="Pick up all now" kind="secondary" />
           </div>
           <div class="scroll">
-            <table>
-              <thead>
+            <Table head={["File", { label: "Size", num: true }, "Uploaded", "Actions"]} empty={waiting.items.length === 0 ? "No files waiting." : undefined}>
+              {waiting.items.map((f) => (
                 <tr>
-                  <th scope="col">File</th>
-                  <th scope="col" class="num">
-                    Size
-                  </th>
-                  <th scope="col">Uploaded</th>
-                  <th scope="col">Actions</th>
+                  <td>
+                    <code>{f.path}</code>
+                  </td>
+                  <td class="num">{f.size}</td>
+                  <td>
+                    <Ago at={f.uploaded_at} />
+                  </td>
+                  <td>
+                    <ActionButton session={session} action={`${base}/imports`} label="Import" fields={{ path: f.path }} kind="small" ariaLabel={`Import ${f.path}`} />
+                    <ActionButton
+                      session={session}
+                      action={`${base}/imports`}
+                      label="Dry run"
+                      fields={{ path: f.path, dry_run: "true" }}
+                      kind="small"
+                      ariaLabel={`Dry run ${f.path}: what will change`}
+                    />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {waiting.items.length === 0 ? (
-                  <tr>
-                    <td colspan={4}>No files waiting.</td>
-                  </tr>
-                ) : null}
-                {waiting.items.map((f) => (
-                  <tr>
-                    <td>
-                      <code>{f.path}</code>
-                    </td>
-                    <td class="num">{f.size}</td>
-                    <td>
-                      <Ago at={f.uploaded_at} />
-                    </td>
-                    <td>
-                      <ActionButton session={session} action={`${base}/imports`} label="Import" fields={{ path: f.path }} kind="small" ariaLabel={`Import ${f.path}`} />
-                      <ActionButton
-                        session={session}
-                        action={`${base}/imports`}
-                        label="Dry run"
-                        fields={{ path: f.path, dry_run: "true" }}
-                        kind="small"
-                        ariaLabel={`Dry run ${f.path}: what will change`}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
         </section>
 
@@ -498,32 +481,19 @@ export function registerFilePages(app: Hono<ConsoleEnv>) {
           {job.errors.length === 0 ? <p>None{job.status === "running" ? " so far" : ""}.</p> : null}
           {job.errors.length > 0 ? (
             <div class="scroll">
-              <table>
-                <thead>
+              <Table head={[{ label: "Row", num: true }, "Column", "Value", "Outcome", "What to fix"]}>
+                {job.errors.map((e) => (
                   <tr>
-                    <th scope="col" class="num">
-                      Row
-                    </th>
-                    <th scope="col">Column</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">What to fix</th>
+                    <td class="num">{e.row}</td>
+                    <td>{e.column}</td>
+                    <td>
+                      <code>{e.value ?? ""}</code>
+                    </td>
+                    <td>{e.outcome}</td>
+                    <td>{e.message}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {job.errors.map((e) => (
-                    <tr>
-                      <td class="num">{e.row}</td>
-                      <td>{e.column}</td>
-                      <td>
-                        <code>{e.value ?? ""}</code>
-                      </td>
-                      <td>{e.outcome}</td>
-                      <td>{e.message}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           ) : null}
           {job.next_after_row ? (
