@@ -237,28 +237,21 @@ export function sosAccount(name = uniqueName("sos")) {
 }
 export type SosAccount = ReturnType<typeof sosAccount>;
 
-/** Offboarding as the operator does it: DELETE answers 202, then cron ticks finish the deletion. */
+/** Offboarding as the operator does it: DELETE answers 202, then the deletion runs to its end. */
 export async function deleteTenantFully(tenantId: string): Promise<void> {
   const asked = await api("DELETE", `/v1/tenants/${tenantId}`, { token: OPERATOR });
   if (asked.status !== 202) throw new Error(`tenant delete answered ${asked.status}: ${JSON.stringify(asked.body)}`);
+  await deletionFinished(tenantId);
+}
+
+/** A tenant deletion runs in the background (202): cron ticks carry it on until the tenant is gone (404). */
+export async function deletionFinished(tenantId: string): Promise<void> {
   await waitFor(
     async () => {
       await runCron();
       return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
     },
     50_000,
-    "the deletion to finish",
-  );
-}
-
-/** A tenant deletion runs in the background (202): the cron carries it on until the tenant is gone (404). */
-export async function deletionFinished(tenantId: string, timeoutMs = 50_000): Promise<void> {
-  await waitFor(
-    async () => {
-      await runCron();
-      return (await api("GET", `/v1/tenants/${tenantId}`, { token: OPERATOR })).status === 404;
-    },
-    timeoutMs,
     "the deletion to finish",
   );
 }

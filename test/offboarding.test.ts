@@ -6,6 +6,7 @@ import { continueTenantDeletion, KEPT_TABLES, requestTenantDeletion } from "../s
 import {
   addSellerCloudConnection,
   api,
+  deletionFinished,
   OPERATOR,
   platformEvent,
   runCron,
@@ -191,14 +192,7 @@ describe("offboarding", () => {
     expect((await api("GET", `/v1/tenants/${id}/runs`, { token: tenant.key })).status).toBe(401);
     expect((await signedWebhook(tenant, platformEvent("order.confirmed", crypto.randomUUID()))).status).toBe(401);
 
-    await waitFor(
-      async () => {
-        await runCron();
-        return (await api("GET", `/v1/tenants/${id}`, { token: OPERATOR })).status === 404;
-      },
-      50_000,
-      "the deletion to finish",
-    );
+    await deletionFinished(id);
 
     const after = await rowsOf(owner);
     for (const [table, n] of Object.entries(after)) expect(n, `rows of the deleted tenant left in ${table}`).toBe(0);
