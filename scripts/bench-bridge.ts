@@ -1,6 +1,6 @@
 /**
  * `npm run bench:bridge`: the FTP bridge's two figures, on this machine, against its own hub
- * under `wrangler dev` (local D1/R2/Queues) and the bridge as plain processes (bridge/run.sh):
+ * on wrangler's dev server (local D1/R2/Queues) and the bridge as plain processes (bridge/run.sh):
  *
  * 1. latency: a small INVENTORY file uploaded over FTPS with curl; the time from curl's exit
  *    (the partner's upload finished) to the import's `started_at` on the hub, BENCH_BRIDGE_RUNS times;
@@ -145,12 +145,12 @@ async function main() {
 
     const mbps = (ms: number) => (MB / (ms / 1000)).toFixed(1);
     console.log(`
-| FTP bridge (this machine, wrangler dev) | figure |
+| FTP bridge (this machine, local hub) | figure |
 |---|---|
 | FTP upload finished → import started (median of ${RUNS}, min–max) | ${median(latencies)} ms (${Math.min(...latencies)}–${Math.max(...latencies)} ms) |
 | ${MB} MiB over FTPS: client transfer (curl → pure-ftpd) | ${((ftpDone - t0) / 1000).toFixed(1)} s (${mbps(ftpDone - t0)} MiB/s) |
 | ${MB} MiB over FTPS: until the hub confirmed it stored the file | ${((bridgeDone - t0) / 1000).toFixed(1)} s (${mbps(bridgeDone - t0)} MiB/s) |
-| ${MB} MiB PUT to the drop over HTTP (curl → wrangler dev) | ${((httpDone - h0) / 1000).toFixed(1)} s (${mbps(httpDone - h0)} MiB/s) |
+| ${MB} MiB PUT to the drop over HTTP (curl → local hub) | ${((httpDone - h0) / 1000).toFixed(1)} s (${mbps(httpDone - h0)} MiB/s) |
 `);
   } finally {
     await bridge.stop();

@@ -46,7 +46,7 @@ export async function channelFanOut(o: ChannelBenchOptions): Promise<Array<[stri
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
-  // wrangler dev can leave a request unanswered while the worker runs a long queue job: polls give up and ask again.
+  // The local dev server can leave a request unanswered while the worker runs a long queue job: polls give up and ask again.
   let abandonedPolls = 0;
   const poll = async (path: string) => {
     for (;;) {

@@ -12,7 +12,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export const WEBHOOK_SECRET = "whsec_bench_0123456789abcdef";
 
-/** Lines the hub logged about pulls, by run (wrangler dev's output, parsed). */
+/** Lines the hub logged about pulls, by run (the worker's output, parsed). */
 interface PullLine {
   msg: string;
   time: number;
@@ -62,7 +62,7 @@ export async function hubTenant(
       try {
         res = await fetch(`${hubUrl}${path}`, { method, headers: { ...json, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
       } catch (err) {
-        // wrangler dev's proxy drops a connection now and then on a busy machine: a read is asked again.
+        // wrangler's dev proxy drops a connection now and then on a busy machine: a read is asked again.
         if (method !== "GET" || attempt >= 5) throw err;
         await sleep(200);
         continue;
@@ -94,7 +94,7 @@ export async function hubTenant(
 
   /**
    * Waits for the run's end: the hub's "pull succeeded"/"pull failed" line wakes the wait at once
-   * (polling the API every 100 ms would cost the hub and wrangler dev more CPU than a page does on
+   * (polling the API every 100 ms would cost the hub and wrangler's dev proxy more CPU than a page does on
    * a busy machine); a poll every 2 s is the fallback, and the run is read once at the end.
    */
   async function waitForRun(runId: string, start: number) {
@@ -134,7 +134,7 @@ export async function hubTenant(
       const done = await started.done();
       return { ...done, startedAtMs: started.startedAtMs };
     },
-    /** Fires the cron as if it were `atMs` (wrangler dev's scheduled handler) and times the `entity` run it starts. */
+    /** Fires the cron as if it were `atMs` (wrangler's scheduled trigger route) and times the `entity` run it starts. */
     async cron(atMs: number, entity: string) {
       const start = performance.now();
       const before = new Date().toISOString();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: a SellerCloud product backfill through the real hub (`wrangler dev`,
+ * `npm run bench`: a SellerCloud product backfill through the real hub (wrangler's dev server,
  * local D1/Queues/DO) against the simulators at 50 ms per call, and in the same run the
  * naive baseline: one plain client walking the same pages serially (login, GET page,
  * map, POST to the platform). Then, on the same tenant and connection, order push latency:
@@ -29,9 +29,10 @@ import { channelFanOut } from "./bench-channels";
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const PERMITS = Number(process.env.BENCH_PERMITS ?? 8);
-/** wrangler dev's port and its inspector's; the simulators take free ports. Away from npm start's 8787–8790. */
+/** The hub's port; the simulators take free ports. Away from npm start's 8787–8790. */
 const PORT = Number(process.env.BENCH_PORT ?? 8887);
-const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8888);
+/** The devtools inspector costs CPU on every outbound fetch (see hub-worker.ts): off unless asked for, to profile. */
+const INSPECTOR_PORT = process.env.BENCH_INSPECTOR_PORT ? Number(process.env.BENCH_INSPECTOR_PORT) : undefined;
 const PERSIST_TO = ".wrangler/bench-state";
 const CHANGED = Number(process.env.BENCH_CHANGED ?? 100);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 50);
@@ -51,7 +52,7 @@ const IMPORT_STALL_MS = Number(process.env.BENCH_IMPORT_STALL_MS ?? 5 * 60_000);
 /**
  * The worker's slice size: unset, the hub runs with its own default (IMPORT_SLICE_BYTES unset,
  * read from the worker's config below); BENCH_IMPORT_SLICE_BYTES passes another size to
- * wrangler dev as IMPORT_SLICE_BYTES.
+ * the worker as IMPORT_SLICE_BYTES.
  */
 const IMPORT_SLICE_SET = process.env.BENCH_IMPORT_SLICE_BYTES !== undefined;
 /** The slice size the hub runs with, as the worker's own config reads it. */
@@ -493,11 +494,11 @@ SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.rou
   ];
 }
 
-/** What the hub logged about imports (wrangler dev's output, line by line): slice commits and retried import messages. */
+/** What the hub logged about imports (the worker's output, line by line): slice commits and retried import messages. */
 const importLog = { commits: new Map<string, number[]>(), retries: 0, retryErrors: new Map<string, number>(), invocationsMs: [] as number[] };
 
 function watchHubLog(line: string) {
-  // wrangler dev's line per consumer invocation, e.g. "QUEUE switchyard-import 1/1 (5123ms)".
+  // wrangler's line per consumer invocation, e.g. "QUEUE switchyard-import 1/1 (5123ms)".
   const invocation = /QUEUE switchyard-import \d+\/\d+ \((\d+)ms\)/.exec(line);
   if (invocation) importLog.invocationsMs.push(Number(invocation[1]));
   if (line.includes('"import slice committed"')) {
@@ -694,7 +695,7 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
     let lastOffset = 0;
     let stalled = false;
     // Status polls are timed. While a slice is parsed and validated the worker answers nothing,
-    // and wrangler dev's proxy parks a GET that failed then until the next request arrives: so a
+    // and wrangler's dev proxy parks a GET that failed then until the next request arrives: so a
     // poll gives up after 3 s and the next one is sent (which also releases the parked one).
     let slowestPollMs = 0;
     let abandonedPolls = 0;
@@ -837,7 +838,7 @@ async function fileDropImport(hubUrl: string, operator: string, platformUrl: str
       [
         "file drop: time in the slice handler (wrangler's QUEUE lines)",
         invocations.length
-          ? `${invocations.length} invocations, ${s(inHandlerMs)} in all (mean ${s(inHandlerMs / invocations.length)}, max ${s(Math.max(...invocations))}); the other ${s(Math.max(0, throughputMs - inHandlerMs))} of the import between invocations (queue hops: wrangler dev's queue hands the next slice over after the consumer's max_batch_timeout of 1 s)`
+          ? `${invocations.length} invocations, ${s(inHandlerMs)} in all (mean ${s(inHandlerMs / invocations.length)}, max ${s(Math.max(...invocations))}); the other ${s(Math.max(0, throughputMs - inHandlerMs))} of the import between invocations (queue hops: the local queue hands the next slice over after the consumer's max_batch_timeout of 1 s)`
           : "no QUEUE lines seen",
       ],
       [

@@ -4,7 +4,7 @@
  *
  *   <data>/secrets.env     ENCRYPTION_KEY (seals every stored credential) and OPERATOR_TOKEN
  *   <data>/hub.json        the sandbox tenant and its key, as `npm start` seeded them
- *   <data>/wrangler/       D1, R2 and Durable Object storage (wrangler dev --persist-to)
+ *   <data>/wrangler/       D1, R2 and Durable Object storage (wrangler's local storage)
  *   <data>/sandbox/        the simulators' accounts and stores (sandbox/persist.ts)
  *   <data>/hub.lock        the process id of the `npm start` using the folder
  */

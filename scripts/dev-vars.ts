@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { randomBytes } from "node:crypto";
 
 /**
- * Local secrets for `wrangler dev`: created once with random values and kept (in the data
+ * Local secrets for the worker on wrangler's dev server: created once with random values and kept (in the data
  * folder for `npm start`, in .dev.vars for `npm run bench`; both git-ignored). Production
  * secrets come from `wrangler secret put`.
  */
@@ -16,7 +16,7 @@ export function ensureDevVars(path = ".dev.vars"): Record<string, string> {
     ];
     writeFileSync(path, `${lines.join("\n")}\n`, { mode: 0o600 });
   } else if (!/^BRIDGE_TOKEN=/m.test(readFileSync(path, "utf8"))) {
-    // Older files predate the FTP bridge: its token is added (wrangler dev reads it at start).
+    // Older files predate the FTP bridge: its token is added (the worker reads it at start).
     appendFileSync(path, `BRIDGE_TOKEN=br_${randomBytes(24).toString("hex")}\n`);
   }
   const vars: Record<string, string> = {};

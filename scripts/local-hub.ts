@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 
-/** `wrangler dev` with local D1/R2/Queues/DO, used by `npm start` and `npm run bench`. */
+/** wrangler's dev server with local D1/R2/Queues/DO (scripts/hub-worker.ts), used by `npm start`, `npm run bench` and the bridge tests. */
 export interface LocalHub {
   url: string;
   child: ChildProcess;
@@ -31,11 +31,15 @@ export async function startLocalHub(opts: {
   inspectorPort?: number;
   onLog?: (line: string) => void;
 }): Promise<LocalHub> {
-  const args = ["wrangler", "dev", "--port", String(opts.port), "--ip", "127.0.0.1", "--persist-to", opts.persistTo, "--show-interactive-dev-session=false"];
-  if (opts.envFile) args.push("--env-file", opts.envFile);
-  if (opts.inspectorPort) args.push("--inspector-port", String(opts.inspectorPort));
-  for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: false });
+  // The worker runs in a process of its own (see hub-worker.ts), so its CPU is told apart from the caller's.
+  const child = spawn(process.execPath, ["--no-warnings", "--experimental-vm-modules", "--import", "tsx", "scripts/hub-worker.ts"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: false,
+    env: {
+      ...process.env,
+      SWITCHYARD_HUB: JSON.stringify({ port: opts.port, persistTo: opts.persistTo, vars: opts.vars, envFile: opts.envFile, inspectorPort: opts.inspectorPort }),
+    },
+  });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) if (line.trim()) opts.onLog?.(line);
   };
@@ -43,13 +47,13 @@ export async function startLocalHub(opts: {
   child.stderr?.on("data", forward);
   const url = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the hub worker exited with ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {
       /* not up yet */
     }
-    if (i > 240) throw new Error(`wrangler dev did not come up on port ${opts.port}`);
+    if (i > 240) throw new Error(`the hub worker did not come up on port ${opts.port}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   // Remembered while they run: if wrangler dies, its workerd is reparented and would keep the port.
@@ -115,7 +119,7 @@ function signal(pid: number, sig: NodeJS.Signals) {
 function isOurs(pid: number): boolean {
   try {
     if (/^State:\s*Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) return false;
-    return /workerd|esbuild|wrangler/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+    return /workerd|esbuild|wrangler|hub-worker/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole hub on this machine, as the deployment it stands for. Starts the
- * sandbox simulators, applies new D1 migrations, runs `wrangler dev` (local D1, R2, Queues,
- * Durable Objects), seeds a sandbox tenant with a SellerCloud and an SOS connection when it is
+ * sandbox simulators, applies new D1 migrations, runs the worker on wrangler's dev server
+ * (scripts/hub-worker.ts: local D1, R2, Queues, Durable Objects), seeds a sandbox tenant with a SellerCloud and an SOS connection when it is
  * not there yet, and then acts as the cron clock: every minute it edits a few products in the
  * simulator and fires the scheduled handler, so incremental syncs keep happening where you can
  * see them.
@@ -47,7 +47,7 @@ async function main() {
   const sandbox = await startSandbox({ sellercloud: SC_PORT, platform: PLATFORM_PORT, sos: SOS_PORT }, data.sandbox);
   say(`simulators: SellerCloud ${sandbox.sellercloudUrl}  platform ${sandbox.platformUrl}  SOS ${sandbox.sosUrl}`);
 
-  say("starting wrangler dev…");
+  say("starting the hub worker (wrangler's dev server)…");
   const recent: string[] = [];
   const overrides = Object.fromEntries(OVERRIDABLE.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
   let hub: LocalHub;
@@ -85,7 +85,7 @@ async function main() {
     stopping = true;
     if (why) {
       console.error(`\x1b[31m[switchyard] ${why}\x1b[0m`);
-      if (recent.length > 0) console.error(`last lines from wrangler dev:\n  ${recent.join("\n  ")}`);
+      if (recent.length > 0) console.error(`last lines from the hub worker:\n  ${recent.join("\n  ")}`);
     }
     await hub.stop();
     await sandbox.close().catch(() => {});
@@ -93,9 +93,9 @@ async function main() {
     process.exit(code);
   };
   hub.child.on("exit", (code, signal) => {
-    // Ctrl-C reaches wrangler and this process together: let our own signal handler speak first.
+    // Ctrl-C reaches the worker and this process together: let our own signal handler speak first.
     setTimeout(
-      () => void shutdown(1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping the simulators too. Your data is kept in ${data.root}; npm start again resumes it.`),
+      () => void shutdown(1, `the hub worker exited (${signal ?? `code ${code}`}); stopping the simulators too. Your data is kept in ${data.root}; npm start again resumes it.`),
       500,
     );
   });

@@ -65,7 +65,23 @@ function keyringFrom(env: Env) {
   return { currentId, keys };
 }
 
+/**
+ * Configs by the env object they were read from: the runtime hands every request and message
+ * of an isolate the same env, and the config is read on every vendor call (validating it each
+ * time cost more CPU than the call's own work). A changed env is a new object, so a new read.
+ */
+const configs = new WeakMap<object, Config>();
+
 export function loadConfig(env: Env): Config {
+  let config = configs.get(env);
+  if (!config) {
+    config = readConfig(env);
+    configs.set(env, config);
+  }
+  return config;
+}
+
+function readConfig(env: Env): Config {
   return configSchema.parse({
     keyring: keyringFrom(env),
     operatorToken: env.OPERATOR_TOKEN,

@@ -122,6 +122,19 @@ const LOCAL_NAME = /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa|loca
 
 /** A URL's host: an address with its class, or a name to resolve (with its class when the name alone decides it). */
 export function classifyHost(hostname: string): HostKind {
+  // Every vendor call asks about its host; the answer depends on the text alone.
+  let kind = hostKinds.get(hostname);
+  if (!kind) {
+    kind = classifyHostText(hostname);
+    if (hostKinds.size >= 1000) hostKinds.clear();
+    hostKinds.set(hostname, kind);
+  }
+  return kind;
+}
+
+const hostKinds = new Map<string, HostKind>();
+
+function classifyHostText(hostname: string): HostKind {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   if (host === "") return { kind: "invalid" };
   const v6 = parseIPv6(host);

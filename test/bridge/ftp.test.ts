@@ -10,7 +10,7 @@ import { signPayload } from "../../src/services/webhooks";
 
 /**
  * The FTP bridge end to end: pure-ftpd with the bridge's authentication and upload hooks and
- * the glue daemon (bridge/run.sh, as the image runs it), the worker under `wrangler dev` with
+ * the glue daemon (bridge/run.sh, as the image runs it), the worker on wrangler's dev server with
  * local D1/R2/Queues, the platform simulator, and curl as the partner's FTP client.
  */
 
@@ -58,7 +58,7 @@ const hubVars = (platformUrl: string) => ({
 });
 
 async function call(method: string, path: string, token: string, body?: unknown): Promise<any> {
-  // wrangler dev sometimes closes a kept-alive socket; a read or an idempotent write is sent again.
+  // The local dev server sometimes closes a kept-alive socket; a read or an idempotent write is sent again.
   const send = () =>
     fetch(`${hub.url}${path}`, {
       method,
@@ -127,7 +127,7 @@ async function webhook(p: Partner, type: string, systemId: string, record: unkno
 
 const inventoryCsv = (rows: Array<[string, number]>) => `${["SKU_ID,Available", ...rows.map(([s, n]) => `${s},${n}`)].join("\r\n")}\r\n`;
 
-describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against wrangler dev)", () => {
+describe.runIf(runnable.ok)("FTP bridge (pure-ftpd + hooks + glue, against the local hub)", () => {
   let a: Partner;
   let b: Partner;
 

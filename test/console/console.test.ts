@@ -8,7 +8,7 @@ import { startConsoleHub, type ConsoleHub } from "./hub";
 
 /**
  * The console in a real browser: Debian's Chromium driven by playwright-core against
- * `wrangler dev` and the simulators. Each page visited is checked for labels, focus order,
+ * the local hub and the simulators. Each page visited is checked for labels, focus order,
  * text contrast and a phone's width. With CONSOLE_SCREENSHOTS=1 the pictures in docs/console/
  * are taken again.
  */

@@ -6,7 +6,7 @@ import { startSandbox, type Sandbox } from "../../sandbox/harness";
 import { applyMigrations, startLocalHub, type LocalHub } from "../../scripts/local-hub";
 
 /**
- * The hub as the console's browser tests meet it: `wrangler dev` (local D1, R2, Queues, the
+ * The hub as the console's browser tests meet it: the worker on wrangler's dev server (local D1, R2, Queues, the
  * tenant Durable Object) on its own port and data folder, with the simulators beside it.
  */
 export interface ConsoleHub {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 /**
- * The real `npm start` (wrangler dev with local D1, R2, Queues and Durable Objects, and the
+ * The real `npm start` (the worker on wrangler's dev server with local D1, R2, Queues and Durable Objects, and the
  * simulators) on its own ports and data folder: killed mid-work with SIGKILL to its whole
  * process group, then started again. Nothing is lost and nothing is written twice; a clean
  * restart changes nothing; `npm run reset` leaves nothing behind.
@@ -245,11 +245,11 @@ describe("npm start keeps its data and loses no work", () => {
     const wrangler = spawnSync("ps", ["-eo", "pid=,pgid=,args="], { encoding: "utf8" })
       .stdout.split("\n")
       .map((l) => l.trim().split(/\s+/))
-      .find(([, pgid, ...args]) => Number(pgid) === running.child.pid && args.join(" ").includes("wrangler-dist/cli.js"));
+      .find(([, pgid, ...args]) => Number(pgid) === running.child.pid && args.join(" ").includes("scripts/hub-worker.ts"));
     expect(wrangler).toBeDefined();
     process.kill(Number(wrangler![0]), "SIGKILL");
     expect(await exited).not.toBe(0);
-    expect(running.output()).toContain("wrangler dev exited");
+    expect(running.output()).toContain("the hub worker exited");
     await groupGone(running.child, 30_000);
     expect(existsSync(join(data, "hub.lock"))).toBe(false);
 

@@ -5,9 +5,19 @@ import { formatZonedTime, isValidTimeZone, parseZonedTime, wallParts } from "../
  * granularity, written `MM/DD/YYYY HH:mm` (docs/vendors/sellercloud-api.md §2).
  */
 export function formatVendorMinute(isoUtc: string, timeZone: string): string {
-  const p = wallParts(Date.parse(isoUtc), timeZone);
-  return `${p.month}/${p.day}/${p.year} ${p.hour}:${p.minute}`;
+  // Every page of a window formats the same two bounds; Intl formatting is the costly part.
+  const key = `${timeZone} ${isoUtc}`;
+  let text = minutes.get(key);
+  if (text === undefined) {
+    const p = wallParts(Date.parse(isoUtc), timeZone);
+    text = `${p.month}/${p.day}/${p.year} ${p.hour}:${p.minute}`;
+    if (minutes.size >= 1000) minutes.clear();
+    minutes.set(key, text);
+  }
+  return text;
 }
+
+const minutes = new Map<string, string>();
 
 export { isValidTimeZone };
 
