@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { engineContext, type EngineContext } from "../src/engine/context";
 import { loadConnection } from "../src/engine/connections";
-import { handlePage, handleWindowStart } from "../src/engine/pull";
+import { handlePage, handleWalk, handleWindowStart } from "../src/engine/pull";
 import { noteAlive } from "../src/engine/recovery";
 import { startPullRun } from "../src/engine/runs";
 import type { Env } from "../src/env";
@@ -169,6 +169,31 @@ const waitForImport = (tenant: TestTenant, id: string) =>
     90_000,
     "the import to end",
   );
+
+describe("a large window's page 1", () => {
+  it("is written by the window job while the walk goes on from page 2; a failed write is retried and the run closes, every record once", async () => {
+    const tenant = await createTenant();
+    const sc = sellercloudAccount();
+    await sc.generate(230); // 5 pages of 50
+    const conn = await addSellerCloudConnection(tenant, sc);
+    const store = platformStore(tenant.platformKey);
+    await store.faults([{ match: "POST /v1/products/batch", status: 503, times: 1 }]);
+    const ctx = lossy(2); // windows over 3 pages go on in the page queue
+    const started = await startPullRun(ctx, (await loadConnection(ctx.db, conn.id))!, "products", "manual");
+    if (started.status !== "started") throw new Error(`run not started: ${JSON.stringify(started)}`);
+    const runId = started.run.id;
+    swallowed.length = 0;
+    // Page 1's platform write fails, but the walk of pages 2–5 was sent on before it.
+    await expect(handleWindowStart(ctx, runId)).rejects.toThrow();
+    expect(swallowed).toEqual([{ kind: "walk", runId, pass: 1, page: 2 }]);
+    await handleWalk(ctx, { kind: "walk", runId, pass: 1, page: 2 });
+    expect(await getRun(tenant, runId)).toMatchObject({ status: "running", pages: { done: 4, total: 5 } });
+    // The window job's retry writes page 1, verifies and closes the run.
+    await handleWindowStart(ctx, runId);
+    expect(await getRun(tenant, runId)).toMatchObject({ status: "succeeded", pages: { done: 5, total: 5 }, counts: { seen: 230, created: 230, failed: 0 } });
+    await expectWrittenOnce(store, "products", 230);
+  });
+});
 
 describe("recovery of imports whose slice message was lost", () => {
   it("resumes at the committed offset: every row applied once, none skipped", async () => {

@@ -83,8 +83,8 @@ async function walkSlice(ctx: EngineContext, rc: RunContext, from: WalkFrom, sli
   try {
     for (;;) {
       const result = await walkPass(ctx, rc, from, slice, only);
-      if (result.end === "continue") {
-        await ctx.env.PULL_PAGE.send(walkMessage(rc.run.id, result.from));
+      if (result.end === "continue" || result.end === "sent_on") {
+        if (result.end === "continue") await ctx.env.PULL_PAGE.send(walkMessage(rc.run.id, result.from));
         end = `continue at page ${result.from.page}`;
         return;
       }

@@ -271,7 +271,9 @@ async function pushBatch(ctx: EngineContext, scope: RecordScope, entity: Platfor
   if (items.length === 0) return { written, failed };
   const platform = await platformFor(ctx, scope.tenantId);
   const body = items.map((p) => p.record);
-  const key = `${idempotencyScope}:${entity}:${await sha256Hex(stableJson(body))}`;
+  // A retry builds the same body by the same code (same key order), so plain JSON names it; the
+  // records' own hashes need sorted keys because they are compared across runs and releases.
+  const key = `${idempotencyScope}:${entity}:${await sha256Hex(JSON.stringify(body))}`;
   const { results } = await platform.batchUpsert(entity, body, key);
   for (const result of results) {
     const item = items[result.index];

@@ -2,6 +2,7 @@ import { loadConfig, type Config, type Env } from "../env";
 import { VendorError, type VendorHttp, type VendorRequest } from "./connector";
 import type { LoadedConnection } from "./connections";
 import { dohResolver, hostProblem, type Resolver } from "./resolver";
+import type { RequestSlot, TokenResult } from "../tenant/tenant-do";
 
 /** Longest the worker sleeps in place for the request budget; beyond it the message waits in the queue. */
 const MAX_INLINE_WAIT_MS = 5_000;
@@ -71,6 +72,9 @@ export function vendorFetch(config: Pick<Config, "fetchTimeoutMs" | "sandboxMode
   };
 }
 
+/** A connection's request budget, as the tenant DO takes it. */
+export const requestLimits = (conn: LoadedConnection) => ({ requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst });
+
 export function tenantStub(env: Env, tenantId: string) {
   return env.TENANT.get(env.TENANT.idFromName(tenantId));
 }
@@ -80,11 +84,11 @@ export function tenantStub(env: Env, tenantId: string) {
  * the connection's request budget, one re-login on 401. Vendor throttles are recognised by
  * the connector (each vendor signals them differently) and reported to the DO by the engine.
  */
-export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number): VendorHttp {
+export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number, first?: RequestSlot & { token?: TokenResult }): VendorHttp {
   const stub = tenantStub(env, conn.row.tenantId);
   const connectionId = conn.row.id;
   const doFetch = vendorFetch({ ...loadConfig(env), fetchTimeoutMs: timeoutMs });
-  const limits = { requestsPerMinute: conn.settings.requests_per_minute, burst: conn.settings.request_burst };
+  const limits = requestLimits(conn);
   const connectionHeaders = conn.connector.requestHeaders?.(conn.settings) ?? {};
   const authorization = (token: string) => conn.connector.authHeader?.(token) ?? `Bearer ${token}`;
 
@@ -98,7 +102,10 @@ export function vendorHttp(env: Env, conn: LoadedConnection, timeoutMs: number):
     const deadline = Date.now() + MAX_INLINE_WAIT_MS;
     let ticket: number | undefined;
     for (;;) {
-      const { wait, ticket: next, token } = await stub.takeRequestWithToken(connectionId, limits, ticket, stale);
+      // The first call's slot may have come with the page permit (one round trip for both).
+      const taken = first && stale === undefined ? first : undefined;
+      first = undefined;
+      const { wait, ticket: next, token } = taken ?? (await stub.takeRequestWithToken(connectionId, limits, ticket, stale));
       if (wait <= 0) {
         if (!token?.ok) throw new VendorError(token?.kind ?? "transient", token?.message ?? "no access token", undefined, token?.resetAt);
         return token.token;

@@ -9,7 +9,7 @@ import { loadMappings, upsertPulledRecords, type Mappings } from "./records";
 import { runAfter } from "./hooks";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getRun } from "./runs";
-import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
+import { reportingThrottles, requestLimits, tenantStub, vendorHttp } from "./vendor-http";
 
 /**
  * The walker: one queue invocation working through the pages of one run's pass, under a
@@ -24,9 +24,9 @@ import { reportingThrottles, tenantStub, vendorHttp } from "./vendor-http";
  * permit. Every page still commits on its own, atomically (records, record errors, page row
  * and counters in one D1 batch), so a walker that dies loses at most the pages in its hands.
  *
- * Offset paging: pages are independent; up to twice the permits run at once (half fetching,
- * half writing). Cursor paging: pages form a chain; page k + 1 is fetched as soon as page k
- * names it, while page k is written.
+ * Offset paging: pages are independent; up to three times the permits run at once (a third
+ * fetching, the rest writing: a write takes longer than a fetch). Cursor paging: pages form a
+ * chain; page k + 1 is fetched as soon as page k names it, while page k is written.
  */
 
 /** The tenant DO had no free page permit in time; the message waits in the queue. */
@@ -179,12 +179,12 @@ const windowOf = (run: Run): Window => ({ from: run.windowFrom, to: run.windowTo
 export async function underPermit<T>(ctx: EngineContext, conn: LoadedConnection, read: (http: VendorHttp) => Promise<T>, stats?: SliceStats): Promise<T> {
   const stub = tenantStub(ctx.env, conn.row.tenantId);
   const asked = Date.now();
-  const permit = await stub.acquirePermit(conn.row.id, conn.settings.max_parallel_pages);
+  const { permit, request } = await stub.acquirePermitWithRequest(conn.row.id, conn.settings.max_parallel_pages, requestLimits(conn));
   const got = Date.now();
   if (stats) stats.permitWaitMs += got - asked;
   if (!permit) throw new PermitUnavailable();
   try {
-    return await reportingThrottles(ctx.env, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs)));
+    return await reportingThrottles(ctx.env, conn, () => read(vendorHttp(ctx.env, conn, ctx.config.fetchTimeoutMs, request)));
   } finally {
     if (stats) {
       stats.vendorMs += Date.now() - got;
@@ -444,6 +444,8 @@ export type WalkEnd =
   | { end: "pass_complete" }
   /** Pages are left and the slice is spent: send the walk on from here. */
   | { end: "continue"; from: WalkFrom }
+  /** The walk was already sent on from here (a large window's page 1, see walkOffset). */
+  | { end: "sent_on"; from: WalkFrom }
   /** Nothing more for this walker: another one committed ahead of it, the run stopped or moved on. */
   | { end: "stop" };
 
@@ -486,8 +488,16 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
     const run = await getRun(ctx, rc.run.id);
     if (run?.status !== "running" || run.pass !== pass) return { end: "stop" };
     rc = { ...rc, run };
+    // A window too large for its window job goes on in the page queue now, not after page 1 is
+    // written: its walker fetches from page 2 while this job writes page 1 (the platform write and
+    // the commit would otherwise keep every permit idle). Should page 1's write fail, this job's
+    // retry walks again from page 1 and stops at the pages the other walker committed.
+    const sendOn = slice.inWindowQueue && (run.pagesTotal ?? 1) - 1 > ctx.config.pullStartPages;
+    const next = { pass, page: 2, cursor: null };
+    if (sendOn) await ctx.env.PULL_PAGE.send(walkMessage(run.id, next));
     const committed = await writerFor(rc).write(pass, { page: 1, records: first.records });
     if (committed.completesPass) return { end: "pass_complete" };
+    if (sendOn) return { end: "sent_on", from: next };
     if (!committed.isNew || !committed.current) return { end: "stop" };
     progressed = true;
   }
@@ -527,8 +537,9 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
       }
     }
   };
-  // Half the lanes fetch while the other half write: the vendor stays busy at its permits.
-  const lanes = Math.min(todo.length, 2 * rc.conn.settings.max_parallel_pages);
+  // A page's write (platform call, D1 commit) takes longer than its fetch: with three lanes per
+  // permit the permits stay busy while the fetched pages are written (measured by the bench).
+  const lanes = Math.min(todo.length, 3 * rc.conn.settings.max_parallel_pages);
   await Promise.all(Array.from({ length: lanes }, (_, index) => lane(index)));
   if (state.failure) {
     const next = Math.min(state.failure.page, ...todo);

@@ -242,6 +242,20 @@ export class TenantDurableObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * A page permit and, with it, the request slot (and token) of the page's first vendor call:
+   * one round trip to this object before the call instead of two, while the permit is held.
+   */
+  async acquirePermitWithRequest(
+    connectionId: string,
+    maxParallel: number,
+    limits: Pick<Limits, "requestsPerMinute" | "burst">,
+  ): Promise<{ permit: string | null; request?: RequestSlot & { token?: TokenResult } }> {
+    const permit = await this.acquirePermit(connectionId, maxParallel);
+    if (!permit) return { permit };
+    return { permit, request: await this.takeRequestWithToken(connectionId, limits) };
+  }
+
   async releasePermit(connectionId: string, permitId: string): Promise<void> {
     const held = this.permits.get(connectionId);
     held?.delete(permitId);

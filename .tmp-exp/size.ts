@@ -1,0 +1,11 @@
+import { startSandbox } from "../sandbox/harness";
+const sb = await startSandbox();
+const sc = sb.sellercloudUrl;
+await fetch(`${sc}/acct/__control/products/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 100 }) });
+const tok = await (await fetch(`${sc}/acct/rest/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ Username: "api@example.com", Password: "secret" }) })).json() as any;
+const res = await fetch(`${sc}/acct/rest/api/Catalog?model.pageNumber=1&model.pageSize=50&model.activeStatus=-1`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+const text = await res.text();
+console.log("bytes", text.length, "fields per item", Object.keys(JSON.parse(text).Items[0]).length);
+let t = performance.now(); for (let i = 0; i < 200; i++) JSON.parse(text); console.log("parse ms", (performance.now() - t) / 200);
+await sb.close();
+process.exit(0);
