@@ -1,8 +1,14 @@
+import { createHash } from "node:crypto";
+
 const enc = new TextEncoder();
 
+/**
+ * Every pulled record is hashed (50 to 200 a page), so this is hot: node:crypto (nodejs_compat)
+ * hashes in one synchronous call, where crypto.subtle.digest costs a promise and a copy per
+ * record — several times the CPU of the hash itself.
+ */
 export async function sha256Hex(input: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", enc.encode(input));
-  return hex(new Uint8Array(digest));
+  return createHash("sha256").update(input).digest("hex");
 }
 
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
