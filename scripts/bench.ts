@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: a SellerCloud product backfill through the real hub (wrangler's dev server,
- * local D1/Queues/DO) against the simulators at 50 ms per call, and in the same run the
+ * local D1/Queues/DO; three times on fresh tenants, the median run reported) against the
+ * simulators at 50 ms per call, and in the same run the
  * naive baseline: one plain client walking the same pages serially (login, GET page,
  * map, POST to the platform). Then, on the same tenant and connection, order push latency:
  * platform orders confirmed by signed webhooks, timed until SellerCloud holds each one.
@@ -29,6 +30,8 @@ import { channelFanOut } from "./bench-channels";
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const PERMITS = Number(process.env.BENCH_PERMITS ?? 8);
+/** The backfill runs this many times (fresh tenants); its ratios are the median run's. */
+const BACKFILL_RUNS = Math.max(1, Number(process.env.BENCH_BACKFILL_RUNS ?? 3));
 /** The hub's port; the simulators take free ports. Away from npm start's 8787–8790. */
 const PORT = Number(process.env.BENCH_PORT ?? 8887);
 /** The devtools inspector costs CPU on every outbound fetch (see hub-worker.ts): off unless asked for, to profile. */
@@ -903,11 +906,22 @@ async function main() {
         permits: PERMITS,
         schedules: { products: { enabled: false, interval_minutes: 60 }, inventory: { interval_minutes: 1 }, customers: { enabled: false, interval_minutes: 60 } },
       });
-      const cpuBefore = { ...hub.cpuMs(), bench: process.cpuUsage() };
-      const hubResult = await hubTenantApi.sync("products");
-      const cpuAfter = hub.cpuMs();
-      const cpu = { workerd: cpuAfter.workerd - cpuBefore.workerd, wrangler: cpuAfter.wrangler - cpuBefore.wrangler, bench: cpuMsOf(process.cpuUsage(cpuBefore.bench)) };
-      const hubCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-hub", "pk_bench_hub");
+      // One backfill is one sample of a noisy 2-core machine: the same backfill runs BACKFILL_RUNS
+      // times (fresh accounts and tenants), and the ratios use the median run.
+      const backfillOnce = async (api: HubTenant, account: string, platformKey: string) => {
+        const cpuBefore = { ...hub.cpuMs(), bench: process.cpuUsage() };
+        const result = await api.sync("products");
+        const cpuAfter = hub.cpuMs();
+        const cpu = { workerd: cpuAfter.workerd - cpuBefore.workerd, wrangler: cpuAfter.wrangler - cpuBefore.wrangler, bench: cpuMsOf(process.cpuUsage(cpuBefore.bench)) };
+        return { result, cpu, counts: await counts(sandbox.sellercloudUrl, sandbox.platformUrl, account, platformKey) };
+      };
+      const backfills = [await backfillOnce(hubTenantApi, "bench-hub", "pk_bench_hub")];
+      for (let i = 2; i <= BACKFILL_RUNS; i++) {
+        await prepareAccount(sandbox.sellercloudUrl, sandbox.platformUrl, `bench-hub-${i}`, `pk_bench_hub_${i}`, N, LATENCY_MS);
+        const api = await hubTenant(hub.url, vars.OPERATOR_TOKEN, sandbox.sellercloudUrl, `bench-hub-${i}`, `pk_bench_hub_${i}`, { permits: PERMITS, name: `Bench merchant ${i}` });
+        backfills.push(await backfillOnce(api, `bench-hub-${i}`, `pk_bench_hub_${i}`));
+      }
+      const { result: hubResult, cpu, counts: hubCounts } = [...backfills].sort((a, b) => a.result.ms - b.result.ms)[Math.floor(backfills.length / 2)];
       const naiveMs = await naiveBackfill(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
       const naiveCounts = await counts(sandbox.sellercloudUrl, sandbox.platformUrl, "bench-naive", "pk_bench_naive");
       const pages = Math.ceil(N / PAGE_SIZE);
@@ -915,7 +929,10 @@ async function main() {
       rows.push(
         ["products", String(N)],
         ["pages (50 each)", String(pages)],
-        ["hub wall time", `${(hubResult.ms / 1000).toFixed(2)} s`],
+        [
+          `hub wall time (median of ${backfills.length} backfills; each)`,
+          `${(hubResult.ms / 1000).toFixed(2)} s (${backfills.map((b) => (b.result.ms / 1000).toFixed(2)).join(", ")} s)`,
+        ],
         ["naive serial client", `${(naiveMs / 1000).toFixed(2)} s`],
         ["speed-up (naive ÷ hub)", `${(naiveMs / hubResult.ms).toFixed(2)}×`],
         [`floor (pages × ${LATENCY_MS} ms ÷ ${PERMITS} permits)`, `${(floorMs / 1000).toFixed(2)} s`],

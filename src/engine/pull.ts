@@ -90,7 +90,8 @@ async function walkSlice(ctx: EngineContext, rc: RunContext, from: WalkFrom, sli
       }
       if (result.end === "stop") return;
       const verifying = Date.now();
-      const rewalk = await finishPass(ctx, rc, from.pass, slice.stats);
+      const early = slice.verification?.pass === from.pass ? slice.verification.total : undefined;
+      const rewalk = await finishPass(ctx, rc, from.pass, slice.stats, early);
       slice.stats.verifyMs += Date.now() - verifying;
       if (!rewalk) {
         end = "pass complete";
@@ -124,12 +125,12 @@ export async function handleVerify(ctx: EngineContext, runId: string, pass: numb
  * known complete, else start the next pass. Returns the run of the new pass, or null when
  * there is none (closed, failed, or someone else got there first).
  */
-async function finishPass(ctx: EngineContext, rc: RunContext, pass: number, stats: SliceStats): Promise<Run | null> {
+async function finishPass(ctx: EngineContext, rc: RunContext, pass: number, stats: SliceStats, early?: Promise<number>): Promise<Run | null> {
   const run = await getRun(ctx, rc.run.id);
   if (run?.status !== "running" || run.pass !== pass) return null;
   const current = { ...rc, run };
   // A window read in one request is a consistent snapshot: nothing can have shifted.
-  if (run.pagesTotal === 1 || (await passIsComplete(ctx, current, stats))) {
+  if (run.pagesTotal === 1 || (await passIsComplete(ctx, current, stats, early))) {
     await closeAndReplayDependents(ctx, current);
     return null;
   }
@@ -157,10 +158,12 @@ async function finishPass(ctx: EngineContext, rc: RunContext, pass: number, stat
  * count, the window is walked until a walk reads as many rows as the one before and writes
  * none of them.
  */
-async function passIsComplete(ctx: EngineContext, { run, conn }: RunContext, stats: SliceStats): Promise<boolean> {
+async function passIsComplete(ctx: EngineContext, { run, conn }: RunContext, stats: SliceStats, early?: Promise<number>): Promise<boolean> {
   const puller: EntityPuller<unknown> = conn.connector.pullers[run.entity];
   if (!isCursorPuller(puller)) {
-    const total = await underPermit(ctx, conn, (http) => (puller as OffsetPuller<unknown>).fetchTotal(http, conn.settings, windowOf(run)), stats);
+    // `early`: the total read as soon as the walk's last page was fetched (walkOffset); if it failed, read now.
+    const readEarly = early ? await early.catch(() => null) : null;
+    const total = readEarly ?? (await underPermit(ctx, conn, (http) => (puller as OffsetPuller<unknown>).fetchTotal(http, conn.settings, windowOf(run)), stats));
     return total === run.total;
   }
   if (puller.paging === "keyset") return true;

@@ -129,6 +129,8 @@ export class Slice {
     d1Ms: 0,
   };
   private pagesLeft: number;
+  /** The verification read of a pass, started once its last page was fetched (see walkOffset). */
+  verification: { pass: number; total: Promise<number> } | null = null;
   constructor(
     readonly kind: "start" | "walk" | "page" | "verify",
     private readonly untilMs: number,
@@ -481,11 +483,12 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
       throw new WalkInterrupted(err, rc.run.id, { pass, page: 1, cursor: null }, false);
     }
     // A redelivered first page keeps the total seen first; the verification catches any change.
-    await ctx.db
+    const [set] = await ctx.db
       .update(runs)
       .set({ total: first.total, pagesTotal: pagesFor(first) })
-      .where(and(eq(runs.id, rc.run.id), eq(runs.pass, pass), eq(runs.status, "running"), sql`${runs.pagesTotal} IS NULL`));
-    const run = await getRun(ctx, rc.run.id);
+      .where(and(eq(runs.id, rc.run.id), eq(runs.pass, pass), eq(runs.status, "running"), sql`${runs.pagesTotal} IS NULL`))
+      .returning();
+    const run = set ?? (await getRun(ctx, rc.run.id));
     if (run?.status !== "running" || run.pass !== pass) return { end: "stop" };
     rc = { ...rc, run };
     // A window too large for its window job goes on in the page queue now, not after page 1 is
@@ -517,6 +520,20 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
   if (slice.inWindowQueue && todo.length > ctx.config.pullStartPages) return { end: "continue", from: { pass, page: todo[0], cursor: null } };
 
   const state: WalkState = { stop: false, completes: false, failure: null };
+  let fetching = 0;
+  let committedHere = 0;
+  /**
+   * Once every page of the pass has been fetched, the verification re-reads the total at once,
+   * beside the last pages' writes instead of after them: what it must catch is a change while
+   * the pages were read, and those reads are over.
+   */
+  const verifyEarly = () => {
+    if (todo.length > 0 || fetching > 0 || state.stop || only !== undefined || slice.verification?.pass === pass) return;
+    const puller = rc.conn.connector.pullers[rc.run.entity] as OffsetPuller<unknown>;
+    const total = underPermit(ctx, rc.conn, (http) => puller.fetchTotal(http, rc.conn.settings, windowOf(rc.run)), slice.stats);
+    total.catch(() => undefined); // read again at the verification
+    slice.verification = { pass, total };
+  };
   const lane = async (index: number) => {
     while (!state.stop) {
       // A large window's slice gives way to window jobs running beside it (all lanes but one wait).
@@ -528,9 +545,19 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
         return;
       }
       try {
-        const result = await fetchOffsetPage(ctx, rc, page, slice.stats);
+        fetching++;
+        let result: PageResult;
+        try {
+          result = await fetchOffsetPage(ctx, rc, page, slice.stats);
+        } finally {
+          fetching--;
+        }
+        verifyEarly();
         const committed = await writer.write(pass, { page, records: result.records });
-        if (committed.isNew && committed.current) progressed = true;
+        if (committed.isNew && committed.current) {
+          progressed = true;
+          committedHere++;
+        }
         noteCommitted(state, committed);
       } catch (error) {
         noteFailure(state, page, error);
@@ -545,7 +572,13 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
     const next = Math.min(state.failure.page, ...todo);
     throw new WalkInterrupted(state.failure.error, rc.run.id, { pass, page: next, cursor: null }, progressed);
   }
-  if (state.completes) return { end: "pass_complete" };
+  if (state.completes) {
+    // The early read counts only if every page was fetched before it: pages before this walk and
+    // those committed before it began were; any other page committed meanwhile came from another
+    // walker (a retry beside this one), which may have fetched it later.
+    if (from.page - 1 + done.size + committedHere < total) slice.verification = null;
+    return { end: "pass_complete" };
+  }
   if (state.stop || only !== undefined) return { end: "stop" };
   if (todo.length > 0) return { end: "continue", from: { pass, page: todo[0], cursor: null } };
   return { end: "stop" };
