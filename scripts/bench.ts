@@ -501,14 +501,15 @@ SOS inventory run ${runId}: ${run ? run.status : `still running after ${Math.rou
 const importLog = { commits: new Map<string, number[]>(), retries: 0, retryErrors: new Map<string, number>(), invocationsMs: [] as number[] };
 
 function watchHubLog(line: string) {
-  // wrangler's line per consumer invocation, e.g. "QUEUE switchyard-import 1/1 (5123ms)".
-  const invocation = /QUEUE switchyard-import \d+\/\d+ \((\d+)ms\)/.exec(line);
+  // wrangler's line per consumer invocation, e.g. "QUEUE switchyard-step 1/1 (5123ms)": an import
+  // slice is a step of a run its connector drives (the step queue carries nothing else here).
+  const invocation = /QUEUE switchyard-step \d+\/\d+ \((\d+)ms\)/.exec(line);
   if (invocation) importLog.invocationsMs.push(Number(invocation[1]));
   if (line.includes('"import slice committed"')) {
     const id = /"import_id":"([^"]+)"/.exec(line)?.[1];
     const at = Date.parse(/"time":"([^"]+)"/.exec(line)?.[1] ?? "");
     if (id) importLog.commits.set(id, [...(importLog.commits.get(id) ?? []), at]);
-  } else if (line.includes('"message failed, retrying"') && line.includes('"kind":"import"')) {
+  } else if (line.includes('"message failed, retrying"') && line.includes('"kind":"step"')) {
     importLog.retries++;
     const error = /"error":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? "?";
     importLog.retryErrors.set(error, (importLog.retryErrors.get(error) ?? 0) + 1);

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
+import { byLine } from "./lines";
 
 export const BRIDGE_DIR = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../bridge");
 
@@ -88,15 +89,12 @@ export async function startBridge(opts: {
     env: { ...process.env, HUB_URL: opts.hubUrl, BRIDGE_TOKEN: opts.token, BRIDGE_DATA: opts.data, FTP_BIND: "127.0.0.1", FTP_PORT: String(opts.port), ...opts.env },
   });
   const logs: string[] = [];
-  const take = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) {
-      if (!line.trim()) continue;
-      logs.push(line);
-      opts.onLog?.(line);
-    }
+  const take = (line: string) => {
+    logs.push(line);
+    opts.onLog?.(line);
   };
-  child.stdout!.on("data", take);
-  child.stderr!.on("data", take);
+  child.stdout!.on("data", byLine(take));
+  child.stderr!.on("data", byLine(take));
   try {
     await waitForPort(opts.port);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
+import { byLine } from "./lines";
 
 /** wrangler's dev server with local D1/R2/Queues/DO (scripts/hub-worker.ts), used by `npm start`, `npm run bench` and the bridge tests. */
 export interface LocalHub {
@@ -40,11 +41,9 @@ export async function startLocalHub(opts: {
       SWITCHYARD_HUB: JSON.stringify({ port: opts.port, persistTo: opts.persistTo, vars: opts.vars, envFile: opts.envFile, inspectorPort: opts.inspectorPort }),
     },
   });
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) if (line.trim()) opts.onLog?.(line);
-  };
-  child.stdout?.on("data", forward);
-  child.stderr?.on("data", forward);
+  const forward = (line: string) => opts.onLog?.(line);
+  child.stdout?.on("data", byLine(forward));
+  child.stderr?.on("data", byLine(forward));
   const url = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the hub worker exited with ${child.exitCode}`);
