@@ -24,6 +24,11 @@ const options = JSON.parse(process.env.SWITCHYARD_HUB ?? "{}") as HubWorkerOptio
 const worker = await unstable_startWorker({
   config: "wrangler.toml",
   envFiles: options.envFile ? [options.envFile] : [".dev.vars"],
+  build: {
+    // `wrangler dev` and `wrangler deploy` derive this from wrangler.toml's nodejs_compat flag;
+    // the API takes it as said, and without it node: imports (node:crypto) are bundled as unknown.
+    nodejsCompatMode: (config) => (config.compatibility_flags.some((flag: string) => flag.startsWith("nodejs_compat")) ? "v2" : null),
+  },
   bindings: Object.fromEntries(Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text" as const, value }])),
   dev: {
     server: { hostname: "127.0.0.1", port: options.port },

@@ -568,6 +568,9 @@ async function walkOffset(ctx: EngineContext, rc: RunContext, from: WalkFrom, sl
   // permit the permits stay busy while the fetched pages are written (measured by the bench).
   const lanes = Math.min(todo.length, 3 * rc.conn.settings.max_parallel_pages);
   await Promise.all(Array.from({ length: lanes }, (_, index) => lane(index)));
+  // An early read still out holds a page permit: it ends inside this invocation whatever the
+  // walk's end (a read abandoned with the invocation would keep its permit until the lease ends).
+  if (slice.verification?.pass === pass) await slice.verification.total.catch(() => undefined);
   if (state.failure) {
     const next = Math.min(state.failure.page, ...todo);
     throw new WalkInterrupted(state.failure.error, rc.run.id, { pass, page: next, cursor: null }, progressed);
