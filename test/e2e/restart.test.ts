@@ -19,15 +19,24 @@ afterAll(() => {
   rmSync(data, { recursive: true, force: true });
 });
 
+/**
+ * A free port below Linux's ephemeral range (32768–60999), never one picked before. A port the OS
+ * handed out for `listen(0)` goes back to that range once released, where the next `listen(0)` (the
+ * next pick, or one of the sockets workerd opens before npm start binds its ports) may get it again.
+ */
+const picked = new Set<number>();
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (picked.has(port)) continue;
+    picked.add(port);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 const ports = { hub: 0, sellercloud: 0, platform: 0, sos: 0, inspector: 0 };
