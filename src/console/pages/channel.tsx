@@ -17,7 +17,7 @@ import { linkListingsNow } from "../../services/listings";
 import { auditAction, formFields, many, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv } from "../context";
 import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, type FormState, Table } from "../ui";
 import { channelsBase } from "./channels";
-import { VENDOR_NAMES } from "./connections";
+import { vendorName } from "./connections";
 
 /**
  * One sales channel connection: its listings with their link state, suggested matches for the
@@ -91,7 +91,7 @@ export function registerChannelPage(app: Hono<ConsoleEnv>) {
         <div class="card">
           <dl class="facts">
             <dt>Vendor</dt>
-            <dd>{VENDOR_NAMES[conn.vendor] ?? conn.vendor}</dd>
+            <dd>{vendorName(conn.vendor)}</dd>
             <dt>Status</dt>
             <dd>
               <Badge status={conn.status} /> last worked <Ago at={conn.health.last_ok_at} /> ·{" "}

@@ -5,7 +5,7 @@ import { getAvailabilitySettings, updateAvailabilitySettings } from "../../servi
 import { listConnections } from "../../services/connections";
 import { auditAction, formFields, one, redirectWith, render, takeFlash, tenantBase, type ConsoleContext, type ConsoleEnv, type FormValues } from "../context";
 import { Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, TextArea, type FormState, Table } from "../ui";
-import { VENDOR_NAMES } from "./connections";
+import { vendorName } from "./connections";
 
 /**
  * The tenant's sales channels (eBay, Back Market): each channel connection with a way into its
@@ -64,7 +64,7 @@ export function registerChannelsIndex(app: Hono<ConsoleEnv>) {
                 <td>
                   <a href={`${channelsBase(tenantId)}/${conn.id}`}>{conn.name}</a>
                 </td>
-                <td>{VENDOR_NAMES[conn.vendor] ?? conn.vendor}</td>
+                <td>{vendorName(conn.vendor)}</td>
                 <td>
                   <Badge status={conn.status} />
                 </td>

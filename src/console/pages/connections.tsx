@@ -14,7 +14,8 @@ import { statusFix } from "../health";
 import { ActionButton, Ago, Badge, Csrf, emptyForm, ErrorSummary, Input, Page, placeErrors, Select, type FormState, Table } from "../ui";
 
 export const VENDOR_NAMES: Record<string, string> = { sellercloud: "SellerCloud", sos: "SOS Inventory", ebay: "eBay", backmarket: "Back Market" };
-const vendorName = (v: string) => VENDOR_NAMES[v] ?? v;
+/** A vendor as the console names it (its id when unknown). */
+export const vendorName = (v: string) => VENDOR_NAMES[v] ?? v;
 
 const BASE_URL_HINT: Record<string, string> = {
   sellercloud: "Your SellerCloud REST address, e.g. https://acme.api.sellercloud.com/rest",

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { render, takeFlash, tenantBase, type ConsoleEnv } from "../context";
 import { tenantHealth } from "../health";
 import { Ago, Badge, Page, Table } from "../ui";
-import { consoleWords, VENDOR_NAMES } from "./connections";
+import { consoleWords, vendorName } from "./connections";
 
 export function registerOverview(app: Hono<ConsoleEnv>) {
   app.get("/t/:tenantId", async (c) => {
@@ -25,7 +25,7 @@ export function registerOverview(app: Hono<ConsoleEnv>) {
           {health.connections.map((h) => (
             <section class="card" aria-labelledby={`h-${h.id}`}>
               <h2 id={`h-${h.id}`}>
-                <a href={`${base}/connections/${h.id}`}>{h.name}</a> <span class="muted">({VENDOR_NAMES[h.vendor] ?? h.vendor})</span>
+                <a href={`${base}/connections/${h.id}`}>{h.name}</a> <span class="muted">({vendorName(h.vendor)})</span>
               </h2>
               {h.warnings.map((w) => (
                 <p class="flash warn" role="status">
